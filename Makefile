@@ -1,0 +1,95 @@
+# onewindow — see README.md. `make run` and `make test` work on a fresh Debian 12 machine.
+SHELL := /bin/bash
+CC ?= gcc
+BUILD ?= build
+PKGS := fcgi libmariadb libjwt libcjson libsodium openssl libcurl opencc
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+               -Wformat=2 -Wno-format-nonliteral -I. -I$(BUILD)/gen
+OPT ?= -O2 -g
+SAN ?=
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lpthread
+CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+
+CORE_SRC := $(wildcard core/*.c)
+API_SRC := $(filter-out api/routes.c,$(wildcard api/*.c)) api/routes.c
+DB_SRC := $(wildcard db/*.c)
+HANDLER_SRC := $(wildcard handlers/*.c)
+LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC)
+GEN_SRC := $(BUILD)/gen/migrations.c
+LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/migrations.o
+BINS := $(BUILD)/bin/onewindow-fcgi $(BUILD)/bin/onewindow-admin
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all build deps run start stop reload test unit e2e asan valgrind bench fmt lint clean
+
+all: build
+build: deps-build
+	@$(MAKE) --no-print-directory $(BINS)
+
+deps-build:
+	@scripts/deps.sh build
+deps:
+	@scripts/deps.sh test
+
+$(BUILD)/gen/migrations.c: $(wildcard db/migrations/*.sql) scripts/embed-migrations.sh
+	@mkdir -p $(@D)
+	scripts/embed-migrations.sh $@ $(sort $(wildcard db/migrations/*.sql))
+
+$(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/bin/%: cmd/%.c $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS) -lcmocka
+
+.SECONDARY:
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The whole stack in the foreground (Ctrl-C stops it); start/stop in the background.
+run: build
+	@scripts/deps.sh run
+	@scripts/stack.sh run
+start: build
+	@scripts/deps.sh run
+	@scripts/stack.sh start
+stop:
+	@scripts/stack.sh stop
+reload: build
+	@scripts/stack.sh reload
+
+# Every test: unit (cmocka) then end-to-end (pytest through nginx against MariaDB).
+test: deps build unit e2e
+unit: $(UNIT_BINS)
+	@scripts/run-unit.sh $(UNIT_BINS)
+e2e: build
+	@scripts/run-e2e.sh $(E2E_ARGS)
+valgrind: $(UNIT_BINS)
+	@VALGRIND=1 scripts/run-unit.sh $(UNIT_BINS)
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" unit e2e
+bench: build
+	@scripts/deps.sh bench
+	@scripts/bench.sh
+
+fmt:
+	clang-format -i $(LIB_SRC) cmd/*.c tests/unit/*.c $(wildcard */*.h)
+lint:
+	clang-format --dry-run --Werror $(LIB_SRC) cmd/*.c tests/unit/*.c $(wildcard */*.h)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
+	    --suppress=missingIncludeSystem -I. $(LIB_SRC) cmd/*.c
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,42 @@
+/* The response a handler builds; api/ writes it (handlers never touch the stream). */
+#ifndef OW_RESPONSE_H
+#define OW_RESPONSE_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "api/problem.h"
+#include "api/request.h"
+
+#define MAX_RESPONSE_HEADERS 8
+
+typedef struct resp {
+    int status;
+    const char *content_type;
+    name_value headers[MAX_RESPONSE_HEADERS];
+    size_t n_headers;
+    const char *body;
+    size_t body_len;
+} resp;
+
+void resp_header(resp *w, const char *name, const char *value);
+/* A body whose memory outlives the request (a constant, or from the request's arena). */
+void resp_body(resp *w, int status, const char *content_type, const char *body, size_t len);
+/* A new JSON object freed with the request's arena (NULL when out of memory). */
+cJSON *resp_new_object(req *r);
+/* Serializes json (owned by the caller) into the request's arena. */
+void resp_json(req *r, resp *w, int status, const cJSON *json);
+/* An RFC 9457 problem; detail NULL means the code's default sentence. Validation errors
+ * recorded on the request are included for invalid_argument. */
+void resp_problem(req *r, resp *w, problem_code code, const char *detail);
+/* Same, with a detail sentence for each language. */
+void resp_problem2(req *r, resp *w, problem_code code, const char *detail_zh,
+                   const char *detail_en);
+/* 400 invalid_argument with the errors recorded on the request. */
+void resp_invalid(req *r, resp *w);
+
+/* Renders the Status line and headers (including X-Request-Id) into the arena. */
+char *resp_render_head(req *r, const resp *w, size_t *len);
+
+#endif

@@ -1,0 +1,39 @@
+/* The declarative route table and its matcher. */
+#ifndef OW_ROUTER_H
+#define OW_ROUTER_H
+
+#include <stddef.h>
+
+#include "api/request.h"
+#include "api/response.h"
+
+typedef enum {
+    AUTH_PUBLIC,  /* anyone */
+    AUTH_CITIZEN, /* bearer token with role=citizen */
+    AUTH_STAFF,   /* bearer token with role=staff */
+    AUTH_ORG,     /* bearer token with role=org and the route's scope */
+} auth_policy;
+
+typedef void (*handler_fn)(req *r, resp *w);
+
+struct route {
+    const char *method;  /* "GET", "POST" …; GET routes also answer HEAD */
+    const char *pattern; /* "/api/v1/services/{code}": literal segments and {name} */
+    handler_fn handler;
+    auth_policy auth;
+    const char *scope;   /* AUTH_ORG: the scope the token must hold */
+    size_t max_body;     /* 0: no body accepted (any body → 413) */
+};
+
+extern const route routes[];
+extern const size_t routes_count;
+extern const route test_routes[];
+extern const size_t test_routes_count;
+
+typedef enum { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_WRONG_METHOD } route_result;
+
+/* Matches r->method and r->path against table. FOUND: r->route and r->path_params set.
+ * WRONG_METHOD: allow (of allow_len bytes) lists the methods the path does accept. */
+route_result router_match(req *r, const route *table, size_t n, char *allow, size_t allow_len);
+
+#endif

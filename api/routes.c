@@ -1,0 +1,26 @@
+/* The route table: every path the API serves, with its auth policy and body limit.
+ * api/openapi.yaml describes exactly these (tests/e2e/test_openapi.py checks it). */
+#include "api/dispatch.h"
+#include "api/router.h"
+#include "handlers/handlers.h"
+
+const route routes[] = {
+    /* method, pattern,  handler,        auth,        scope, max_body */
+    {"GET", "/healthz", handle_healthz, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/readyz", handle_readyz, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/metrics", handle_metrics, AUTH_PUBLIC, NULL, 0},
+};
+
+const size_t routes_count = sizeof routes / sizeof routes[0];
+
+/* Probes for the test suite, served only with test_routes = 1: they exercise the request
+ * path's generic checks (body limits, JSON rules, typed accessors, slow requests) through
+ * nginx before real endpoints with bodies exist. Documented in openapi.yaml as test-only. */
+const route test_routes[] = {
+    {"POST", "/api/v1/test/echo", handle_test_echo, AUTH_PUBLIC, NULL, BODY_DEFAULT},
+    {"GET", "/api/v1/test/query", handle_test_query, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/test/sleep", handle_test_sleep, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/test/items/{id}", handle_test_item, AUTH_PUBLIC, NULL, 0},
+};
+
+const size_t test_routes_count = sizeof test_routes / sizeof test_routes[0];

@@ -1,0 +1,69 @@
+/* onewindow-admin: operators' command line (API.md §9). Output that scripts read is
+ * printed as "name: value" lines. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "db/db.h"
+#include "db/migrate.h"
+
+static void print_line(const char *line)
+{
+    printf("%s\n", line);
+}
+
+static int print_config_line(const char *line, void *ctx)
+{
+    (void)ctx;
+    return printf("%s\n", line);
+}
+
+static int cmd_migrate(const ow_config *cfg)
+{
+    char dsn[600], err[400];
+    config_primary_dsn(cfg, dsn, sizeof dsn);
+    db_settings ds = {dsn, NULL, cfg->db_connect_timeout_s, cfg->db_read_timeout_s,
+                      cfg->db_write_timeout_s, true};
+    if (db_init(&ds, err, sizeof err) != 0 || migrate_apply(print_line, err, sizeof err) != 0) {
+        fprintf(stderr, "onewindow-admin migrate: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: onewindow-admin COMMAND\n"
+                    "  migrate     apply the database migrations that are missing\n"
+                    "  config      print the effective settings as name: value lines\n");
+}
+
+int main(int argc, char **argv)
+{
+    static ow_config cfg;
+    char err[400];
+    if (argc < 2) {
+        usage();
+        return 2;
+    }
+    if (config_load(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "onewindow-admin: config: %s\n", err);
+        return 2;
+    }
+    config_set_current(&cfg);
+    log_set_component("admin");
+    log_set_level(cfg.log_level);
+    if (sodium_init() < 0)
+        return 1;
+    if (strcmp(argv[1], "migrate") == 0 && argc == 2)
+        return cmd_migrate(&cfg);
+    if (strcmp(argv[1], "config") == 0 && argc == 2) {
+        config_print(&cfg, print_config_line, NULL);
+        return 0;
+    }
+    usage();
+    return 2;
+}

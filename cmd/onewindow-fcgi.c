@@ -1,0 +1,63 @@
+/* onewindow-fcgi: without arguments the supervisor (master) of the worker processes;
+ * with --worker, one worker (started by the master with its socket on fd 3 and the shared
+ * metrics region on fd 4). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "api/server.h"
+#include "api/supervisor.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "db/db.h"
+
+static int run_worker(const ow_config *cfg)
+{
+    log_set_component("fcgi");
+    if (metrics_attach(4) != 0) {
+        fprintf(stderr, "onewindow-fcgi: cannot map the metrics region (fd 4)\n");
+        return 1;
+    }
+    char dsn[600], err[200];
+    config_primary_dsn(cfg, dsn, sizeof dsn);
+    db_settings ds = {dsn, cfg->db_read_dsn, cfg->db_connect_timeout_s, cfg->db_read_timeout_s,
+                      cfg->db_write_timeout_s, false};
+    if (db_init(&ds, err, sizeof err) != 0) {
+        fprintf(stderr, "onewindow-fcgi: %s\n", err);
+        return 1;
+    }
+    return server_run(cfg, 3);
+}
+
+int main(int argc, char **argv)
+{
+    static ow_config cfg;
+    char err[400];
+    if (config_load(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "onewindow-fcgi: config: %s\n", err);
+        return 2;
+    }
+    config_set_current(&cfg);
+    log_set_level(cfg.log_level);
+    if (sodium_init() < 0) {
+        fprintf(stderr, "onewindow-fcgi: libsodium failed to initialize\n");
+        return 1;
+    }
+    if (argc == 2 && strcmp(argv[1], "--worker") == 0)
+        return run_worker(&cfg);
+    if (argc != 1) {
+        fprintf(stderr, "usage: onewindow-fcgi   (settings: ONEWINDOW_CONFIG and ONEWINDOW_*)\n");
+        return 2;
+    }
+    log_set_component("master");
+    char exe[PATH_MAX];
+    if (!realpath("/proc/self/exe", exe)) {
+        fprintf(stderr, "onewindow-fcgi: cannot find its own binary\n");
+        return 1;
+    }
+    return supervisor_run(&cfg, exe);
+}

@@ -1,0 +1,253 @@
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef enum { SETTING_INT, SETTING_STRING } setting_type;
+
+typedef struct setting {
+    const char *name;   /* file key; the environment name is ONEWINDOW_ + upper(name) */
+    setting_type type;
+    size_t offset;
+    size_t size;        /* string: buffer size */
+    long min, max;      /* int: range */
+    const char *dflt;
+    int (*check)(const char *value, char *why, size_t whylen);
+} setting;
+
+static int check_timezone(const char *v, char *why, size_t len);
+static int check_dsn(const char *v, char *why, size_t len);
+static int check_log_level(const char *v, char *why, size_t len);
+
+#define INT_SETTING(n, lo, hi, d) \
+    {#n, SETTING_INT, offsetof(ow_config, n), 0, lo, hi, d, NULL}
+#define STR_SETTING(n, d, chk) \
+    {#n, SETTING_STRING, offsetof(ow_config, n), sizeof(((ow_config *)0)->n), 0, 0, d, chk}
+
+static const setting settings[] = {
+    INT_SETTING(port, 1, 65535, "8080"),
+    INT_SETTING(db_port, 1, 65535, "3307"),
+    INT_SETTING(workers, 1, 64, "2"),
+    INT_SETTING(threads, 1, 256, "4"),
+    STR_SETTING(var_dir, "var", NULL),
+    STR_SETTING(db_dsn, "", check_dsn),
+    STR_SETTING(db_read_dsn, "", check_dsn),
+    STR_SETTING(timezone, "Asia/Shanghai", check_timezone),
+    INT_SETTING(max_body_bytes, 1024, 16 * 1024 * 1024, "65536"),
+    INT_SETTING(db_connect_timeout_s, 1, 60, "2"),
+    INT_SETTING(db_read_timeout_s, 1, 600, "10"),
+    INT_SETTING(db_write_timeout_s, 1, 600, "10"),
+    INT_SETTING(db_retry_after_s, 1, 3600, "5"),
+    INT_SETTING(shutdown_grace_s, 1, 300, "8"),
+    INT_SETTING(ip_rate_per_s, 1, 1000000, "50"),
+    INT_SETTING(ip_burst, 0, 1000000, "100"),
+    STR_SETTING(log_level, "info", check_log_level),
+    INT_SETTING(test_routes, 0, 1, "0"),
+};
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
+
+static int check_timezone(const char *v, char *why, size_t len)
+{
+    /* A zone name is a relative path under the zoneinfo database: no "..", no leading "/". */
+    if (!*v || v[0] == '/' || strstr(v, "..")) {
+        snprintf(why, len, "not a time zone name");
+        return -1;
+    }
+    for (const char *p = v; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("/_-+", *p)) {
+            snprintf(why, len, "not a time zone name");
+            return -1;
+        }
+    char path[128];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", v);
+    if (access(path, R_OK) != 0) {
+        snprintf(why, len, "unknown time zone (not in /usr/share/zoneinfo)");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_dsn(const char *v, char *why, size_t len)
+{
+    if (*v && strncmp(v, "mysql://", 8) != 0) {
+        snprintf(why, len, "must look like mysql://user:pass@host:port/db");
+        return -1;
+    }
+    if (*v && !strchr(v + 8, '/')) {
+        snprintf(why, len, "names no database (mysql://user:pass@host:port/db)");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_log_level(const char *v, char *why, size_t len)
+{
+    if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error")) {
+        snprintf(why, len, "must be debug, info, warn or error");
+        return -1;
+    }
+    return 0;
+}
+
+static void env_name(const char *key, char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, "ONEWINDOW_%s", key);
+    for (size_t i = 10; i < n && i < len; i++)
+        out[i] = (char)toupper((unsigned char)out[i]);
+}
+
+static int set_value(ow_config *cfg, const setting *s, const char *value, const char *origin,
+                     char *err, size_t errlen)
+{
+    char why[128] = "";
+    if (s->type == SETTING_INT) {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end || v < s->min || v > s->max) {
+            snprintf(err, errlen, "%s=%s: must be an integer from %ld to %ld", origin, value,
+                     s->min, s->max);
+            return -1;
+        }
+        *(int *)((char *)cfg + s->offset) = (int)v;
+        return 0;
+    }
+    if (strlen(value) >= s->size) {
+        snprintf(err, errlen, "%s: longer than %zu characters", origin, s->size - 1);
+        return -1;
+    }
+    if (s->check && s->check(value, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s=%s: %s", origin, value, why);
+        return -1;
+    }
+    strcpy((char *)cfg + s->offset, value);
+    return 0;
+}
+
+static const setting *find_setting(const char *key)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (strcmp(settings[i].name, key) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static int load_file(ow_config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "ONEWINDOW_CONFIG=%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[1024];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *l = trim(line);
+        if (!*l || *l == '#')
+            continue;
+        char *eq = strchr(l, '=');
+        char origin[300];
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected 'name = value'", path, lineno);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(l), *value = trim(eq + 1);
+        const setting *s = find_setting(key);
+        snprintf(origin, sizeof origin, "%s:%d: %s", path, lineno, key);
+        if (!s) {
+            snprintf(err, errlen, "%s: unknown setting", origin);
+            rc = -1;
+            break;
+        }
+        rc = set_value(cfg, s, value, origin, err, errlen);
+    }
+    fclose(f);
+    return rc;
+}
+
+int config_load(ow_config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (set_value(cfg, &settings[i], settings[i].dflt, settings[i].name, err, errlen))
+            return -1;
+    const char *file = getenv("ONEWINDOW_CONFIG");
+    if (file && *file && load_file(cfg, file, err, errlen))
+        return -1;
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        char name[64];
+        env_name(settings[i].name, name, sizeof name);
+        const char *v = getenv(name);
+        if (v && set_value(cfg, &settings[i], v, name, err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+/* mysql://user:secret@host → mysql://user:***@host, so that printed settings hold no secret. */
+static void mask_dsn(const char *dsn, char *out, size_t len)
+{
+    const char *at = strchr(dsn, '@');
+    const char *colon = strncmp(dsn, "mysql://", 8) == 0 ? strchr(dsn + 8, ':') : NULL;
+    if (!at || !colon || colon > at) {
+        snprintf(out, len, "%s", dsn);
+        return;
+    }
+    snprintf(out, len, "%.*s:***%s", (int)(colon - dsn), dsn, at);
+}
+
+void config_print(const ow_config *cfg, int (*out)(const char *line, void *ctx), void *ctx)
+{
+    char line[700], masked[520];
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const setting *s = &settings[i];
+        const char *p = (const char *)cfg + s->offset;
+        if (s->type == SETTING_INT) {
+            snprintf(line, sizeof line, "%s: %d", s->name, *(const int *)p);
+        } else {
+            mask_dsn(p, masked, sizeof masked);
+            snprintf(line, sizeof line, "%s: %s", s->name, masked);
+        }
+        out(line, ctx);
+    }
+}
+
+void config_primary_dsn(const ow_config *cfg, char *dsn, size_t len)
+{
+    if (cfg->db_dsn[0])
+        snprintf(dsn, len, "%s", cfg->db_dsn);
+    else
+        snprintf(dsn, len, "mysql://root@localhost/onewindow?socket=%s/run/mysqld.sock",
+                 cfg->var_dir);
+}
+
+static const ow_config *current;
+
+void config_set_current(const ow_config *cfg)
+{
+    current = cfg;
+}
+
+const ow_config *config_current(void)
+{
+    return current;
+}

@@ -1,0 +1,245 @@
+#include "core/metrics.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define METRICS_MAGIC 0x6f776d6574726963ULL /* "owmetric" */
+#define MAX_REQUEST_SERIES 2048
+#define MAX_LATENCY_SERIES 256
+#define ROUTE_LABEL_MAX 96
+#define METHOD_LABEL_MAX 12
+#define CLAIM_SPIN_LIMIT 100000
+
+enum { SLOT_EMPTY = 0, SLOT_CLAIMING = 1, SLOT_READY = 2 };
+
+/* Upper bounds of the latency buckets, in microseconds (+Inf is implied). */
+static const uint64_t bucket_le_us[] = {500,    1000,   2500,   5000,    10000,  25000,
+                                        50000,  100000, 250000, 500000, 1000000, 2500000};
+#define N_BUCKETS (sizeof bucket_le_us / sizeof bucket_le_us[0])
+
+typedef struct {
+    _Atomic uint32_t state;
+    uint16_t status;
+    char method[METHOD_LABEL_MAX];
+    char route[ROUTE_LABEL_MAX];
+    _Atomic uint64_t count;
+} request_series;
+
+typedef struct {
+    _Atomic uint32_t state;
+    char route[ROUTE_LABEL_MAX];
+    _Atomic uint64_t buckets[N_BUCKETS]; /* not cumulative; summed when rendered */
+    _Atomic uint64_t count;
+    _Atomic uint64_t sum_us;
+} latency_series;
+
+typedef struct {
+    uint64_t magic;
+    _Atomic uint64_t db_errors;
+    _Atomic uint64_t dropped; /* observations that found no free slot */
+    request_series requests[MAX_REQUEST_SERIES];
+    latency_series latency[MAX_LATENCY_SERIES];
+} metrics_region;
+
+static metrics_region *region;
+
+int metrics_create_shared(void)
+{
+    int fd = memfd_create("onewindow-metrics", 0); /* no CLOEXEC: workers are exec'd with it */
+    if (fd < 0)
+        return -1;
+    if (ftruncate(fd, sizeof(metrics_region)) != 0 || metrics_attach(fd) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int metrics_attach(int fd)
+{
+    void *p = mmap(NULL, sizeof(metrics_region), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    region = p;
+    region->magic = METRICS_MAGIC; /* a fresh memfd is zero-filled: zero means empty */
+    return 0;
+}
+
+int metrics_attach_private(void)
+{
+    void *p = mmap(NULL, sizeof(metrics_region), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    region = p;
+    region->magic = METRICS_MAGIC;
+    return 0;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Waits for a slot another process is filling in; false if it never finishes (that
+ * process died mid-claim), in which case the slot is skipped for good. */
+static bool wait_ready(_Atomic uint32_t *state)
+{
+    for (int i = 0; i < CLAIM_SPIN_LIMIT; i++)
+        if (atomic_load_explicit(state, memory_order_acquire) == SLOT_READY)
+            return true;
+    return false;
+}
+
+static bool claim(_Atomic uint32_t *state)
+{
+    uint32_t expected = SLOT_EMPTY;
+    return atomic_compare_exchange_strong_explicit(state, &expected, SLOT_CLAIMING,
+                                                   memory_order_acq_rel, memory_order_acquire);
+}
+
+static request_series *find_request_series(const char *route, const char *method, int status)
+{
+    uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ULL ^ (uint64_t)status, route), method);
+    for (size_t probe = 0; probe < MAX_REQUEST_SERIES; probe++) {
+        request_series *s = &region->requests[(h + probe) % MAX_REQUEST_SERIES];
+        uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+        if (st == SLOT_EMPTY && claim(&s->state)) {
+            s->status = (uint16_t)status;
+            strncpy(s->method, method, METHOD_LABEL_MAX - 1);
+            strncpy(s->route, route, ROUTE_LABEL_MAX - 1);
+            atomic_store_explicit(&s->state, SLOT_READY, memory_order_release);
+            return s;
+        }
+        if (!wait_ready(&s->state))
+            continue;
+        if (s->status == status && strncmp(s->route, route, ROUTE_LABEL_MAX - 1) == 0 &&
+            strncmp(s->method, method, METHOD_LABEL_MAX - 1) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static latency_series *find_latency_series(const char *route)
+{
+    uint64_t h = fnv1a(0xcbf29ce484222325ULL, route);
+    for (size_t probe = 0; probe < MAX_LATENCY_SERIES; probe++) {
+        latency_series *s = &region->latency[(h + probe) % MAX_LATENCY_SERIES];
+        uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+        if (st == SLOT_EMPTY && claim(&s->state)) {
+            strncpy(s->route, route, ROUTE_LABEL_MAX - 1);
+            atomic_store_explicit(&s->state, SLOT_READY, memory_order_release);
+            return s;
+        }
+        if (!wait_ready(&s->state))
+            continue;
+        if (strncmp(s->route, route, ROUTE_LABEL_MAX - 1) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+void metrics_observe_request(const char *route, const char *method, int status,
+                             int64_t duration_us)
+{
+    if (!region)
+        return;
+    request_series *rs = find_request_series(route, method, status);
+    latency_series *ls = find_latency_series(route);
+    if (!rs || !ls) {
+        atomic_fetch_add_explicit(&region->dropped, 1, memory_order_relaxed);
+        return;
+    }
+    atomic_fetch_add_explicit(&rs->count, 1, memory_order_relaxed);
+    uint64_t us = duration_us > 0 ? (uint64_t)duration_us : 0;
+    size_t b = 0;
+    while (b < N_BUCKETS && us > bucket_le_us[b])
+        b++;
+    if (b < N_BUCKETS)
+        atomic_fetch_add_explicit(&ls->buckets[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&ls->sum_us, us, memory_order_relaxed);
+    atomic_fetch_add_explicit(&ls->count, 1, memory_order_relaxed);
+}
+
+void metrics_db_error(void)
+{
+    if (region)
+        atomic_fetch_add_explicit(&region->db_errors, 1, memory_order_relaxed);
+}
+
+static void render_requests(strbuf *out)
+{
+    sb_puts(out, "# HELP onewindow_http_requests_total HTTP requests answered, by route, "
+                 "method and status.\n# TYPE onewindow_http_requests_total counter\n");
+    for (size_t i = 0; i < MAX_REQUEST_SERIES; i++) {
+        request_series *s = &region->requests[i];
+        if (atomic_load_explicit(&s->state, memory_order_acquire) != SLOT_READY)
+            continue;
+        sb_printf(out,
+                  "onewindow_http_requests_total{route=\"%.*s\",method=\"%.*s\",status=\"%u\"} "
+                  "%llu\n",
+                  ROUTE_LABEL_MAX - 1, s->route, METHOD_LABEL_MAX - 1, s->method,
+                  (unsigned)s->status,
+                  (unsigned long long)atomic_load_explicit(&s->count, memory_order_relaxed));
+    }
+}
+
+static void render_latency(strbuf *out)
+{
+    sb_puts(out, "# HELP onewindow_http_request_duration_seconds Time from accept to the "
+                 "response written, by route.\n"
+                 "# TYPE onewindow_http_request_duration_seconds histogram\n");
+    for (size_t i = 0; i < MAX_LATENCY_SERIES; i++) {
+        latency_series *s = &region->latency[i];
+        if (atomic_load_explicit(&s->state, memory_order_acquire) != SLOT_READY)
+            continue;
+        /* Read count first: buckets only grow, so the cumulative +Inf bucket (= count)
+         * is never below the finite buckets rendered after it. */
+        uint64_t count = atomic_load_explicit(&s->count, memory_order_acquire);
+        uint64_t sum_us = atomic_load_explicit(&s->sum_us, memory_order_relaxed);
+        uint64_t cumulative = 0;
+        for (size_t b = 0; b < N_BUCKETS; b++) {
+            cumulative += atomic_load_explicit(&s->buckets[b], memory_order_relaxed);
+            if (cumulative > count)
+                cumulative = count;
+            sb_printf(out,
+                      "onewindow_http_request_duration_seconds_bucket{route=\"%.*s\",le=\"%g\"} "
+                      "%llu\n",
+                      ROUTE_LABEL_MAX - 1, s->route, (double)bucket_le_us[b] / 1e6,
+                      (unsigned long long)cumulative);
+        }
+        sb_printf(out,
+                  "onewindow_http_request_duration_seconds_bucket{route=\"%.*s\",le=\"+Inf\"} "
+                  "%llu\n"
+                  "onewindow_http_request_duration_seconds_sum{route=\"%.*s\"} %.6f\n"
+                  "onewindow_http_request_duration_seconds_count{route=\"%.*s\"} %llu\n",
+                  ROUTE_LABEL_MAX - 1, s->route, (unsigned long long)count, ROUTE_LABEL_MAX - 1,
+                  s->route, (double)sum_us / 1e6, ROUTE_LABEL_MAX - 1, s->route,
+                  (unsigned long long)count);
+    }
+}
+
+void metrics_render(strbuf *out)
+{
+    if (!region)
+        return;
+    render_requests(out);
+    render_latency(out);
+    sb_printf(out,
+              "# HELP onewindow_db_errors_total Database calls that failed (lost connection, "
+              "refused, server error).\n# TYPE onewindow_db_errors_total counter\n"
+              "onewindow_db_errors_total %llu\n"
+              "# HELP onewindow_metrics_dropped_total Observations not recorded because the "
+              "series table was full.\n# TYPE onewindow_metrics_dropped_total counter\n"
+              "onewindow_metrics_dropped_total %llu\n",
+              (unsigned long long)atomic_load(&region->db_errors),
+              (unsigned long long)atomic_load(&region->dropped));
+}

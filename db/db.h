@@ -1,0 +1,80 @@
+/* Database access: one connection per thread (opened lazily) to the primary, and one to
+ * the read replica when configured; prepared statements cached per connection; on a lost
+ * connection, reconnect and re-prepare, retrying only what is safe to run twice.
+ *
+ * A query is a few lines:
+ *     db_rows rows;
+ *     if (db_query(db_reader(), &rows, &r->arena, "SELECT name FROM t WHERE id = ?", "i", id))
+ *         …answer 503/500…
+ *     while (db_row_next(&rows, "s", &name) > 0) …
+ *
+ * Parameter types: 'i' int64_t, 's' const char * (NULL = SQL NULL), 'b' const void *, size_t.
+ * Result types:    'i' int64_t *, 's' const char ** (arena copy, NULL for SQL NULL),
+ *                  'b' const void **, size_t *.
+ * SQL must be a string literal or otherwise live as long as the process: the statement
+ * cache is keyed by its address. */
+#ifndef OW_DB_H
+#define OW_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+
+typedef enum {
+    DB_OK = 0,
+    DB_UNAVAILABLE = -1, /* the server is away (connect refused, connection lost) */
+    DB_ERROR = -2,       /* the server refused the statement (a bug, or bad data) */
+    DB_DUPLICATE = -3,   /* a unique key was violated */
+} db_status;
+
+typedef struct db_settings {
+    const char *primary_dsn;
+    const char *read_dsn;      /* NULL or "" when there is no replica */
+    int connect_timeout_s, read_timeout_s, write_timeout_s;
+    bool multi_statements;     /* only for the admin CLI's migrations */
+} db_settings;
+
+typedef struct db_conn db_conn;
+
+typedef struct db_rows {
+    void *stmt;                /* MYSQL_STMT */
+    arena *arena;
+    unsigned n_cols;
+    void *binds;               /* MYSQL_BIND[n_cols] */
+    unsigned long *lengths;
+    char *is_null;
+    char **buffers;
+} db_rows;
+
+/* Once per process, before threads. Returns 0 or -1 with a message in err. */
+int db_init(const db_settings *s, char *err, size_t errlen);
+/* Per thread, before it exits: closes its connections. */
+void db_thread_end(void);
+
+db_conn *db_primary(void);
+db_conn *db_reader(void); /* the replica when configured, else the primary */
+
+/* Runs a read and buffers its rows (safe to retry after a lost connection). */
+int db_query(db_conn *c, db_rows *rows, arena *a, const char *sql, const char *types, ...);
+/* Fetches the next row into the result pointers: 1 a row, 0 no more, <0 a db_status. */
+int db_row_next(db_rows *rows, const char *types, ...);
+void db_rows_close(db_rows *rows);
+
+/* Runs a write; returns the affected rows (≥ 0) or a db_status. Retried after a lost
+ * connection only when the statement never reached the server. */
+int64_t db_exec(db_conn *c, const char *sql, const char *types, ...);
+int64_t db_last_insert_id(db_conn *c);
+
+/* Transactions: no retry inside one; a lost connection fails the whole transaction. */
+int db_begin(db_conn *c);
+int db_commit(db_conn *c);
+void db_rollback(db_conn *c);
+
+/* Runs a script of several statements (migrations). Needs multi_statements. */
+int db_exec_script(db_conn *c, const char *sql, char *err, size_t errlen);
+/* One round trip, for /readyz. */
+int db_ping(db_conn *c);
+
+#endif

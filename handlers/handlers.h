@@ -1,0 +1,23 @@
+/* Every handler of the route table (api/routes.c), one file per resource. */
+#ifndef OW_HANDLERS_H
+#define OW_HANDLERS_H
+
+#include "api/request.h"
+#include "api/response.h"
+
+/* handlers/health.c */
+void handle_healthz(req *r, resp *w);
+void handle_readyz(req *r, resp *w);
+/* handlers/metrics.c */
+void handle_metrics(req *r, resp *w);
+
+/* handlers/test_probes.c (served only with test_routes = 1) */
+void handle_test_echo(req *r, resp *w);
+void handle_test_query(req *r, resp *w);
+void handle_test_sleep(req *r, resp *w);
+void handle_test_item(req *r, resp *w);
+
+/* handlers/db_errors.c: answers a failed database call: 503 unavailable with Retry-After, or 500 internal. */
+void respond_db_error(req *r, resp *w, int status);
+
+#endif

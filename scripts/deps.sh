@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the project needs, only those that are missing.
+# Usage: scripts/deps.sh [build|run|test|bench]   (each set includes the ones before it)
+set -euo pipefail
+
+build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev
+            libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev)
+run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates)
+test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jwt
+           python3-cryptography valgrind)
+bench_pkgs=(wrk)
+
+want=("${build_pkgs[@]}")
+case "${1:-build}" in
+  build) ;;
+  run)   want+=("${run_pkgs[@]}") ;;
+  test)  want+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
+  bench) want+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "deps.sh: unknown set '$1' (build|run|test|bench)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: missing packages: ${missing[*]} (run as root, or install them)" >&2
+  exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# policy-rc.d keeps the Debian packages from starting system-wide mariadb/nginx services:
+# the project runs its own private instances.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
