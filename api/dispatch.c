@@ -123,7 +123,7 @@ void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_b
     if (!authorize(r, w))
         return;
     size_t limit = r->route->max_body == BODY_DEFAULT ? max_body_default : r->route->max_body;
-    if (limit > 0 && !take_body(r, w, limit, read, ctx))
+    if (!take_body(r, w, limit, read, ctx)) /* limit 0: any body is too large */
         return;
     r->route->handler(r, w);
     if (w->status == 0) /* a handler that answered nothing is a bug, not a 200 */

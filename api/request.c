@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistr.h>
@@ -259,9 +260,12 @@ bool req_json_int(req *r, const cJSON *obj, const char *pointer, long min, long 
     const cJSON *item = json_field(obj, pointer);
     if (missing(r, item, pointer, required))
         return !required;
-    /* Range first: casting a double outside long's range is undefined. */
-    double d = cJSON_IsNumber(item) ? item->valuedouble : (double)min - 1;
-    if (d < (double)min || d > (double)max || d != (double)(long)d) {
+    /* Range first: casting a double outside long's range is undefined. A non-number is NaN,
+     * which fails every comparison; bounds near the ends of long round as doubles
+     * ((double)LONG_MAX is 2^63), hence the 2^63 limit and the checks again as longs. */
+    double d = cJSON_IsNumber(item) ? item->valuedouble : NAN;
+    if (!(d >= (double)min && d <= (double)max && d < 0x1p63) || d != (double)(long)d ||
+        (long)d < min || (long)d > max) {
         add_range_error(r, pointer, min, max);
         return false;
     }

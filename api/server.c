@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +72,16 @@ static void handle(FCGX_Request *fr, req *r)
     arena_reset(&r->arena);
 }
 
+/* E.g. EMFILE: pause instead of spinning, and log at most once a second. */
+static void accept_failed(int err)
+{
+    static _Atomic int64_t last_logged_us;
+    int64_t now = mono_us(), last = atomic_load(&last_logged_us);
+    if (now - last > 1000000 && atomic_compare_exchange_strong(&last_logged_us, &last, now))
+        log_msg(LOG_ERROR, "accept failed: %s", strerror(err));
+    usleep(10000);
+}
+
 static void *serve(void *unused)
 {
     (void)unused;
@@ -81,10 +92,8 @@ static void *serve(void *unused)
     arena_init(&r.arena, REQUEST_ARENA_CHUNK);
     while (!atomic_load(&stopping)) {
         if (FCGX_Accept_r(&fr) < 0) {
-            if (!atomic_load(&stopping) && errno != EINTR) {
-                log_msg(LOG_ERROR, "accept failed: %s", strerror(errno));
-                usleep(10000); /* e.g. EMFILE: do not spin */
-            }
+            if (!atomic_load(&stopping) && errno != EINTR)
+                accept_failed(errno);
             continue;
         }
         handle(&fr, &r);
@@ -142,6 +151,12 @@ static int build_table(const ow_config *cfg)
 
 int server_run(const ow_config *cfg, int listen_fd)
 {
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (getsockopt(listen_fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) {
+        log_msg(LOG_ERROR, "fd %d is not a listening socket", listen_fd);
+        return 1;
+    }
     listen_socket = listen_fd;
     max_body_bytes = (size_t)cfg->max_body_bytes;
     if (build_table(cfg) != 0)

@@ -84,8 +84,12 @@ static pid_t spawn(master *m, slot *s)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        /* dup2 clears close-on-exec on the copies: only these two reach the worker. */
-        if (dup2(m->metrics_fd, WORKER_METRICS_FD) < 0 || dup2(s->fd, WORKER_LISTEN_FD) < 0)
+        /* Move both out of the way first: either may already sit on fd 3 or 4. dup2
+         * clears close-on-exec on the copies, so only these two reach the worker. */
+        int metrics = fcntl(m->metrics_fd, F_DUPFD_CLOEXEC, 10);
+        int listener = fcntl(s->fd, F_DUPFD_CLOEXEC, 10);
+        if (metrics < 0 || listener < 0 || dup2(metrics, WORKER_METRICS_FD) < 0 ||
+            dup2(listener, WORKER_LISTEN_FD) < 0)
             _exit(127);
         char *argv[] = {(char *)m->exe, "--worker", NULL};
         execv(m->exe, argv);

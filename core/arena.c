@@ -30,6 +30,8 @@ void arena_init(arena *a, size_t chunk_size)
 
 static arena_chunk *chunk_new(size_t size)
 {
+    if (size > SIZE_MAX - sizeof(arena_chunk))
+        return NULL; /* the header would wrap the size around */
     arena_chunk *c = malloc(sizeof *c + size);
     if (!c)
         return NULL;

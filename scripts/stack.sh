@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# The whole stack on one machine: a private MariaDB (unless ONEWINDOW_DB_DSN names an
+# external one), the onewindow-fcgi master and its workers, and nginx.
+#   scripts/stack.sh start | stop | run | reload | status
+# Settings: ONEWINDOW_CONFIG (default config/dev.conf) and ONEWINDOW_* overrides; the
+# effective values come from `onewindow-admin config`, so there is one source of truth.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${ONEWINDOW_BIN:-$ROOT/build/bin}
+export ONEWINDOW_CONFIG=${ONEWINDOW_CONFIG:-$ROOT/config/dev.conf}
+
+setting() { "$BIN/onewindow-admin" config | sed -n "s/^$1: //p"; }
+
+VAR=$(setting var_dir)
+case $VAR in /*) ;; *) VAR=$ROOT/$VAR ;; esac
+export ONEWINDOW_VAR_DIR=$VAR   # absolute, for every process started below
+RUN=$VAR/run LOG=$VAR/log DBDIR=$VAR/db NGX=$VAR/nginx
+PORT=$(setting port)
+DB_PORT=$(setting db_port)
+DB_SOCKET=$RUN/mysqld.sock
+
+say() { echo "stack: $*" >&2; }
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+private_db() { [ -z "${ONEWINDOW_DB_DSN:-}" ] && [ -z "$(setting db_dsn)" ]; }
+
+# Waits up to $2 s for the process of pid file $1 to exit.
+wait_gone() {
+  local pidfile=$1 secs=$2 pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  for _ in $(seq $((secs * 10))); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
+
+start_db() {
+  private_db || return 0
+  if pid_alive "$RUN/mysqld.pid"; then return 0; fi
+  if [ ! -d "$DBDIR/mysql" ]; then
+    say "initializing MariaDB in $DBDIR"
+    mariadb-install-db --no-defaults --skip-test-db --datadir="$DBDIR" --user=root \
+      --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1
+  fi
+  setsid mariadbd --no-defaults --datadir="$DBDIR" --socket="$DB_SOCKET" --port="$DB_PORT" \
+    --bind-address=127.0.0.1 --user=root --skip-name-resolve --pid-file="$RUN/mysqld.pid" \
+    --log-error="$LOG/mariadb.log" --character-set-server=utf8mb4 \
+    --collation-server=utf8mb4_bin --innodb-buffer-pool-size=256M \
+    --max-connections=500 </dev/null >/dev/null 2>&1 &
+  for _ in $(seq 300); do
+    mariadb-admin --no-defaults --socket="$DB_SOCKET" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  mariadb --no-defaults --socket="$DB_SOCKET" -e \
+    "CREATE DATABASE IF NOT EXISTS onewindow CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" \
+    || { say "MariaDB did not start: see $LOG/mariadb.log"; exit 1; }
+}
+
+start_app() {
+  "$BIN/onewindow-admin" migrate
+  if ! pid_alive "$RUN/onewindow-fcgi.pid"; then
+    setsid "$BIN/onewindow-fcgi" </dev/null >>"$LOG/onewindow.log" 2>&1 &
+    echo $! >"$RUN/onewindow-fcgi.pid"
+  fi
+  local workers; workers=$(setting workers)
+  for _ in $(seq 100); do
+    [ -S "$RUN/fcgi-$((workers - 1)).sock" ] && return 0
+    sleep 0.1
+  done
+  say "onewindow-fcgi did not open its sockets: see $LOG/onewindow.log"; exit 1
+}
+
+# Writes nginx's config from the templates and the settings.
+render_nginx() {
+  local workers upstream="" errors="" locations="" max_body status code title zh en
+  workers=$(setting workers)
+  for i in $(seq 0 $((workers - 1))); do
+    upstream+="        server unix:$RUN/fcgi-$i.sock max_fails=0;"$'\n'
+  done
+  while IFS=$'\t' read -r status code title zh en; do
+    [[ $status =~ ^[0-9]+$ ]] || continue
+    local retry="# no Retry-After"
+    case $status in 429|502|503|504) retry="add_header Retry-After 1 always;" ;; esac
+    errors+="        error_page $status /_problem/$status;"$'\n'
+    locations+="        location = /_problem/$status {
+            internal;
+            default_type application/problem+json;
+            add_header X-Request-Id \$ow_request_id always;
+            $retry
+            set \$detail \"$zh\";
+            if (\$ow_lang = en) { set \$detail \"$en\"; }
+            return $status '{\"type\":\"about:blank\",\"title\":\"$title\",\"status\":$status,\"detail\":\"\$detail\",\"code\":\"$code\",\"request_id\":\"\$ow_request_id\"}';
+        }"$'\n'
+  done <"$ROOT/nginx/problems.tsv"
+  max_body=$(( $(setting max_body_bytes) + 16384 ))
+  local user_line=""
+  [ "$(id -u)" -eq 0 ] && user_line="user root;"
+  mkdir -p "$NGX"
+  sed -e "s|@UPSTREAM_TIMEOUT@|${ONEWINDOW_UPSTREAM_TIMEOUT:-60}|g" \
+      "$ROOT/nginx/fastcgi.conf.in" >"$NGX/fastcgi.conf"
+  UPSTREAM="$upstream" ERRORS="$errors" LOCATIONS="$locations" \
+  /usr/bin/python3 - "$ROOT/nginx/nginx.conf.in" "$NGX/nginx.conf" <<PY
+import os, sys
+text = open(sys.argv[1]).read()
+values = {
+    "USER_LINE": "$user_line", "NGINX_WORKERS": "${ONEWINDOW_NGINX_WORKERS:-1}",
+    "RUN_DIR": "$RUN", "LOG_DIR": "$LOG", "NGINX_DIR": "$NGX", "PORT": "$PORT",
+    "NGINX_MAX_BODY": "$max_body", "IP_RATE": "$(setting ip_rate_per_s)",
+    "IP_BURST": "$(setting ip_burst)", "UPSTREAM_SERVERS": os.environ["UPSTREAM"].rstrip(),
+    "ERROR_PAGES": os.environ["ERRORS"].rstrip(), "PROBLEM_LOCATIONS": os.environ["LOCATIONS"].rstrip(),
+}
+for k, v in values.items():
+    text = text.replace("@" + k + "@", v)
+open(sys.argv[2], "w").write(text)
+PY
+}
+
+start_nginx() {
+  render_nginx
+  if pid_alive "$RUN/nginx.pid"; then
+    nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$LOG/nginx-error.log" -s reload
+  else
+    nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$LOG/nginx-error.log"
+  fi
+}
+
+wait_ready() {
+  for _ in $(seq 600); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")" = 200 ] && return 0
+    sleep 0.1
+  done
+  say "/readyz did not answer 200 within 60 s; logs in $LOG"; exit 1
+}
+
+cmd_start() {
+  mkdir -p "$RUN" "$LOG" "$DBDIR" "$NGX"
+  start_db
+  start_app
+  start_nginx
+  wait_ready
+  cat <<INFO
+onewindow is up
+  API        http://127.0.0.1:$PORT/   (health: /healthz, /readyz; metrics: /metrics)
+  MariaDB    127.0.0.1:$DB_PORT and $DB_SOCKET (database onewindow)
+  logs       $LOG
+  settings   $ONEWINDOW_CONFIG
+INFO
+}
+
+cmd_stop() {
+  if pid_alive "$RUN/nginx.pid"; then
+    kill -QUIT "$(cat "$RUN/nginx.pid")"
+    wait_gone "$RUN/nginx.pid" 10 || kill -KILL "$(cat "$RUN/nginx.pid")" 2>/dev/null || true
+  fi
+  if pid_alive "$RUN/onewindow-fcgi.pid"; then
+    kill -TERM "$(cat "$RUN/onewindow-fcgi.pid")"
+    wait_gone "$RUN/onewindow-fcgi.pid" 15 || kill -KILL "$(cat "$RUN/onewindow-fcgi.pid")" 2>/dev/null || true
+  fi
+  if pid_alive "$RUN/mysqld.pid"; then
+    kill -TERM "$(cat "$RUN/mysqld.pid")"
+    wait_gone "$RUN/mysqld.pid" 60 || kill -KILL "$(cat "$RUN/mysqld.pid")" 2>/dev/null || true
+  fi
+  rm -f "$RUN"/*.pid
+  say "stopped"
+}
+
+cmd_run() {
+  trap 'echo; cmd_stop; exit 0' INT TERM
+  cmd_start
+  echo "Press Ctrl-C to stop."
+  while pid_alive "$RUN/onewindow-fcgi.pid"; do sleep 1 & wait $!; done
+  say "onewindow-fcgi exited; stopping the rest"
+  cmd_stop
+  exit 1
+}
+
+cmd_reload() {
+  pid_alive "$RUN/onewindow-fcgi.pid" || { say "not running"; exit 1; }
+  kill -HUP "$(cat "$RUN/onewindow-fcgi.pid")"
+  say "workers are being replaced one at a time"
+}
+
+cmd_status() {
+  for p in mysqld onewindow-fcgi nginx; do
+    if pid_alive "$RUN/$p.pid"; then echo "$p: running ($(cat "$RUN/$p.pid"))"; else echo "$p: stopped"; fi
+  done
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  run) cmd_run ;;
+  reload) cmd_reload ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 start|stop|run|reload|status" >&2; exit 2 ;;
+esac

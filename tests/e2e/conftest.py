@@ -1,0 +1,39 @@
+import atexit
+
+import pytest
+import requests
+
+from stack import Stack
+
+
+@pytest.fixture(scope="session")
+def stack():
+    s = Stack()
+    atexit.register(s.destroy)  # even when pytest is interrupted
+    s.start()
+    yield s
+    s.destroy()
+
+
+@pytest.fixture(scope="session")
+def base(stack):
+    return stack.base
+
+
+@pytest.fixture()
+def http():
+    with requests.Session() as session:
+        yield session
+
+
+def assert_problem(resp, status, code):
+    """An RFC 9457 answer of API.md §1: status, content type, code, request id echo."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["Content-Type"].startswith("application/problem+json"), resp.headers
+    body = resp.json()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["type"] == "about:blank"
+    assert body["title"] and body["detail"]
+    assert body["request_id"] == resp.headers["X-Request-Id"]
+    return body

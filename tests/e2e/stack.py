@@ -1,0 +1,78 @@
+"""A private onewindow stack for the e2e tests: free ports, a temporary var dir, and the
+same scripts/stack.sh that `make run` uses."""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self):
+        self.var_dir = tempfile.mkdtemp(prefix="ow-e2e-")
+        self.port = free_port()
+        self.db_port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ)
+        self.env.update({
+            "ONEWINDOW_CONFIG": os.path.join(ROOT, "config", "test.conf"),
+            "ONEWINDOW_VAR_DIR": self.var_dir,
+            "ONEWINDOW_PORT": str(self.port),
+            "ONEWINDOW_DB_PORT": str(self.db_port),
+        })
+
+    def script(self, *args, check=True, timeout=180):
+        return subprocess.run([os.path.join(ROOT, "scripts", "stack.sh"), *args], env=self.env,
+                              check=check, timeout=timeout, capture_output=True, text=True)
+
+    def admin(self, *args, check=True):
+        return subprocess.run([os.path.join(ROOT, "build", "bin", "onewindow-admin"), *args],
+                              env=self.env, check=check, capture_output=True, text=True,
+                              timeout=120)
+
+    def start(self):
+        self.script("start")
+
+    def stop(self):
+        self.script("stop", check=False)
+
+    def destroy(self):
+        self.stop()
+        shutil.rmtree(self.var_dir, ignore_errors=True)
+
+    # --- processes -------------------------------------------------------------------
+    def pid(self, name):
+        with open(os.path.join(self.var_dir, "run", f"{name}.pid")) as f:
+            return int(f.read().strip())
+
+    def worker_pids(self):
+        """The worker processes of the fcgi master, from /proc."""
+        master = self.pid("onewindow-fcgi")
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True,
+                             text=True).stdout
+        return sorted(int(p) for p in out.split())
+
+    def log_path(self, name):
+        return os.path.join(self.var_dir, "log", name)
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if requests.get(self.base + "/readyz", timeout=2).status_code == 200:
+                    return True
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        return False

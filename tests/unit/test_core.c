@@ -1,0 +1,446 @@
+/* Unit tests of core/ (arena, strbuf, percent decoding, configuration) and db/dsn. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/percent.h"
+#include "core/strbuf.h"
+#include "db/dsn.h"
+
+/* ---- arena ---- */
+
+static void assert_aligned(const void *p)
+{
+    assert_non_null(p);
+    assert_int_equal((uintptr_t)p % alignof(max_align_t), 0);
+}
+
+static void test_arena_many_allocations(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 256);
+    unsigned char *ptrs[200];
+    /* Odd sizes spill over many 256-byte chunks; each block keeps its own content. */
+    for (int i = 0; i < 200; i++) {
+        size_t size = 1 + (size_t)i % 37;
+        ptrs[i] = arena_alloc(&a, size);
+        assert_aligned(ptrs[i]);
+        memset(ptrs[i], i, size);
+    }
+    for (int i = 0; i < 200; i++) {
+        size_t size = 1 + (size_t)i % 37;
+        for (size_t j = 0; j < size; j++)
+            assert_int_equal(ptrs[i][j], (unsigned char)i);
+    }
+    arena_destroy(&a);
+    assert_null(a.head);
+}
+
+static void test_arena_large_allocation(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 256);
+    char *small1 = arena_alloc(&a, 16);
+    char *big = arena_alloc(&a, 10000);
+    char *small2 = arena_alloc(&a, 16);
+    assert_aligned(small1);
+    assert_aligned(big);
+    assert_aligned(small2);
+    memset(big, 'x', 10000);
+    strcpy(small1, "first");
+    strcpy(small2, "second");
+    /* The small blocks share the first chunk: the big one got its own and did not end it. */
+    uintptr_t s1 = (uintptr_t)small1, s2 = (uintptr_t)small2, b = (uintptr_t)big;
+    assert_true(s2 > s1 && s2 - s1 < 256);
+    assert_true(b + 10000 <= s1 || b >= s1 + 256);
+    assert_int_equal(big[0], 'x');
+    assert_int_equal(big[9999], 'x');
+    assert_string_equal(small1, "first");
+    arena_destroy(&a);
+}
+
+static void test_arena_alignment(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 1024);
+    for (size_t size = 1; size < 100; size += 7)
+        assert_aligned(arena_alloc(&a, size));
+    assert_aligned(arena_strdup(&a, "x"));
+    assert_aligned(arena_printf(&a, "%d", 42));
+    arena_destroy(&a);
+}
+
+static void test_arena_strings(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 0); /* default chunk size */
+    assert_int_equal(a.chunk_size, 16384);
+    assert_string_equal(arena_strndup(&a, "hello world", 5), "hello");
+    assert_string_equal(arena_printf(&a, "%s-%d", "n", 7), "n-7");
+    int *zeros = arena_calloc(&a, 10, sizeof *zeros);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(zeros[i], 0);
+    assert_null(arena_calloc(&a, SIZE_MAX / 2, 4));
+    /* Sizes near SIZE_MAX are refused, not wrapped around into a tiny chunk. */
+    assert_null(arena_alloc(&a, SIZE_MAX));
+    assert_null(arena_alloc(&a, SIZE_MAX - 40));
+    arena_destroy(&a);
+}
+
+static char order[16];
+
+static void record(void *p)
+{
+    strncat(order, p, sizeof order - strlen(order) - 1);
+}
+
+static void test_arena_defer_reverse_order(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 256);
+    order[0] = '\0';
+    assert_int_equal(arena_defer(&a, record, "1"), 0);
+    assert_int_equal(arena_defer(&a, record, "2"), 0);
+    assert_int_equal(arena_defer(&a, record, "3"), 0);
+    assert_string_equal(order, "");
+    arena_reset(&a);
+    assert_string_equal(order, "321");
+    arena_reset(&a); /* each cleanup runs once */
+    assert_string_equal(order, "321");
+    arena_destroy(&a);
+}
+
+static void test_arena_reset_and_reuse(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 256);
+    char *first = arena_alloc(&a, 8);
+    arena_alloc(&a, 5000); /* a chunk of its own, freed at reset */
+    order[0] = '\0';
+    arena_defer(&a, record, "x");
+    arena_reset(&a);
+    assert_string_equal(order, "x");
+    /* The default-size chunk is kept and starts over empty. */
+    char *again = arena_alloc(&a, 8);
+    assert_ptr_equal(again, first);
+    for (int i = 0; i < 50; i++) /* many chunks, then back to one */
+        memset(arena_alloc(&a, 100), 'y', 100);
+    arena_reset(&a);
+    assert_non_null(a.head);
+    strcpy(arena_alloc(&a, 16), "reused");
+    arena_defer(&a, record, "z");
+    arena_destroy(&a);
+    assert_string_equal(order, "xz");
+    assert_null(a.head);
+}
+
+static void test_arena_reset_keeps_no_large_chunk(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 256);
+    assert_non_null(arena_alloc(&a, 5000));
+    arena_reset(&a);
+    assert_null(a.head);
+    arena_destroy(&a);
+}
+
+/* ---- strbuf ---- */
+
+static void test_strbuf_growth(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 128);
+    strbuf sb;
+    sb_init(&sb, &a, 4);
+    assert_string_equal(sb.data, "");
+    for (int i = 0; i < 100; i++)
+        sb_printf(&sb, "%d,", i % 10);
+    sb_puts(&sb, "end");
+    sb_append(&sb, "XYZ", 1);
+    assert_int_equal(sb.len, 204);
+    assert_int_equal(strlen(sb.data), 204);
+    assert_true(sb.cap > sb.len);
+    assert_false(sb.failed);
+    assert_memory_equal(sb.data, "0,1,2,3,4,5,6,7,8,9,0,", 22);
+    assert_string_equal(sb.data + 200, "endX");
+    arena_destroy(&a);
+}
+
+/* ---- percent_decode ---- */
+
+static const char *decode(arena *a, const char *s, bool plus)
+{
+    return percent_decode(a, s, strlen(s), plus);
+}
+
+static void test_percent_decode(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 1024);
+    assert_string_equal(decode(&a, "a%20b%2Fc", false), "a b/c");
+    assert_string_equal(decode(&a, "%e4%B8%ad", false), "中");
+    assert_string_equal(decode(&a, "a+b", true), "a b");
+    assert_string_equal(decode(&a, "a+b", false), "a+b");
+    assert_string_equal(decode(&a, "", false), "");
+    assert_string_equal(percent_decode(&a, "ab%41zz", 5, false), "abA");
+    assert_null(decode(&a, "%zz", false));
+    assert_null(decode(&a, "%4", false));
+    assert_null(decode(&a, "abc%", false));
+    assert_null(decode(&a, "%00", false));
+    assert_null(decode(&a, "%ff", false));
+    assert_null(decode(&a, "%C0%AF", false)); /* overlong */
+    arena_destroy(&a);
+}
+
+/* ---- dsn_parse ---- */
+
+static void test_dsn_full(void **state)
+{
+    (void)state;
+    db_target t;
+    assert_int_equal(dsn_parse("mysql://u:p%40ss@host:3307/db", &t), 0);
+    assert_string_equal(t.user, "u");
+    assert_string_equal(t.password, "p@ss");
+    assert_string_equal(t.host, "host");
+    assert_int_equal(t.port, 3307);
+    assert_string_equal(t.database, "db");
+    assert_string_equal(t.socket, "");
+}
+
+static void test_dsn_defaults_and_socket(void **state)
+{
+    (void)state;
+    db_target t;
+    assert_int_equal(dsn_parse("mysql://root@localhost/onewindow", &t), 0);
+    assert_string_equal(t.user, "root");
+    assert_string_equal(t.password, "");
+    assert_int_equal(t.port, 3306);
+    assert_int_equal(dsn_parse("mysql://root@localhost/ow?socket=/x/y.sock", &t), 0);
+    assert_string_equal(t.database, "ow");
+    assert_string_equal(t.socket, "/x/y.sock");
+    assert_int_equal(dsn_parse("mysql://db.example:1/x", &t), 0);
+    assert_string_equal(t.user, "");
+    assert_int_equal(t.port, 1);
+}
+
+static void assert_dsn_bad(const char *dsn)
+{
+    db_target t;
+    if (dsn_parse(dsn, &t) != -1)
+        fail_msg("accepted: %s", dsn);
+}
+
+static void test_dsn_malformed(void **state)
+{
+    (void)state;
+    assert_dsn_bad("mysql://u:p@host:3307");    /* no database */
+    assert_dsn_bad("mysql://u:p@host:3307/");   /* empty database */
+    assert_dsn_bad("mysql://u:p@host:33x7/db"); /* bad port */
+    assert_dsn_bad("mysql://u:p@host:0/db");
+    assert_dsn_bad("mysql://u:p@host:65536/db");
+    assert_dsn_bad("mysql://u:p@host:/db");
+    assert_dsn_bad("mysql://u:p@host/db?charset=utf8"); /* unknown option */
+    assert_dsn_bad("mysql://u:p@host/db?socket=");
+    assert_dsn_bad("mysql://u:p@/db"); /* no host */
+    assert_dsn_bad("postgres://u:p@host/db");
+    assert_dsn_bad("mysql://u:p%zz@host/db");
+}
+
+/* ---- config_load ---- */
+
+/* Removes every ONEWINDOW_* variable: the ones tests set, and any inherited. */
+static void unset_config_env(void)
+{
+    char name[256];
+    for (char **e = environ; *e;) {
+        size_t n = strcspn(*e, "=");
+        if (strncmp(*e, "ONEWINDOW_", 10) != 0 || n >= sizeof name) {
+            e++;
+            continue;
+        }
+        snprintf(name, sizeof name, "%.*s", (int)n, *e);
+        unsetenv(name);
+        e = environ; /* unsetenv moved the entries */
+    }
+}
+
+static int config_setup(void **state)
+{
+    (void)state;
+    unset_config_env();
+    return 0;
+}
+
+static int config_teardown(void **state)
+{
+    (void)state;
+    unset_config_env();
+    return 0;
+}
+
+static void test_config_defaults(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "";
+    assert_int_equal(config_load(&cfg, err, sizeof err), 0);
+    assert_int_equal(cfg.workers, 2);
+    assert_int_equal(cfg.port, 8080);
+    assert_string_equal(cfg.timezone, "Asia/Shanghai");
+    assert_int_equal(cfg.max_body_bytes, 65536);
+}
+
+static void test_config_env_override(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "";
+    setenv("ONEWINDOW_WORKERS", "3", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), 0);
+    assert_int_equal(cfg.workers, 3);
+}
+
+static void assert_env_rejected(const char *name, const char *value)
+{
+    ow_config cfg;
+    char err[512] = "";
+    setenv(name, value, 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), -1);
+    if (!strstr(err, name))
+        fail_msg("message does not name %s: %s", name, err);
+    unsetenv(name);
+}
+
+static void test_config_env_rejected(void **state)
+{
+    (void)state;
+    assert_env_rejected("ONEWINDOW_WORKERS", "abc");
+    assert_env_rejected("ONEWINDOW_WORKERS", "0");
+    assert_env_rejected("ONEWINDOW_WORKERS", "65");
+    assert_env_rejected("ONEWINDOW_WORKERS", "");
+    assert_env_rejected("ONEWINDOW_TIMEZONE", "Mars/Base");
+    assert_env_rejected("ONEWINDOW_TIMEZONE", "../../etc/passwd");
+}
+
+/* Writes text to a new file in a new temp dir; returns its path in path (removed later). */
+static void write_config(char *dir, char *path, size_t len, const char *text)
+{
+    strcpy(dir, "/tmp/ow-unit-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, len, "%s/onewindow.conf", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    setenv("ONEWINDOW_CONFIG", path, 1);
+}
+
+static void remove_config(const char *dir, const char *path)
+{
+    unlink(path);
+    rmdir(dir);
+}
+
+static int load_with_file(const char *text, ow_config *cfg, char *err, size_t errlen)
+{
+    char dir[64], path[128];
+    write_config(dir, path, sizeof path, text);
+    int rc = config_load(cfg, err, errlen);
+    remove_config(dir, path);
+    return rc;
+}
+
+static void test_config_file(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "";
+    assert_int_equal(load_with_file("# comment\n\nworkers = 5\n  port=9000  \n", &cfg, err,
+                                    sizeof err),
+                     0);
+    assert_int_equal(cfg.workers, 5);
+    assert_int_equal(cfg.port, 9000);
+}
+
+static void test_config_env_beats_file(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "";
+    setenv("ONEWINDOW_WORKERS", "7", 1);
+    assert_int_equal(load_with_file("workers = 5\n", &cfg, err, sizeof err), 0);
+    assert_int_equal(cfg.workers, 7);
+}
+
+static void test_config_file_unknown_key(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "";
+    assert_int_equal(load_with_file("workers = 5\nflavour = mint\n", &cfg, err, sizeof err),
+                     -1);
+    if (!strstr(err, ".conf:2: flavour"))
+        fail_msg("message does not name the line: %s", err);
+}
+
+static void test_config_file_bad_lines(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "";
+    assert_int_equal(load_with_file("workers 5\n", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, ".conf:1:"));
+    assert_int_equal(load_with_file("\nworkers = many\n", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, ".conf:2: workers=many"));
+    setenv("ONEWINDOW_CONFIG", "/nonexistent/ow.conf", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "ONEWINDOW_CONFIG=/nonexistent/ow.conf"));
+}
+
+#define CONFIG_TEST(f) cmocka_unit_test_setup_teardown(f, config_setup, config_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_arena_many_allocations),
+        cmocka_unit_test(test_arena_large_allocation),
+        cmocka_unit_test(test_arena_alignment),
+        cmocka_unit_test(test_arena_strings),
+        cmocka_unit_test(test_arena_defer_reverse_order),
+        cmocka_unit_test(test_arena_reset_and_reuse),
+        cmocka_unit_test(test_arena_reset_keeps_no_large_chunk),
+        cmocka_unit_test(test_strbuf_growth),
+        cmocka_unit_test(test_percent_decode),
+        cmocka_unit_test(test_dsn_full),
+        cmocka_unit_test(test_dsn_defaults_and_socket),
+        cmocka_unit_test(test_dsn_malformed),
+        CONFIG_TEST(test_config_defaults),
+        CONFIG_TEST(test_config_env_override),
+        CONFIG_TEST(test_config_env_rejected),
+        CONFIG_TEST(test_config_file),
+        CONFIG_TEST(test_config_env_beats_file),
+        CONFIG_TEST(test_config_file_unknown_key),
+        CONFIG_TEST(test_config_file_bad_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
