@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "api/router.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -34,11 +35,33 @@ static int cmd_migrate(const ow_config *cfg)
     return 0;
 }
 
+static const char *auth_name(auth_policy a)
+{
+    static const char *names[] = {"public", "citizen", "staff", "org"};
+    return names[a];
+}
+
+static void print_routes(const route *table, size_t n, const char *tag)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("%s %s %s%s\n", table[i].method, table[i].pattern, auth_name(table[i].auth), tag);
+}
+
+/* The route table as "METHOD PATTERN AUTH" lines (test-only probes marked), so that tests
+ * and operators can compare it with api/openapi.yaml. */
+static int cmd_routes(void)
+{
+    print_routes(routes, routes_count, "");
+    print_routes(test_routes, test_routes_count, " test-only");
+    return 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: onewindow-admin COMMAND\n"
                     "  migrate     apply the database migrations that are missing\n"
-                    "  config      print the effective settings as name: value lines\n");
+                    "  config      print the effective settings as name: value lines\n"
+                    "  routes      print the route table: METHOD PATTERN AUTH\n");
 }
 
 int main(int argc, char **argv)
@@ -64,6 +87,8 @@ int main(int argc, char **argv)
         config_print(&cfg, print_config_line, NULL);
         return 0;
     }
+    if (strcmp(argv[1], "routes") == 0 && argc == 2)
+        return cmd_routes();
     usage();
     return 2;
 }

@@ -346,6 +346,16 @@ static void test_post_text_plain(void **state)
     assert_int_equal(f->body.calls, 0);
 }
 
+static void test_post_other_json_type(void **state)
+{
+    fixture *f = *state;
+    f->body = (body_source){"{}", 2, 0, 0};
+    env_set(f, "CONTENT_TYPE", "application/json-patch+json");
+    env_set(f, "CONTENT_LENGTH", "2");
+    run(f, "POST", "/echo");
+    assert_problem(f, 415, "unsupported_media_type");
+}
+
 static void test_post_no_content_type(void **state)
 {
     fixture *f = *state;
@@ -491,6 +501,7 @@ int main(void)
         T(test_post_default_limit),
         T(test_post_bad_content_length),
         T(test_post_text_plain),
+        T(test_post_other_json_type),
         T(test_post_no_content_type),
         T(test_post_garbage),
         T(test_post_trailing_garbage),
