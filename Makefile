@@ -74,11 +74,13 @@ test: deps build unit e2e
 unit: $(UNIT_BINS)
 	@scripts/run-unit.sh $(UNIT_BINS)
 e2e: build
-	@scripts/run-e2e.sh $(E2E_ARGS)
+	@ONEWINDOW_BIN=$(abspath $(BUILD))/bin scripts/run-e2e.sh $(E2E_ARGS)
 valgrind: $(UNIT_BINS)
 	@VALGRIND=1 scripts/run-unit.sh $(UNIT_BINS)
-asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+# Leak checks are off for the servers (killed and restarted on purpose); the unit tests
+# run under valgrind's leak check instead.
+asan: deps
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" unit e2e
 bench: build
 	@scripts/deps.sh bench

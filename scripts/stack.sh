@@ -81,6 +81,9 @@ render_nginx() {
   done
   while IFS=$'\t' read -r status code title zh en; do
     [[ $status =~ ^[0-9]+$ ]] || continue
+    # nginx answers its internal 494 (header too large) as 400 on the wire: say the same.
+    local wire=$status
+    [ "$status" = 494 ] && wire=400
     local retry="# no Retry-After"
     case $status in 429|502|503|504) retry="add_header Retry-After 1 always;" ;; esac
     errors+="        error_page $status /_problem/$status;"$'\n'
@@ -91,7 +94,7 @@ render_nginx() {
             $retry
             set \$detail \"$zh\";
             if (\$ow_lang = en) { set \$detail \"$en\"; }
-            return $status '{\"type\":\"about:blank\",\"title\":\"$title\",\"status\":$status,\"detail\":\"\$detail\",\"code\":\"$code\",\"request_id\":\"\$ow_request_id\"}';
+            return $wire '{\"type\":\"about:blank\",\"title\":\"$title\",\"status\":$wire,\"detail\":\"\$detail\",\"code\":\"$code\",\"request_id\":\"\$ow_request_id\"}';
         }"$'\n'
   done <"$ROOT/nginx/problems.tsv"
   max_body=$(( $(setting max_body_bytes) + 16384 ))

@@ -9,7 +9,7 @@ from stack import Stack
 @pytest.fixture(scope="session")
 def stack():
     s = Stack()
-    atexit.register(s.destroy)  # even when pytest is interrupted
+    atexit.register(s.stop)  # even when pytest is interrupted
     s.start()
     yield s
     s.destroy()

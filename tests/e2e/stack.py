@@ -10,6 +10,8 @@ import time
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# `make asan` points this at the sanitizer build.
+BIN = os.environ.get("ONEWINDOW_BIN", os.path.join(ROOT, "build", "bin"))
 
 
 def free_port():
@@ -37,7 +39,7 @@ class Stack:
                               check=check, timeout=timeout, capture_output=True, text=True)
 
     def admin(self, *args, check=True):
-        return subprocess.run([os.path.join(ROOT, "build", "bin", "onewindow-admin"), *args],
+        return subprocess.run([os.path.join(BIN, "onewindow-admin"), *args],
                               env=self.env, check=check, capture_output=True, text=True,
                               timeout=120)
 
@@ -49,7 +51,17 @@ class Stack:
 
     def destroy(self):
         self.stop()
+        findings = self.sanitizer_findings()
         shutil.rmtree(self.var_dir, ignore_errors=True)
+        assert not findings, "sanitizer reports in the server log:\n" + "\n".join(findings)
+
+    def sanitizer_findings(self):
+        """ASan/UBSan reports written by the workers (make asan): they fail the run."""
+        try:
+            with open(self.log_path("onewindow.log"), errors="replace") as f:
+                return [l for l in f if "AddressSanitizer" in l or "runtime error:" in l][:20]
+        except FileNotFoundError:
+            return []
 
     # --- processes -------------------------------------------------------------------
     def pid(self, name):
