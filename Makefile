@@ -36,23 +36,31 @@ deps:
 
 $(BUILD)/gen/migrations.c: $(wildcard db/migrations/*.sql) scripts/embed-migrations.sh
 	@mkdir -p $(@D)
-	scripts/embed-migrations.sh $@ $(sort $(wildcard db/migrations/*.sql))
+	@echo "  GEN   $@"
+	$(Q)scripts/embed-migrations.sh $@ $(sort $(wildcard db/migrations/*.sql))
+
+# V=1 shows the full compiler command lines.
+Q := $(if $(V),,@)
 
 $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(BUILD)/bin/%: cmd/%.c $(LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(CFLAGS_ALL) $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS) -lcmocka
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(CFLAGS_ALL) $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS) -lcmocka
 
 .SECONDARY:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

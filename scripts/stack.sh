@@ -152,20 +152,19 @@ onewindow is up
 INFO
 }
 
+# Sends $2 to the process of pid file $1, waits up to $3 s for it to exit, then kills it.
+stop_process() {
+  local pidfile=$1 sig=$2 secs=$3 pid
+  pid=$(cat "$pidfile" 2>/dev/null) || return 0
+  kill "-$sig" "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
+  wait_gone "$pidfile" "$secs" || kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
 cmd_stop() {
-  if pid_alive "$RUN/nginx.pid"; then
-    kill -QUIT "$(cat "$RUN/nginx.pid")"
-    wait_gone "$RUN/nginx.pid" 10 || kill -KILL "$(cat "$RUN/nginx.pid")" 2>/dev/null || true
-  fi
-  if pid_alive "$RUN/onewindow-fcgi.pid"; then
-    kill -TERM "$(cat "$RUN/onewindow-fcgi.pid")"
-    wait_gone "$RUN/onewindow-fcgi.pid" 15 || kill -KILL "$(cat "$RUN/onewindow-fcgi.pid")" 2>/dev/null || true
-  fi
-  if pid_alive "$RUN/mysqld.pid"; then
-    kill -TERM "$(cat "$RUN/mysqld.pid")"
-    wait_gone "$RUN/mysqld.pid" 60 || kill -KILL "$(cat "$RUN/mysqld.pid")" 2>/dev/null || true
-  fi
-  rm -f "$RUN"/*.pid
+  stop_process "$RUN/nginx.pid" QUIT 10
+  stop_process "$RUN/onewindow-fcgi.pid" TERM 15
+  stop_process "$RUN/mysqld.pid" TERM 60
   say "stopped"
 }
 

@@ -37,3 +37,14 @@ def assert_problem(resp, status, code):
     assert body["title"] and body["detail"]
     assert body["request_id"] == resp.headers["X-Request-Id"]
     return body
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "disruptive: stops or kills parts of the shared stack; runs after the rest")
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that stop MariaDB or kill workers run last (stable order otherwise), so that
+    a slow recovery cannot disturb the others."""
+    items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
