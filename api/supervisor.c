@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -84,6 +85,8 @@ static pid_t spawn(master *m, slot *s)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* A master killed outright must not leave workers serving on behind it. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         /* Move both out of the way first: either may already sit on fd 3 or 4. dup2
          * clears close-on-exec on the copies, so only these two reach the worker. */
         int metrics = fcntl(m->metrics_fd, F_DUPFD_CLOEXEC, 10);

@@ -1,7 +1,6 @@
 """Helpers shared by the e2e test modules: polling, logs, /proc, Prometheus text, load."""
 import http.client
 import json
-import math
 import os
 import re
 import subprocess
@@ -250,6 +249,3 @@ def raw_request(base, method, target, body=None, headers=None, source_address=No
     finally:
         conn.close()
 
-
-def is_finite_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
