@@ -75,8 +75,7 @@ static bool take_body(req *r, resp *w, size_t limit, body_reader read, void *ctx
     case JSON_GUARD_NUL:
         invalid_json(r, w, "文本中不能包含 NUL 字符。", "Text must not contain NUL characters.");
         return false;
-    case JSON_GUARD_OK:
-        break;
+    case JSON_GUARD_OK: break;
     }
     const char *end = NULL;
     r->json = cJSON_ParseWithLengthOpts(buf, (size_t)len + 1, &end, 1);
@@ -110,15 +109,12 @@ void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_b
     }
     char allow[128];
     switch (router_match(r, table, n_routes, allow, sizeof allow)) {
-    case ROUTE_NOT_FOUND:
-        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
-        return;
+    case ROUTE_NOT_FOUND: resp_problem(r, w, PROBLEM_NOT_FOUND, NULL); return;
     case ROUTE_WRONG_METHOD:
         resp_header(w, "Allow", arena_strdup(&r->arena, allow));
         resp_problem(r, w, PROBLEM_METHOD_NOT_ALLOWED, NULL);
         return;
-    case ROUTE_FOUND:
-        break;
+    case ROUTE_FOUND: break;
     }
     if (!authorize(r, w))
         return;

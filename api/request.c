@@ -150,15 +150,13 @@ static bool parse_long(const char *s, long *out)
 
 static void add_range_error(req *r, const char *field, long min, long max)
 {
-    req_add_error(r, field,
-                  arena_printf(&r->arena, "须为 %ld 到 %ld 之间的整数。", min, max),
+    req_add_error(r, field, arena_printf(&r->arena, "须为 %ld 到 %ld 之间的整数。", min, max),
                   arena_printf(&r->arena, "must be an integer from %ld to %ld.", min, max));
 }
 
 static void add_length_error(req *r, const char *field, size_t min, size_t max)
 {
-    req_add_error(r, field,
-                  arena_printf(&r->arena, "长度须为 %zu 到 %zu 个字符。", min, max),
+    req_add_error(r, field, arena_printf(&r->arena, "长度须为 %zu 到 %zu 个字符。", min, max),
                   arena_printf(&r->arena, "must be %zu to %zu characters long.", min, max));
 }
 
@@ -254,8 +252,8 @@ bool req_json_string(req *r, const cJSON *obj, const char *pointer, size_t min_c
     return true;
 }
 
-bool req_json_int(req *r, const cJSON *obj, const char *pointer, long min, long max,
-                  bool required, long *out)
+bool req_json_int(req *r, const cJSON *obj, const char *pointer, long min, long max, bool required,
+                  long *out)
 {
     const cJSON *item = json_field(obj, pointer);
     if (missing(r, item, pointer, required))

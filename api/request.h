@@ -32,23 +32,23 @@ typedef struct validation_error {
 
 typedef struct req {
     arena arena;
-    char **params_env;          /* FastCGI parameters, "NAME=value" */
-    const char *method;         /* validated token, e.g. "GET" */
-    const char *path;           /* raw path, without the query */
+    char **params_env;  /* FastCGI parameters, "NAME=value" */
+    const char *method; /* validated token, e.g. "GET" */
+    const char *path;   /* raw path, without the query */
     name_value query[MAX_QUERY_PARAMS];
     size_t n_query;
     name_value path_params[MAX_PATH_PARAMS];
     size_t n_path_params;
     const char *client_ip;
     char request_id[MAX_REQUEST_ID_BYTES + 1];
-    bool lang_en;               /* Accept-Language prefers English */
-    const route *route;         /* matched route, NULL before routing or when none */
-    const char *body;           /* NUL-terminated copy of the body (or NULL) */
+    bool lang_en;       /* Accept-Language prefers English */
+    const route *route; /* matched route, NULL before routing or when none */
+    const char *body;   /* NUL-terminated copy of the body (or NULL) */
     size_t body_len;
-    cJSON *json;                /* parsed body, when the request had one */
+    cJSON *json; /* parsed body, when the request had one */
     validation_error errors[MAX_VALIDATION_ERRORS];
     size_t n_errors;
-    int64_t started_us;         /* monotonic clock, for the duration */
+    int64_t started_us; /* monotonic clock, for the duration */
 } req;
 
 /* Parameters from the web server ("HTTP_ACCEPT_LANGUAGE", "REMOTE_ADDR" …) or NULL. */
@@ -81,8 +81,8 @@ bool req_query_bool(req *r, const char *name, bool dflt, bool *out);
  * Each returns true when the field is absent and not required (out untouched) or valid. */
 bool req_json_string(req *r, const cJSON *obj, const char *pointer, size_t min_chars,
                      size_t max_chars, bool required, const char **out);
-bool req_json_int(req *r, const cJSON *obj, const char *pointer, long min, long max,
-                  bool required, long *out);
+bool req_json_int(req *r, const cJSON *obj, const char *pointer, long min, long max, bool required,
+                  long *out);
 bool req_json_bool(req *r, const cJSON *obj, const char *pointer, bool required, bool *out);
 /* The body as a JSON object; NULL after recording a validation error when it is not one. */
 const cJSON *req_body_object(req *r);

@@ -56,8 +56,7 @@ static cJSON *problem_errors(const req *r)
     return list;
 }
 
-void resp_problem2(req *r, resp *w, problem_code code, const char *detail_zh,
-                   const char *detail_en)
+void resp_problem2(req *r, resp *w, problem_code code, const char *detail_zh, const char *detail_en)
 {
     const problem_info *p = problem_get(code);
     const char *detail = r->lang_en ? (detail_en ? detail_en : p->detail_en)

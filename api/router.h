@@ -21,8 +21,8 @@ struct route {
     const char *pattern; /* "/api/v1/services/{code}": literal segments and {name} */
     handler_fn handler;
     auth_policy auth;
-    const char *scope;   /* AUTH_ORG: the scope the token must hold */
-    size_t max_body;     /* 0: no body accepted (any body → 413) */
+    const char *scope; /* AUTH_ORG: the scope the token must hold */
+    size_t max_body;   /* 0: no body accepted (any body → 413) */
 };
 
 extern const route routes[];

@@ -19,17 +19,17 @@
 #include "core/metrics.h"
 
 #define LISTEN_BACKLOG 1024
-#define RELOAD_OVERLAP_MS 200   /* new and old worker both accept for this long */
-#define CRASH_WINDOW_MS 1000    /* a worker dying sooner than this after start … */
-#define CRASH_BACKOFF_MS 1000   /* … repeatedly is restarted at most once a second */
+#define RELOAD_OVERLAP_MS 200 /* new and old worker both accept for this long */
+#define CRASH_WINDOW_MS 1000  /* a worker dying sooner than this after start … */
+#define CRASH_BACKOFF_MS 1000 /* … repeatedly is restarted at most once a second */
 #define WORKER_LISTEN_FD 3
 #define WORKER_METRICS_FD 4
 
 typedef struct slot {
     int fd;
     char path[320];
-    pid_t pid;          /* the serving worker, 0 when none */
-    pid_t retiring;     /* a worker being replaced by a reload, 0 when none */
+    pid_t pid;      /* the serving worker, 0 when none */
+    pid_t retiring; /* a worker being replaced by a reload, 0 when none */
     int64_t started_ms;
     int quick_deaths;
     int64_t restart_at_ms;
@@ -42,8 +42,8 @@ typedef struct master {
     slot *slots;
     int n;
     bool stopping;
-    int reload_slot;    /* slot being replaced by a reload, -1 when none */
-    int reload_phase;   /* 0 start the new worker, 1 overlap, 2 wait for the old one */
+    int reload_slot;  /* slot being replaced by a reload, -1 when none */
+    int reload_phase; /* 0 start the new worker, 1 overlap, 2 wait for the old one */
     int64_t phase_at_ms;
 } master;
 

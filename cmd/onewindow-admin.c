@@ -26,8 +26,9 @@ static int cmd_migrate(const ow_config *cfg)
 {
     char dsn[600], err[400];
     config_primary_dsn(cfg, dsn, sizeof dsn);
-    db_settings ds = {dsn, NULL, cfg->db_connect_timeout_s, cfg->db_read_timeout_s,
-                      cfg->db_write_timeout_s, true};
+    db_settings ds = {
+        dsn, NULL, cfg->db_connect_timeout_s, cfg->db_read_timeout_s, cfg->db_write_timeout_s,
+        true};
     if (db_init(&ds, err, sizeof err) != 0 || migrate_apply(print_line, err, sizeof err) != 0) {
         fprintf(stderr, "onewindow-admin migrate: %s\n", err);
         return 1;

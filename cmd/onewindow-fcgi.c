@@ -24,8 +24,12 @@ static int run_worker(const ow_config *cfg)
     }
     char dsn[600], err[200];
     config_primary_dsn(cfg, dsn, sizeof dsn);
-    db_settings ds = {dsn, cfg->db_read_dsn, cfg->db_connect_timeout_s, cfg->db_read_timeout_s,
-                      cfg->db_write_timeout_s, false};
+    db_settings ds = {dsn,
+                      cfg->db_read_dsn,
+                      cfg->db_connect_timeout_s,
+                      cfg->db_read_timeout_s,
+                      cfg->db_write_timeout_s,
+                      false};
     if (db_init(&ds, err, sizeof err) != 0) {
         fprintf(stderr, "onewindow-fcgi: %s\n", err);
         return 1;

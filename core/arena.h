@@ -12,9 +12,9 @@ typedef struct arena_chunk arena_chunk;
 typedef struct arena_cleanup arena_cleanup;
 
 typedef struct arena {
-    arena_chunk *head;        /* current chunk; older ones follow */
-    arena_cleanup *cleanups;  /* run in reverse order of registration */
-    size_t chunk_size;        /* default size of a new chunk */
+    arena_chunk *head;       /* current chunk; older ones follow */
+    arena_cleanup *cleanups; /* run in reverse order of registration */
+    size_t chunk_size;       /* default size of a new chunk */
 } arena;
 
 void arena_init(arena *a, size_t chunk_size);

@@ -12,11 +12,11 @@
 typedef enum { SETTING_INT, SETTING_STRING } setting_type;
 
 typedef struct setting {
-    const char *name;   /* file key; the environment name is ONEWINDOW_ + upper(name) */
+    const char *name; /* file key; the environment name is ONEWINDOW_ + upper(name) */
     setting_type type;
     size_t offset;
-    size_t size;        /* string: buffer size */
-    long min, max;      /* int: range */
+    size_t size;   /* string: buffer size */
+    long min, max; /* int: range */
     const char *dflt;
     int (*check)(const char *value, char *why, size_t whylen);
 } setting;
@@ -25,10 +25,14 @@ static int check_timezone(const char *v, char *why, size_t len);
 static int check_dsn(const char *v, char *why, size_t len);
 static int check_log_level(const char *v, char *why, size_t len);
 
-#define INT_SETTING(n, lo, hi, d) \
-    {#n, SETTING_INT, offsetof(ow_config, n), 0, lo, hi, d, NULL}
-#define STR_SETTING(n, d, chk) \
-    {#n, SETTING_STRING, offsetof(ow_config, n), sizeof(((ow_config *)0)->n), 0, 0, d, chk}
+#define INT_SETTING(n, lo, hi, d)                                                                  \
+    {                                                                                              \
+#n, SETTING_INT, offsetof(ow_config, n), 0, lo, hi, d, NULL                                \
+    }
+#define STR_SETTING(n, d, chk)                                                                     \
+    {                                                                                              \
+#n, SETTING_STRING, offsetof(ow_config, n), sizeof(((ow_config *)0)->n), 0, 0, d, chk      \
+    }
 
 static const setting settings[] = {
     INT_SETTING(port, 1, 65535, "8080"),

@@ -6,24 +6,24 @@
 #include <stddef.h>
 
 typedef struct ow_config {
-    int port;                 /* nginx listen port (127.0.0.1) */
-    int db_port;              /* private MariaDB TCP port (loopback) */
-    int workers;              /* FastCGI worker processes */
-    int threads;              /* threads per worker process */
-    char var_dir[256];        /* runtime state: run/ (sockets, pids), log/, db/ */
-    char db_dsn[512];         /* mysql://user:pass@host:port/db[?socket=path]; empty: private */
-    char db_read_dsn[512];    /* optional read replica; empty: reads go to the primary */
-    char timezone[64];        /* service time zone: dates, working days, statistics */
-    int max_body_bytes;       /* request body limit of the app (nginx allows a little more) */
+    int port;              /* nginx listen port (127.0.0.1) */
+    int db_port;           /* private MariaDB TCP port (loopback) */
+    int workers;           /* FastCGI worker processes */
+    int threads;           /* threads per worker process */
+    char var_dir[256];     /* runtime state: run/ (sockets, pids), log/, db/ */
+    char db_dsn[512];      /* mysql://user:pass@host:port/db[?socket=path]; empty: private */
+    char db_read_dsn[512]; /* optional read replica; empty: reads go to the primary */
+    char timezone[64];     /* service time zone: dates, working days, statistics */
+    int max_body_bytes;    /* request body limit of the app (nginx allows a little more) */
     int db_connect_timeout_s;
     int db_read_timeout_s;
     int db_write_timeout_s;
-    int db_retry_after_s;     /* Retry-After while the database is away */
-    int shutdown_grace_s;     /* SIGTERM: time given to in-flight requests */
-    int ip_rate_per_s;        /* nginx per-client-IP request rate (production default) */
-    int ip_burst;             /* nginx per-client-IP burst */
-    char log_level[8];        /* debug | info | warn | error */
-    int test_routes;          /* 1: also serve /api/v1/test/… (make test only, never production) */
+    int db_retry_after_s; /* Retry-After while the database is away */
+    int shutdown_grace_s; /* SIGTERM: time given to in-flight requests */
+    int ip_rate_per_s;    /* nginx per-client-IP request rate (production default) */
+    int ip_burst;         /* nginx per-client-IP burst */
+    char log_level[8];    /* debug | info | warn | error */
+    int test_routes;      /* 1: also serve /api/v1/test/… (make test only, never production) */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

@@ -8,7 +8,7 @@
 typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
 
 void log_set_level(const char *name);
-void log_set_component(const char *name);  /* "fcgi", "admin", "master" … */
+void log_set_component(const char *name); /* "fcgi", "admin", "master" … */
 void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The access-log line: no path, no query, no body, no client IP: only the route pattern. */

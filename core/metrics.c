@@ -17,8 +17,8 @@
 enum { SLOT_EMPTY = 0, SLOT_CLAIMING = 1, SLOT_READY = 2 };
 
 /* Upper bounds of the latency buckets, in microseconds (+Inf is implied). */
-static const uint64_t bucket_le_us[] = {500,    1000,   2500,   5000,    10000,  25000,
-                                        50000,  100000, 250000, 500000, 1000000, 2500000};
+static const uint64_t bucket_le_us[] = {500,   1000,   2500,   5000,   10000,   25000,
+                                        50000, 100000, 250000, 500000, 1000000, 2500000};
 #define N_BUCKETS (sizeof bucket_le_us / sizeof bucket_le_us[0])
 
 typedef struct {
@@ -71,8 +71,8 @@ int metrics_attach(int fd)
 
 int metrics_attach_private(void)
 {
-    void *p = mmap(NULL, sizeof(metrics_region), PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void *p = mmap(NULL, sizeof(metrics_region), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                   -1, 0);
     if (p == MAP_FAILED)
         return -1;
     region = p;
@@ -147,8 +147,7 @@ static latency_series *find_latency_series(const char *route)
     return NULL;
 }
 
-void metrics_observe_request(const char *route, const char *method, int status,
-                             int64_t duration_us)
+void metrics_observe_request(const char *route, const char *method, int status, int64_t duration_us)
 {
     if (!region)
         return;

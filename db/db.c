@@ -25,10 +25,10 @@ typedef struct stmt_entry {
 } stmt_entry;
 
 struct db_conn {
-    MYSQL *mysql;              /* NULL while not connected */
+    MYSQL *mysql; /* NULL while not connected */
     const db_target *target;
     stmt_entry cache[STMT_CACHE_SIZE];
-    int64_t next_connect_ms;   /* no new attempt before this, after a failed one */
+    int64_t next_connect_ms; /* no new attempt before this, after a failed one */
     bool in_tx;
 };
 
@@ -221,8 +221,7 @@ static int collect_params(params *p, const char *types, va_list ap)
             p->lengths[p->n] = va_arg(ap, size_t);
             b->length = &p->lengths[p->n];
             break;
-        default:
-            return DB_ERROR;
+        default: return DB_ERROR;
         }
     }
     return DB_OK;

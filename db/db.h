@@ -31,18 +31,18 @@ typedef enum {
 
 typedef struct db_settings {
     const char *primary_dsn;
-    const char *read_dsn;      /* NULL or "" when there is no replica */
+    const char *read_dsn; /* NULL or "" when there is no replica */
     int connect_timeout_s, read_timeout_s, write_timeout_s;
-    bool multi_statements;     /* only for the admin CLI's migrations */
+    bool multi_statements; /* only for the admin CLI's migrations */
 } db_settings;
 
 typedef struct db_conn db_conn;
 
 typedef struct db_rows {
-    void *stmt;                /* MYSQL_STMT */
+    void *stmt; /* MYSQL_STMT */
     arena *arena;
     unsigned n_cols;
-    void *binds;               /* MYSQL_BIND[n_cols] */
+    void *binds; /* MYSQL_BIND[n_cols] */
     unsigned long *lengths;
     char *is_null;
     char **buffers;

@@ -28,8 +28,8 @@ static int parse_authority(const char *s, size_t len, db_target *t)
         size_t ulen = colon ? (size_t)(colon - s) : (size_t)(at - s);
         if (!copy_decoded(t->user, sizeof t->user, s, ulen))
             return -1;
-        if (colon && !copy_decoded(t->password, sizeof t->password, colon + 1,
-                                   (size_t)(at - colon - 1)))
+        if (colon &&
+            !copy_decoded(t->password, sizeof t->password, colon + 1, (size_t)(at - colon - 1)))
             return -1;
         len -= (size_t)(at + 1 - s);
         s = at + 1;

@@ -6,7 +6,8 @@ void respond_db_error(req *r, resp *w, int status)
 {
     if (status == DB_UNAVAILABLE) {
         const ow_config *cfg = config_current();
-        resp_header(w, "Retry-After", arena_printf(&r->arena, "%d", cfg ? cfg->db_retry_after_s : 5));
+        resp_header(w, "Retry-After",
+                    arena_printf(&r->arena, "%d", cfg ? cfg->db_retry_after_s : 5));
         resp_problem(r, w, PROBLEM_UNAVAILABLE, NULL);
         return;
     }

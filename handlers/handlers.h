@@ -17,7 +17,8 @@ void handle_test_query(req *r, resp *w);
 void handle_test_sleep(req *r, resp *w);
 void handle_test_item(req *r, resp *w);
 
-/* handlers/db_errors.c: answers a failed database call: 503 unavailable with Retry-After, or 500 internal. */
+/* handlers/db_errors.c: answers a failed database call: 503 unavailable with Retry-After, or 500
+ * internal. */
 void respond_db_error(req *r, resp *w, int status);
 
 #endif

@@ -375,9 +375,8 @@ static void test_config_file(void **state)
     (void)state;
     ow_config cfg;
     char err[512] = "";
-    assert_int_equal(load_with_file("# comment\n\nworkers = 5\n  port=9000  \n", &cfg, err,
-                                    sizeof err),
-                     0);
+    assert_int_equal(
+        load_with_file("# comment\n\nworkers = 5\n  port=9000  \n", &cfg, err, sizeof err), 0);
     assert_int_equal(cfg.workers, 5);
     assert_int_equal(cfg.port, 9000);
 }
@@ -397,8 +396,7 @@ static void test_config_file_unknown_key(void **state)
     (void)state;
     ow_config cfg;
     char err[512] = "";
-    assert_int_equal(load_with_file("workers = 5\nflavour = mint\n", &cfg, err, sizeof err),
-                     -1);
+    assert_int_equal(load_with_file("workers = 5\nflavour = mint\n", &cfg, err, sizeof err), -1);
     if (!strstr(err, ".conf:2: flavour"))
         fail_msg("message does not name the line: %s", err);
 }

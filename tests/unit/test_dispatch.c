@@ -426,8 +426,7 @@ static void test_post_missing_field(void **state)
     assert_int_equal(cJSON_GetArraySize(errors), 1);
     const cJSON *e = cJSON_GetArrayItem(errors, 0);
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "field")), "/text");
-    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")),
-                        "is required.");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(e, "message")), "is required.");
 }
 
 static void test_post_array_body(void **state)

@@ -17,8 +17,7 @@ static json_guard_result check(const char *text)
 }
 
 /* depth levels of open then close, e.g. "[[1]]" or {"a":{"a":1}}, into buf. */
-static const char *nested(char *buf, size_t len, int depth, const char *open,
-                          const char *close)
+static const char *nested(char *buf, size_t len, int depth, const char *open, const char *close)
 {
     size_t n = 0;
     for (int i = 0; i < depth; i++)
@@ -43,8 +42,7 @@ static void test_depth_objects(void **state)
     (void)state;
     char buf[512];
     assert_int_equal(check(nested(buf, sizeof buf, 32, "{\"a\":", "}")), JSON_GUARD_OK);
-    assert_int_equal(check(nested(buf, sizeof buf, 33, "{\"a\":", "}")),
-                     JSON_GUARD_TOO_DEEP);
+    assert_int_equal(check(nested(buf, sizeof buf, 33, "{\"a\":", "}")), JSON_GUARD_TOO_DEEP);
 }
 
 static void test_depth_mixed_and_siblings(void **state)
@@ -52,8 +50,7 @@ static void test_depth_mixed_and_siblings(void **state)
     (void)state;
     char buf[512];
     assert_int_equal(check(nested(buf, sizeof buf, 16, "{\"a\":[", "]}")), JSON_GUARD_OK);
-    assert_int_equal(check(nested(buf, sizeof buf, 17, "{\"a\":[", "]}")),
-                     JSON_GUARD_TOO_DEEP);
+    assert_int_equal(check(nested(buf, sizeof buf, 17, "{\"a\":[", "]}")), JSON_GUARD_TOO_DEEP);
     /* Closing brackets lower the depth again: many siblings are not deep. */
     char wide[1024] = "[";
     for (int i = 0; i < 100; i++)
@@ -104,8 +101,7 @@ static void test_raw_nul(void **state)
     static const char text[] = "[\"a\0b\"]";
     assert_int_equal(json_guard_check(text, sizeof text - 1, MAX_JSON_DEPTH), JSON_GUARD_NUL);
     static const char outside[] = "[1]\0";
-    assert_int_equal(json_guard_check(outside, sizeof outside - 1, MAX_JSON_DEPTH),
-                     JSON_GUARD_NUL);
+    assert_int_equal(json_guard_check(outside, sizeof outside - 1, MAX_JSON_DEPTH), JSON_GUARD_NUL);
 }
 
 static void test_bad_utf8(void **state)

@@ -111,7 +111,7 @@ static void test_shape_mismatches(void **state)
     assert_not_found(f, "GET", "/healthz/");
     assert_not_found(f, "GET", "/healthz/x");
     assert_not_found(f, "GET", "/health");
-    assert_not_found(f, "GET", "/api/v1/services/");  /* empty segment for {code} */
+    assert_not_found(f, "GET", "/api/v1/services/"); /* empty segment for {code} */
     assert_not_found(f, "GET", "/api/v1/services");
     assert_not_found(f, "GET", "/api/v1/services//x");
     assert_not_found(f, "GET", "/api/v1/services/a/b"); /* extra segment */
@@ -138,8 +138,7 @@ static void test_wrong_method(void **state)
     assert_int_equal(match(f, "GET", "/api/v1/applications"), ROUTE_WRONG_METHOD);
     assert_string_equal(f->allow, "POST");
 
-    assert_int_equal(match(f, "HEAD", "/api/v1/applications/A1/withdraw"),
-                     ROUTE_WRONG_METHOD);
+    assert_int_equal(match(f, "HEAD", "/api/v1/applications/A1/withdraw"), ROUTE_WRONG_METHOD);
     assert_string_equal(f->allow, "POST");
     assert_int_equal(f->r.n_path_params, 0);
 
@@ -170,14 +169,9 @@ static void test_bad_parameter_encoding(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_exact_match),
-        T(test_parameter_extraction),
-        T(test_parameter_percent_decoded),
-        T(test_shape_mismatches),
-        T(test_head_matches_get),
-        T(test_wrong_method),
-        T(test_unknown_path),
-        T(test_bad_parameter_encoding),
+        T(test_exact_match),      T(test_parameter_extraction),   T(test_parameter_percent_decoded),
+        T(test_shape_mismatches), T(test_head_matches_get),       T(test_wrong_method),
+        T(test_unknown_path),     T(test_bad_parameter_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
