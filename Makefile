@@ -60,10 +60,10 @@ $(BUILD)/bin/%: cmd/%.c $(LIB_OBJ)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(@D)
 	@echo "  LINK  $@"
-	$(Q)$(CC) $(CFLAGS_ALL) $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -Itests/unit $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS) -lcmocka
 
 .SECONDARY:
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # The whole stack in the foreground (Ctrl-C stops it); start/stop in the background.
 run: build

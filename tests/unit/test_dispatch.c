@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "api/dispatch.h"
+#include "fake_request.h"
 
 /* POST /echo: {"text": "…"} → {"text": "…"}. */
 static void handle_echo(req *r, resp *w)
@@ -51,7 +52,6 @@ static const route table[] = {
     {"POST", "/default", handle_echo, AUTH_PUBLIC, NULL, BODY_DEFAULT},
 };
 #define N_ROUTES (sizeof table / sizeof table[0])
-#define MAX_ENV 16
 
 typedef struct body_source {
     const char *data;
@@ -60,10 +60,8 @@ typedef struct body_source {
 } body_source;
 
 typedef struct fixture {
-    req r;
+    fake_request fake;
     resp w;
-    char *env[MAX_ENV + 1];
-    size_t n_env;
     body_source body;
     cJSON *json; /* the parsed response body */
 } fixture;
@@ -83,18 +81,11 @@ static int read_body(void *ctx, char *buf, int len)
     return (int)n;
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return sodium_init() < 0 ? -1 : 0;
-}
-
 static int setup(void **state)
 {
     static fixture f;
     memset(&f, 0, sizeof f);
-    arena_init(&f.r.arena, 4096);
-    f.r.params_env = f.env;
+    fake_request_init(&f.fake);
     *state = &f;
     return 0;
 }
@@ -103,14 +94,13 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     cJSON_Delete(f->json);
-    arena_destroy(&f->r.arena);
+    fake_request_free(&f->fake);
     return 0;
 }
 
 static void env_set(fixture *f, const char *name, const char *value)
 {
-    assert_true(f->n_env < MAX_ENV);
-    f->env[f->n_env++] = arena_printf(&f->r.arena, "%s=%s", name, value);
+    fake_env_set(&f->fake, name, value);
 }
 
 /* Runs method uri with no body. */
@@ -118,7 +108,7 @@ static void run(fixture *f, const char *method, const char *uri)
 {
     env_set(f, "REQUEST_METHOD", method);
     env_set(f, "REQUEST_URI", uri);
-    dispatch(&f->r, &f->w, table, N_ROUTES, 1000, read_body, &f->body);
+    dispatch(&f->fake.r, &f->w, table, N_ROUTES, 1000, read_body, &f->body);
     assert_non_null(f->w.body);
     assert_int_equal(strlen(f->w.body), f->w.body_len);
 }
@@ -128,7 +118,7 @@ static void post(fixture *f, const char *uri, const char *body)
 {
     f->body = (body_source){body, strlen(body), 0, 0};
     env_set(f, "CONTENT_TYPE", "application/json");
-    env_set(f, "CONTENT_LENGTH", arena_printf(&f->r.arena, "%zu", strlen(body)));
+    env_set(f, "CONTENT_LENGTH", arena_printf(&f->fake.r.arena, "%zu", strlen(body)));
     run(f, "POST", uri);
 }
 
@@ -166,7 +156,7 @@ static void assert_problem(fixture *f, int status, const char *code)
     assert_int_equal(st->valueint, status);
     assert_string_equal(body_string(f, "code"), code);
     assert_string_equal(body_string(f, "type"), "about:blank");
-    assert_string_equal(body_string(f, "request_id"), f->r.request_id);
+    assert_string_equal(body_string(f, "request_id"), f->fake.r.request_id);
 }
 
 static void assert_echo(fixture *f, const char *text)
@@ -184,11 +174,11 @@ static void test_not_found_chinese(void **state)
     env_set(f, "REQUEST_ID", "req-404");
     run(f, "GET", "/nowhere");
     assert_problem(f, 404, "not_found");
-    assert_string_equal(f->r.request_id, "req-404");
+    assert_string_equal(f->fake.r.request_id, "req-404");
     assert_string_equal(body_string(f, "title"), "Not Found");
     assert_string_equal(body_string(f, "detail"), "未找到您要的内容。");
     assert_null(cJSON_GetObjectItem(body_json(f), "errors"));
-    assert_null(f->r.route);
+    assert_null(f->fake.r.route);
 }
 
 static void test_not_found_english(void **state)
@@ -198,7 +188,7 @@ static void test_not_found_english(void **state)
     run(f, "GET", "/nowhere");
     assert_problem(f, 404, "not_found");
     assert_string_equal(body_string(f, "detail"), "The requested resource was not found.");
-    assert_int_equal(strlen(f->r.request_id), 32); /* generated */
+    assert_int_equal(strlen(f->fake.r.request_id), 32); /* generated */
 }
 
 static void test_method_not_allowed(void **state)
@@ -282,7 +272,7 @@ static void test_post_echo(void **state)
     fixture *f = *state;
     post(f, "/echo", "{\"text\":\"你好\"}");
     assert_echo(f, "你好");
-    assert_string_equal(f->r.body, "{\"text\":\"你好\"}");
+    assert_string_equal(f->fake.r.body, "{\"text\":\"你好\"}");
     assert_true(f->body.calls > 1);
 }
 
@@ -372,7 +362,7 @@ static void assert_invalid_json(fixture *f, const char *body, const char *detail
     assert_string_equal(body_string(f, "title"), "Bad Request");
     if (detail)
         assert_string_equal(body_string(f, "detail"), detail);
-    assert_null(f->r.json);
+    assert_null(f->fake.r.json);
 }
 
 static void test_post_garbage(void **state)
@@ -444,7 +434,7 @@ static void test_post_empty_body(void **state)
     env_set(f, "CONTENT_LENGTH", "");
     run(f, "POST", "/echo");
     assert_problem(f, 400, "invalid_argument");
-    assert_null(f->r.json);
+    assert_null(f->fake.r.json);
 }
 
 /* ---- rendering ---- */
@@ -455,7 +445,7 @@ static void test_render_head(void **state)
     env_set(f, "REQUEST_ID", "abc123");
     run(f, "PUT", "/items/1");
     size_t len = 0;
-    const char *head = resp_render_head(&f->r, &f->w, &len);
+    const char *head = resp_render_head(&f->fake.r, &f->w, &len);
     assert_non_null(head);
     assert_int_equal(strlen(head), len);
     assert_memory_equal(head, "Status: 405 Method Not Allowed\r\n", 32);
@@ -470,11 +460,11 @@ static void test_render_head_not_found(void **state)
     fixture *f = *state;
     run(f, "GET", "/nowhere");
     size_t len = 0;
-    const char *head = resp_render_head(&f->r, &f->w, &len);
+    const char *head = resp_render_head(&f->fake.r, &f->w, &len);
     assert_non_null(head);
     assert_non_null(strstr(head, "Status: 404 Not Found\r\n"));
     char line[128];
-    snprintf(line, sizeof line, "X-Request-Id: %s\r\n", f->r.request_id);
+    snprintf(line, sizeof line, "X-Request-Id: %s\r\n", f->fake.r.request_id);
     assert_non_null(strstr(head, line));
 }
 
@@ -514,5 +504,5 @@ int main(void)
         T(test_render_head),
         T(test_render_head_not_found),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, fake_request_group_setup, NULL);
 }

@@ -14,50 +14,29 @@
 #include <sodium.h>
 
 #include "api/request.h"
+#include "fake_request.h"
 
-#define MAX_ENV 16
-
-typedef struct fixture {
-    req r;
-    char *env[MAX_ENV + 1];
-    size_t n_env;
-} fixture;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return sodium_init() < 0 ? -1 : 0;
-}
+typedef fake_request fixture;
 
 static int setup(void **state)
 {
     static fixture f;
-    memset(&f, 0, sizeof f);
-    arena_init(&f.r.arena, 4096);
-    f.r.params_env = f.env;
+    fake_request_init(&f);
     *state = &f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    arena_destroy(&f->r.arena);
+    fake_request_free(*state);
     return 0;
-}
-
-/* Adds the FastCGI parameter "name=value". */
-static void env_set(fixture *f, const char *name, const char *value)
-{
-    assert_true(f->n_env < MAX_ENV);
-    f->env[f->n_env++] = arena_printf(&f->r.arena, "%s=%s", name, value);
 }
 
 /* GET uri, parsed; returns req_parse_head's result. */
 static int parse_uri(fixture *f, const char *uri)
 {
-    env_set(f, "REQUEST_METHOD", "GET");
-    env_set(f, "REQUEST_URI", uri);
+    fake_env_set(f, "REQUEST_METHOD", "GET");
+    fake_env_set(f, "REQUEST_URI", uri);
     return req_parse_head(&f->r);
 }
 
@@ -89,7 +68,7 @@ static void assert_query_rejected(fixture *f, const char *uri, const char *field
 static void test_head_basics(void **state)
 {
     fixture *f = *state;
-    env_set(f, "REMOTE_ADDR", "192.0.2.7");
+    fake_env_set(f, "REMOTE_ADDR", "192.0.2.7");
     assert_int_equal(parse_uri(f, "/api/v1/x?a=1&b=2"), 0);
     assert_string_equal(f->r.method, "GET");
     assert_string_equal(f->r.path, "/api/v1/x");
@@ -104,7 +83,7 @@ static void test_head_basics(void **state)
 static void test_head_defaults(void **state)
 {
     fixture *f = *state;
-    env_set(f, "REQUEST_METHOD", "get"); /* not an upper-case token */
+    fake_env_set(f, "REQUEST_METHOD", "get"); /* not an upper-case token */
     assert_int_equal(req_parse_head(&f->r), 0);
     assert_string_equal(f->r.method, "OTHER");
     assert_string_equal(f->r.path, "/"); /* no REQUEST_URI */
@@ -222,8 +201,8 @@ static void assert_generated_id(const char *id)
 static void test_request_id_sane(void **state)
 {
     fixture *f = *state;
-    env_set(f, "REQUEST_ID", "abc-123_X.y");
-    env_set(f, "HTTP_X_REQUEST_ID", "from-header");
+    fake_env_set(f, "REQUEST_ID", "abc-123_X.y");
+    fake_env_set(f, "HTTP_X_REQUEST_ID", "from-header");
     assert_int_equal(parse_uri(f, "/"), 0);
     assert_string_equal(f->r.request_id, "abc-123_X.y");
 }
@@ -234,7 +213,7 @@ static void test_request_id_64_chars(void **state)
     char id[65];
     memset(id, 'a', 64);
     id[64] = '\0';
-    env_set(f, "REQUEST_ID", id);
+    fake_env_set(f, "REQUEST_ID", id);
     assert_int_equal(parse_uri(f, "/"), 0);
     assert_string_equal(f->r.request_id, id);
 }
@@ -242,8 +221,8 @@ static void test_request_id_64_chars(void **state)
 static void test_request_id_insane_uses_header(void **state)
 {
     fixture *f = *state;
-    env_set(f, "REQUEST_ID", "has space");
-    env_set(f, "HTTP_X_REQUEST_ID", "client.id-1");
+    fake_env_set(f, "REQUEST_ID", "has space");
+    fake_env_set(f, "HTTP_X_REQUEST_ID", "client.id-1");
     assert_int_equal(parse_uri(f, "/"), 0);
     assert_string_equal(f->r.request_id, "client.id-1");
 }
@@ -254,8 +233,8 @@ static void test_request_id_too_long_generated(void **state)
     char id[66];
     memset(id, 'a', 65);
     id[65] = '\0';
-    env_set(f, "REQUEST_ID", id);
-    env_set(f, "HTTP_X_REQUEST_ID", "bad/id");
+    fake_env_set(f, "REQUEST_ID", id);
+    fake_env_set(f, "HTTP_X_REQUEST_ID", "bad/id");
     assert_int_equal(parse_uri(f, "/"), 0);
     assert_generated_id(f->r.request_id);
 }
@@ -284,7 +263,7 @@ static void test_request_id_sanity_rules(void **state)
 
 static bool lang_en_for(fixture *f, const char *accept_language)
 {
-    env_set(f, "HTTP_ACCEPT_LANGUAGE", accept_language);
+    fake_env_set(f, "HTTP_ACCEPT_LANGUAGE", accept_language);
     assert_int_equal(parse_uri(f, "/"), 0);
     return f->r.lang_en;
 }
@@ -340,7 +319,7 @@ static void test_query_int(void **state)
 static void test_query_int_english(void **state)
 {
     fixture *f = *state;
-    env_set(f, "HTTP_ACCEPT_LANGUAGE", "en");
+    fake_env_set(f, "HTTP_ACCEPT_LANGUAGE", "en");
     assert_int_equal(parse_uri(f, "/s?n=0"), 0);
     long v;
     assert_false(req_query_int(&f->r, "n", 1, 1, 1000, &v));
@@ -630,5 +609,5 @@ int main(void)
         T(test_body_not_object),
         T(test_errors_are_bounded),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, fake_request_group_setup, NULL);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/router.h"
+#include "fake_request.h"
 
 static void handler_a(req *r, resp *w)
 {
@@ -26,7 +27,7 @@ static const route table[] = {
 #define N_ROUTES (sizeof table / sizeof table[0])
 
 typedef struct fixture {
-    req r;
+    fake_request fake;
     char allow[128];
 } fixture;
 
@@ -34,7 +35,7 @@ static int setup(void **state)
 {
     static fixture f;
     memset(&f, 0, sizeof f);
-    arena_init(&f.r.arena, 4096);
+    fake_request_init(&f.fake);
     *state = &f;
     return 0;
 }
@@ -42,38 +43,38 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    arena_destroy(&f->r.arena);
+    fake_request_free(&f->fake);
     return 0;
 }
 
 static route_result match(fixture *f, const char *method, const char *path)
 {
-    f->r.method = method;
-    f->r.path = path;
-    f->r.route = NULL;
+    f->fake.r.method = method;
+    f->fake.r.path = path;
+    f->fake.r.route = NULL;
     strcpy(f->allow, "garbage");
-    return router_match(&f->r, table, N_ROUTES, f->allow, sizeof f->allow);
+    return router_match(&f->fake.r, table, N_ROUTES, f->allow, sizeof f->allow);
 }
 
 static void assert_found(fixture *f, const char *method, const char *path, size_t index)
 {
     assert_int_equal(match(f, method, path), ROUTE_FOUND);
-    assert_ptr_equal(f->r.route, &table[index]);
+    assert_ptr_equal(f->fake.r.route, &table[index]);
 }
 
 static void assert_not_found(fixture *f, const char *method, const char *path)
 {
     if (match(f, method, path) != ROUTE_NOT_FOUND)
         fail_msg("%s %s: expected not found", method, path);
-    assert_null(f->r.route);
-    assert_int_equal(f->r.n_path_params, 0);
+    assert_null(f->fake.r.route);
+    assert_int_equal(f->fake.r.n_path_params, 0);
 }
 
 static void test_exact_match(void **state)
 {
     fixture *f = *state;
     assert_found(f, "GET", "/healthz", 0);
-    assert_int_equal(f->r.n_path_params, 0);
+    assert_int_equal(f->fake.r.n_path_params, 0);
     assert_found(f, "POST", "/api/v1/applications", 4);
 }
 
@@ -81,28 +82,28 @@ static void test_parameter_extraction(void **state)
 {
     fixture *f = *state;
     assert_found(f, "GET", "/api/v1/services/S-001", 1);
-    assert_int_equal(f->r.n_path_params, 1);
-    assert_string_equal(f->r.path_params[0].name, "code");
-    assert_string_equal(req_path_param(&f->r, "code"), "S-001");
-    assert_null(req_path_param(&f->r, "no"));
+    assert_int_equal(f->fake.r.n_path_params, 1);
+    assert_string_equal(f->fake.r.path_params[0].name, "code");
+    assert_string_equal(req_path_param(&f->fake.r, "code"), "S-001");
+    assert_null(req_path_param(&f->fake.r, "no"));
 
     assert_found(f, "POST", "/api/v1/applications/A42/withdraw", 2);
-    assert_string_equal(req_path_param(&f->r, "no"), "A42");
+    assert_string_equal(req_path_param(&f->fake.r, "no"), "A42");
 
     assert_found(f, "GET", "/api/v1/pairs/x/y", 5);
-    assert_int_equal(f->r.n_path_params, 2);
-    assert_string_equal(req_path_param(&f->r, "a"), "x");
-    assert_string_equal(req_path_param(&f->r, "b"), "y");
+    assert_int_equal(f->fake.r.n_path_params, 2);
+    assert_string_equal(req_path_param(&f->fake.r, "a"), "x");
+    assert_string_equal(req_path_param(&f->fake.r, "b"), "y");
 }
 
 static void test_parameter_percent_decoded(void **state)
 {
     fixture *f = *state;
     assert_found(f, "GET", "/api/v1/services/%E4%B8%AD", 1);
-    assert_string_equal(req_path_param(&f->r, "code"), "中");
+    assert_string_equal(req_path_param(&f->fake.r, "code"), "中");
     /* '+' stays a plus in a path; %2F is a slash in the value, not a separator. */
     assert_found(f, "GET", "/api/v1/services/a+b%2Fc", 1);
-    assert_string_equal(req_path_param(&f->r, "code"), "a+b/c");
+    assert_string_equal(req_path_param(&f->fake.r, "code"), "a+b/c");
 }
 
 static void test_shape_mismatches(void **state)
@@ -125,7 +126,7 @@ static void test_head_matches_get(void **state)
     fixture *f = *state;
     assert_found(f, "HEAD", "/healthz", 0);
     assert_found(f, "HEAD", "/api/v1/services/S1", 1);
-    assert_string_equal(req_path_param(&f->r, "code"), "S1");
+    assert_string_equal(req_path_param(&f->fake.r, "code"), "S1");
 }
 
 static void test_wrong_method(void **state)
@@ -133,14 +134,14 @@ static void test_wrong_method(void **state)
     fixture *f = *state;
     assert_int_equal(match(f, "DELETE", "/healthz"), ROUTE_WRONG_METHOD);
     assert_string_equal(f->allow, "GET, HEAD");
-    assert_null(f->r.route);
+    assert_null(f->fake.r.route);
 
     assert_int_equal(match(f, "GET", "/api/v1/applications"), ROUTE_WRONG_METHOD);
     assert_string_equal(f->allow, "POST");
 
     assert_int_equal(match(f, "HEAD", "/api/v1/applications/A1/withdraw"), ROUTE_WRONG_METHOD);
     assert_string_equal(f->allow, "POST");
-    assert_int_equal(f->r.n_path_params, 0);
+    assert_int_equal(f->fake.r.n_path_params, 0);
 
     assert_int_equal(match(f, "POST", "/api/v1/services/x"), ROUTE_WRONG_METHOD);
     assert_string_equal(f->allow, "GET, HEAD");
