@@ -25,13 +25,12 @@ typedef enum {
 typedef struct problem_info {
     int status;
     const char *code;      /* the "code" member */
-    const char *title;     /* HTTP reason phrase, English, as "title" */
     const char *detail_zh; /* default detail for citizens */
     const char *detail_en; /* with Accept-Language: en */
 } problem_info;
 
 const problem_info *problem_get(problem_code code);
-/* The reason phrase of an HTTP status ("Not Found"), for the Status line. */
+/* The reason phrase of an HTTP status ("Not Found"): the Status line and a problem's title. */
 const char *http_reason(int status);
 
 #endif

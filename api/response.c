@@ -63,7 +63,7 @@ void resp_problem2(req *r, resp *w, problem_code code, const char *detail_zh, co
                                     : (detail_zh ? detail_zh : p->detail_zh);
     cJSON *o = resp_new_object(r);
     cJSON_AddStringToObject(o, "type", "about:blank");
-    cJSON_AddStringToObject(o, "title", p->title);
+    cJSON_AddStringToObject(o, "title", http_reason(p->status));
     cJSON_AddNumberToObject(o, "status", p->status);
     cJSON_AddStringToObject(o, "detail", detail);
     cJSON_AddStringToObject(o, "code", p->code);

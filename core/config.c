@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/dsn.h"
+
 typedef enum { SETTING_INT, SETTING_STRING } setting_type;
 
 typedef struct setting {
@@ -79,12 +81,9 @@ static int check_timezone(const char *v, char *why, size_t len)
 
 static int check_dsn(const char *v, char *why, size_t len)
 {
-    if (*v && strncmp(v, "mysql://", 8) != 0) {
-        snprintf(why, len, "must look like mysql://user:pass@host:port/db");
-        return -1;
-    }
-    if (*v && !strchr(v + 8, '/')) {
-        snprintf(why, len, "names no database (mysql://user:pass@host:port/db)");
+    db_target t;
+    if (*v && dsn_parse(v, &t) != 0) {
+        snprintf(why, len, "must look like mysql://user:pass@host:port/db[?socket=/path]");
         return -1;
     }
     return 0;
@@ -104,6 +103,22 @@ static void env_name(const char *key, char *out, size_t len)
     size_t n = (size_t)snprintf(out, len, "ONEWINDOW_%s", key);
     for (size_t i = 10; i < n && i < len; i++)
         out[i] = (char)toupper((unsigned char)out[i]);
+}
+
+/* scheme://user:secret@host/… → scheme://user:***@host/…, so that neither printed settings
+ * nor error messages hold a password (whatever the scheme, even a mistyped one). */
+static void mask_dsn(const char *dsn, char *out, size_t len)
+{
+    const char *scheme_end = strstr(dsn, "://");
+    const char *auth = scheme_end ? scheme_end + 3 : dsn;
+    size_t auth_len = strcspn(auth, "/");
+    const char *at = memrchr(auth, '@', auth_len);
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!colon) {
+        snprintf(out, len, "%s", dsn);
+        return;
+    }
+    snprintf(out, len, "%.*s:***%s", (int)(colon - dsn), dsn, at);
 }
 
 static int set_value(ow_config *cfg, const setting *s, const char *value, const char *origin,
@@ -127,7 +142,9 @@ static int set_value(ow_config *cfg, const setting *s, const char *value, const 
         return -1;
     }
     if (s->check && s->check(value, why, sizeof why) != 0) {
-        snprintf(err, errlen, "%s=%s: %s", origin, value, why);
+        char shown[520]; /* a DSN may hold a password: never echo it */
+        mask_dsn(value, shown, sizeof shown);
+        snprintf(err, errlen, "%s=%s: %s", origin, shown, why);
         return -1;
     }
     strcpy((char *)cfg + s->offset, value);
@@ -205,18 +222,6 @@ int config_load(ow_config *cfg, char *err, size_t errlen)
             return -1;
     }
     return 0;
-}
-
-/* mysql://user:secret@host → mysql://user:***@host, so that printed settings hold no secret. */
-static void mask_dsn(const char *dsn, char *out, size_t len)
-{
-    const char *at = strchr(dsn, '@');
-    const char *colon = strncmp(dsn, "mysql://", 8) == 0 ? strchr(dsn + 8, ':') : NULL;
-    if (!at || !colon || colon > at) {
-        snprintf(out, len, "%s", dsn);
-        return;
-    }
-    snprintf(out, len, "%.*s:***%s", (int)(colon - dsn), dsn, at);
 }
 
 void config_print(const ow_config *cfg, int (*out)(const char *line, void *ctx), void *ctx)

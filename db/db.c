@@ -12,7 +12,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
-#include "db/dsn.h"
+#include "core/dsn.h"
 
 #define STMT_CACHE_SIZE 128
 #define MAX_PARAMS 32

@@ -1,4 +1,4 @@
-/* Unit tests of core/ (arena, strbuf, percent decoding, configuration) and db/dsn. */
+/* Unit tests of core/ (arena, strbuf, percent decoding, configuration, DSNs). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +16,7 @@
 #include "core/config.h"
 #include "core/percent.h"
 #include "core/strbuf.h"
-#include "db/dsn.h"
+#include "core/dsn.h"
 
 /* ---- arena ---- */
 
@@ -342,6 +342,25 @@ static void test_config_env_rejected(void **state)
     assert_env_rejected("ONEWINDOW_TIMEZONE", "../../etc/passwd");
 }
 
+/* A DSN the parser refuses is named in the message, with its password masked. */
+static void test_config_bad_dsn_masks_password(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "";
+    setenv("ONEWINDOW_DB_DSN", "mysql://app:s3cret@db:99999/onewindow", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "ONEWINDOW_DB_DSN"));
+    assert_non_null(strstr(err, "app:***@db"));
+    assert_null(strstr(err, "s3cret"));
+    setenv("ONEWINDOW_DB_DSN", "postgres://app:s3cret@db/onewindow", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), -1);
+    assert_null(strstr(err, "s3cret"));
+    setenv("ONEWINDOW_DB_DSN", "mysql://app:s3cret@db:3306/onewindow", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), 0);
+    unsetenv("ONEWINDOW_DB_DSN");
+}
+
 /* Writes text to a new file in a new temp dir; returns its path in path (removed later). */
 static void write_config(char *dir, char *path, size_t len, const char *text)
 {
@@ -435,6 +454,7 @@ int main(void)
         CONFIG_TEST(test_config_defaults),
         CONFIG_TEST(test_config_env_override),
         CONFIG_TEST(test_config_env_rejected),
+        CONFIG_TEST(test_config_bad_dsn_masks_password),
         CONFIG_TEST(test_config_file),
         CONFIG_TEST(test_config_env_beats_file),
         CONFIG_TEST(test_config_file_unknown_key),

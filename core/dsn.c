@@ -1,4 +1,4 @@
-#include "db/dsn.h"
+#include "core/dsn.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
