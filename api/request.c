@@ -106,9 +106,9 @@ int req_parse_head(req *r)
         uri = "/";
     const char *qmark = strchr(uri, '?');
     size_t plen = qmark ? (size_t)(qmark - uri) : strlen(uri);
-    if (plen > MAX_PATH_BYTES)
-        plen = MAX_PATH_BYTES; /* no route is this long: it will not match */
-    r->path = arena_strndup(&r->arena, uri, plen);
+    /* No route is this long: an empty path matches none (404). Never cut it shorter, or a
+     * truncated path could match a route with a truncated parameter. */
+    r->path = arena_strndup(&r->arena, uri, plen > MAX_PATH_BYTES ? 0 : plen);
     if (!r->path)
         return -1;
     return qmark ? parse_query(r, qmark + 1) : 0;

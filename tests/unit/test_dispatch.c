@@ -238,6 +238,31 @@ static void test_get_with_path_param(void **state)
     assert_int_equal(f->body.calls, 0);
 }
 
+/* A path longer than MAX_PATH_BYTES matches nothing: it must not be cut to a shorter one
+ * that matches (here /items/{id} with a truncated id). */
+static void test_path_over_limit_not_truncated(void **state)
+{
+    fixture *f = *state;
+    char *uri = arena_alloc(&f->fake.r.arena, MAX_PATH_BYTES + 2);
+    memcpy(uri, "/items/", 7);
+    memset(uri + 7, 'a', MAX_PATH_BYTES + 1 - 7);
+    uri[MAX_PATH_BYTES + 1] = '\0';
+    run(f, "GET", uri);
+    assert_problem(f, 404, "not_found");
+}
+
+static void test_path_at_limit(void **state)
+{
+    fixture *f = *state;
+    char *uri = arena_alloc(&f->fake.r.arena, MAX_PATH_BYTES + 1);
+    memcpy(uri, "/items/", 7);
+    memset(uri + 7, 'a', MAX_PATH_BYTES - 7);
+    uri[MAX_PATH_BYTES] = '\0';
+    run(f, "GET", uri);
+    assert_int_equal(f->w.status, 200);
+    assert_int_equal(strlen(body_string(f, "id")), MAX_PATH_BYTES - 7);
+}
+
 static void test_get_empty_content_length(void **state)
 {
     fixture *f = *state;
@@ -475,6 +500,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_not_found_chinese),
         T(test_not_found_english),
+        T(test_path_over_limit_not_truncated),
+        T(test_path_at_limit),
         T(test_method_not_allowed),
         T(test_bad_query_is_invalid_argument),
         T(test_protected_route_unauthorized),
