@@ -137,9 +137,14 @@ static void reap(master *m)
 static void fill_empty_slots(master *m)
 {
     int64_t now = now_ms();
-    for (int i = 0; i < m->n && !m->stopping; i++)
-        if (!m->slots[i].pid && now >= m->slots[i].restart_at_ms)
-            m->slots[i].pid = spawn(m, &m->slots[i]);
+    for (int i = 0; i < m->n && !m->stopping; i++) {
+        slot *s = &m->slots[i];
+        if (s->pid || now < s->restart_at_ms)
+            continue;
+        s->pid = spawn(m, s);
+        if (!s->pid) /* fork failed (out of processes or memory): try again in a while */
+            s->restart_at_ms = now + CRASH_BACKOFF_MS;
+    }
 }
 
 /* One step of a rolling reload: start the new worker beside the old one, let both accept

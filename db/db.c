@@ -438,18 +438,15 @@ int db_exec_script(db_conn *c, const char *sql, char *err, size_t errlen)
     return DB_OK;
 }
 
-int db_ping(db_conn *c)
+int db_ping(db_conn *c, arena *a)
 {
     static const char sql[] = "SELECT 1";
-    arena a;
-    arena_init(&a, 2048);
     db_rows rows;
-    int rc = db_query(c, &rows, &a, sql, "");
-    if (rc == DB_OK) {
-        int64_t one = 0;
-        rc = db_row_next(&rows, "i", &one) == 1 && one == 1 ? DB_OK : DB_ERROR;
-        db_rows_close(&rows);
-    }
-    arena_destroy(&a);
+    int rc = db_query(c, &rows, a, sql, "");
+    if (rc != DB_OK)
+        return rc;
+    int64_t one = 0;
+    rc = db_row_next(&rows, "i", &one) == 1 && one == 1 ? DB_OK : DB_ERROR;
+    db_rows_close(&rows);
     return rc;
 }

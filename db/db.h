@@ -74,7 +74,7 @@ void db_rollback(db_conn *c);
 
 /* Runs a script of several statements (migrations). Needs multi_statements. */
 int db_exec_script(db_conn *c, const char *sql, char *err, size_t errlen);
-/* One round trip, for /readyz. */
-int db_ping(db_conn *c);
+/* One round trip, for /readyz (result buffers from a). */
+int db_ping(db_conn *c, arena *a);
 
 #endif

@@ -39,6 +39,8 @@ static int applied(db_conn *c, arena *a, const migration *m, char *err, size_t e
     const char *stored = NULL;
     int found = db_row_next(&rows, "s", &stored);
     db_rows_close(&rows);
+    if (found < 0)
+        snprintf(err, errlen, "cannot read schema_migrations");
     if (found <= 0)
         return found < 0 ? -1 : 0;
     char sum[65];

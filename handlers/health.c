@@ -12,7 +12,7 @@ void handle_healthz(req *r, resp *w)
 
 void handle_readyz(req *r, resp *w)
 {
-    int rc = db_ping(db_primary());
+    int rc = db_ping(db_primary(), &r->arena);
     if (rc != DB_OK) {
         respond_db_error(r, w, rc == DB_ERROR ? DB_UNAVAILABLE : rc);
         return;
