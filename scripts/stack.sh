@@ -10,7 +10,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${ONEWINDOW_BIN:-$ROOT/build/bin}
 export ONEWINDOW_CONFIG=${ONEWINDOW_CONFIG:-$ROOT/config/dev.conf}
 
-setting() { "$BIN/onewindow-admin" config | sed -n "s/^$1: //p"; }
+# Read once: every setting below comes from this one validated listing.
+SETTINGS=$("$BIN/onewindow-admin" config)
+setting() { sed -n "s/^$1: //p" <<<"$SETTINGS"; }
 
 VAR=$(setting var_dir)
 case $VAR in /*) ;; *) VAR=$ROOT/$VAR ;; esac
@@ -21,16 +23,14 @@ DB_PORT=$(setting db_port)
 DB_SOCKET=$RUN/mysqld.sock
 
 say() { echo "stack: $*" >&2; }
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+pid_alive() { local pid; pid=$(cat "$1" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; }
 private_db() { [ -z "${ONEWINDOW_DB_DSN:-}" ] && [ -z "$(setting db_dsn)" ]; }
 
-# Waits up to $2 s for the process of pid file $1 to exit.
+# Waits up to $2 s for process $1 to exit.
 wait_gone() {
-  local pidfile=$1 secs=$2 pid
-  [ -f "$pidfile" ] || return 0
-  pid=$(cat "$pidfile")
+  local pid=$1 secs=$2
   for _ in $(seq $((secs * 10))); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
+    kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
   done
   return 1
@@ -103,21 +103,17 @@ render_nginx() {
   mkdir -p "$NGX"
   sed -e "s|@UPSTREAM_TIMEOUT@|${ONEWINDOW_UPSTREAM_TIMEOUT:-60}|g" \
       "$ROOT/nginx/fastcgi.conf.in" >"$NGX/fastcgi.conf"
-  UPSTREAM="$upstream" ERRORS="$errors" LOCATIONS="$locations" \
-  /usr/bin/python3 - "$ROOT/nginx/nginx.conf.in" "$NGX/nginx.conf" <<PY
-import os, sys
+  # Values reach the template through the environment, never spliced into code.
+  USER_LINE="$user_line" NGINX_WORKERS="${ONEWINDOW_NGINX_WORKERS:-1}" RUN_DIR="$RUN" \
+  LOG_DIR="$LOG" NGINX_DIR="$NGX" PORT="$PORT" NGINX_MAX_BODY="$max_body" \
+  IP_RATE="$(setting ip_rate_per_s)" IP_BURST="$(setting ip_burst)" \
+  UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" \
+  PROBLEM_LOCATIONS="${locations%$'\n'}" \
+  /usr/bin/python3 -c '
+import os, re, sys
 text = open(sys.argv[1]).read()
-values = {
-    "USER_LINE": "$user_line", "NGINX_WORKERS": "${ONEWINDOW_NGINX_WORKERS:-1}",
-    "RUN_DIR": "$RUN", "LOG_DIR": "$LOG", "NGINX_DIR": "$NGX", "PORT": "$PORT",
-    "NGINX_MAX_BODY": "$max_body", "IP_RATE": "$(setting ip_rate_per_s)",
-    "IP_BURST": "$(setting ip_burst)", "UPSTREAM_SERVERS": os.environ["UPSTREAM"].rstrip(),
-    "ERROR_PAGES": os.environ["ERRORS"].rstrip(), "PROBLEM_LOCATIONS": os.environ["LOCATIONS"].rstrip(),
-}
-for k, v in values.items():
-    text = text.replace("@" + k + "@", v)
-open(sys.argv[2], "w").write(text)
-PY
+text = re.sub(r"@([A-Z_]+)@", lambda m: os.environ[m.group(1)], text)
+open(sys.argv[2], "w").write(text)' "$ROOT/nginx/nginx.conf.in" "$NGX/nginx.conf"
 }
 
 start_nginx() {
@@ -157,7 +153,7 @@ stop_process() {
   local pidfile=$1 sig=$2 secs=$3 pid
   pid=$(cat "$pidfile" 2>/dev/null) || return 0
   kill "-$sig" "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
-  wait_gone "$pidfile" "$secs" || kill -KILL "$pid" 2>/dev/null || true
+  wait_gone "$pid" "$secs" || kill -KILL "$pid" 2>/dev/null || true
   rm -f "$pidfile"
 }
 
