@@ -54,6 +54,19 @@ static void write_response(FCGX_Request *fr, req *r, const resp *w)
         FCGX_PutStr(w->body, (int)w->body_len, fr->out);
 }
 
+/* Ends the request without libfcgi's lingering close (shutdown, then poll up to 2 s until
+ * nginx closes): it parks the thread for a round trip to nginx on every request. Lingering
+ * guards against a reset that loses the answer when unread input remains, so the rest of
+ * the input is read first; then the connection is simply closed. */
+static void finish(FCGX_Request *fr)
+{
+    char sink[4096];
+    while (FCGX_GetStr(sink, sizeof sink, fr->in) > 0)
+        ;
+    FCGX_Detach(fr);
+    FCGX_Finish_r(fr);
+}
+
 static void handle(FCGX_Request *fr, req *r)
 {
     arena keep = r->arena;
@@ -64,7 +77,7 @@ static void handle(FCGX_Request *fr, req *r)
     resp w = {0};
     dispatch(r, &w, table, table_len, max_body_bytes, fcgi_read, fr);
     write_response(fr, r, &w);
-    FCGX_Finish_r(fr); /* the client has its answer before we log and count */
+    finish(fr); /* the client has its answer before we log and count */
     int64_t took = mono_us() - r->started_us;
     const char *label = r->route ? r->route->pattern : "unmatched";
     log_access(r->request_id, r->method, label, w.status, took);
