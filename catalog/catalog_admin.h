@@ -1,0 +1,17 @@
+/* The catalog commands of onewindow-admin (API.md §9). Each prints "name: value" lines for
+ * scripts (or reasons on stderr) and returns the process exit status. The database must
+ * be initialized (db_init) by the caller. */
+#ifndef OW_CATALOG_ADMIN_H
+#define OW_CATALOG_ADMIN_H
+
+#include <stdbool.h>
+
+/* import-catalog FILE [--partial]: upsert the items of a JSON catalog; without --partial,
+ * active items missing from the file are retired. Nothing is written if any item is bad. */
+int catalog_admin_import(const char *path, bool partial);
+/* retire-service CODE */
+int catalog_admin_retire(const char *code);
+/* add-synonym TERM EXPANSION… */
+int catalog_admin_add_synonym(const char *term, char **expansions, int n);
+
+#endif

@@ -1,0 +1,33 @@
+/* Catalog changes made by operators (onewindow-admin): whole-catalog import, retiring an
+ * item, synonyms. Each runs in one transaction and bumps the catalog version, which the
+ * workers poll to rebuild their search index. */
+#ifndef OW_CATALOG_IMPORT_H
+#define OW_CATALOG_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "catalog/catalog_item.h"
+#include "core/arena.h"
+#include "db/db.h"
+
+typedef struct catalog_import_report {
+    size_t created, updated, unchanged, restored, retired;
+    uint64_t version;
+} catalog_import_report;
+
+/* Loads the department and topic codes (strings from the arena). */
+int catalog_import_codes(db_conn *c, arena *a, catalog_codes *codes);
+
+/* Upserts items (sorted by code, no duplicates); with retire_missing, active items absent
+ * from the list are retired. All or nothing. Returns DB_OK or a db_status. */
+int catalog_import(db_conn *c, arena *a, const catalog_item *items, size_t n, bool retire_missing,
+                   catalog_import_report *report);
+
+/* 1 retired, 0 no such active item, < 0 a db_status. */
+int catalog_retire(db_conn *c, const char *code);
+
+/* Adds (term, expansion); returns the number added (0: it was there), or a db_status. */
+int catalog_add_synonym(db_conn *c, const char *term, const char *expansion);
+
+#endif
