@@ -8,7 +8,7 @@ CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-pr
 OPT ?= -O2 -g
 SAN ?=
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lpthread
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lpthread -lm
 CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 
@@ -16,9 +16,11 @@ CORE_SRC := $(wildcard core/*.c)
 API_SRC := $(filter-out api/routes.c,$(wildcard api/*.c)) api/routes.c
 DB_SRC := $(wildcard db/*.c)
 HANDLER_SRC := $(wildcard handlers/*.c)
-LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC)
-GEN_SRC := $(BUILD)/gen/migrations.c
-LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/migrations.o
+SEARCH_SRC := $(wildcard search/*.c) $(wildcard catalog/*.c)
+LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC) $(SEARCH_SRC)
+SEARCH_DATA := data/pinyin/chars.tsv data/pinyin/words.tsv data/synonyms.tsv
+LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/migrations.o \
+           $(BUILD)/obj/gen/search_data.o
 BINS := $(BUILD)/bin/onewindow-fcgi $(BUILD)/bin/onewindow-admin
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -39,10 +41,16 @@ $(BUILD)/gen/migrations.c: $(wildcard db/migrations/*.sql) scripts/embed-migrati
 	@echo "  GEN   $@"
 	$(Q)scripts/embed-migrations.sh $@ $(sort $(wildcard db/migrations/*.sql))
 
+$(BUILD)/gen/search_data.c: $(SEARCH_DATA) scripts/embed-text.sh
+	@mkdir -p $(@D)
+	@echo "  GEN   $@"
+	$(Q)scripts/embed-text.sh $@ pinyin_chars_tsv=data/pinyin/chars.tsv \
+	    pinyin_words_tsv=data/pinyin/words.tsv synonyms_tsv=data/synonyms.tsv
+
 # V=1 shows the full compiler command lines.
 Q := $(if $(V),,@)
 
-$(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@

@@ -1,11 +1,13 @@
 /* onewindow-admin: operators' command line (API.md §9). Output that scripts read is
  * printed as "name: value" lines. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "api/router.h"
+#include "catalog/catalog_admin.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -22,14 +24,20 @@ static int print_config_line(const char *line, void *ctx)
     return printf("%s\n", line);
 }
 
+static int open_db(const ow_config *cfg, bool multi_statements, char *err, size_t errlen)
+{
+    char dsn[600];
+    config_primary_dsn(cfg, dsn, sizeof dsn);
+    /* Imports of big catalogs run long transactions: generous read/write timeouts. */
+    db_settings ds = {dsn, NULL, cfg->db_connect_timeout_s, 600, 600, multi_statements};
+    return db_init(&ds, err, errlen);
+}
+
 static int cmd_migrate(const ow_config *cfg)
 {
-    char dsn[600], err[400];
-    config_primary_dsn(cfg, dsn, sizeof dsn);
-    db_settings ds = {
-        dsn, NULL, cfg->db_connect_timeout_s, cfg->db_read_timeout_s, cfg->db_write_timeout_s,
-        true};
-    if (db_init(&ds, err, sizeof err) != 0 || migrate_apply(print_line, err, sizeof err) != 0) {
+    char err[400];
+    if (open_db(cfg, true, err, sizeof err) != 0 ||
+        migrate_apply(print_line, err, sizeof err) != 0) {
         fprintf(stderr, "onewindow-admin migrate: %s\n", err);
         return 1;
     }
@@ -59,10 +67,40 @@ static int cmd_routes(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: onewindow-admin COMMAND\n"
-                    "  migrate     apply the database migrations that are missing\n"
-                    "  config      print the effective settings as name: value lines\n"
-                    "  routes      print the route table: METHOD PATTERN AUTH\n");
+    fprintf(stderr,
+            "usage: onewindow-admin COMMAND\n"
+            "  migrate                        apply the database migrations that are missing\n"
+            "  config                         print the effective settings as name: value lines\n"
+            "  routes                         print the route table: METHOD PATTERN AUTH\n"
+            "  import-catalog FILE [--partial] upsert a JSON catalog; without --partial, items\n"
+            "                                 missing from FILE are retired\n"
+            "  retire-service CODE            stop offering a service (it stays for old records)\n"
+            "  add-synonym TERM EXPANSION...  teach search a colloquial or English term\n");
+}
+
+/* Commands that need the database (opened once here). */
+static int catalog_command(const ow_config *cfg, int argc, char **argv)
+{
+    char err[400];
+    if (open_db(cfg, false, err, sizeof err) != 0) {
+        fprintf(stderr, "onewindow-admin: %s\n", err);
+        return 1;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "import-catalog") == 0 && (argc == 3 || argc == 4)) {
+        bool partial = argc == 4 && strcmp(argv[3], "--partial") == 0;
+        if (argc == 4 && !partial) {
+            usage();
+            return 2;
+        }
+        return catalog_admin_import(argv[2], partial);
+    }
+    if (strcmp(cmd, "retire-service") == 0 && argc == 3)
+        return catalog_admin_retire(argv[2]);
+    if (strcmp(cmd, "add-synonym") == 0 && argc >= 4)
+        return catalog_admin_add_synonym(argv[2], argv + 3, argc - 3);
+    usage();
+    return 2;
 }
 
 int main(int argc, char **argv)
@@ -90,6 +128,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "routes") == 0 && argc == 2)
         return cmd_routes();
+    if (strcmp(argv[1], "import-catalog") == 0 || strcmp(argv[1], "retire-service") == 0 ||
+        strcmp(argv[1], "add-synonym") == 0)
+        return catalog_command(&cfg, argc, argv);
     usage();
     return 2;
 }

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "db/db.h"
+#include "search/catalog_cache.h"
 
 static int run_worker(const ow_config *cfg)
 {
@@ -34,7 +35,11 @@ static int run_worker(const ow_config *cfg)
         fprintf(stderr, "onewindow-fcgi: %s\n", err);
         return 1;
     }
-    return server_run(cfg, 3);
+    if (catalog_cache_start(cfg, 30000) != 0)
+        return 1;
+    int rc = server_run(cfg, 3);
+    catalog_cache_stop();
+    return rc;
 }
 
 int main(int argc, char **argv)

@@ -55,6 +55,8 @@ static const setting settings[] = {
     INT_SETTING(ip_burst, 0, 1000000, "100"),
     STR_SETTING(log_level, "info", check_log_level),
     INT_SETTING(test_routes, 0, 1, "0"),
+    INT_SETTING(catalog_refresh_ms, 100, 60000, "1000"),
+    INT_SETTING(catalog_rebuild_s, 10, 86400, "300"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

@@ -18,12 +18,14 @@ typedef struct ow_config {
     int db_connect_timeout_s;
     int db_read_timeout_s;
     int db_write_timeout_s;
-    int db_retry_after_s; /* Retry-After while the database is away */
-    int shutdown_grace_s; /* SIGTERM: time given to in-flight requests */
-    int ip_rate_per_s;    /* nginx per-client-IP request rate (production default) */
-    int ip_burst;         /* nginx per-client-IP burst */
-    char log_level[8];    /* debug | info | warn | error */
-    int test_routes;      /* 1: also serve /api/v1/test/… (make test only, never production) */
+    int db_retry_after_s;   /* Retry-After while the database is away */
+    int shutdown_grace_s;   /* SIGTERM: time given to in-flight requests */
+    int ip_rate_per_s;      /* nginx per-client-IP request rate (production default) */
+    int ip_burst;           /* nginx per-client-IP burst */
+    char log_level[8];      /* debug | info | warn | error */
+    int test_routes;        /* 1: also serve /api/v1/test/… (make test only, never production) */
+    int catalog_refresh_ms; /* how often workers check the catalog version (freshness) */
+    int catalog_rebuild_s;  /* rebuild the search index this often anyway (popularity) */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

@@ -1,0 +1,122 @@
+#include "db/catalog_store.h"
+
+#include <string.h>
+
+#define ITEM_PAGE 2000
+
+int catalog_store_version(db_conn *c, arena *a, uint64_t *version)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, "SELECT version FROM catalog_state WHERE id = 1", "");
+    if (rc != DB_OK)
+        return rc;
+    int64_t v = 0;
+    rc = db_row_next(&rows, "i", &v);
+    db_rows_close(&rows);
+    if (rc < 0)
+        return rc;
+    *version = (uint64_t)v;
+    return rc == 1 ? DB_OK : DB_ERROR;
+}
+
+static const char sql_items_page[] =
+    "SELECT s.id, s.code, s.name, s.department_code, s.topic_codes, s.audience, s.kind, "
+    "s.online_level, s.promised_days, s.keywords, s.description, "
+    "COALESCE(st.views, 0) + 5 * COALESCE(st.applications, 0) "
+    "FROM services s LEFT JOIN service_stats st ON st.service_id = s.id "
+    "WHERE s.retired_at IS NULL AND s.id > ? ORDER BY s.id LIMIT 2000";
+
+int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx)
+{
+    int64_t after = 0;
+    arena a;
+    arena_init(&a, 1 << 20);
+    int rc = DB_OK;
+    for (;;) {
+        db_rows rows;
+        rc = db_query(c, &rows, &a, sql_items_page, "i", after);
+        if (rc != DB_OK)
+            break;
+        size_t n = 0;
+        catalog_row r;
+        while ((rc = db_row_next(&rows, "issssssiissi", &r.service_id, &r.code, &r.name,
+                                 &r.department_code, &r.topic_codes, &r.audience, &r.kind,
+                                 &r.online_level, &r.promised_days, &r.keywords, &r.description,
+                                 &r.popularity)) > 0) {
+            n++;
+            after = r.service_id;
+            if (fn(&r, ctx) != 0) {
+                rc = DB_ERROR;
+                break;
+            }
+        }
+        db_rows_close(&rows);
+        arena_reset(&a);
+        if (rc < 0 || n < ITEM_PAGE)
+            break;
+    }
+    arena_destroy(&a);
+    return rc < 0 ? rc : DB_OK;
+}
+
+static int each_pair(db_conn *c, arena *a, const char *sql, catalog_pair_fn fn, void *ctx)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, sql, "");
+    if (rc != DB_OK)
+        return rc;
+    const char *x, *y;
+    while ((rc = db_row_next(&rows, "ss", &x, &y)) > 0)
+        if (fn(x, y, ctx) != 0) {
+            rc = DB_ERROR;
+            break;
+        }
+    db_rows_close(&rows);
+    return rc < 0 ? rc : DB_OK;
+}
+
+int catalog_store_each_department(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx)
+{
+    return each_pair(c, a, "SELECT code, name FROM departments ORDER BY code", fn, ctx);
+}
+
+int catalog_store_each_topic(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx)
+{
+    return each_pair(c, a, "SELECT code, name FROM topics ORDER BY code", fn, ctx);
+}
+
+int catalog_store_each_synonym(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx)
+{
+    return each_pair(c, a, "SELECT term, expansion FROM synonyms ORDER BY id", fn, ctx);
+}
+
+int catalog_store_add_views(db_conn *c, int64_t service_id, int64_t n)
+{
+    int64_t rc = db_exec(c,
+                         "INSERT INTO service_stats (service_id, views) VALUES (?, ?) "
+                         "ON DUPLICATE KEY UPDATE views = views + VALUES(views)",
+                         "ii", service_id, n);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT s.id, s.code, s.name, s.department_code, d.name, s.topic_codes, "
+                      "s.audience, s.kind, s.online_level, s.legal_days, s.promised_days, s.fee, "
+                      "s.materials, s.keywords, s.description, s.handled_by_type, "
+                      "COALESCE(s.handled_by_name, d.name) "
+                      "FROM services s JOIN departments d ON d.code = s.department_code "
+                      "WHERE s.code = ? AND s.retired_at IS NULL",
+                      "s", code);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "isssssssiiissssss", &d->service_id, &d->code, &d->name,
+                     &d->department_code, &d->department_name, &d->topic_codes, &d->audience,
+                     &d->kind, &d->online_level, &d->legal_days, &d->promised_days, &d->fee,
+                     &d->materials, &d->keywords, &d->description, &d->handled_by_type,
+                     &d->handled_by_name);
+    db_rows_close(&rows);
+    return rc; /* 1 found, 0 not, < 0 a db_status */
+}

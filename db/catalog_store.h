@@ -1,0 +1,49 @@
+/* SQL of the service catalog: reading it for the search index and the detail endpoint,
+ * importing whole catalogs, synonyms, popularity counters and the catalog version. */
+#ifndef OW_CATALOG_STORE_H
+#define OW_CATALOG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "db/db.h"
+
+/* An active item as the search index needs it (strings valid during the callback). */
+typedef struct catalog_row {
+    int64_t service_id;
+    const char *code, *name, *department_code, *audience, *kind, *description;
+    const char *topic_codes; /* JSON array of topic codes */
+    const char *keywords;    /* JSON array of strings */
+    int64_t online_level, promised_days, popularity;
+} catalog_row;
+
+typedef int (*catalog_row_fn)(const catalog_row *row, void *ctx);
+typedef int (*catalog_pair_fn)(const char *a, const char *b, void *ctx);
+
+/* The catalog version (bumped by every change). */
+int catalog_store_version(db_conn *c, arena *a, uint64_t *version);
+/* Streams the active items in pages (a bounded client buffer however large the catalog). */
+int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx);
+/* (code, name) of every department / topic; (term, expansion) of operators' synonyms. */
+int catalog_store_each_department(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx);
+int catalog_store_each_topic(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx);
+int catalog_store_each_synonym(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx);
+
+/* A whole active item for the detail endpoint (strings from the arena). */
+typedef struct catalog_detail {
+    int64_t service_id;
+    const char *code, *name, *department_code, *department_name, *audience, *kind, *fee;
+    const char *topic_codes, *materials, *keywords; /* JSON arrays */
+    const char *description, *handled_by_type, *handled_by_name;
+    int64_t online_level, legal_days, promised_days;
+} catalog_detail;
+
+/* 1 found, 0 no such active item, < 0 a db_status. */
+int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d);
+
+/* Adds n detail views to an item's popularity counter. */
+int catalog_store_add_views(db_conn *c, int64_t service_id, int64_t n);
+
+#endif

@@ -1,0 +1,239 @@
+#include "search/catalog_cache.h"
+
+#include <malloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/arena.h"
+#include "core/log.h"
+#include "db/catalog_store.h"
+#include "db/db.h"
+#include "search/index_build.h"
+#include "search/normalize.h"
+#include "search/pinyin.h"
+
+#define VIEW_SLOTS 1024
+
+typedef struct view_slot {
+    uint32_t service_id; /* 0: free */
+    uint32_t count;
+} view_slot;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t first_build = PTHREAD_COND_INITIALIZER;
+static search_index *current;
+static view_slot views[VIEW_SLOTS];
+static pthread_t refresher;
+static atomic_bool stopping, running;
+static int refresh_ms, rebuild_s;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+const search_index *catalog_cache_acquire(void)
+{
+    pthread_mutex_lock(&lock);
+    search_index *ix = current;
+    if (ix)
+        atomic_fetch_add(&ix->refs, 1);
+    pthread_mutex_unlock(&lock);
+    return ix;
+}
+
+void catalog_cache_release(const search_index *ix)
+{
+    if (ix)
+        atomic_fetch_sub(&((search_index *)ix)->refs, 1);
+}
+
+void catalog_cache_count_view(uint32_t service_id)
+{
+    if (service_id == 0)
+        return;
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0, at = service_id % VIEW_SLOTS; i < VIEW_SLOTS; i++) {
+        view_slot *s = &views[(at + i) % VIEW_SLOTS];
+        if (s->service_id == 0 || s->service_id == service_id) {
+            s->service_id = service_id;
+            s->count++;
+            break;
+        }
+    } /* a full table drops the view: popularity is a hint, not a ledger */
+    pthread_mutex_unlock(&lock);
+}
+
+static void flush_views(void)
+{
+    static view_slot batch[VIEW_SLOTS];
+    pthread_mutex_lock(&lock);
+    memcpy(batch, views, sizeof views);
+    memset(views, 0, sizeof views);
+    pthread_mutex_unlock(&lock);
+    for (size_t i = 0; i < VIEW_SLOTS; i++)
+        if (batch[i].service_id != 0 &&
+            catalog_store_add_views(db_primary(), batch[i].service_id, batch[i].count) != DB_OK)
+            log_msg(LOG_WARN, "could not add %u views of service %u", batch[i].count,
+                    batch[i].service_id);
+}
+
+static int add_dept(const char *code, const char *name, void *b)
+{
+    return search_builder_add_dept(b, code, name);
+}
+
+static int add_topic(const char *code, const char *name, void *b)
+{
+    return search_builder_add_topic(b, code, name);
+}
+
+static int add_synonym(const char *term, const char *expansion, void *b)
+{
+    return search_builder_add_synonym(b, term, expansion);
+}
+
+static int add_item(const catalog_row *row, void *b)
+{
+    return search_builder_add_item(b, row);
+}
+
+static search_index *build(uint64_t version)
+{
+    search_builder *b = search_builder_new();
+    if (!b)
+        return NULL;
+    arena a;
+    arena_init(&a, 64 * 1024);
+    db_conn *c = db_primary();
+    int rc = catalog_store_each_department(c, &a, add_dept, b);
+    if (rc == DB_OK)
+        rc = catalog_store_each_topic(c, &a, add_topic, b);
+    if (rc == DB_OK)
+        rc = search_builder_add_shipped_synonyms(b) == 0 ? DB_OK : DB_ERROR;
+    if (rc == DB_OK)
+        rc = catalog_store_each_synonym(c, &a, add_synonym, b);
+    if (rc == DB_OK)
+        rc = catalog_store_each_item(c, add_item, b);
+    arena_destroy(&a);
+    if (rc != DB_OK) {
+        search_builder_abort(b);
+        return NULL;
+    }
+    return search_builder_finish(b, version);
+}
+
+/* Swaps in the new index and frees the old one once no request holds it. */
+static void publish(search_index *ix)
+{
+    pthread_mutex_lock(&lock);
+    search_index *old = current;
+    current = ix;
+    pthread_cond_broadcast(&first_build);
+    pthread_mutex_unlock(&lock);
+    if (!old)
+        return;
+    while (atomic_load(&old->refs) > 0)
+        sleep_ms(2);
+    search_index_free(old);
+    malloc_trim(0); /* give the old snapshot's pages back at once */
+}
+
+static void refresh(int64_t *built_at)
+{
+    arena a;
+    arena_init(&a, 4096);
+    uint64_t version = 0;
+    int rc = catalog_store_version(db_primary(), &a, &version);
+    arena_destroy(&a);
+    if (rc != DB_OK)
+        return; /* database away: keep serving the index we have */
+    bool stale = current == NULL || current->version != version ||
+                 now_ms() - *built_at >= (int64_t)rebuild_s * 1000;
+    if (!stale)
+        return;
+    int64_t t0 = now_ms();
+    search_index *ix = build(version);
+    if (!ix) {
+        log_msg(LOG_WARN, "search index rebuild failed; keeping the current one");
+        return;
+    }
+    log_msg(LOG_INFO, "search index version %llu: %zu items, %zu grams, %zu terms in %lld ms",
+            (unsigned long long)version, ix->n_items, ix->n_gram_slots, ix->n_terms,
+            (long long)(now_ms() - t0));
+    *built_at = now_ms();
+    publish(ix);
+}
+
+static void *refresh_loop(void *unused)
+{
+    (void)unused;
+    int64_t built_at = 0;
+    while (!atomic_load(&stopping)) {
+        refresh(&built_at);
+        flush_views();
+        for (int waited = 0; waited < refresh_ms && !atomic_load(&stopping); waited += 50)
+            sleep_ms(refresh_ms - waited < 50 ? refresh_ms - waited : 50);
+    }
+    flush_views();
+    db_thread_end();
+    return NULL;
+}
+
+int catalog_cache_start(const ow_config *cfg, int wait_ms)
+{
+    if (normalize_init() != 0 || pinyin_init() != 0) {
+        log_msg(LOG_ERROR, "search: OpenCC t2s or the pinyin table could not be loaded");
+        return -1;
+    }
+    /* A fixed threshold: big index arrays are mmap'd and go back to the system when freed
+     * (glibc's adaptive threshold would keep them in the heap after the first rebuild). */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    refresh_ms = cfg->catalog_refresh_ms;
+    rebuild_s = cfg->catalog_rebuild_s;
+    atomic_store(&stopping, false);
+    if (pthread_create(&refresher, NULL, refresh_loop, NULL) != 0)
+        return -1;
+    atomic_store(&running, true);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&lock);
+    while (!current && pthread_cond_timedwait(&first_build, &lock, &until) == 0)
+        ;
+    bool ready = current != NULL;
+    pthread_mutex_unlock(&lock);
+    if (!ready)
+        log_msg(LOG_WARN, "search index not built yet (database away?); searches answer 503");
+    return 0;
+}
+
+void catalog_cache_stop(void)
+{
+    if (!atomic_load(&running))
+        return;
+    atomic_store(&stopping, true);
+    pthread_join(refresher, NULL);
+    atomic_store(&running, false);
+    pthread_mutex_lock(&lock);
+    search_index *ix = current;
+    current = NULL;
+    pthread_mutex_unlock(&lock);
+    search_index_free(ix);
+}

@@ -1,0 +1,25 @@
+/* The worker's current search index: built by a refresher thread from the database, checked
+ * every catalog_refresh_ms against the catalog version (so a change is searchable on every
+ * worker within about a second), rebuilt anyway every catalog_rebuild_s (popularity), and
+ * swapped in whole. Readers pin a snapshot for the length of a request. Also buffers the
+ * detail-view counts and adds them to the database on the refresher's beat. */
+#ifndef OW_CATALOG_CACHE_H
+#define OW_CATALOG_CACHE_H
+
+#include <stdint.h>
+
+#include "core/config.h"
+#include "search/index.h"
+
+/* Starts the refresher and waits (at most wait_ms) for the first index. 0 or -1. */
+int catalog_cache_start(const ow_config *cfg, int wait_ms);
+void catalog_cache_stop(void);
+
+/* The current index, pinned until catalog_cache_release; NULL before the first build. */
+const search_index *catalog_cache_acquire(void);
+void catalog_cache_release(const search_index *ix);
+
+/* One more detail view of a service (added to its popularity within a second or so). */
+void catalog_cache_count_view(uint32_t service_id);
+
+#endif

@@ -1,0 +1,76 @@
+#include "search/index.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const uint32_t *index_gram_postings(const search_index *ix, uint64_t key, size_t *n)
+{
+    uint32_t slot;
+    if (!u64map_get(&ix->grams, key, &slot)) {
+        *n = 0;
+        return NULL;
+    }
+    *n = ix->gram_off[slot + 1] - ix->gram_off[slot];
+    return ix->postings + ix->gram_off[slot];
+}
+
+unsigned index_fields_of(const uint32_t *list, size_t n, uint32_t item)
+{
+    uint32_t want = item << 2;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (list[mid] < want)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    unsigned fields = 0;
+    for (; lo < n && list[lo] >> 2 == item; lo++)
+        fields |= 1u << (list[lo] & 3);
+    return fields;
+}
+
+static int find(const search_code *list, size_t n, const char *code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i].code, code) == 0)
+            return (int)i;
+    return -1;
+}
+
+int index_dept(const search_index *ix, const char *code)
+{
+    return find(ix->depts, ix->n_depts, code);
+}
+
+int index_topic(const search_index *ix, const char *code)
+{
+    return find(ix->topics, ix->n_topics, code);
+}
+
+void search_index_free(search_index *ix)
+{
+    if (!ix)
+        return;
+    free(ix->items);
+    free(ix->pool);
+    free(ix->depts);
+    free(ix->topics);
+    u64map_free(&ix->grams);
+    free(ix->gram_off);
+    free(ix->postings);
+    free(ix->terms);
+    free(ix->term_initials);
+    free(ix->term_off);
+    free(ix->term_postings);
+    free(ix->entries);
+    free(ix->synonyms);
+    u64map_free(&ix->synonym_index);
+    free(ix->by_popularity);
+    free(ix->dept_items);
+    free(ix->dept_off);
+    free(ix->topic_items);
+    free(ix->topic_off);
+    free(ix);
+}

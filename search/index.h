@@ -1,0 +1,116 @@
+/* The in-memory search index of the service catalog: one immutable snapshot per process,
+ * built from the database by the refresher (search/catalog_cache.c) and swapped in whole,
+ * so that queries never lock and never see a half-built index.
+ *
+ * What it holds:
+ *  - the active items with what lists and filters need (code, name, department, topics,
+ *    audience, kind, online level, promised days, popularity);
+ *  - CJK postings: for every character bigram of a name, keyword or description, and every
+ *    single character of a name or keyword, the sorted list of (item << 2 | field);
+ *  - pinyin terms: the distinct full-pinyin and initials strings of names and keywords, each
+ *    with its postings, and a sorted table of the terms' suffixes that start at a syllable
+ *    (any position for initials), so that an ASCII query is a binary search for a prefix;
+ *  - the synonym dictionary (shipped + operators');
+ *  - browse orders (all items by popularity) and department/topic counts. */
+#ifndef OW_SEARCH_INDEX_H
+#define OW_SEARCH_INDEX_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/u64map.h"
+
+enum { FIELD_NAME = 0, FIELD_KEYWORD = 1, FIELD_DESCRIPTION = 2 };
+enum { AUDIENCE_PERSONAL = 0, AUDIENCE_ENTERPRISE = 1, AUDIENCE_BOTH = 2 };
+#define SEARCH_MAX_TOPICS 64 /* topics are a bitmask per item */
+
+typedef struct search_item {
+    uint32_t service_id;
+    uint32_t code, name, name_compact; /* offsets of NUL-terminated strings in the pool */
+    uint16_t name_chars;               /* code points of the compact normalized name */
+    uint16_t name_py_len;              /* letters of its full pinyin */
+    uint16_t dept;
+    uint64_t topics; /* bit i: topics[i] */
+    uint8_t audience, kind, online_level;
+    uint16_t promised_days;
+    uint32_t popularity;
+} search_item;
+
+typedef struct search_code {
+    char code[33];
+    char name[101];
+    uint32_t count; /* active items */
+} search_code;
+
+typedef struct search_entry {
+    uint32_t term; /* term id */
+    uint32_t pos;  /* byte offset in the term's string */
+} search_entry;
+
+typedef struct synonym_entry {
+    uint32_t term, expansion; /* pool offsets: normalized UTF-8 */
+    uint16_t term_chars;
+    bool ascii;
+} synonym_entry;
+
+typedef struct search_index {
+    atomic_int refs;
+    uint64_t version;
+    int64_t built_at_ms;
+
+    search_item *items;
+    size_t n_items;
+    char *pool; /* strings */
+    size_t pool_len;
+
+    search_code *depts, *topics;
+    size_t n_depts, n_topics;
+
+    u64map grams;       /* gram key → slot */
+    uint32_t *gram_off; /* slot → first posting; n_gram_slots + 1 entries */
+    uint32_t *postings; /* item << 2 | field, sorted within a slot */
+    size_t n_gram_slots;
+
+    uint32_t *terms;        /* term id → pool offset of its string */
+    uint8_t *term_initials; /* term id → 1 when it spells initials */
+    uint32_t *term_off;     /* term id → first posting in term_postings; n_terms + 1 */
+    uint32_t *term_postings;
+    size_t n_terms;
+    search_entry *entries; /* sorted by the suffix they point at */
+    size_t n_entries;
+
+    synonym_entry *synonyms;
+    size_t n_synonyms;
+    u64map synonym_index; /* hash(term) → synonym entry */
+    uint16_t synonym_max_chars;
+
+    uint32_t *by_popularity; /* item indexes, most popular first */
+    uint32_t *dept_items;    /* the same order, grouped by department: dept_off[d] … */
+    uint32_t *dept_off;      /* n_depts + 1 */
+    uint32_t *topic_items;   /* and by topic (an item under each of its topics) */
+    uint32_t *topic_off;     /* n_topics + 1 */
+} search_index;
+
+/* Gram keys: the kind in the top byte, the code points below. */
+static inline uint64_t gram_unigram(uint32_t c)
+{
+    return (1ULL << 56) | c;
+}
+static inline uint64_t gram_bigram(uint32_t a, uint32_t b)
+{
+    return (2ULL << 56) | ((uint64_t)a << 21) | b;
+}
+
+/* The postings of a gram (NULL, 0 when absent). */
+const uint32_t *index_gram_postings(const search_index *ix, uint64_t key, size_t *n);
+/* The field mask (1 << FIELD_…) of item in a sorted posting list. */
+unsigned index_fields_of(const uint32_t *list, size_t n, uint32_t item);
+/* Index of the department / topic with that code, or -1. */
+int index_dept(const search_index *ix, const char *code);
+int index_topic(const search_index *ix, const char *code);
+
+void search_index_free(search_index *ix);
+
+#endif

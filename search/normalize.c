@@ -1,0 +1,120 @@
+#include "search/normalize.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include <opencc/opencc.h>
+#include <unistr.h>
+#include <unictype.h>
+
+/* OpenCC converters are not documented as thread-safe: one handle behind a mutex. Only
+ * text holding a character that t2s changes goes through it (a bitmap made once), so the
+ * catalog, written in simplified characters, never pays for it. */
+static opencc_t t2s = (opencc_t)-1;
+static pthread_mutex_t t2s_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t t2s_changes[(0xA000 - 0x3400) / 8];
+
+static bool changed_by_t2s(uint32_t c)
+{
+    if (c < 0x3400 || c >= 0xA000)
+        return false;
+    c -= 0x3400;
+    return t2s_changes[c / 8] & (1u << (c % 8));
+}
+
+int normalize_init(void)
+{
+    if (t2s != (opencc_t)-1)
+        return 0;
+    t2s = opencc_open("t2s.json");
+    if (t2s == (opencc_t)-1)
+        return -1;
+    for (uint32_t c = 0x3400; c < 0xA000; c++) {
+        uint8_t in[8], out[64];
+        size_t n = (size_t)u8_uctomb(in, c, 4);
+        in[n] = 0;
+        if (opencc_convert_utf8_to_buffer(t2s, (const char *)in, n, (char *)out) == (size_t)-1)
+            continue;
+        if (strcmp((const char *)in, (const char *)out) != 0)
+            t2s_changes[(c - 0x3400) / 8] |= (uint8_t)(1u << ((c - 0x3400) % 8));
+    }
+    return 0;
+}
+
+/* Full-width forms (U+FF01..U+FF5E) and the ideographic space map to ASCII. */
+static uint32_t half_width(uint32_t c)
+{
+    if (c >= 0xFF01 && c <= 0xFF5E)
+        return c - 0xFF01 + 0x21;
+    if (c == 0x3000)
+        return ' ';
+    return c;
+}
+
+static uint32_t fold(uint32_t c)
+{
+    c = half_width(c);
+    if (c >= 'A' && c <= 'Z')
+        return c + 32;
+    if (c < 0x80)
+        return ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) ? c : ' ';
+    if (is_hanzi(c) || uc_is_alnum(c))
+        return c;
+    return ' ';
+}
+
+/* Converts with OpenCC when needed; returns text (converted into buf when it was). */
+static const char *simplify(const char *utf8, size_t *len, char *buf, size_t cap)
+{
+    const uint8_t *s = (const uint8_t *)utf8, *end = s + *len;
+    bool needed = false;
+    while (s < end && !needed) {
+        ucs4_t c;
+        int k = u8_mbtouc(&c, s, (size_t)(end - s));
+        needed = changed_by_t2s(c);
+        s += k;
+    }
+    if (!needed || t2s == (opencc_t)-1 || *len * 4 + 1 > cap)
+        return utf8;
+    pthread_mutex_lock(&t2s_lock);
+    size_t n = opencc_convert_utf8_to_buffer(t2s, utf8, *len, buf);
+    pthread_mutex_unlock(&t2s_lock);
+    if (n == (size_t)-1)
+        return utf8;
+    *len = n;
+    return buf;
+}
+
+size_t normalize_text(const char *utf8, size_t len, uint32_t *out, size_t cap, bool collapse)
+{
+    static _Thread_local char buf[NORM_MAX_CHARS * 4 * 4 + 1];
+    if (len > NORM_MAX_CHARS * 4)
+        len = NORM_MAX_CHARS * 4;
+    const uint8_t *s = (const uint8_t *)simplify(utf8, &len, buf, sizeof buf);
+    const uint8_t *end = s + len;
+    size_t n = 0;
+    while (s < end && n < cap) {
+        ucs4_t c;
+        int k = u8_mbtouc(&c, s, (size_t)(end - s));
+        s += k > 0 ? k : 1;
+        uint32_t f = fold(c);
+        if (collapse && f == ' ' && (n == 0 || out[n - 1] == ' '))
+            continue;
+        out[n++] = f;
+    }
+    if (collapse && n > 0 && out[n - 1] == ' ')
+        n--;
+    return n;
+}
+
+size_t normalize_to_utf8(const uint32_t *cps, size_t n, char *out, size_t cap)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n && len + 5 < cap; i++) {
+        int k = u8_uctomb((uint8_t *)out + len, cps[i], (int)(cap - len - 1));
+        if (k > 0)
+            len += (size_t)k;
+    }
+    out[len] = '\0';
+    return len;
+}

@@ -1,0 +1,56 @@
+/* Queries on a search index snapshot: parse what the citizen typed into alternatives
+ * (the literal text, synonym rewrites, and as a fallback pinyin and one-typo readings),
+ * match each against the index without scanning the catalog, rank, page and highlight.
+ *
+ * Ranking, best first: exact name > name prefix > every query term in the name > via a
+ * synonym in the name > keywords > description > pinyin-homophone fallback > one-typo
+ * fallback; within a tier, the share of the name the query covers, then popularity. */
+#ifndef OW_SEARCH_H
+#define OW_SEARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "search/index.h"
+
+#define SEARCH_MAX_QUERY_CHARS 64
+#define SEARCH_MAX_RESULTS 5000 /* page * page_size beyond this is refused by the API */
+
+typedef struct search_filters {
+    int dept;             /* index in ix->depts, or -1 */
+    int topic;            /* index in ix->topics, or -1 */
+    int audience;         /* AUDIENCE_…, or -1 */
+    int online_level_min; /* 0: any */
+} search_filters;
+
+typedef struct search_hit {
+    uint32_t item;
+    uint32_t score;
+    uint16_t alt; /* which reading of the query matched (for highlights) */
+} search_hit;
+
+typedef struct search_query search_query;
+
+typedef struct search_results {
+    search_hit *hits; /* the requested page */
+    size_t n;
+    size_t total; /* every match, exactly */
+    const search_query *query;
+} search_results;
+
+/* Runs q (UTF-8, already bounded) with filters; fills the page [offset, offset + limit).
+ * distinct_names: skip hits whose name repeats a better one (type-ahead). 0 or -1 (memory). */
+int search_run(const search_index *ix, const char *q, const search_filters *f, size_t offset,
+               size_t limit, bool distinct_names, arena *a, search_results *out);
+
+/* Without a query: the filtered catalog by popularity. */
+int search_browse(const search_index *ix, const search_filters *f, size_t offset, size_t limit,
+                  arena *a, search_results *out);
+
+/* The [start, end) code-point ranges of the hit's name that matched; returns their count. */
+size_t search_highlight(const search_index *ix, const search_results *res, const search_hit *hit,
+                        uint32_t ranges[][2], size_t max);
+
+#endif
