@@ -9,6 +9,11 @@ const route routes[] = {
     {"GET", "/healthz", handle_healthz, AUTH_PUBLIC, NULL, 0},
     {"GET", "/readyz", handle_readyz, AUTH_PUBLIC, NULL, 0},
     {"GET", "/metrics", handle_metrics, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/departments", handle_departments, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/topics", handle_topics, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/services", handle_services_search, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/services/suggest", handle_services_suggest, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/services/{code}", handle_service_detail, AUTH_PUBLIC, NULL, 0},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -11,6 +11,13 @@ void handle_readyz(req *r, resp *w);
 /* handlers/metrics.c */
 void handle_metrics(req *r, resp *w);
 
+/* handlers/services.c */
+void handle_departments(req *r, resp *w);
+void handle_topics(req *r, resp *w);
+void handle_services_search(req *r, resp *w);
+void handle_services_suggest(req *r, resp *w);
+void handle_service_detail(req *r, resp *w);
+
 /* handlers/test_probes.c (served only with test_routes = 1) */
 void handle_test_echo(req *r, resp *w);
 void handle_test_query(req *r, resp *w);

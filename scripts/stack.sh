@@ -60,6 +60,9 @@ start_db() {
 
 start_app() {
   "$BIN/onewindow-admin" migrate
+  # The demo catalog (idempotent; --partial keeps items imported by hand, e.g. the
+  # benchmark's 100 k catalog).
+  "$BIN/onewindow-admin" import-catalog "$ROOT/data/catalog-sample.json" --partial >/dev/null
   if ! pid_alive "$RUN/onewindow-fcgi.pid"; then
     setsid "$BIN/onewindow-fcgi" </dev/null >>"$LOG/onewindow.log" 2>&1 &
     echo $! >"$RUN/onewindow-fcgi.pid"
