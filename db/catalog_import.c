@@ -67,7 +67,7 @@ static int update_item(db_conn *c, const catalog_item *it)
         "kind = ?, online_level = ?, legal_days = ?, promised_days = ?, fee = ?, materials = ?, "
         "keywords = ?, description = ?, handled_by_type = ?, handled_by_name = ?, "
         "content_hash = ?, retired_at = NULL, updated_at = CURRENT_TIMESTAMP(3) WHERE code = ?",
-        "sssssiiisssssssbs", it->name, it->department_code, it->topic_codes, it->audience, it->kind,
+        "sssssiiissssssbs", it->name, it->department_code, it->topic_codes, it->audience, it->kind,
         it->online_level, it->legal_days, it->promised_days, it->fee, it->materials, it->keywords,
         it->description, it->handled_by_type, it->handled_by_name, it->hash, sizeof it->hash,
         it->code);

@@ -142,8 +142,9 @@ void handle_services_search(req *r, resp *w)
     }
     search_results res;
     size_t offset = (size_t)((page - 1) * page_size);
-    int rc = q && *q ? search_run(ix, q, &f, offset, (size_t)page_size, false, &r->arena, &res)
-                     : search_browse(ix, &f, offset, (size_t)page_size, &r->arena, &res);
+    int rc = q && !search_text_is_blank(q)
+                 ? search_run(ix, q, &f, offset, (size_t)page_size, false, &r->arena, &res)
+                 : search_browse(ix, &f, offset, (size_t)page_size, &r->arena, &res);
     if (rc != 0) {
         catalog_cache_release(ix);
         resp_problem(r, w, PROBLEM_INTERNAL, NULL);

@@ -18,9 +18,12 @@ trap cleanup EXIT
 "$ROOT/scripts/stack.sh" start >/dev/null 2>&1
 base=http://127.0.0.1:$ONEWINDOW_PORT
 
-# Prints "requests/s p50 p99" of one wrk run (latencies in ms).
+# Prints "requests/s p50 p99" of one wrk run (latencies in ms); a second argument is a file
+# of paths to cycle through (tests/bench/paths.lua).
 measure() {
-  wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1" | awk '
+  local script=()
+  [ $# -gt 1 ] && script=(-s "$ROOT/tests/bench/paths.lua")
+  BENCH_PATHS=${2:-} wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "${script[@]}" "$1" | awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 }
     $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
@@ -34,10 +37,47 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 printf '| %-28s | %10s | %8s | %8s | %9s | %7s |\n' endpoint "req/s" "p50 ms" "p99 ms" "× ceiling" "non-2xx"
 printf '|%s|%s|%s|%s|%s|%s|\n' ------------------------------ ------------ ---------- ---------- ----------- ---------
 ceiling=
+row() { # label rps p50 p99 bad
+  [ -n "$ceiling" ] || ceiling=$2
+  printf '| %-28s | %10s | %8s | %8s | %9.2f | %7s |\n' "$1" "$2" "$3" "$4" \
+    "$(awk -v a="$2" -v b="$ceiling" 'BEGIN { print a / b }')" "$5"
+}
 for path in /_nginx/static /healthz /readyz; do
   read -r rps p50 p99 bad < <(measure "$base$path")
-  [ -n "$ceiling" ] || ceiling=$rps
   label="GET $path"; [ "$path" = /_nginx/static ] && label="nginx return 200 (ceiling)"
-  printf '| %-28s | %10s | %8s | %8s | %9.2f | %7s |\n' "$label" "$rps" "$p50" "$p99" \
-    "$(awk -v a="$rps" -v b="$ceiling" 'BEGIN { print a / b }')" "$bad"
+  row "$label" "$rps" "$p50" "$p99" "$bad"
 done
+
+# Search on the benchmark catalog (BENCH_CATALOG_SIZE items, default 100 000).
+size=${BENCH_CATALOG_SIZE:-100000}
+catalog=$ONEWINDOW_VAR_DIR/catalog.json
+/usr/bin/python3 "$ROOT/scripts/gen-catalog.py" --size "$size" --out "$catalog" 2>/dev/null
+t0=$(date +%s.%N)
+"$ROOT/build/bin/onewindow-admin" import-catalog "$catalog" >/dev/null
+import_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+for _ in $(seq 600); do # every worker has rebuilt when both answer the new total
+  n=$(for _ in 1 2 3 4; do curl -s "$base/api/v1/services?page_size=1"; echo; done |
+      grep -c "\"total\":$size," || true)
+  [ "$n" -eq 4 ] && break
+  sleep 0.2
+done
+paths=$ONEWINDOW_VAR_DIR/search-paths suggest=$ONEWINDOW_VAR_DIR/suggest-paths
+/usr/bin/python3 - "$ROOT/tests/bench/search-queries.txt" "$paths" "$suggest" <<'PY'
+import sys, urllib.parse
+qs = [l.strip() for l in open(sys.argv[1], encoding="utf-8") if l.strip() and not l.startswith("#")]
+enc = [urllib.parse.quote(q) for q in qs]
+open(sys.argv[2], "w").write("".join(f"/api/v1/services?q={q}\n" for q in enc))
+open(sys.argv[3], "w").write("".join(f"/api/v1/services/suggest?q={q}&limit=8\n" for q in enc))
+PY
+read -r rps p50 p99 bad < <(measure "$base" "$paths")
+row "GET /api/v1/services?q= (mix)" "$rps" "$p50" "$p99" "$bad"
+read -r rps p50 p99 bad < <(measure "$base" "$suggest")
+row "GET /services/suggest (mix)" "$rps" "$p50" "$p99" "$bad"
+
+# Memory of each worker with the catalog loaded, and its peak (VmHWM) after a forced rebuild.
+rss() { for pid in $(pgrep -f 'onewindow-fcgi --worker'); do awk -v k="$1" '$1 == k":" { printf "%d ", $2 / 1024 }' "/proc/$pid/status"; done; }
+steady=$(rss VmRSS)
+"$ROOT/build/bin/onewindow-admin" add-synonym benchrebuild 护照 >/dev/null
+sleep 6
+echo
+echo "catalog: $size items, import ${import_s} s; worker RSS MiB: $steady(steady), $(rss VmHWM)(peak incl. a rebuild)"

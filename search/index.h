@@ -36,6 +36,7 @@ typedef struct search_item {
     uint8_t audience, kind, online_level;
     uint16_t promised_days;
     uint32_t popularity;
+    uint8_t boost; /* ranking bonus of the popularity: 6 log2(1 + popularity), at most 60 */
 } search_item;
 
 typedef struct search_code {

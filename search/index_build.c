@@ -1,5 +1,6 @@
 #include "search/index_build.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -345,6 +346,8 @@ int search_builder_add_item(search_builder *b, const catalog_row *row)
     it->online_level = (uint8_t)row->online_level;
     it->promised_days = (uint16_t)row->promised_days;
     it->popularity = clamp_u32(row->popularity);
+    double boost = 6.0 * log2(1.0 + it->popularity);
+    it->boost = (uint8_t)(boost > 60 ? 60 : boost);
     ix->n_items++;
 
     gram_list *g = &b->grams;

@@ -88,8 +88,11 @@ static const char *simplify(const char *utf8, size_t *len, char *buf, size_t cap
 size_t normalize_text(const char *utf8, size_t len, uint32_t *out, size_t cap, bool collapse)
 {
     static _Thread_local char buf[NORM_MAX_CHARS * 4 * 4 + 1];
-    if (len > NORM_MAX_CHARS * 4)
+    if (len > NORM_MAX_CHARS * 4) { /* cut on a character boundary */
         len = NORM_MAX_CHARS * 4;
+        while (len > 0 && ((unsigned char)utf8[len] & 0xC0) == 0x80)
+            len--;
+    }
     const uint8_t *s = (const uint8_t *)simplify(utf8, &len, buf, sizeof buf);
     const uint8_t *end = s + len;
     size_t n = 0;

@@ -192,12 +192,15 @@ static const word *longest_word(const uint32_t *cps, size_t n)
     return NULL;
 }
 
-static void append(pinyin_text *out, const char *s, size_t len, size_t ini_len, uint16_t ch)
+static void append(pinyin_text *out, const char *s, size_t len, size_t ini_len, uint16_t ch,
+                   uint16_t span)
 {
     if (out->n_syl == PINYIN_MAX_SYLLABLES || out->full_len + len >= PINYIN_MAX_BYTES ||
         out->initials_len + ini_len >= PINYIN_MAX_BYTES)
         return;
     out->syl_start[out->n_syl] = (uint16_t)out->full_len;
+    out->syl_ini[out->n_syl] = (uint16_t)out->initials_len;
+    out->syl_span[out->n_syl] = span;
     out->syl_char[out->n_syl++] = ch;
     memcpy(out->full + out->full_len, s, len);
     out->full_len += len;
@@ -219,21 +222,21 @@ void pinyin_of(const uint32_t *cps, size_t n, pinyin_text *out)
             size_t k = 0, start = i;
             while (i < n && is_ascii_alnum(cps[i]) && k < sizeof run)
                 run[k++] = (char)cps[i++];
-            append(out, run, k, k, (uint16_t)start);
+            append(out, run, k, k, (uint16_t)start, (uint16_t)k);
             continue;
         }
         const word *w = longest_word(cps + i, n - i);
         if (w) {
             for (size_t s = 0; s < w->n_syl; s++) {
                 const syllable *y = &syllables[word_syls[w->syl_off + s]];
-                append(out, y->text, y->len, 1, (uint16_t)(i + s));
+                append(out, y->text, y->len, 1, (uint16_t)(i + s), 1);
             }
             i += w->n_syl;
             continue;
         }
         int id = char_syllable(cps[i]);
         if (id >= 0)
-            append(out, syllables[id].text, syllables[id].len, 1, (uint16_t)i);
+            append(out, syllables[id].text, syllables[id].len, 1, (uint16_t)i, 1);
         i++;
     }
     out->full[out->full_len] = '\0';

@@ -19,7 +19,9 @@ typedef struct pinyin_text {
     size_t initials_len;
     size_t n_syl;
     uint16_t syl_start[PINYIN_MAX_SYLLABLES]; /* offset of syllable i in full */
-    uint16_t syl_char[PINYIN_MAX_SYLLABLES];  /* index of its code point in the input */
+    uint16_t syl_char[PINYIN_MAX_SYLLABLES];  /* index of its first code point in the input */
+    uint16_t syl_span[PINYIN_MAX_SYLLABLES];  /* code points it spells (an ASCII run: many) */
+    uint16_t syl_ini[PINYIN_MAX_SYLLABLES];   /* offset of its initials in initials */
 } pinyin_text;
 
 /* Once per process before threads: parses the embedded tables. 0 or -1. */

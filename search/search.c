@@ -1,6 +1,6 @@
 #include "search/search.h"
 
-#include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,26 +85,56 @@ static bool is_ascii_alnum(uint32_t c)
 
 /* ---- parsing ---- */
 
-static uint64_t required_chars(const uint32_t *c, size_t n)
+#define N_FILLERS (sizeof filler_words / sizeof *filler_words)
+
+/* The filler words as code points, decoded once. */
+static uint32_t filler_cps[N_FILLERS][4];
+static size_t filler_len[N_FILLERS];
+static pthread_once_t filler_once = PTHREAD_ONCE_INIT;
+
+static void decode_fillers(void)
 {
-    uint64_t req = n >= 64 ? ~0ULL : (1ULL << n) - 1;
-    uint64_t filler = 0;
-    for (size_t w = 0; w < sizeof filler_words / sizeof *filler_words; w++) {
-        uint32_t f[4];
-        size_t fn = 0;
+    for (size_t w = 0; w < N_FILLERS; w++) {
         const uint8_t *s = (const uint8_t *)filler_words[w];
-        while (*s && fn < 4) {
+        while (*s && filler_len[w] < 4) {
             ucs4_t u;
             s += u8_mbtouc(&u, s, 4);
-            f[fn++] = u;
+            filler_cps[w][filler_len[w]++] = u;
         }
+    }
+}
+
+static uint64_t required_chars(const uint32_t *c, size_t n)
+{
+    pthread_once(&filler_once, decode_fillers);
+    uint64_t req = n >= 64 ? ~0ULL : (1ULL << n) - 1;
+    uint64_t filler = 0;
+    for (size_t w = 0; w < N_FILLERS; w++) {
+        size_t fn = filler_len[w];
         for (size_t i = 0; i + fn <= n && i < 64; i++)
-            if (memcmp(c + i, f, fn * sizeof *f) == 0)
+            if (c[i] == filler_cps[w][0] && memcmp(c + i, filler_cps[w], fn * sizeof *c) == 0)
                 for (size_t k = 0; k < fn && i + k < 64; k++)
                     filler |= 1ULL << (i + k);
     }
-    /* A query made only of filler words means them literally. */
-    return (req & ~filler) ? (req & ~filler) : req;
+    return req & ~filler; /* 0: the token is only filler words */
+}
+
+/* Tokens made only of filler words ("我要" in "我要 结婚登记") are dropped; a reading made
+ * only of them means them literally. */
+static void drop_filler_tokens(alternative *alt)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < alt->n_tok; i++)
+        if (alt->tok[i].ascii || alt->tok[i].required != 0)
+            alt->tok[k++] = alt->tok[i];
+    if (k == 0) {
+        for (size_t i = 0; i < alt->n_tok; i++) {
+            size_t n = alt->tok[i].n > 64 ? 64 : alt->tok[i].n;
+            alt->tok[i].required = n >= 64 ? ~0ULL : (1ULL << n) - 1;
+        }
+        return;
+    }
+    alt->n_tok = k;
 }
 
 /* Splits normalized text into tokens: runs of hanzi, runs of ASCII letters and digits. */
@@ -133,6 +163,7 @@ static void tokenize(const uint32_t *c, size_t n, alternative *alt)
         t->required = ascii ? 0 : required_chars(t->c, len > 64 ? 64 : len);
         alt->chars += len;
     }
+    drop_filler_tokens(alt);
 }
 
 typedef struct span {
@@ -183,6 +214,17 @@ static size_t find_synonyms(const search_index *ix, const uint32_t *c, size_t n,
     return found;
 }
 
+static bool same_tokens(const alternative *x, const alternative *y)
+{
+    if (x->n_tok != y->n_tok)
+        return false;
+    for (size_t i = 0; i < x->n_tok; i++)
+        if (x->tok[i].n != y->tok[i].n ||
+            memcmp(x->tok[i].c, y->tok[i].c, x->tok[i].n * sizeof *x->tok[i].c) != 0)
+            return false;
+    return true;
+}
+
 /* A reading with each span replaced by its expansion (spaces around, so that it stands
  * as its own tokens: "换驾照" → "换 机动车驾驶证"). */
 static void add_rewrite(search_query *q, const uint32_t *c, size_t n, const span *spans,
@@ -212,6 +254,9 @@ static void add_rewrite(search_query *q, const uint32_t *c, size_t n, const span
     tokenize(buf, k, alt);
     if (alt->n_tok == 0)
         return;
+    for (size_t i = 0; i < q->n_alt; i++)
+        if (same_tokens(&q->alt[i], alt))
+            return; /* two entries, one reading: match it once */
     alt->kind = ALT_SYNONYM;
     q->n_alt++;
 }
@@ -290,12 +335,39 @@ static size_t token_grams(const search_index *ix, const token *t, gram_ref *g)
     return ng;
 }
 
+/* The field mask of item in a posting list, for items asked in ascending order: *pos moves
+ * forward by galloping, so checking c candidates costs O(c log(n / c)), not O(c log n). */
+static unsigned fields_from(const uint32_t *list, size_t n, size_t *pos, uint32_t item)
+{
+    uint32_t want = item << 2;
+    size_t lo = *pos, step = 1, hi = lo;
+    while (hi < n && list[hi] < want) {
+        lo = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    if (hi > n)
+        hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (list[mid] < want)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *pos = lo;
+    unsigned fields = 0;
+    for (size_t i = lo; i < n && list[i] >> 2 == item; i++)
+        fields |= 1u << (list[i] & 3);
+    return fields;
+}
+
 static unsigned coverage_bits(const gram_ref *g, size_t ng, uint64_t required, uint32_t item,
-                              int *missing)
+                              size_t *cursor, int *missing)
 {
     uint64_t name = 0, namekw = 0, any = 0;
     for (size_t i = 0; i < ng; i++) {
-        unsigned f = index_fields_of(g[i].list, g[i].n, item);
+        unsigned f = fields_from(g[i].list, g[i].n, &cursor[i], item);
         if (f & (1u << FIELD_NAME))
             name |= g[i].cover;
         if (f & (1u << FIELD_NAME | 1u << FIELD_KEYWORD))
@@ -303,7 +375,8 @@ static unsigned coverage_bits(const gram_ref *g, size_t ng, uint64_t required, u
         if (f)
             any |= g[i].cover;
     }
-    *missing = __builtin_popcountll(required & ~namekw);
+    uint64_t lacking = required & ~namekw;
+    *missing = lacking ? __builtin_popcountll(lacking) : 0;
     unsigned bits = 0;
     if ((name & required) == required)
         bits |= M_NAME;
@@ -314,33 +387,101 @@ static unsigned coverage_bits(const gram_ref *g, size_t ng, uint64_t required, u
     return bits;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* A per-thread set of items with bits, dense over the index (a bitmap to list them in
+ * order): unions of posting lists cost one pass over the postings, no sorting. */
+typedef struct item_set {
+    uint16_t *bits;
+    uint64_t *words;
+    size_t cap;
+    size_t count; /* distinct items added */
+} item_set;
+
+static pthread_key_t set_key;
+static pthread_once_t set_once = PTHREAD_ONCE_INIT;
+
+static void set_free(void *p)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    item_set *s = p;
+    free(s->bits);
+    free(s->words);
+    free(s);
+}
+
+static void set_key_init(void)
+{
+    pthread_key_create(&set_key, set_free);
+}
+
+/* The calling thread's set, empty, for n items (NULL when out of memory). */
+static item_set *set_for(size_t n)
+{
+    pthread_once(&set_once, set_key_init);
+    item_set *s = pthread_getspecific(set_key);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s || pthread_setspecific(set_key, s) != 0) {
+            free(s);
+            return NULL;
+        }
+    }
+    if (s->cap < n) {
+        size_t cap = n + n / 4 + 64;
+        uint16_t *bits = calloc(cap, sizeof *bits);
+        uint64_t *words = calloc(cap / 64 + 1, sizeof *words);
+        if (!bits || !words) {
+            free(bits);
+            free(words);
+            return NULL;
+        }
+        free(s->bits);
+        free(s->words);
+        s->bits = bits;
+        s->words = words;
+        s->cap = cap;
+    }
+    return s;
+}
+
+static inline void set_add(item_set *s, uint32_t item, uint16_t bits)
+{
+    uint64_t bit = 1ULL << (item % 64);
+    s->count += !(s->words[item / 64] & bit);
+    s->words[item / 64] |= bit;
+    s->bits[item] |= bits;
+}
+
+/* Moves the set into out (sorted by item, each with weight w) and leaves it empty. */
+static int set_drain(item_set *s, size_t n_items, uint16_t w, arena *a, match_list *out)
+{
+    size_t n_words = n_items / 64 + 1;
+    out->m = arena_alloc(a, (s->count + 1) * sizeof *out->m);
+    s->count = 0;
+    out->n = 0;
+    for (size_t i = 0; i < n_words; i++) {
+        uint64_t word = s->words[i];
+        s->words[i] = 0;
+        while (word) {
+            uint32_t item = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(word));
+            word &= word - 1;
+            if (out->m)
+                out->m[out->n++] = (match){item, s->bits[item], w};
+            s->bits[item] = 0;
+        }
+    }
+    return out->m ? 0 : -1;
 }
 
 /* Sorted distinct items of the union of posting lists. */
-static size_t union_items(const gram_ref **lists, size_t nl, arena *a, uint32_t **out)
+static int union_items(const search_index *ix, const gram_ref **lists, size_t nl, arena *a,
+                       match_list *out)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < nl; i++)
-        total += lists[i]->n;
-    uint32_t *items = arena_alloc(a, (total + 1) * sizeof *items);
-    if (!items)
-        return 0;
-    size_t k = 0;
+    item_set *s = set_for(ix->n_items);
+    if (!s)
+        return -1;
     for (size_t i = 0; i < nl; i++)
         for (size_t j = 0; j < lists[i]->n; j++)
-            items[k++] = lists[i]->list[j] >> 2;
-    if (nl > 1)
-        qsort(items, k, sizeof *items, cmp_u32);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (u == 0 || items[u - 1] != items[i])
-            items[u++] = items[i];
-    *out = items;
-    return u;
+            set_add(s, lists[i]->list[j] >> 2, 1);
+    return set_drain(s, ix->n_items, 0, a, out);
 }
 
 /* The grams that can cover character i. */
@@ -403,21 +544,22 @@ static int match_cjk(const search_index *ix, const token *t, bool soft, arena *a
     }
     if (ns == 0)
         return 0;
-    uint32_t *cand;
-    size_t nc = union_items(src, ns, a, &cand);
-    out->m = arena_alloc(a, (nc + 1) * sizeof *out->m);
-    if (!out->m)
+    match_list cand;
+    if (union_items(ix, src, ns, a, &cand) != 0)
         return -1;
-    for (size_t i = 0; i < nc; i++) {
+    out->m = cand.m; /* filtered in place */
+    size_t cursor[MAX_GRAMS] = {0};
+    for (size_t i = 0; i < cand.n; i++) {
         int missing;
-        unsigned bits = coverage_bits(g, ng, t->required, cand[i], &missing);
+        uint32_t item = cand.m[i].item;
+        unsigned bits = coverage_bits(g, ng, t->required, item, cursor, &missing);
         int weight = need;
         if (!bits && missing <= k) { /* forgiving: most of it, in name or keywords */
             bits = M_NAMEKW | M_ANY;
             weight = need - missing;
         }
         if (bits)
-            out->m[out->n++] = (match){cand[i], (uint16_t)bits, (uint16_t)weight};
+            out->m[out->n++] = (match){item, (uint16_t)bits, (uint16_t)weight};
     }
     return 0;
 }
@@ -437,20 +579,27 @@ static size_t entries_lower(const search_index *ix, const char *s)
     return lo;
 }
 
+/* First entry at or after lo whose suffix does not start with s[0..len). */
+static size_t entries_past_prefix(const search_index *ix, const char *s, size_t len, size_t lo)
+{
+    size_t hi = ix->n_entries;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const search_entry *e = &ix->entries[mid];
+        if (strncmp(ix->pool + ix->terms[e->term] + e->pos, s, len) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 typedef struct term_hit {
     uint32_t term;
     uint32_t bits; /* M_PREFIX / M_EXACT */
 } term_hit;
 
 #define ASCII_WEIGHT 2
-
-static void add_match(match_list *out, uint32_t item, uint32_t bits)
-{
-    if (out->n > 0 && out->m[out->n - 1].item == item)
-        out->m[out->n - 1].bits |= (uint16_t)bits;
-    else
-        out->m[out->n++] = (match){item, (uint16_t)bits, ASCII_WEIGHT};
-}
 
 static int cmp_match(const void *a, const void *b)
 {
@@ -462,39 +611,24 @@ static int cmp_match(const void *a, const void *b)
 static int items_of_terms(const search_index *ix, const term_hit *th, size_t nt, arena *a,
                           match_list *out)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < nt; i++)
-        total += ix->term_off[th[i].term + 1] - ix->term_off[th[i].term];
-    match *raw = arena_alloc(a, (total + 1) * sizeof *raw);
-    out->m = arena_alloc(a, (total + 1) * sizeof *out->m);
-    out->n = 0;
-    if (!raw || !out->m)
+    item_set *s = set_for(ix->n_items);
+    if (!s)
         return -1;
-    size_t k = 0;
     for (size_t i = 0; i < nt; i++)
         for (uint32_t x = ix->term_off[th[i].term]; x < ix->term_off[th[i].term + 1]; x++) {
             uint32_t posting = ix->term_postings[x];
             /* initials are weak evidence: never a name match, at best a keyword one */
             bool name = (posting & 3) == FIELD_NAME && !ix->term_initials[th[i].term];
             uint32_t bits = M_NAMEKW | M_ANY | (name ? M_NAME | th[i].bits : th[i].bits & M_EXACT);
-            raw[k++] = (match){posting >> 2, (uint16_t)bits, ASCII_WEIGHT};
+            set_add(s, posting >> 2, (uint16_t)bits);
         }
-    qsort(raw, k, sizeof *raw, cmp_match);
-    for (size_t i = 0; i < k; i++)
-        add_match(out, raw[i].item, raw[i].bits);
-    return 0;
+    return set_drain(s, ix->n_items, ASCII_WEIGHT, a, out);
 }
 
 /* ASCII token: every term suffix (at a syllable, or anywhere in initials) starting with it. */
 static int match_ascii(const search_index *ix, const char *s, size_t len, arena *a, match_list *out)
 {
-    size_t lo = entries_lower(ix, s), hi = lo;
-    while (hi < ix->n_entries) {
-        const search_entry *e = &ix->entries[hi];
-        if (strncmp(ix->pool + ix->terms[e->term] + e->pos, s, len) != 0)
-            break;
-        hi++;
-    }
+    size_t lo = entries_lower(ix, s), hi = entries_past_prefix(ix, s, len, lo);
     term_hit *th = arena_alloc(a, (hi - lo + 1) * sizeof *th);
     if (!th)
         return -1;
@@ -534,17 +668,16 @@ static int match_ascii_typo(const search_index *ix, const char *s, size_t len, a
     out->n = 0;
     if (len < 4)
         return 0;
-    char head[3] = {s[0], s[1], '\0'};
-    size_t lo = entries_lower(ix, head);
+    size_t head_len = len >= 5 ? 3 : 2; /* the first letters are rarely the wrong ones */
+    char head[4] = {s[0], s[1], head_len == 3 ? s[2] : '\0', '\0'};
+    size_t lo = entries_lower(ix, head), hi = entries_past_prefix(ix, head, head_len, lo);
     term_hit *th = arena_alloc(a, 1024 * sizeof *th);
     if (!th)
         return -1;
     size_t nt = 0;
-    for (size_t i = lo; i < ix->n_entries && i < lo + TYPO_SCAN_LIMIT && nt < 1024; i++) {
+    for (size_t i = lo; i < hi && i < lo + TYPO_SCAN_LIMIT && nt < 1024; i++) {
         const search_entry *e = &ix->entries[i];
         const char *suffix = ix->pool + ix->terms[e->term] + e->pos;
-        if (strncmp(suffix, head, 2) != 0)
-            break;
         size_t sl = strlen(suffix);
         for (size_t l = len - 1; l <= len + 1; l++)
             if (l <= sl && within_one_edit(s, len, suffix, l)) {
@@ -629,30 +762,95 @@ static int soft_and(const match_list *lists, size_t n, int total, arena *a, matc
 }
 
 /* The items matching every token of a reading (soft: see allowed_missing and soft_and). */
+/* Keeps the matches whose item also holds the CJK token (strictly): a probe per item, in
+ * item order, instead of the token's own (maybe huge) list. */
+static void filter_cjk(const search_index *ix, const token *t, match_list *cur)
+{
+    gram_ref g[MAX_GRAMS];
+    size_t ng = token_grams(ix, t, g), cursor[MAX_GRAMS] = {0}, k = 0;
+    int need = __builtin_popcountll(t->required);
+    for (size_t i = 0; i < cur->n; i++) {
+        int missing;
+        unsigned bits = coverage_bits(g, ng, t->required, cur->m[i].item, cursor, &missing);
+        if (!bits)
+            continue;
+        cur->m[k] = cur->m[i];
+        cur->m[k].bits &= (uint16_t)bits;
+        cur->m[k++].weight += (uint16_t)need;
+    }
+    cur->n = k;
+}
+
+/* A rough size of the token's match list, to start a reading with its rarest token. */
+static size_t token_cost(const search_index *ix, const token *t)
+{
+    if (t->ascii)
+        return SIZE_MAX / 2; /* unknown without the range walk: after the CJK tokens */
+    gram_ref g[MAX_GRAMS];
+    size_t ng = token_grams(ix, t, g), best = SIZE_MAX;
+    for (size_t i = 0; i < t->n && i < 64; i++) {
+        if (!(t->required & (1ULL << i)))
+            continue;
+        const gram_ref *l[MAX_GRAMS];
+        size_t nl = grams_covering(g, ng, i, l), c = cost_of(l, nl);
+        if (c < best)
+            best = c;
+    }
+    return best;
+}
+
+static int match_reading_soft(const search_index *ix, const alternative *alt, arena *a,
+                              match_list *out)
+{
+    match_list lists[MAX_TOKENS] = {{NULL, 0}};
+    int total = 0;
+    for (size_t i = 0; i < alt->n_tok; i++) {
+        if (match_token(ix, &alt->tok[i], true, a, &lists[i]) != 0)
+            return -1;
+        /* an English word the catalog and the dictionary do not know is noise */
+        if (!(alt->tok[i].ascii && lists[i].n == 0))
+            total += token_weight(&alt->tok[i]);
+    }
+    if (alt->n_tok > 1)
+        return soft_and(lists, alt->n_tok, total, a, out);
+    *out = lists[0];
+    return 0;
+}
+
+/* The items matching every token of a reading (soft: see allowed_missing and soft_and).
+ * Strictly, the rarest token gives the candidates and the others only probe them. */
 static int match_reading(const search_index *ix, const alternative *alt, bool soft, arena *a,
                          match_list *out)
 {
     out->n = 0;
     out->m = NULL;
-    match_list lists[MAX_TOKENS];
-    int total = 0;
     if (alt->n_tok == 0)
         return 0;
+    if (soft)
+        return match_reading_soft(ix, alt, a, out);
+    size_t order[MAX_TOKENS], cost[MAX_TOKENS];
     for (size_t i = 0; i < alt->n_tok; i++) {
-        lists[i] = (match_list){NULL, 0};
-        if (match_token(ix, &alt->tok[i], soft, a, &lists[i]) != 0)
-            return -1;
-        if (!soft && lists[i].n == 0)
-            return 0;
-        /* forgiving: an English word the catalog and dictionary do not know is noise */
-        if (!(soft && alt->tok[i].ascii && lists[i].n == 0))
-            total += token_weight(&alt->tok[i]);
+        cost[i] = token_cost(ix, &alt->tok[i]);
+        size_t at = i;
+        while (at > 0 && cost[order[at - 1]] > cost[i]) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = i;
     }
-    if (soft && alt->n_tok > 1)
-        return soft_and(lists, alt->n_tok, total, a, out);
-    *out = lists[0];
-    for (size_t i = 1; i < alt->n_tok && out->n > 0; i++)
-        intersect(out, &lists[i]);
+    if (match_token(ix, &alt->tok[order[0]], false, a, out) != 0)
+        return -1;
+    for (size_t r = 1; r < alt->n_tok && out->n > 0; r++) {
+        const token *t = &alt->tok[order[r]];
+        if (!t->ascii) {
+            filter_cjk(ix, t, out);
+            continue;
+        }
+        match_list m = {NULL, 0};
+        if (match_token(ix, t, false, a, &m) != 0)
+            return -1;
+        intersect(out, &m);
+    }
     return 0;
 }
 
@@ -723,8 +921,7 @@ static uint32_t score_of(const search_index *ix, const alternative *alt, int tie
         coverage = 0.8; /* a whole keyword, or its whole initials */
     if (total > 0 && m->weight < total)
         coverage *= (double)m->weight / total;
-    double boost = 6.0 * log2(1.0 + it->popularity);
-    return (uint32_t)tier * 1000 + (uint32_t)(coverage * 100) + (boost > 60 ? 60 : (uint32_t)boost);
+    return (uint32_t)tier * 1000 + (uint32_t)(coverage * 100) + it->boost;
 }
 
 typedef struct hit_list {
@@ -732,56 +929,97 @@ typedef struct hit_list {
     size_t n, cap;
 } hit_list;
 
+/* Adds the reading's matches (sorted by item) to the hits (sorted by item, one per item,
+ * its best score) with a linear merge. */
 static int collect(const search_index *ix, const search_query *q, size_t alt_i, const match_list *m,
                    const search_filters *f, arena *a, hit_list *out)
 {
-    if (out->n + m->n > out->cap) {
-        size_t cap = (out->n + m->n) * 2 + 16;
-        search_hit *h = arena_alloc(a, cap * sizeof *h);
-        if (!h)
-            return -1;
-        if (out->n)
-            memcpy(h, out->h, out->n * sizeof *h);
-        out->h = h;
-        out->cap = cap;
-    }
     const alternative *alt = &q->alt[alt_i];
-    for (size_t i = 0; i < m->n; i++) {
-        if (!passes(&ix->items[m->m[i].item], f))
+    search_hit *merged = arena_alloc(a, (out->n + m->n + 1) * sizeof *merged);
+    if (!merged)
+        return -1;
+    size_t i = 0, j = 0, k = 0;
+    while (i < out->n || j < m->n) {
+        if (j == m->n || (i < out->n && out->h[i].item < m->m[j].item)) {
+            merged[k++] = out->h[i++];
             continue;
-        int tier = tier_of(ix, q, alt, &m->m[i]);
-        if (tier > 0)
-            out->h[out->n++] =
-                (search_hit){m->m[i].item, score_of(ix, alt, tier, &m->m[i]), (uint16_t)alt_i};
+        }
+        const match *x = &m->m[j++];
+        int tier = passes(&ix->items[x->item], f) ? tier_of(ix, q, alt, x) : 0;
+        bool same = i < out->n && out->h[i].item == x->item;
+        if (tier == 0) {
+            if (same)
+                merged[k++] = out->h[i++];
+            continue;
+        }
+        search_hit h = {x->item, score_of(ix, alt, tier, x), (uint16_t)alt_i};
+        if (same) {
+            if (out->h[i].score >= h.score)
+                h = out->h[i];
+            i++;
+        }
+        merged[k++] = h;
     }
+    out->h = merged;
+    out->n = k;
+    out->cap = k;
     return 0;
 }
 
-static int cmp_hit_item(const void *a, const void *b)
+static bool ranks_before(const search_hit *x, const search_hit *y)
 {
-    const search_hit *x = a, *y = b;
-    if (x->item != y->item)
-        return x->item < y->item ? -1 : 1;
-    return x->score > y->score ? -1 : x->score < y->score;
+    return x->score != y->score ? x->score > y->score : x->item < y->item;
 }
 
 static int cmp_hit_rank(const void *a, const void *b)
 {
-    const search_hit *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score > y->score ? -1 : 1;
-    return x->item < y->item ? -1 : x->item > y->item;
+    return ranks_before(a, b) ? -1 : ranks_before(b, a) ? 1 : 0;
 }
 
-/* One hit per item, its best. */
-static void dedupe(hit_list *l)
+/* Moves the best k hits, in rank order, to the front (a bounded heap: O(n log k)). */
+static void top_k(hit_list *l, size_t k, arena *a)
 {
-    qsort(l->h, l->n, sizeof *l->h, cmp_hit_item);
-    size_t k = 0;
-    for (size_t i = 0; i < l->n; i++)
-        if (k == 0 || l->h[k - 1].item != l->h[i].item)
-            l->h[k++] = l->h[i];
-    l->n = k;
+    if (k == 0)
+        return;
+    if (l->n <= k) {
+        qsort(l->h, l->n, sizeof *l->h, cmp_hit_rank);
+        return;
+    }
+    search_hit *heap = arena_alloc(a, k * sizeof *heap); /* worst of the best at heap[0] */
+    if (!heap) {
+        qsort(l->h, l->n, sizeof *l->h, cmp_hit_rank);
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        size_t at;
+        if (n < k) {
+            at = n++;
+            while (at > 0 && ranks_before(&heap[(at - 1) / 2], &l->h[i])) {
+                heap[at] = heap[(at - 1) / 2];
+                at = (at - 1) / 2;
+            }
+            heap[at] = l->h[i];
+            continue;
+        }
+        if (!ranks_before(&l->h[i], &heap[0]))
+            continue;
+        at = 0; /* sift the new hit down from the root */
+        for (;;) {
+            size_t c = 2 * at + 1;
+            if (c >= n)
+                break;
+            if (c + 1 < n && ranks_before(&heap[c], &heap[c + 1]))
+                c++;
+            if (!ranks_before(&l->h[i], &heap[c]))
+                break;
+            heap[at] = heap[c];
+            at = c;
+        }
+        heap[at] = l->h[i];
+    }
+    qsort(heap, n, sizeof *heap, cmp_hit_rank);
+    memcpy(l->h, heap, n * sizeof *heap);
 }
 
 static int run_readings(const search_index *ix, const search_query *q, size_t from, bool typo,
@@ -890,13 +1128,18 @@ static void add_near_synonyms(const search_index *ix, search_query *q)
 }
 
 static int page_of(const search_index *ix, hit_list *hits, size_t offset, size_t limit,
-                   bool distinct_names, search_results *out)
+                   bool distinct_names, arena *a, search_results *out)
 {
-    qsort(hits->h, hits->n, sizeof *hits->h, cmp_hit_rank);
     out->total = hits->n;
+    size_t want = offset + limit;
+    if (distinct_names) /* repeated names (district variants) need a deeper pool */
+        top_k(hits, want * 16 < hits->n ? want * 16 : hits->n, a);
+    else
+        top_k(hits, want < hits->n ? want : hits->n, a);
+    size_t n = want < hits->n ? want : hits->n;
     if (distinct_names) {
-        size_t k = 0;
-        for (size_t i = 0; i < hits->n && k < offset + limit; i++) {
+        size_t k = 0, pool = want * 16 < hits->n ? want * 16 : hits->n;
+        for (size_t i = 0; i < pool && k < want; i++) {
             const char *name = ix->pool + ix->items[hits->h[i].item].name;
             bool seen = false;
             for (size_t j = 0; j < k && !seen; j++)
@@ -904,10 +1147,10 @@ static int page_of(const search_index *ix, hit_list *hits, size_t offset, size_t
             if (!seen)
                 hits->h[k++] = hits->h[i];
         }
-        hits->n = k;
+        n = k;
     }
-    out->hits = offset < hits->n ? hits->h + offset : hits->h;
-    out->n = offset < hits->n ? (hits->n - offset < limit ? hits->n - offset : limit) : 0;
+    out->hits = hits->h + (offset < n ? offset : n);
+    out->n = offset < n ? (n - offset < limit ? n - offset : limit) : 0;
     return 0;
 }
 
@@ -926,17 +1169,26 @@ int search_run(const search_index *ix, const char *text, const search_filters *f
     }
     if (run_readings(ix, q, 0, false, f, a, &hits) != 0)
         return -1;
-    dedupe(&hits);
-    if (hits.n < 3) { /* nothing good enough: the forgiving readings */
+    if (hits.n < 3) { /* nothing good enough: misspelt English, homophones */
         size_t from = q->n_alt;
         add_near_synonyms(ix, q);
         add_pinyin_reading(q);
+        if (run_readings(ix, q, from, false, f, a, &hits) != 0)
+            return -1;
+    }
+    if (hits.n < 3) { /* still nothing: a wrong character, or only most of the words */
+        size_t from = q->n_alt;
         add_soft_readings(q, q->n_alt);
         if (run_readings(ix, q, from, false, f, a, &hits) != 0)
             return -1;
-        dedupe(&hits);
     }
-    return page_of(ix, &hits, offset, limit, distinct_names, out);
+    return page_of(ix, &hits, offset, limit, distinct_names, a, out);
+}
+
+bool search_text_is_blank(const char *q)
+{
+    uint32_t c[SEARCH_MAX_QUERY_CHARS * 2];
+    return normalize_text(q, strlen(q), c, sizeof c / sizeof *c, true) == 0;
 }
 
 int search_browse(const search_index *ix, const search_filters *f, size_t offset, size_t limit,
@@ -990,6 +1242,14 @@ static void mark_cjk(const token *t, const uint32_t *name, size_t n, bool *marke
     }
 }
 
+static void mark_syllable(const pinyin_text *py, size_t k, size_t n, bool *marked)
+{
+    for (size_t c = py->syl_char[k]; c < (size_t)py->syl_char[k] + py->syl_span[k] && c < n; c++)
+        marked[c] = true;
+}
+
+/* Marks the characters that spell the token: in the full pinyin from a syllable start, else
+ * in the initials (the first match of either). */
 static void mark_ascii(const token *t, const uint32_t *name, size_t n, bool *marked)
 {
     static _Thread_local pinyin_text py;
@@ -1001,16 +1261,18 @@ static void mark_ascii(const token *t, const uint32_t *name, size_t n, bool *mar
         size_t at = py.syl_start[k];
         if (at + len <= py.full_len && memcmp(py.full + at, s, len) == 0) {
             for (size_t j = k; j < py.n_syl && py.syl_start[j] < at + len; j++)
-                marked[py.syl_char[j]] = true;
+                mark_syllable(&py, j, n, marked);
             return;
         }
     }
-    for (size_t k = 0; k + len <= py.initials_len; k++)
-        if (memcmp(py.initials + k, s, len) == 0) {
-            for (size_t j = k; j < k + len; j++)
-                marked[py.syl_char[j]] = true;
+    for (size_t k = 0; k < py.n_syl; k++) {
+        size_t at = py.syl_ini[k];
+        if (at + len <= py.initials_len && memcmp(py.initials + at, s, len) == 0) {
+            for (size_t j = k; j < py.n_syl && py.syl_ini[j] < at + len; j++)
+                mark_syllable(&py, j, n, marked);
             return;
         }
+    }
 }
 
 size_t search_highlight(const search_index *ix, const search_results *res, const search_hit *hit,

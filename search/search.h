@@ -4,7 +4,8 @@
  *
  * Ranking, best first: exact name > name prefix > every query term in the name > via a
  * synonym in the name > keywords > description > pinyin-homophone fallback > one-typo
- * fallback; within a tier, the share of the name the query covers, then popularity. */
+ * fallback; within a tier, the share of the name the query covers (0..100) plus a
+ * popularity bonus (0..60, logarithmic), so a much more popular item can pass a closer one. */
 #ifndef OW_SEARCH_H
 #define OW_SEARCH_H
 
@@ -44,6 +45,9 @@ typedef struct search_results {
  * distinct_names: skip hits whose name repeats a better one (type-ahead). 0 or -1 (memory). */
 int search_run(const search_index *ix, const char *q, const search_filters *f, size_t offset,
                size_t limit, bool distinct_names, arena *a, search_results *out);
+
+/* True when q holds nothing to search for (only spaces or punctuation): browse instead. */
+bool search_text_is_blank(const char *q);
 
 /* Without a query: the filtered catalog by popularity. */
 int search_browse(const search_index *ix, const search_filters *f, size_t offset, size_t limit,
