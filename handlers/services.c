@@ -3,6 +3,8 @@
  * database, so a retired item is gone at once. */
 #include <string.h>
 
+#include "core/json_write.h"
+#include "core/strbuf.h"
 #include "db/catalog_store.h"
 #include "handlers/handlers.h"
 #include "search/catalog_cache.h"
@@ -11,6 +13,16 @@
 #define MAX_HIGHLIGHTS 16
 
 static const char *const audiences[] = {"personal", "enterprise", "both", NULL};
+
+/* Answers 200 with the JSON written into sb (500 if it ran out of memory). */
+static void respond_strbuf(req *r, resp *w, const strbuf *sb)
+{
+    if (sb->failed || !sb->data) {
+        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        return;
+    }
+    resp_body(w, 200, "application/json", sb->data, sb->len);
+}
 
 /* Pins the current index, or answers 503 while the worker has none yet. */
 static const search_index *index_or_503(req *r, resp *w)
@@ -59,36 +71,60 @@ static cJSON *code_object(const search_code *c)
     return o;
 }
 
-static cJSON *highlight_json(const search_index *ix, const search_results *res,
-                             const search_hit *hit)
+static void write_code(strbuf *sb, const search_code *c)
+{
+    sb_puts(sb, "{\"code\":");
+    jw_string(sb, c->code);
+    sb_puts(sb, ",\"name\":");
+    jw_string(sb, c->name);
+    sb_puts(sb, "}");
+}
+
+static void write_highlight(strbuf *sb, const search_index *ix, const search_results *res,
+                            const search_hit *hit)
 {
     uint32_t ranges[MAX_HIGHLIGHTS][2];
     size_t n = search_highlight(ix, res, hit, ranges, MAX_HIGHLIGHTS);
-    cJSON *arr = cJSON_CreateArray();
+    sb_puts(sb, "\"highlight\":[");
     for (size_t i = 0; i < n; i++) {
-        const int pair[2] = {(int)ranges[i][0], (int)ranges[i][1]};
-        cJSON_AddItemToArray(arr, cJSON_CreateIntArray(pair, 2));
+        sb_puts(sb, i ? ",[" : "[");
+        jw_int(sb, ranges[i][0]);
+        sb_puts(sb, ",");
+        jw_int(sb, ranges[i][1]);
+        sb_puts(sb, "]");
     }
-    return arr;
+    sb_puts(sb, "]");
 }
 
-static cJSON *list_item(const search_index *ix, const search_results *res, const search_hit *hit)
+static void write_list_item(strbuf *sb, const search_index *ix, const search_results *res,
+                            const search_hit *hit)
 {
     const search_item *it = &ix->items[hit->item];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "code", ix->pool + it->code);
-    cJSON_AddStringToObject(o, "name", ix->pool + it->name);
-    if (it->dept < ix->n_depts)
-        cJSON_AddItemToObject(o, "department", code_object(&ix->depts[it->dept]));
-    cJSON *topics = cJSON_AddArrayToObject(o, "topics");
+    sb_puts(sb, "{\"code\":");
+    jw_string(sb, ix->pool + it->code);
+    sb_puts(sb, ",\"name\":");
+    jw_string(sb, ix->pool + it->name);
+    if (it->dept < ix->n_depts) {
+        sb_puts(sb, ",\"department\":");
+        write_code(sb, &ix->depts[it->dept]);
+    }
+    sb_puts(sb, ",\"topics\":[");
+    bool first = true;
     for (size_t t = 0; t < ix->n_topics; t++)
-        if (it->topics & (1ULL << t))
-            cJSON_AddItemToArray(topics, code_object(&ix->topics[t]));
-    cJSON_AddNumberToObject(o, "online_level", it->online_level);
-    cJSON_AddStringToObject(o, "kind", it->kind == 0 ? "即办件" : "承诺件");
-    cJSON_AddNumberToObject(o, "promised_days", it->promised_days);
-    cJSON_AddItemToObject(o, "highlight", highlight_json(ix, res, hit));
-    return o;
+        if (it->topics & (1ULL << t)) {
+            if (!first)
+                sb_puts(sb, ",");
+            write_code(sb, &ix->topics[t]);
+            first = false;
+        }
+    sb_puts(sb, "],\"online_level\":");
+    jw_int(sb, it->online_level);
+    sb_puts(sb, it->kind == 0 ? ",\"kind\":\"即办件\",\"promised_days\":"
+                              : ",\"kind\":\"承诺件\",\"promised_days\":");
+    jw_int(sb, it->promised_days);
+    sb_puts(sb, ",");
+    write_highlight(sb, ix, res, hit);
+    sb_puts(sb, "}");
 }
 
 /* A code filter: absent → -1; unknown → a validation error. */
@@ -150,15 +186,23 @@ void handle_services_search(req *r, resp *w)
         resp_problem(r, w, PROBLEM_INTERNAL, NULL);
         return;
     }
-    cJSON *out = resp_new_object(r);
-    cJSON *items = cJSON_AddArrayToObject(out, "items");
-    for (size_t i = 0; i < res.n; i++)
-        cJSON_AddItemToArray(items, list_item(ix, &res, &res.hits[i]));
-    cJSON_AddNumberToObject(out, "total", (double)res.total);
-    cJSON_AddNumberToObject(out, "page", (double)page);
-    cJSON_AddNumberToObject(out, "page_size", (double)page_size);
+    strbuf sb;
+    sb_init(&sb, &r->arena, 512 + res.n * 320);
+    sb_puts(&sb, "{\"items\":[");
+    for (size_t i = 0; i < res.n; i++) {
+        if (i)
+            sb_puts(&sb, ",");
+        write_list_item(&sb, ix, &res, &res.hits[i]);
+    }
+    sb_puts(&sb, "],\"total\":");
+    jw_int(&sb, (int64_t)res.total);
+    sb_puts(&sb, ",\"page\":");
+    jw_int(&sb, page);
+    sb_puts(&sb, ",\"page_size\":");
+    jw_int(&sb, page_size);
+    sb_puts(&sb, "}");
     catalog_cache_release(ix);
-    resp_json(r, w, 200, out);
+    respond_strbuf(r, w, &sb);
 }
 
 void handle_services_suggest(req *r, resp *w)
@@ -183,18 +227,22 @@ void handle_services_suggest(req *r, resp *w)
         resp_problem(r, w, PROBLEM_INTERNAL, NULL);
         return;
     }
-    cJSON *out = resp_new_object(r);
-    cJSON *items = cJSON_AddArrayToObject(out, "items");
+    strbuf sb;
+    sb_init(&sb, &r->arena, 64 + res.n * 160);
+    sb_puts(&sb, "{\"items\":[");
     for (size_t i = 0; i < res.n; i++) {
         const search_item *it = &ix->items[res.hits[i].item];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "code", ix->pool + it->code);
-        cJSON_AddStringToObject(o, "name", ix->pool + it->name);
-        cJSON_AddItemToObject(o, "highlight", highlight_json(ix, &res, &res.hits[i]));
-        cJSON_AddItemToArray(items, o);
+        sb_puts(&sb, i ? ",{\"code\":" : "{\"code\":");
+        jw_string(&sb, ix->pool + it->code);
+        sb_puts(&sb, ",\"name\":");
+        jw_string(&sb, ix->pool + it->name);
+        sb_puts(&sb, ",");
+        write_highlight(&sb, ix, &res, &res.hits[i]);
+        sb_puts(&sb, "}");
     }
+    sb_puts(&sb, "]}");
     catalog_cache_release(ix);
-    resp_json(r, w, 200, out);
+    respond_strbuf(r, w, &sb);
 }
 
 static bool code_is_sane(const char *s)

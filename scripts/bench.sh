@@ -75,7 +75,7 @@ read -r rps p50 p99 bad < <(measure "$base" "$suggest")
 row "GET /services/suggest (mix)" "$rps" "$p50" "$p99" "$bad"
 
 # Memory of each worker with the catalog loaded, and its peak (VmHWM) after a forced rebuild.
-rss() { for pid in $(pgrep -f 'onewindow-fcgi --worker'); do awk -v k="$1" '$1 == k":" { printf "%d ", $2 / 1024 }' "/proc/$pid/status"; done; }
+rss() { for pid in $(pgrep -P "$(cat "$ONEWINDOW_VAR_DIR/run/onewindow-fcgi.pid")"); do awk -v k="$1" '$1 == k":" { printf "%d ", $2 / 1024 }' "/proc/$pid/status"; done; }
 steady=$(rss VmRSS)
 "$ROOT/build/bin/onewindow-admin" add-synonym benchrebuild 护照 >/dev/null
 sleep 6

@@ -362,36 +362,12 @@ static unsigned fields_from(const uint32_t *list, size_t n, size_t *pos, uint32_
     return fields;
 }
 
-static unsigned coverage_bits(const gram_ref *g, size_t ng, uint64_t required, uint32_t item,
-                              size_t *cursor, int *missing)
-{
-    uint64_t name = 0, namekw = 0, any = 0;
-    for (size_t i = 0; i < ng; i++) {
-        unsigned f = fields_from(g[i].list, g[i].n, &cursor[i], item);
-        if (f & (1u << FIELD_NAME))
-            name |= g[i].cover;
-        if (f & (1u << FIELD_NAME | 1u << FIELD_KEYWORD))
-            namekw |= g[i].cover;
-        if (f)
-            any |= g[i].cover;
-    }
-    uint64_t lacking = required & ~namekw;
-    *missing = lacking ? __builtin_popcountll(lacking) : 0;
-    unsigned bits = 0;
-    if ((name & required) == required)
-        bits |= M_NAME;
-    if ((namekw & required) == required)
-        bits |= M_NAMEKW;
-    if ((any & required) == required)
-        bits |= M_ANY;
-    return bits;
-}
-
 /* A per-thread set of items with bits, dense over the index (a bitmap to list them in
  * order): unions of posting lists cost one pass over the postings, no sorting. */
 typedef struct item_set {
     uint16_t *bits;
     uint64_t *words;
+    uint32_t *slot; /* item → 1 + its position among the candidates being checked, or 0 */
     size_t cap;
     size_t count; /* distinct items added */
 } item_set;
@@ -404,6 +380,7 @@ static void set_free(void *p)
     item_set *s = p;
     free(s->bits);
     free(s->words);
+    free(s->slot);
     free(s);
 }
 
@@ -428,15 +405,19 @@ static item_set *set_for(size_t n)
         size_t cap = n + n / 4 + 64;
         uint16_t *bits = calloc(cap, sizeof *bits);
         uint64_t *words = calloc(cap / 64 + 1, sizeof *words);
-        if (!bits || !words) {
+        uint32_t *slot = calloc(cap, sizeof *slot);
+        if (!bits || !words || !slot) {
             free(bits);
             free(words);
+            free(slot);
             return NULL;
         }
         free(s->bits);
         free(s->words);
+        free(s->slot);
         s->bits = bits;
         s->words = words;
+        s->slot = slot;
         s->cap = cap;
     }
     return s;
@@ -469,6 +450,65 @@ static int set_drain(item_set *s, size_t n_items, uint16_t w, arena *a, match_li
         }
     }
     return out->m ? 0 : -1;
+}
+
+/* The characters of a token each field group of one item covers. */
+typedef struct cover {
+    uint64_t name, namekw, any;
+} cover;
+
+static void cover_add(cover *c, unsigned fields, uint64_t mask)
+{
+    if (fields & (1u << FIELD_NAME))
+        c->name |= mask;
+    if (fields & (1u << FIELD_NAME | 1u << FIELD_KEYWORD))
+        c->namekw |= mask;
+    if (fields)
+        c->any |= mask;
+}
+
+/* Fills cov[i] for the candidates (sorted items). A gram whose list is short next to the
+ * candidates is walked once against a slot table; a long one is probed per candidate. */
+static int cover_candidates(const search_index *ix, const gram_ref *g, size_t ng, const match *cand,
+                            size_t n, cover *cov)
+{
+    item_set *s = set_for(ix->n_items);
+    if (!s)
+        return -1;
+    memset(cov, 0, n * sizeof *cov);
+    for (size_t i = 0; i < n; i++)
+        s->slot[cand[i].item] = (uint32_t)i + 1;
+    for (size_t k = 0; k < ng; k++) {
+        if (g[k].n <= 8 * n) {
+            for (size_t j = 0; j < g[k].n; j++) {
+                uint32_t at = s->slot[g[k].list[j] >> 2];
+                if (at)
+                    cover_add(&cov[at - 1], 1u << (g[k].list[j] & 3), g[k].cover);
+            }
+            continue;
+        }
+        size_t cursor = 0;
+        for (size_t i = 0; i < n; i++)
+            cover_add(&cov[i], fields_from(g[k].list, g[k].n, &cursor, cand[i].item), g[k].cover);
+    }
+    for (size_t i = 0; i < n; i++)
+        s->slot[cand[i].item] = 0;
+    return 0;
+}
+
+static unsigned coverage_bits(const cover *c, uint64_t required, int *missing)
+{
+    uint64_t lacking = required & ~c->namekw;
+    if (missing) /* only the forgiving mode counts what is missing */
+        *missing = lacking ? __builtin_popcountll(lacking) : 0;
+    unsigned bits = 0;
+    if ((c->name & required) == required)
+        bits |= M_NAME;
+    if (!lacking)
+        bits |= M_NAMEKW;
+    if ((c->any & required) == required)
+        bits |= M_ANY;
+    return bits;
 }
 
 /* Sorted distinct items of the union of posting lists. */
@@ -547,14 +587,16 @@ static int match_cjk(const search_index *ix, const token *t, bool soft, arena *a
     match_list cand;
     if (union_items(ix, src, ns, a, &cand) != 0)
         return -1;
+    cover *cov = arena_alloc(a, (cand.n + 1) * sizeof *cov);
+    if (!cov || cover_candidates(ix, g, ng, cand.m, cand.n, cov) != 0)
+        return -1;
     out->m = cand.m; /* filtered in place */
-    size_t cursor[MAX_GRAMS] = {0};
     for (size_t i = 0; i < cand.n; i++) {
-        int missing;
+        int missing = 0;
         uint32_t item = cand.m[i].item;
-        unsigned bits = coverage_bits(g, ng, t->required, item, cursor, &missing);
+        unsigned bits = coverage_bits(&cov[i], t->required, k > 0 ? &missing : NULL);
         int weight = need;
-        if (!bits && missing <= k) { /* forgiving: most of it, in name or keywords */
+        if (!bits && k > 0 && missing <= k) { /* forgiving: most of it, in name or keywords */
             bits = M_NAMEKW | M_ANY;
             weight = need - missing;
         }
@@ -761,17 +803,60 @@ static int soft_and(const match_list *lists, size_t n, int total, arena *a, matc
     return 0;
 }
 
+/* Match lists of tokens already matched in this query: readings share tokens ("公积金" in
+ * the literal and in each synonym rewrite of "提取"), so each is matched once. */
+#define MEMO_SLOTS 16
+typedef struct token_memo {
+    const token *tok[MEMO_SLOTS];
+    match_list list[MEMO_SLOTS];
+    size_t n;
+} token_memo;
+
+static bool same_token(const token *x, const token *y)
+{
+    return x->n == y->n && x->ascii == y->ascii && x->required == y->required &&
+           memcmp(x->c, y->c, x->n * sizeof *x->c) == 0;
+}
+
+/* The token's strict matches, as a copy the caller may filter in place. */
+static int memo_match(const search_index *ix, token_memo *memo, const token *t, arena *a,
+                      match_list *out)
+{
+    const match_list *known = NULL;
+    for (size_t i = 0; i < memo->n && !known; i++)
+        if (same_token(memo->tok[i], t))
+            known = &memo->list[i];
+    match_list fresh = {NULL, 0};
+    if (!known) {
+        if (match_token(ix, t, false, a, &fresh) != 0)
+            return -1;
+        if (memo->n < MEMO_SLOTS) {
+            memo->tok[memo->n] = t;
+            memo->list[memo->n++] = fresh;
+        }
+        known = &fresh;
+    }
+    out->n = known->n;
+    out->m = arena_alloc(a, (known->n + 1) * sizeof *out->m);
+    if (!out->m)
+        return -1;
+    memcpy(out->m, known->m, known->n * sizeof *out->m);
+    return 0;
+}
+
 /* The items matching every token of a reading (soft: see allowed_missing and soft_and). */
 /* Keeps the matches whose item also holds the CJK token (strictly): a probe per item, in
  * item order, instead of the token's own (maybe huge) list. */
-static void filter_cjk(const search_index *ix, const token *t, match_list *cur)
+static int filter_cjk(const search_index *ix, const token *t, arena *a, match_list *cur)
 {
     gram_ref g[MAX_GRAMS];
-    size_t ng = token_grams(ix, t, g), cursor[MAX_GRAMS] = {0}, k = 0;
+    size_t ng = token_grams(ix, t, g), k = 0;
     int need = __builtin_popcountll(t->required);
+    cover *cov = arena_alloc(a, (cur->n + 1) * sizeof *cov);
+    if (!cov || cover_candidates(ix, g, ng, cur->m, cur->n, cov) != 0)
+        return -1;
     for (size_t i = 0; i < cur->n; i++) {
-        int missing;
-        unsigned bits = coverage_bits(g, ng, t->required, cur->m[i].item, cursor, &missing);
+        unsigned bits = coverage_bits(&cov[i], t->required, NULL);
         if (!bits)
             continue;
         cur->m[k] = cur->m[i];
@@ -779,13 +864,21 @@ static void filter_cjk(const search_index *ix, const token *t, match_list *cur)
         cur->m[k++].weight += (uint16_t)need;
     }
     cur->n = k;
+    return 0;
 }
 
 /* A rough size of the token's match list, to start a reading with its rarest token. */
 static size_t token_cost(const search_index *ix, const token *t)
 {
-    if (t->ascii)
-        return SIZE_MAX / 2; /* unknown without the range walk: after the CJK tokens */
+    if (t->ascii) { /* the postings of the first terms in its range, extrapolated */
+        char s[SEARCH_MAX_QUERY_CHARS * 2 + 1];
+        token_ascii(t, s, sizeof s);
+        size_t len = strlen(s), lo = entries_lower(ix, s), hi = entries_past_prefix(ix, s, len, lo);
+        size_t cost = 0, walked = 0;
+        for (size_t i = lo; i < hi && walked < 64; i++, walked++)
+            cost += ix->term_off[ix->entries[i].term + 1] - ix->term_off[ix->entries[i].term];
+        return walked ? cost * (hi - lo) / walked : 0;
+    }
     gram_ref g[MAX_GRAMS];
     size_t ng = token_grams(ix, t, g), best = SIZE_MAX;
     for (size_t i = 0; i < t->n && i < 64; i++) {
@@ -819,8 +912,8 @@ static int match_reading_soft(const search_index *ix, const alternative *alt, ar
 
 /* The items matching every token of a reading (soft: see allowed_missing and soft_and).
  * Strictly, the rarest token gives the candidates and the others only probe them. */
-static int match_reading(const search_index *ix, const alternative *alt, bool soft, arena *a,
-                         match_list *out)
+static int match_reading(const search_index *ix, const alternative *alt, bool soft,
+                         token_memo *memo, arena *a, match_list *out)
 {
     out->n = 0;
     out->m = NULL;
@@ -838,12 +931,13 @@ static int match_reading(const search_index *ix, const alternative *alt, bool so
         }
         order[at] = i;
     }
-    if (match_token(ix, &alt->tok[order[0]], false, a, out) != 0)
+    if (memo_match(ix, memo, &alt->tok[order[0]], a, out) != 0)
         return -1;
     for (size_t r = 1; r < alt->n_tok && out->n > 0; r++) {
         const token *t = &alt->tok[order[r]];
         if (!t->ascii) {
-            filter_cjk(ix, t, out);
+            if (filter_cjk(ix, t, a, out) != 0)
+                return -1;
             continue;
         }
         match_list m = {NULL, 0};
@@ -899,28 +993,41 @@ static int tier_of(const search_index *ix, const search_query *q, const alternat
 /* Within a tier: how much of the name the query covers (0..100; ASCII letters count by
  * their share of the name's pinyin), scaled by the share of the query matched in forgiving
  * mode, plus a popularity boost (0..60). */
-static uint32_t score_of(const search_index *ix, const alternative *alt, int tier, const match *m)
+/* What score_of needs of a reading, computed once per reading. */
+typedef struct reading_size {
+    double cjk_chars, ascii_letters;
+    int weight;
+} reading_size;
+
+static reading_size size_of(const alternative *alt)
 {
-    const search_item *it = &ix->items[m->item];
-    double chars = 0;
-    int total = 0;
+    reading_size z = {0, 0, 0};
     for (size_t i = 0; i < alt->n_tok; i++) {
         const token *t = &alt->tok[i];
-        total += token_weight(t);
-        if (!t->ascii)
-            chars += (double)t->n;
-        else if (it->name_py_len > 0)
-            chars += (double)t->n * it->name_chars / it->name_py_len;
+        z.weight += token_weight(t);
+        if (t->ascii)
+            z.ascii_letters += (double)t->n;
+        else
+            z.cjk_chars += (double)t->n;
     }
+    return z;
+}
+
+static uint32_t score_of(const search_index *ix, const reading_size *z, int tier, const match *m)
+{
+    const search_item *it = &ix->items[m->item];
     /* the share of the name only means something when the name is what matched */
-    bool by_name = tier >= T_SYN_NAME && tier != T_KEYWORD && tier != T_SYN_KEYWORD;
-    double coverage = by_name && it->name_chars ? chars / it->name_chars : 0.5;
-    if (coverage > 1)
-        coverage = 1;
-    if (!by_name && (m->bits & M_EXACT))
+    bool by_name = tier >= T_SYN_NAME;
+    double coverage = 0.5;
+    if (by_name && it->name_chars) {
+        double chars = z->cjk_chars;
+        if (it->name_py_len > 0) /* letters count by their share of the name's pinyin */
+            chars += z->ascii_letters * it->name_chars / it->name_py_len;
+        coverage = chars >= it->name_chars ? 1 : chars / it->name_chars;
+    } else if (m->bits & M_EXACT)
         coverage = 0.8; /* a whole keyword, or its whole initials */
-    if (total > 0 && m->weight < total)
-        coverage *= (double)m->weight / total;
+    if (z->weight > 0 && m->weight < z->weight)
+        coverage *= (double)m->weight / z->weight;
     return (uint32_t)tier * 1000 + (uint32_t)(coverage * 100) + it->boost;
 }
 
@@ -935,6 +1042,7 @@ static int collect(const search_index *ix, const search_query *q, size_t alt_i, 
                    const search_filters *f, arena *a, hit_list *out)
 {
     const alternative *alt = &q->alt[alt_i];
+    reading_size z = size_of(alt);
     search_hit *merged = arena_alloc(a, (out->n + m->n + 1) * sizeof *merged);
     if (!merged)
         return -1;
@@ -952,7 +1060,7 @@ static int collect(const search_index *ix, const search_query *q, size_t alt_i, 
                 merged[k++] = out->h[i++];
             continue;
         }
-        search_hit h = {x->item, score_of(ix, alt, tier, x), (uint16_t)alt_i};
+        search_hit h = {x->item, score_of(ix, &z, tier, x), (uint16_t)alt_i};
         if (same) {
             if (out->h[i].score >= h.score)
                 h = out->h[i];
@@ -1022,12 +1130,13 @@ static void top_k(hit_list *l, size_t k, arena *a)
     memcpy(l->h, heap, n * sizeof *heap);
 }
 
-static int run_readings(const search_index *ix, const search_query *q, size_t from, bool typo,
+static int run_readings(const search_index *ix, const search_query *q, size_t from, size_t to,
                         const search_filters *f, arena *a, hit_list *hits)
 {
-    for (size_t i = from; i < q->n_alt; i++) {
+    token_memo memo = {.n = 0};
+    for (size_t i = from; i < to; i++) {
         match_list m = {NULL, 0};
-        if (match_reading(ix, &q->alt[i], typo || q->alt[i].kind == ALT_TYPO, a, &m) != 0 ||
+        if (match_reading(ix, &q->alt[i], q->alt[i].kind == ALT_TYPO, &memo, a, &m) != 0 ||
             collect(ix, q, i, &m, f, a, hits) != 0)
             return -1;
     }
@@ -1127,27 +1236,43 @@ static void add_near_synonyms(const search_index *ix, search_query *q)
     }
 }
 
+/* Keeps the first hit of each name among the best `pool` (sorted); returns how many. */
+static size_t distinct_prefix(const search_index *ix, hit_list *hits, size_t pool, size_t want)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < pool && k < want; i++) {
+        const char *name = ix->pool + ix->items[hits->h[i].item].name;
+        bool seen = false;
+        for (size_t j = 0; j < k && !seen; j++)
+            seen = strcmp(ix->pool + ix->items[hits->h[j].item].name, name) == 0;
+        if (!seen) {
+            search_hit h = hits->h[i]; /* swap, so that the pool stays a permutation */
+            hits->h[i] = hits->h[k];
+            hits->h[k++] = h;
+        }
+    }
+    return k;
+}
+
 static int page_of(const search_index *ix, hit_list *hits, size_t offset, size_t limit,
                    bool distinct_names, arena *a, search_results *out)
 {
     out->total = hits->n;
-    size_t want = offset + limit;
-    if (distinct_names) /* repeated names (district variants) need a deeper pool */
-        top_k(hits, want * 16 < hits->n ? want * 16 : hits->n, a);
-    else
-        top_k(hits, want < hits->n ? want : hits->n, a);
-    size_t n = want < hits->n ? want : hits->n;
-    if (distinct_names) {
-        size_t k = 0, pool = want * 16 < hits->n ? want * 16 : hits->n;
-        for (size_t i = 0; i < pool && k < want; i++) {
-            const char *name = ix->pool + ix->items[hits->h[i].item].name;
-            bool seen = false;
-            for (size_t j = 0; j < k && !seen; j++)
-                seen = strcmp(ix->pool + ix->items[hits->h[j].item].name, name) == 0;
-            if (!seen)
-                hits->h[k++] = hits->h[i];
+    size_t want = offset + limit, n = want < hits->n ? want : hits->n;
+    if (!distinct_names)
+        top_k(hits, n, a);
+    else {
+        /* Names repeat (one item per district): look deeper until enough distinct ones. */
+        size_t pool = want * 16;
+        for (;;) {
+            if (pool > hits->n)
+                pool = hits->n;
+            top_k(hits, pool, a); /* selects from all hits, whatever their order */
+            n = distinct_prefix(ix, hits, pool, want);
+            if (n >= want || pool == hits->n)
+                break;
+            pool *= 8;
         }
-        n = k;
     }
     out->hits = hits->h + (offset < n ? offset : n);
     out->n = offset < n ? (n - offset < limit ? n - offset : limit) : 0;
@@ -1167,19 +1292,25 @@ int search_run(const search_index *ix, const char *text, const search_filters *f
         out->n = out->total = 0;
         return 0;
     }
-    if (run_readings(ix, q, 0, false, f, a, &hits) != 0)
+    if (run_readings(ix, q, 0, 1, f, a, &hits) != 0)
+        return -1;
+    /* An official name typed exactly needs no synonyms: they would only add lower tiers. */
+    bool exact = false;
+    for (size_t i = 0; i < hits.n && !exact; i++)
+        exact = hits.h[i].score >= T_EXACT * 1000;
+    if (!exact && run_readings(ix, q, 1, q->n_alt, f, a, &hits) != 0)
         return -1;
     if (hits.n < 3) { /* nothing good enough: misspelt English, homophones */
         size_t from = q->n_alt;
         add_near_synonyms(ix, q);
         add_pinyin_reading(q);
-        if (run_readings(ix, q, from, false, f, a, &hits) != 0)
+        if (run_readings(ix, q, from, q->n_alt, f, a, &hits) != 0)
             return -1;
     }
     if (hits.n < 3) { /* still nothing: a wrong character, or only most of the words */
         size_t from = q->n_alt;
         add_soft_readings(q, q->n_alt);
-        if (run_readings(ix, q, from, false, f, a, &hits) != 0)
+        if (run_readings(ix, q, from, q->n_alt, f, a, &hits) != 0)
             return -1;
     }
     return page_of(ix, &hits, offset, limit, distinct_names, a, out);
