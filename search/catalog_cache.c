@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "db/catalog_store.h"
 #include "db/db.h"
+#include "search/blob_cache.h"
 #include "search/index_build.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
@@ -28,7 +29,7 @@ static search_index *current;
 static view_slot views[VIEW_SLOTS];
 static pthread_t refresher;
 static atomic_bool stopping, running;
-static int refresh_ms, rebuild_s;
+static int refresh_ms, rebuild_s, token_cache_mb;
 
 static int64_t now_ms(void)
 {
@@ -173,6 +174,7 @@ static void refresh(int64_t *built_at)
             (unsigned long long)version, ix->n_items, ix->n_gram_slots, ix->n_terms,
             (long long)(now_ms() - t0));
     *built_at = now_ms();
+    ix->token_cache = blob_cache_new((size_t)token_cache_mb * 1024 * 1024);
     publish(ix);
 }
 
@@ -202,6 +204,7 @@ int catalog_cache_start(const ow_config *cfg, int wait_ms)
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     refresh_ms = cfg->catalog_refresh_ms;
     rebuild_s = cfg->catalog_rebuild_s;
+    token_cache_mb = cfg->search_token_cache_mb;
     atomic_store(&stopping, false);
     if (pthread_create(&refresher, NULL, refresh_loop, NULL) != 0)
         return -1;

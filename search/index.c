@@ -1,5 +1,7 @@
 #include "search/index.h"
 
+#include "search/blob_cache.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,5 +74,6 @@ void search_index_free(search_index *ix)
     free(ix->dept_off);
     free(ix->topic_items);
     free(ix->topic_off);
+    blob_cache_free(ix->token_cache);
     free(ix);
 }

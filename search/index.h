@@ -29,6 +29,7 @@ enum { AUDIENCE_PERSONAL = 0, AUDIENCE_ENTERPRISE = 1, AUDIENCE_BOTH = 2 };
 typedef struct search_item {
     uint32_t service_id;
     uint32_t code, name, name_compact; /* offsets of NUL-terminated strings in the pool */
+    uint32_t name_id;                  /* items with the same name share it (type-ahead) */
     uint16_t name_chars;               /* code points of the compact normalized name */
     uint16_t name_py_len;              /* letters of its full pinyin */
     uint16_t dept;
@@ -92,6 +93,8 @@ typedef struct search_index {
     uint32_t *dept_off;      /* n_depts + 1 */
     uint32_t *topic_items;   /* and by topic (an item under each of its topics) */
     uint32_t *topic_off;     /* n_topics + 1 */
+
+    struct blob_cache *token_cache; /* token → match list (search.c); NULL: none */
 } search_index;
 
 /* Gram keys: the kind in the top byte, the code points below. */

@@ -39,6 +39,8 @@ struct search_builder {
     u32vec *slots; /* per gram slot, while building */
     size_t slots_cap;
     u64map term_index; /* hash(string) → term id */
+    u64map name_index; /* hash(name) → item holding it first */
+    uint32_t n_names;
     size_t terms_cap, term_initials_cap;
     pair *term_pairs; /* (term, posting) */
     size_t n_term_pairs, term_pairs_cap;
@@ -102,7 +104,7 @@ search_builder *search_builder_new(void)
         return NULL;
     b->ix = calloc(1, sizeof *b->ix);
     if (!b->ix || u64map_init(&b->ix->grams, 1 << 16) != 0 ||
-        u64map_init(&b->term_index, 1 << 12) != 0 ||
+        u64map_init(&b->term_index, 1 << 12) != 0 || u64map_init(&b->name_index, 1 << 12) != 0 ||
         u64map_init(&b->ix->synonym_index, 1 << 10) != 0) {
         search_builder_abort(b);
         return NULL;
@@ -256,6 +258,20 @@ static int add_pinyin(search_builder *b, const uint32_t *c, size_t n, uint32_t i
 
 /* ---- items ---- */
 
+/* The id shared by every item of this name (the first such item's index). */
+static uint32_t name_id(search_builder *b, const char *name, uint32_t item)
+{
+    uint64_t h = hash_bytes(name, strlen(name));
+    size_t pos = 0;
+    uint32_t other;
+    while (u64map_next(&b->name_index, h, &pos, &other))
+        if (strcmp(b->ix->pool + b->ix->items[other].name, name) == 0)
+            return b->ix->items[other].name_id;
+    if (u64map_put(&b->name_index, h, item) != 0)
+        b->failed = true;
+    return b->n_names++;
+}
+
 static uint64_t topic_mask(search_builder *b, const char *json)
 {
     uint64_t mask = 0;
@@ -336,6 +352,7 @@ int search_builder_add_item(search_builder *b, const catalog_row *row)
     it->service_id = clamp_u32(row->service_id);
     it->code = pool_add(b, row->code, strlen(row->code));
     it->name = pool_add(b, row->name, strlen(row->name));
+    it->name_id = name_id(b, row->name, item);
     int d = index_dept(ix, row->department_code);
     it->dept = (uint16_t)(d < 0 ? 0 : d);
     if (d >= 0)
@@ -559,5 +576,6 @@ void search_builder_abort(search_builder *b)
     free(b->term_pairs);
     free(b->grams.g);
     u64map_free(&b->term_index);
+    u64map_free(&b->name_index);
     free(b);
 }

@@ -1,11 +1,14 @@
 #include "search/search.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <unistr.h>
 
+#include "core/strbuf.h"
+#include "search/blob_cache.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
 
@@ -844,7 +847,6 @@ static int memo_match(const search_index *ix, token_memo *memo, const token *t, 
     return 0;
 }
 
-/* The items matching every token of a reading (soft: see allowed_missing and soft_and). */
 /* Keeps the matches whose item also holds the CJK token (strictly): a probe per item, in
  * item order, instead of the token's own (maybe huge) list. */
 static int filter_cjk(const search_index *ix, const token *t, arena *a, match_list *cur)
@@ -910,8 +912,26 @@ static int match_reading_soft(const search_index *ix, const alternative *alt, ar
     return 0;
 }
 
-/* The items matching every token of a reading (soft: see allowed_missing and soft_and).
- * Strictly, the rarest token gives the candidates and the others only probe them. */
+/* The cache key of a reading: its tokens, each with what decides its matches. */
+static void reading_key(const alternative *alt, bool soft, arena *a, strbuf *key)
+{
+    sb_init(key, a, 256);
+    sb_append(key, soft ? "S" : "=", 1);
+    for (size_t i = 0; i < alt->n_tok; i++) {
+        const token *t = &alt->tok[i];
+        uint32_t n = (uint32_t)t->n, ascii = t->ascii;
+        sb_append(key, (const char *)&n, sizeof n);
+        sb_append(key, (const char *)&ascii, sizeof ascii);
+        sb_append(key, (const char *)&t->required, sizeof t->required);
+        sb_append(key, (const char *)t->c, t->n * sizeof *t->c);
+    }
+}
+
+static int match_reading_strict(const search_index *ix, const alternative *alt, token_memo *memo,
+                                arena *a, match_list *out);
+
+/* The items matching every token of a reading (soft: see allowed_missing and soft_and);
+ * results are cached in the snapshot (shared by the worker's threads). */
 static int match_reading(const search_index *ix, const alternative *alt, bool soft,
                          token_memo *memo, arena *a, match_list *out)
 {
@@ -919,8 +939,28 @@ static int match_reading(const search_index *ix, const alternative *alt, bool so
     out->m = NULL;
     if (alt->n_tok == 0)
         return 0;
-    if (soft)
-        return match_reading_soft(ix, alt, a, out);
+    strbuf key;
+    reading_key(alt, soft, a, &key);
+    void *val;
+    size_t vlen;
+    if (!key.failed && blob_cache_get(ix->token_cache, key.data, key.len, a, &val, &vlen)) {
+        out->m = val;
+        out->n = vlen / sizeof *out->m;
+        return 0;
+    }
+    int rc =
+        soft ? match_reading_soft(ix, alt, a, out) : match_reading_strict(ix, alt, memo, a, out);
+    if (rc != 0)
+        return -1;
+    if (!key.failed)
+        blob_cache_put(ix->token_cache, key.data, key.len, out->m, out->n * sizeof *out->m);
+    return 0;
+}
+
+/* Strict: the rarest token gives the candidates and the others only probe them. */
+static int match_reading_strict(const search_index *ix, const alternative *alt, token_memo *memo,
+                                arena *a, match_list *out)
+{
     size_t order[MAX_TOKENS], cost[MAX_TOKENS];
     for (size_t i = 0; i < alt->n_tok; i++) {
         cost[i] = token_cost(ix, &alt->tok[i]);
@@ -1236,44 +1276,35 @@ static void add_near_synonyms(const search_index *ix, search_query *q)
     }
 }
 
-/* Keeps the first hit of each name among the best `pool` (sorted); returns how many. */
-static size_t distinct_prefix(const search_index *ix, hit_list *hits, size_t pool, size_t want)
+/* Keeps the best hit of each name (district variants share one), in place. */
+static int best_per_name(const search_index *ix, hit_list *hits)
 {
+    item_set *s = set_for(ix->n_items); /* its slot table, indexed by name id here */
+    if (!s)
+        return -1;
     size_t k = 0;
-    for (size_t i = 0; i < pool && k < want; i++) {
-        const char *name = ix->pool + ix->items[hits->h[i].item].name;
-        bool seen = false;
-        for (size_t j = 0; j < k && !seen; j++)
-            seen = strcmp(ix->pool + ix->items[hits->h[j].item].name, name) == 0;
-        if (!seen) {
-            search_hit h = hits->h[i]; /* swap, so that the pool stays a permutation */
-            hits->h[i] = hits->h[k];
-            hits->h[k++] = h;
-        }
+    for (size_t i = 0; i < hits->n; i++) {
+        uint32_t id = ix->items[hits->h[i].item].name_id, at = s->slot[id];
+        if (!at) {
+            hits->h[k++] = hits->h[i];
+            s->slot[id] = (uint32_t)k;
+        } else if (ranks_before(&hits->h[i], &hits->h[at - 1]))
+            hits->h[at - 1] = hits->h[i];
     }
-    return k;
+    for (size_t i = 0; i < k; i++)
+        s->slot[ix->items[hits->h[i].item].name_id] = 0;
+    hits->n = k;
+    return 0;
 }
 
 static int page_of(const search_index *ix, hit_list *hits, size_t offset, size_t limit,
                    bool distinct_names, arena *a, search_results *out)
 {
     out->total = hits->n;
+    if (distinct_names && best_per_name(ix, hits) != 0)
+        return -1;
     size_t want = offset + limit, n = want < hits->n ? want : hits->n;
-    if (!distinct_names)
-        top_k(hits, n, a);
-    else {
-        /* Names repeat (one item per district): look deeper until enough distinct ones. */
-        size_t pool = want * 16;
-        for (;;) {
-            if (pool > hits->n)
-                pool = hits->n;
-            top_k(hits, pool, a); /* selects from all hits, whatever their order */
-            n = distinct_prefix(ix, hits, pool, want);
-            if (n >= want || pool == hits->n)
-                break;
-            pool *= 8;
-        }
-    }
+    top_k(hits, n, a);
     out->hits = hits->h + (offset < n ? offset : n);
     out->n = offset < n ? (n - offset < limit ? n - offset : limit) : 0;
     return 0;
