@@ -57,7 +57,7 @@ static const setting settings[] = {
     INT_SETTING(test_routes, 0, 1, "0"),
     INT_SETTING(catalog_refresh_ms, 100, 60000, "1000"),
     INT_SETTING(catalog_rebuild_s, 10, 86400, "300"),
-    INT_SETTING(search_token_cache_mb, 0, 1024, "16"),
+    INT_SETTING(search_cache_mb, 0, 1024, "16"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

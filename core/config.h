@@ -26,7 +26,7 @@ typedef struct ow_config {
     int test_routes;        /* 1: also serve /api/v1/test/… (make test only, never production) */
     int catalog_refresh_ms; /* how often workers check the catalog version (freshness) */
     int catalog_rebuild_s;  /* rebuild the search index this often anyway (popularity) */
-    int search_token_cache_mb; /* per worker: cached match lists of query tokens; 0: off */
+    int search_cache_mb;    /* per worker: cached matches of query readings; 0: off */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

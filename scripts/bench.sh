@@ -2,7 +2,7 @@
 # `make bench`: wrk against a private stack (free ports, temporary directory), one table.
 # Compare ratios within one run: the machine is shared and noisy.
 #   BENCH_SECONDS (default 10), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
-#   BENCH_CATALOG_SIZE (100000). ONEWINDOW_SEARCH_TOKEN_CACHE_MB=0 measures searches with the
+#   BENCH_CATALOG_SIZE (100000). ONEWINDOW_SEARCH_CACHE_MB=0 measures searches with the
 #   per-snapshot reading cache off (every query computed from the index).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

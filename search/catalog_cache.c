@@ -29,7 +29,7 @@ static search_index *current;
 static view_slot views[VIEW_SLOTS];
 static pthread_t refresher;
 static atomic_bool stopping, running;
-static int refresh_ms, rebuild_s, token_cache_mb;
+static int refresh_ms, rebuild_s, search_cache_mb;
 
 static int64_t now_ms(void)
 {
@@ -174,7 +174,7 @@ static void refresh(int64_t *built_at)
             (unsigned long long)version, ix->n_items, ix->n_gram_slots, ix->n_terms,
             (long long)(now_ms() - t0));
     *built_at = now_ms();
-    ix->token_cache = blob_cache_new((size_t)token_cache_mb * 1024 * 1024);
+    ix->reading_cache = blob_cache_new((size_t)search_cache_mb * 1024 * 1024);
     publish(ix);
 }
 
@@ -204,7 +204,7 @@ int catalog_cache_start(const ow_config *cfg, int wait_ms)
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     refresh_ms = cfg->catalog_refresh_ms;
     rebuild_s = cfg->catalog_rebuild_s;
-    token_cache_mb = cfg->search_token_cache_mb;
+    search_cache_mb = cfg->search_cache_mb;
     atomic_store(&stopping, false);
     if (pthread_create(&refresher, NULL, refresh_loop, NULL) != 0)
         return -1;

@@ -16,10 +16,17 @@ const uint32_t *index_gram_postings(const search_index *ix, uint64_t key, size_t
     return ix->postings + ix->gram_off[slot];
 }
 
-unsigned index_fields_of(const uint32_t *list, size_t n, uint32_t item)
+unsigned index_fields_from(const uint32_t *list, size_t n, size_t *pos, uint32_t item)
 {
     uint32_t want = item << 2;
-    size_t lo = 0, hi = n;
+    size_t lo = *pos, step = 1, hi = lo;
+    while (hi < n && list[hi] < want) { /* gallop */
+        lo = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    if (hi > n)
+        hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (list[mid] < want)
@@ -27,9 +34,10 @@ unsigned index_fields_of(const uint32_t *list, size_t n, uint32_t item)
         else
             hi = mid;
     }
+    *pos = lo;
     unsigned fields = 0;
-    for (; lo < n && list[lo] >> 2 == item; lo++)
-        fields |= 1u << (list[lo] & 3);
+    for (size_t i = lo; i < n && list[i] >> 2 == item; i++)
+        fields |= 1u << (list[i] & 3);
     return fields;
 }
 
@@ -74,6 +82,6 @@ void search_index_free(search_index *ix)
     free(ix->dept_off);
     free(ix->topic_items);
     free(ix->topic_off);
-    blob_cache_free(ix->token_cache);
+    blob_cache_free(ix->reading_cache);
     free(ix);
 }

@@ -94,7 +94,7 @@ typedef struct search_index {
     uint32_t *topic_items;   /* and by topic (an item under each of its topics) */
     uint32_t *topic_off;     /* n_topics + 1 */
 
-    struct blob_cache *token_cache; /* token → match list (search.c); NULL: none */
+    struct blob_cache *reading_cache; /* reading → match list (search.c); NULL: none */
 } search_index;
 
 /* Gram keys: the kind in the top byte, the code points below. */
@@ -109,8 +109,10 @@ static inline uint64_t gram_bigram(uint32_t a, uint32_t b)
 
 /* The postings of a gram (NULL, 0 when absent). */
 const uint32_t *index_gram_postings(const search_index *ix, uint64_t key, size_t *n);
-/* The field mask (1 << FIELD_…) of item in a sorted posting list. */
-unsigned index_fields_of(const uint32_t *list, size_t n, uint32_t item);
+/* The field mask (1 << FIELD_…) of item in a sorted posting list. For items asked in
+ * ascending order *pos moves forward by galloping (start it at 0), so checking c items
+ * costs O(c log(n / c)) rather than O(c log n). */
+unsigned index_fields_from(const uint32_t *list, size_t n, size_t *pos, uint32_t item);
 /* Index of the department / topic with that code, or -1. */
 int index_dept(const search_index *ix, const char *code);
 int index_topic(const search_index *ix, const char *code);

@@ -338,33 +338,6 @@ static size_t token_grams(const search_index *ix, const token *t, gram_ref *g)
     return ng;
 }
 
-/* The field mask of item in a posting list, for items asked in ascending order: *pos moves
- * forward by galloping, so checking c candidates costs O(c log(n / c)), not O(c log n). */
-static unsigned fields_from(const uint32_t *list, size_t n, size_t *pos, uint32_t item)
-{
-    uint32_t want = item << 2;
-    size_t lo = *pos, step = 1, hi = lo;
-    while (hi < n && list[hi] < want) {
-        lo = hi + 1;
-        hi += step;
-        step *= 2;
-    }
-    if (hi > n)
-        hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (list[mid] < want)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *pos = lo;
-    unsigned fields = 0;
-    for (size_t i = lo; i < n && list[i] >> 2 == item; i++)
-        fields |= 1u << (list[i] & 3);
-    return fields;
-}
-
 /* A per-thread set of items with bits, dense over the index (a bitmap to list them in
  * order): unions of posting lists cost one pass over the postings, no sorting. */
 typedef struct item_set {
@@ -492,7 +465,8 @@ static int cover_candidates(const search_index *ix, const gram_ref *g, size_t ng
         }
         size_t cursor = 0;
         for (size_t i = 0; i < n; i++)
-            cover_add(&cov[i], fields_from(g[k].list, g[k].n, &cursor, cand[i].item), g[k].cover);
+            cover_add(&cov[i], index_fields_from(g[k].list, g[k].n, &cursor, cand[i].item),
+                      g[k].cover);
     }
     for (size_t i = 0; i < n; i++)
         s->slot[cand[i].item] = 0;
@@ -943,7 +917,7 @@ static int match_reading(const search_index *ix, const alternative *alt, bool so
     reading_key(alt, soft, a, &key);
     void *val;
     size_t vlen;
-    if (!key.failed && blob_cache_get(ix->token_cache, key.data, key.len, a, &val, &vlen)) {
+    if (!key.failed && blob_cache_get(ix->reading_cache, key.data, key.len, a, &val, &vlen)) {
         out->m = val;
         out->n = vlen / sizeof *out->m;
         return 0;
@@ -953,7 +927,7 @@ static int match_reading(const search_index *ix, const alternative *alt, bool so
     if (rc != 0)
         return -1;
     if (!key.failed)
-        blob_cache_put(ix->token_cache, key.data, key.len, out->m, out->n * sizeof *out->m);
+        blob_cache_put(ix->reading_cache, key.data, key.len, out->m, out->n * sizeof *out->m);
     return 0;
 }
 
