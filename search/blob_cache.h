@@ -1,6 +1,6 @@
 /* A bounded, thread-safe cache from byte strings to byte strings, for one index snapshot:
- * the match lists of query tokens ("机动车驾驶证", "gjj"), which popular queries share. It is
- * dropped with its snapshot, so it can never be stale; when full it is emptied and refills
+ * the match lists of query readings ("机动车驾驶证", "公积金 提取"), which popular queries share.
+ * It is dropped with its snapshot, so it can never be stale; when full it is emptied and refills
  * with what is asked now (simpler than LRU bookkeeping, and cheap at this size). */
 #ifndef OW_BLOB_CACHE_H
 #define OW_BLOB_CACHE_H
