@@ -72,7 +72,8 @@ bool blob_cache_get(blob_cache *c, const void *key, size_t klen, arena *a, void 
     entry *e = find(c, key, klen);
     void *copy = e ? arena_alloc(a, e->vlen + 1) : NULL;
     if (copy) {
-        memcpy(copy, e->val, e->vlen);
+        if (e->vlen)
+            memcpy(copy, e->val, e->vlen);
         *val = copy;
         *vlen = e->vlen;
     }
@@ -106,7 +107,8 @@ void blob_cache_put(blob_cache *c, const void *key, size_t klen, const void *val
         goto out;
     }
     memcpy(e.key, key, klen);
-    memcpy(e.val, val, vlen);
+    if (vlen) /* an empty value may come as NULL */
+        memcpy(e.val, val, vlen);
     c->entries[c->n++] = e;
     c->bytes += klen + vlen;
 out:

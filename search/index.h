@@ -93,6 +93,7 @@ typedef struct search_index {
     uint32_t *dept_off;      /* n_depts + 1 */
     uint32_t *topic_items;   /* and by topic (an item under each of its topics) */
     uint32_t *topic_off;     /* n_topics + 1 */
+    uint32_t audience_level_count[3][5]; /* items by audience and online level (browse) */
 
     struct blob_cache *reading_cache; /* reading → match list (search.c); NULL: none */
 } search_index;

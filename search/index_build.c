@@ -167,7 +167,8 @@ static int cmp_gram(const void *a, const void *b)
 
 static int add_postings(search_builder *b, gram_list *l, uint32_t item)
 {
-    qsort(l->g, l->n, sizeof *l->g, cmp_gram);
+    if (l->n)
+        qsort(l->g, l->n, sizeof *l->g, cmp_gram);
     for (size_t i = 0; i < l->n; i++) {
         if (i > 0 && l->g[i].key == l->g[i - 1].key && l->g[i].field == l->g[i - 1].field)
             continue;
@@ -360,7 +361,9 @@ int search_builder_add_item(search_builder *b, const catalog_row *row)
     it->topics = topic_mask(b, row->topic_codes);
     it->audience = audience_of(row->audience);
     it->kind = strcmp(row->kind, "即办件") == 0 ? 0 : 1;
-    it->online_level = (uint8_t)row->online_level;
+    it->online_level =
+        (uint8_t)(row->online_level >= 1 && row->online_level <= 4 ? row->online_level : 1);
+    ix->audience_level_count[it->audience][it->online_level]++;
     it->promised_days = (uint16_t)row->promised_days;
     it->popularity = clamp_u32(row->popularity);
     double boost = 6.0 * log2(1.0 + it->popularity);
@@ -465,7 +468,8 @@ static int cmp_pair(const void *a, const void *b)
 static int compact_terms(search_builder *b)
 {
     search_index *ix = b->ix;
-    qsort(b->term_pairs, b->n_term_pairs, sizeof *b->term_pairs, cmp_pair);
+    if (b->n_term_pairs) /* qsort with no array is undefined */
+        qsort(b->term_pairs, b->n_term_pairs, sizeof *b->term_pairs, cmp_pair);
     ix->term_off = malloc((ix->n_terms + 1) * sizeof *ix->term_off);
     ix->term_postings = malloc((b->n_term_pairs + 1) * sizeof *ix->term_postings);
     if (!ix->term_off || !ix->term_postings)
@@ -542,13 +546,15 @@ search_index *search_builder_finish(search_builder *b, uint64_t version)
     search_index *ix = b->ix;
     if (b->failed || compact_grams(b) != 0 || compact_terms(b) != 0)
         goto fail;
-    qsort_r(ix->entries, ix->n_entries, sizeof *ix->entries, cmp_entry, ix);
+    if (ix->n_entries)
+        qsort_r(ix->entries, ix->n_entries, sizeof *ix->entries, cmp_entry, ix);
     ix->by_popularity = malloc((ix->n_items + 1) * sizeof *ix->by_popularity);
     if (!ix->by_popularity)
         goto fail;
     for (size_t i = 0; i < ix->n_items; i++)
         ix->by_popularity[i] = (uint32_t)i;
-    qsort_r(ix->by_popularity, ix->n_items, sizeof *ix->by_popularity, cmp_popularity, ix);
+    if (ix->n_items)
+        qsort_r(ix->by_popularity, ix->n_items, sizeof *ix->by_popularity, cmp_popularity, ix);
     if (group_lists(ix) != 0)
         goto fail;
     ix->version = version;

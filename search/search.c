@@ -767,7 +767,8 @@ static int soft_and(const match_list *lists, size_t n, int total, arena *a, matc
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < lists[i].n; j++)
             m[k++] = lists[i].m[j];
-    qsort(m, k, sizeof *m, cmp_match);
+    if (k)
+        qsort(m, k, sizeof *m, cmp_match);
     for (size_t i = 0; i < k;) {
         match sum = m[i];
         for (i++; i < k && m[i].item == sum.item; i++) {
@@ -817,7 +818,8 @@ static int memo_match(const search_index *ix, token_memo *memo, const token *t, 
     out->m = arena_alloc(a, (known->n + 1) * sizeof *out->m);
     if (!out->m)
         return -1;
-    memcpy(out->m, known->m, known->n * sizeof *out->m);
+    if (known->n) /* an empty list may have no array */
+        memcpy(out->m, known->m, known->n * sizeof *out->m);
     return 0;
 }
 
@@ -1101,7 +1103,7 @@ static int cmp_hit_rank(const void *a, const void *b)
 /* Moves the best k hits, in rank order, to the front (a bounded heap: O(n log k)). */
 static void top_k(hit_list *l, size_t k, arena *a)
 {
-    if (k == 0)
+    if (k == 0 || l->n == 0)
         return;
     if (l->n <= k) {
         qsort(l->h, l->n, sizeof *l->h, cmp_hit_rank);
@@ -1279,7 +1281,7 @@ static int page_of(const search_index *ix, hit_list *hits, size_t offset, size_t
         return -1;
     size_t want = offset + limit, n = want < hits->n ? want : hits->n;
     top_k(hits, n, a);
-    out->hits = hits->h + (offset < n ? offset : n);
+    out->hits = n ? hits->h + (offset < n ? offset : n) : hits->h;
     out->n = offset < n ? (n - offset < limit ? n - offset : limit) : 0;
     return 0;
 }
@@ -1327,6 +1329,22 @@ bool search_text_is_blank(const char *q)
     return normalize_text(q, strlen(q), c, sizeof c / sizeof *c, true) == 0;
 }
 
+/* Items passing the audience and online-level filters, from the index's counts. */
+static size_t count_by_audience_level(const search_index *ix, const search_filters *f)
+{
+    size_t total = 0;
+    for (int aud = 0; aud < 3; aud++) {
+        search_item probe = {.audience = (uint8_t)aud};
+        for (int level = 1; level <= 4; level++) {
+            probe.online_level = (uint8_t)level;
+            search_filters only = {-1, -1, f->audience, f->online_level_min};
+            if (passes(&probe, &only))
+                total += ix->audience_level_count[aud][level];
+        }
+    }
+    return total;
+}
+
 int search_browse(const search_index *ix, const search_filters *f, size_t offset, size_t limit,
                   arena *a, search_results *out)
 {
@@ -1345,14 +1363,18 @@ int search_browse(const search_index *ix, const search_filters *f, size_t offset
     out->hits = arena_alloc(a, (limit + 1) * sizeof *out->hits);
     if (!out->hits)
         return -1;
-    bool unfiltered = f->dept < 0 && f->topic < 0 && f->audience < 0 && f->online_level_min <= 1;
-    if (unfiltered) { /* no need to look at every item to count them */
-        out->total = n;
-        for (size_t i = offset; i < n && out->n < limit; i++)
+    if (f->dept < 0 && f->topic < 0) {
+        /* The whole catalog: the total from counts, and a walk only as far as the page. */
+        out->total = count_by_audience_level(ix, f);
+        size_t seen = 0;
+        for (size_t i = 0; i < n && out->n < limit; i++) {
+            if (!passes(&ix->items[list[i]], f) || seen++ < offset)
+                continue;
             out->hits[out->n++] = (search_hit){list[i], 0, 0};
+        }
         return 0;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) { /* one department's or topic's list */
         if (!passes(&ix->items[list[i]], f))
             continue;
         if (out->total >= offset && out->n < limit)
