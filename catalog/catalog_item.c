@@ -53,8 +53,9 @@ static const char *string_field(check *c, const cJSON *obj, const char *key, siz
 static int64_t int_field(check *c, const cJSON *obj, const char *key, int64_t min, int64_t max)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble ||
-        v->valuedouble < (double)min || v->valuedouble > (double)max) {
+    /* the range first: casting a double beyond int64_t is undefined */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)min && v->valuedouble <= (double)max) ||
+        v->valuedouble != (double)(int64_t)v->valuedouble) {
         char msg[96];
         snprintf(msg, sizeof msg, "%%s: must be a whole number %lld..%lld", (long long)min,
                  (long long)max);
@@ -133,7 +134,11 @@ static const char *topic_list(check *c, const cJSON *obj, const catalog_codes *c
             fail(c, "%s: unknown topic", "topics");
             return "[]";
         }
-        cJSON_AddItemToArray(out, cJSON_CreateString(code));
+        bool dup = false; /* a topic named once by code and once by name counts once */
+        const cJSON *seen;
+        cJSON_ArrayForEach(seen, out) dup = dup || strcmp(seen->valuestring, code) == 0;
+        if (!dup)
+            cJSON_AddItemToArray(out, cJSON_CreateString(code));
     }
     char *json = cJSON_PrintUnformatted(out);
     if (!json || arena_defer(a, cJSON_free, json) != 0)

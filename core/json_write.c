@@ -23,13 +23,6 @@ void jw_string(strbuf *sb, const char *s)
     sb_append(sb, "\"", 1);
 }
 
-void jw_key(strbuf *sb, const char *name)
-{
-    sb_append(sb, "\"", 1);
-    sb_append(sb, name, strlen(name));
-    sb_append(sb, "\":", 2);
-}
-
 void jw_int(strbuf *sb, int64_t v)
 {
     char buf[24];

@@ -10,8 +10,6 @@
 
 /* A JSON string: quotes, with '"', '\\' and control characters escaped. */
 void jw_string(strbuf *sb, const char *s);
-/* "name": — the key is a literal without characters to escape. */
-void jw_key(strbuf *sb, const char *name);
 void jw_int(strbuf *sb, int64_t v);
 
 #endif

@@ -1,6 +1,7 @@
 #include "core/u64map.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* splitmix64's finalizer: n-gram keys are packed code points, far from uniform. */
 static size_t slot_of(uint64_t key, size_t cap)
@@ -44,6 +45,13 @@ void u64map_free(u64map *m)
     m->keys = NULL;
     m->vals = NULL;
     m->cap = m->len = 0;
+}
+
+void u64map_clear(u64map *m)
+{
+    if (m->keys)
+        memset(m->keys, 0, m->cap * sizeof *m->keys);
+    m->len = 0;
 }
 
 static void insert(u64map *m, uint64_t key, uint32_t val)

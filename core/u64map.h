@@ -19,6 +19,7 @@ typedef struct u64map {
 
 int u64map_init(u64map *m, size_t expected); /* 0 or -1 (out of memory) */
 void u64map_free(u64map *m);
+void u64map_clear(u64map *m);                          /* empties it, keeping its table */
 int u64map_put(u64map *m, uint64_t key, uint32_t val); /* adds, even when key exists */
 /* Iterates the values stored under key: start with *pos = 0; false when there are no more. */
 bool u64map_next(const u64map *m, uint64_t key, size_t *pos, uint32_t *val);

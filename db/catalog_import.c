@@ -80,7 +80,7 @@ static int retire_code(db_conn *c, const char *code)
                          "UPDATE services SET retired_at = CURRENT_TIMESTAMP(3), "
                          "updated_at = CURRENT_TIMESTAMP(3) WHERE code = ? AND retired_at IS NULL",
                          "s", code);
-    return rc < 0 ? (int)rc : (int)rc;
+    return (int)rc; /* rows retired (0 or 1), or a db_status */
 }
 
 /* One existing row, as the merge with the file needs it. */
@@ -135,7 +135,7 @@ static int merge(db_conn *c, db_rows *rows, const catalog_item *items, size_t n,
         if (cmp >= 0)
             more = db_row_next(rows, "sbi", &e.code, &e.hash, &e.hash_len, &e.retired);
     }
-    return DB_OK;
+    return more < 0 ? more : DB_OK; /* a failed fetch after the last item, too */
 }
 
 int catalog_import(db_conn *c, arena *a, const catalog_item *items, size_t n, bool retire_missing,

@@ -24,7 +24,7 @@ static const char sql_items_page[] =
     "s.online_level, s.promised_days, s.keywords, s.description, "
     "COALESCE(st.views, 0) + 5 * COALESCE(st.applications, 0) "
     "FROM services s LEFT JOIN service_stats st ON st.service_id = s.id "
-    "WHERE s.retired_at IS NULL AND s.id > ? ORDER BY s.id LIMIT 2000";
+    "WHERE s.retired_at IS NULL AND s.id > ? ORDER BY s.id LIMIT ?";
 
 int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx)
 {
@@ -34,7 +34,7 @@ int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx)
     int rc = DB_OK;
     for (;;) {
         db_rows rows;
-        rc = db_query(c, &rows, &a, sql_items_page, "i", after);
+        rc = db_query(c, &rows, &a, sql_items_page, "ii", after, (int64_t)ITEM_PAGE);
         if (rc != DB_OK)
             break;
         size_t n = 0;

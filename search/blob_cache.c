@@ -39,8 +39,7 @@ static void clear(blob_cache *c)
         free(c->entries[i].val);
     }
     c->n = c->bytes = 0;
-    u64map_free(&c->index);
-    u64map_init(&c->index, 256);
+    u64map_clear(&c->index); /* in place: no allocation that could fail here */
 }
 
 void blob_cache_free(blob_cache *c)

@@ -238,5 +238,10 @@ void catalog_cache_stop(void)
     search_index *ix = current;
     current = NULL;
     pthread_mutex_unlock(&lock);
-    search_index_free(ix);
+    /* A request that outlived the shutdown grace may still hold it: then leave it to the
+     * exiting process rather than free it under the request. */
+    for (int waited = 0; ix && atomic_load(&ix->refs) > 0 && waited < 1000; waited += 2)
+        sleep_ms(2);
+    if (ix && atomic_load(&ix->refs) == 0)
+        search_index_free(ix);
 }

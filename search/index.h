@@ -41,9 +41,9 @@ typedef struct search_item {
 } search_item;
 
 typedef struct search_code {
-    char code[33];
-    char name[101];
-    uint32_t count; /* active items */
+    char code[32 * 4 + 1];  /* VARCHAR(32): up to 4 bytes a character */
+    char name[100 * 4 + 1]; /* VARCHAR(100) */
+    uint32_t count;         /* active items */
 } search_code;
 
 typedef struct search_entry {
@@ -53,14 +53,12 @@ typedef struct search_entry {
 
 typedef struct synonym_entry {
     uint32_t term, expansion; /* pool offsets: normalized UTF-8 */
-    uint16_t term_chars;
     bool ascii;
 } synonym_entry;
 
 typedef struct search_index {
     atomic_int refs;
     uint64_t version;
-    int64_t built_at_ms;
 
     search_item *items;
     size_t n_items;

@@ -3,10 +3,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
+#include "core/log.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
 
@@ -132,6 +132,13 @@ int search_builder_add_dept(search_builder *b, const char *code, const char *nam
 
 int search_builder_add_topic(search_builder *b, const char *code, const char *name)
 {
+    if (b->ix->n_topics == SEARCH_MAX_TOPICS) {
+        /* the per-item bitmask holds 64: a 65th topic is left out of the index (its items
+         * stay searchable) rather than stopping every rebuild */
+        log_msg(LOG_ERROR, "search: more than %d topics; topic %s is not indexed",
+                SEARCH_MAX_TOPICS, code);
+        return 0;
+    }
     return add_code(&b->ix->topics, &b->ix->n_topics, &b->topics_cap, code, name,
                     SEARCH_MAX_TOPICS);
 }
@@ -204,11 +211,11 @@ static int64_t term_id(search_builder *b, const char *s, size_t len, const pinyi
                        bool initials)
 {
     search_index *ix = b->ix;
-    uint64_t h = hash_bytes(s, len);
+    uint64_t h = hash_bytes(s, len) ^ initials; /* a spelling and initials are two terms */
     size_t pos = 0;
     uint32_t id;
-    while (u64map_next(&b->term_index, h, &pos, &id))
-        if (strcmp(ix->pool + ix->terms[id], s) == 0)
+    while (u64map_next(&b->term_index, h ? h : 1, &pos, &id))
+        if (ix->term_initials[id] == initials && strcmp(ix->pool + ix->terms[id], s) == 0)
             return id;
     uint32_t off = pool_add(b, s, len);
     if (off == UINT32_MAX ||
@@ -219,7 +226,7 @@ static int64_t term_id(search_builder *b, const char *s, size_t len, const pinyi
     id = (uint32_t)ix->n_terms++;
     ix->terms[id] = off;
     ix->term_initials[id] = initials;
-    if (u64map_put(&b->term_index, h, id) != 0)
+    if (u64map_put(&b->term_index, h ? h : 1, id) != 0)
         return -1;
     if (initials) {
         for (size_t i = 0; i < len; i++)
@@ -281,7 +288,7 @@ static uint64_t topic_mask(search_builder *b, const char *json)
     cJSON_ArrayForEach(t, arr)
     {
         int i = cJSON_IsString(t) ? index_topic(b->ix, t->valuestring) : -1;
-        if (i >= 0) {
+        if (i >= 0 && !(mask & (1ULL << i))) { /* counted once, as the browse lists are */
             mask |= 1ULL << i;
             b->ix->topics[i].count++;
         }
@@ -402,7 +409,6 @@ int search_builder_add_synonym(search_builder *b, const char *term, const char *
     synonym_entry *s = &ix->synonyms[ix->n_synonyms];
     s->term = pool_add(b, t, tlen);
     s->expansion = pool_add(b, e, elen);
-    s->term_chars = (uint16_t)n;
     s->ascii = c[0] < 0x80;
     if (b->failed || u64map_put(&ix->synonym_index, hash_bytes(t, tlen), (uint32_t)ix->n_synonyms))
         return -1;
@@ -468,6 +474,8 @@ static int cmp_pair(const void *a, const void *b)
 static int compact_terms(search_builder *b)
 {
     search_index *ix = b->ix;
+    if (b->n_term_pairs > UINT32_MAX)
+        return -1;
     if (b->n_term_pairs) /* qsort with no array is undefined */
         qsort(b->term_pairs, b->n_term_pairs, sizeof *b->term_pairs, cmp_pair);
     ix->term_off = malloc((ix->n_terms + 1) * sizeof *ix->term_off);
@@ -558,9 +566,6 @@ search_index *search_builder_finish(search_builder *b, uint64_t version)
     if (group_lists(ix) != 0)
         goto fail;
     ix->version = version;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ix->built_at_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     b->ix = NULL;
     search_builder_abort(b);
     return ix;

@@ -24,6 +24,12 @@ static inline bool is_hanzi(uint32_t c)
     return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF);
 }
 
+/* True for the ASCII letters and digits that survive normalization (lower case). */
+static inline bool is_ascii_alnum(uint32_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
 /* Encodes code points as UTF-8 into out (NUL-terminated); returns the byte length. */
 size_t normalize_to_utf8(const uint32_t *cps, size_t n, char *out, size_t cap);
 

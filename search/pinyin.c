@@ -208,11 +208,6 @@ static void append(pinyin_text *out, const char *s, size_t len, size_t ini_len, 
     out->initials_len += ini_len;
 }
 
-static bool is_ascii_alnum(uint32_t c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
 void pinyin_of(const uint32_t *cps, size_t n, pinyin_text *out)
 {
     out->full_len = out->initials_len = out->n_syl = 0;

@@ -23,7 +23,7 @@ enum {
     M_ANY = 4,    /* somewhere, the description included */
     M_PREFIX = 8, /* ASCII: the name's pinyin starts with it */
     M_EXACT = 16, /* ASCII: the name's pinyin is exactly it */
-    M_ALL = 31,
+    M_WHOLE = 32, /* ASCII: a whole keyword's pinyin or initials (a bonus, not a tier) */
 };
 
 enum { ALT_LITERAL, ALT_SYNONYM, ALT_PINYIN, ALT_TYPO };
@@ -53,7 +53,6 @@ typedef struct alternative {
     token tok[MAX_TOKENS];
     size_t n_tok;
     int kind;
-    size_t chars; /* characters of the reading, for the coverage score */
 } alternative;
 
 struct search_query {
@@ -80,11 +79,6 @@ static const char *const filler_words[] = {
     "在哪",   "哪里",   "去哪", "什么", "一下", "手续", "流程", "请问", "可以", "申请",
     "的",     "了",     "吗",   "呢",   "啊",   "吧",   "办",   "要",   "想",   "去",
 };
-
-static bool is_ascii_alnum(uint32_t c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
 
 /* ---- parsing ---- */
 
@@ -144,7 +138,6 @@ static void drop_filler_tokens(alternative *alt)
 static void tokenize(const uint32_t *c, size_t n, alternative *alt)
 {
     alt->n_tok = 0;
-    alt->chars = 0;
     for (size_t i = 0; i < n;) {
         bool ascii = is_ascii_alnum(c[i]);
         if (!ascii && !is_hanzi(c[i])) {
@@ -164,7 +157,6 @@ static void tokenize(const uint32_t *c, size_t n, alternative *alt)
         t->n = len;
         t->ascii = ascii;
         t->required = ascii ? 0 : required_chars(t->c, len > 64 ? 64 : len);
-        alt->chars += len;
     }
     drop_filler_tokens(alt);
 }
@@ -236,14 +228,14 @@ static void add_rewrite(search_query *q, const uint32_t *c, size_t n, const span
     if (q->n_alt == MAX_ALTS)
         return;
     uint32_t buf[SEARCH_MAX_QUERY_CHARS * 4];
-    const size_t cap = sizeof buf / sizeof *buf - 2;
+    const size_t cap = sizeof buf / sizeof *buf;
     size_t k = 0, at = 0;
-    for (size_t s = 0; s < count; s++) {
-        for (; at < spans[s].start && k < cap; at++)
+    for (size_t s = 0; s < count && k + 2 <= cap; s++) { /* room for the two spaces */
+        for (; at < spans[s].start && k + 2 < cap; at++)
             buf[k++] = c[at];
         buf[k++] = ' ';
         const uint8_t *e = (const uint8_t *)expansions[s];
-        while (*e && k < cap) {
+        while (*e && k + 1 < cap) {
             ucs4_t u;
             e += u8_mbtouc(&u, e, 4);
             buf[k++] = u;
@@ -638,7 +630,8 @@ static int items_of_terms(const search_index *ix, const term_hit *th, size_t nt,
             uint32_t posting = ix->term_postings[x];
             /* initials are weak evidence: never a name match, at best a keyword one */
             bool name = (posting & 3) == FIELD_NAME && !ix->term_initials[th[i].term];
-            uint32_t bits = M_NAMEKW | M_ANY | (name ? M_NAME | th[i].bits : th[i].bits & M_EXACT);
+            uint32_t bits = M_NAMEKW | M_ANY |
+                            (name ? M_NAME | th[i].bits : (th[i].bits & M_EXACT ? M_WHOLE : 0));
             set_add(s, posting >> 2, (uint16_t)bits);
         }
     return set_drain(s, ix->n_items, ASCII_WEIGHT, a, out);
@@ -1006,9 +999,6 @@ static int tier_of(const search_index *ix, const search_query *q, const alternat
     }
 }
 
-/* Within a tier: how much of the name the query covers (0..100; ASCII letters count by
- * their share of the name's pinyin), scaled by the share of the query matched in forgiving
- * mode, plus a popularity boost (0..60). */
 /* What score_of needs of a reading, computed once per reading. */
 typedef struct reading_size {
     double cjk_chars, ascii_letters;
@@ -1029,6 +1019,9 @@ static reading_size size_of(const alternative *alt)
     return z;
 }
 
+/* Within a tier: how much of the name the query covers (0..100; ASCII letters count by
+ * their share of the name's pinyin), scaled by the share of the query matched in forgiving
+ * mode, plus a popularity boost (0..60). */
 static uint32_t score_of(const search_index *ix, const reading_size *z, int tier, const match *m)
 {
     const search_item *it = &ix->items[m->item];
@@ -1040,7 +1033,7 @@ static uint32_t score_of(const search_index *ix, const reading_size *z, int tier
         if (it->name_py_len > 0) /* letters count by their share of the name's pinyin */
             chars += z->ascii_letters * it->name_chars / it->name_py_len;
         coverage = chars >= it->name_chars ? 1 : chars / it->name_chars;
-    } else if (m->bits & M_EXACT)
+    } else if (m->bits & M_WHOLE)
         coverage = 0.8; /* a whole keyword, or its whole initials */
     if (z->weight > 0 && m->weight < z->weight)
         coverage *= (double)m->weight / z->weight;
@@ -1169,7 +1162,6 @@ static void add_pinyin_reading(search_query *q)
     alternative *alt = &q->alt[q->n_alt];
     bool changed = false;
     alt->n_tok = 0;
-    alt->chars = lit->chars;
     alt->kind = ALT_PINYIN;
     for (size_t i = 0; i < lit->n_tok; i++) {
         token *t = &alt->tok[alt->n_tok];
@@ -1199,7 +1191,7 @@ static void add_pinyin_reading(search_query *q)
         q->n_alt++;
 }
 
-/* Forgiving copies of the literal and synonym readings (see allowed_missing, soft_and);
+/* Forgiving copies of every reading so far (see allowed_missing, soft_and);
  * only where forgiving can change anything. */
 static void add_soft_readings(search_query *q, size_t n_strict)
 {
@@ -1307,14 +1299,14 @@ int search_run(const search_index *ix, const char *text, const search_filters *f
         exact = hits.h[i].score >= T_EXACT * 1000;
     if (!exact && run_readings(ix, q, 1, q->n_alt, f, a, &hits) != 0)
         return -1;
-    if (hits.n < 3) { /* nothing good enough: misspelt English, homophones */
+    if (hits.n < 3 && !exact) { /* nothing good enough: misspelt English, homophones */
         size_t from = q->n_alt;
         add_near_synonyms(ix, q);
         add_pinyin_reading(q);
         if (run_readings(ix, q, from, q->n_alt, f, a, &hits) != 0)
             return -1;
     }
-    if (hits.n < 3) { /* still nothing: a wrong character, or only most of the words */
+    if (hits.n < 3 && !exact) { /* still nothing: a wrong character, or only most of the words */
         size_t from = q->n_alt;
         add_soft_readings(q, q->n_alt);
         if (run_readings(ix, q, from, q->n_alt, f, a, &hits) != 0)

@@ -1041,6 +1041,97 @@ static void test_free_and_abort(void **state)
     search_index_free(empty);
 }
 
+/* Regression: strict matching once accepted every candidate. A query with a character found
+ * nowhere has no strict match; what the forgiving fallback finds ranks below every strict
+ * tier (scores < 20000, the homophone tier). */
+static void test_strict_needs_every_character(void **state)
+{
+    fixture *fx = *state;
+    search_results r;
+    run(fx, "护照龘", NULL, 0, 10, false, &r);
+    for (size_t i = 0; i < r.n; i++)
+        assert_true(r.hits[i].score < 20000);
+}
+
+/* An official name typed exactly brings no forgiving fallback (nothing but real matches). */
+static void test_exact_name_has_no_fallback(void **state)
+{
+    fixture *fx = *state;
+    search_results r;
+    run(fx, "户口迁移", NULL, 0, 10, false, &r);
+    assert_int_equal(r.total, 1);
+    assert_string_equal(code_of(fx->ix, &r.hits[0]), "GA-1");
+}
+
+/* A keyword spelled exactly in pinyin is a keyword match, never the exact-name tier: the
+ * item named 护照办理 ranks above 涉外婚姻证明-like keyword holders even when less popular. */
+static void test_keyword_pinyin_is_not_exact_name(void **state)
+{
+    fixture *fx = *state;
+    search_results r;
+    run(fx, "jiazhao", NULL, 0, 10, false, &r); /* 驾照: a keyword of GA-2 only */
+    assert_true(r.n >= 1);
+    assert_string_equal(code_of(fx->ix, &r.hits[0]), "GA-2");
+    assert_true(r.hits[0].score < 50000); /* below every name tier */
+}
+
+/* Regression (stack overflow): many long synonym expansions rewritten into one query. */
+static void test_long_rewrites_stay_bounded(void **state)
+{
+    (void)state;
+    search_builder *b = search_builder_new();
+    assert_non_null(b);
+    add_items(b);
+    const char *terms[] = {"甲乙", "丙丁", "戊己", "庚辛", "壬癸", "子丑", "寅卯", "辰巳"};
+    char expansion[64 * 3 + 1] = "";
+    for (int i = 0; i < 60; i++)
+        strcat(expansion, "登");
+    for (size_t i = 0; i < sizeof terms / sizeof *terms; i++)
+        assert_int_equal(search_builder_add_synonym(b, terms[i], expansion), 0);
+    fixture fx = {search_builder_finish(b, 1), {0}};
+    assert_non_null(fx.ix);
+    arena_init(&fx.a, 0);
+    search_results r;
+    run(&fx, "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳", NULL, 0, 10, false, &r);
+    arena_destroy(&fx.a);
+    search_index_free(fx.ix);
+}
+
+/* Regression: a topic listed twice in an item is counted once, as in the browse lists. */
+static void test_duplicate_topic_counted_once(void **state)
+{
+    (void)state;
+    search_builder *b = search_builder_new();
+    assert_non_null(b);
+    assert_int_equal(search_builder_add_dept(b, "mz", "民政局"), 0);
+    assert_int_equal(search_builder_add_topic(b, "hy", "婚育收养"), 0);
+    catalog_row row = {.service_id = 1,
+                       .code = "X-1",
+                       .name = "结婚登记",
+                       .department_code = "mz",
+                       .audience = "personal",
+                       .kind = "即办件",
+                       .description = "",
+                       .topic_codes = "[\"hy\",\"hy\"]",
+                       .keywords = "[]",
+                       .online_level = 1,
+                       .promised_days = 0,
+                       .popularity = 0};
+    assert_int_equal(search_builder_add_item(b, &row), 0);
+    search_index *ix = search_builder_finish(b, 1);
+    assert_non_null(ix);
+    assert_int_equal(ix->topics[0].count, 1);
+    arena a;
+    arena_init(&a, 0);
+    search_results r;
+    search_filters f = {-1, 0, -1, 0};
+    assert_int_equal(search_browse(ix, &f, 0, 10, &a, &r), 0);
+    assert_int_equal(r.total, 1);
+    assert_int_equal(r.n, 1);
+    arena_destroy(&a);
+    search_index_free(ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest normalizer[] = {
@@ -1082,6 +1173,11 @@ int main(void)
         cmocka_unit_test(test_empty_queries),
         cmocka_unit_test(test_long_queries),
         cmocka_unit_test(test_free_and_abort),
+        cmocka_unit_test(test_strict_needs_every_character),
+        cmocka_unit_test(test_exact_name_has_no_fallback),
+        cmocka_unit_test(test_keyword_pinyin_is_not_exact_name),
+        cmocka_unit_test(test_long_rewrites_stay_bounded),
+        cmocka_unit_test(test_duplicate_topic_counted_once),
     };
     int failed = cmocka_run_group_tests_name("normalizer", normalizer, init_tables, NULL);
     failed += cmocka_run_group_tests_name("pinyin", pinyin, init_tables, NULL);
