@@ -17,7 +17,8 @@ API_SRC := $(filter-out api/routes.c,$(wildcard api/*.c)) api/routes.c
 DB_SRC := $(wildcard db/*.c)
 HANDLER_SRC := $(wildcard handlers/*.c)
 SEARCH_SRC := $(wildcard search/*.c) $(wildcard catalog/*.c)
-LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC) $(SEARCH_SRC)
+AUTH_SRC := $(wildcard auth/*.c)
+LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC) $(SEARCH_SRC) $(AUTH_SRC)
 SEARCH_DATA := data/pinyin/chars.tsv data/pinyin/words.tsv data/synonyms.tsv
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/migrations.o \
            $(BUILD)/obj/gen/search_data.o

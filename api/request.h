@@ -48,7 +48,8 @@ typedef struct req {
     cJSON *json; /* parsed body, when the request had one */
     validation_error errors[MAX_VALIDATION_ERRORS];
     size_t n_errors;
-    int64_t started_us; /* monotonic clock, for the duration */
+    int64_t started_us;                /* monotonic clock, for the duration */
+    const struct token_claims *claims; /* the verified bearer token (protected routes) */
 } req;
 
 /* Parameters from the web server ("HTTP_ACCEPT_LANGUAGE", "REMOTE_ADDR" …) or NULL. */

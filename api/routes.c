@@ -9,6 +9,7 @@ const route routes[] = {
     {"GET", "/healthz", handle_healthz, AUTH_PUBLIC, NULL, 0},
     {"GET", "/readyz", handle_readyz, AUTH_PUBLIC, NULL, 0},
     {"GET", "/metrics", handle_metrics, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/.well-known/jwks.json", handle_jwks, AUTH_PUBLIC, NULL, 0},
     {"GET", "/api/v1/departments", handle_departments, AUTH_PUBLIC, NULL, 0},
     {"GET", "/api/v1/topics", handle_topics, AUTH_PUBLIC, NULL, 0},
     {"GET", "/api/v1/services", handle_services_search, AUTH_PUBLIC, NULL, 0},
@@ -26,6 +27,10 @@ const route test_routes[] = {
     {"GET", "/api/v1/test/query", handle_test_query, AUTH_PUBLIC, NULL, 0},
     {"GET", "/api/v1/test/sleep", handle_test_sleep, AUTH_PUBLIC, NULL, 0},
     {"GET", "/api/v1/test/items/{id}", handle_test_item, AUTH_PUBLIC, NULL, 0},
+    {"POST", "/api/v1/test/token", handle_test_token, AUTH_PUBLIC, NULL, BODY_DEFAULT},
+    {"GET", "/api/v1/test/citizen", handle_test_whoami, AUTH_CITIZEN, NULL, 0},
+    {"GET", "/api/v1/test/staff", handle_test_whoami, AUTH_STAFF, NULL, 0},
+    {"GET", "/api/v1/test/org", handle_test_whoami, AUTH_ORG, "test:read", 0},
 };
 
 const size_t test_routes_count = sizeof test_routes / sizeof test_routes[0];

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "api/router.h"
+#include "auth/keys_admin.h"
 #include "catalog/catalog_admin.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -75,7 +76,8 @@ static void usage(void)
             "  import-catalog FILE [--partial] upsert a JSON catalog; without --partial, items\n"
             "                                 missing from FILE are retired\n"
             "  retire-service CODE            stop offering a service (it stays for old records)\n"
-            "  add-synonym TERM EXPANSION...  teach search a colloquial or English term\n");
+            "  add-synonym TERM EXPANSION...  teach search a colloquial or English term\n"
+            "  rotate-keys [--if-missing]     a new access-token signing key becomes current\n");
 }
 
 /* Commands that need the database (opened once here). */
@@ -99,6 +101,9 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         return catalog_admin_retire(argv[2]);
     if (strcmp(cmd, "add-synonym") == 0 && argc >= 4)
         return catalog_admin_add_synonym(argv[2], argv + 3, argc - 3);
+    if (strcmp(cmd, "rotate-keys") == 0 &&
+        (argc == 2 || (argc == 3 && !strcmp(argv[2], "--if-missing"))))
+        return keys_admin_rotate(cfg, argc == 3);
     usage();
     return 2;
 }
@@ -129,7 +134,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "routes") == 0 && argc == 2)
         return cmd_routes();
     if (strcmp(argv[1], "import-catalog") == 0 || strcmp(argv[1], "retire-service") == 0 ||
-        strcmp(argv[1], "add-synonym") == 0)
+        strcmp(argv[1], "add-synonym") == 0 || strcmp(argv[1], "rotate-keys") == 0)
         return catalog_command(&cfg, argc, argv);
     usage();
     return 2;

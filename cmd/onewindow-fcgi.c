@@ -14,6 +14,8 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "db/db.h"
+#include "auth/keyring.h"
+#include "core/refresher.h"
 #include "search/catalog_cache.h"
 
 static int run_worker(const ow_config *cfg)
@@ -35,10 +37,13 @@ static int run_worker(const ow_config *cfg)
         fprintf(stderr, "onewindow-fcgi: %s\n", err);
         return 1;
     }
-    if (catalog_cache_start(cfg, 30000) != 0)
+    if (catalog_cache_init(cfg) != 0 || keyring_init(cfg) != 0 || refresher_start() != 0)
         return 1;
+    catalog_cache_wait(30000);
     int rc = server_run(cfg, 3);
-    catalog_cache_stop();
+    refresher_stop();
+    catalog_cache_free();
+    keyring_free();
     return rc;
 }
 

@@ -58,6 +58,10 @@ static const setting settings[] = {
     INT_SETTING(catalog_refresh_ms, 100, 60000, "1000"),
     INT_SETTING(catalog_rebuild_s, 10, 86400, "300"),
     INT_SETTING(search_cache_mb, 0, 1024, "16"),
+    STR_SETTING(master_key_file, "", NULL),
+    STR_SETTING(jwt_issuer, "onewindow", NULL),
+    STR_SETTING(jwt_audience, "onewindow-api", NULL),
+    INT_SETTING(access_ttl_s, 60, 86400, "900"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -224,6 +228,9 @@ int config_load(ow_config *cfg, char *err, size_t errlen)
         if (v && set_value(cfg, &settings[i], v, name, err, errlen))
             return -1;
     }
+    if (!cfg->master_key_file[0]) /* development: generated there by scripts/stack.sh */
+        snprintf(cfg->master_key_file, sizeof cfg->master_key_file, "%.240s/master.key",
+                 cfg->var_dir);
     return 0;
 }
 

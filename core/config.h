@@ -27,6 +27,10 @@ typedef struct ow_config {
     int catalog_refresh_ms; /* how often workers check the catalog version (freshness) */
     int catalog_rebuild_s;  /* rebuild the search index this often anyway (popularity) */
     int search_cache_mb;    /* per worker: cached matches of query readings; 0: off */
+    char master_key_file[256]; /* seals signing keys; empty: <var_dir>/master.key */
+    char jwt_issuer[64];       /* iss of access tokens */
+    char jwt_audience[64];     /* aud of access tokens */
+    int access_ttl_s;          /* access-token lifetime */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

@@ -23,6 +23,11 @@ void handle_test_echo(req *r, resp *w);
 void handle_test_query(req *r, resp *w);
 void handle_test_sleep(req *r, resp *w);
 void handle_test_item(req *r, resp *w);
+void handle_test_token(req *r, resp *w);
+void handle_test_whoami(req *r, resp *w);
+
+/* handlers/jwks.c */
+void handle_jwks(req *r, resp *w);
 
 /* handlers/db_errors.c: answers a failed database call: 503 unavailable with Retry-After, or 500
  * internal. */

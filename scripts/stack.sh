@@ -60,6 +60,13 @@ start_db() {
 
 start_app() {
   "$BIN/onewindow-admin" migrate
+  # Development only: a master key of our own under var/ (production names its file in the
+  # configuration: master_key_file); then a signing key if there is none yet.
+  local master; master=$(setting master_key_file)
+  if [ ! -s "$master" ]; then
+    (umask 077; /usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))' >"$master")
+  fi
+  "$BIN/onewindow-admin" rotate-keys --if-missing >/dev/null
   # The demo catalog (idempotent; --partial keeps items imported by hand, e.g. the
   # benchmark's 100 k catalog).
   "$BIN/onewindow-admin" import-catalog "$ROOT/data/catalog-sample.json" --partial >/dev/null

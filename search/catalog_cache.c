@@ -9,6 +9,7 @@
 
 #include "core/arena.h"
 #include "core/log.h"
+#include "core/refresher.h"
 #include "db/catalog_store.h"
 #include "db/db.h"
 #include "search/blob_cache.h"
@@ -27,9 +28,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t first_build = PTHREAD_COND_INITIALIZER;
 static search_index *current;
 static view_slot views[VIEW_SLOTS];
-static pthread_t refresher;
-static atomic_bool stopping, running;
-static int refresh_ms, rebuild_s, search_cache_mb;
+static int rebuild_s, search_cache_mb;
 
 static int64_t now_ms(void)
 {
@@ -178,22 +177,16 @@ static void refresh(int64_t *built_at)
     publish(ix);
 }
 
-static void *refresh_loop(void *unused)
+/* The refresher's task: rebuild when the catalog changed; add the buffered views. */
+static void catalog_tick(bool stopping)
 {
-    (void)unused;
-    int64_t built_at = 0;
-    while (!atomic_load(&stopping)) {
+    static int64_t built_at;
+    if (!stopping)
         refresh(&built_at);
-        flush_views();
-        for (int waited = 0; waited < refresh_ms && !atomic_load(&stopping); waited += 50)
-            sleep_ms(refresh_ms - waited < 50 ? refresh_ms - waited : 50);
-    }
     flush_views();
-    db_thread_end();
-    return NULL;
 }
 
-int catalog_cache_start(const ow_config *cfg, int wait_ms)
+int catalog_cache_init(const ow_config *cfg)
 {
     if (normalize_init() != 0 || pinyin_init() != 0) {
         log_msg(LOG_ERROR, "search: OpenCC t2s or the pinyin table could not be loaded");
@@ -202,13 +195,13 @@ int catalog_cache_start(const ow_config *cfg, int wait_ms)
     /* A fixed threshold: big index arrays are mmap'd and go back to the system when freed
      * (glibc's adaptive threshold would keep them in the heap after the first rebuild). */
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-    refresh_ms = cfg->catalog_refresh_ms;
     rebuild_s = cfg->catalog_rebuild_s;
     search_cache_mb = cfg->search_cache_mb;
-    atomic_store(&stopping, false);
-    if (pthread_create(&refresher, NULL, refresh_loop, NULL) != 0)
-        return -1;
-    atomic_store(&running, true);
+    return refresher_add(catalog_tick, cfg->catalog_refresh_ms);
+}
+
+void catalog_cache_wait(int wait_ms)
+{
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += wait_ms / 1000;
@@ -224,16 +217,10 @@ int catalog_cache_start(const ow_config *cfg, int wait_ms)
     pthread_mutex_unlock(&lock);
     if (!ready)
         log_msg(LOG_WARN, "search index not built yet (database away?); searches answer 503");
-    return 0;
 }
 
-void catalog_cache_stop(void)
+void catalog_cache_free(void)
 {
-    if (!atomic_load(&running))
-        return;
-    atomic_store(&stopping, true);
-    pthread_join(refresher, NULL);
-    atomic_store(&running, false);
     pthread_mutex_lock(&lock);
     search_index *ix = current;
     current = NULL;

@@ -1,4 +1,4 @@
-/* The worker's current search index: built by a refresher thread from the database, checked
+/* The worker's current search index: built by the refresher thread from the database, checked
  * every catalog_refresh_ms against the catalog version (so a change is searchable on every
  * worker within about a second), rebuilt anyway every catalog_rebuild_s (popularity), and
  * swapped in whole. Readers pin a snapshot for the length of a request. Also buffers the
@@ -11,9 +11,12 @@
 #include "core/config.h"
 #include "search/index.h"
 
-/* Starts the refresher and waits (at most wait_ms) for the first index. 0 or -1. */
-int catalog_cache_start(const ow_config *cfg, int wait_ms);
-void catalog_cache_stop(void);
+/* Loads the tables and registers the rebuild with core/refresher.c (before it starts). */
+int catalog_cache_init(const ow_config *cfg);
+/* Waits (at most wait_ms) for the first index, once the refresher runs. */
+void catalog_cache_wait(int wait_ms);
+/* After refresher_stop: frees the index. */
+void catalog_cache_free(void);
 
 /* The current index, pinned until catalog_cache_release; NULL before the first build. */
 const search_index *catalog_cache_acquire(void);

@@ -1,0 +1,64 @@
+#include "api/authorize.h"
+
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api/router.h"
+#include "auth/token.h"
+
+static const char realm[] = "Bearer realm=\"onewindow\"";
+static const char invalid[] = "Bearer realm=\"onewindow\", error=\"invalid_token\"";
+static const char scope_missing[] = "Bearer realm=\"onewindow\", error=\"insufficient_scope\"";
+
+static const token_role role_of_policy[] = {
+    [AUTH_CITIZEN] = ROLE_CITIZEN, [AUTH_STAFF] = ROLE_STAFF, [AUTH_ORG] = ROLE_ORG};
+
+static bool refuse(req *r, resp *w, problem_code code, const char *challenge)
+{
+    resp_header(w, "WWW-Authenticate", challenge);
+    resp_problem(r, w, code, NULL);
+    return false;
+}
+
+/* True when the space-separated scope list holds want. */
+static bool has_scope(const char *scopes, const char *want)
+{
+    size_t n = strlen(want);
+    for (const char *p = scopes; *p;) {
+        const char *end = strchr(p, ' ');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && memcmp(p, want, n) == 0)
+            return true;
+        p += len + (end ? 1 : 0);
+    }
+    return false;
+}
+
+bool authorize(req *r, resp *w)
+{
+    const route *rt = r->route;
+    if (rt->auth == AUTH_PUBLIC)
+        return true;
+    const char *h = req_header(r, "HTTP_AUTHORIZATION");
+    if (!h || !*h)
+        return refuse(r, w, PROBLEM_UNAUTHORIZED, realm);
+    if (strncasecmp(h, "Bearer ", 7) != 0)
+        return refuse(r, w, PROBLEM_UNAUTHORIZED, invalid);
+    const char *t = h + 7;
+    while (*t == ' ')
+        t++;
+    token_claims *c = arena_alloc(&r->arena, sizeof *c);
+    const keyring *kr = keyring_acquire();
+    token_status st =
+        c && kr ? token_verify(kr, t, strlen(t), (int64_t)time(NULL), c) : TOKEN_INVALID;
+    keyring_release(kr);
+    if (st != TOKEN_OK)
+        return refuse(r, w, PROBLEM_UNAUTHORIZED, invalid);
+    if (c->role != role_of_policy[rt->auth])
+        return refuse(r, w, PROBLEM_FORBIDDEN, c->role == ROLE_ORG ? scope_missing : realm);
+    if (rt->auth == AUTH_ORG && rt->scope && !has_scope(c->scope, rt->scope))
+        return refuse(r, w, PROBLEM_FORBIDDEN, scope_missing);
+    r->claims = c;
+    return true;
+}

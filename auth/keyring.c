@@ -1,0 +1,172 @@
+#include "auth/keyring.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "auth/seal.h"
+#include "core/log.h"
+#include "core/refresher.h"
+#include "db/keys_store.h"
+
+#define KEYS_REFRESH_MS 1000
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static keyring *current;
+static uint8_t master[MASTER_KEY_BYTES];
+static bool have_master;
+
+const keyring *keyring_acquire(void)
+{
+    pthread_mutex_lock(&lock);
+    keyring *kr = current;
+    if (kr)
+        atomic_fetch_add(&kr->refs, 1);
+    pthread_mutex_unlock(&lock);
+    return kr;
+}
+
+void keyring_release(const keyring *kr)
+{
+    if (kr)
+        atomic_fetch_sub(&((keyring *)kr)->refs, 1);
+}
+
+const signing_key *keyring_find(const keyring *kr, const char *kid, size_t kid_len)
+{
+    for (size_t i = 0; kr && i < kr->n; i++)
+        if (strlen(kr->keys[i].kid) == kid_len && memcmp(kr->keys[i].kid, kid, kid_len) == 0)
+            return &kr->keys[i];
+    return NULL;
+}
+
+void keyring_destroy(keyring *kr)
+{
+    if (!kr)
+        return;
+    for (size_t i = 0; i < kr->n; i++)
+        EVP_PKEY_free(kr->keys[i].pub);
+    if (kr->private_pem) {
+        sodium_memzero(kr->private_pem, kr->private_len);
+        free(kr->private_pem);
+    }
+    free(kr);
+}
+
+typedef struct load_ctx {
+    keyring *kr;
+    const uint8_t *master;
+} load_ctx;
+
+static int add_key(const char *kid, const char *pem, const void *sealed, size_t sealed_len,
+                   bool is_current, void *p)
+{
+    load_ctx *ctx = p;
+    keyring *kr = ctx->kr;
+    if (kr->n == KEYRING_MAX || strlen(kid) >= sizeof kr->keys[0].kid)
+        return 0; /* more keys than a ring holds: the oldest are left out */
+    signing_key *k = &kr->keys[kr->n];
+    k->pub = es256_public_from_pem(pem);
+    if (!k->pub || es256_jwk_xy(k->pub, k->x, k->y) != 0) {
+        EVP_PKEY_free(k->pub);
+        log_msg(LOG_ERROR, "signing key %s: not a P-256 public key; skipped", kid);
+        return 0;
+    }
+    strcpy(k->kid, kid);
+    kr->n++;
+    if (is_current && ctx->master && sealed_len > SEAL_OVERHEAD && !kr->private_pem) {
+        size_t len = sealed_len - SEAL_OVERHEAD;
+        char *pem_priv = malloc(len + 1);
+        char purpose[96];
+        snprintf(purpose, sizeof purpose, "signing-key:%s", kid);
+        if (pem_priv &&
+            unseal(ctx->master, purpose, sealed, sealed_len, (uint8_t *)pem_priv) == 0) {
+            pem_priv[len] = '\0';
+            kr->private_pem = pem_priv;
+            kr->private_len = len;
+        } else {
+            free(pem_priv);
+            log_msg(LOG_ERROR, "signing key %s: cannot unseal (wrong master key?)", kid);
+        }
+    }
+    return 0;
+}
+
+keyring *keyring_load(const uint8_t *master_key, uint64_t version)
+{
+    keyring *kr = calloc(1, sizeof *kr);
+    if (!kr)
+        return NULL;
+    kr->version = version;
+    load_ctx ctx = {kr, master_key};
+    arena a;
+    arena_init(&a, 16 * 1024);
+    int rc = keys_store_each(db_primary(), &a, add_key, &ctx);
+    arena_destroy(&a);
+    if (rc != DB_OK) {
+        keyring_destroy(kr);
+        return NULL;
+    }
+    return kr;
+}
+
+static void publish(keyring *kr)
+{
+    pthread_mutex_lock(&lock);
+    keyring *old = current;
+    current = kr;
+    pthread_mutex_unlock(&lock);
+    while (old && atomic_load(&old->refs) > 0) {
+        struct timespec ms = {0, 1000000L};
+        nanosleep(&ms, NULL);
+    }
+    keyring_destroy(old);
+}
+
+/* The refresher's task: reload when a rotation bumped the version. Retired keys also drop
+ * out by time, so the ring is reloaded at least once a minute. */
+static void keys_tick(bool stopping)
+{
+    static time_t loaded_at;
+    if (stopping)
+        return;
+    arena a;
+    arena_init(&a, 1024);
+    uint64_t version = 0;
+    int rc = keys_store_version(db_primary(), &a, &version);
+    arena_destroy(&a);
+    if (rc != DB_OK || (current && current->version == version && time(NULL) - loaded_at < 60))
+        return;
+    keyring *kr = keyring_load(have_master ? master : NULL, version);
+    if (!kr) {
+        log_msg(LOG_WARN, "key ring reload failed; keeping the current one");
+        return;
+    }
+    if (kr->n == 0)
+        log_msg(LOG_WARN, "no signing key: run onewindow-admin rotate-keys");
+    loaded_at = time(NULL);
+    publish(kr);
+}
+
+int keyring_init(const ow_config *cfg)
+{
+    char err[300];
+    have_master = master_key_load(cfg->master_key_file, master, err, sizeof err) == 0;
+    if (!have_master)
+        log_msg(LOG_WARN, "%s: tokens can be verified but not issued", err);
+    return refresher_add(keys_tick, KEYS_REFRESH_MS);
+}
+
+void keyring_free(void)
+{
+    pthread_mutex_lock(&lock);
+    keyring *kr = current;
+    current = NULL;
+    pthread_mutex_unlock(&lock);
+    if (kr && atomic_load(&kr->refs) == 0)
+        keyring_destroy(kr);
+    sodium_memzero(master, sizeof master);
+}

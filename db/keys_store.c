@@ -1,0 +1,89 @@
+#include "db/keys_store.h"
+
+int keys_store_version(db_conn *c, arena *a, uint64_t *version)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, "SELECT version FROM keys_state WHERE id = 1", "");
+    if (rc != DB_OK)
+        return rc;
+    int64_t v = 0;
+    rc = db_row_next(&rows, "i", &v);
+    db_rows_close(&rows);
+    if (rc < 0)
+        return rc;
+    *version = (uint64_t)v;
+    return rc == 1 ? DB_OK : DB_ERROR;
+}
+
+int keys_store_each(db_conn *c, arena *a, signing_key_fn fn, void *ctx)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT kid, public_pem, private_sealed, retire_after IS NULL "
+                      "FROM signing_keys WHERE retire_after IS NULL "
+                      "OR retire_after > CURRENT_TIMESTAMP(3) "
+                      "ORDER BY retire_after IS NULL DESC, created_at DESC",
+                      "");
+    if (rc != DB_OK)
+        return rc;
+    const char *kid, *pem;
+    const void *sealed;
+    size_t sealed_len;
+    int64_t current;
+    while ((rc = db_row_next(&rows, "ssbi", &kid, &pem, &sealed, &sealed_len, &current)) > 0)
+        if (fn(kid, pem, sealed, sealed_len, current != 0, ctx) != 0) {
+            rc = DB_ERROR;
+            break;
+        }
+    db_rows_close(&rows);
+    return rc < 0 ? rc : DB_OK;
+}
+
+static int has_current(db_conn *c, arena *a, bool *yes)
+{
+    db_rows rows;
+    int rc = db_query(
+        c, &rows, a, "SELECT COUNT(*) FROM signing_keys WHERE retire_after IS NULL FOR UPDATE", "");
+    if (rc != DB_OK)
+        return rc;
+    int64_t n = 0;
+    rc = db_row_next(&rows, "i", &n);
+    db_rows_close(&rows);
+    *yes = n > 0;
+    return rc < 0 ? rc : DB_OK;
+}
+
+int keys_store_rotate(db_conn *c, const char *kid, const char *public_pem, const void *sealed,
+                      size_t sealed_len, int keep_s, bool if_missing, bool *created)
+{
+    *created = false;
+    arena a;
+    arena_init(&a, 1024);
+    bool exists = false;
+    int rc = db_begin(c);
+    if (rc == DB_OK)
+        rc = has_current(c, &a, &exists);
+    arena_destroy(&a);
+    if (rc == DB_OK && !(if_missing && exists)) {
+        int64_t n = db_exec(c,
+                            "UPDATE signing_keys SET retire_after = CURRENT_TIMESTAMP(3) + "
+                            "INTERVAL ? SECOND WHERE retire_after IS NULL",
+                            "i", (int64_t)keep_s);
+        if (n >= 0)
+            n = db_exec(c,
+                        "INSERT INTO signing_keys (kid, alg, public_pem, private_sealed) "
+                        "VALUES (?, 'ES256', ?, ?)",
+                        "ssb", kid, public_pem, sealed, sealed_len);
+        if (n >= 0)
+            n = db_exec(c, "UPDATE keys_state SET version = version + 1 WHERE id = 1", "");
+        rc = n < 0 ? (int)n : DB_OK;
+        *created = rc == DB_OK;
+    }
+    if (rc == DB_OK)
+        rc = db_commit(c);
+    else
+        db_rollback(c);
+    if (rc != DB_OK)
+        *created = false;
+    return rc;
+}

@@ -1,0 +1,23 @@
+/* SQL of the access-token signing keys (migration 0003). */
+#ifndef OW_KEYS_STORE_H
+#define OW_KEYS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "db/db.h"
+
+typedef int (*signing_key_fn)(const char *kid, const char *public_pem, const void *sealed,
+                              size_t sealed_len, bool current, void *ctx);
+
+int keys_store_version(db_conn *c, arena *a, uint64_t *version);
+/* The keys that still verify tokens (current first), strings valid during the call. */
+int keys_store_each(db_conn *c, arena *a, signing_key_fn fn, void *ctx);
+/* Makes the new key current; the previous current one keeps verifying for keep_s seconds.
+ * With if_missing, does nothing when a current key exists (*created = false). */
+int keys_store_rotate(db_conn *c, const char *kid, const char *public_pem, const void *sealed,
+                      size_t sealed_len, int keep_s, bool if_missing, bool *created);
+
+#endif
