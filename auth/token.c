@@ -166,9 +166,14 @@ static bool audience_ok(const cJSON *aud, const char *want)
 {
     if (cJSON_IsString(aud))
         return strcmp(aud->valuestring, want) == 0;
+    if (!cJSON_IsArray(aud)) /* an object's members are not audiences */
+        return false;
     const cJSON *a;
-    cJSON_ArrayForEach(a,
-                       aud) if (cJSON_IsString(a) && strcmp(a->valuestring, want) == 0) return true;
+    cJSON_ArrayForEach(a, aud)
+    {
+        if (cJSON_IsString(a) && strcmp(a->valuestring, want) == 0)
+            return true;
+    }
     return false;
 }
 
@@ -236,12 +241,14 @@ token_status token_verify(const keyring *kr, const char *token, size_t len, int6
         return TOKEN_INVALID;
     if (cached(d, now, out))
         return TOKEN_OK;
+    /* Shape, key and claims are cheap to check and may change (a rotation brings the kid,
+     * nbf arrives): not remembered. A bad signature under a known kid is for good. */
     const signing_key *key = header_key(kr, token, hlen);
+    if (!key || !read_claims(dot1 + 1, plen, now, out))
+        return TOKEN_INVALID;
     uint8_t sig[64];
-    bool ok = key && read_claims(dot1 + 1, plen, now, out) &&
-              b64url_decode(dot2 + 1, slen, sig, sizeof sig) == 64 &&
-              es256_verify(key->pub, (const uint8_t *)token, (size_t)(dot2 - token), sig);
-    if (!ok) {
+    if (b64url_decode(dot2 + 1, slen, sig, sizeof sig) != 64 ||
+        !es256_verify(key->pub, (const uint8_t *)token, (size_t)(dot2 - token), sig)) {
         remember_failure(d, now);
         return TOKEN_INVALID;
     }
