@@ -37,7 +37,9 @@ static int run_worker(const ow_config *cfg)
         fprintf(stderr, "onewindow-fcgi: %s\n", err);
         return 1;
     }
-    if (catalog_cache_init(cfg) != 0 || keyring_init(cfg) != 0 || refresher_start() != 0)
+    /* The key ring first: the refresher runs tasks in this order, so once the first search
+     * index is built the keys are loaded too, and the worker starts serving with both. */
+    if (keyring_init(cfg) != 0 || catalog_cache_init(cfg) != 0 || refresher_start() != 0)
         return 1;
     catalog_cache_wait(30000);
     int rc = server_run(cfg, 3);
