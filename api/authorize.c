@@ -5,14 +5,23 @@
 #include <time.h>
 
 #include "api/router.h"
+#include "auth/revocations.h"
 #include "auth/token.h"
 
 static const char realm[] = "Bearer realm=\"onewindow\"";
 static const char invalid[] = "Bearer realm=\"onewindow\", error=\"invalid_token\"";
 static const char scope_missing[] = "Bearer realm=\"onewindow\", error=\"insufficient_scope\"";
 
-static const token_role role_of_policy[] = {
-    [AUTH_CITIZEN] = ROLE_CITIZEN, [AUTH_STAFF] = ROLE_STAFF, [AUTH_ORG] = ROLE_ORG};
+static bool role_allowed(auth_policy policy, token_role role)
+{
+    switch (policy) {
+    case AUTH_CITIZEN: return role == ROLE_CITIZEN;
+    case AUTH_STAFF: return role == ROLE_STAFF;
+    case AUTH_ORG: return role == ROLE_ORG;
+    case AUTH_USER: return role == ROLE_CITIZEN || role == ROLE_STAFF;
+    default: return false;
+    }
+}
 
 static bool refuse(req *r, resp *w, problem_code code, const char *challenge)
 {
@@ -53,9 +62,10 @@ bool authorize(req *r, resp *w)
     token_status st =
         c && kr ? token_verify(kr, t, strlen(t), (int64_t)time(NULL), c) : TOKEN_INVALID;
     keyring_release(kr);
-    if (st != TOKEN_OK)
+    /* a logged-out session's tokens: refused by every worker within ~250 ms */
+    if (st != TOKEN_OK || revocations_contains(c->sid))
         return refuse(r, w, PROBLEM_UNAUTHORIZED, invalid);
-    if (c->role != role_of_policy[rt->auth])
+    if (!role_allowed(rt->auth, c->role))
         return refuse(r, w, PROBLEM_FORBIDDEN, c->role == ROLE_ORG ? scope_missing : realm);
     if (rt->auth == AUTH_ORG && rt->scope && !has_scope(c->scope, rt->scope))
         return refuse(r, w, PROBLEM_FORBIDDEN, scope_missing);

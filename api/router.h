@@ -12,6 +12,7 @@ typedef enum {
     AUTH_CITIZEN, /* bearer token with role=citizen */
     AUTH_STAFF,   /* bearer token with role=staff */
     AUTH_ORG,     /* bearer token with role=org and the route's scope */
+    AUTH_USER,    /* bearer token of a citizen or a staff member (logout) */
 } auth_policy;
 
 typedef void (*handler_fn)(req *r, resp *w);

@@ -8,6 +8,7 @@
 
 #include "api/router.h"
 #include "auth/keys_admin.h"
+#include "auth/staff_admin.h"
 #include "catalog/catalog_admin.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -47,7 +48,7 @@ static int cmd_migrate(const ow_config *cfg)
 
 static const char *auth_name(auth_policy a)
 {
-    static const char *names[] = {"public", "citizen", "staff", "org"};
+    static const char *names[] = {"public", "citizen", "staff", "org", "user"};
     return names[a];
 }
 
@@ -77,7 +78,9 @@ static void usage(void)
             "                                 missing from FILE are retired\n"
             "  retire-service CODE            stop offering a service (it stays for old records)\n"
             "  add-synonym TERM EXPANSION...  teach search a colloquial or English term\n"
-            "  rotate-keys [--if-missing]     a new access-token signing key becomes current\n");
+            "  rotate-keys [--if-missing]     a new access-token signing key becomes current\n"
+            "  create-staff --username U --password P --department CODE\n"
+            "                                 a department staff account\n");
 }
 
 /* Commands that need the database (opened once here). */
@@ -101,6 +104,8 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         return catalog_admin_retire(argv[2]);
     if (strcmp(cmd, "add-synonym") == 0 && argc >= 4)
         return catalog_admin_add_synonym(argv[2], argv + 3, argc - 3);
+    if (strcmp(cmd, "create-staff") == 0)
+        return staff_admin_create(argc, argv);
     if (strcmp(cmd, "rotate-keys") == 0 &&
         (argc == 2 || (argc == 3 && !strcmp(argv[2], "--if-missing"))))
         return keys_admin_rotate(cfg, argc == 3);
@@ -134,7 +139,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "routes") == 0 && argc == 2)
         return cmd_routes();
     if (strcmp(argv[1], "import-catalog") == 0 || strcmp(argv[1], "retire-service") == 0 ||
-        strcmp(argv[1], "add-synonym") == 0 || strcmp(argv[1], "rotate-keys") == 0)
+        strcmp(argv[1], "add-synonym") == 0 || strcmp(argv[1], "rotate-keys") == 0 ||
+        strcmp(argv[1], "create-staff") == 0)
         return catalog_command(&cfg, argc, argv);
     usage();
     return 2;

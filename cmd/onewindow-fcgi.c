@@ -15,6 +15,7 @@
 #include "core/metrics.h"
 #include "db/db.h"
 #include "auth/keyring.h"
+#include "auth/revocations.h"
 #include "core/refresher.h"
 #include "search/catalog_cache.h"
 
@@ -39,13 +40,15 @@ static int run_worker(const ow_config *cfg)
     }
     /* The key ring first: the refresher runs tasks in this order, so once the first search
      * index is built the keys are loaded too, and the worker starts serving with both. */
-    if (keyring_init(cfg) != 0 || catalog_cache_init(cfg) != 0 || refresher_start() != 0)
+    if (keyring_init(cfg) != 0 || revocations_init(cfg) != 0 || catalog_cache_init(cfg) != 0 ||
+        refresher_start() != 0)
         return 1;
     catalog_cache_wait(30000);
     int rc = server_run(cfg, 3);
     refresher_stop();
     catalog_cache_free();
     keyring_free();
+    revocations_free();
     return rc;
 }
 

@@ -62,6 +62,10 @@ static const setting settings[] = {
     STR_SETTING(jwt_issuer, "onewindow", NULL),
     STR_SETTING(jwt_audience, "onewindow-api", NULL),
     INT_SETTING(access_ttl_s, 60, 86400, "900"),
+    INT_SETTING(refresh_ttl_s, 300, 31536000, "2592000"),
+    INT_SETTING(refresh_grace_s, 0, 300, "10"),
+    INT_SETTING(pwhash_ops, 1, 16, "2"),
+    INT_SETTING(pwhash_mem_kib, 8, 1048576, "19456"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

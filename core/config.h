@@ -31,6 +31,10 @@ typedef struct ow_config {
     char jwt_issuer[64];       /* iss of access tokens */
     char jwt_audience[64];     /* aud of access tokens */
     int access_ttl_s;          /* access-token lifetime */
+    int refresh_ttl_s;         /* refresh-token (session) lifetime */
+    int refresh_grace_s;       /* a rotated refresh token still works this long */
+    int pwhash_ops;            /* argon2id passes */
+    int pwhash_mem_kib;        /* argon2id memory */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

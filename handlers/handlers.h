@@ -26,6 +26,11 @@ void handle_test_item(req *r, resp *w);
 void handle_test_token(req *r, resp *w);
 void handle_test_whoami(req *r, resp *w);
 
+/* handlers/auth.c */
+void handle_staff_login(req *r, resp *w);
+void handle_refresh(req *r, resp *w);
+void handle_logout(req *r, resp *w);
+
 /* handlers/jwks.c */
 void handle_jwks(req *r, resp *w);
 

@@ -1,0 +1,52 @@
+/* SQL of staff accounts and login sessions (migration 0004). */
+#ifndef OW_IDENTITY_STORE_H
+#define OW_IDENTITY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "db/db.h"
+
+typedef struct staff_row {
+    int64_t id;
+    const char *username, *password_hash, *department_code, *department_name;
+    int64_t locked_until; /* unix seconds; 0 when not locked */
+} staff_row;
+
+/* DB_OK with *id, DB_DUPLICATE when the username is taken, or another db_status. */
+int staff_create(db_conn *c, const char *username, const char *hash, const char *dept, int64_t *id);
+/* 1 found, 0 not, < 0 a db_status. */
+int staff_by_username(db_conn *c, arena *a, const char *username, staff_row *out);
+int staff_by_id(db_conn *c, arena *a, int64_t id, staff_row *out);
+/* A wrong password: counts it, and locks for lock_s at the max_failures-th (counter reset). */
+int staff_login_failed(db_conn *c, int64_t id, int max_failures, int lock_s);
+int staff_login_ok(db_conn *c, int64_t id);
+
+typedef struct session_row {
+    char sid[33];
+    const char *role, *client_id;
+    int64_t principal_id;
+} session_row;
+
+int session_create(db_conn *c, const char *sid, const char *role, int64_t principal,
+                   const char *client_id, const uint8_t hash[32], int ttl_s);
+
+typedef enum {
+    REFRESH_ROTATED, /* the current token: rotated */
+    REFRESH_GRACE,   /* the previous one, within the grace window: rotated again */
+    REFRESH_REUSED,  /* the previous one after the window: the session is now revoked */
+    REFRESH_UNKNOWN, /* no live session has it */
+} refresh_outcome;
+
+/* One transaction: finds the live session holding hash and rotates it to new_hash. */
+int session_refresh(db_conn *c, arena *a, const uint8_t hash[32], const uint8_t new_hash[32],
+                    int grace_s, refresh_outcome *outcome, session_row *out);
+int session_revoke(db_conn *c, const char *sid);
+
+/* Sessions revoked at or after since_ms (unix ms): fn(sid, revoked_ms). */
+int sessions_revoked_since(db_conn *c, arena *a, int64_t since_ms,
+                           void (*fn)(const char *sid, int64_t revoked_ms, void *ctx), void *ctx);
+
+#endif

@@ -1,0 +1,175 @@
+/* Login sessions (API.md §3): staff login, refresh, logout. Citizen logins (SMS, password,
+ * WeChat) come next and share the session machinery (auth/sessions.c). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/password.h"
+#include "auth/sessions.h"
+#include "db/identity_store.h"
+#include "handlers/handlers.h"
+
+#define STAFF_MAX_FAILURES 10
+#define STAFF_LOCK_S (15 * 60)
+#define STAFF_CLIENT_ID "staff-web"
+
+static void respond_session_error(req *r, resp *w, session_status st)
+{
+    if (st == SESSION_REFUSED)
+        resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
+    else
+        respond_db_error(r, w, st == SESSION_UNAVAILABLE ? DB_UNAVAILABLE : DB_ERROR);
+}
+
+static cJSON *staff_json(const staff_row *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)s->id);
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "username", s->username);
+    cJSON *d = cJSON_AddObjectToObject(o, "department");
+    cJSON_AddStringToObject(d, "code", s->department_code);
+    cJSON_AddStringToObject(d, "name", s->department_name);
+    return o;
+}
+
+static void respond_pair(req *r, resp *w, const token_pair *p, const staff_row *staff)
+{
+    cJSON *out = resp_new_object(r);
+    cJSON_AddStringToObject(out, "access_token", p->access_token);
+    cJSON_AddStringToObject(out, "token_type", "Bearer");
+    cJSON_AddNumberToObject(out, "expires_in", p->expires_in);
+    cJSON_AddStringToObject(out, "refresh_token", p->refresh_token);
+    cJSON_AddNumberToObject(out, "refresh_expires_in", p->refresh_expires_in);
+    if (staff)
+        cJSON_AddItemToObject(out, "staff", staff_json(staff));
+    resp_header(w, "Cache-Control", "no-store");
+    resp_json(r, w, 200, out);
+}
+
+static void staff_claims(const staff_row *s, token_claims *c)
+{
+    memset(c, 0, sizeof *c);
+    c->role = ROLE_STAFF;
+    snprintf(c->sub, sizeof c->sub, "%lld", (long long)s->id);
+    snprintf(c->dept, sizeof c->dept, "%s", s->department_code);
+    snprintf(c->client_id, sizeof c->client_id, "%s", STAFF_CLIENT_ID);
+}
+
+/* A locked account: 429 with the seconds left. */
+static void respond_locked(req *r, resp *w, int64_t seconds)
+{
+    char retry[24];
+    snprintf(retry, sizeof retry, "%lld", (long long)(seconds > 0 ? seconds : 1));
+    resp_header(w, "Retry-After", arena_strdup(&r->arena, retry));
+    resp_problem2(r, w, PROBLEM_RATE_LIMITED, "密码错误次数过多，账户已暂时锁定，请稍后再试。",
+                  "Too many wrong passwords: the account is locked for a while.");
+}
+
+void handle_staff_login(req *r, resp *w)
+{
+    const cJSON *body = req_body_object(r);
+    const char *username = NULL, *password = NULL;
+    if (body) {
+        req_json_string(r, body, "/username", 1, 64, true, &username);
+        req_json_string(r, body, "/password", 1, PASSWORD_MAX_CHARS, true, &password);
+    }
+    if (r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
+    staff_row s;
+    int rc = staff_by_username(db_primary(), &r->arena, username, &s);
+    if (rc < 0) {
+        respond_db_error(r, w, rc);
+        return;
+    }
+    int64_t now = (int64_t)time(NULL);
+    if (rc == 0) { /* as slow as a wrong password: usernames cannot be probed by timing */
+        password_verify_dummy(password);
+        resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
+        return;
+    }
+    if (s.locked_until > now) {
+        respond_locked(r, w, s.locked_until - now);
+        return;
+    }
+    if (!password_verify(s.password_hash, password)) {
+        rc = staff_login_failed(db_primary(), s.id, STAFF_MAX_FAILURES, STAFF_LOCK_S);
+        if (rc < 0)
+            respond_db_error(r, w, rc);
+        else
+            resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
+        return;
+    }
+    if ((rc = staff_login_ok(db_primary(), s.id)) < 0) {
+        respond_db_error(r, w, rc);
+        return;
+    }
+    token_claims c;
+    staff_claims(&s, &c);
+    token_pair p;
+    session_status st = session_start(&c, s.id, &r->arena, &p);
+    if (st != SESSION_OK) {
+        respond_session_error(r, w, st);
+        return;
+    }
+    respond_pair(r, w, &p, &s);
+}
+
+/* The access claims of a session's principal (staff only until citizens exist). */
+static int claims_of_session(const session_row *session, arena *a, token_claims *c)
+{
+    if (strcmp(session->role, "staff") != 0)
+        return 0;
+    staff_row s;
+    int rc = staff_by_id(db_primary(), a, session->principal_id, &s);
+    if (rc == 1)
+        staff_claims(&s, c);
+    return rc;
+}
+
+void handle_refresh(req *r, resp *w)
+{
+    const cJSON *body = req_body_object(r);
+    const char *token = NULL;
+    if (body)
+        req_json_string(r, body, "/refresh_token", 1, 128, true, &token);
+    if (r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
+    token_pair p;
+    session_row session;
+    session_status st = session_rotate(token, &r->arena, claims_of_session, &p, &session);
+    if (st != SESSION_OK) {
+        respond_session_error(r, w, st);
+        return;
+    }
+    staff_row s;
+    int rc = staff_by_id(db_primary(), &r->arena, session.principal_id, &s);
+    if (rc < 0) {
+        respond_db_error(r, w, rc);
+        return;
+    }
+    respond_pair(r, w, &p, rc == 1 ? &s : NULL);
+}
+
+void handle_logout(req *r, resp *w)
+{
+    const cJSON *body = r->json ? req_body_object(r) : NULL;
+    const char *token = NULL;
+    if (body)
+        req_json_string(r, body, "/refresh_token", 1, 128, false, &token);
+    if (r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
+    int rc = r->claims->sid[0] ? session_revoke(db_primary(), r->claims->sid) : DB_OK;
+    if (rc < 0) {
+        respond_db_error(r, w, rc);
+        return;
+    }
+    resp_body(w, 204, NULL, NULL, 0);
+}
