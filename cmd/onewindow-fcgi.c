@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
 
 #include "api/server.h"
@@ -38,6 +39,9 @@ static int run_worker(const ow_config *cfg)
         fprintf(stderr, "onewindow-fcgi: %s\n", err);
         return 1;
     }
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: the SMS gateway's client */
+    setenv("TZ", cfg->timezone, 1);        /* local dates are the service's (logs stay UTC) */
+    tzset();
     /* The key ring first: the refresher runs tasks in this order, so once the first search
      * index is built the keys are loaded too, and the worker starts serving with both. */
     if (keyring_init(cfg) != 0 || revocations_init(cfg) != 0 || catalog_cache_init(cfg) != 0 ||

@@ -36,6 +36,14 @@ static int check_log_level(const char *v, char *why, size_t len);
 #n, SETTING_STRING, offsetof(ow_config, n), sizeof(((ow_config *)0)->n), 0, 0, d, chk      \
     }
 
+static int check_sms_provider(const char *v, char *why, size_t len)
+{
+    if (strcmp(v, "log") == 0 || strcmp(v, "http") == 0)
+        return 0;
+    snprintf(why, len, "must be log or http");
+    return -1;
+}
+
 static const setting settings[] = {
     INT_SETTING(port, 1, 65535, "8080"),
     INT_SETTING(db_port, 1, 65535, "3307"),
@@ -66,6 +74,9 @@ static const setting settings[] = {
     INT_SETTING(refresh_grace_s, 0, 300, "10"),
     INT_SETTING(pwhash_ops, 1, 16, "2"),
     INT_SETTING(pwhash_mem_kib, 8, 1048576, "19456"),
+    STR_SETTING(sms_provider, "log", check_sms_provider),
+    STR_SETTING(sms_url, "", NULL),
+    INT_SETTING(sms_per_ip_per_hour, 1, 1000000, "20"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

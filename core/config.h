@@ -35,6 +35,9 @@ typedef struct ow_config {
     int refresh_grace_s;       /* a rotated refresh token still works this long */
     int pwhash_ops;            /* argon2id passes */
     int pwhash_mem_kib;        /* argon2id memory */
+    char sms_provider[8];      /* log | http */
+    char sms_url[256];         /* the http provider's gateway */
+    int sms_per_ip_per_hour;   /* SMS codes a client IP may ask for (production default) */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

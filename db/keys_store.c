@@ -87,3 +87,21 @@ int keys_store_rotate(db_conn *c, const char *kid, const char *public_pem, const
         *created = false;
     return rc;
 }
+
+int data_key_get(db_conn *c, arena *a, const void **sealed, size_t *len)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, "SELECT sealed FROM data_keys WHERE id = 1", "");
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "b", sealed, len);
+    db_rows_close(&rows);
+    return rc;
+}
+
+int data_key_insert(db_conn *c, const void *sealed, size_t len)
+{
+    int64_t rc =
+        db_exec(c, "INSERT IGNORE INTO data_keys (id, sealed) VALUES (1, ?)", "b", sealed, len);
+    return rc < 0 ? (int)rc : DB_OK;
+}

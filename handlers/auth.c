@@ -13,7 +13,7 @@
 #define STAFF_LOCK_S (15 * 60)
 #define STAFF_CLIENT_ID "staff-web"
 
-static void respond_session_error(req *r, resp *w, session_status st)
+void respond_session_error(req *r, resp *w, int st)
 {
     if (st == SESSION_REFUSED)
         resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
@@ -34,7 +34,7 @@ static cJSON *staff_json(const staff_row *s)
     return o;
 }
 
-static void respond_pair(req *r, resp *w, const token_pair *p, const staff_row *staff)
+void respond_token_pair(req *r, resp *w, const token_pair *p, const char *who, cJSON *principal)
 {
     cJSON *out = resp_new_object(r);
     cJSON_AddStringToObject(out, "access_token", p->access_token);
@@ -42,8 +42,8 @@ static void respond_pair(req *r, resp *w, const token_pair *p, const staff_row *
     cJSON_AddNumberToObject(out, "expires_in", p->expires_in);
     cJSON_AddStringToObject(out, "refresh_token", p->refresh_token);
     cJSON_AddNumberToObject(out, "refresh_expires_in", p->refresh_expires_in);
-    if (staff)
-        cJSON_AddItemToObject(out, "staff", staff_json(staff));
+    if (principal)
+        cJSON_AddItemToObject(out, who, principal);
     resp_header(w, "Cache-Control", "no-store");
     resp_json(r, w, 200, out);
 }
@@ -58,7 +58,7 @@ static void staff_claims(const staff_row *s, token_claims *c)
 }
 
 /* A locked account: 429 with the seconds left. */
-static void respond_locked(req *r, resp *w, int64_t seconds)
+void respond_locked(req *r, resp *w, int64_t seconds)
 {
     char retry[24];
     snprintf(retry, sizeof retry, "%lld", (long long)(seconds > 0 ? seconds : 1));
@@ -115,14 +115,14 @@ void handle_staff_login(req *r, resp *w)
         respond_session_error(r, w, st);
         return;
     }
-    respond_pair(r, w, &p, &s);
+    respond_token_pair(r, w, &p, "staff", staff_json(&s));
 }
 
-/* The access claims of a session's principal (staff only until citizens exist). */
+/* The access claims of a session's principal. */
 static int claims_of_session(const session_row *session, arena *a, token_claims *c)
 {
-    if (strcmp(session->role, "staff") != 0)
-        return 0;
+    if (strcmp(session->role, "citizen") == 0)
+        return citizen_claims(session->principal_id, session->client_id, c);
     staff_row s;
     int rc = staff_by_id(db_primary(), a, session->principal_id, &s);
     if (rc == 1)
@@ -147,13 +147,23 @@ void handle_refresh(req *r, resp *w)
         respond_session_error(r, w, st);
         return;
     }
+    if (strcmp(session.role, "citizen") == 0) {
+        cJSON *me = NULL;
+        int rc = me_json(r, session.principal_id, &me);
+        if (rc < 0) {
+            respond_db_error(r, w, rc);
+            return;
+        }
+        respond_token_pair(r, w, &p, "citizen", me);
+        return;
+    }
     staff_row s;
     int rc = staff_by_id(db_primary(), &r->arena, session.principal_id, &s);
     if (rc < 0) {
         respond_db_error(r, w, rc);
         return;
     }
-    respond_pair(r, w, &p, rc == 1 ? &s : NULL);
+    respond_token_pair(r, w, &p, "staff", rc == 1 ? staff_json(&s) : NULL);
 }
 
 void handle_logout(req *r, resp *w)

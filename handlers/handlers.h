@@ -5,6 +5,8 @@
 #include "api/request.h"
 #include "api/response.h"
 
+#include <stdint.h>
+
 /* handlers/health.c */
 void handle_healthz(req *r, resp *w);
 void handle_readyz(req *r, resp *w);
@@ -27,9 +29,28 @@ void handle_test_token(req *r, resp *w);
 void handle_test_whoami(req *r, resp *w);
 
 /* handlers/auth.c */
+struct token_pair;
+void respond_token_pair(req *r, resp *w, const struct token_pair *p, const char *who,
+                        cJSON *principal);
+void respond_session_error(req *r, resp *w, int session_status);
+void respond_locked(req *r, resp *w, int64_t seconds);
 void handle_staff_login(req *r, resp *w);
 void handle_refresh(req *r, resp *w);
 void handle_logout(req *r, resp *w);
+
+/* handlers/auth_citizen.c */
+void handle_sms_send(req *r, resp *w);
+void handle_citizen_login(req *r, resp *w);
+
+/* handlers/me.c */
+struct token_claims;
+/* The /me body of a citizen (1), 0 when gone, or a db_status. */
+int me_json(req *r, int64_t citizen_id, cJSON **out);
+/* The access claims of a citizen's session (1 when the citizen exists). */
+int citizen_claims(int64_t citizen_id, const char *client_id, struct token_claims *c);
+void handle_me(req *r, resp *w);
+void handle_me_password(req *r, resp *w);
+void handle_me_real_name(req *r, resp *w);
 
 /* handlers/jwks.c */
 void handle_jwks(req *r, resp *w);

@@ -1,0 +1,142 @@
+#include "db/citizen_store.h"
+
+#define CITIZEN_COLUMNS                                                                            \
+    "SELECT id, phone_enc, name_enc, id_number_enc, password_hash, "                               \
+    "CAST(COALESCE(UNIX_TIMESTAMP(locked_until), 0) AS SIGNED), wechat_openid IS NOT NULL, "       \
+    "DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM citizens "
+
+static int one_citizen(db_rows *rows, int rc, citizen_row *out)
+{
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(rows, "ibbbsiis", &out->id, &out->phone_enc, &out->phone_len, &out->name_enc,
+                     &out->name_len, &out->id_number_enc, &out->id_number_len, &out->password_hash,
+                     &out->locked_until, &out->wechat_bound, &out->created_at);
+    db_rows_close(rows);
+    return rc;
+}
+
+int citizen_by_phone(db_conn *c, arena *a, const uint8_t bidx[32], citizen_row *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, CITIZEN_COLUMNS "WHERE phone_bidx = ?", "b", bidx, (size_t)32);
+    return one_citizen(&rows, rc, out);
+}
+
+int citizen_by_id(db_conn *c, arena *a, int64_t id, citizen_row *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, CITIZEN_COLUMNS "WHERE id = ?", "i", id);
+    return one_citizen(&rows, rc, out);
+}
+
+int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_enc, size_t len,
+                          int64_t *id)
+{
+    /* LAST_INSERT_ID(id) makes the existing row's id the insert id: one statement, no race */
+    int64_t rc = db_exec(c,
+                         "INSERT INTO citizens (phone_bidx, phone_enc) VALUES (?, ?) "
+                         "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
+                         "bb", bidx, (size_t)32, phone_enc, len);
+    if (rc < 0)
+        return (int)rc;
+    *id = db_last_insert_id(c);
+    return DB_OK;
+}
+
+int citizen_login_failed(db_conn *c, int64_t id, int max_failures, int lock_s)
+{
+    int64_t rc = db_exec(c,
+                         "UPDATE citizens SET locked_until = IF(failed_logins + 1 >= ?, "
+                         "CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, locked_until), "
+                         "failed_logins = IF(failed_logins + 1 >= ?, 0, failed_logins + 1) "
+                         "WHERE id = ?",
+                         "iiii", (int64_t)max_failures, (int64_t)lock_s, (int64_t)max_failures, id);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+int citizen_login_ok(db_conn *c, int64_t id)
+{
+    int64_t rc = db_exec(c,
+                         "UPDATE citizens SET failed_logins = 0, locked_until = NULL "
+                         "WHERE id = ? AND (failed_logins > 0 OR locked_until IS NOT NULL)",
+                         "i", id);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+int citizen_set_password(db_conn *c, int64_t id, const char *hash)
+{
+    int64_t rc = db_exec(c, "UPDATE citizens SET password_hash = ? WHERE id = ?", "si", hash, id);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+int citizen_set_real_name(db_conn *c, int64_t id, const void *name_enc, size_t name_len,
+                          const void *id_enc, size_t id_len, const uint8_t id_bidx[32])
+{
+    int64_t rc = db_exec(c,
+                         "UPDATE citizens SET name_enc = ?, id_number_enc = ?, id_number_bidx = ? "
+                         "WHERE id = ?",
+                         "bbbi", name_enc, name_len, id_enc, id_len, id_bidx, (size_t)32, id);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],
+                  int64_t day_start, sms_counts *out)
+{
+    db_rows rows;
+    int rc = db_query(
+        c, &rows, a,
+        "SELECT COALESCE(TIMESTAMPDIFF(SECOND, MAX(created_at), CURRENT_TIMESTAMP(3)), -1), "
+        "COUNT(*), (SELECT COUNT(*) FROM sms_codes WHERE ip_bidx = ? AND "
+        "created_at > CURRENT_TIMESTAMP(3) - INTERVAL 1 HOUR) "
+        "FROM sms_codes WHERE phone_bidx = ? AND created_at >= FROM_UNIXTIME(?)",
+        "bbi", ip, (size_t)32, phone, (size_t)32, day_start);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "iii", &out->last_age_s, &out->today, &out->ip_hour);
+    db_rows_close(&rows);
+    return rc < 0 ? rc : DB_OK;
+}
+
+int sms_code_insert(db_conn *c, const uint8_t phone[32], const uint8_t ip[32],
+                    const uint8_t code_hash[32], int ttl_s)
+{
+    int64_t rc =
+        db_exec(c,
+                "INSERT INTO sms_codes (phone_bidx, ip_bidx, code_hash, expires_at) "
+                "VALUES (?, ?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)",
+                "bbbi", phone, (size_t)32, ip, (size_t)32, code_hash, (size_t)32, (int64_t)ttl_s);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,
+                  const void **code_hash, int64_t *attempts)
+{
+    db_rows rows;
+    size_t len = 0;
+    int rc = db_query(c, &rows, a,
+                      "SELECT id, code_hash, attempts FROM sms_codes WHERE phone_bidx = ? "
+                      "AND used_at IS NULL AND expires_at > CURRENT_TIMESTAMP(3) "
+                      "ORDER BY created_at DESC LIMIT 1",
+                      "b", phone, (size_t)32);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "ibi", id, code_hash, &len, attempts);
+    db_rows_close(&rows);
+    return rc == 1 && len != 32 ? DB_ERROR : rc;
+}
+
+int sms_code_failed(db_conn *c, int64_t id)
+{
+    int64_t rc = db_exec(c, "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ?", "i", id);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+int sms_code_use(db_conn *c, int64_t id)
+{
+    int64_t rc = db_exec(c,
+                         "UPDATE sms_codes SET used_at = CURRENT_TIMESTAMP(3) "
+                         "WHERE id = ? AND used_at IS NULL",
+                         "i", id);
+    return (int)rc; /* rows changed (0 or 1), or a db_status */
+}

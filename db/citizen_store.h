@@ -1,0 +1,52 @@
+/* SQL of citizens and SMS login codes (migration 0005). Personal data arrives here already
+ * encrypted, and is looked up by blind index (auth/pii.c). */
+#ifndef OW_CITIZEN_STORE_H
+#define OW_CITIZEN_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "db/db.h"
+
+typedef struct citizen_row {
+    int64_t id;
+    const void *phone_enc, *name_enc, *id_number_enc; /* NULL when not set */
+    size_t phone_len, name_len, id_number_len;
+    const char *password_hash; /* NULL when none */
+    int64_t locked_until;      /* unix seconds, 0 when not locked */
+    int64_t wechat_bound;
+    const char *created_at; /* RFC 3339, UTC */
+} citizen_row;
+
+/* 1 found, 0 not, < 0 a db_status. */
+int citizen_by_phone(db_conn *c, arena *a, const uint8_t bidx[32], citizen_row *out);
+int citizen_by_id(db_conn *c, arena *a, int64_t id, citizen_row *out);
+/* The citizen with this phone, created if new (one per phone). */
+int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_enc, size_t len,
+                          int64_t *id);
+int citizen_login_failed(db_conn *c, int64_t id, int max_failures, int lock_s);
+int citizen_login_ok(db_conn *c, int64_t id);
+int citizen_set_password(db_conn *c, int64_t id, const char *hash);
+/* DB_DUPLICATE when another citizen holds this ID number. */
+int citizen_set_real_name(db_conn *c, int64_t id, const void *name_enc, size_t name_len,
+                          const void *id_enc, size_t id_len, const uint8_t id_bidx[32]);
+
+typedef struct sms_counts {
+    int64_t last_age_s; /* seconds since the phone's last code; -1 when none today */
+    int64_t today, ip_hour;
+} sms_counts;
+
+int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],
+                  int64_t day_start, sms_counts *out);
+int sms_code_insert(db_conn *c, const uint8_t phone[32], const uint8_t ip[32],
+                    const uint8_t code_hash[32], int ttl_s);
+/* The phone's newest unused, unexpired code: 1 found, 0 none, < 0 a db_status. */
+int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,
+                  const void **code_hash, int64_t *attempts);
+int sms_code_failed(db_conn *c, int64_t id);
+/* 1 when this call used it (a code works once), 0 when someone else did. */
+int sms_code_use(db_conn *c, int64_t id);
+
+#endif

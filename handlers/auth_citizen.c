@@ -1,0 +1,231 @@
+/* Citizen login (API.md §3): SMS codes and phone + code or phone + password. The first SMS
+ * login registers the citizen. WeChat login comes next. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "auth/gb_ids.h"
+#include "auth/password.h"
+#include "auth/pii.h"
+#include "auth/sessions.h"
+#include "auth/sms.h"
+#include "core/config.h"
+#include "db/citizen_store.h"
+#include "handlers/handlers.h"
+
+#define SMS_CODE_TTL_S 300
+#define SMS_INTERVAL_S 60
+#define SMS_PER_DAY 10
+#define SMS_MAX_ATTEMPTS 5
+#define CITIZEN_MAX_FAILURES 10
+#define CITIZEN_LOCK_S (15 * 60)
+#define CITIZEN_CLIENT_ID "citizen-app"
+
+static void too_many(req *r, resp *w, int64_t retry_after, const char *zh, const char *en)
+{
+    char retry[24];
+    snprintf(retry, sizeof retry, "%lld", (long long)(retry_after > 0 ? retry_after : 1));
+    resp_header(w, "Retry-After", arena_strdup(&r->arena, retry));
+    resp_problem2(r, w, PROBLEM_RATE_LIMITED, zh, en);
+}
+
+/* Midnight today in the service time zone (the worker's TZ), as unix seconds. */
+static int64_t day_start(int64_t now)
+{
+    time_t t = (time_t)now;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm);
+}
+
+/* keyed, and bound to the phone: a code's hash says nothing without the index key */
+static void code_hash(const char *phone, const char *code, uint8_t out[PII_INDEX_BYTES])
+{
+    char both[32];
+    snprintf(both, sizeof both, "%s:%s", phone, code);
+    pii_index("sms-code", both, out);
+}
+
+static bool read_phone(req *r, const cJSON *body, const char **phone)
+{
+    req_json_string(r, body, "/phone", 1, 16, true, phone);
+    if (*phone && !mobile_valid(*phone))
+        req_add_error(r, "/phone", "请输入 11 位手机号码。",
+                      "A mainland mobile number: 11 digits.");
+    return r->n_errors == 0;
+}
+
+static bool limited(req *r, resp *w, const sms_counts *n, int64_t now)
+{
+    if (n->last_age_s >= 0 && n->last_age_s < SMS_INTERVAL_S) {
+        too_many(r, w, SMS_INTERVAL_S - n->last_age_s, "验证码发送太频繁，请稍后再试。",
+                 "A code was just sent: wait a minute.");
+        return true;
+    }
+    if (n->today >= SMS_PER_DAY) {
+        too_many(r, w, day_start(now) + 86400 - now, "今天的验证码次数已用完，请明天再试。",
+                 "No more codes today for this number.");
+        return true;
+    }
+    if (n->ip_hour >= config_current()->sms_per_ip_per_hour) {
+        too_many(r, w, 3600, "请求太频繁，请稍后再试。", "Too many requests: try again later.");
+        return true;
+    }
+    return false;
+}
+
+void handle_sms_send(req *r, resp *w)
+{
+    const cJSON *body = req_body_object(r);
+    const char *phone = NULL;
+    if (!body || !read_phone(r, body, &phone)) {
+        resp_invalid(r, w);
+        return;
+    }
+    int rc = pii_ready();
+    if (rc != DB_OK) {
+        respond_db_error(r, w, rc == DB_UNAVAILABLE ? rc : DB_ERROR);
+        return;
+    }
+    uint8_t phone_bidx[PII_INDEX_BYTES], ip_bidx[PII_INDEX_BYTES], hash[PII_INDEX_BYTES];
+    pii_index("phone", phone, phone_bidx);
+    pii_index("ip", r->client_ip ? r->client_ip : "", ip_bidx);
+    int64_t now = (int64_t)time(NULL);
+    sms_counts n;
+    rc = sms_counts_of(db_primary(), &r->arena, phone_bidx, ip_bidx, day_start(now), &n);
+    if (rc < 0) {
+        respond_db_error(r, w, rc);
+        return;
+    }
+    if (limited(r, w, &n, now))
+        return;
+    char code[8];
+    snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
+    code_hash(phone, code, hash);
+    rc = sms_code_insert(db_primary(), phone_bidx, ip_bidx, hash, SMS_CODE_TTL_S);
+    if (rc < 0) {
+        respond_db_error(r, w, rc);
+        return;
+    }
+    if (sms_send_code(phone, code) != 0) {
+        respond_db_error(r, w, DB_UNAVAILABLE); /* the gateway is away: 503, retry later */
+        return;
+    }
+    cJSON *out = resp_new_object(r);
+    cJSON_AddNumberToObject(out, "retry_after", SMS_INTERVAL_S);
+    resp_json(r, w, 202, out);
+}
+
+/* Phone + code: 1 right (the code is used up), 0 wrong, < 0 a db_status. */
+static int code_matches(req *r, const char *phone, const uint8_t bidx[PII_INDEX_BYTES],
+                        const char *code)
+{
+    int64_t id = 0, attempts = 0;
+    const void *stored = NULL;
+    int rc = sms_code_live(db_primary(), &r->arena, bidx, &id, &stored, &attempts);
+    if (rc <= 0)
+        return rc;
+    if (attempts >= SMS_MAX_ATTEMPTS) /* five wrong tries kill a code */
+        return 0;
+    uint8_t want[PII_INDEX_BYTES];
+    code_hash(phone, code, want);
+    if (sodium_memcmp(want, stored, sizeof want) != 0) {
+        rc = sms_code_failed(db_primary(), id);
+        return rc < 0 ? rc : 0;
+    }
+    return sms_code_use(db_primary(), id); /* 0 when a parallel login used it first */
+}
+
+/* Phone + password: 1 right with *id, 0 wrong, 2 locked (*retry set), < 0 a db_status. */
+static int password_matches(req *r, const uint8_t bidx[PII_INDEX_BYTES], const char *password,
+                            int64_t *id, int64_t *retry)
+{
+    citizen_row c;
+    int rc = citizen_by_phone(db_primary(), &r->arena, bidx, &c);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || !c.password_hash) { /* as slow as a wrong password */
+        password_verify_dummy(password);
+        return 0;
+    }
+    int64_t now = (int64_t)time(NULL);
+    if (c.locked_until > now) {
+        *retry = c.locked_until - now;
+        return 2;
+    }
+    if (!password_verify(c.password_hash, password)) {
+        rc = citizen_login_failed(db_primary(), c.id, CITIZEN_MAX_FAILURES, CITIZEN_LOCK_S);
+        return rc < 0 ? rc : 0;
+    }
+    *id = c.id;
+    rc = citizen_login_ok(db_primary(), c.id);
+    return rc < 0 ? rc : 1;
+}
+
+static void start_session(req *r, resp *w, int64_t citizen_id)
+{
+    token_claims c;
+    citizen_claims(citizen_id, CITIZEN_CLIENT_ID, &c);
+    token_pair p;
+    session_status st = session_start(&c, citizen_id, &r->arena, &p);
+    if (st != SESSION_OK) {
+        respond_session_error(r, w, st);
+        return;
+    }
+    cJSON *me = NULL;
+    int rc = me_json(r, citizen_id, &me);
+    if (rc < 0) {
+        respond_db_error(r, w, rc);
+        return;
+    }
+    respond_token_pair(r, w, &p, "citizen", me);
+}
+
+void handle_citizen_login(req *r, resp *w)
+{
+    const cJSON *body = req_body_object(r);
+    const char *phone = NULL, *code = NULL, *password = NULL;
+    if (body) {
+        read_phone(r, body, &phone);
+        req_json_string(r, body, "/code", 6, 6, false, &code);
+        req_json_string(r, body, "/password", 1, PASSWORD_MAX_CHARS, false, &password);
+        if (!code == !password)
+            req_add_error(r, "/code", "请输入验证码或密码（二选一）。",
+                          "Give either code or password.");
+    }
+    if (!body || r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
+    int rc = pii_ready();
+    if (rc != DB_OK) {
+        respond_db_error(r, w, rc == DB_UNAVAILABLE ? rc : DB_ERROR);
+        return;
+    }
+    uint8_t bidx[PII_INDEX_BYTES];
+    pii_index("phone", phone, bidx);
+    int64_t id = 0, retry = 0;
+    if (code) {
+        rc = code_matches(r, phone, bidx, code);
+        if (rc == 1) { /* the first SMS login registers the citizen */
+            uint8_t enc[32 + PII_SEAL_OVERHEAD];
+            size_t len;
+            pii_encrypt("phone", phone, enc, &len);
+            rc = citizen_get_or_create(db_primary(), bidx, enc, len, &id);
+            rc = rc == DB_OK ? 1 : rc;
+        }
+    } else
+        rc = password_matches(r, bidx, password, &id, &retry);
+    if (rc < 0)
+        respond_db_error(r, w, rc);
+    else if (rc == 2)
+        respond_locked(r, w, retry);
+    else if (rc == 0)
+        resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
+    else
+        start_session(r, w, id);
+}
