@@ -24,8 +24,10 @@ base=http://127.0.0.1:$ONEWINDOW_PORT
 # of paths to cycle through (tests/bench/paths.lua).
 measure() {
   local script=()
-  [ $# -gt 1 ] && script=(-s "$ROOT/tests/bench/paths.lua")
-  BENCH_PATHS=${2:-} wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "${script[@]}" "$1" | awk '
+  [ -n "${2:-}" ] && script=(-s "$ROOT/tests/bench/paths.lua")
+  [ -n "${BENCH_BODY:-}" ] && script=(-s "$ROOT/tests/bench/post.lua")
+  BENCH_PATHS=${2:-} wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "${script[@]}" \
+    ${BENCH_HEADER:+-H "$BENCH_HEADER"} "$1" | awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 }
     $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
@@ -51,6 +53,23 @@ for path in /_nginx/static /healthz /readyz; do
   label="GET $path"; [ "$path" = /_nginx/static ] && label="nginx return 200 (ceiling)"
   row "$label" "$rps" "$p50" "$p99" "$bad"
 done
+
+# Identity: GET /api/v1/me with a valid token (token check + one database read, like
+# /readyz's one round trip) and the password login (argon2id at the production cost).
+phone=13900000001 password=bench-password-1
+curl -s -X POST -H 'Content-Type: application/json' -d "{\"phone\":\"$phone\"}" \
+  "$base/api/v1/auth/sms/send" >/dev/null
+code=$(tail -1 "$ONEWINDOW_VAR_DIR/sms-outbox.jsonl" | sed 's/.*"code":"\([0-9]*\)".*/\1/')
+token=$(curl -s -X POST -H 'Content-Type: application/json' \
+  -d "{\"phone\":\"$phone\",\"code\":\"$code\"}" "$base/api/v1/auth/login" |
+  sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+curl -s -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d "{\"new_password\":\"$password\"}" "$base/api/v1/me/password" >/dev/null
+read -r rps p50 p99 bad < <(BENCH_HEADER="Authorization: Bearer $token" measure "$base/api/v1/me")
+row "GET /api/v1/me (token + 1 read)" "$rps" "$p50" "$p99" "$bad"
+read -r rps p50 p99 bad < <(BENCH_BODY="{\"phone\":\"$phone\",\"password\":\"$password\"}" \
+  measure "$base/api/v1/auth/login")
+row "POST /auth/login (password)" "$rps" "$p50" "$p99" "$bad"
 
 # Search on the benchmark catalog (BENCH_CATALOG_SIZE items, default 100 000).
 size=${BENCH_CATALOG_SIZE:-100000}
