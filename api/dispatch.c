@@ -47,7 +47,33 @@ static void invalid_json(req *r, resp *w, const char *zh, const char *en)
 }
 
 /* Reads, checks and parses a JSON body; false after answering the problem. */
-static bool take_body(req *r, resp *w, size_t limit, body_reader read, void *ctx)
+static bool is_form_media_type(const char *ct)
+{
+    if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+        return false;
+    char next = ct[33];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+/* A form body: read as text (UTF-8, no NUL); the handler reads its parameters. */
+static bool take_form(req *r, resp *w, size_t len, body_reader read, void *ctx)
+{
+    if (!is_form_media_type(req_param(r, "CONTENT_TYPE"))) {
+        resp_problem(r, w, PROBLEM_UNSUPPORTED_MEDIA_TYPE, NULL);
+        return false;
+    }
+    char *buf = arena_alloc(&r->arena, len + 1);
+    if (!buf || read_all(buf, len, read, ctx) != 0 || memchr(buf, '\0', len)) {
+        invalid_json(r, w, "请求内容不完整或无效。", "The request body was incomplete or invalid.");
+        return false;
+    }
+    buf[len] = '\0';
+    r->body = buf;
+    r->body_len = len;
+    return true;
+}
+
+static bool take_body(req *r, resp *w, size_t limit, bool form, body_reader read, void *ctx)
 {
     long long len = content_length(r);
     if (len < 0 || (unsigned long long)len > limit) {
@@ -56,6 +82,8 @@ static bool take_body(req *r, resp *w, size_t limit, body_reader read, void *ctx
     }
     if (len == 0)
         return true; /* handlers that need a body say so (req_body_object) */
+    if (form)
+        return take_form(r, w, (size_t)len, read, ctx);
     if (!is_json_media_type(req_param(r, "CONTENT_TYPE"))) {
         resp_problem(r, w, PROBLEM_UNSUPPORTED_MEDIA_TYPE, NULL);
         return false;
@@ -108,8 +136,10 @@ void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_b
     }
     if (!authorize(r, w))
         return;
-    size_t limit = r->route->max_body == BODY_DEFAULT ? max_body_default : r->route->max_body;
-    if (!take_body(r, w, limit, read, ctx)) /* limit 0: any body is too large */
+    bool form = r->route->max_body == BODY_FORM;
+    size_t limit =
+        r->route->max_body == BODY_DEFAULT || form ? max_body_default : r->route->max_body;
+    if (!take_body(r, w, limit, form, read, ctx)) /* limit 0: any body is too large */
         return;
     r->route->handler(r, w);
     if (w->status == 0) /* a handler that answered nothing is a bug, not a 200 */

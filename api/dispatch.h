@@ -14,7 +14,9 @@ typedef int (*body_reader)(void *ctx, char *buf, int len);
 void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_body_default,
               body_reader read, void *ctx);
 
-/* Sentinel for route.max_body: the configured limit (max_body_bytes, 64 KiB). */
+/* Sentinels for route.max_body: the configured limit (max_body_bytes, 64 KiB) of a JSON body,
+ * or of an application/x-www-form-urlencoded one (OAuth's token endpoint, RFC 6749). */
 #define BODY_DEFAULT ((size_t)-1)
+#define BODY_FORM ((size_t)-2)
 
 #endif

@@ -81,6 +81,35 @@ static int parse_query(req *r, const char *q)
     return 0;
 }
 
+const char *req_form_param(req *r, const char *name, int *count)
+{
+    const char *found = NULL, *p = r->body ? r->body : "";
+    size_t nlen = strlen(name);
+    *count = 0;
+    while (*p) {
+        size_t len = strcspn(p, "&");
+        const char *eq = memchr(p, '=', len);
+        size_t klen = eq ? (size_t)(eq - p) : len;
+        char *k = percent_decode(&r->arena, p, klen, true);
+        if (!k) {
+            *count = -1;
+            return NULL;
+        }
+        if (strlen(k) == nlen && memcmp(k, name, nlen) == 0) {
+            found = eq ? percent_decode(&r->arena, eq + 1, len - klen - 1, true) : "";
+            if (!found) {
+                *count = -1;
+                return NULL;
+            }
+            (*count)++;
+        }
+        p += len;
+        if (*p == '&')
+            p++;
+    }
+    return found;
+}
+
 static bool method_is_token(const char *m)
 {
     size_t n = 0;

@@ -85,6 +85,10 @@ bool req_json_string(req *r, const cJSON *obj, const char *pointer, size_t min_c
 bool req_json_int(req *r, const cJSON *obj, const char *pointer, long min, long max, bool required,
                   long *out);
 bool req_json_bool(req *r, const cJSON *obj, const char *pointer, bool required, bool *out);
+/* A parameter of an application/x-www-form-urlencoded body (POST /oauth/token): its decoded
+ * value or NULL when absent; *count is how often it occurs (-1: malformed encoding). */
+const char *req_form_param(req *r, const char *name, int *count);
+
 /* The body as a JSON object; NULL after recording a validation error when it is not one. */
 const cJSON *req_body_object(req *r);
 

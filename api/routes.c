@@ -15,6 +15,7 @@ const route routes[] = {
     {"POST", "/api/v1/auth/staff/login", handle_staff_login, AUTH_PUBLIC, NULL, BODY_DEFAULT},
     {"POST", "/api/v1/auth/refresh", handle_refresh, AUTH_PUBLIC, NULL, BODY_DEFAULT},
     {"POST", "/api/v1/auth/logout", handle_logout, AUTH_USER, NULL, BODY_DEFAULT},
+    {"POST", "/api/v1/oauth/token", handle_oauth_token, AUTH_PUBLIC, NULL, BODY_FORM},
     {"GET", "/api/v1/me", handle_me, AUTH_CITIZEN, NULL, 0},
     {"PUT", "/api/v1/me/password", handle_me_password, AUTH_CITIZEN, NULL, BODY_DEFAULT},
     {"POST", "/api/v1/me/real-name", handle_me_real_name, AUTH_CITIZEN, NULL, BODY_DEFAULT},

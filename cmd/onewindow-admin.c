@@ -8,6 +8,7 @@
 
 #include "api/router.h"
 #include "auth/keys_admin.h"
+#include "auth/org_admin.h"
 #include "auth/staff_admin.h"
 #include "catalog/catalog_admin.h"
 #include "core/config.h"
@@ -80,7 +81,9 @@ static void usage(void)
             "  add-synonym TERM EXPANSION...  teach search a colloquial or English term\n"
             "  rotate-keys [--if-missing]     a new access-token signing key becomes current\n"
             "  create-staff --username U --password P --department CODE\n"
-            "                                 a department staff account\n");
+            "                                 a department staff account\n"
+            "  create-org --name N --credit-code C --webhook-url URL\n"
+            "  create-client --org ID --scopes \"...\"  (prints the secret once)\n");
 }
 
 /* Commands that need the database (opened once here). */
@@ -106,6 +109,10 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         return catalog_admin_add_synonym(argv[2], argv + 3, argc - 3);
     if (strcmp(cmd, "create-staff") == 0)
         return staff_admin_create(argc, argv);
+    if (strcmp(cmd, "create-org") == 0)
+        return org_admin_create_org(argc, argv);
+    if (strcmp(cmd, "create-client") == 0)
+        return org_admin_create_client(argc, argv);
     if (strcmp(cmd, "rotate-keys") == 0 &&
         (argc == 2 || (argc == 3 && !strcmp(argv[2], "--if-missing"))))
         return keys_admin_rotate(cfg, argc == 3);
@@ -140,7 +147,8 @@ int main(int argc, char **argv)
         return cmd_routes();
     if (strcmp(argv[1], "import-catalog") == 0 || strcmp(argv[1], "retire-service") == 0 ||
         strcmp(argv[1], "add-synonym") == 0 || strcmp(argv[1], "rotate-keys") == 0 ||
-        strcmp(argv[1], "create-staff") == 0)
+        strcmp(argv[1], "create-staff") == 0 || strcmp(argv[1], "create-org") == 0 ||
+        strcmp(argv[1], "create-client") == 0)
         return catalog_command(&cfg, argc, argv);
     usage();
     return 2;

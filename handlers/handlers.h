@@ -52,6 +52,9 @@ void handle_me(req *r, resp *w);
 void handle_me_password(req *r, resp *w);
 void handle_me_real_name(req *r, resp *w);
 
+/* handlers/oauth.c */
+void handle_oauth_token(req *r, resp *w);
+
 /* handlers/jwks.c */
 void handle_jwks(req *r, resp *w);
 

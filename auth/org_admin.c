@@ -1,0 +1,121 @@
+#include "auth/org_admin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <unistr.h>
+
+#include "auth/es256.h"
+#include "auth/gb_ids.h"
+#include "db/org_store.h"
+
+static const char *const known_scopes[] = {"applications:read", "applications:write",
+                                           "notifications:write", "services:read", NULL};
+
+static const char *option(int argc, char **argv, const char *name)
+{
+    for (int i = 2; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+bool org_scopes_known(const char *scopes)
+{
+    if (!*scopes)
+        return false;
+    for (const char *p = scopes; *p;) {
+        size_t len = strcspn(p, " ");
+        bool ok = false;
+        for (int i = 0; known_scopes[i] && !ok; i++)
+            ok = strlen(known_scopes[i]) == len && memcmp(known_scopes[i], p, len) == 0;
+        if (!ok)
+            return false;
+        p += len;
+        if (*p == ' ')
+            p++;
+    }
+    return true;
+}
+
+static bool webhook_ok(const char *u)
+{
+    return strlen(u) <= 512 && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0) &&
+           strcspn(u, " \t\r\n\"<>") == strlen(u);
+}
+
+int org_admin_create_org(int argc, char **argv)
+{
+    const char *name = option(argc, argv, "--name");
+    const char *code = option(argc, argv, "--credit-code");
+    const char *webhook = option(argc, argv, "--webhook-url");
+    if (argc != 8 || !name || !code || !webhook) {
+        fprintf(stderr, "usage: onewindow-admin create-org --name N --credit-code C "
+                        "--webhook-url URL\n");
+        return 2;
+    }
+    size_t chars = u8_check((const uint8_t *)name, strlen(name))
+                       ? 0
+                       : u8_mbsnlen((const uint8_t *)name, strlen(name));
+    if (chars < 1 || chars > 100) {
+        fprintf(stderr, "create-org: name: 1..100 characters\n");
+        return 2;
+    }
+    if (!gb32100_valid(code)) {
+        fprintf(stderr, "create-org: credit-code: not a valid unified social credit code "
+                        "(GB 32100: 18 characters, check character)\n");
+        return 2;
+    }
+    if (!webhook_ok(webhook)) {
+        fprintf(stderr, "create-org: webhook-url: an http(s) URL of at most 512 characters\n");
+        return 2;
+    }
+    int64_t id = 0;
+    int rc = org_create(db_primary(), name, code, webhook, &id);
+    if (rc == DB_DUPLICATE) {
+        fprintf(stderr, "create-org: credit code %s is already registered\n", code);
+        return 1;
+    }
+    if (rc != DB_OK) {
+        fprintf(stderr, "create-org: database %s\n",
+                rc == DB_UNAVAILABLE ? "unavailable" : "error");
+        return 1;
+    }
+    printf("id: %lld\n", (long long)id);
+    return 0;
+}
+
+int org_admin_create_client(int argc, char **argv)
+{
+    const char *org = option(argc, argv, "--org");
+    const char *scopes = option(argc, argv, "--scopes");
+    char *end = NULL;
+    long long org_id = org ? strtoll(org, &end, 10) : 0;
+    if (argc != 6 || !org || !scopes || !end || *end || org_id <= 0) {
+        fprintf(stderr, "usage: onewindow-admin create-client --org ID --scopes \"...\"\n");
+        return 2;
+    }
+    if (!org_scopes_known(scopes)) {
+        fprintf(stderr, "create-client: scopes: space-separated, from applications:read "
+                        "applications:write notifications:write services:read\n");
+        return 2;
+    }
+    uint8_t id_raw[16], secret_raw[32], hash[32];
+    char client_id[33], secret[44];
+    randombytes_buf(id_raw, sizeof id_raw);
+    randombytes_buf(secret_raw, sizeof secret_raw);
+    sodium_bin2hex(client_id, sizeof client_id, id_raw, sizeof id_raw);
+    b64url_encode(secret_raw, sizeof secret_raw, secret, sizeof secret);
+    crypto_hash_sha256(hash, (const uint8_t *)secret, strlen(secret));
+    int rc = oauth_client_create(db_primary(), client_id, org_id, hash, scopes);
+    if (rc != DB_OK) {
+        fprintf(stderr, "create-client: not created (no organization %lld, or database away)\n",
+                org_id);
+        return 1;
+    }
+    printf("client_id: %s\nclient_secret: %s\n", client_id, secret);
+    sodium_memzero(secret, sizeof secret);
+    return 0;
+}
