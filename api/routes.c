@@ -12,6 +12,7 @@ const route routes[] = {
     {"GET", "/.well-known/jwks.json", handle_jwks, AUTH_PUBLIC, NULL, 0},
     {"POST", "/api/v1/auth/sms/send", handle_sms_send, AUTH_PUBLIC, NULL, BODY_DEFAULT},
     {"POST", "/api/v1/auth/login", handle_citizen_login, AUTH_PUBLIC, NULL, BODY_DEFAULT},
+    {"POST", "/api/v1/auth/wechat", handle_wechat_login, AUTH_PUBLIC, NULL, BODY_DEFAULT},
     {"POST", "/api/v1/auth/staff/login", handle_staff_login, AUTH_PUBLIC, NULL, BODY_DEFAULT},
     {"POST", "/api/v1/auth/refresh", handle_refresh, AUTH_PUBLIC, NULL, BODY_DEFAULT},
     {"POST", "/api/v1/auth/logout", handle_logout, AUTH_USER, NULL, BODY_DEFAULT},

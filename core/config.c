@@ -77,6 +77,9 @@ static const setting settings[] = {
     STR_SETTING(sms_provider, "log", check_sms_provider),
     STR_SETTING(sms_url, "", NULL),
     INT_SETTING(sms_per_ip_per_hour, 1, 1000000, "20"),
+    STR_SETTING(wechat_api_base, "https://api.weixin.qq.com", NULL),
+    STR_SETTING(wechat_appid, "", NULL),
+    STR_SETTING(wechat_secret, "", NULL),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -257,6 +260,8 @@ void config_print(const ow_config *cfg, int (*out)(const char *line, void *ctx),
         const char *p = (const char *)cfg + s->offset;
         if (s->type == SETTING_INT) {
             snprintf(line, sizeof line, "%s: %d", s->name, *(const int *)p);
+        } else if (strstr(s->name, "secret") && *p) { /* never printed */
+            snprintf(line, sizeof line, "%s: (set)", s->name);
         } else {
             mask_dsn(p, masked, sizeof masked);
             snprintf(line, sizeof line, "%s: %s", s->name, masked);

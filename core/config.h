@@ -38,6 +38,9 @@ typedef struct ow_config {
     char sms_provider[8];      /* log | http */
     char sms_url[256];         /* the http provider's gateway */
     int sms_per_ip_per_hour;   /* SMS codes a client IP may ask for (production default) */
+    char wechat_api_base[256]; /* WeChat's API (tests: a local fake) */
+    char wechat_appid[64];     /* the mini-program's appid and secret */
+    char wechat_secret[128];
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

@@ -30,6 +30,22 @@ int citizen_by_id(db_conn *c, arena *a, int64_t id, citizen_row *out)
     return one_citizen(&rows, rc, out);
 }
 
+int citizen_by_openid(db_conn *c, arena *a, const char *openid, citizen_row *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, CITIZEN_COLUMNS "WHERE wechat_openid = ?", "s", openid);
+    return one_citizen(&rows, rc, out);
+}
+
+int citizen_link_wechat(db_conn *c, int64_t id, const char *openid)
+{
+    int64_t rc = db_exec(c,
+                         "UPDATE citizens SET wechat_openid = ? "
+                         "WHERE id = ? AND (wechat_openid IS NULL OR wechat_openid = ?)",
+                         "sis", openid, id, openid);
+    return (int)rc; /* 1 linked (or already this one), 0 another, or a db_status */
+}
+
 int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_enc, size_t len,
                           int64_t *id)
 {

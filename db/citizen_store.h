@@ -23,6 +23,10 @@ typedef struct citizen_row {
 /* 1 found, 0 not, < 0 a db_status. */
 int citizen_by_phone(db_conn *c, arena *a, const uint8_t bidx[32], citizen_row *out);
 int citizen_by_id(db_conn *c, arena *a, int64_t id, citizen_row *out);
+int citizen_by_openid(db_conn *c, arena *a, const char *openid, citizen_row *out);
+/* Links a WeChat openid: 1 linked, 0 the citizen already has another one, DB_DUPLICATE when
+ * the openid belongs to another citizen, or a db_status. */
+int citizen_link_wechat(db_conn *c, int64_t id, const char *openid);
 /* The citizen with this phone, created if new (one per phone). */
 int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_enc, size_t len,
                           int64_t *id);

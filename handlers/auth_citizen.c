@@ -11,6 +11,7 @@
 #include "auth/pii.h"
 #include "auth/sessions.h"
 #include "auth/sms.h"
+#include "auth/wechat.h"
 #include "core/config.h"
 #include "db/citizen_store.h"
 #include "handlers/handlers.h"
@@ -228,4 +229,92 @@ void handle_citizen_login(req *r, resp *w)
         resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
     else
         start_session(r, w, id);
+}
+
+static void respond_wechat_error(req *r, resp *w, wechat_status st)
+{
+    if (st == WECHAT_BAD_CODE) {
+        req_add_error(r, "/code", "微信登录凭证无效或已使用，请重新进入小程序。",
+                      "The WeChat code is invalid or used: log in again.");
+        resp_invalid(r, w);
+    } else if (st == WECHAT_RISKY)
+        resp_problem2(r, w, PROBLEM_FORBIDDEN, "微信判断该账号存在风险，暂不能登录。",
+                      "WeChat refuses this account as high-risk.");
+    else
+        respond_db_error(r, w, DB_UNAVAILABLE); /* busy or away: 503 with Retry-After */
+}
+
+/* An unknown openid: the phone from the phone button, the citizen of that phone (created
+ * if new), linked to the openid. 1 with *id, or answered (0). */
+static int link_by_phone(req *r, resp *w, const char *openid, const char *phone_code, int64_t *id)
+{
+    char phone[24];
+    wechat_status st = wechat_phone(phone_code, phone, sizeof phone);
+    if (st != WECHAT_OK) {
+        if (st == WECHAT_BAD_CODE) {
+            req_add_error(r, "/phone_code", "手机号授权凭证无效，请重新授权。",
+                          "The phone code is invalid: authorize again.");
+            resp_invalid(r, w);
+        } else
+            respond_wechat_error(r, w, st);
+        return 0;
+    }
+    uint8_t bidx[PII_INDEX_BYTES], enc[32 + PII_SEAL_OVERHEAD];
+    size_t len;
+    pii_index("phone", phone, bidx);
+    pii_encrypt("phone", phone, enc, &len);
+    int rc = citizen_get_or_create(db_primary(), bidx, enc, len, id);
+    if (rc == DB_OK)
+        rc = citizen_link_wechat(db_primary(), *id, openid);
+    if (rc == 0 || rc == DB_DUPLICATE) {
+        resp_problem2(r, w, PROBLEM_CONFLICT, "这个手机号已绑定其他微信账号。",
+                      "This phone is bound to another WeChat account.");
+        return 0;
+    }
+    if (rc < 0) {
+        respond_db_error(r, w, rc);
+        return 0;
+    }
+    return 1;
+}
+
+void handle_wechat_login(req *r, resp *w)
+{
+    const cJSON *body = req_body_object(r);
+    const char *code = NULL, *phone_code = NULL;
+    if (body) {
+        req_json_string(r, body, "/code", 1, 128, true, &code);
+        req_json_string(r, body, "/phone_code", 1, 128, false, &phone_code);
+    }
+    if (!body || r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
+    int rc = pii_ready();
+    if (rc != DB_OK) {
+        respond_db_error(r, w, rc == DB_UNAVAILABLE ? rc : DB_ERROR);
+        return;
+    }
+    char openid[128];
+    wechat_status st = wechat_openid(code, openid, sizeof openid);
+    if (st != WECHAT_OK) {
+        respond_wechat_error(r, w, st);
+        return;
+    }
+    citizen_row c;
+    rc = citizen_by_openid(db_primary(), &r->arena, openid, &c);
+    if (rc < 0) {
+        respond_db_error(r, w, rc);
+        return;
+    }
+    int64_t id = c.id;
+    if (rc == 0) { /* one account per person: found through the phone */
+        if (!phone_code) {
+            resp_problem(r, w, PROBLEM_PHONE_REQUIRED, NULL);
+            return;
+        }
+        if (!link_by_phone(r, w, openid, phone_code, &id))
+            return;
+    }
+    start_session(r, w, id);
 }

@@ -41,6 +41,7 @@ void handle_logout(req *r, resp *w);
 /* handlers/auth_citizen.c */
 void handle_sms_send(req *r, resp *w);
 void handle_citizen_login(req *r, resp *w);
+void handle_wechat_login(req *r, resp *w);
 
 /* handlers/me.c */
 struct token_claims;

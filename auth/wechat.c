@@ -1,0 +1,176 @@
+#include "auth/wechat.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "core/config.h"
+#include "core/log.h"
+
+#define WECHAT_TIMEOUT_MS 5000L
+#define REPLY_MAX 16384
+
+typedef struct reply {
+    char buf[REPLY_MAX];
+    size_t len;
+} reply;
+
+static size_t collect(char *p, size_t size, size_t n, void *ctx)
+{
+    reply *r = ctx;
+    size_t len = size * n;
+    if (r->len + len >= sizeof r->buf)
+        return 0; /* too big: abort the transfer */
+    memcpy(r->buf + r->len, p, len);
+    r->len += len;
+    r->buf[r->len] = '\0';
+    return len;
+}
+
+/* GET (body NULL) or POST JSON; the parsed JSON object, or NULL (network, non-JSON). */
+static cJSON *call(const char *url, const char *body)
+{
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        return NULL;
+    static _Thread_local reply r;
+    r.len = 0;
+    r.buf[0] = '\0';
+    struct curl_slist *headers = NULL;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, WECHAT_TIMEOUT_MS);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+    if (body) {
+        headers = curl_slist_append(NULL, "Content-Type: application/json");
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    }
+    CURLcode rc = curl_easy_perform(curl);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    if (rc != CURLE_OK) {
+        log_msg(LOG_WARN, "WeChat API: %s", curl_easy_strerror(rc));
+        return NULL;
+    }
+    cJSON *j = cJSON_ParseWithLength(r.buf, r.len + 1);
+    if (j && !cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
+static wechat_status status_of(const cJSON *j)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "errcode");
+    int code = cJSON_IsNumber(e) ? e->valueint : 0;
+    switch (code) {
+    case 0: return WECHAT_OK;
+    case 40029: /* invalid code */
+    case 40163: /* code already used */
+    case 41008: /* missing code */ return WECHAT_BAD_CODE;
+    case 40226: return WECHAT_RISKY;
+    default:
+        log_msg(LOG_WARN, "WeChat API errcode %d", code);
+        return WECHAT_UNAVAILABLE; /* -1 busy, 45011 rate limit, and the unknown */
+    }
+}
+
+static char *escape(CURL *c, const char *s)
+{
+    return curl_easy_escape(c, s, 0);
+}
+
+wechat_status wechat_openid(const char *code, char *openid, size_t cap)
+{
+    const ow_config *cfg = config_current();
+    CURL *c = curl_easy_init();
+    char *ec = c ? escape(c, code) : NULL, url[1024];
+    snprintf(url, sizeof url,
+             "%s/sns/jscode2session?appid=%s&secret=%s&js_code=%s&grant_type=authorization_code",
+             cfg->wechat_api_base, cfg->wechat_appid, cfg->wechat_secret, ec ? ec : "");
+    curl_free(ec);
+    curl_easy_cleanup(c);
+    cJSON *j = call(url, NULL);
+    if (!j)
+        return WECHAT_UNAVAILABLE;
+    wechat_status st = status_of(j);
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "openid");
+    if (st == WECHAT_OK &&
+        (!cJSON_IsString(o) || !*o->valuestring || strlen(o->valuestring) >= cap))
+        st = WECHAT_UNAVAILABLE;
+    if (st == WECHAT_OK)
+        snprintf(openid, cap, "%s", o->valuestring);
+    cJSON_Delete(j);
+    return st;
+}
+
+/* The access token of the app, cached until 5 minutes before it expires. */
+static pthread_mutex_t token_lock = PTHREAD_MUTEX_INITIALIZER;
+static char access_token[600];
+static time_t token_until;
+
+static wechat_status get_access_token(char *out, size_t cap)
+{
+    const ow_config *cfg = config_current();
+    pthread_mutex_lock(&token_lock);
+    wechat_status st = WECHAT_OK;
+    if (time(NULL) >= token_until) {
+        char url[768];
+        snprintf(url, sizeof url,
+                 "%s/cgi-bin/token?grant_type=client_credential&appid=%s&secret=%s",
+                 cfg->wechat_api_base, cfg->wechat_appid, cfg->wechat_secret);
+        cJSON *j = call(url, NULL);
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "access_token");
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
+        if (j && status_of(j) == WECHAT_OK && cJSON_IsString(t) &&
+            strlen(t->valuestring) < sizeof access_token) {
+            snprintf(access_token, sizeof access_token, "%s", t->valuestring);
+            int ttl = cJSON_IsNumber(e) ? e->valueint : 7200;
+            token_until = time(NULL) + (ttl > 600 ? ttl - 300 : ttl / 2);
+        } else
+            st = WECHAT_UNAVAILABLE;
+        cJSON_Delete(j);
+    }
+    if (st == WECHAT_OK)
+        snprintf(out, cap, "%s", access_token);
+    pthread_mutex_unlock(&token_lock);
+    return st;
+}
+
+wechat_status wechat_phone(const char *phone_code, char *phone, size_t cap)
+{
+    char token[600], url[1024];
+    wechat_status st = get_access_token(token, sizeof token);
+    if (st != WECHAT_OK)
+        return st;
+    snprintf(url, sizeof url, "%s/wxa/business/getuserphonenumber?access_token=%s",
+             config_current()->wechat_api_base, token);
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "code", phone_code);
+    char *body = cJSON_PrintUnformatted(req);
+    cJSON_Delete(req);
+    cJSON *j = body ? call(url, body) : NULL;
+    cJSON_free(body);
+    if (!j)
+        return WECHAT_UNAVAILABLE;
+    st = status_of(j);
+    const cJSON *info = cJSON_GetObjectItemCaseSensitive(j, "phone_info");
+    const cJSON *pure = cJSON_GetObjectItemCaseSensitive(info, "purePhoneNumber");
+    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(info, "countryCode");
+    bool mainland = cJSON_IsString(cc) ? strcmp(cc->valuestring, "86") == 0 : true;
+    if (st == WECHAT_OK && (!cJSON_IsString(pure) || strlen(pure->valuestring) >= cap || !mainland))
+        st = WECHAT_BAD_CODE;
+    if (st == WECHAT_OK)
+        snprintf(phone, cap, "%s", pure->valuestring);
+    cJSON_Delete(j);
+    return st;
+}
