@@ -24,18 +24,20 @@ static const char *option(int argc, char **argv, const char *name)
 
 bool org_scopes_known(const char *scopes)
 {
-    if (!*scopes)
+    size_t n = strlen(scopes);
+    if (n == 0 || scopes[0] == ' ' || scopes[n - 1] == ' ' || strstr(scopes, "  "))
         return false;
+    bool seen[sizeof known_scopes / sizeof *known_scopes] = {false};
     for (const char *p = scopes; *p;) {
         size_t len = strcspn(p, " ");
-        bool ok = false;
-        for (int i = 0; known_scopes[i] && !ok; i++)
-            ok = strlen(known_scopes[i]) == len && memcmp(known_scopes[i], p, len) == 0;
-        if (!ok)
+        int found = -1;
+        for (int i = 0; known_scopes[i] && found < 0; i++)
+            if (strlen(known_scopes[i]) == len && memcmp(known_scopes[i], p, len) == 0)
+                found = i;
+        if (found < 0 || seen[found]) /* unknown, or named twice */
             return false;
-        p += len;
-        if (*p == ' ')
-            p++;
+        seen[found] = true;
+        p += len + (p[len] == ' ');
     }
     return true;
 }
@@ -98,8 +100,8 @@ int org_admin_create_client(int argc, char **argv)
         return 2;
     }
     if (!org_scopes_known(scopes)) {
-        fprintf(stderr, "create-client: scopes: space-separated, from applications:read "
-                        "applications:write notifications:write services:read\n");
+        fprintf(stderr, "create-client: scopes: separated by single spaces, each once, from "
+                        "applications:read applications:write notifications:write services:read\n");
         return 2;
     }
     uint8_t id_raw[16], secret_raw[32], hash[32];

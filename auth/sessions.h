@@ -1,7 +1,10 @@
-/* Login sessions (API.md §3): a session has an id (the tokens' sid) and one live refresh
- * token — opaque, 256 random bits, stored as its SHA-256 — that is rotated on every use.
- * A rotated token presented again within the grace window gets a fresh pair of the same
- * session; after it, the reuse revokes the whole session. */
+/* Login sessions (API.md §3): a session has an id (the tokens' sid) and a generation. Its
+ * refresh token is base64url(sid ‖ generation ‖ MAC): the MAC (HMAC-SHA-256 under a key
+ * derived from the master key, which the database does not hold) makes it unguessable, and
+ * only its SHA-256 is stored. Each use advances the generation. The previous generation presented
+ * within the grace window (parallel requests, a lost answer) gets the current token again
+ * with a fresh access token; any older generation, or the previous one after the window,
+ * revokes the session (OAuth 2.0 Security BCP: refresh-token reuse). */
 #ifndef OW_SESSIONS_H
 #define OW_SESSIONS_H
 
@@ -11,11 +14,11 @@
 #include "core/arena.h"
 #include "db/identity_store.h"
 
-#define REFRESH_TOKEN_CHARS 43 /* 32 bytes, base64url */
+#define REFRESH_TOKEN_MAX 80 /* 52 bytes in base64url: 70 */
 
 typedef struct token_pair {
     const char *access_token; /* from the arena */
-    char refresh_token[REFRESH_TOKEN_CHARS + 1];
+    char refresh_token[REFRESH_TOKEN_MAX + 1];
     char sid[33];
     int expires_in, refresh_expires_in;
 } token_pair;

@@ -2,7 +2,9 @@
 
 #define CITIZEN_COLUMNS                                                                            \
     "SELECT id, phone_enc, name_enc, id_number_enc, password_hash, "                               \
-    "CAST(COALESCE(UNIX_TIMESTAMP(locked_until), 0) AS SIGNED), wechat_openid IS NOT NULL, "       \
+    "CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "                      \
+    "COALESCE(locked_until, CURRENT_TIMESTAMP(3))) / 1000000)) AS SIGNED), "                       \
+    "wechat_openid IS NOT NULL, "                                                                  \
     "DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM citizens "
 
 static int one_citizen(db_rows *rows, int rc, citizen_row *out)
@@ -11,7 +13,7 @@ static int one_citizen(db_rows *rows, int rc, citizen_row *out)
         return rc;
     rc = db_row_next(rows, "ibbbsiis", &out->id, &out->phone_enc, &out->phone_len, &out->name_enc,
                      &out->name_len, &out->id_number_enc, &out->id_number_len, &out->password_hash,
-                     &out->locked_until, &out->wechat_bound, &out->created_at);
+                     &out->locked_for_s, &out->wechat_bound, &out->created_at);
     db_rows_close(rows);
     return rc;
 }
@@ -102,11 +104,12 @@ int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t i
     db_rows rows;
     int rc = db_query(
         c, &rows, a,
-        "SELECT COALESCE(TIMESTAMPDIFF(SECOND, MAX(created_at), CURRENT_TIMESTAMP(3)), -1), "
+        "SELECT COALESCE((SELECT TIMESTAMPDIFF(SECOND, MAX(created_at), CURRENT_TIMESTAMP(3)) "
+        "FROM sms_codes WHERE phone_bidx = ?), -1), "
         "COUNT(*), (SELECT COUNT(*) FROM sms_codes WHERE ip_bidx = ? AND "
         "created_at > CURRENT_TIMESTAMP(3) - INTERVAL 1 HOUR) "
         "FROM sms_codes WHERE phone_bidx = ? AND created_at >= FROM_UNIXTIME(?)",
-        "bbi", ip, (size_t)32, phone, (size_t)32, day_start);
+        "bbbi", phone, (size_t)32, ip, (size_t)32, phone, (size_t)32, day_start);
     if (rc != DB_OK)
         return rc;
     rc = db_row_next(&rows, "iii", &out->last_age_s, &out->today, &out->ip_hour);
@@ -142,10 +145,26 @@ int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,
     return rc == 1 && len != 32 ? DB_ERROR : rc;
 }
 
-int sms_code_failed(db_conn *c, int64_t id)
+int sms_code_try(db_conn *c, int64_t id, int max_attempts)
 {
-    int64_t rc = db_exec(c, "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ?", "i", id);
-    return rc < 0 ? (int)rc : DB_OK;
+    int64_t rc = db_exec(c,
+                         "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ? "
+                         "AND attempts < ? AND used_at IS NULL",
+                         "ii", id, (int64_t)max_attempts);
+    return (int)rc; /* 1 allowed, 0 dead, or a db_status */
+}
+
+int sms_phone_lock(db_conn *c, arena *a, const char *name, bool take)
+{
+    db_rows rows;
+    int rc = take ? db_query(c, &rows, a, "SELECT GET_LOCK(?, 5)", "s", name)
+                  : db_query(c, &rows, a, "SELECT RELEASE_LOCK(?)", "s", name);
+    if (rc != DB_OK)
+        return rc;
+    int64_t got = 0;
+    rc = db_row_next(&rows, "i", &got);
+    db_rows_close(&rows);
+    return rc < 0 ? rc : got == 1 ? DB_OK : DB_UNAVAILABLE;
 }
 
 int sms_code_use(db_conn *c, int64_t id)

@@ -15,7 +15,7 @@ typedef struct citizen_row {
     const void *phone_enc, *name_enc, *id_number_enc; /* NULL when not set */
     size_t phone_len, name_len, id_number_len;
     const char *password_hash; /* NULL when none */
-    int64_t locked_until;      /* unix seconds, 0 when not locked */
+    int64_t locked_for_s;      /* seconds the account stays locked; 0 when not locked */
     int64_t wechat_bound;
     const char *created_at; /* RFC 3339, UTC */
 } citizen_row;
@@ -42,6 +42,7 @@ typedef struct sms_counts {
     int64_t today, ip_hour;
 } sms_counts;
 
+/* last_age_s looks at every code of the phone (a minute can span midnight). */
 int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],
                   int64_t day_start, sms_counts *out);
 int sms_code_insert(db_conn *c, const uint8_t phone[32], const uint8_t ip[32],
@@ -49,7 +50,11 @@ int sms_code_insert(db_conn *c, const uint8_t phone[32], const uint8_t ip[32],
 /* The phone's newest unused, unexpired code: 1 found, 0 none, < 0 a db_status. */
 int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,
                   const void **code_hash, int64_t *attempts);
-int sms_code_failed(db_conn *c, int64_t id);
+/* Spends one of the code's attempts before it is compared (parallel guesses cannot exceed
+ * the limit): 1 allowed, 0 dead (used or out of attempts), or a db_status. */
+int sms_code_try(db_conn *c, int64_t id, int max_attempts);
+/* A named lock (GET_LOCK) serializing the check-then-insert of one phone's codes. */
+int sms_phone_lock(db_conn *c, arena *a, const char *name, bool take);
 /* 1 when this call used it (a code works once), 0 when someone else did. */
 int sms_code_use(db_conn *c, int64_t id);
 

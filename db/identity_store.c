@@ -20,7 +20,7 @@ static int one_staff(db_rows *rows, int rc, staff_row *out)
     if (rc != DB_OK)
         return rc;
     rc = db_row_next(rows, "issssi", &out->id, &out->username, &out->password_hash,
-                     &out->department_code, &out->department_name, &out->locked_until);
+                     &out->department_code, &out->department_name, &out->locked_for_s);
     db_rows_close(rows);
     return rc;
 }
@@ -29,7 +29,8 @@ int staff_by_username(db_conn *c, arena *a, const char *username, staff_row *out
 {
     static const char sql[] =
         "SELECT s.id, s.username, s.password_hash, s.department_code, "
-        "d.name, CAST(COALESCE(UNIX_TIMESTAMP(s.locked_until), 0) AS SIGNED) FROM staff s "
+        "d.name, CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "
+        "COALESCE(s.locked_until, CURRENT_TIMESTAMP(3))) / 1000000)) AS SIGNED) FROM staff s "
         "JOIN departments d ON d.code = s.department_code "
         "WHERE s.username = ?";
     db_rows rows;
@@ -41,7 +42,8 @@ int staff_by_id(db_conn *c, arena *a, int64_t id, staff_row *out)
 {
     static const char sql[] =
         "SELECT s.id, s.username, s.password_hash, s.department_code, "
-        "d.name, CAST(COALESCE(UNIX_TIMESTAMP(s.locked_until), 0) AS SIGNED) FROM staff s "
+        "d.name, CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "
+        "COALESCE(s.locked_until, CURRENT_TIMESTAMP(3))) / 1000000)) AS SIGNED) FROM staff s "
         "JOIN departments d ON d.code = s.department_code WHERE s.id = ?";
     db_rows rows;
     int rc = db_query(c, &rows, a, sql, "i", id);
@@ -81,61 +83,31 @@ int session_create(db_conn *c, const char *sid, const char *role, int64_t princi
     return rc < 0 ? (int)rc : DB_OK;
 }
 
-/* The live session holding hash as its current or previous token, locked. */
-static int find_for_refresh(db_conn *c, arena *a, const uint8_t hash[32], session_row *out,
-                            bool *is_current, int64_t *rotated_age_ms)
+int session_lock(db_conn *c, arena *a, const char *sid, session_row *out)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
-                      "SELECT sid, role, principal_id, client_id, refresh_hash = ?, "
+                      "SELECT role, client_id, principal_id, generation, refresh_hash, "
                       "COALESCE(TIMESTAMPDIFF(MICROSECOND, rotated_at, CURRENT_TIMESTAMP(3)) "
-                      "DIV 1000, 0) FROM sessions WHERE (refresh_hash = ? OR previous_hash = ?) "
-                      "AND revoked_at IS NULL AND expires_at > CURRENT_TIMESTAMP(3) FOR UPDATE",
-                      "bbb", hash, (size_t)32, hash, (size_t)32, hash, (size_t)32);
+                      "DIV 1000, 0) FROM sessions WHERE sid = ? AND revoked_at IS NULL "
+                      "AND expires_at > CURRENT_TIMESTAMP(3) FOR UPDATE",
+                      "s", sid);
     if (rc != DB_OK)
         return rc;
-    const char *sid;
-    int64_t current = 0;
-    rc = db_row_next(&rows, "ssisii", &sid, &out->role, &out->principal_id, &out->client_id,
-                     &current, rotated_age_ms);
+    size_t len = 0;
+    rc = db_row_next(&rows, "ssiibi", &out->role, &out->client_id, &out->principal_id,
+                     &out->generation, &out->refresh_hash, &len, &out->rotated_age_ms);
     db_rows_close(&rows);
-    if (rc == 1) {
-        snprintf(out->sid, sizeof out->sid, "%s", sid);
-        *is_current = current != 0;
-    }
-    return rc;
+    return rc == 1 && len != 32 ? DB_ERROR : rc;
 }
 
-int session_refresh(db_conn *c, arena *a, const uint8_t hash[32], const uint8_t new_hash[32],
-                    int grace_s, refresh_outcome *outcome, session_row *out)
+int session_advance(db_conn *c, const char *sid, int64_t generation, const uint8_t hash[32])
 {
-    int rc = db_begin(c);
-    if (rc != DB_OK)
-        return rc;
-    bool current = false;
-    int64_t age_ms = 0;
-    rc = find_for_refresh(c, a, hash, out, &current, &age_ms);
-    int64_t n = 0;
-    if (rc == 0)
-        *outcome = REFRESH_UNKNOWN;
-    else if (rc == 1 && !current && age_ms > (int64_t)grace_s * 1000) {
-        *outcome = REFRESH_REUSED; /* a stolen token, or a very late retry: end the session */
-        n = db_exec(c, "UPDATE sessions SET revoked_at = CURRENT_TIMESTAMP(3) WHERE sid = ?", "s",
-                    out->sid);
-    } else if (rc == 1) {
-        *outcome = current ? REFRESH_ROTATED : REFRESH_GRACE;
-        /* in the grace window the previous token stays the previous one */
-        n = db_exec(c,
-                    current ? "UPDATE sessions SET previous_hash = refresh_hash, refresh_hash = ?, "
-                              "rotated_at = CURRENT_TIMESTAMP(3) WHERE sid = ?"
-                            : "UPDATE sessions SET refresh_hash = ? WHERE sid = ?",
-                    "bs", new_hash, (size_t)32, out->sid);
-    }
-    if (rc < 0 || n < 0) {
-        db_rollback(c);
-        return rc < 0 ? rc : (int)n;
-    }
-    return db_commit(c);
+    int64_t rc = db_exec(c,
+                         "UPDATE sessions SET generation = ?, refresh_hash = ?, "
+                         "rotated_at = CURRENT_TIMESTAMP(3) WHERE sid = ?",
+                         "ibs", generation, hash, (size_t)32, sid);
+    return rc < 0 ? (int)rc : DB_OK;
 }
 
 int session_revoke(db_conn *c, const char *sid)

@@ -12,7 +12,7 @@
 typedef struct staff_row {
     int64_t id;
     const char *username, *password_hash, *department_code, *department_name;
-    int64_t locked_until; /* unix seconds; 0 when not locked */
+    int64_t locked_for_s; /* seconds the account stays locked; 0 when not locked */
 } staff_row;
 
 /* DB_OK with *id, DB_DUPLICATE when the username is taken, or another db_status. */
@@ -25,24 +25,19 @@ int staff_login_failed(db_conn *c, int64_t id, int max_failures, int lock_s);
 int staff_login_ok(db_conn *c, int64_t id);
 
 typedef struct session_row {
-    char sid[33];
     const char *role, *client_id;
-    int64_t principal_id;
+    int64_t principal_id, generation;
+    const void *refresh_hash; /* 32 bytes */
+    int64_t rotated_age_ms;   /* since the last rotation (0 when never rotated) */
 } session_row;
 
 int session_create(db_conn *c, const char *sid, const char *role, int64_t principal,
                    const char *client_id, const uint8_t hash[32], int ttl_s);
-
-typedef enum {
-    REFRESH_ROTATED, /* the current token: rotated */
-    REFRESH_GRACE,   /* the previous one, within the grace window: rotated again */
-    REFRESH_REUSED,  /* the previous one after the window: the session is now revoked */
-    REFRESH_UNKNOWN, /* no live session has it */
-} refresh_outcome;
-
-/* One transaction: finds the live session holding hash and rotates it to new_hash. */
-int session_refresh(db_conn *c, arena *a, const uint8_t hash[32], const uint8_t new_hash[32],
-                    int grace_s, refresh_outcome *outcome, session_row *out);
+/* Inside a transaction: the live (not revoked, not expired) session, row-locked.
+ * 1 found, 0 none, < 0 a db_status. */
+int session_lock(db_conn *c, arena *a, const char *sid, session_row *out);
+/* The next generation becomes current. */
+int session_advance(db_conn *c, const char *sid, int64_t generation, const uint8_t hash[32]);
 int session_revoke(db_conn *c, const char *sid);
 
 /* Sessions revoked at or after since_ms (unix ms): fn(sid, revoked_ms). */

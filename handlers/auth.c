@@ -85,14 +85,13 @@ void handle_staff_login(req *r, resp *w)
         respond_db_error(r, w, rc);
         return;
     }
-    int64_t now = (int64_t)time(NULL);
     if (rc == 0) { /* as slow as a wrong password: usernames cannot be probed by timing */
         password_verify_dummy(password);
         resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
         return;
     }
-    if (s.locked_until > now) {
-        respond_locked(r, w, s.locked_until - now);
+    if (s.locked_for_s > 0) {
+        respond_locked(r, w, s.locked_for_s);
         return;
     }
     if (!password_verify(s.password_hash, password)) {

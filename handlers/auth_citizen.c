@@ -95,19 +95,28 @@ void handle_sms_send(req *r, resp *w)
     uint8_t phone_bidx[PII_INDEX_BYTES], ip_bidx[PII_INDEX_BYTES], hash[PII_INDEX_BYTES];
     pii_index("phone", phone, phone_bidx);
     pii_index("ip", r->client_ip ? r->client_ip : "", ip_bidx);
-    int64_t now = (int64_t)time(NULL);
-    sms_counts n;
-    rc = sms_counts_of(db_primary(), &r->arena, phone_bidx, ip_bidx, day_start(now), &n);
-    if (rc < 0) {
+    /* the checks and the insert of one phone run one at a time (parallel sends: one code) */
+    char lock[48], hex[33];
+    sodium_bin2hex(hex, sizeof hex, phone_bidx, 16);
+    snprintf(lock, sizeof lock, "sms:%s", hex);
+    rc = sms_phone_lock(db_primary(), &r->arena, lock, true);
+    if (rc != DB_OK) {
         respond_db_error(r, w, rc);
         return;
     }
-    if (limited(r, w, &n, now))
-        return;
+    int64_t now = (int64_t)time(NULL);
+    sms_counts n;
     char code[8];
-    snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
-    code_hash(phone, code, hash);
-    rc = sms_code_insert(db_primary(), phone_bidx, ip_bidx, hash, SMS_CODE_TTL_S);
+    rc = sms_counts_of(db_primary(), &r->arena, phone_bidx, ip_bidx, day_start(now), &n);
+    bool refused = rc == DB_OK && limited(r, w, &n, now);
+    if (rc == DB_OK && !refused) {
+        snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
+        code_hash(phone, code, hash);
+        rc = sms_code_insert(db_primary(), phone_bidx, ip_bidx, hash, SMS_CODE_TTL_S);
+    }
+    sms_phone_lock(db_primary(), &r->arena, lock, false);
+    if (refused)
+        return;
     if (rc < 0) {
         respond_db_error(r, w, rc);
         return;
@@ -130,14 +139,14 @@ static int code_matches(req *r, const char *phone, const uint8_t bidx[PII_INDEX_
     int rc = sms_code_live(db_primary(), &r->arena, bidx, &id, &stored, &attempts);
     if (rc <= 0)
         return rc;
-    if (attempts >= SMS_MAX_ATTEMPTS) /* five wrong tries kill a code */
-        return 0;
+    /* every try counts, the right one too: five tries per code, parallel or not */
+    rc = sms_code_try(db_primary(), id, SMS_MAX_ATTEMPTS);
+    if (rc <= 0)
+        return rc;
     uint8_t want[PII_INDEX_BYTES];
     code_hash(phone, code, want);
-    if (sodium_memcmp(want, stored, sizeof want) != 0) {
-        rc = sms_code_failed(db_primary(), id);
-        return rc < 0 ? rc : 0;
-    }
+    if (sodium_memcmp(want, stored, sizeof want) != 0)
+        return 0;
     return sms_code_use(db_primary(), id); /* 0 when a parallel login used it first */
 }
 
@@ -153,9 +162,8 @@ static int password_matches(req *r, const uint8_t bidx[PII_INDEX_BYTES], const c
         password_verify_dummy(password);
         return 0;
     }
-    int64_t now = (int64_t)time(NULL);
-    if (c.locked_until > now) {
-        *retry = c.locked_until - now;
+    if (c.locked_for_s > 0) {
+        *retry = c.locked_for_s;
         return 2;
     }
     if (!password_verify(c.password_hash, password)) {

@@ -40,7 +40,8 @@ static bool basic_credentials(req *r, client_auth *ca)
     char raw[512];
     size_t n = 0;
     const char *b64 = h + 6, *end = NULL;
-    if (sodium_base642bin((unsigned char *)raw, sizeof raw - 1, b64, strlen(b64), NULL, &n, &end,
+    (void)end; /* no end pointer: the whole value must be base64, trailing junk refused */
+    if (sodium_base642bin((unsigned char *)raw, sizeof raw - 1, b64, strlen(b64), NULL, &n, NULL,
                           sodium_base64_VARIANT_ORIGINAL) != 0)
         return false;
     raw[n] = '\0';
@@ -53,19 +54,29 @@ static bool basic_credentials(req *r, client_auth *ca)
     return ca->id && ca->secret;
 }
 
-/* One form parameter at most once; *bad set for a repeated or badly encoded one. */
+/* One form parameter at most once; *bad set for a repeated or badly encoded one. An empty
+ * value counts as omitted (RFC 6749 §3.2). */
 static const char *form(req *r, const char *name, bool *bad)
 {
     int count = 0;
     const char *v = req_form_param(r, name, &count);
     if (count < 0 || count > 1)
         *bad = true;
-    return v;
+    return v && *v ? v : NULL;
 }
 
-/* Every requested scope is the client's; NULL (all of the client's) when none asked. */
+/* Our client ids: 32 lower-case hex digits (the column ignores trailing spaces). */
+static bool client_id_shape(const char *id)
+{
+    return strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32;
+}
+
+/* Every requested scope is the client's (single spaces between, none around). */
 static bool scope_allowed(const char *requested, const char *granted)
 {
+    size_t n = strlen(requested);
+    if (n == 0 || requested[0] == ' ' || requested[n - 1] == ' ' || strstr(requested, "  "))
+        return false;
     for (const char *p = requested; *p;) {
         size_t len = strcspn(p, " ");
         bool ok = false;
@@ -98,6 +109,10 @@ static void issue(req *r, resp *w, const client_auth *ca, const oauth_client *c,
     claims.role = ROLE_ORG;
     snprintf(claims.sub, sizeof claims.sub, "%lld", (long long)c->org_id);
     snprintf(claims.client_id, sizeof claims.client_id, "%s", ca->id);
+    if (strlen(scope) >= sizeof claims.scope) { /* never a silently shortened scope */
+        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        return;
+    }
     snprintf(claims.scope, sizeof claims.scope, "%s", scope);
     int ttl = config_current()->access_ttl_s;
     token_request rq = {&claims, ttl, 0, NULL};
@@ -150,7 +165,7 @@ void handle_oauth_token(req *r, resp *w)
         oauth_error(r, w, 400, "unsupported_grant_type", "Only client_credentials is supported.");
         return;
     }
-    if (!ca.id || !ca.secret || strlen(ca.id) > 64 || strlen(ca.secret) > 128) {
+    if (!ca.id || !ca.secret || !client_id_shape(ca.id) || strlen(ca.secret) > 128) {
         oauth_error(r, w, 401, "invalid_client", "Client authentication failed.");
         return;
     }

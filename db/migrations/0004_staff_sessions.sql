@@ -1,6 +1,8 @@
 -- Department staff (API.md §3: onewindow-admin create-staff, POST /auth/staff/login) and the
--- login sessions of citizens and staff: opaque refresh tokens stored only as SHA-256
--- hashes, rotated on every use (the previous hash kept for the grace window), revocable.
+-- login sessions of citizens and staff. A refresh token is derived from the session id and
+-- its generation with a key the database does not hold (auth/sessions.c); only its SHA-256
+-- is stored. Each use advances the generation; an older generation presented after the
+-- grace window revokes the session.
 CREATE TABLE staff (
     id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
     username VARCHAR(64) NOT NULL,
@@ -18,14 +20,12 @@ CREATE TABLE sessions (
     role ENUM('citizen', 'staff') NOT NULL,
     principal_id BIGINT UNSIGNED NOT NULL,
     client_id VARCHAR(64) NOT NULL,
+    generation INT UNSIGNED NOT NULL DEFAULT 1,
     refresh_hash BINARY(32) NOT NULL,
-    previous_hash BINARY(32) NULL,
     rotated_at TIMESTAMP(3) NULL,
     expires_at TIMESTAMP(3) NOT NULL,
     revoked_at TIMESTAMP(3) NULL,
     created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
-    UNIQUE KEY sessions_refresh (refresh_hash),
-    KEY sessions_previous (previous_hash),
     KEY sessions_revoked (revoked_at),
     KEY sessions_principal (role, principal_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin;
