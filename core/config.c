@@ -77,6 +77,7 @@ static const setting settings[] = {
     STR_SETTING(sms_provider, "log", check_sms_provider),
     STR_SETTING(sms_url, "", NULL),
     INT_SETTING(sms_per_ip_per_hour, 1, 1000000, "20"),
+    INT_SETTING(login_per_ip_per_minute, 1, 1000000, "30"),
     STR_SETTING(wechat_api_base, "https://api.weixin.qq.com", NULL),
     STR_SETTING(wechat_appid, "", NULL),
     STR_SETTING(wechat_secret, "", NULL),

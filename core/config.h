@@ -27,19 +27,20 @@ typedef struct ow_config {
     int catalog_refresh_ms; /* how often workers check the catalog version (freshness) */
     int catalog_rebuild_s;  /* rebuild the search index this often anyway (popularity) */
     int search_cache_mb;    /* per worker: cached matches of query readings; 0: off */
-    char master_key_file[256]; /* seals signing keys; empty: <var_dir>/master.key */
-    char jwt_issuer[64];       /* iss of access tokens */
-    char jwt_audience[64];     /* aud of access tokens */
-    int access_ttl_s;          /* access-token lifetime */
-    int refresh_ttl_s;         /* refresh-token (session) lifetime */
-    int refresh_grace_s;       /* a rotated refresh token still works this long */
-    int pwhash_ops;            /* argon2id passes */
-    int pwhash_mem_kib;        /* argon2id memory */
-    char sms_provider[8];      /* log | http */
-    char sms_url[256];         /* the http provider's gateway */
-    int sms_per_ip_per_hour;   /* SMS codes a client IP may ask for (production default) */
-    char wechat_api_base[256]; /* WeChat's API (tests: a local fake) */
-    char wechat_appid[64];     /* the mini-program's appid and secret */
+    char master_key_file[256];   /* seals signing keys; empty: <var_dir>/master.key */
+    char jwt_issuer[64];         /* iss of access tokens */
+    char jwt_audience[64];       /* aud of access tokens */
+    int access_ttl_s;            /* access-token lifetime */
+    int refresh_ttl_s;           /* refresh-token (session) lifetime */
+    int refresh_grace_s;         /* a rotated refresh token still works this long */
+    int pwhash_ops;              /* argon2id passes */
+    int pwhash_mem_kib;          /* argon2id memory */
+    char sms_provider[8];        /* log | http */
+    char sms_url[256];           /* the http provider's gateway */
+    int sms_per_ip_per_hour;     /* SMS codes a client IP may ask for (production default) */
+    int login_per_ip_per_minute; /* login attempts of a client IP (production default) */
+    char wechat_api_base[256];   /* WeChat's API (tests: a local fake) */
+    char wechat_appid[64];       /* the mini-program's appid and secret */
     char wechat_secret[128];
 } ow_config;
 

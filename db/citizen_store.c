@@ -175,3 +175,25 @@ int sms_code_use(db_conn *c, int64_t id)
                          "i", id);
     return (int)rc; /* rows changed (0 or 1), or a db_status */
 }
+
+int login_attempt(db_conn *c, arena *a, const uint8_t ip[32], bool prune, int64_t *last_minute)
+{
+    int64_t rc = db_exec(c, "INSERT INTO login_attempts (ip_bidx) VALUES (?)", "b", ip, (size_t)32);
+    if (rc >= 0 && prune)
+        rc = db_exec(c,
+                     "DELETE FROM login_attempts WHERE at < CURRENT_TIMESTAMP(3) - INTERVAL 1 HOUR "
+                     "LIMIT 1000",
+                     "");
+    if (rc < 0)
+        return (int)rc;
+    db_rows rows;
+    int q = db_query(c, &rows, a,
+                     "SELECT COUNT(*) FROM login_attempts WHERE ip_bidx = ? "
+                     "AND at > CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE",
+                     "b", ip, (size_t)32);
+    if (q != DB_OK)
+        return q;
+    q = db_row_next(&rows, "i", last_minute);
+    db_rows_close(&rows);
+    return q < 0 ? q : DB_OK;
+}

@@ -58,4 +58,8 @@ int sms_phone_lock(db_conn *c, arena *a, const char *name, bool take);
 /* 1 when this call used it (a code works once), 0 when someone else did. */
 int sms_code_use(db_conn *c, int64_t id);
 
+/* Records one login attempt of an IP and answers how many it made in the last minute
+ * (this one included); now and then clears attempts older than an hour. */
+int login_attempt(db_conn *c, arena *a, const uint8_t ip[32], bool prune, int64_t *last_minute);
+
 #endif

@@ -4,7 +4,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "auth/password.h"
+#include "auth/pii.h"
+#include "core/config.h"
+#include "db/citizen_store.h"
 #include "auth/sessions.h"
 #include "db/identity_store.h"
 #include "handlers/handlers.h"
@@ -67,6 +72,26 @@ void respond_locked(req *r, resp *w, int64_t seconds)
                   "Too many wrong passwords: the account is locked for a while.");
 }
 
+bool login_rate_limited(req *r, resp *w)
+{
+    if (pii_ready() != DB_OK)
+        return false; /* the login itself will answer 503 */
+    uint8_t ip[PII_INDEX_BYTES];
+    pii_index("ip", r->client_ip ? r->client_ip : "", ip);
+    int64_t n = 0;
+    int rc = login_attempt(db_primary(), &r->arena, ip, randombytes_uniform(64) == 0, &n);
+    if (rc < 0) {
+        respond_db_error(r, w, rc);
+        return true;
+    }
+    if (n <= config_current()->login_per_ip_per_minute)
+        return false;
+    resp_header(w, "Retry-After", "60");
+    resp_problem2(r, w, PROBLEM_RATE_LIMITED, "登录尝试太频繁，请稍后再试。",
+                  "Too many login attempts from this address: try again in a minute.");
+    return true;
+}
+
 void handle_staff_login(req *r, resp *w)
 {
     const cJSON *body = req_body_object(r);
@@ -79,6 +104,8 @@ void handle_staff_login(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
+    if (login_rate_limited(r, w))
+        return;
     staff_row s;
     int rc = staff_by_username(db_primary(), &r->arena, username, &s);
     if (rc < 0) {

@@ -215,6 +215,8 @@ void handle_citizen_login(req *r, resp *w)
         respond_db_error(r, w, rc == DB_UNAVAILABLE ? rc : DB_ERROR);
         return;
     }
+    if (login_rate_limited(r, w))
+        return;
     uint8_t bidx[PII_INDEX_BYTES];
     pii_index("phone", phone, bidx);
     int64_t id = 0, retry = 0;

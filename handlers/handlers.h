@@ -5,6 +5,7 @@
 #include "api/request.h"
 #include "api/response.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* handlers/health.c */
@@ -34,6 +35,8 @@ void respond_token_pair(req *r, resp *w, const struct token_pair *p, const char 
                         cJSON *principal);
 void respond_session_error(req *r, resp *w, int session_status);
 void respond_locked(req *r, resp *w, int64_t seconds);
+/* Counts a login attempt of the client IP; answers 429 when over login_per_ip_per_minute. */
+bool login_rate_limited(req *r, resp *w);
 void handle_staff_login(req *r, resp *w);
 void handle_refresh(req *r, resp *w);
 void handle_logout(req *r, resp *w);

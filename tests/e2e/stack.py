@@ -21,7 +21,9 @@ def free_port():
 
 
 class Stack:
-    def __init__(self):
+    def __init__(self, env=None):
+        """env: extra settings (ONEWINDOW_*) for a stack of its own, e.g. production limits
+        or fake providers."""
         self.var_dir = tempfile.mkdtemp(prefix="ow-e2e-")
         self.port = free_port()
         self.db_port = free_port()
@@ -33,6 +35,7 @@ class Stack:
             "ONEWINDOW_PORT": str(self.port),
             "ONEWINDOW_DB_PORT": str(self.db_port),
         })
+        self.env.update(env or {})
 
     def script(self, *args, check=True, timeout=180):
         return subprocess.run([os.path.join(ROOT, "scripts", "stack.sh"), *args], env=self.env,
