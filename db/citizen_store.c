@@ -1,5 +1,7 @@
 #include "db/citizen_store.h"
 
+#include <string.h>
+
 #define CITIZEN_COLUMNS                                                                            \
     "SELECT id, phone_enc, name_enc, id_number_enc, password_hash, "                               \
     "CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "                      \
@@ -46,6 +48,26 @@ int citizen_link_wechat(db_conn *c, int64_t id, const char *openid)
                          "WHERE id = ? AND (wechat_openid IS NULL OR wechat_openid = ?)",
                          "sis", openid, id, openid);
     return (int)rc; /* 1 linked (or already this one), 0 another, or a db_status */
+}
+
+int citizen_profile(db_conn *c, arena *a, int64_t id, citizen_row *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT phone_enc, name_enc, id_number_bidx IS NOT NULL, "
+                      "wechat_openid IS NOT NULL, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') "
+                      "FROM citizens WHERE id = ?",
+                      "i", id);
+    if (rc != DB_OK)
+        return rc;
+    int64_t verified = 0;
+    memset(out, 0, sizeof *out);
+    out->id = id;
+    rc = db_row_next(&rows, "bbiis", &out->phone_enc, &out->phone_len, &out->name_enc,
+                     &out->name_len, &verified, &out->wechat_bound, &out->created_at);
+    db_rows_close(&rows);
+    out->id_number_enc = verified ? "" : NULL; /* only whether it is set */
+    return rc;
 }
 
 int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_enc, size_t len,

@@ -23,6 +23,9 @@ typedef struct citizen_row {
 /* 1 found, 0 not, < 0 a db_status. */
 int citizen_by_phone(db_conn *c, arena *a, const uint8_t bidx[32], citizen_row *out);
 int citizen_by_id(db_conn *c, arena *a, int64_t id, citizen_row *out);
+/* Only what GET /me shows (the hot path): phone_enc, name_enc, id_number_enc (non-NULL when
+ * verified, its bytes not fetched), wechat_bound, created_at. */
+int citizen_profile(db_conn *c, arena *a, int64_t id, citizen_row *out);
 int citizen_by_openid(db_conn *c, arena *a, const char *openid, citizen_row *out);
 /* Links a WeChat openid: 1 linked, 0 the citizen already has another one, DB_DUPLICATE when
  * the openid belongs to another citizen, or a db_status. */

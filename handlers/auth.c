@@ -175,7 +175,7 @@ void handle_refresh(req *r, resp *w)
     }
     if (strcmp(session.role, "citizen") == 0) {
         cJSON *me = NULL;
-        int rc = me_json(r, session.principal_id, &me);
+        int rc = me_json(r, session.principal_id, true, &me);
         if (rc < 0) {
             respond_db_error(r, w, rc);
             return;

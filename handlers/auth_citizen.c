@@ -186,7 +186,7 @@ static void start_session(req *r, resp *w, int64_t citizen_id)
         return;
     }
     cJSON *me = NULL;
-    int rc = me_json(r, citizen_id, &me);
+    int rc = me_json(r, citizen_id, true, &me);
     if (rc < 0) {
         respond_db_error(r, w, rc);
         return;

@@ -49,7 +49,7 @@ void handle_wechat_login(req *r, resp *w);
 /* handlers/me.c */
 struct token_claims;
 /* The /me body of a citizen (1), 0 when gone, or a db_status. */
-int me_json(req *r, int64_t citizen_id, cJSON **out);
+int me_json(req *r, int64_t citizen_id, bool just_written, cJSON **out);
 /* The access claims of a citizen's session (1 when the citizen exists). */
 int citizen_claims(int64_t citizen_id, const char *client_id, struct token_claims *c);
 void handle_me(req *r, resp *w);

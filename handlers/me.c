@@ -26,12 +26,13 @@ static void masked(const char *field, const void *enc, size_t len,
         mask(clear, out, cap);
 }
 
-int me_json(req *r, int64_t citizen_id, cJSON **out)
+int me_json(req *r, int64_t citizen_id, bool just_written, cJSON **out)
 {
     citizen_row c;
     int rc = pii_ready();
     if (rc == DB_OK)
-        rc = citizen_by_id(db_primary(), &r->arena, citizen_id, &c);
+        /* after a write, the primary: a replica may not have it yet */
+        rc = citizen_profile(just_written ? db_primary() : db_reader(), &r->arena, citizen_id, &c);
     if (rc <= 0)
         return rc < 0 ? rc : 0;
     char id[24], phone[32], name[160];
@@ -66,10 +67,10 @@ static int64_t my_id(const req *r)
     return strtoll(r->claims->sub, NULL, 10);
 }
 
-static void respond_me(req *r, resp *w, int status)
+static void respond_me(req *r, resp *w, bool just_written)
 {
     cJSON *me = NULL;
-    int rc = me_json(r, my_id(r), &me);
+    int rc = me_json(r, my_id(r), just_written, &me);
     if (rc < 0) {
         respond_db_error(r, w, rc);
         return;
@@ -80,12 +81,12 @@ static void respond_me(req *r, resp *w, int status)
     }
     arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, me);
     resp_header(w, "Cache-Control", "no-store");
-    resp_json(r, w, status, me);
+    resp_json(r, w, 200, me);
 }
 
 void handle_me(req *r, resp *w)
 {
-    respond_me(r, w, 200);
+    respond_me(r, w, false);
 }
 
 void handle_me_password(req *r, resp *w)
@@ -193,5 +194,5 @@ void handle_me_real_name(req *r, resp *w)
         respond_db_error(r, w, rc);
         return;
     }
-    respond_me(r, w, 200);
+    respond_me(r, w, true);
 }
