@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "auth/gb_ids.h"
 #include "core/config.h"
 #include "core/log.h"
 
@@ -146,29 +147,56 @@ static wechat_status get_access_token(char *out, size_t cap)
     return st;
 }
 
-wechat_status wechat_phone(const char *phone_code, char *phone, size_t cap)
+/* The cached token was refused (40001 invalid, 42001 expired, 40014 bad): forget it. */
+static bool token_refused(const cJSON *j)
 {
-    char token[600], url[1024];
-    wechat_status st = get_access_token(token, sizeof token);
-    if (st != WECHAT_OK)
-        return st;
-    snprintf(url, sizeof url, "%s/wxa/business/getuserphonenumber?access_token=%s",
-             config_current()->wechat_api_base, token);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "errcode");
+    int code = cJSON_IsNumber(e) ? e->valueint : 0;
+    if (code != 40001 && code != 42001 && code != 40014)
+        return false;
+    pthread_mutex_lock(&token_lock);
+    token_until = 0;
+    pthread_mutex_unlock(&token_lock);
+    return true;
+}
+
+/* getuserphonenumber, with one retry on a fresh access token when the cached one is refused
+ * (another process fetching a token invalidates ours after a few minutes). */
+static cJSON *phone_number_call(const char *phone_code)
+{
     cJSON *req = cJSON_CreateObject();
     cJSON_AddStringToObject(req, "code", phone_code);
     char *body = cJSON_PrintUnformatted(req);
     cJSON_Delete(req);
-    cJSON *j = body ? call(url, body) : NULL;
+    cJSON *j = NULL;
+    for (int attempt = 0; body && attempt < 2; attempt++) {
+        char token[600], url[1024];
+        if (get_access_token(token, sizeof token) != WECHAT_OK)
+            break;
+        snprintf(url, sizeof url, "%s/wxa/business/getuserphonenumber?access_token=%s",
+                 config_current()->wechat_api_base, token);
+        cJSON_Delete(j);
+        j = call(url, body);
+        if (!j || !token_refused(j))
+            break;
+    }
     cJSON_free(body);
+    return j;
+}
+
+wechat_status wechat_phone(const char *phone_code, char *phone, size_t cap)
+{
+    cJSON *j = phone_number_call(phone_code);
     if (!j)
         return WECHAT_UNAVAILABLE;
-    st = status_of(j);
+    wechat_status st = status_of(j);
     const cJSON *info = cJSON_GetObjectItemCaseSensitive(j, "phone_info");
     const cJSON *pure = cJSON_GetObjectItemCaseSensitive(info, "purePhoneNumber");
     const cJSON *cc = cJSON_GetObjectItemCaseSensitive(info, "countryCode");
     bool mainland = cJSON_IsString(cc) ? strcmp(cc->valuestring, "86") == 0 : true;
-    if (st == WECHAT_OK && (!cJSON_IsString(pure) || strlen(pure->valuestring) >= cap || !mainland))
-        st = WECHAT_BAD_CODE;
+    if (st == WECHAT_OK && (!cJSON_IsString(pure) || strlen(pure->valuestring) >= cap ||
+                            !mainland || !mobile_valid(pure->valuestring)))
+        st = WECHAT_BAD_CODE; /* only a mainland mobile number makes an account */
     if (st == WECHAT_OK)
         snprintf(phone, cap, "%s", pure->valuestring);
     cJSON_Delete(j);

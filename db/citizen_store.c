@@ -139,15 +139,24 @@ int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t i
     return rc < 0 ? rc : DB_OK;
 }
 
+int sms_code_delete(db_conn *c, int64_t id)
+{
+    int64_t rc = db_exec(c, "DELETE FROM sms_codes WHERE id = ?", "i", id);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
 int sms_code_insert(db_conn *c, const uint8_t phone[32], const uint8_t ip[32],
-                    const uint8_t code_hash[32], int ttl_s)
+                    const uint8_t code_hash[32], int ttl_s, int64_t *id)
 {
     int64_t rc =
         db_exec(c,
                 "INSERT INTO sms_codes (phone_bidx, ip_bidx, code_hash, expires_at) "
                 "VALUES (?, ?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)",
                 "bbbi", phone, (size_t)32, ip, (size_t)32, code_hash, (size_t)32, (int64_t)ttl_s);
-    return rc < 0 ? (int)rc : DB_OK;
+    if (rc < 0)
+        return (int)rc;
+    *id = db_last_insert_id(c);
+    return DB_OK;
 }
 
 int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,

@@ -49,7 +49,9 @@ typedef struct sms_counts {
 int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],
                   int64_t day_start, sms_counts *out);
 int sms_code_insert(db_conn *c, const uint8_t phone[32], const uint8_t ip[32],
-                    const uint8_t code_hash[32], int ttl_s);
+                    const uint8_t code_hash[32], int ttl_s, int64_t *id);
+/* A code the gateway did not take: gone, so that it neither works nor counts. */
+int sms_code_delete(db_conn *c, int64_t id);
 /* The phone's newest unused, unexpired code: 1 found, 0 none, < 0 a db_status. */
 int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,
                   const void **code_hash, int64_t *attempts);

@@ -107,12 +107,13 @@ void handle_sms_send(req *r, resp *w)
     int64_t now = (int64_t)time(NULL);
     sms_counts n;
     char code[8];
+    int64_t code_id = 0;
     rc = sms_counts_of(db_primary(), &r->arena, phone_bidx, ip_bidx, day_start(now), &n);
     bool refused = rc == DB_OK && limited(r, w, &n, now);
     if (rc == DB_OK && !refused) {
         snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
         code_hash(phone, code, hash);
-        rc = sms_code_insert(db_primary(), phone_bidx, ip_bidx, hash, SMS_CODE_TTL_S);
+        rc = sms_code_insert(db_primary(), phone_bidx, ip_bidx, hash, SMS_CODE_TTL_S, &code_id);
     }
     sms_phone_lock(db_primary(), &r->arena, lock, false);
     if (refused)
@@ -122,6 +123,7 @@ void handle_sms_send(req *r, resp *w)
         return;
     }
     if (sms_send_code(phone, code) != 0) {
+        sms_code_delete(db_primary(), code_id); /* never arrived: no wait, no count */
         respond_db_error(r, w, DB_UNAVAILABLE); /* the gateway is away: 503, retry later */
         return;
     }
@@ -305,6 +307,8 @@ void handle_wechat_login(req *r, resp *w)
         respond_db_error(r, w, rc == DB_UNAVAILABLE ? rc : DB_ERROR);
         return;
     }
+    if (login_rate_limited(r, w)) /* every attempt also costs a call to WeChat */
+        return;
     char openid[128];
     wechat_status st = wechat_openid(code, openid, sizeof openid);
     if (st != WECHAT_OK) {
