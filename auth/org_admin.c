@@ -9,18 +9,11 @@
 
 #include "auth/es256.h"
 #include "auth/gb_ids.h"
+#include "core/cli.h"
 #include "db/org_store.h"
 
 static const char *const known_scopes[] = {"applications:read", "applications:write",
                                            "notifications:write", "services:read", NULL};
-
-static const char *option(int argc, char **argv, const char *name)
-{
-    for (int i = 2; i + 1 < argc; i++)
-        if (strcmp(argv[i], name) == 0)
-            return argv[i + 1];
-    return NULL;
-}
 
 bool org_scopes_known(const char *scopes)
 {
@@ -50,9 +43,9 @@ static bool webhook_ok(const char *u)
 
 int org_admin_create_org(int argc, char **argv)
 {
-    const char *name = option(argc, argv, "--name");
-    const char *code = option(argc, argv, "--credit-code");
-    const char *webhook = option(argc, argv, "--webhook-url");
+    const char *name = cli_option(argc, argv, "--name");
+    const char *code = cli_option(argc, argv, "--credit-code");
+    const char *webhook = cli_option(argc, argv, "--webhook-url");
     if (argc != 8 || !name || !code || !webhook) {
         fprintf(stderr, "usage: onewindow-admin create-org --name N --credit-code C "
                         "--webhook-url URL\n");
@@ -91,8 +84,8 @@ int org_admin_create_org(int argc, char **argv)
 
 int org_admin_create_client(int argc, char **argv)
 {
-    const char *org = option(argc, argv, "--org");
-    const char *scopes = option(argc, argv, "--scopes");
+    const char *org = cli_option(argc, argv, "--org");
+    const char *scopes = cli_option(argc, argv, "--scopes");
     char *end = NULL;
     long long org_id = org ? strtoll(org, &end, 10) : 0;
     if (argc != 6 || !org || !scopes || !end || *end || org_id <= 0) {

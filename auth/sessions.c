@@ -74,9 +74,7 @@ static session_status sign_access(token_claims *claims, arena *a, token_pair *ou
 {
     const ow_config *cfg = config_current();
     token_request rq = {claims, cfg->access_ttl_s, 0, NULL};
-    const keyring *kr = keyring_acquire();
-    char *token = token_sign(kr, &rq, (int64_t)time(NULL));
-    keyring_release(kr);
+    char *token = token_sign_now(&rq);
     if (!token)
         return SESSION_UNAVAILABLE;
     out->access_token = arena_strdup(a, token);

@@ -4,15 +4,8 @@
 #include <string.h>
 
 #include "auth/password.h"
+#include "core/cli.h"
 #include "db/identity_store.h"
-
-static const char *option(int argc, char **argv, const char *name)
-{
-    for (int i = 2; i + 1 < argc; i++)
-        if (strcmp(argv[i], name) == 0)
-            return argv[i + 1];
-    return NULL;
-}
 
 static bool username_ok(const char *u)
 {
@@ -23,9 +16,9 @@ static bool username_ok(const char *u)
 
 int staff_admin_create(int argc, char **argv)
 {
-    const char *username = option(argc, argv, "--username");
-    const char *password = option(argc, argv, "--password");
-    const char *dept = option(argc, argv, "--department");
+    const char *username = cli_option(argc, argv, "--username");
+    const char *password = cli_option(argc, argv, "--password");
+    const char *dept = cli_option(argc, argv, "--department");
     if (argc != 8 || !username || !password || !dept) {
         fprintf(stderr, "usage: onewindow-admin create-staff --username U --password P "
                         "--department CODE\n");

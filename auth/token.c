@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <jwt.h>
@@ -291,4 +292,12 @@ char *token_sign(const keyring *kr, const token_request *rq, int64_t now)
         out = jwt_encode_str(j);
     jwt_free(j);
     return out;
+}
+
+char *token_sign_now(const token_request *rq)
+{
+    const keyring *kr = keyring_acquire();
+    char *token = token_sign(kr, rq, (int64_t)time(NULL));
+    keyring_release(kr);
+    return token;
 }

@@ -33,6 +33,8 @@ typedef struct token_request {
 
 /* A signed token (malloc'd), or NULL when the ring has no private key or signing failed. */
 char *token_sign(const keyring *kr, const token_request *rq, int64_t now);
+/* The same with the worker's current key ring, now. */
+char *token_sign_now(const token_request *rq);
 
 typedef enum { TOKEN_OK = 0, TOKEN_INVALID = -1 } token_status;
 

@@ -6,17 +6,10 @@
 
 int catalog_store_version(db_conn *c, arena *a, uint64_t *version)
 {
-    db_rows rows;
-    int rc = db_query(c, &rows, a, "SELECT version FROM catalog_state WHERE id = 1", "");
-    if (rc != DB_OK)
-        return rc;
     int64_t v = 0;
-    rc = db_row_next(&rows, "i", &v);
-    db_rows_close(&rows);
-    if (rc < 0)
-        return rc;
+    int rc = db_query_int(c, a, "SELECT version FROM catalog_state WHERE id = 1", &v);
     *version = (uint64_t)v;
-    return rc == 1 ? DB_OK : DB_ERROR;
+    return rc;
 }
 
 static const char sql_items_page[] =

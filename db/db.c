@@ -332,6 +332,17 @@ static char *column_text(db_rows *rows, unsigned i)
     return full;
 }
 
+int db_query_int(db_conn *c, arena *a, const char *sql, int64_t *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, sql, "");
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "i", out);
+    db_rows_close(&rows);
+    return rc < 0 ? rc : rc == 1 ? DB_OK : DB_ERROR;
+}
+
 int db_row_next(db_rows *rows, const char *types, ...)
 {
     if (!rows->stmt)

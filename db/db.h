@@ -58,6 +58,10 @@ db_conn *db_reader(void); /* the replica when configured, else the primary */
 
 /* Runs a read and buffers its rows (safe to retry after a lost connection). */
 int db_query(db_conn *c, db_rows *rows, arena *a, const char *sql, const char *types, ...);
+/* A one-number read without parameters (a version counter): DB_OK with *out, DB_ERROR when
+ * there is no row, or a db_status. */
+int db_query_int(db_conn *c, arena *a, const char *sql, int64_t *out);
+
 /* Fetches the next row into the result pointers: 1 a row, 0 no more, <0 a db_status. */
 int db_row_next(db_rows *rows, const char *types, ...);
 void db_rows_close(db_rows *rows);

@@ -87,11 +87,9 @@ void handle_sms_send(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    int rc = pii_ready();
-    if (rc != DB_OK) {
-        respond_db_error(r, w, rc == DB_UNAVAILABLE ? rc : DB_ERROR);
+    if (!personal_data_ready(r, w))
         return;
-    }
+    int rc;
     uint8_t phone_bidx[PII_INDEX_BYTES], ip_bidx[PII_INDEX_BYTES], hash[PII_INDEX_BYTES];
     pii_index("phone", phone, phone_bidx);
     pii_index("ip", r->client_ip ? r->client_ip : "", ip_bidx);
@@ -212,11 +210,9 @@ void handle_citizen_login(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    int rc = pii_ready();
-    if (rc != DB_OK) {
-        respond_db_error(r, w, rc == DB_UNAVAILABLE ? rc : DB_ERROR);
+    if (!personal_data_ready(r, w))
         return;
-    }
+    int rc;
     if (login_rate_limited(r, w))
         return;
     uint8_t bidx[PII_INDEX_BYTES];
@@ -302,11 +298,9 @@ void handle_wechat_login(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    int rc = pii_ready();
-    if (rc != DB_OK) {
-        respond_db_error(r, w, rc == DB_UNAVAILABLE ? rc : DB_ERROR);
+    if (!personal_data_ready(r, w))
         return;
-    }
+    int rc;
     if (login_rate_limited(r, w)) /* every attempt also costs a call to WeChat */
         return;
     char openid[128];

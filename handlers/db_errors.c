@@ -1,4 +1,5 @@
 #include "core/config.h"
+#include "auth/pii.h"
 #include "db/db.h"
 #include "handlers/handlers.h"
 
@@ -12,4 +13,13 @@ void respond_db_error(req *r, resp *w, int status)
         return;
     }
     resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+}
+
+bool personal_data_ready(req *r, resp *w)
+{
+    int rc = pii_ready();
+    if (rc == DB_OK)
+        return true;
+    respond_db_error(r, w, rc == DB_UNAVAILABLE ? rc : DB_ERROR);
+    return false;
 }

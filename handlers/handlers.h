@@ -65,5 +65,7 @@ void handle_jwks(req *r, resp *w);
 /* handlers/db_errors.c: answers a failed database call: 503 unavailable with Retry-After, or 500
  * internal. */
 void respond_db_error(req *r, resp *w, int status);
+/* The personal-data key ready (auth/pii.c), or an answer given (503/500) and false. */
+bool personal_data_ready(req *r, resp *w);
 
 #endif

@@ -169,11 +169,9 @@ void handle_me_real_name(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    int rc = pii_ready();
-    if (rc != DB_OK) {
-        respond_db_error(r, w, rc == DB_UNAVAILABLE ? rc : DB_ERROR);
+    if (!personal_data_ready(r, w))
         return;
-    }
+    int rc;
     char id_upper[19];
     snprintf(id_upper, sizeof id_upper, "%s", id_number);
     if (id_upper[17] == 'x')

@@ -116,9 +116,7 @@ static void issue(req *r, resp *w, const client_auth *ca, const oauth_client *c,
     snprintf(claims.scope, sizeof claims.scope, "%s", scope);
     int ttl = config_current()->access_ttl_s;
     token_request rq = {&claims, ttl, 0, NULL};
-    const keyring *kr = keyring_acquire();
-    char *token = token_sign(kr, &rq, (int64_t)time(NULL));
-    keyring_release(kr);
+    char *token = token_sign_now(&rq);
     if (!token) {
         respond_db_error(r, w, DB_UNAVAILABLE);
         return;

@@ -115,9 +115,7 @@ void handle_test_token(req *r, resp *w)
     snprintf(c.scope, sizeof c.scope, "%s", scope);
     snprintf(c.client_id, sizeof c.client_id, "%s", client);
     token_request rq = {&c, (int)ttl, (int)nbf, aud};
-    const keyring *kr = keyring_acquire();
-    char *token = token_sign(kr, &rq, (int64_t)time(NULL));
-    keyring_release(kr);
+    char *token = token_sign_now(&rq);
     if (!token) {
         respond_db_error(r, w, DB_UNAVAILABLE);
         return;
