@@ -67,6 +67,9 @@ start_app() {
     (umask 077; /usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))' >"$master")
   fi
   "$BIN/onewindow-admin" rotate-keys --if-missing >/dev/null
+  # A demo staff account (API.md §9: make run loads demo accounts); exists after the first start.
+  "$BIN/onewindow-admin" create-staff --username demo-ga --password onewindow-demo \
+    --department GA >/dev/null 2>&1 || true
   # The demo catalog (idempotent; --partial keeps items imported by hand, e.g. the
   # benchmark's 100 k catalog).
   "$BIN/onewindow-admin" import-catalog "$ROOT/data/catalog-sample.json" --partial >/dev/null
@@ -155,6 +158,8 @@ onewindow is up
   MariaDB    127.0.0.1:$DB_PORT and $DB_SOCKET (database onewindow)
   logs       $LOG
   settings   $ONEWINDOW_CONFIG
+  demo       staff demo-ga / onewindow-demo (市公安局); citizens: POST /api/v1/auth/sms/send,
+             then the code is in $VAR/sms-outbox.jsonl
 INFO
 }
 
