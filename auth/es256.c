@@ -73,6 +73,18 @@ EVP_PKEY *es256_public_from_pem(const char *pem)
     return pk;
 }
 
+EVP_PKEY *es256_private_from_pem(const char *pem)
+{
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    EVP_PKEY *pk = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    if (pk && !EVP_PKEY_is_a(pk, "EC")) {
+        EVP_PKEY_free(pk);
+        return NULL;
+    }
+    return pk;
+}
+
 static int coord(EVP_PKEY *pk, const char *param, char out[ES256_COORD_B64])
 {
     BIGNUM *bn = NULL;

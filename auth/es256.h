@@ -17,6 +17,8 @@
 int es256_generate(char **private_pem, char **public_pem);
 /* The public key of a PEM (SubjectPublicKeyInfo), or NULL when it is not a P-256 key. */
 EVP_PKEY *es256_public_from_pem(const char *pem);
+/* The key pair of a private PEM, or NULL when it is not a P-256 key. */
+EVP_PKEY *es256_private_from_pem(const char *pem);
 /* x and y of a public key, base64url without padding. 0 or -1. */
 int es256_jwk_xy(EVP_PKEY *pk, char x[ES256_COORD_B64], char y[ES256_COORD_B64]);
 /* The RFC 7638 thumbprint of the JWK {crv, kty, x, y}. */

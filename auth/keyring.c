@@ -61,6 +61,36 @@ typedef struct load_ctx {
     const uint8_t *master;
 } load_ctx;
 
+/* The sealed private key of kid, unsealed (malloc'd, NUL-terminated), or NULL. */
+static char *unseal_private(const uint8_t *key, const char *kid, const void *sealed,
+                            size_t sealed_len, size_t *len)
+{
+    if (!key || sealed_len <= SEAL_OVERHEAD)
+        return NULL;
+    *len = sealed_len - SEAL_OVERHEAD;
+    char *pem = malloc(*len + 1);
+    char purpose[96];
+    snprintf(purpose, sizeof purpose, "signing-key:%s", kid);
+    if (!pem || unseal(key, purpose, sealed, sealed_len, (uint8_t *)pem) != 0) {
+        free(pem);
+        return NULL;
+    }
+    pem[*len] = '\0';
+    return pem;
+}
+
+/* A key is trusted only when its private part opens with the master key and matches its
+ * public key and kid: a row written into the database without the master key is ignored. */
+static bool key_authentic(const char *kid, const char *private_pem, const signing_key *k)
+{
+    char x[ES256_COORD_B64], y[ES256_COORD_B64], thumb[ES256_KID_BYTES];
+    EVP_PKEY *priv = es256_private_from_pem(private_pem);
+    bool ok = priv && es256_jwk_xy(priv, x, y) == 0 && strcmp(x, k->x) == 0 && strcmp(y, k->y) == 0;
+    EVP_PKEY_free(priv);
+    es256_thumbprint(k->x, k->y, thumb);
+    return ok && strcmp(thumb, kid) == 0;
+}
+
 static int add_key(const char *kid, const char *pem, const void *sealed, size_t sealed_len,
                    bool is_current, void *p)
 {
@@ -70,27 +100,31 @@ static int add_key(const char *kid, const char *pem, const void *sealed, size_t 
         return 0; /* more keys than a ring holds: the oldest are left out */
     signing_key *k = &kr->keys[kr->n];
     k->pub = es256_public_from_pem(pem);
-    if (!k->pub || es256_jwk_xy(k->pub, k->x, k->y) != 0) {
+    size_t len = 0;
+    char *private_pem = unseal_private(ctx->master, kid, sealed, sealed_len, &len);
+    bool ok = k->pub && es256_jwk_xy(k->pub, k->x, k->y) == 0 && private_pem &&
+              key_authentic(kid, private_pem, k);
+    if (!ok) {
         EVP_PKEY_free(k->pub);
-        log_msg(LOG_ERROR, "signing key %s: not a P-256 public key; skipped", kid);
+        k->pub = NULL;
+        if (private_pem) {
+            sodium_memzero(private_pem, len);
+            free(private_pem);
+        }
+        log_msg(LOG_ERROR,
+                "signing key %s: not sealed with this master key or not matching; "
+                "ignored",
+                kid);
         return 0;
     }
     strcpy(k->kid, kid);
     kr->n++;
-    if (is_current && ctx->master && sealed_len > SEAL_OVERHEAD && !kr->private_pem) {
-        size_t len = sealed_len - SEAL_OVERHEAD;
-        char *pem_priv = malloc(len + 1);
-        char purpose[96];
-        snprintf(purpose, sizeof purpose, "signing-key:%s", kid);
-        if (pem_priv &&
-            unseal(ctx->master, purpose, sealed, sealed_len, (uint8_t *)pem_priv) == 0) {
-            pem_priv[len] = '\0';
-            kr->private_pem = pem_priv;
-            kr->private_len = len;
-        } else {
-            free(pem_priv);
-            log_msg(LOG_ERROR, "signing key %s: cannot unseal (wrong master key?)", kid);
-        }
+    if (is_current && !kr->private_pem) {
+        kr->private_pem = private_pem;
+        kr->private_len = len;
+    } else {
+        sodium_memzero(private_pem, len);
+        free(private_pem);
     }
     return 0;
 }
@@ -155,8 +189,8 @@ int keyring_init(const ow_config *cfg)
 {
     char err[300];
     have_master = master_key_load(cfg->master_key_file, master, err, sizeof err) == 0;
-    if (!have_master)
-        log_msg(LOG_WARN, "%s: tokens can be verified but not issued", err);
+    if (!have_master) /* keys are trusted only when they open with it */
+        log_msg(LOG_ERROR, "%s: no token can be issued or verified", err);
     return refresher_add(keys_tick, KEYS_REFRESH_MS);
 }
 

@@ -32,8 +32,8 @@ typedef struct keyring {
     size_t private_len;
 } keyring;
 
-/* Reads the master key (a missing file only disables signing) and registers the reload with
- * core/refresher.c. 0 or -1. */
+/* Reads the master key (without it no key is trusted: keys must open with it) and registers
+ * the reload with core/refresher.c. 0 or -1. */
 int keyring_init(const ow_config *cfg);
 const keyring *keyring_acquire(void); /* NULL before the first load */
 void keyring_release(const keyring *kr);

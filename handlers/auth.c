@@ -14,8 +14,6 @@
 #include "db/identity_store.h"
 #include "handlers/handlers.h"
 
-#define STAFF_MAX_FAILURES 10
-#define STAFF_LOCK_S (15 * 60)
 #define STAFF_CLIENT_ID "staff-web"
 
 void respond_session_error(req *r, resp *w, int st)
@@ -122,7 +120,7 @@ void handle_staff_login(req *r, resp *w)
         return;
     }
     if (!password_verify(s.password_hash, password)) {
-        rc = staff_login_failed(db_primary(), s.id, STAFF_MAX_FAILURES, STAFF_LOCK_S);
+        rc = staff_login_failed(db_primary(), s.id, LOGIN_MAX_FAILURES, LOGIN_LOCK_S);
         if (rc < 0)
             respond_db_error(r, w, rc);
         else

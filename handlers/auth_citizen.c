@@ -20,8 +20,6 @@
 #define SMS_INTERVAL_S 60
 #define SMS_PER_DAY 10
 #define SMS_MAX_ATTEMPTS 5
-#define CITIZEN_MAX_FAILURES 10
-#define CITIZEN_LOCK_S (15 * 60)
 #define CITIZEN_CLIENT_ID "citizen-app"
 
 static void too_many(req *r, resp *w, int64_t retry_after, const char *zh, const char *en)
@@ -167,7 +165,7 @@ static int password_matches(req *r, const uint8_t bidx[PII_INDEX_BYTES], const c
         return 2;
     }
     if (!password_verify(c.password_hash, password)) {
-        rc = citizen_login_failed(db_primary(), c.id, CITIZEN_MAX_FAILURES, CITIZEN_LOCK_S);
+        rc = citizen_login_failed(db_primary(), c.id, LOGIN_MAX_FAILURES, LOGIN_LOCK_S);
         return rc < 0 ? rc : 0;
     }
     *id = c.id;

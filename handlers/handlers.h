@@ -35,6 +35,9 @@ void respond_token_pair(req *r, resp *w, const struct token_pair *p, const char 
                         cJSON *principal);
 void respond_session_error(req *r, resp *w, int session_status);
 void respond_locked(req *r, resp *w, int64_t seconds);
+/* Wrong passwords before an account is locked, and for how long (API.md §3). */
+#define LOGIN_MAX_FAILURES 10
+#define LOGIN_LOCK_S (15 * 60)
 /* Counts a login attempt of the client IP; answers 429 when over login_per_ip_per_minute. */
 bool login_rate_limited(req *r, resp *w);
 void handle_staff_login(req *r, resp *w);

@@ -110,10 +110,23 @@ void handle_me_password(req *r, resp *w)
         respond_db_error(r, w, rc < 0 ? rc : DB_ERROR);
         return;
     }
-    if (c.password_hash && (!old || !password_verify(c.password_hash, old))) {
-        req_add_error(r, "/old_password", "原密码不正确。", "The old password is not right.");
-        resp_invalid(r, w);
-        return;
+    if (c.password_hash) { /* guessing the old password obeys the login limits */
+        if (c.locked_for_s > 0) {
+            respond_locked(r, w, c.locked_for_s);
+            return;
+        }
+        if (login_rate_limited(r, w))
+            return;
+        if (!old || !password_verify(c.password_hash, old)) {
+            rc = citizen_login_failed(db_primary(), c.id, LOGIN_MAX_FAILURES, LOGIN_LOCK_S);
+            if (rc < 0) {
+                respond_db_error(r, w, rc);
+                return;
+            }
+            req_add_error(r, "/old_password", "原密码不正确。", "The old password is not right.");
+            resp_invalid(r, w);
+            return;
+        }
     }
     char hash[PASSWORD_HASH_BYTES];
     if (password_hash(fresh, hash) != 0) {
