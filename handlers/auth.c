@@ -119,6 +119,14 @@ void handle_staff_login(req *r, resp *w)
         respond_locked(r, w, s.locked_for_s);
         return;
     }
+    rc = staff_login_reserve(db_primary(), s.id, LOGIN_MAX_FAILURES);
+    if (rc <= 0) { /* locked meanwhile, or every try of the window is in flight */
+        if (rc < 0)
+            respond_db_error(r, w, rc);
+        else
+            respond_locked(r, w, LOGIN_LOCK_S);
+        return;
+    }
     if (!password_verify(s.password_hash, password)) {
         rc = staff_login_failed(db_primary(), s.id, LOGIN_MAX_FAILURES, LOGIN_LOCK_S);
         if (rc < 0)

@@ -164,6 +164,11 @@ static int password_matches(req *r, const uint8_t bidx[PII_INDEX_BYTES], const c
         *retry = c.locked_for_s;
         return 2;
     }
+    rc = citizen_login_reserve(db_primary(), c.id, LOGIN_MAX_FAILURES);
+    if (rc <= 0) { /* locked meanwhile, or every try of the window is in flight */
+        *retry = LOGIN_LOCK_S;
+        return rc < 0 ? rc : 2;
+    }
     if (!password_verify(c.password_hash, password)) {
         rc = citizen_login_failed(db_primary(), c.id, LOGIN_MAX_FAILURES, LOGIN_LOCK_S);
         return rc < 0 ? rc : 0;
