@@ -120,11 +120,13 @@ int citizen_set_password(db_conn *c, int64_t id, const char *hash)
 int citizen_set_real_name(db_conn *c, int64_t id, const void *name_enc, size_t name_len,
                           const void *id_enc, size_t id_len, const uint8_t id_bidx[32])
 {
+    /* once verified, only the same ID number again (a retry) is accepted */
     int64_t rc = db_exec(c,
                          "UPDATE citizens SET name_enc = ?, id_number_enc = ?, id_number_bidx = ? "
-                         "WHERE id = ?",
-                         "bbbi", name_enc, name_len, id_enc, id_len, id_bidx, (size_t)32, id);
-    return rc < 0 ? (int)rc : DB_OK;
+                         "WHERE id = ? AND (id_number_bidx IS NULL OR id_number_bidx = ?)",
+                         "bbbib", name_enc, name_len, id_enc, id_len, id_bidx, (size_t)32, id,
+                         id_bidx, (size_t)32);
+    return rc < 0 ? (int)rc : rc == 0 ? DB_DUPLICATE : DB_OK;
 }
 
 int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],

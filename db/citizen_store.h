@@ -40,7 +40,8 @@ int citizen_login_reserve(db_conn *c, int64_t id, int max_failures);
 int citizen_login_failed(db_conn *c, int64_t id, int max_failures, int lock_s);
 int citizen_login_ok(db_conn *c, int64_t id);
 int citizen_set_password(db_conn *c, int64_t id, const char *hash);
-/* DB_DUPLICATE when another citizen holds this ID number. */
+/* DB_DUPLICATE when another citizen holds this ID number, or this citizen is verified
+ * with another one already. */
 int citizen_set_real_name(db_conn *c, int64_t id, const void *name_enc, size_t name_len,
                           const void *id_enc, size_t id_len, const uint8_t id_bidx[32]);
 

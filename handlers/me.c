@@ -196,6 +196,8 @@ void handle_me_real_name(req *r, resp *w)
     }
     if (!personal_data_ready(r, w))
         return;
+    if (login_rate_limited(r, w)) /* guesses of ID numbers share the login budget */
+        return;
     int rc;
     char id_upper[19];
     snprintf(id_upper, sizeof id_upper, "%s", id_number);
@@ -209,8 +211,10 @@ void handle_me_real_name(req *r, resp *w)
     pii_index("id_number", id_upper, bidx);
     rc = citizen_set_real_name(db_primary(), my_id(r), name_enc, name_len, id_enc, id_len, bidx);
     if (rc == DB_DUPLICATE) {
-        resp_problem2(r, w, PROBLEM_CONFLICT, "这个身份证号码已绑定其他账户。",
-                      "This ID number belongs to another account.");
+        resp_problem2(r, w, PROBLEM_CONFLICT,
+                      "这个身份证号码已绑定其他账户，或本账户已完成实名认证。",
+                      "This ID number belongs to another account, or this account is "
+                      "verified already.");
         return;
     }
     if (rc < 0) {

@@ -686,6 +686,20 @@ def test_real_name_verification(base, http, stack):
     assert r.json() == body
 
 
+def test_real_name_cannot_be_rebound_to_another_id(base, http, stack):
+    """Once verified, an account keeps its ID number: another one is 409 (a stolen session
+    cannot switch identities, nor squat somebody else's ID), the same one again is 200."""
+    phone, pair = new_citizen(http, base, stack)
+    name, first, other = remember_name("李四"), new_id_number(), new_id_number()
+    assert real_name(http, base, pair["access_token"], name, first).status_code == 200
+    r = real_name(http, base, pair["access_token"], name, other)
+    assert_problem(r, 409, "conflict")
+    assert real_name(http, base, pair["access_token"], name, first).status_code == 200
+    # the other ID number stayed free for its owner
+    _, pair2 = new_citizen(http, base, stack)
+    assert real_name(http, base, pair2["access_token"], remember_name("王五"), other).status_code == 200
+
+
 @pytest.mark.parametrize("name", ["欧阳娜娜", "买买提·艾力", "Anna", "王"])
 def test_real_name_masks_every_character_but_the_first(base, http, stack, name):
     phone, pair = new_citizen(http, base, stack)
