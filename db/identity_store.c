@@ -25,28 +25,23 @@ static int one_staff(db_rows *rows, int rc, staff_row *out)
     return rc;
 }
 
+#define STAFF_COLUMNS                                                                              \
+    "SELECT s.id, s.username, s.password_hash, s.department_code, d.name, "                        \
+    "CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "                      \
+    "COALESCE(s.locked_until, CURRENT_TIMESTAMP(3))) / 1000000)) AS SIGNED) FROM staff s "         \
+    "JOIN departments d ON d.code = s.department_code "
+
 int staff_by_username(db_conn *c, arena *a, const char *username, staff_row *out)
 {
-    static const char sql[] =
-        "SELECT s.id, s.username, s.password_hash, s.department_code, "
-        "d.name, CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "
-        "COALESCE(s.locked_until, CURRENT_TIMESTAMP(3))) / 1000000)) AS SIGNED) FROM staff s "
-        "JOIN departments d ON d.code = s.department_code "
-        "WHERE s.username = ?";
     db_rows rows;
-    int rc = db_query(c, &rows, a, sql, "s", username);
+    int rc = db_query(c, &rows, a, STAFF_COLUMNS "WHERE s.username = ?", "s", username);
     return one_staff(&rows, rc, out);
 }
 
 int staff_by_id(db_conn *c, arena *a, int64_t id, staff_row *out)
 {
-    static const char sql[] =
-        "SELECT s.id, s.username, s.password_hash, s.department_code, "
-        "d.name, CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "
-        "COALESCE(s.locked_until, CURRENT_TIMESTAMP(3))) / 1000000)) AS SIGNED) FROM staff s "
-        "JOIN departments d ON d.code = s.department_code WHERE s.id = ?";
     db_rows rows;
-    int rc = db_query(c, &rows, a, sql, "i", id);
+    int rc = db_query(c, &rows, a, STAFF_COLUMNS "WHERE s.id = ?", "i", id);
     return one_staff(&rows, rc, out);
 }
 

@@ -60,14 +60,19 @@ static void staff_claims(const staff_row *s, token_claims *c)
     snprintf(c->client_id, sizeof c->client_id, "%s", STAFF_CLIENT_ID);
 }
 
-/* A locked account: 429 with the seconds left. */
-void respond_locked(req *r, resp *w, int64_t seconds)
+void respond_rate_limited(req *r, resp *w, int64_t seconds, const char *zh, const char *en)
 {
     char retry[24];
     snprintf(retry, sizeof retry, "%lld", (long long)(seconds > 0 ? seconds : 1));
     resp_header(w, "Retry-After", arena_strdup(&r->arena, retry));
-    resp_problem2(r, w, PROBLEM_RATE_LIMITED, "密码错误次数过多，账户已暂时锁定，请稍后再试。",
-                  "Too many wrong passwords: the account is locked for a while.");
+    resp_problem2(r, w, PROBLEM_RATE_LIMITED, zh, en);
+}
+
+/* A locked account: 429 with the seconds left. */
+void respond_locked(req *r, resp *w, int64_t seconds)
+{
+    respond_rate_limited(r, w, seconds, "密码错误次数过多，账户已暂时锁定，请稍后再试。",
+                         "Too many wrong passwords: the account is locked for a while.");
 }
 
 bool login_rate_limited(req *r, resp *w)
@@ -84,9 +89,8 @@ bool login_rate_limited(req *r, resp *w)
     }
     if (n <= config_current()->login_per_ip_per_minute)
         return false;
-    resp_header(w, "Retry-After", "60");
-    resp_problem2(r, w, PROBLEM_RATE_LIMITED, "登录尝试太频繁，请稍后再试。",
-                  "Too many login attempts from this address: try again in a minute.");
+    respond_rate_limited(r, w, 60, "登录尝试太频繁，请稍后再试。",
+                         "Too many login attempts from this address: try again in a minute.");
     return true;
 }
 

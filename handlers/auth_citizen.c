@@ -22,14 +22,6 @@
 #define SMS_MAX_ATTEMPTS 5
 #define CITIZEN_CLIENT_ID "citizen-app"
 
-static void too_many(req *r, resp *w, int64_t retry_after, const char *zh, const char *en)
-{
-    char retry[24];
-    snprintf(retry, sizeof retry, "%lld", (long long)(retry_after > 0 ? retry_after : 1));
-    resp_header(w, "Retry-After", arena_strdup(&r->arena, retry));
-    resp_problem2(r, w, PROBLEM_RATE_LIMITED, zh, en);
-}
-
 /* Midnight today in the service time zone (the worker's TZ), as unix seconds. */
 static int64_t day_start(int64_t now)
 {
@@ -61,17 +53,19 @@ static bool read_phone(req *r, const cJSON *body, const char **phone)
 static bool limited(req *r, resp *w, const sms_counts *n, int64_t now)
 {
     if (n->last_age_s >= 0 && n->last_age_s < SMS_INTERVAL_S) {
-        too_many(r, w, SMS_INTERVAL_S - n->last_age_s, "验证码发送太频繁，请稍后再试。",
-                 "A code was just sent: wait a minute.");
+        respond_rate_limited(r, w, SMS_INTERVAL_S - n->last_age_s, "验证码发送太频繁，请稍后再试。",
+                             "A code was just sent: wait a minute.");
         return true;
     }
     if (n->today >= SMS_PER_DAY) {
-        too_many(r, w, day_start(now) + 86400 - now, "今天的验证码次数已用完，请明天再试。",
-                 "No more codes today for this number.");
+        respond_rate_limited(r, w, day_start(now) + 86400 - now,
+                             "今天的验证码次数已用完，请明天再试。",
+                             "No more codes today for this number.");
         return true;
     }
     if (n->ip_hour >= config_current()->sms_per_ip_per_hour) {
-        too_many(r, w, 3600, "请求太频繁，请稍后再试。", "Too many requests: try again later.");
+        respond_rate_limited(r, w, 3600, "请求太频繁，请稍后再试。",
+                             "Too many requests: try again later.");
         return true;
     }
     return false;

@@ -34,6 +34,8 @@ struct token_pair;
 void respond_token_pair(req *r, resp *w, const struct token_pair *p, const char *who,
                         cJSON *principal);
 void respond_session_error(req *r, resp *w, int session_status);
+/* 429 rate_limited with Retry-After (at least 1 s) and a sentence for each language. */
+void respond_rate_limited(req *r, resp *w, int64_t seconds, const char *zh, const char *en);
 void respond_locked(req *r, resp *w, int64_t seconds);
 /* Wrong passwords before an account is locked, and for how long (API.md §3). */
 #define LOGIN_MAX_FAILURES 10
