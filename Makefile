@@ -17,11 +17,12 @@ API_SRC := $(filter-out api/routes.c,$(wildcard api/*.c)) api/routes.c
 DB_SRC := $(wildcard db/*.c)
 HANDLER_SRC := $(wildcard handlers/*.c)
 SEARCH_SRC := $(wildcard search/*.c) $(wildcard catalog/*.c)
+WORKFLOW_SRC := $(wildcard workflow/*.c)
 AUTH_SRC := $(wildcard auth/*.c)
-LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC) $(SEARCH_SRC) $(AUTH_SRC)
-SEARCH_DATA := data/pinyin/chars.tsv data/pinyin/words.tsv data/synonyms.tsv
+LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC) $(SEARCH_SRC) $(AUTH_SRC) $(WORKFLOW_SRC)
+EMBEDDED_DATA := data/pinyin/chars.tsv data/pinyin/words.tsv data/synonyms.tsv data/holidays.tsv
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/migrations.o \
-           $(BUILD)/obj/gen/search_data.o
+           $(BUILD)/obj/gen/embedded_data.o
 BINS := $(BUILD)/bin/onewindow-fcgi $(BUILD)/bin/onewindow-admin
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -42,11 +43,12 @@ $(BUILD)/gen/migrations.c: $(wildcard db/migrations/*.sql) scripts/embed-migrati
 	@echo "  GEN   $@"
 	$(Q)scripts/embed-migrations.sh $@ $(sort $(wildcard db/migrations/*.sql))
 
-$(BUILD)/gen/search_data.c: $(SEARCH_DATA) scripts/embed-text.sh
+$(BUILD)/gen/embedded_data.c: $(EMBEDDED_DATA) scripts/embed-text.sh
 	@mkdir -p $(@D)
 	@echo "  GEN   $@"
 	$(Q)scripts/embed-text.sh $@ pinyin_chars_tsv=data/pinyin/chars.tsv \
-	    pinyin_words_tsv=data/pinyin/words.tsv synonyms_tsv=data/synonyms.tsv
+	    pinyin_words_tsv=data/pinyin/words.tsv synonyms_tsv=data/synonyms.tsv \
+	    holidays_tsv=data/holidays.tsv
 
 # V=1 shows the full compiler command lines.
 Q := $(if $(V),,@)

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "api/authorize.h"
+#include "api/idempotency.h"
 #include "core/json_guard.h"
 
 static bool is_json_media_type(const char *ct)
@@ -141,7 +142,10 @@ void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_b
         r->route->max_body == BODY_DEFAULT || form ? max_body_default : r->route->max_body;
     if (!take_body(r, w, limit, form, read, ctx)) /* limit 0: any body is too large */
         return;
+    if (!idempotency_begin(r, w))
+        return;
     r->route->handler(r, w);
     if (w->status == 0) /* a handler that answered nothing is a bug, not a 200 */
         resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+    idempotency_end(r, w);
 }

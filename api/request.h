@@ -19,6 +19,7 @@
 #define MAX_VALIDATION_ERRORS 16
 
 typedef struct route route;
+typedef struct idempotency_claim idempotency_claim; /* api/idempotency.c */
 
 typedef struct name_value {
     const char *name;
@@ -50,6 +51,7 @@ typedef struct req {
     size_t n_errors;
     int64_t started_us;                /* monotonic clock, for the duration */
     const struct token_claims *claims; /* the verified bearer token (protected routes) */
+    idempotency_claim *idem;           /* the request's claimed Idempotency-Key, or NULL */
 } req;
 
 /* Parameters from the web server ("HTTP_ACCEPT_LANGUAGE", "REMOTE_ADDR" …) or NULL. */

@@ -2,7 +2,9 @@
 
 #include <string.h>
 
+#include "core/config.h"
 #include "core/strbuf.h"
+#include "db/db.h"
 
 void resp_header(resp *w, const char *name, const char *value)
 {
@@ -58,6 +60,12 @@ static cJSON *problem_errors(const req *r)
 
 void resp_problem2(req *r, resp *w, problem_code code, const char *detail_zh, const char *detail_en)
 {
+    resp_problem_member(r, w, code, detail_zh, detail_en, NULL, NULL);
+}
+
+void resp_problem_member(req *r, resp *w, problem_code code, const char *detail_zh,
+                         const char *detail_en, const char *member, const char *value)
+{
     const problem_info *p = problem_get(code);
     const char *detail = r->lang_en ? (detail_en ? detail_en : p->detail_en)
                                     : (detail_zh ? detail_zh : p->detail_zh);
@@ -70,6 +78,8 @@ void resp_problem2(req *r, resp *w, problem_code code, const char *detail_zh, co
     cJSON_AddStringToObject(o, "request_id", r->request_id);
     if (code == PROBLEM_INVALID_ARGUMENT && r->n_errors)
         cJSON_AddItemToObject(o, "errors", problem_errors(r));
+    if (member)
+        cJSON_AddStringToObject(o, member, value);
     char *s = o ? print_json(r, o) : NULL;
     int status = p->status;
     if (!s) { /* out of memory: a constant body still tells the client what happened */
@@ -103,4 +113,16 @@ char *resp_render_head(req *r, const resp *w, size_t *len)
     sb_puts(&sb, "\r\n");
     *len = sb.len;
     return sb.failed ? NULL : sb.data;
+}
+
+void respond_db_error(req *r, resp *w, int status)
+{
+    if (status == DB_UNAVAILABLE) {
+        const ow_config *cfg = config_current();
+        resp_header(w, "Retry-After",
+                    arena_printf(&r->arena, "%d", cfg ? cfg->db_retry_after_s : 5));
+        resp_problem(r, w, PROBLEM_UNAVAILABLE, NULL);
+        return;
+    }
+    resp_problem(r, w, PROBLEM_INTERNAL, NULL);
 }

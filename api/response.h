@@ -33,8 +33,15 @@ void resp_problem(req *r, resp *w, problem_code code, const char *detail);
 /* Same, with a detail sentence for each language. */
 void resp_problem2(req *r, resp *w, problem_code code, const char *detail_zh,
                    const char *detail_en);
+/* Same, with one extension member of RFC 9457 §3.2 (e.g. "current_status"). */
+void resp_problem_member(req *r, resp *w, problem_code code, const char *detail_zh,
+                         const char *detail_en, const char *member, const char *value);
 /* 400 invalid_argument with the errors recorded on the request. */
 void resp_invalid(req *r, resp *w);
+
+/* Answers a failed database call (a db_status): 503 unavailable with Retry-After, or 500
+ * internal. */
+void respond_db_error(req *r, resp *w, int status);
 
 /* Renders the Status line and headers (including X-Request-Id) into the arena. */
 char *resp_render_head(req *r, const resp *w, size_t *len);

@@ -25,6 +25,18 @@ const route routes[] = {
     {"GET", "/api/v1/services", handle_services_search, AUTH_PUBLIC, NULL, 0},
     {"GET", "/api/v1/services/suggest", handle_services_suggest, AUTH_PUBLIC, NULL, 0},
     {"GET", "/api/v1/services/{code}", handle_service_detail, AUTH_PUBLIC, NULL, 0},
+    {"POST", "/api/v1/applications", handle_application_submit, AUTH_CITIZEN, NULL, BODY_DEFAULT},
+    {"GET", "/api/v1/applications", handle_application_list, AUTH_CITIZEN, NULL, 0},
+    {"GET", "/api/v1/applications/{no}", handle_application_detail, AUTH_CITIZEN, NULL, 0},
+    {"POST", "/api/v1/applications/{no}/withdraw", handle_application_withdraw, AUTH_CITIZEN, NULL,
+     BODY_DEFAULT},
+    {"POST", "/api/v1/applications/{no}/supplement", handle_application_supplement, AUTH_CITIZEN,
+     NULL, BODY_DEFAULT},
+    {"POST", "/api/v1/progress", handle_progress, AUTH_PUBLIC, NULL, BODY_DEFAULT},
+    {"GET", "/api/v1/staff/applications", handle_staff_queue, AUTH_STAFF, NULL, 0},
+    {"GET", "/api/v1/staff/applications/{no}", handle_staff_application, AUTH_STAFF, NULL, 0},
+    {"POST", "/api/v1/staff/applications/{no}/events", handle_staff_event, AUTH_STAFF, NULL,
+     BODY_DEFAULT},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

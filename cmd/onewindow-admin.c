@@ -2,6 +2,7 @@
  * printed as "name: value" lines. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -11,10 +12,13 @@
 #include "auth/org_admin.h"
 #include "auth/staff_admin.h"
 #include "catalog/catalog_admin.h"
+#include "core/cli.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "workflow/application_admin.h"
+#include "workflow/calendar_admin.h"
 
 static void print_line(const char *line)
 {
@@ -83,7 +87,12 @@ static void usage(void)
             "  create-staff --username U --password P --department CODE\n"
             "                                 a department staff account\n"
             "  create-org --name N --credit-code C --webhook-url URL\n"
-            "  create-client --org ID --scopes \"...\"  (prints the secret once)\n");
+            "  create-client --org ID --scopes \"...\"  (prints the secret once)\n"
+            "  set-holidays FILE              official holidays and adjusted workdays of the\n"
+            "                                 years in FILE (format of data/holidays.tsv)\n"
+            "  audit --target ID              the audit rows of a record (JSON lines)\n"
+            "  explain-queries                the query plans of the application queries\n"
+            "  generate-applications --count N  benchmark data: N applications, ~3 events each\n");
 }
 
 /* Commands that need the database (opened once here). */
@@ -113,6 +122,18 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         return org_admin_create_org(argc, argv);
     if (strcmp(cmd, "create-client") == 0)
         return org_admin_create_client(argc, argv);
+    if (strcmp(cmd, "set-holidays") == 0 && argc == 3)
+        return calendar_admin_set_holidays(argv[2]);
+    if (strcmp(cmd, "audit") == 0 && argc == 4 && cli_option(argc, argv, "--target"))
+        return application_admin_audit(cli_option(argc, argv, "--target"));
+    if (strcmp(cmd, "explain-queries") == 0 && argc == 2)
+        return application_admin_explain();
+    if (strcmp(cmd, "generate-applications") == 0 && argc == 4 &&
+        cli_option(argc, argv, "--count")) {
+        long n = strtol(cli_option(argc, argv, "--count"), NULL, 10);
+        if (n >= 1 && n <= 100000000)
+            return application_admin_generate(n);
+    }
     if (strcmp(cmd, "rotate-keys") == 0 &&
         (argc == 2 || (argc == 3 && !strcmp(argv[2], "--if-missing"))))
         return keys_admin_rotate(cfg, argc == 3);
@@ -148,7 +169,9 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "import-catalog") == 0 || strcmp(argv[1], "retire-service") == 0 ||
         strcmp(argv[1], "add-synonym") == 0 || strcmp(argv[1], "rotate-keys") == 0 ||
         strcmp(argv[1], "create-staff") == 0 || strcmp(argv[1], "create-org") == 0 ||
-        strcmp(argv[1], "create-client") == 0)
+        strcmp(argv[1], "create-client") == 0 || strcmp(argv[1], "set-holidays") == 0 ||
+        strcmp(argv[1], "audit") == 0 || strcmp(argv[1], "explain-queries") == 0 ||
+        strcmp(argv[1], "generate-applications") == 0)
         return catalog_command(&cfg, argc, argv);
     usage();
     return 2;

@@ -19,6 +19,8 @@
 #include "auth/revocations.h"
 #include "core/refresher.h"
 #include "search/catalog_cache.h"
+#include "api/idempotency.h"
+#include "workflow/calendar_cache.h"
 
 static int run_worker(const ow_config *cfg)
 {
@@ -45,12 +47,14 @@ static int run_worker(const ow_config *cfg)
     /* The key ring first: the refresher runs tasks in this order, so once the first search
      * index is built the keys are loaded too, and the worker starts serving with both. */
     if (keyring_init(cfg) != 0 || revocations_init(cfg) != 0 || catalog_cache_init(cfg) != 0 ||
+        calendar_cache_init(cfg) != 0 || refresher_add(idempotency_prune_task, 60000) != 0 ||
         refresher_start() != 0)
         return 1;
     catalog_cache_wait(30000);
     int rc = server_run(cfg, 3);
     refresher_stop();
     catalog_cache_free();
+    calendar_cache_free();
     keyring_free();
     revocations_free();
     return rc;

@@ -81,6 +81,9 @@ static const setting settings[] = {
     STR_SETTING(wechat_api_base, "https://api.weixin.qq.com", NULL),
     STR_SETTING(wechat_appid, "", NULL),
     STR_SETTING(wechat_secret, "", NULL),
+    INT_SETTING(progress_per_ip_per_minute, 1, 1000000, "30"),
+    INT_SETTING(idempotency_lease_s, 1, 3600, "30"),
+    INT_SETTING(calendar_refresh_ms, 100, 600000, "1000"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

@@ -42,6 +42,9 @@ typedef struct ow_config {
     char wechat_api_base[256];   /* WeChat's API (tests: a local fake) */
     char wechat_appid[64];       /* the mini-program's appid and secret */
     char wechat_secret[128];
+    int progress_per_ip_per_minute; /* public progress queries of a client IP (production) */
+    int idempotency_lease_s;        /* an in-flight Idempotency-Key blocks its retries this long */
+    int calendar_refresh_ms;        /* how often workers check the working-day calendar's version */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

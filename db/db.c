@@ -149,7 +149,7 @@ void db_thread_end(void)
 }
 
 /* Maps a server or client error to a db_status; drops the connection when it is lost. */
-static int fail(db_conn *c, unsigned e, const char *what)
+static int fail(db_conn *c, unsigned e, const char *what, const char *sql)
 {
     metrics_db_error();
     if (is_connection_error(e)) {
@@ -159,7 +159,8 @@ static int fail(db_conn *c, unsigned e, const char *what)
     }
     if (e == ER_DUP_ENTRY)
         return DB_DUPLICATE;
-    log_msg(LOG_ERROR, "database %s failed: %u", what, e);
+    /* the statement's start names it without any data (values are bound, never in it) */
+    log_msg(LOG_ERROR, "database %s failed: %u in \"%.90s\"", what, e, sql ? sql : "");
     return DB_ERROR;
 }
 
@@ -180,7 +181,7 @@ static MYSQL_STMT *cached_stmt(db_conn *c, const char *sql, int *rc)
         unsigned e = st ? mysql_stmt_errno(st) : mysql_errno(c->mysql);
         if (st)
             mysql_stmt_close(st);
-        *rc = fail(c, e, "prepare");
+        *rc = fail(c, e, "prepare", sql);
         return NULL;
     }
     if (slot == STMT_CACHE_SIZE) {
@@ -248,13 +249,13 @@ static int execute(db_conn *c, const char *sql, params *p, bool is_read, MYSQL_S
             return DB_ERROR;
         }
         if (mysql_stmt_bind_param(st, p->bind) != 0)
-            return fail(c, mysql_stmt_errno(st), "bind");
+            return fail(c, mysql_stmt_errno(st), "bind", sql);
         if (mysql_stmt_execute(st) == 0 && (!is_read || mysql_stmt_store_result(st) == 0)) {
             *out = st;
             return DB_OK;
         }
         unsigned e = mysql_stmt_errno(st);
-        rc = fail(c, e, is_read ? "query" : "exec");
+        rc = fail(c, e, is_read ? "query" : "exec", sql);
         /* CR_SERVER_GONE_ERROR: the command could not be sent, so a write never ran. */
         if (rc == DB_UNAVAILABLE && may_retry && (is_read || e == CR_SERVER_GONE_ERROR))
             continue;
@@ -403,7 +404,7 @@ static int simple_command(db_conn *c, const char *sql, const char *what)
     if (rc != DB_OK)
         return rc;
     if (mysql_real_query(c->mysql, sql, strlen(sql)) != 0)
-        return fail(c, mysql_errno(c->mysql), what);
+        return fail(c, mysql_errno(c->mysql), what, sql);
     return DB_OK;
 }
 
@@ -444,7 +445,7 @@ int db_exec_script(db_conn *c, const char *sql, char *err, size_t errlen)
     }
     if (status > 0 || mysql_errno(c->mysql)) {
         snprintf(err, errlen, "%u: %s", mysql_errno(c->mysql), mysql_error(c->mysql));
-        return fail(c, mysql_errno(c->mysql), "script");
+        return fail(c, mysql_errno(c->mysql), "script", NULL);
     }
     return DB_OK;
 }

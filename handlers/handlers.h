@@ -61,15 +61,26 @@ void handle_me(req *r, resp *w);
 void handle_me_password(req *r, resp *w);
 void handle_me_real_name(req *r, resp *w);
 
+/* handlers/applications.c */
+void handle_application_submit(req *r, resp *w);
+void handle_application_list(req *r, resp *w);
+void handle_application_detail(req *r, resp *w);
+void handle_application_withdraw(req *r, resp *w);
+void handle_application_supplement(req *r, resp *w);
+/* handlers/progress.c */
+void handle_progress(req *r, resp *w);
+/* handlers/staff_applications.c */
+void handle_staff_queue(req *r, resp *w);
+void handle_staff_application(req *r, resp *w);
+void handle_staff_event(req *r, resp *w);
+
 /* handlers/oauth.c */
 void handle_oauth_token(req *r, resp *w);
 
 /* handlers/jwks.c */
 void handle_jwks(req *r, resp *w);
 
-/* handlers/db_errors.c: answers a failed database call: 503 unavailable with Retry-After, or 500
- * internal. */
-void respond_db_error(req *r, resp *w, int status);
+/* handlers/db_errors.c */
 /* The personal-data key ready (auth/pii.c), or an answer given (503/500) and false. */
 bool personal_data_ready(req *r, resp *w);
 

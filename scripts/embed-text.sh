@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Writes a C file holding text files as strings (the shipped search data: pinyin tables,
-# synonyms), so that the binaries need no data directory at run time.
+# Writes a C file holding text files as strings (the shipped data: pinyin tables,
+# synonyms, holidays), so that the binaries need no data directory at run time.
 # Usage: scripts/embed-text.sh OUT.c NAME=FILE...
 set -euo pipefail
 out=$1; shift

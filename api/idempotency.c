@@ -1,0 +1,189 @@
+#include "api/idempotency.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "api/router.h"
+#include "auth/token.h"
+#include "core/config.h"
+#include "db/idempotency_store.h"
+
+#define KEY_MAX_BYTES 64
+#define TAKEOVER_TRIES 3
+
+struct idempotency_claim {
+    idem_ref ref;
+    bool saved; /* the answer is stored (committed) */
+};
+
+static bool key_is_sane(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > KEY_MAX_BYTES)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (k[i] < 0x21 || k[i] > 0x7e)
+            return false;
+    return true;
+}
+
+static void request_hash(const req *r, uint8_t out[IDEM_HASH_BYTES])
+{
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const uint8_t *)r->method, strlen(r->method));
+    crypto_hash_sha256_update(&st, (const uint8_t *)" ", 1);
+    crypto_hash_sha256_update(&st, (const uint8_t *)r->path, strlen(r->path));
+    crypto_hash_sha256_update(&st, (const uint8_t *)"\n", 1);
+    if (r->body)
+        crypto_hash_sha256_update(&st, (const uint8_t *)r->body, r->body_len);
+    crypto_hash_sha256_final(&st, out);
+}
+
+static void replay(req *r, resp *w, const idem_state *s)
+{
+    char *body = arena_alloc(&r->arena, s->body_len + 1);
+    if (!body) {
+        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        return;
+    }
+    memcpy(body, s->body, s->body_len);
+    body[s->body_len] = '\0';
+    resp_header(w, "Idempotent-Replayed", "true");
+    resp_header(w, "Cache-Control", "no-store");
+    resp_body(w, (int)s->status,
+              s->content_type && *s->content_type ? arena_strdup(&r->arena, s->content_type) : NULL,
+              body, s->body_len);
+}
+
+/* The key exists: replay, refuse, or take an abandoned claim over. true: proceed. */
+static bool existing_key(req *r, resp *w, idempotency_claim *cl, int lease_s)
+{
+    for (int tries = 0; tries < TAKEOVER_TRIES; tries++) {
+        idem_state s;
+        int rc = idem_read(db_primary(), &r->arena, &cl->ref, &s);
+        if (rc == 0) { /* pruned meanwhile: claim it afresh */
+            rc = idem_claim(db_primary(), &cl->ref, lease_s);
+            if (rc == DB_OK)
+                return true;
+            if (rc == DB_DUPLICATE)
+                continue;
+        }
+        if (rc < 0) {
+            respond_db_error(r, w, rc);
+            return false;
+        }
+        bool same = s.hash_len == IDEM_HASH_BYTES &&
+                    sodium_memcmp(s.hash, cl->ref.hash, IDEM_HASH_BYTES) == 0;
+        if (!s.stale && !same) {
+            resp_problem(r, w, PROBLEM_IDEMPOTENCY_KEY_REUSED, NULL);
+            return false;
+        }
+        if (!s.stale && s.status) {
+            replay(r, w, &s);
+            return false;
+        }
+        if (!s.stale && s.leased) {
+            resp_problem2(r, w, PROBLEM_CONFLICT, "使用同一幂等键的请求仍在处理中，请稍后重试。",
+                          "A request with this Idempotency-Key is still running: retry later.");
+            return false;
+        }
+        rc = idem_take_over(db_primary(), &cl->ref, lease_s, s.stale != 0);
+        if (rc < 0) {
+            respond_db_error(r, w, rc);
+            return false;
+        }
+        if (rc == 1)
+            return true;
+    }
+    resp_problem(r, w, PROBLEM_CONFLICT, NULL);
+    return false;
+}
+
+bool idempotency_begin(req *r, resp *w)
+{
+    const char *key = req_header(r, "HTTP_IDEMPOTENCY_KEY");
+    if (!key || strcmp(r->method, "POST") != 0 || r->route->auth == AUTH_PUBLIC || !r->claims)
+        return true;
+    if (!key_is_sane(key)) {
+        req_add_error(r, "Idempotency-Key", "幂等键须为 1 到 64 个可打印 ASCII 字符。",
+                      "Idempotency-Key must be 1 to 64 printable ASCII characters.");
+        resp_invalid(r, w);
+        return false;
+    }
+    idempotency_claim *cl = arena_alloc(&r->arena, sizeof *cl);
+    if (!cl) {
+        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        return false;
+    }
+    memset(cl, 0, sizeof *cl);
+    cl->ref.caller =
+        arena_printf(&r->arena, "%s:%s", token_role_name(r->claims->role), r->claims->sub);
+    cl->ref.key = key;
+    request_hash(r, cl->ref.hash);
+    randombytes_buf(cl->ref.owner, sizeof cl->ref.owner);
+    int lease_s = config_current() ? config_current()->idempotency_lease_s : 30;
+    int rc = idem_claim(db_primary(), &cl->ref, lease_s);
+    if (rc == DB_DUPLICATE && !existing_key(r, w, cl, lease_s))
+        return false;
+    if (rc < 0 && rc != DB_DUPLICATE) {
+        respond_db_error(r, w, rc);
+        return false;
+    }
+    r->idem = cl;
+    return true;
+}
+
+static bool keep_answer(int status)
+{
+    return status < 500 && status != 429;
+}
+
+int idempotency_save(req *r, db_conn *c, const resp *w)
+{
+    idempotency_claim *cl = r->idem;
+    if (!cl || !keep_answer(w->status))
+        return DB_OK;
+    int rc = idem_finish(c, &cl->ref, w->status, w->content_type, w->body, w->body_len);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return IDEMPOTENCY_LOST;
+    cl->saved = true; /* provisional: the handler clears it if its commit fails */
+    return DB_OK;
+}
+
+bool idempotency_commit(req *r, resp *w, db_conn *c)
+{
+    int rc = idempotency_save(r, c, w);
+    if (rc == DB_OK)
+        rc = db_commit(c);
+    if (rc == DB_OK)
+        return true;
+    db_rollback(c);
+    if (r->idem)
+        r->idem->saved = false;
+    if (rc == IDEMPOTENCY_LOST)
+        resp_problem(r, w, PROBLEM_CONFLICT, NULL);
+    else
+        respond_db_error(r, w, rc);
+    return false;
+}
+
+void idempotency_end(req *r, resp *w)
+{
+    idempotency_claim *cl = r->idem;
+    if (!cl || cl->saved)
+        return;
+    if (keep_answer(w->status))
+        idem_finish(db_primary(), &cl->ref, w->status, w->content_type, w->body, w->body_len);
+    else
+        idem_release(db_primary(), &cl->ref);
+}
+
+void idempotency_prune_task(bool stopping)
+{
+    if (!stopping)
+        idem_prune(db_primary());
+}

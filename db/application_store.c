@@ -1,0 +1,305 @@
+#include "db/application_store.h"
+
+#include <string.h>
+
+#define TS(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+#define DAY(col) "DATE_FORMAT(" col ", '%Y-%m-%d')"
+
+#define SQL_SERVICE                                                                                \
+    "SELECT s.id, s.code, s.name, s.department_code, d.name, s.promised_days, s.handled_by_type, " \
+    "COALESCE(s.handled_by_name, d.name) FROM services s "                                         \
+    "JOIN departments d ON d.code = s.department_code "                                            \
+    "WHERE s.code = ? AND s.retired_at IS NULL"
+static const char sql_service[] = SQL_SERVICE;
+
+int app_service_active(db_conn *c, arena *a, const char *code, app_service *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, sql_service, "s", code);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "issssiss", &out->id, &out->code, &out->name, &out->department_code,
+                     &out->department_name, &out->promised_days, &out->handler_type,
+                     &out->handler_name);
+    db_rows_close(&rows);
+    return rc;
+}
+
+int app_insert(db_conn *c, const app_new *n, int64_t *id)
+{
+    int64_t rc =
+        db_exec(c,
+                "INSERT INTO applications (application_no, query_code, citizen_id, "
+                "service_id, department_code, handler_type, handler_name, status, "
+                "form_enc, materials, due_date) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)",
+                "ssiisssbss", n->no, n->query_code, n->citizen_id, n->service->id,
+                n->service->department_code, n->service->handler_type, n->service->handler_name,
+                n->form_enc, n->form_len, n->materials, n->due_date);
+    if (rc < 0)
+        return (int)rc;
+    *id = db_last_insert_id(c);
+    return DB_OK;
+}
+
+#define APP_COLUMNS                                                                                \
+    "a.id, a.citizen_id, COALESCE(a.org_id, 0), a.application_no, a.query_code, a.status, "        \
+    "a.result, a.department_code, d.name, s.code, s.name, a.handler_type, a.handler_name, "        \
+    "a.materials, " TS("a.submitted_at") ", " TS("a.updated_at") ", " TS(                          \
+        "a.finished_at") ", " DAY("a.due_date") ", " DAY("a.paused_on") " FROM applications a "    \
+                                                                        "JOIN services s ON s.id " \
+                                                                        "= a.service_id "          \
+                                                                        "JOIN departments d ON "   \
+                                                                        "d.code = "                \
+                                                                        "a.department_code WHERE " \
+                                                                        "a.application_no = ?"
+
+#define SQL_BY_NO "SELECT " APP_COLUMNS
+static const char sql_by_no[] = SQL_BY_NO;
+#define SQL_BY_NO_LOCKED "SELECT " APP_COLUMNS " FOR UPDATE"
+static const char sql_by_no_locked[] = SQL_BY_NO_LOCKED;
+
+int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, for_update ? sql_by_no_locked : sql_by_no, "s", no);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "iiisssssssssssssss", &out->id, &out->citizen_id, &out->org_id,
+                     &out->no, &out->query_code, &out->status, &out->result, &out->department_code,
+                     &out->department_name, &out->service_code, &out->service_name,
+                     &out->handler_type, &out->handler_name, &out->materials, &out->submitted_at,
+                     &out->updated_at, &out->finished_at, &out->due_date, &out->paused_on);
+    db_rows_close(&rows);
+    return rc;
+}
+
+int app_form(db_conn *c, arena *a, int64_t id, const void **form_enc, size_t *len)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, "SELECT form_enc FROM applications WHERE id = ?", "i", id);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "b", form_enc, len);
+    db_rows_close(&rows);
+    return rc;
+}
+
+int app_update(db_conn *c, const app_change *ch)
+{
+    int64_t rc = db_exec(c,
+                         "UPDATE applications SET status = ?, result = ?, due_date = ?, "
+                         "paused_on = ?, materials = COALESCE(?, materials), is_open = ?, "
+                         "finished_at = IF(?, CURRENT_TIMESTAMP(3), NULL), "
+                         "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?",
+                         "sssssiii", ch->status, ch->result, ch->due_date, ch->paused_on,
+                         ch->materials, (int64_t)!ch->final, (int64_t)ch->final, ch->id);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+int app_event_insert(db_conn *c, const app_event *e)
+{
+    int64_t rc = db_exec(c,
+                         "INSERT INTO application_events (application_id, status, result, note, "
+                         "materials, actor, actor_id, actor_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         "isssssis", e->application_id, e->status, e->result, e->note, e->materials,
+                         e->actor, e->actor_id, e->actor_name);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+#define SQL_TIMELINE                                                                               \
+    "SELECT status, result, note, actor, actor_name, " TS(                                         \
+        "created_at") " FROM application_events WHERE application_id = ? ORDER BY id LIMIT 500"
+static const char sql_timeline[] = SQL_TIMELINE;
+
+int app_timeline(db_conn *c, arena *a, int64_t id, app_event_row **out, size_t *n)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, sql_timeline, "i", id);
+    if (rc != DB_OK)
+        return rc;
+    size_t cap = 8, count = 0;
+    app_event_row *ev = arena_alloc(a, cap * sizeof *ev);
+    app_event_row e;
+    while (ev && (rc = db_row_next(&rows, "ssssss", &e.status, &e.result, &e.note, &e.actor,
+                                   &e.actor_name, &e.at)) > 0) {
+        if (count == cap) {
+            app_event_row *grown = arena_alloc(a, 2 * cap * sizeof *ev);
+            if (!grown) {
+                ev = NULL;
+                break;
+            }
+            memcpy(grown, ev, cap * sizeof *ev);
+            ev = grown;
+            cap *= 2;
+        }
+        ev[count++] = e;
+    }
+    db_rows_close(&rows);
+    if (!ev)
+        return DB_ERROR;
+    *out = ev;
+    *n = count;
+    return rc < 0 ? rc : DB_OK;
+}
+
+#define SUMMARY_COLUMNS                                                                            \
+    "SELECT a.id, a.application_no, a.status, a.result, s.code, s.name, " TS(                      \
+        "a.submitted_at") ", " TS("a.updated_at") ", " DAY("a.due_date") " FROM applications a "   \
+                                                                         "JOIN services s ON "     \
+                                                                         "s.id = a.service_id "
+
+#define SQL_CITIZEN_ALL                                                                            \
+    SUMMARY_COLUMNS                                                                                \
+    "WHERE a.citizen_id = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?"
+static const char sql_citizen_all[] = SQL_CITIZEN_ALL;
+#define SQL_CITIZEN_STATUS                                                                         \
+    SUMMARY_COLUMNS                                                                                \
+    "WHERE a.citizen_id = ? AND a.status = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?"
+static const char sql_citizen_status[] = SQL_CITIZEN_STATUS;
+#define SQL_QUEUE_OPEN                                                                             \
+    SUMMARY_COLUMNS                                                                                \
+    "WHERE a.department_code = ? AND a.is_open = 1 AND a.id > ? ORDER BY a.id LIMIT ?"
+static const char sql_queue_open[] = SQL_QUEUE_OPEN;
+#define SQL_QUEUE_STATUS                                                                           \
+    SUMMARY_COLUMNS                                                                                \
+    "WHERE a.department_code = ? AND a.status = ? AND a.id > ? ORDER BY a.id LIMIT ?"
+static const char sql_queue_status[] = SQL_QUEUE_STATUS;
+#define SQL_QUEUE_OPEN_DUE                                                                         \
+    SUMMARY_COLUMNS                                                                                \
+    "WHERE a.department_code = ? AND a.is_open = 1 "                                               \
+    "AND (a.due_date > ? OR (a.due_date = ? AND a.id > ?)) ORDER BY a.due_date, a.id LIMIT ?"
+static const char sql_queue_open_due[] = SQL_QUEUE_OPEN_DUE;
+#define SQL_QUEUE_STATUS_DUE                                                                       \
+    SUMMARY_COLUMNS                                                                                \
+    "WHERE a.department_code = ? AND a.status = ? "                                                \
+    "AND (a.due_date > ? OR (a.due_date = ? AND a.id > ?)) ORDER BY a.due_date, a.id LIMIT ?"
+static const char sql_queue_status_due[] = SQL_QUEUE_STATUS_DUE;
+
+static int read_summaries(db_rows *rows, int limit, app_summary *out, size_t *n)
+{
+    int rc = 0;
+    size_t count = 0;
+    while (count < (size_t)limit) {
+        app_summary *s = &out[count];
+        rc =
+            db_row_next(rows, "issssssss", &s->id, &s->no, &s->status, &s->result, &s->service_code,
+                        &s->service_name, &s->submitted_at, &s->updated_at, &s->due_date);
+        if (rc <= 0)
+            break;
+        count++;
+    }
+    db_rows_close(rows);
+    *n = count;
+    return rc < 0 ? rc : DB_OK;
+}
+
+int app_list_of_citizen(db_conn *c, arena *a, int64_t citizen_id, const char *status,
+                        int64_t before, int limit, app_summary *out, size_t *n)
+{
+    db_rows rows;
+    int rc =
+        status ? db_query(c, &rows, a, sql_citizen_status, "isii", citizen_id, status, before,
+                          (int64_t)limit)
+               : db_query(c, &rows, a, sql_citizen_all, "iii", citizen_id, before, (int64_t)limit);
+    return rc != DB_OK ? rc : read_summaries(&rows, limit, out, n);
+}
+
+int app_queue(db_conn *c, arena *a, const app_queue_query *q, app_summary *out, size_t *n)
+{
+    db_rows rows;
+    int64_t lim = q->limit;
+    const char *due = q->after_due ? q->after_due : "1000-01-01";
+    int rc;
+    if (q->by_due)
+        rc = q->status ? db_query(c, &rows, a, sql_queue_status_due, "ssssii", q->department_code,
+                                  q->status, due, due, q->after_id, lim)
+                       : db_query(c, &rows, a, sql_queue_open_due, "sssii", q->department_code, due,
+                                  due, q->after_id, lim);
+    else
+        rc = q->status ? db_query(c, &rows, a, sql_queue_status, "ssii", q->department_code,
+                                  q->status, q->after_id, lim)
+                       : db_query(c, &rows, a, sql_queue_open, "sii", q->department_code,
+                                  q->after_id, lim);
+    return rc != DB_OK ? rc : read_summaries(&rows, q->limit, out, n);
+}
+
+int app_count_submission(db_conn *c, int64_t service_id)
+{
+    int64_t rc = db_exec(c,
+                         "INSERT INTO service_stats (service_id, applications) VALUES (?, 1) "
+                         "ON DUPLICATE KEY UPDATE applications = applications + 1",
+                         "i", service_id);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+#define EXPLAIN "EXPLAIN FORMAT=JSON "
+
+static int explained(const char *name, int rc, db_rows *rows, app_explain_fn fn, void *ctx)
+{
+    if (rc != DB_OK)
+        return rc;
+    const char *plan = NULL;
+    rc = db_row_next(rows, "s", &plan);
+    if (rc > 0)
+        fn(name, plan, ctx);
+    db_rows_close(rows);
+    return rc < 0 ? rc : DB_OK;
+}
+
+int app_explain_queries(db_conn *c, arena *a, app_explain_fn fn, void *ctx)
+{
+    const char *no = "20261128-00000-00000", *d = "2026-01-01", *dept = "GA";
+    int64_t top = INT64_MAX, lim = 21, id = 1, citizen = 1;
+    db_rows r;
+    /* the newest application's values, so that the plans are those of a real lookup */
+    int rc = db_query(c, &r, a,
+                      "SELECT application_no, id, citizen_id, department_code FROM applications "
+                      "ORDER BY id DESC LIMIT 1",
+                      "");
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&r, "siis", &no, &id, &citizen, &dept);
+    db_rows_close(&r);
+    if (rc < 0)
+        return rc;
+    rc = explained("service for submission",
+                   db_query(c, &r, a, EXPLAIN SQL_SERVICE, "s", "GA-GG-001"), &r, fn, ctx);
+    if (rc == DB_OK)
+        rc = explained("application by number", db_query(c, &r, a, EXPLAIN SQL_BY_NO, "s", no), &r,
+                       fn, ctx);
+    if (rc == DB_OK)
+        rc = explained("application by number, locked",
+                       db_query(c, &r, a, EXPLAIN SQL_BY_NO_LOCKED, "s", no), &r, fn, ctx);
+    if (rc == DB_OK)
+        rc = explained("timeline", db_query(c, &r, a, EXPLAIN SQL_TIMELINE, "i", id), &r, fn, ctx);
+    if (rc == DB_OK)
+        rc = explained("citizen list",
+                       db_query(c, &r, a, EXPLAIN SQL_CITIZEN_ALL, "iii", citizen, top, lim), &r,
+                       fn, ctx);
+    if (rc == DB_OK)
+        rc = explained(
+            "citizen list by status",
+            db_query(c, &r, a, EXPLAIN SQL_CITIZEN_STATUS, "isii", citizen, "submitted", top, lim),
+            &r, fn, ctx);
+    if (rc == DB_OK)
+        rc = explained("queue: open, oldest first",
+                       db_query(c, &r, a, EXPLAIN SQL_QUEUE_OPEN, "sii", dept, (int64_t)0, lim), &r,
+                       fn, ctx);
+    if (rc == DB_OK)
+        rc = explained("queue: by status, oldest first",
+                       db_query(c, &r, a, EXPLAIN SQL_QUEUE_STATUS, "ssii", dept, "submitted",
+                                (int64_t)0, lim),
+                       &r, fn, ctx);
+    if (rc == DB_OK)
+        rc = explained(
+            "queue: open, by due date",
+            db_query(c, &r, a, EXPLAIN SQL_QUEUE_OPEN_DUE, "sssii", dept, d, d, (int64_t)0, lim),
+            &r, fn, ctx);
+    if (rc == DB_OK)
+        rc = explained("queue: by status, by due date",
+                       db_query(c, &r, a, EXPLAIN SQL_QUEUE_STATUS_DUE, "ssssii", dept, "accepted",
+                                d, d, (int64_t)0, lim),
+                       &r, fn, ctx);
+    return rc;
+}

@@ -1,0 +1,110 @@
+/* SQL of applications and their timelines (migration 0008). Every query here is an index
+ * range or lookup (the test of `onewindow-admin explain-queries` checks their plans). */
+#ifndef OW_APPLICATION_STORE_H
+#define OW_APPLICATION_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "db/db.h"
+
+#define APP_NO_BYTES 21    /* "YYYYMMDD-XXXXX-XXXXX" and its NUL */
+#define QUERY_CODE_BYTES 9 /* eight digits and its NUL */
+#define TIMELINE_MAX 500   /* events shown of one application */
+
+/* An active service, with what a submission needs of it. */
+typedef struct app_service {
+    int64_t id, promised_days;
+    const char *code, *name, *department_code, *department_name;
+    const char *handler_type, *handler_name; /* the catalog's 办理主体 */
+} app_service;
+
+/* 1 found (not retired), 0 not, < 0 a db_status. */
+int app_service_active(db_conn *c, arena *a, const char *code, app_service *out);
+
+typedef struct app_new {
+    const char *no, *query_code;
+    int64_t citizen_id;
+    const app_service *service;
+    const void *form_enc;
+    size_t form_len;
+    const char *materials; /* JSON array */
+    const char *due_date;  /* YYYY-MM-DD */
+} app_new;
+
+/* DB_DUPLICATE when the number is taken (the caller draws another). */
+int app_insert(db_conn *c, const app_new *n, int64_t *id);
+
+typedef struct app_row {
+    int64_t id, citizen_id, org_id;                /* org_id 0: not delegated */
+    const char *no, *query_code, *status, *result; /* result NULL until completed */
+    const char *department_code, *department_name, *service_code, *service_name;
+    const char *handler_type, *handler_name, *materials;
+    const char *submitted_at, *updated_at, *finished_at; /* RFC 3339; finished_at may be NULL */
+    const char *due_date, *paused_on;                    /* YYYY-MM-DD; paused_on may be NULL */
+} app_row;
+
+/* By number; for_update locks the row for a transition (inside a transaction). */
+int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *out);
+/* The sealed form of an application. */
+int app_form(db_conn *c, arena *a, int64_t id, const void **form_enc, size_t *len);
+
+typedef struct app_change {
+    int64_t id;
+    const char *status, *result; /* result NULL unless completed */
+    const char *due_date;        /* YYYY-MM-DD */
+    const char *paused_on;       /* NULL unless need_materials */
+    const char *materials;       /* the new material list, or NULL: unchanged */
+    bool final;
+} app_change;
+
+int app_update(db_conn *c, const app_change *ch);
+
+typedef struct app_event {
+    int64_t application_id, actor_id; /* actor_id 0: none */
+    const char *status, *result, *note, *materials, *actor, *actor_name;
+} app_event;
+
+int app_event_insert(db_conn *c, const app_event *e);
+
+typedef struct app_event_row {
+    const char *status, *result, *note, *actor, *actor_name, *at;
+} app_event_row;
+
+/* The timeline, oldest first (at most TIMELINE_MAX events). */
+int app_timeline(db_conn *c, arena *a, int64_t id, app_event_row **out, size_t *n);
+
+/* One line of a list. */
+typedef struct app_summary {
+    int64_t id;
+    const char *no, *status, *result, *service_code, *service_name;
+    const char *submitted_at, *updated_at, *due_date;
+} app_summary;
+
+/* A citizen's applications, newest first, with id < before (0: from the newest); status NULL
+ * for all. Up to limit rows into out[]. */
+int app_list_of_citizen(db_conn *c, arena *a, int64_t citizen_id, const char *status,
+                        int64_t before, int limit, app_summary *out, size_t *n);
+
+/* A department's queue: status NULL for the open ones; by_due orders by due date, else by
+ * submission. The cursor is the last row seen (after_id, and after_due with by_due). */
+typedef struct app_queue_query {
+    const char *department_code, *status;
+    bool by_due;
+    int64_t after_id;
+    const char *after_due;
+    int limit;
+} app_queue_query;
+
+int app_queue(db_conn *c, arena *a, const app_queue_query *q, app_summary *out, size_t *n);
+
+/* Counts a submission in the service's popularity (service_stats.applications). */
+int app_count_submission(db_conn *c, int64_t service_id);
+
+/* EXPLAIN FORMAT=JSON of each query above with sample parameters (`explain-queries`). */
+typedef void (*app_explain_fn)(const char *name, const char *plan_json, void *ctx);
+int app_explain_queries(db_conn *c, arena *a, app_explain_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,283 @@
+#include "db/bench_store.h"
+
+#include <string.h>
+
+#include "core/arena.h"
+
+int bench_citizens(db_conn *c, const bench_blobs *b, int64_t from, int64_t count)
+{
+    int64_t rc =
+        db_exec(c,
+                "INSERT INTO citizens (phone_enc, phone_bidx, name_enc, id_number_enc, "
+                "id_number_bidx) SELECT ?, UNHEX(SHA2(CONCAT(?, 'p', seq + ?), 256)), ?, ?, "
+                "UNHEX(SHA2(CONCAT(?, 'i', seq + ?), 256)) FROM seq_1_to_100000 "
+                "WHERE seq <= ?",
+                "bsibbsii", b->phone, b->phone_len, b->tag, from, b->name, b->name_len,
+                b->id_number, b->id_number_len, b->tag, from, count);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+int bench_services(db_conn *c, int64_t *n)
+{
+    int64_t rc = db_exec(c, "DROP TEMPORARY TABLE IF EXISTS bench_services", "");
+    if (rc >= 0)
+        rc = db_exec(c,
+                     "CREATE TEMPORARY TABLE bench_services (PRIMARY KEY (k)) "
+                     "SELECT ROW_NUMBER() OVER (ORDER BY s.id) AS k, s.id, s.department_code, "
+                     "s.handled_by_type, COALESCE(s.handled_by_name, d.name) AS handler_name, "
+                     "s.promised_days FROM services s "
+                     "JOIN departments d ON d.code = s.department_code WHERE s.retired_at IS NULL",
+                     "");
+    if (rc < 0)
+        return (int)rc;
+    *n = rc;
+    return DB_OK;
+}
+
+/* one Crockford base32 character from byte i of the hash h */
+#define B32(i)                                                                                     \
+    "SUBSTRING('0123456789ABCDEFGHJKMNPQRSTVWXYZ', 1 + ASCII(SUBSTRING(t.h, " #i ", 1)) % 32, 1)"
+
+int bench_applications(db_conn *c, const bench_blobs *b, int64_t from, int64_t count,
+                       int64_t first_citizen, int64_t citizens, int64_t n_services)
+{
+    int64_t rc = db_exec(
+        c,
+        "INSERT IGNORE INTO applications (application_no, query_code, citizen_id, service_id, "
+        "department_code, handler_type, handler_name, status, result, is_open, form_enc, "
+        "materials, submitted_at, due_date, finished_at, updated_at) "
+        "SELECT CONCAT(DATE_FORMAT(t.at, '%Y%m%d'), '-', " B32(1) ", " B32(2) ", " B32(3) ", " B32(
+            4) ", " B32(5) ", '-', " B32(6) ", " B32(7) ", " B32(8) ", " B32(9) ", " B32(10) "), "
+                                                                                             "LPAD("
+                                                                                             "t.n "
+                                                                                             "% "
+                                                                                             "10000"
+                                                                                             "0000,"
+                                                                                             " 8, "
+                                                                                             "'0'),"
+                                                                                             " ? + "
+                                                                                             "t.n "
+                                                                                             "% ?, "
+                                                                                             "s.id,"
+                                                                                             " s."
+                                                                                             "depar"
+                                                                                             "tment"
+                                                                                             "_code"
+                                                                                             ", "
+                                                                                             "s."
+                                                                                             "handl"
+                                                                                             "ed_"
+                                                                                             "by_"
+                                                                                             "type,"
+                                                                                             " "
+                                                                                             "s."
+                                                                                             "handl"
+                                                                                             "er_"
+                                                                                             "name,"
+                                                                                             " ELT("
+                                                                                             "1 + "
+                                                                                             "t.n "
+                                                                                             "% "
+                                                                                             "10, "
+                                                                                             "'comp"
+                                                                                             "leted"
+                                                                                             "', "
+                                                                                             "'comp"
+                                                                                             "leted"
+                                                                                             "', "
+                                                                                             "'comp"
+                                                                                             "leted"
+                                                                                             "', "
+                                                                                             "'comp"
+                                                                                             "leted"
+                                                                                             "', "
+                                                                                             "'comp"
+                                                                                             "leted"
+                                                                                             "', "
+                                                                                             "'comp"
+                                                                                             "leted"
+                                                                                             "', "
+                                                                                             "'acce"
+                                                                                             "pted'"
+                                                                                             ", "
+                                                                                             "'need"
+                                                                                             "_mate"
+                                                                                             "rials"
+                                                                                             "', "
+                                                                                             "'not_"
+                                                                                             "accep"
+                                                                                             "ted',"
+                                                                                             " '"
+                                                                                             "withd"
+                                                                                             "rawn'"
+                                                                                             "), "
+                                                                                             "IF(t."
+                                                                                             "n % "
+                                                                                             "10 < "
+                                                                                             "6, "
+                                                                                             "IF(t."
+                                                                                             "n % "
+                                                                                             "7 = "
+                                                                                             "0, "
+                                                                                             "'deni"
+                                                                                             "ed', "
+                                                                                             "'appr"
+                                                                                             "oved'"
+                                                                                             "), "
+                                                                                             "NULL)"
+                                                                                             ", "
+                                                                                             "IF(t."
+                                                                                             "n % "
+                                                                                             "10 "
+                                                                                             "IN "
+                                                                                             "(6, "
+                                                                                             "7), "
+                                                                                             "1, "
+                                                                                             "0), "
+                                                                                             "?, "
+                                                                                             "'[{"
+                                                                                             "\"nam"
+                                                                                             "e\":"
+                                                                                             "\"居"
+                                                                                             "民身"
+                                                                                             "份证"
+                                                                                             "\"}]'"
+                                                                                             ", "
+                                                                                             "t.at,"
+                                                                                             " "
+                                                                                             "DATE("
+                                                                                             "t.at)"
+                                                                                             " + "
+                                                                                             "INTER"
+                                                                                             "VAL "
+                                                                                             "s."
+                                                                                             "promi"
+                                                                                             "sed_"
+                                                                                             "days "
+                                                                                             "DAY, "
+                                                                                             "IF(t."
+                                                                                             "n % "
+                                                                                             "10 "
+                                                                                             "IN "
+                                                                                             "(6, "
+                                                                                             "7), "
+                                                                                             "NULL,"
+                                                                                             " t."
+                                                                                             "at + "
+                                                                                             "INTER"
+                                                                                             "VAL "
+                                                                                             "1 "
+                                                                                             "DAY),"
+                                                                                             " t."
+                                                                                             "at + "
+                                                                                             "INTER"
+                                                                                             "VAL "
+                                                                                             "1 "
+                                                                                             "DAY "
+                                                                                             "FROM "
+                                                                                             "(SELE"
+                                                                                             "CT "
+                                                                                             "seq "
+                                                                                             "+ ? "
+                                                                                             "AS "
+                                                                                             "n, "
+                                                                                             "UNHEX"
+                                                                                             "(SHA2"
+                                                                                             "(CONC"
+                                                                                             "AT(?,"
+                                                                                             " 'a',"
+                                                                                             " seq "
+                                                                                             "+ "
+                                                                                             "?), "
+                                                                                             "256))"
+                                                                                             " AS "
+                                                                                             "h, "
+                                                                                             "CURRE"
+                                                                                             "NT_"
+                                                                                             "TIMES"
+                                                                                             "TAMP("
+                                                                                             "3) - "
+                                                                                             "INTER"
+                                                                                             "VAL "
+                                                                                             "(("
+                                                                                             "seq "
+                                                                                             "+ ?) "
+                                                                                             "% "
+                                                                                             "31536"
+                                                                                             "000) "
+                                                                                             "SECON"
+                                                                                             "D AS "
+                                                                                             "at "
+                                                                                             "FROM "
+                                                                                             "seq_"
+                                                                                             "1_to_"
+                                                                                             "10000"
+                                                                                             "0 "
+                                                                                             "WHERE"
+                                                                                             " seq "
+                                                                                             "<= "
+                                                                                             "?) t "
+                                                                                             "JOIN "
+                                                                                             "bench"
+                                                                                             "_serv"
+                                                                                             "ices "
+                                                                                             "s ON "
+                                                                                             "s.k "
+                                                                                             "= 1 "
+                                                                                             "+ "
+                                                                                             "t.n "
+                                                                                             "% ?",
+        "iibisiiii", first_citizen, citizens, b->form, b->form_len, from, b->tag, from, from, count,
+        n_services);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+int bench_events(db_conn *c, int64_t first, int64_t last, int64_t *events)
+{
+    static const char *const passes[] = {
+        /* submitted, by the citizen */
+        "INSERT INTO application_events (application_id, status, actor, actor_id, actor_name, "
+        "created_at) SELECT id, 'submitted', 'citizen', citizen_id, '申请人', submitted_at "
+        "FROM applications WHERE id BETWEEN ? AND ?",
+        /* a third of the completed ones went through need_materials and a supplement */
+        "INSERT INTO application_events (application_id, status, note, actor, actor_name, "
+        "created_at) SELECT id, 'need_materials', '请补充户口簿首页复印件。', 'department', "
+        "handler_name, submitted_at + INTERVAL 10 MINUTE FROM applications "
+        "WHERE id BETWEEN ? AND ? AND status = 'completed' AND id % 3 = 0",
+        "INSERT INTO application_events (application_id, status, actor, actor_id, actor_name, "
+        "created_at) SELECT id, 'submitted', 'citizen', citizen_id, '申请人', "
+        "submitted_at + INTERVAL 20 MINUTE FROM applications "
+        "WHERE id BETWEEN ? AND ? AND status = 'completed' AND id % 3 = 0",
+        /* the department's first answer */
+        "INSERT INTO application_events (application_id, status, note, actor, actor_name, "
+        "created_at) SELECT id, IF(status IN ('need_materials', 'not_accepted'), status, "
+        "'accepted'), IF(status IN ('need_materials', 'not_accepted'), '材料不齐全。', NULL), "
+        "'department', handler_name, submitted_at + INTERVAL 1 HOUR FROM applications "
+        "WHERE id BETWEEN ? AND ? AND status <> 'withdrawn'",
+        /* the end */
+        "INSERT INTO application_events (application_id, status, result, actor, actor_name, "
+        "created_at) SELECT id, status, result, IF(status = 'withdrawn', 'citizen', "
+        "'department'), IF(status = 'withdrawn', '申请人', handler_name), "
+        "submitted_at + INTERVAL 1 DAY FROM applications "
+        "WHERE id BETWEEN ? AND ? AND status IN ('completed', 'withdrawn')",
+    };
+    *events = 0;
+    for (size_t i = 0; i < sizeof passes / sizeof passes[0]; i++) {
+        int64_t rc = db_exec(c, passes[i], "ii", first, last);
+        if (rc < 0)
+            return (int)rc;
+        *events += rc;
+    }
+    return DB_OK;
+}
+
+int bench_max_id(db_conn *c, const char *table, int64_t *id)
+{
+    arena a;
+    arena_init(&a, 4096);
+    int rc = strcmp(table, "citizens") == 0
+                 ? db_query_int(c, &a, "SELECT COALESCE(MAX(id), 0) FROM citizens", id)
+                 : db_query_int(c, &a, "SELECT COALESCE(MAX(id), 0) FROM applications", id);
+    arena_destroy(&a);
+    return rc;
+}

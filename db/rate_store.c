@@ -1,0 +1,22 @@
+#include "db/rate_store.h"
+
+#include <time.h>
+
+int rate_hit(db_conn *c, const char *bucket, const uint8_t key[32], int window_s, bool prune,
+             int64_t *hits)
+{
+    int64_t window = (int64_t)time(NULL) / window_s * window_s;
+    /* LAST_INSERT_ID(expr) hands the new count back without a second query */
+    int64_t rc =
+        db_exec(c,
+                "INSERT INTO rate_counters (bucket, key_hash, window_start, hits) "
+                "VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + 1)",
+                "sbi", bucket, key, (size_t)32, window);
+    if (rc < 0)
+        return (int)rc;
+    *hits = rc == 1 ? 1 : db_last_insert_id(c);
+    if (prune)
+        rc = db_exec(c, "DELETE FROM rate_counters WHERE window_start < ? LIMIT 1000", "i",
+                     window - 86400);
+    return rc < 0 ? (int)rc : DB_OK;
+}

@@ -1,0 +1,279 @@
+#include "handlers/application_views.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/config.h"
+#include "workflow/application_no.h"
+#include "workflow/application_state.h"
+
+#define CURSOR_MAX_BYTES 64
+
+cal_day request_today(req *r)
+{
+    const ow_config *cfg = config_current();
+    const char *forced = req_header(r, "HTTP_X_TEST_TODAY");
+    cal_day d;
+    if (forced && cfg && cfg->test_routes && cal_day_parse(forced, &d) == 0)
+        return d;
+    return cal_today();
+}
+
+bool load_application(req *r, resp *w, db_conn *c, bool lock, app_row *out)
+{
+    char no[APP_NO_BYTES];
+    if (!application_no_normalize(req_path_param(r, "no"), no)) {
+        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
+        return false;
+    }
+    int rc = app_by_no(c, &r->arena, no, lock, out);
+    if (rc <= 0) {
+        if (rc < 0)
+            respond_db_error(r, w, rc);
+        else
+            resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
+        return false;
+    }
+    return true;
+}
+
+bool read_limit(req *r, int *limit)
+{
+    long n;
+    if (!req_query_int(r, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX, &n))
+        return false;
+    *limit = (int)n;
+    return true;
+}
+
+bool read_cursor(req *r, char *out, size_t cap, bool *present)
+{
+    const char *c = NULL;
+    *present = false;
+    req_query_string(r, "cursor", CURSOR_MAX_BYTES * 2, &c);
+    if (!c)
+        return true;
+    size_t len = 0;
+    if (!*c ||
+        sodium_base642bin((unsigned char *)out, cap - 1, c, strlen(c), NULL, &len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        memchr(out, '\0', len)) {
+        req_add_error(r, "cursor", "分页游标无效。", "The cursor is not valid.");
+        return false;
+    }
+    out[len] = '\0';
+    *present = true;
+    return true;
+}
+
+const char *make_cursor(req *r, const char *text)
+{
+    size_t len = strlen(text);
+    size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = arena_alloc(&r->arena, cap);
+    if (out)
+        sodium_bin2base64(out, cap, (const unsigned char *)text, len,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return out;
+}
+
+bool read_materials(req *r, const cJSON *body, bool required, const char **json, int *count)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(body, "materials");
+    *count = 0;
+    if (!list && !required) {
+        *json = "[]";
+        return true;
+    }
+    int n = cJSON_GetArraySize(list);
+    if (!cJSON_IsArray(list) || n > MATERIALS_MAX || (required && n == 0)) {
+        req_add_error(r, "/materials", "材料须为 1 到 50 项的列表，每项为 {\"name\": …}。",
+                      "materials must be a list of 1 to 50 objects {\"name\": …}.");
+        return false;
+    }
+    cJSON *out = cJSON_CreateArray();
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, out);
+    int i = 0;
+    bool ok = true;
+    for (const cJSON *item = list->child; item; item = item->next, i++) {
+        const char *pointer = arena_printf(&r->arena, "/materials/%d/name", i);
+        const char *name = NULL;
+        if (!cJSON_IsObject(item)) {
+            req_add_error(r, arena_printf(&r->arena, "/materials/%d", i), "每项材料须为对象。",
+                          "Each material must be an object.");
+            ok = false;
+            continue;
+        }
+        if (!req_json_string(r, item, pointer, 1, MATERIAL_NAME_MAX_CHARS, true, &name))
+            ok = false;
+        else {
+            cJSON *m = cJSON_CreateObject();
+            cJSON_AddStringToObject(m, "name", name);
+            cJSON_AddItemToArray(out, m);
+        }
+    }
+    if (!ok)
+        return false;
+    char *text = cJSON_PrintUnformatted(out);
+    *json = text ? arena_strdup(&r->arena, text) : NULL;
+    cJSON_free(text);
+    *count = n;
+    return *json != NULL;
+}
+
+const char *append_materials(req *r, const char *existing, const char *added)
+{
+    cJSON *all = cJSON_Parse(existing), *more = cJSON_Parse(added);
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, all);
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, more);
+    if (!cJSON_IsArray(all) || !cJSON_IsArray(more))
+        return NULL;
+    while (more->child)
+        cJSON_AddItemToArray(all, cJSON_DetachItemViaPointer(more, more->child));
+    char *text = cJSON_PrintUnformatted(all);
+    const char *copy = text ? arena_strdup(&r->arena, text) : NULL;
+    cJSON_free(text);
+    return copy;
+}
+
+bool application_overdue(const char *status, const char *due_date, cal_day today)
+{
+    app_status s = app_status_parse(status);
+    if (s != APP_SUBMITTED && s != APP_ACCEPTED)
+        return false; /* final, or the clock is stopped (need_materials) */
+    char now[CAL_DATE_BYTES];
+    cal_day_format(today, now);
+    return strcmp(now, due_date) > 0;
+}
+
+static void add_nullable(cJSON *o, const char *name, const char *value)
+{
+    if (value)
+        cJSON_AddStringToObject(o, name, value);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+static cJSON *service_json(const char *code, const char *name, const char *dept_code,
+                           const char *dept_name)
+{
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "code", code);
+    cJSON_AddStringToObject(s, "name", name);
+    if (dept_code) {
+        cJSON *d = cJSON_AddObjectToObject(s, "department");
+        cJSON_AddStringToObject(d, "code", dept_code);
+        cJSON_AddStringToObject(d, "name", dept_name);
+    }
+    return s;
+}
+
+cJSON *app_summary_json(const app_summary *s, cal_day today)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "application_no", s->no);
+    cJSON_AddStringToObject(o, "status", s->status);
+    add_nullable(o, "result", s->result);
+    cJSON_AddItemToObject(o, "service", service_json(s->service_code, s->service_name, NULL, NULL));
+    cJSON_AddStringToObject(o, "submitted_at", s->submitted_at);
+    cJSON_AddStringToObject(o, "updated_at", s->updated_at);
+    cJSON_AddStringToObject(o, "due_date", s->due_date);
+    cJSON_AddBoolToObject(o, "overdue", application_overdue(s->status, s->due_date, today));
+    return o;
+}
+
+static cJSON *timeline_json(const app_event_row *events, size_t n, app_view view)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        const app_event_row *e = &events[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "status", e->status);
+        add_nullable(o, "result", e->result);
+        if (view != VIEW_PUBLIC) /* staff notes may name people: not for the public */
+            add_nullable(o, "note", e->note);
+        cJSON_AddStringToObject(o, "actor", e->actor);
+        cJSON_AddStringToObject(o, "actor_name", e->actor_name);
+        cJSON_AddStringToObject(o, "at", e->at);
+        cJSON_AddItemToArray(list, o);
+    }
+    return list;
+}
+
+cJSON *app_detail_json(const app_row *a, const app_event_row *events, size_t n, cal_day today,
+                       app_view view)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "application_no", a->no);
+    cJSON_AddStringToObject(o, "status", a->status);
+    add_nullable(o, "result", a->result);
+    cJSON_AddItemToObject(o, "service",
+                          service_json(a->service_code, a->service_name,
+                                       view == VIEW_PUBLIC ? NULL : a->department_code,
+                                       a->department_name));
+    cJSON_AddStringToObject(o, "submitted_at", a->submitted_at);
+    if (view != VIEW_PUBLIC)
+        cJSON_AddStringToObject(o, "updated_at", a->updated_at);
+    cJSON_AddStringToObject(o, "due_date", a->due_date);
+    cJSON_AddBoolToObject(o, "overdue", application_overdue(a->status, a->due_date, today));
+    if (view != VIEW_PUBLIC) {
+        add_nullable(o, "finished_at", a->finished_at);
+        cJSON *h = cJSON_AddObjectToObject(o, "handled_by");
+        cJSON_AddStringToObject(h, "type", a->handler_type);
+        cJSON_AddStringToObject(h, "name", a->handler_name);
+        cJSON_AddItemToObject(o, "materials", cJSON_Parse(a->materials));
+    }
+    if (view == VIEW_CITIZEN)
+        cJSON_AddStringToObject(o, "query_code", a->query_code);
+    cJSON_AddItemToObject(o, "timeline", timeline_json(events, n, view));
+    return o;
+}
+
+void respond_application(req *r, resp *w, db_conn *c, const app_row *a, app_view view,
+                         cJSON *(*extend)(req *r, const app_row *a, cJSON *detail, int *rc))
+{
+    app_event_row *events;
+    size_t n;
+    int rc = app_timeline(c, &r->arena, a->id, &events, &n);
+    if (rc != DB_OK) {
+        respond_db_error(r, w, rc);
+        return;
+    }
+    cJSON *o = app_detail_json(a, events, n, request_today(r), view);
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
+    if (extend && !extend(r, a, o, &rc)) {
+        respond_db_error(r, w, rc);
+        return;
+    }
+    resp_header(w, "Cache-Control", "no-store");
+    resp_json(r, w, 200, o);
+}
+
+void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int limit,
+                       const char *(*cursor_of)(req *r, const app_summary *last))
+{
+    cJSON *o = resp_new_object(r);
+    cJSON *list = cJSON_AddArrayToObject(o, "items");
+    cal_day today = request_today(r);
+    size_t shown = n > (size_t)limit ? (size_t)limit : n;
+    for (size_t i = 0; i < shown; i++)
+        cJSON_AddItemToArray(list, app_summary_json(&items[i], today));
+    if (n > shown)
+        cJSON_AddStringToObject(o, "next_cursor", cursor_of(r, &items[shown - 1]));
+    else
+        cJSON_AddNullToObject(o, "next_cursor");
+    resp_header(w, "Cache-Control", "no-store");
+    resp_json(r, w, 200, o);
+}
+
+void respond_invalid_transition(req *r, resp *w, const char *current)
+{
+    app_status s = app_status_parse(current);
+    const char *zh = arena_printf(&r->arena, "办件当前状态为「%s」（%s），不能进行这一操作。",
+                                  app_status_label(s), current);
+    const char *en =
+        arena_printf(&r->arena, "The application is %s now: this step is not possible.", current);
+    resp_problem_member(r, w, PROBLEM_INVALID_TRANSITION, zh, en, "current_status", current);
+}

@@ -1,0 +1,73 @@
+/* The public progress query (API.md §5): anyone with an application's number and its query
+ * code sees the status and the timeline, without personal data, notes or materials. The
+ * code travels in the body (not in URLs or logs), is compared in constant time, and a wrong
+ * code is answered exactly like an unknown number. Limited per client IP. */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "auth/pii.h"
+#include "core/config.h"
+#include "db/rate_store.h"
+#include "handlers/application_views.h"
+#include "handlers/handlers.h"
+#include "workflow/application_no.h"
+
+#define WINDOW_S 60
+
+static bool over_limit(req *r, resp *w)
+{
+    uint8_t ip[PII_INDEX_BYTES];
+    pii_index("ip", r->client_ip ? r->client_ip : "", ip);
+    int64_t hits = 0;
+    int rc = rate_hit(db_primary(), "progress", ip, WINDOW_S, randombytes_uniform(64) == 0, &hits);
+    if (rc < 0) {
+        respond_db_error(r, w, rc);
+        return true;
+    }
+    if (hits <= config_current()->progress_per_ip_per_minute)
+        return false;
+    respond_rate_limited(r, w, WINDOW_S, "查询太频繁，请稍后再试。",
+                         "Too many progress queries from this address: try again in a minute.");
+    return true;
+}
+
+/* Constant time in what the caller typed: always eight bytes compared. */
+static bool code_matches(const char *stored, const char *given)
+{
+    char padded[QUERY_CODE_BYTES] = {0};
+    size_t len = strlen(given);
+    memcpy(padded, given, len < sizeof padded - 1 ? len : sizeof padded - 1);
+    bool same = sodium_memcmp(stored, padded, QUERY_CODE_BYTES - 1) == 0;
+    return same && len == QUERY_CODE_BYTES - 1;
+}
+
+void handle_progress(req *r, resp *w)
+{
+    const cJSON *body = req_body_object(r);
+    const char *number = NULL, *code = NULL;
+    if (body) {
+        req_json_string(r, body, "/application_no", 1, 32, true, &number);
+        req_json_string(r, body, "/query_code", 1, 16, true, &code);
+    }
+    if (!personal_data_ready(r, w) || over_limit(r, w))
+        return;
+    if (r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
+    char no[APP_NO_BYTES];
+    app_row a;
+    int rc =
+        application_no_normalize(number, no) ? app_by_no(db_reader(), &r->arena, no, false, &a) : 0;
+    if (rc < 0) {
+        respond_db_error(r, w, rc);
+        return;
+    }
+    /* an unknown number compares against a dummy: the same work as a wrong code */
+    if (!code_matches(rc == 1 ? a.query_code : "00000000", code) || rc != 1) {
+        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
+        return;
+    }
+    respond_application(r, w, db_reader(), &a, VIEW_PUBLIC, NULL);
+}

@@ -1,0 +1,153 @@
+#include "workflow/application_admin.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+#include "auth/pii.h"
+#include "db/application_store.h"
+#include "db/audit_store.h"
+#include "db/bench_store.h"
+
+static void add_or_null(cJSON *o, const char *name, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(o, name, v);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+static void print_audit(const audit_entry *e, int64_t id, const char *at, void *ctx)
+{
+    (void)ctx;
+    cJSON *o = cJSON_CreateObject();
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    cJSON_AddStringToObject(o, "id", ids);
+    cJSON_AddStringToObject(o, "actor_type", e->actor_type);
+    cJSON_AddStringToObject(o, "actor_id", e->actor_id);
+    cJSON_AddStringToObject(o, "action", e->action);
+    cJSON_AddStringToObject(o, "target", e->target);
+    add_or_null(o, "detail", e->detail);
+    add_or_null(o, "request_id", e->request_id);
+    cJSON_AddStringToObject(o, "created_at", at);
+    char *line = cJSON_PrintUnformatted(o);
+    if (line)
+        puts(line);
+    cJSON_free(line);
+    cJSON_Delete(o);
+}
+
+int application_admin_audit(const char *target)
+{
+    arena a;
+    arena_init(&a, 65536);
+    int rc = audit_each_of_target(db_primary(), &a, target, print_audit, NULL);
+    arena_destroy(&a);
+    if (rc != DB_OK)
+        fprintf(stderr, "audit: the database did not answer (%d)\n", rc);
+    return rc == DB_OK ? 0 : 1;
+}
+
+static void print_plan(const char *name, const char *plan_json, void *ctx)
+{
+    (void)ctx;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "query", name);
+    cJSON *plan = cJSON_Parse(plan_json);
+    if (plan)
+        cJSON_AddItemToObject(o, "plan", plan);
+    else
+        cJSON_AddStringToObject(o, "plan", plan_json);
+    char *line = cJSON_PrintUnformatted(o);
+    if (line)
+        puts(line);
+    cJSON_free(line);
+    cJSON_Delete(o);
+}
+
+int application_admin_explain(void)
+{
+    arena a;
+    arena_init(&a, 65536);
+    int rc = app_explain_queries(db_primary(), &a, print_plan, NULL);
+    arena_destroy(&a);
+    if (rc != DB_OK)
+        fprintf(stderr, "explain-queries: the database refused a query (%d)\n", rc);
+    return rc == DB_OK ? 0 : 1;
+}
+
+static const char sample_form[] = "{\"contact_address\":\"示例市示例区幸福路1号\","
+                                  "\"reason\":\"基准测试数据\",\"copies\":1}";
+
+typedef struct sealed_samples {
+    uint8_t phone[64], name[64], id_number[64], form[256];
+    bench_blobs blobs;
+    char tag[17];
+} sealed_samples;
+
+static void seal_samples(sealed_samples *s)
+{
+    bench_blobs *b = &s->blobs;
+    pii_encrypt("phone", "13800138000", s->phone, &b->phone_len);
+    pii_encrypt("name", "测试用户", s->name, &b->name_len);
+    pii_encrypt("id_number", "110101199003074514", s->id_number, &b->id_number_len);
+    pii_encrypt("form", sample_form, s->form, &b->form_len);
+    b->phone = s->phone;
+    b->name = s->name;
+    b->id_number = s->id_number;
+    b->form = s->form;
+    uint8_t rnd[8];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(s->tag, sizeof s->tag, rnd, sizeof rnd);
+    b->tag = s->tag;
+}
+
+static int fail(const char *what, int rc)
+{
+    fprintf(stderr, "generate-applications: %s (%d)\n", what, rc);
+    return 1;
+}
+
+int application_admin_generate(long count)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (pii_ready() != DB_OK)
+        return fail("the personal-data key is not available", DB_UNAVAILABLE);
+    static sealed_samples s;
+    seal_samples(&s);
+    db_conn *c = db_primary();
+    int64_t citizens = count / 5 > 0 ? count / 5 : 1, first_citizen, n_services, first_app,
+            last_app;
+    int rc = bench_max_id(c, "citizens", &first_citizen);
+    for (int64_t done = 0; rc == DB_OK && done < citizens; done += BENCH_BATCH)
+        rc = bench_citizens(c, &s.blobs, first_citizen + done,
+                            citizens - done < BENCH_BATCH ? citizens - done : BENCH_BATCH);
+    if (rc != DB_OK || (rc = bench_services(c, &n_services)) != DB_OK || n_services == 0)
+        return fail("cannot create citizens, or no active service (import a catalog first)", rc);
+    first_citizen++;
+    rc = bench_max_id(c, "applications", &first_app);
+    for (int64_t done = 0; rc == DB_OK && done < count; done += BENCH_BATCH)
+        rc = bench_applications(c, &s.blobs, first_app + done,
+                                count - done < BENCH_BATCH ? count - done : BENCH_BATCH,
+                                first_citizen, citizens, n_services);
+    if (rc != DB_OK || (rc = bench_max_id(c, "applications", &last_app)) != DB_OK)
+        return fail("cannot insert applications", rc);
+    int64_t events = 0;
+    for (int64_t from = first_app + 1; rc == DB_OK && from <= last_app; from += BENCH_BATCH) {
+        int64_t n = 0;
+        rc = bench_events(c, from, from + BENCH_BATCH - 1, &n);
+        events += n;
+    }
+    if (rc != DB_OK)
+        return fail("cannot insert events", rc);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("applications: %lld\ncitizens: %lld-%lld\nevents: %lld\nseconds: %.1f\n",
+           (long long)(last_app - first_app), (long long)first_citizen,
+           (long long)(first_citizen + citizens - 1), (long long)events,
+           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    return 0;
+}
