@@ -224,15 +224,6 @@ int app_queue(db_conn *c, arena *a, const app_queue_query *q, app_summary *out, 
     return rc != DB_OK ? rc : read_summaries(&rows, q->limit, out, n);
 }
 
-int app_count_submission(db_conn *c, int64_t service_id)
-{
-    int64_t rc = db_exec(c,
-                         "INSERT INTO service_stats (service_id, applications) VALUES (?, 1) "
-                         "ON DUPLICATE KEY UPDATE applications = applications + 1",
-                         "i", service_id);
-    return rc < 0 ? (int)rc : DB_OK;
-}
-
 #define EXPLAIN "EXPLAIN FORMAT=JSON "
 
 static int explained(const char *name, int rc, db_rows *rows, app_explain_fn fn, void *ctx)

@@ -83,12 +83,13 @@ int catalog_store_each_synonym(db_conn *c, arena *a, catalog_pair_fn fn, void *c
     return each_pair(c, a, "SELECT term, expansion FROM synonyms ORDER BY id", fn, ctx);
 }
 
-int catalog_store_add_views(db_conn *c, int64_t service_id, int64_t n)
+int catalog_store_add_counts(db_conn *c, int64_t service_id, int64_t views, int64_t applications)
 {
     int64_t rc = db_exec(c,
-                         "INSERT INTO service_stats (service_id, views) VALUES (?, ?) "
-                         "ON DUPLICATE KEY UPDATE views = views + VALUES(views)",
-                         "ii", service_id, n);
+                         "INSERT INTO service_stats (service_id, views, applications) "
+                         "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE views = views + VALUES(views), "
+                         "applications = applications + VALUES(applications)",
+                         "iii", service_id, views, applications);
     return rc < 0 ? (int)rc : DB_OK;
 }
 

@@ -43,7 +43,7 @@ typedef struct catalog_detail {
 /* 1 found, 0 no such active item, < 0 a db_status. */
 int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d);
 
-/* Adds n detail views to an item's popularity counter. */
-int catalog_store_add_views(db_conn *c, int64_t service_id, int64_t n);
+/* Adds detail views and applications to an item's popularity counters. */
+int catalog_store_add_counts(db_conn *c, int64_t service_id, int64_t views, int64_t applications);
 
 #endif

@@ -11,6 +11,7 @@
 #include "db/citizen_store.h"
 #include "handlers/application_views.h"
 #include "handlers/handlers.h"
+#include "search/catalog_cache.h"
 #include "workflow/application_no.h"
 #include "workflow/applications.h"
 #include "workflow/calendar_cache.h"
@@ -169,7 +170,8 @@ void handle_application_submit(req *r, resp *w)
         respond_db_error(r, w, rc);
         return;
     }
-    idempotency_commit(r, w, c);
+    if (idempotency_commit(r, w, c))
+        catalog_cache_count_application((uint32_t)svc.id);
 }
 
 static const char *citizen_cursor(req *r, const app_summary *last)

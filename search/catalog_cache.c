@@ -20,8 +20,9 @@
 #define VIEW_SLOTS 1024
 
 typedef struct view_slot {
-    uint32_t service_id; /* 0: free */
-    uint32_t count;
+    uint32_t service_id;
+    uint32_t count;        /* detail views */
+    uint32_t applications; /* submissions */
 } view_slot;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -59,7 +60,7 @@ void catalog_cache_release(const search_index *ix)
         atomic_fetch_sub(&((search_index *)ix)->refs, 1);
 }
 
-void catalog_cache_count_view(uint32_t service_id)
+static void count(uint32_t service_id, bool application)
 {
     if (service_id == 0)
         return;
@@ -68,11 +69,24 @@ void catalog_cache_count_view(uint32_t service_id)
         view_slot *s = &views[(at + i) % VIEW_SLOTS];
         if (s->service_id == 0 || s->service_id == service_id) {
             s->service_id = service_id;
-            s->count++;
+            if (application)
+                s->applications++;
+            else
+                s->count++;
             break;
         }
     } /* a full table drops the view: popularity is a hint, not a ledger */
     pthread_mutex_unlock(&lock);
+}
+
+void catalog_cache_count_view(uint32_t service_id)
+{
+    count(service_id, false);
+}
+
+void catalog_cache_count_application(uint32_t service_id)
+{
+    count(service_id, true);
 }
 
 static void flush_views(void)
@@ -84,9 +98,10 @@ static void flush_views(void)
     pthread_mutex_unlock(&lock);
     for (size_t i = 0; i < VIEW_SLOTS; i++)
         if (batch[i].service_id != 0 &&
-            catalog_store_add_views(db_primary(), batch[i].service_id, batch[i].count) != DB_OK)
-            log_msg(LOG_WARN, "could not add %u views of service %u", batch[i].count,
-                    batch[i].service_id);
+            catalog_store_add_counts(db_primary(), batch[i].service_id, batch[i].count,
+                                     batch[i].applications) != DB_OK)
+            log_msg(LOG_WARN, "could not add %u views and %u applications of service %u",
+                    batch[i].count, batch[i].applications, batch[i].service_id);
 }
 
 static int add_dept(const char *code, const char *name, void *b)

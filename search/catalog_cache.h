@@ -24,5 +24,8 @@ void catalog_cache_release(const search_index *ix);
 
 /* One more detail view of a service (added to its popularity within a second or so). */
 void catalog_cache_count_view(uint32_t service_id);
+/* One more application for a service (counted apart from the submission's transaction, so
+ * that submissions to one service never queue on its counter row). */
+void catalog_cache_count_application(uint32_t service_id);
 
 #endif

@@ -96,8 +96,7 @@ int application_record_submission(db_conn *c, int64_t id, const char *no,
                                   const char *materials)
 {
     app_step st = {.to = APP_SUBMITTED, .materials = materials};
-    int rc = record(c, id, who->numeric_id, no, service->name, APP_STATUS_NONE, who, &st, NULL);
-    return rc == DB_OK ? app_count_submission(c, service->id) : rc;
+    return record(c, id, who->numeric_id, no, service->name, APP_STATUS_NONE, who, &st, NULL);
 }
 
 /* The due date after this step: the clock stops in need_materials and the date moves on by

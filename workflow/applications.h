@@ -38,7 +38,7 @@ int application_step(db_conn *c, const app_row *row, const app_actor_ref *who,
                      const app_step *step);
 
 /* After the application row of a submission is inserted (in the same transaction): its
- * first timeline event, audit row, notification; and the service's popularity count. */
+ * first timeline event, audit row and notification. */
 int application_record_submission(db_conn *c, int64_t id, const char *no,
                                   const app_service *service, const app_actor_ref *who,
                                   const char *materials);
