@@ -130,10 +130,14 @@ int application_admin_generate(long count)
         return fail("cannot create citizens, or no active service (import a catalog first)", rc);
     first_citizen++;
     rc = bench_max_id(c, "applications", &first_app);
-    for (int64_t done = 0; rc == DB_OK && done < count; done += BENCH_BATCH)
+    int64_t inserted = 0;
+    for (int64_t done = 0; rc == DB_OK && done < count; done += BENCH_BATCH) {
+        int64_t n = 0;
         rc = bench_applications(c, &s.blobs, first_app + done,
                                 count - done < BENCH_BATCH ? count - done : BENCH_BATCH,
-                                first_citizen, citizens, n_services);
+                                first_citizen, citizens, n_services, &n);
+        inserted += n;
+    }
     if (rc != DB_OK || (rc = bench_max_id(c, "applications", &last_app)) != DB_OK)
         return fail("cannot insert applications", rc);
     int64_t events = 0;
@@ -146,8 +150,8 @@ int application_admin_generate(long count)
         return fail("cannot insert events", rc);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("applications: %lld\ncitizens: %lld-%lld\nevents: %lld\nseconds: %.1f\n",
-           (long long)(last_app - first_app), (long long)first_citizen,
-           (long long)(first_citizen + citizens - 1), (long long)events,
+           (long long)inserted, (long long)first_citizen, (long long)(first_citizen + citizens - 1),
+           (long long)events,
            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     return 0;
 }
