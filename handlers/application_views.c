@@ -7,7 +7,9 @@
 
 #include "core/config.h"
 #include "workflow/application_no.h"
+#include "api/idempotency.h"
 #include "workflow/application_state.h"
+#include "workflow/applications.h"
 
 #define CURSOR_MAX_BYTES 64
 
@@ -249,6 +251,28 @@ void respond_application(req *r, resp *w, db_conn *c, const app_row *a, app_view
     }
     resp_header(w, "Cache-Control", "no-store");
     resp_json(r, w, 200, o);
+}
+
+void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who,
+               const app_step *st, app_view view,
+               cJSON *(*extend)(req *r, const app_row *a, cJSON *detail, int *rc))
+{
+    int rc = application_step(c, a, who, st);
+    if (rc == DB_OK && (rc = app_by_no(c, &r->arena, a->no, false, a)) == 1)
+        rc = DB_OK;
+    if (rc != DB_OK) {
+        db_rollback(c);
+        if (rc == APP_REFUSED)
+            respond_invalid_transition(r, w, a->status);
+        else
+            respond_db_error(r, w, rc < 0 ? rc : DB_ERROR);
+        return;
+    }
+    respond_application(r, w, c, a, view, extend);
+    if (w->status == 200)
+        idempotency_commit(r, w, c);
+    else
+        db_rollback(c);
 }
 
 void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int limit,

@@ -57,6 +57,15 @@ void respond_application(req *r, resp *w, db_conn *c, const app_row *a, app_view
 void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int limit,
                        const char *(*cursor_of)(req *r, const app_summary *last));
 
+/* In c's open transaction, on the row a locked: takes the step, answers the view of the
+ * application after it and commits with the answer under the request's Idempotency-Key; or
+ * rolls back and answers 409 invalid_transition / the failure. */
+struct app_actor_ref;
+struct app_step;
+void take_step(req *r, resp *w, db_conn *c, app_row *a, const struct app_actor_ref *who,
+               const struct app_step *st, app_view view,
+               cJSON *(*extend)(req *r, const app_row *a, cJSON *detail, int *rc));
+
 /* 409 invalid_transition naming the current status (member "current_status"). */
 void respond_invalid_transition(req *r, resp *w, const char *current);
 

@@ -259,22 +259,7 @@ static void citizen_step(req *r, resp *w, app_step *st, const char *added_materi
         }
     }
     app_actor_ref who = citizen_actor(r);
-    rc = application_step(c, &a, &who, st);
-    if (rc == DB_OK && (rc = app_by_no(c, &r->arena, a.no, false, &a)) == 1)
-        rc = DB_OK;
-    if (rc != DB_OK) {
-        db_rollback(c);
-        if (rc == APP_REFUSED)
-            respond_invalid_transition(r, w, a.status);
-        else
-            respond_db_error(r, w, rc < 0 ? rc : DB_ERROR);
-        return;
-    }
-    respond_application(r, w, c, &a, VIEW_CITIZEN, NULL);
-    if (w->status == 200)
-        idempotency_commit(r, w, c);
-    else
-        db_rollback(c);
+    take_step(r, w, c, &a, &who, st, VIEW_CITIZEN, NULL);
 }
 
 /* An optional {"note"} (withdraw) or the required one of a body. */

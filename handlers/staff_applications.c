@@ -188,20 +188,5 @@ void handle_staff_event(req *r, resp *w)
     app_actor_ref who = {ACTOR_DEPARTMENT,  "staff",
                          r->claims->sub,    strtoll(r->claims->sub, NULL, 10),
                          a.department_name, r->request_id};
-    rc = application_step(c, &a, &who, &st);
-    if (rc == DB_OK && (rc = app_by_no(c, &r->arena, a.no, false, &a)) == 1)
-        rc = DB_OK;
-    if (rc != DB_OK) {
-        db_rollback(c);
-        if (rc == APP_REFUSED)
-            respond_invalid_transition(r, w, a.status);
-        else
-            respond_db_error(r, w, rc < 0 ? rc : DB_ERROR);
-        return;
-    }
-    respond_application(r, w, c, &a, VIEW_STAFF, with_applicant);
-    if (w->status == 200)
-        idempotency_commit(r, w, c);
-    else
-        db_rollback(c);
+    take_step(r, w, c, &a, &who, &st, VIEW_STAFF, with_applicant);
 }

@@ -19,6 +19,16 @@ static void add_or_null(cJSON *o, const char *name, const char *v)
         cJSON_AddNullToObject(o, name);
 }
 
+/* One JSON line on stdout; frees o. */
+static void print_json_line(cJSON *o)
+{
+    char *line = cJSON_PrintUnformatted(o);
+    if (line)
+        puts(line);
+    cJSON_free(line);
+    cJSON_Delete(o);
+}
+
 static void print_audit(const audit_entry *e, int64_t id, const char *at, void *ctx)
 {
     (void)ctx;
@@ -33,11 +43,7 @@ static void print_audit(const audit_entry *e, int64_t id, const char *at, void *
     add_or_null(o, "detail", e->detail);
     add_or_null(o, "request_id", e->request_id);
     cJSON_AddStringToObject(o, "created_at", at);
-    char *line = cJSON_PrintUnformatted(o);
-    if (line)
-        puts(line);
-    cJSON_free(line);
-    cJSON_Delete(o);
+    print_json_line(o);
 }
 
 int application_admin_audit(const char *target)
@@ -61,11 +67,7 @@ static void print_plan(const char *name, const char *plan_json, void *ctx)
         cJSON_AddItemToObject(o, "plan", plan);
     else
         cJSON_AddStringToObject(o, "plan", plan_json);
-    char *line = cJSON_PrintUnformatted(o);
-    if (line)
-        puts(line);
-    cJSON_free(line);
-    cJSON_Delete(o);
+    print_json_line(o);
 }
 
 int application_admin_explain(void)
