@@ -44,9 +44,11 @@ typedef struct app_row {
     const char *handler_type, *handler_name, *materials;
     const char *submitted_at, *updated_at, *finished_at; /* RFC 3339; finished_at may be NULL */
     const char *due_date, *paused_on;                    /* YYYY-MM-DD; paused_on may be NULL */
+    const char *timeline; /* JSON array of the steps, oldest first ("" when locked) */
 } app_row;
 
-/* By number; for_update locks the row for a transition (inside a transaction). */
+/* By number, with its timeline; for_update locks the row for a step (inside a transaction)
+ * and leaves the timeline out. 1 found, 0 not, < 0 a db_status. */
 int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *out);
 /* The sealed form of an application. */
 int app_form(db_conn *c, arena *a, int64_t id, const void **form_enc, size_t *len);
@@ -67,14 +69,8 @@ typedef struct app_event {
     const char *status, *result, *note, *materials, *actor, *actor_name;
 } app_event;
 
+/* The event and its place in the application's timeline projection. */
 int app_event_insert(db_conn *c, const app_event *e);
-
-typedef struct app_event_row {
-    const char *status, *result, *note, *actor, *actor_name, *at;
-} app_event_row;
-
-/* The timeline, oldest first (at most TIMELINE_MAX events). */
-int app_timeline(db_conn *c, arena *a, int64_t id, app_event_row **out, size_t *n);
 
 /* One line of a list. */
 typedef struct app_summary {

@@ -23,7 +23,7 @@ int audit_each_of_target(db_conn *c, arena *a, const char *target, audit_row_fn 
     audit_entry e;
     int64_t id;
     const char *at;
-    while ((rc = db_row_next(&rows, "issssss", &id, &e.actor_type, &e.actor_id, &e.action,
+    while ((rc = db_row_next(&rows, "isssssss", &id, &e.actor_type, &e.actor_id, &e.action,
                              &e.target, &e.detail, &e.request_id, &at)) > 0)
         fn(&e, id, at, ctx);
     db_rows_close(&rows);

@@ -353,6 +353,11 @@ int db_row_next(db_rows *rows, const char *types, ...)
         return 0;
     if (f != 0 && f != MYSQL_DATA_TRUNCATED)
         return DB_ERROR;
+    if (strlen(types) != rows->n_cols) { /* a caller's bug: say so rather than read garbage */
+        log_msg(LOG_ERROR, "database row has %u columns, the caller reads %zu", rows->n_cols,
+                strlen(types));
+        return DB_ERROR;
+    }
     va_list ap;
     va_start(ap, types);
     unsigned i = 0;

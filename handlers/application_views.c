@@ -23,14 +23,14 @@ cal_day request_today(req *r)
     return cal_today();
 }
 
-bool load_application(req *r, resp *w, db_conn *c, bool lock, app_row *out)
+bool load_application(req *r, resp *w, db_conn *c, app_load how, app_row *out)
 {
     char no[APP_NO_BYTES];
     if (!application_no_normalize(req_path_param(r, "no"), no)) {
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return false;
     }
-    int rc = app_by_no(c, &r->arena, no, lock, out);
+    int rc = app_by_no(c, &r->arena, no, how == LOAD_LOCKED, out);
     if (rc <= 0) {
         if (rc < 0)
             respond_db_error(r, w, rc);
@@ -186,26 +186,22 @@ cJSON *app_summary_json(const app_summary *s, cal_day today)
     return o;
 }
 
-static cJSON *timeline_json(const app_event_row *events, size_t n, app_view view)
+/* The stored timeline (a JSON array of steps); the public's view drops the notes, which a
+ * department may have written with a person's details. */
+static cJSON *timeline_json(const char *stored, app_view view)
 {
-    cJSON *list = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++) {
-        const app_event_row *e = &events[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "status", e->status);
-        add_nullable(o, "result", e->result);
-        if (view != VIEW_PUBLIC) /* staff notes may name people: not for the public */
-            add_nullable(o, "note", e->note);
-        cJSON_AddStringToObject(o, "actor", e->actor);
-        cJSON_AddStringToObject(o, "actor_name", e->actor_name);
-        cJSON_AddStringToObject(o, "at", e->at);
-        cJSON_AddItemToArray(list, o);
+    cJSON *list = cJSON_Parse(stored ? stored : "[]");
+    if (!cJSON_IsArray(list)) {
+        cJSON_Delete(list);
+        return cJSON_CreateArray();
     }
+    if (view == VIEW_PUBLIC)
+        for (cJSON *e = list->child; e; e = e->next)
+            cJSON_DeleteItemFromObjectCaseSensitive(e, "note");
     return list;
 }
 
-cJSON *app_detail_json(const app_row *a, const app_event_row *events, size_t n, cal_day today,
-                       app_view view)
+cJSON *app_detail_json(const app_row *a, cal_day today, app_view view)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "application_no", a->no);
@@ -229,21 +225,15 @@ cJSON *app_detail_json(const app_row *a, const app_event_row *events, size_t n, 
     }
     if (view == VIEW_CITIZEN)
         cJSON_AddStringToObject(o, "query_code", a->query_code);
-    cJSON_AddItemToObject(o, "timeline", timeline_json(events, n, view));
+    cJSON_AddItemToObject(o, "timeline", timeline_json(a->timeline, view));
     return o;
 }
 
-void respond_application(req *r, resp *w, db_conn *c, const app_row *a, app_view view,
+void respond_application(req *r, resp *w, const app_row *a, app_view view,
                          cJSON *(*extend)(req *r, const app_row *a, cJSON *detail, int *rc))
 {
-    app_event_row *events;
-    size_t n;
-    int rc = app_timeline(c, &r->arena, a->id, &events, &n);
-    if (rc != DB_OK) {
-        respond_db_error(r, w, rc);
-        return;
-    }
-    cJSON *o = app_detail_json(a, events, n, request_today(r), view);
+    int rc = DB_OK;
+    cJSON *o = app_detail_json(a, request_today(r), view);
     arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
     if (extend && !extend(r, a, o, &rc)) {
         respond_db_error(r, w, rc);
@@ -268,7 +258,7 @@ void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who
             respond_db_error(r, w, rc < 0 ? rc : DB_ERROR);
         return;
     }
-    respond_application(r, w, c, a, view, extend);
+    respond_application(r, w, a, view, extend);
     if (w->status == 200)
         idempotency_commit(r, w, c);
     else

@@ -21,10 +21,15 @@
 /* Today in the service's time zone; with test routes on, the X-Test-Today header. */
 cal_day request_today(req *r);
 
+typedef enum {
+    LOAD_WITH_TIMELINE, /* the row with its timeline */
+    LOAD_LOCKED,        /* the row FOR UPDATE (no timeline), inside the caller's transaction */
+} app_load;
+
 /* The application named by the path's {no} (any spelling application_no_normalize takes):
  * true with the row, or false after answering (404 for a malformed or unknown number,
- * 503/500). lock: FOR UPDATE, inside the caller's transaction. */
-bool load_application(req *r, resp *w, db_conn *c, bool lock, app_row *out);
+ * 503/500). */
+bool load_application(req *r, resp *w, db_conn *c, app_load how, app_row *out);
 
 /* ?limit (1..100, default 20); false after recording a validation error. */
 bool read_limit(req *r, int *limit);
@@ -47,10 +52,9 @@ typedef enum { VIEW_CITIZEN, VIEW_STAFF, VIEW_PUBLIC } app_view;
 cJSON *app_summary_json(const app_summary *s, cal_day today);
 /* The detail with its timeline as the view allows (no notes, materials or query code for
  * the public). Staff's applicant data and form are added by the staff handler. */
-cJSON *app_detail_json(const app_row *a, const app_event_row *events, size_t n, cal_day today,
-                       app_view view);
-/* Reads the timeline and answers 200 with the view (or the failure). */
-void respond_application(req *r, resp *w, db_conn *c, const app_row *a, app_view view,
+cJSON *app_detail_json(const app_row *a, cal_day today, app_view view);
+/* Answers 200 with the view of an application read with its timeline (or the failure). */
+void respond_application(req *r, resp *w, const app_row *a, app_view view,
                          cJSON *(*extend)(req *r, const app_row *a, cJSON *detail, int *rc));
 /* Answers a list of summaries with next_cursor (made by cursor_of on the last row when the
  * page is full). */

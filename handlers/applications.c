@@ -141,8 +141,8 @@ void handle_application_submit(req *r, resp *w)
         return;
     }
     app_service svc;
-    if (!personal_data_ready(r, w) || real_name_verified(r, w) != 1 ||
-        !find_service(r, w, code, &svc))
+    if (!personal_data_ready(r, w) || !find_service(r, w, code, &svc) ||
+        real_name_verified(r, w) != 1)
         return;
     cal_day today = request_today(r);
     char due[CAL_DATE_BYTES];
@@ -214,9 +214,9 @@ void handle_application_list(req *r, resp *w)
 }
 
 /* The caller's own application, or false after answering 404 (another's, or unknown). */
-static bool load_own(req *r, resp *w, db_conn *c, bool lock, app_row *a)
+static bool load_own(req *r, resp *w, db_conn *c, app_load how, app_row *a)
 {
-    if (!load_application(r, w, c, lock, a))
+    if (!load_application(r, w, c, how, a))
         return false;
     if (a->citizen_id == my_id(r))
         return true;
@@ -227,8 +227,8 @@ static bool load_own(req *r, resp *w, db_conn *c, bool lock, app_row *a)
 void handle_application_detail(req *r, resp *w)
 {
     app_row a;
-    if (load_own(r, w, db_primary(), false, &a))
-        respond_application(r, w, db_primary(), &a, VIEW_CITIZEN, NULL);
+    if (load_own(r, w, db_primary(), LOAD_WITH_TIMELINE, &a))
+        respond_application(r, w, &a, VIEW_CITIZEN, NULL);
 }
 
 /* One step of the citizen's (withdraw, supplement) in one transaction; answers the detail. */
@@ -241,7 +241,7 @@ static void citizen_step(req *r, resp *w, app_step *st, const char *added_materi
         return;
     }
     app_row a;
-    if (!load_own(r, w, c, true, &a)) {
+    if (!load_own(r, w, c, LOAD_LOCKED, &a)) {
         db_rollback(c);
         return;
     }

@@ -69,5 +69,5 @@ void handle_progress(req *r, resp *w)
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return;
     }
-    respond_application(r, w, db_reader(), &a, VIEW_PUBLIC, NULL);
+    respond_application(r, w, &a, VIEW_PUBLIC, NULL);
 }

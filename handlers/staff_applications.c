@@ -70,9 +70,9 @@ void handle_staff_queue(req *r, resp *w)
 }
 
 /* An application of the staff member's department, or false after answering 404. */
-static bool load_ours(req *r, resp *w, db_conn *c, bool lock, app_row *a)
+static bool load_ours(req *r, resp *w, db_conn *c, app_load how, app_row *a)
 {
-    if (!load_application(r, w, c, lock, a))
+    if (!load_application(r, w, c, how, a))
         return false;
     if (strcmp(a->department_code, r->claims->dept) == 0)
         return true;
@@ -128,8 +128,8 @@ static cJSON *with_applicant(req *r, const app_row *a, cJSON *detail, int *rc)
 void handle_staff_application(req *r, resp *w)
 {
     app_row a;
-    if (load_ours(r, w, db_primary(), false, &a))
-        respond_application(r, w, db_primary(), &a, VIEW_STAFF, with_applicant);
+    if (load_ours(r, w, db_primary(), LOAD_WITH_TIMELINE, &a))
+        respond_application(r, w, &a, VIEW_STAFF, with_applicant);
 }
 
 /* {"status","note","result"}: note required to refuse or ask for materials; result exactly
@@ -181,7 +181,7 @@ void handle_staff_event(req *r, resp *w)
         return;
     }
     app_row a;
-    if (!load_ours(r, w, c, true, &a)) {
+    if (!load_ours(r, w, c, LOAD_LOCKED, &a)) {
         db_rollback(c);
         return;
     }

@@ -18,8 +18,12 @@ CREATE TABLE calendar_state (
 ) ENGINE=InnoDB;
 INSERT INTO calendar_state (id, version) VALUES (1, 0);
 
--- One row per application. The form is sealed under the personal-data key (it may hold
--- anything the citizen typed); the material names are not personal. is_open (1 until a final
+-- One row per application. It records the service as it was applied for (code, name and
+-- department's name: a later rename does not rewrite what was applied for), which also
+-- makes reading one a single-table lookup. The form is sealed under the personal-data key
+-- (it may hold anything the citizen typed); the material names are not personal. timeline
+-- is the citizen's view of application_events (a JSON array, appended in the transaction of
+-- each step): the detail, the hottest read, is then one row and no join. is_open (1 until a final
 -- status) lets the department's default queue be one index range. due_date moves on when the
 -- citizen resubmits after need_materials (paused_on is the day the clock stopped).
 CREATE TABLE applications (
@@ -28,7 +32,10 @@ CREATE TABLE applications (
     query_code CHAR(8) NOT NULL,
     citizen_id BIGINT UNSIGNED NOT NULL,
     service_id INT UNSIGNED NOT NULL,
+    service_code VARCHAR(64) NOT NULL,
+    service_name VARCHAR(100) NOT NULL,
     department_code VARCHAR(32) NOT NULL,
+    department_name VARCHAR(100) NOT NULL,
     org_id BIGINT UNSIGNED NULL,
     handler_type ENUM('department', 'organization') NOT NULL,
     handler_name VARCHAR(100) NOT NULL,
@@ -38,6 +45,7 @@ CREATE TABLE applications (
     is_open TINYINT UNSIGNED NOT NULL DEFAULT 1,
     form_enc MEDIUMBLOB NOT NULL,
     materials TEXT NOT NULL CHECK (JSON_VALID(materials)),
+    timeline MEDIUMTEXT NOT NULL DEFAULT '[]',
     submitted_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     due_date DATE NOT NULL,
     paused_on DATE NULL,
@@ -53,7 +61,8 @@ CREATE TABLE applications (
     CONSTRAINT applications_service_fk FOREIGN KEY (service_id) REFERENCES services (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
--- The timeline: one row per step. actor_name is what the citizen and the public see (the
+-- The timeline: one row per step, the record of what happened (applications.timeline is
+-- its projection for reading). actor_name is what the citizen and the public see (the
 -- department's or organization's name, "申请人" for the citizen), never a person's name.
 CREATE TABLE application_events (
     id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
