@@ -25,7 +25,7 @@ typedef struct ow_config {
     char log_level[8];      /* debug | info | warn | error */
     int test_routes;        /* 1: also serve /api/v1/test/… (make test only, never production) */
     int catalog_refresh_ms; /* how often workers check the catalog version (freshness) */
-    int catalog_rebuild_s;  /* rebuild the search index this often anyway (popularity) */
+    int catalog_rebuild_s;  /* popularity epochs: ranks follow the counters this often */
     int search_cache_mb;    /* per worker: cached matches of query readings; 0: off */
     char master_key_file[256];   /* seals signing keys; empty: <var_dir>/master.key */
     char jwt_issuer[64];         /* iss of access tokens */

@@ -15,9 +15,34 @@ int catalog_store_version(db_conn *c, arena *a, uint64_t *version)
 static const char sql_items_page[] =
     "SELECT s.id, s.code, s.name, s.department_code, s.topic_codes, s.audience, s.kind, "
     "s.online_level, s.promised_days, s.keywords, s.description, "
-    "COALESCE(st.views, 0) + 5 * COALESCE(st.applications, 0) "
+    "COALESCE(st.ranked, 0) "
     "FROM services s LEFT JOIN service_stats st ON st.service_id = s.id "
     "WHERE s.retired_at IS NULL AND s.id > ? ORDER BY s.id LIMIT ?";
+
+static int epoch_in_tx(db_conn *c, int interval_s)
+{
+    int64_t rc = db_exec(c,
+                         "UPDATE catalog_state SET version = version + 1, "
+                         "popularity_at = CURRENT_TIMESTAMP(3) WHERE id = 1 "
+                         "AND popularity_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND",
+                         "i", (int64_t)interval_s);
+    if (rc <= 0)
+        return (int)rc; /* 0: another worker started this epoch */
+    rc = db_exec(c, "UPDATE service_stats SET ranked = views + 5 * applications", "");
+    return rc < 0 ? (int)rc : 1;
+}
+
+int catalog_store_popularity_epoch(db_conn *c, int interval_s)
+{
+    int rc = db_begin(c);
+    if (rc != DB_OK)
+        return rc;
+    rc = epoch_in_tx(c, interval_s);
+    int done = rc == 1 ? db_commit(c) : DB_OK;
+    if (rc != 1 || done != DB_OK)
+        db_rollback(c);
+    return done != DB_OK ? done : rc;
+}
 
 int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx)
 {

@@ -26,6 +26,11 @@ typedef int (*catalog_pair_fn)(const char *a, const char *b, void *ctx);
 int catalog_store_version(db_conn *c, arena *a, uint64_t *version);
 /* Streams the active items in pages (a bounded client buffer however large the catalog). */
 int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx);
+/* Starts a popularity epoch when the last one is at least interval_s old: copies the live
+ * counters to the ranks the index reads and bumps the catalog version, in one transaction,
+ * so that every worker rebuilds with the same ranks. 1 started, 0 not due (or another
+ * worker was first), or a db_status. */
+int catalog_store_popularity_epoch(db_conn *c, int interval_s);
 /* (code, name) of every department / topic; (term, expansion) of operators' synonyms. */
 int catalog_store_each_department(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx);
 int catalog_store_each_topic(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx);

@@ -174,9 +174,21 @@ static void refresh(int64_t *built_at)
     arena_destroy(&a);
     if (rc != DB_OK)
         return; /* database away: keep serving the index we have */
-    bool stale = current == NULL || current->version != version ||
-                 now_ms() - *built_at >= (int64_t)rebuild_s * 1000;
-    if (!stale)
+    /* Popularity moves ranks only through epochs (catalog_store_popularity_epoch): rebuilding
+     * on a worker's own timer would rank with counters read at another moment than the
+     * other workers, and their pages would disagree. */
+    if (current && current->version == version &&
+        now_ms() - *built_at >= (int64_t)rebuild_s * 1000) {
+        *built_at = now_ms();
+        if (catalog_store_popularity_epoch(db_primary(), rebuild_s) != 1)
+            return;
+        arena_init(&a, 4096);
+        rc = catalog_store_version(db_primary(), &a, &version);
+        arena_destroy(&a);
+        if (rc != DB_OK)
+            return;
+    }
+    if (current && current->version == version)
         return;
     int64_t t0 = now_ms();
     search_index *ix = build(version);
