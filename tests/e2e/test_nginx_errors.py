@@ -44,6 +44,8 @@ class SideNginx:
         assert n >= 1
         conf, n = re.subn(r"include \S+/fastcgi\.conf;", f"include {d}/fastcgi.conf;", conf)
         assert n >= 1
+        # servers a script added for itself (the bench's PHP peer) are not part of the copy
+        conf = re.sub(r"include \S+/conf\.d/\*\.conf;", f"include {d}/conf.d/*.conf;", conf)
         if rate_per_min is not None:
             conf, n = re.subn(r"rate=\d+r/s", f"rate={rate_per_min}r/m", conf)
             assert n == 1

@@ -1,0 +1,384 @@
+"""Shared pieces of the applications e2e modules (API.md §5, issue 5): citizens who log in by
+SMS (real-name verified or not), staff accounts of a department, submissions, staff events,
+and the database counts that every step of an application must move by exactly one.
+
+Every helper makes its own random phones, GB 11643 ID numbers and usernames, so the tests
+that use them do not depend on each other."""
+import datetime
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from helpers import ROOT, sql, unique_id
+
+API = "/api/v1"
+APPS = API + "/applications"
+STAFF_APPS = API + "/staff/applications"
+PROGRESS = API + "/progress"
+SEND = API + "/auth/sms/send"
+LOGIN = API + "/auth/login"
+STAFF_LOGIN = API + "/auth/staff/login"
+REAL_NAME = API + "/me/real-name"
+
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))  # no DST since 1991
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+NO_RE = re.compile(r"^(\d{8})-([0-9A-HJKMNP-TV-Z]{5})-([0-9A-HJKMNP-TV-Z]{5})$")
+QUERY_CODE_RE = re.compile(r"^\d{8}$")
+RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")  # no fraction (the spec)
+DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
+
+STATUSES = ("submitted", "accepted", "need_materials", "not_accepted", "withdrawn",
+            "completed")
+OPEN_STATUSES = ("submitted", "need_materials", "accepted")
+FINAL_STATUSES = ("not_accepted", "withdrawn", "completed")
+APPLICANT = "申请人"
+
+SUBMIT_KEYS = {"application_no", "status", "service", "submitted_at", "due_date", "query_code"}
+SUMMARY_KEYS = {"application_no", "status", "result", "service", "submitted_at", "updated_at",
+                "due_date", "overdue"}
+DETAIL_KEYS = SUMMARY_KEYS | {"handled_by", "materials", "query_code", "finished_at",
+                              "timeline"}
+STAFF_DETAIL_KEYS = (DETAIL_KEYS - {"query_code"}) | {"applicant", "form"}
+EVENT_KEYS = {"status", "result", "note", "actor", "actor_name", "at"}
+
+# --- the demo catalog (data/catalog-sample.json) and its department codes ---------------------
+with open(os.path.join(ROOT, "data", "catalog-sample.json"), encoding="utf-8") as _f:
+    CATALOG = {item["code"]: item for item in json.load(_f)}
+with open(os.path.join(ROOT, "data", "codes.json"), encoding="utf-8") as _f:
+    DEPARTMENT_NAMES = {d["code"]: d["name"] for d in json.load(_f)["departments"]}
+DEPARTMENT_CODES = {name: code for code, name in DEPARTMENT_NAMES.items()}
+
+GA_3 = "GA-GG-019"   # 无犯罪记录证明开具, 承诺件, 3 working days, 市公安局
+GA_5 = "GA-QR-007"   # 出生登记, 承诺件, 5 working days
+GA_2 = "GA-XK-029"   # 烟花爆竹道路运输许可, 承诺件, 2 working days
+GA_0 = "GA-GG-004"   # 临时居民身份证办理, 即办件
+SJ_1 = "SJ-XK-004"   # 承诺件, 1 working day, 市市场监督管理局
+MZ_0 = "MZ-QR-001"   # 即办件, 市民政局 (another department)
+
+
+def service_days(code):
+    return CATALOG[code]["promised_days"]
+
+
+def service_department(code):
+    """(department code, department name) of a catalog item."""
+    name = CATALOG[code]["department"]
+    return DEPARTMENT_CODES[name], name
+
+
+def _check_catalog():
+    for code, days, kind, dept in ((GA_3, 3, "承诺件", "GA"), (GA_5, 5, "承诺件", "GA"),
+                                   (GA_2, 2, "承诺件", "GA"), (GA_0, 0, "即办件", "GA"),
+                                   (SJ_1, 1, "承诺件", "SJ"), (MZ_0, 0, "即办件", "MZ")):
+        item = CATALOG[code]
+        assert (item["promised_days"], item["kind"]) == (days, kind), item
+        assert service_department(code)[0] == dept, item
+
+
+_check_catalog()
+
+
+def service_of_department(dept, promised_days=None):
+    """The first catalog item of a department (with that many promised days, if given)."""
+    for code, item in CATALOG.items():
+        if DEPARTMENT_CODES[item["department"]] != dept:
+            continue
+        if promised_days is None or item["promised_days"] == promised_days:
+            return code
+    raise AssertionError(f"no service of {dept} with {promised_days} days in the sample")
+
+
+# --- personal data -----------------------------------------------------------------------------
+ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+ID_CHECK = "10X98765432"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建文"
+
+
+def new_phone():
+    return "137" + "".join(str(secrets.randbelow(10)) for _ in range(8))
+
+
+def new_id_number(region="110105"):
+    """A valid 18-digit resident ID (GB 11643) whose check character is a digit."""
+    while True:
+        day = datetime.date(1950, 1, 1) + datetime.timedelta(days=secrets.randbelow(18000))
+        first17 = region + day.strftime("%Y%m%d") + f"{secrets.randbelow(1000):03d}"
+        check = ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+        if check != "X":
+            return first17 + check
+
+
+def new_name():
+    return (secrets.choice(SURNAMES) + secrets.choice(GIVEN) + secrets.choice(GIVEN)
+            + secrets.choice(GIVEN))
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+_NO_BODY = object()
+
+
+def call(http, base, method, path, token=None, body=_NO_BODY, raw=None, headers=None,
+         today=None, rid=None, key=None):
+    """One request: body is sent as JSON, raw as bytes with Content-Type application/json;
+    today sets X-Test-Today, rid X-Request-Id, key Idempotency-Key."""
+    h = dict(headers or {})
+    if token is not None:
+        h["Authorization"] = f"Bearer {token}"
+    if today is not None:
+        h["X-Test-Today"] = str(today)
+    if rid is not None:
+        h["X-Request-Id"] = rid
+    if key is not None:
+        h["Idempotency-Key"] = key
+    if raw is not None:
+        h.setdefault("Content-Type", "application/json")
+        return http.request(method, base + path, data=raw, headers=h, timeout=30)
+    if body is _NO_BODY:
+        return http.request(method, base + path, headers=h, timeout=30)
+    return http.request(method, base + path, json=body, headers=h, timeout=30)
+
+
+def tok(who):
+    """A token from a Citizen / Staff or a bare token string."""
+    return who if isinstance(who, str) or who is None else who.token
+
+
+@dataclass
+class Citizen:
+    token: str
+    id: str
+    phone: str
+    name: str = None
+    id_number: str = None
+    refresh: str = field(default=None, repr=False)
+
+
+@dataclass
+class Staff:
+    token: str
+    id: str
+    username: str
+    department: str
+
+
+def sms_codes(stack, phone):
+    """The codes the log SMS provider wrote for a phone, oldest first."""
+    try:
+        with open(os.path.join(stack.var_dir, "sms-outbox.jsonl"), encoding="utf-8") as f:
+            lines = [json.loads(line) for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
+    return [line["code"] for line in lines if line.get("phone") == phone]
+
+
+def new_citizen(stack, http, base, verified=True, name=None, id_number=None):
+    """A citizen registered by SMS login; real-name verified unless verified=False."""
+    phone = new_phone()
+    r = http.post(base + SEND, json={"phone": phone}, timeout=30)
+    assert r.status_code == 202, r.text
+    codes = sms_codes(stack, phone)
+    assert codes, f"no SMS code for {phone}"
+    r = http.post(base + LOGIN, json={"phone": phone, "code": codes[-1]}, timeout=30)
+    assert r.status_code == 200, r.text
+    pair = r.json()
+    c = Citizen(pair["access_token"], pair["citizen"]["id"], phone,
+                refresh=pair["refresh_token"])
+    if verified:
+        c.name = name or new_name()
+        c.id_number = id_number or new_id_number()
+        r = call(http, base, "POST", REAL_NAME, c.token,
+                 {"name": c.name, "id_number": c.id_number})
+        assert r.status_code == 200, r.text
+        assert r.json()["real_name_verified"] is True, r.text
+    return c
+
+
+def new_staff(stack, http, base, department="GA"):
+    """A staff account of a department, logged in."""
+    username = unique_id("apps")
+    password = "Pw-" + secrets.token_hex(10)
+    p = stack.admin("create-staff", "--username", username, "--password", password,
+                    "--department", department, check=False)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    fields = dict(line.split(": ", 1) for line in p.stdout.splitlines() if ": " in line)
+    assert fields.get("id", "").isdigit(), p.stdout
+    r = http.post(base + STAFF_LOGIN, json={"username": username, "password": password},
+                  timeout=30)
+    assert r.status_code == 200, r.text
+    return Staff(r.json()["access_token"], fields["id"], username, department)
+
+
+# --- applications ------------------------------------------------------------------------------
+def submit(http, base, who, service=GA_3, form=None, materials=None, **kw):
+    """POST /applications (the response)."""
+    body = {"service_code": service, "form": {"purpose": "e2e"} if form is None else form}
+    if materials is not None:
+        body["materials"] = materials
+    return call(http, base, "POST", APPS, tok(who), body, **kw)
+
+
+def submitted(http, base, who, service=GA_3, form=None, materials=None, **kw):
+    """A submission that must succeed: the 201 body."""
+    r = submit(http, base, who, service, form, materials, **kw)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def detail(http, base, who, no, **kw):
+    r = call(http, base, "GET", f"{APPS}/{no}", tok(who), **kw)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def staff_detail(http, base, who, no, **kw):
+    r = call(http, base, "GET", f"{STAFF_APPS}/{no}", tok(who), **kw)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def event(http, base, who, no, status, note=None, result=None, **kw):
+    """POST /staff/applications/{no}/events (the response)."""
+    body = {"status": status}
+    if note is not None:
+        body["note"] = note
+    if result is not None:
+        body["result"] = result
+    return call(http, base, "POST", f"{STAFF_APPS}/{no}/events", tok(who), body, **kw)
+
+
+def staff_step(http, base, who, no, status, note=None, result=None, **kw):
+    """A staff transition that must succeed: the staff detail after it."""
+    if note is None and status in ("need_materials", "not_accepted"):
+        note = f"请补充或说明（{status}）"
+    if result is None and status == "completed":
+        result = "approved"
+    r = event(http, base, who, no, status, note, result, **kw)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == status, body
+    return body
+
+
+def withdraw(http, base, who, no, note=None, **kw):
+    body = {"note": note} if note is not None else _NO_BODY
+    return call(http, base, "POST", f"{APPS}/{no}/withdraw", tok(who), body, **kw)
+
+
+def supplement(http, base, who, no, materials=None, note=None, **kw):
+    body = {"materials": [{"name": "补正材料"}] if materials is None else materials}
+    if note is not None:
+        body["note"] = note
+    return call(http, base, "POST", f"{APPS}/{no}/supplement", tok(who), body, **kw)
+
+
+def bring_to(http, base, citizen, staff, status, service=GA_3, **kw):
+    """A new application of citizen moved to status (staff of the service's department):
+    its application_no."""
+    no = submitted(http, base, citizen, service, **kw)["application_no"]
+    if status == "submitted":
+        pass
+    elif status == "withdrawn":
+        r = withdraw(http, base, citizen, no)
+        assert r.status_code == 200, r.text
+    elif status in ("need_materials", "not_accepted", "accepted"):
+        staff_step(http, base, staff, no, status)
+    elif status == "completed":
+        staff_step(http, base, staff, no, "accepted")
+        staff_step(http, base, staff, no, "completed", result="approved")
+    else:
+        raise ValueError(status)
+    return no
+
+
+def all_pages(http, base, who, path, limit=100, max_pages=200, **params):
+    """Every item of a cursor-paged list, following next_cursor; also the pages' sizes."""
+    items, sizes, cursor = [], [], None
+    for _ in range(max_pages):
+        q = dict(params, limit=limit)
+        if cursor is not None:
+            q["cursor"] = cursor
+        r = http.get(base + path, params=q, headers={"Authorization": f"Bearer {tok(who)}"},
+                     timeout=30)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert set(body) == {"items", "next_cursor"}, body
+        assert len(body["items"]) <= limit, (limit, len(body["items"]))
+        items += body["items"]
+        sizes.append(len(body["items"]))
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items, sizes
+        assert isinstance(cursor, str) and cursor, body
+    raise AssertionError(f"{path}: more than {max_pages} pages")
+
+
+def shanghai_today():
+    return datetime.datetime.now(SHANGHAI).date()
+
+
+# --- the database ------------------------------------------------------------------------------
+def q(value):
+    """A SQL string literal of a value this suite made (no quotes in it)."""
+    value = str(value)
+    assert "'" not in value and "\\" not in value, value
+    return f"'{value}'"
+
+
+def app_row(stack, no):
+    """id, citizen_id, status of an application (by its canonical number)."""
+    rows = sql(stack, f"SELECT id, citizen_id, status FROM applications "
+                      f"WHERE application_no = {q(no)}")
+    assert len(rows) == 1, (no, rows)
+    return rows[0]
+
+
+def app_id(stack, no):
+    return int(app_row(stack, no)[0])
+
+
+def citizen_app_count(stack, citizen):
+    return int(sql(stack, f"SELECT COUNT(*) FROM applications "
+                          f"WHERE citizen_id = {int(citizen.id)}")[0][0])
+
+
+def step_counts(stack, no):
+    """(timeline events, audit rows other than reads, notifications, outbox rows of those
+    notifications) of an application."""
+    aid = app_id(stack, no)
+    row = sql(stack, f"""SELECT
+        (SELECT COUNT(*) FROM application_events WHERE application_id = {aid}),
+        (SELECT COUNT(*) FROM audit_log WHERE target = {q(no)}
+            AND action <> 'application.read'),
+        (SELECT COUNT(*) FROM notifications WHERE application_id = {aid}),
+        (SELECT COUNT(*) FROM outbox o JOIN notifications n ON o.ref_id = n.id
+            WHERE n.application_id = {aid} AND o.topic = 'notification')""")[0]
+    return tuple(int(v) for v in row)
+
+
+def read_audit_count(stack, no):
+    return int(sql(stack, f"SELECT COUNT(*) FROM audit_log WHERE target = {q(no)} "
+                          f"AND action = 'application.read'")[0][0])
+
+
+def assert_one_step(stack, no, before, citizen, actor_type, actor_id, rid):
+    """Exactly one timeline event, one audit row, one notification and one outbox row more
+    than `before` (step_counts), and those rows say what the spec says."""
+    after = step_counts(stack, no)
+    assert after == tuple(v + 1 for v in before), (no, "before", before, "after", after)
+    aid = app_id(stack, no)
+    audit = sql(stack, f"SELECT actor_type, actor_id, action, target, COALESCE(request_id, "
+                       f"'NULL') FROM audit_log WHERE target = {q(no)} AND action <> "
+                       f"'application.read' ORDER BY id DESC LIMIT 1")[0]
+    assert audit[0] == actor_type and audit[1] == str(actor_id), audit
+    assert audit[2] and audit[3] == no and audit[4] == rid, audit
+    n = sql(stack, f"SELECT id, citizen_id, kind FROM notifications WHERE application_id = "
+                   f"{aid} ORDER BY id DESC LIMIT 1")[0]
+    assert n[1] == str(citizen.id) and n[2] == "application", n
+    o = sql(stack, f"SELECT topic, status, attempts FROM outbox WHERE ref_id = {n[0]} "
+                   f"AND topic = 'notification'")
+    assert len(o) == 1, o
+    # written pending; a delivery worker may have tried it since
+    assert o[0][1] == "pending" or int(o[0][2]) > 0, o

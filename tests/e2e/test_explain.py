@@ -1,0 +1,117 @@
+"""The application queries use their indexes: `onewindow-admin explain-queries` prints one
+JSON line per query, {"query": name, "plan": EXPLAIN FORMAT=JSON document}; every table read
+must use a key, never a full scan (type ALL) or a full index scan (type index), and never sort
+by filesort. Run with `pytest -s` to see the plans.
+
+The plans are taken after `generate-applications` loaded 20 000 applications (~60 000
+events), so that the optimizer sees tables of some size: on a handful of rows it may rightly
+prefer a scan. That load would crowd the queues other tests read, so these tests run last
+(marked disruptive)."""
+import json
+
+import pytest
+
+
+
+def value(row, name):
+    """A column of an EXPLAIN row, whatever the case of its name."""
+    for k, v in row.items():
+        if k.lower() == name:
+            return v
+    return None
+
+
+def table_nodes(node):
+    """The table accesses of an EXPLAIN FORMAT=JSON document: (name, access_type, key)."""
+    found = []
+    if isinstance(node, dict):
+        t = node.get("table")
+        if isinstance(t, dict) and "access_type" in t:
+            found.append((t.get("table_name"), t.get("access_type"), t.get("key")))
+        for v in node.values():
+            found += table_nodes(v)
+    elif isinstance(node, list):
+        for v in node:
+            found += table_nodes(v)
+    return found
+
+
+def has_filesort(node):
+    if isinstance(node, dict):
+        if "filesort" in node or node.get("using_filesort") is True:
+            return True
+        return any(has_filesort(v) for v in node.values())
+    if isinstance(node, list):
+        return any(has_filesort(v) for v in node)
+    return False
+
+
+def problems(query, plan):
+    """What is wrong with one plan, in either form."""
+    bad, tables = [], []
+    if isinstance(plan, list):
+        for row in plan:
+            table = value(row, "table")
+            if "Using filesort" in str(value(row, "extra") or ""):
+                bad.append((query, "filesort", row))
+            if table in (None, "", "NULL"):
+                continue  # no table read (e.g. a constant row)
+            tables.append(table)
+            if value(row, "type") in ("ALL", "index"):
+                bad.append((query, f"type {value(row, 'type')}", row))
+            if value(row, "key") in (None, "", "NULL"):
+                bad.append((query, "no key", row))
+    else:
+        if has_filesort(plan):
+            bad.append((query, "filesort", plan))
+        for name, access, key in table_nodes(plan):
+            tables.append(name)
+            if access in ("ALL", "index"):
+                bad.append((query, f"type {access}", name))
+            if not key:
+                bad.append((query, "no key", name))
+    return bad, tables
+
+
+@pytest.fixture(scope="module")
+def plans(stack):
+    gen = stack.admin("generate-applications", "--count", "20000", check=False)
+    assert gen.returncode == 0, (gen.stdout, gen.stderr)
+    assert "applications: 20000" in gen.stdout or "applications: 1999" in gen.stdout, gen.stdout
+    p = stack.admin("explain-queries", check=False)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    lines = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    assert lines, "explain-queries printed nothing"
+    names = [line["query"] for line in lines]
+    assert len(names) == len(set(names)), names
+    return lines
+
+
+@pytest.mark.disruptive
+def test_application_queries_use_indexes(plans):
+    bad, all_tables = [], []
+    print()
+    for line in plans:
+        assert set(line) == {"query", "plan"}, line
+        print(f"--- {line['query']}")
+        rows = line["plan"] if isinstance(line["plan"], list) else [line["plan"]]
+        for row in rows:
+            print("   ", json.dumps(row, ensure_ascii=False))
+        wrong, tables = problems(line["query"], line["plan"])
+        assert tables, ("no table read", line)
+        bad += wrong
+        all_tables += tables
+    assert not bad, "\n".join(map(str, bad))
+    assert "applications" in all_tables or "a" in all_tables, all_tables
+
+
+@pytest.mark.disruptive
+def test_explain_output_is_a_plan_per_query(plans):
+    """Each line: the query's name and MariaDB's EXPLAIN FORMAT=JSON document."""
+    names = [line["query"] for line in plans]
+    for expected in ("application by number", "citizen list",
+                     "queue: open, oldest first", "queue: by status, by due date"):
+        assert expected in names, names
+    wrong = [line["query"] for line in plans
+             if not (isinstance(line["plan"], dict) and "query_block" in line["plan"])]
+    assert not wrong, f"plan is not an EXPLAIN FORMAT=JSON document for: {wrong}"

@@ -1,0 +1,267 @@
+"""API.md §1 idempotency on the application routes, through nginx: a replay returns the stored
+status and body with `Idempotent-Replayed: true` and creates nothing; another body or path
+under the same key is 422 idempotency_key_reused; keys belong to their caller; malformed keys
+are 400 (field "Idempotency-Key"); parallel requests with one key make one application; an
+in-flight marker blocks the key (409) until its lease expires (a killed worker, simulated by
+a row written into idempotency_keys by hand); 4xx answers are stored too; withdraw and staff
+events are idempotent under a key.
+
+The in-flight row uses what the server computes: caller "citizen:<id>", request_hash =
+SHA-256(method + " " + path + "\\n" + raw body bytes)."""
+import concurrent.futures
+import hashlib
+import json
+import secrets
+import threading
+
+import requests
+
+from conftest import assert_problem
+from helpers import sql, unique_id
+from people import (APPS, API, GA_3, LOGIN, SEND, STAFF_APPS, app_id, app_row, call,
+                    citizen_app_count, new_citizen, new_phone, new_staff, q, sms_codes,
+                    staff_step, step_counts, submitted)
+
+REFRESH = API + "/auth/refresh"
+
+REPLAYED = "Idempotent-Replayed"
+
+
+def body_bytes(service=GA_3, **form):
+    return json.dumps({"service_code": service, "form": form or {"purpose": "idem"}},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def post_raw(http, base, path, token, key, raw=b"", rid=None):
+    headers = {"Authorization": f"Bearer {token}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    if rid is not None:
+        headers["X-Request-Id"] = rid
+    if raw:
+        headers["Content-Type"] = "application/json"
+        return http.post(base + path, data=raw, headers=headers, timeout=30)
+    return http.post(base + path, headers=headers, timeout=30)
+
+
+def new_key():
+    return "k-" + secrets.token_hex(12)
+
+
+def assert_replay(first, again):
+    assert again.status_code == first.status_code, (first.text, again.text)
+    assert again.content == first.content, (first.text, again.text)
+    assert again.headers.get(REPLAYED) == "true", again.headers
+    assert again.headers["Content-Type"].split(";")[0] == first.headers["Content-Type"].split(
+        ";")[0], (first.headers, again.headers)
+
+
+def test_replay_returns_the_stored_answer_and_creates_nothing(base, http, stack):
+    c = new_citizen(stack, http, base)
+    key = new_key()
+    raw = body_bytes(purpose="replay")
+    first = post_raw(http, base, APPS, c.token, key, raw)
+    assert first.status_code == 201, first.text
+    assert REPLAYED not in first.headers, first.headers
+    no = first.json()["application_no"]
+    for _ in range(3):
+        assert_replay(first, post_raw(http, base, APPS, c.token, key, raw))
+    assert citizen_app_count(stack, c) == 1
+    assert step_counts(stack, no) == (1, 1, 1, 1)
+    # the same body under a new key is a new application
+    second = post_raw(http, base, APPS, c.token, new_key(), raw)
+    assert second.status_code == 201 and second.json()["application_no"] != no, second.text
+    assert citizen_app_count(stack, c) == 2
+
+
+def test_same_key_other_body_or_path_is_refused(base, http, stack):
+    c = new_citizen(stack, http, base)
+    key = new_key()
+    first = post_raw(http, base, APPS, c.token, key, body_bytes(purpose="one"))
+    assert first.status_code == 201, first.text
+    no = first.json()["application_no"]
+    for raw in (body_bytes(purpose="two"), body_bytes(purpose="one") + b" ",
+                json.dumps({"form": {"purpose": "one"}, "service_code": GA_3}).encode()):
+        r = post_raw(http, base, APPS, c.token, key, raw)
+        assert_problem(r, 422, "idempotency_key_reused")
+        assert REPLAYED not in r.headers
+    # the same key on another path
+    r = post_raw(http, base, f"{APPS}/{no}/withdraw", c.token, key)
+    assert_problem(r, 422, "idempotency_key_reused")
+    assert app_row(stack, no)[2] == "submitted"
+    assert citizen_app_count(stack, c) == 1
+    # the first request still replays
+    assert_replay(first, post_raw(http, base, APPS, c.token, key, body_bytes(purpose="one")))
+
+
+def test_keys_belong_to_their_caller(base, http, stack):
+    a = new_citizen(stack, http, base)
+    b = new_citizen(stack, http, base)
+    key, raw = new_key(), body_bytes(purpose="shared key")
+    ra = post_raw(http, base, APPS, a.token, key, raw)
+    rb = post_raw(http, base, APPS, b.token, key, raw)
+    assert ra.status_code == 201 and rb.status_code == 201, (ra.text, rb.text)
+    assert REPLAYED not in ra.headers and REPLAYED not in rb.headers
+    assert ra.json()["application_no"] != rb.json()["application_no"]
+    assert citizen_app_count(stack, a) == 1 and citizen_app_count(stack, b) == 1
+    # a staff member with the same key on an events path is yet another caller
+    s = new_staff(stack, http, base, "GA")
+    r = post_raw(http, base, f"{STAFF_APPS}/{ra.json()['application_no']}/events", s.token, key,
+                 json.dumps({"status": "accepted"}).encode())
+    assert r.status_code == 200 and REPLAYED not in r.headers, r.text
+
+
+def test_malformed_keys_are_refused(base, http, stack):
+    c = new_citizen(stack, http, base)
+    raw = body_bytes(purpose="bad keys")
+    bad = {"empty": "", "65 characters": "k" * 65, "a space": "a b", "a tab": "a\tb",
+           "non-ASCII": "schlüssel".encode("utf-8"), "Chinese": "幂等键".encode("utf-8")}
+    wrong = []
+    for what, key in bad.items():
+        r = post_raw(http, base, APPS, c.token, key, raw)
+        try:
+            body = assert_problem(r, 400, "invalid_argument")
+            assert body["errors"][0]["field"] == "Idempotency-Key", body
+        except (AssertionError, KeyError, IndexError) as e:
+            wrong.append((what, r.status_code, r.text[:200], str(e)[:100]))
+    assert not wrong, "\n".join(map(str, wrong))
+    assert citizen_app_count(stack, c) == 0
+    # the extremes of the allowed range
+    for key in ("k" * 64, "!", "~" + "".join(chr(x) for x in range(0x21, 0x7F))[:63]):
+        r = post_raw(http, base, APPS, c.token, key, raw)
+        assert r.status_code == 201, (key, r.text)
+        assert_replay(r, post_raw(http, base, APPS, c.token, key, raw))
+    assert citizen_app_count(stack, c) == 3
+
+
+def test_parallel_requests_with_one_key_make_one_application(base, stack):
+    with requests.Session() as http:
+        c = new_citizen(stack, http, base)
+    key, raw, n = new_key(), body_bytes(purpose="parallel"), 8
+    barrier = threading.Barrier(n)
+
+    def one(_):
+        with requests.Session() as s:
+            barrier.wait(10)
+            return post_raw(s, base, APPS, c.token, key, raw)
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        answers = list(pool.map(one, range(n)))
+    fresh = [r for r in answers if r.status_code == 201 and REPLAYED not in r.headers]
+    assert len(fresh) == 1, [(r.status_code, r.headers.get(REPLAYED)) for r in answers]
+    for r in answers:
+        if r is fresh[0]:
+            continue
+        if r.status_code == 409:
+            assert_problem(r, 409, "conflict")
+        else:
+            assert_replay(fresh[0], r)
+    assert citizen_app_count(stack, c) == 1
+    no = fresh[0].json()["application_no"]
+    assert step_counts(stack, no) == (1, 1, 1, 1)
+
+
+def in_flight(stack, citizen, key, path, raw, lease_sql):
+    """An idempotency_keys row of a request still running (its worker may have died)."""
+    digest = hashlib.sha256(b"POST " + path.encode() + b"\n" + raw).hexdigest()
+    sql(stack, f"INSERT INTO idempotency_keys (caller, idem_key, request_hash, owner, "
+               f"lease_until, status) VALUES ({q('citizen:' + str(citizen.id))}, {q(key)}, "
+               f"UNHEX('{digest}'), UNHEX('{secrets.token_hex(16)}'), {lease_sql}, NULL)")
+
+
+def test_in_flight_key_is_a_conflict_until_its_lease_expires(base, http, stack):
+    c = new_citizen(stack, http, base)
+    # a live lease: 409, nothing runs
+    key, raw = new_key(), body_bytes(purpose="live lease")
+    in_flight(stack, c, key, APPS, raw, "NOW(3) + INTERVAL 1 HOUR")
+    for _ in range(2):
+        assert_problem(post_raw(http, base, APPS, c.token, key, raw), 409, "conflict")
+    assert citizen_app_count(stack, c) == 0
+    # an expired lease (the worker was killed): the retry runs, then replays
+    key, raw = new_key(), body_bytes(purpose="expired lease")
+    in_flight(stack, c, key, APPS, raw, "NOW(3) - INTERVAL 5 SECOND")
+    first = post_raw(http, base, APPS, c.token, key, raw)
+    assert first.status_code == 201 and REPLAYED not in first.headers, first.text
+    assert_replay(first, post_raw(http, base, APPS, c.token, key, raw))
+    assert citizen_app_count(stack, c) == 1
+    # a live lease on a withdraw
+    no = first.json()["application_no"]
+    key = new_key()
+    in_flight(stack, c, key, f"{APPS}/{no}/withdraw", b"", "NOW(3) + INTERVAL 1 HOUR")
+    assert_problem(post_raw(http, base, f"{APPS}/{no}/withdraw", c.token, key), 409, "conflict")
+    assert app_row(stack, no)[2] == "submitted"
+
+
+def test_a_400_answer_is_replayed(base, http, stack):
+    c = new_citizen(stack, http, base)
+    key = new_key()
+    raw = json.dumps({"service_code": GA_3}).encode()  # no form
+    first = post_raw(http, base, APPS, c.token, key, raw, rid=unique_id("first"))
+    body = assert_problem(first, 400, "invalid_argument")
+    assert body["errors"][0]["field"] == "/form"
+    again = post_raw(http, base, APPS, c.token, key, raw, rid=unique_id("again"))
+    assert_replay(first, again)
+    assert citizen_app_count(stack, c) == 0
+    # the corrected body under the same key is another request
+    r = post_raw(http, base, APPS, c.token, key, body_bytes())
+    assert_problem(r, 422, "idempotency_key_reused")
+    assert citizen_app_count(stack, c) == 0
+
+
+def test_withdraw_and_staff_events_are_idempotent(base, http, stack):
+    c = new_citizen(stack, http, base)
+    s = new_staff(stack, http, base, "GA")
+    # withdraw twice under one key: one transition, the same 200 twice
+    no = submitted(http, base, c, GA_3)["application_no"]
+    key = new_key()
+    first = post_raw(http, base, f"{APPS}/{no}/withdraw", c.token, key)
+    assert first.status_code == 200 and first.json()["status"] == "withdrawn", first.text
+    assert_replay(first, post_raw(http, base, f"{APPS}/{no}/withdraw", c.token, key))
+    assert step_counts(stack, no) == (2, 2, 2, 2)
+    # without a key the second one is a transition from withdrawn
+    r = post_raw(http, base, f"{APPS}/{no}/withdraw", c.token, None)
+    assert_problem(r, 409, "invalid_transition")
+
+    # a staff event twice under one key
+    no = submitted(http, base, c, GA_3)["application_no"]
+    key, raw = new_key(), json.dumps({"status": "accepted"}).encode()
+    path = f"{STAFF_APPS}/{no}/events"
+    first = post_raw(http, base, path, s.token, key, raw)
+    assert first.status_code == 200 and first.json()["status"] == "accepted", first.text
+    assert_replay(first, post_raw(http, base, path, s.token, key, raw))
+    assert step_counts(stack, no) == (2, 2, 2, 2)
+    # the same key for the next step is refused (another body)
+    r = post_raw(http, base, path, s.token, key,
+                 json.dumps({"status": "completed", "result": "approved"}).encode())
+    assert_problem(r, 422, "idempotency_key_reused")
+    assert app_row(stack, no)[2] == "accepted"
+    # a supplement under a key
+    no = submitted(http, base, c, GA_3)["application_no"]
+    staff_step(http, base, s, no, "need_materials", note="请补充")
+    key, raw = new_key(), json.dumps({"materials": [{"name": "补件"}]}).encode()
+    first = post_raw(http, base, f"{APPS}/{no}/supplement", c.token, key, raw)
+    assert first.status_code == 200 and first.json()["status"] == "submitted", first.text
+    assert_replay(first, post_raw(http, base, f"{APPS}/{no}/supplement", c.token, key, raw))
+    assert step_counts(stack, no) == (3, 3, 3, 3)
+    assert app_id(stack, no) > 0
+
+
+def test_public_posts_ignore_the_header(base, http, stack):
+    """SMS, login and refresh take no key: a malformed one is no error, a repeated one no
+    replay."""
+    phone = new_phone()
+    r = http.post(base + SEND, json={"phone": phone}, headers={"Idempotency-Key": "a b"},
+                  timeout=30)
+    assert r.status_code == 202, r.text
+    code = sms_codes(stack, phone)[-1]
+    r = http.post(base + LOGIN, json={"phone": phone, "code": code},
+                  headers={"Idempotency-Key": "k" * 65}, timeout=30)
+    assert r.status_code == 200 and REPLAYED not in r.headers, r.text
+    refresh = r.json()["refresh_token"]
+    seen = {refresh}
+    for _ in range(2):  # the same key on two refreshes: each rotates
+        r = http.post(base + REFRESH, json={"refresh_token": refresh},
+                      headers={"Idempotency-Key": "same-refresh-key"}, timeout=30)
+        assert r.status_code == 200 and REPLAYED not in r.headers, r.text
+        refresh = r.json()["refresh_token"]
+        assert refresh not in seen
+        seen.add(refresh)
