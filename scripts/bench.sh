@@ -4,9 +4,16 @@
 #   BENCH_SECONDS (default 10), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
 #   BENCH_CATALOG_SIZE (100000). ONEWINDOW_SEARCH_CACHE_MB=0 measures searches with the
 #   per-snapshot reading cache off (every query computed from the index).
+#   Applications: BENCH_APPLICATIONS (1000000 generated), BENCH_DETAIL_NUMBERS (1000 numbers
+#   of the detail mix), BENCH_DETAIL_CONNECTIONS (32: the detail and submission rows),
+#   BENCH_PHP_CHILDREN (4: php-fpm children of the PHP peer, tests/bench/peers/php).
+#   ONEWINDOW_BIN: the binaries (default build/bin).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export ONEWINDOW_BIN=${ONEWINDOW_BIN:-$ROOT/build/bin}
+BIN=$ONEWINDOW_BIN
 secs=${BENCH_SECONDS:-10} conns=${BENCH_CONNECTIONS:-64} threads=${BENCH_THREADS:-2}
+detail_conns=${BENCH_DETAIL_CONNECTIONS:-32}
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 export ONEWINDOW_VAR_DIR; ONEWINDOW_VAR_DIR=$(mktemp -d /tmp/ow-bench-XXXXXX)
@@ -15,18 +22,78 @@ export ONEWINDOW_DB_PORT; ONEWINDOW_DB_PORT=$(free_port)
 export ONEWINDOW_CONFIG=${ONEWINDOW_CONFIG:-$ROOT/config/dev.conf}
 # The per-client-IP limit would answer most of one client's load with 429: lift it here.
 export ONEWINDOW_IP_RATE_PER_S=1000000 ONEWINDOW_IP_BURST=1000000
-cleanup() { "$ROOT/scripts/stack.sh" stop >/dev/null 2>&1 || true; rm -rf "$ONEWINDOW_VAR_DIR"; }
+# The test-only token probe mints the generated citizens' access tokens (a private stack).
+export ONEWINDOW_TEST_ROUTES=1
+
+# The PHP peer of the application detail (tests/bench/peers/php): its own php-fpm (no system
+# service) and a second nginx server on another port in front of it, same nginx, same MariaDB.
+PEER=$ROOT/tests/bench/peers/php
+PHP_FPM=$(PATH=$PATH:/usr/sbin:/usr/local/sbin; command -v php-fpm8.2 || command -v php-fpm) ||
+  { echo "bench: php-fpm is missing (scripts/deps.sh bench installs it)" >&2; exit 1; }
+peer_port=$(free_port)
+render_php_peer() {
+  local run=$ONEWINDOW_VAR_DIR/run user_line=""
+  [ "$(id -u)" -eq 0 ] && user_line="user = root"
+  mkdir -p "$ONEWINDOW_VAR_DIR/php" "$ONEWINDOW_VAR_DIR/nginx/conf.d" "$run" "$ONEWINDOW_VAR_DIR/log"
+  sed -e "s|@RUN_DIR@|$run|g" -e "s|@LOG_DIR@|$ONEWINDOW_VAR_DIR/log|g" \
+      -e "s|@USER_LINE@|$user_line|" -e "s|@CHILDREN@|${BENCH_PHP_CHILDREN:-4}|" \
+      -e "s|@DB_SOCKET@|$run/mysqld.sock|" -e "s|@CACHE_DIR@|$ONEWINDOW_VAR_DIR/php|" \
+      "$PEER/php-fpm.conf.in" >"$ONEWINDOW_VAR_DIR/php/php-fpm.conf"
+  sed -e "s|@RUN_DIR@|$run|g" -e "s|@PEER_PORT@|$peer_port|" -e "s|@PEER_DIR@|$PEER|" \
+      -e "s|@IP_BURST@|$ONEWINDOW_IP_BURST|" \
+      "$PEER/nginx-peer.conf.in" >"$ONEWINDOW_VAR_DIR/nginx/conf.d/php-peer.conf"
+}
+start_php_peer() {
+  local root_flag=()
+  [ "$(id -u)" -eq 0 ] && root_flag=(-R)
+  "$PHP_FPM" "${root_flag[@]}" -y "$ONEWINDOW_VAR_DIR/php/php-fpm.conf" -c "$PEER/php.ini"
+  for _ in $(seq 50); do [ -S "$ONEWINDOW_VAR_DIR/run/php-fpm.sock" ] && return 0; sleep 0.1; done
+  echo "bench: php-fpm did not start: see $ONEWINDOW_VAR_DIR/log/php-fpm.log" >&2; return 1
+}
+stop_php_peer() {
+  local pid
+  pid=$(cat "$ONEWINDOW_VAR_DIR/run/php-fpm.pid" 2>/dev/null) || return 0
+  kill -QUIT "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  stop_php_peer
+  "$ROOT/scripts/stack.sh" stop >/dev/null 2>&1 || true
+  rm -rf "$ONEWINDOW_VAR_DIR"
+}
 trap cleanup EXIT
+render_php_peer
 "$ROOT/scripts/stack.sh" start >/dev/null 2>&1
-base=http://127.0.0.1:$ONEWINDOW_PORT
+start_php_peer
+base=http://127.0.0.1:$ONEWINDOW_PORT peer=http://127.0.0.1:$peer_port
+sql() { mariadb --no-defaults --socket="$ONEWINDOW_VAR_DIR/run/mysqld.sock" -N -B onewindow -e "$1"; }
+secs_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# 1 M applications (BENCH_APPLICATIONS) before the first row, so that every row of the table
+# runs against the same database; then a bounded wait for InnoDB to write the generated pages
+# out, so that the flushing does not land on whichever rows come next.
+napps=${BENCH_APPLICATIONS:-1000000}
+echo "bench: generating $napps applications …" >&2
+t0=$(date +%s.%N)
+"$BIN/onewindow-admin" generate-applications --count "$napps" >"$ONEWINDOW_VAR_DIR/generated.txt"
+generate_s=$(secs_since "$t0")
+for _ in $(seq 120); do
+  dirty=$(sql "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'" | awk '{ print $2 }')
+  [ "${dirty:-0}" -lt 1000 ] && break
+  sleep 0.5
+done
 
 # Prints "requests/s p50 p99" of one wrk run (latencies in ms); a second argument is a file
 # of paths to cycle through (tests/bench/paths.lua).
+# BENCH_SCRIPT names another wrk script of tests/bench/, BENCH_C another connection count.
 measure() {
   local script=()
   [ -n "${2:-}" ] && script=(-s "$ROOT/tests/bench/paths.lua")
   [ -n "${BENCH_BODY:-}" ] && script=(-s "$ROOT/tests/bench/post.lua")
-  BENCH_PATHS=${2:-} wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "${script[@]}" \
+  [ -n "${BENCH_SCRIPT:-}" ] && script=(-s "$ROOT/tests/bench/$BENCH_SCRIPT")
+  BENCH_PATHS=${2:-} wrk -t"$threads" -c"${BENCH_C:-$conns}" -d"${BENCH_SECS:-$secs}s" --latency "${script[@]}" \
     ${BENCH_HEADER:+-H "$BENCH_HEADER"} "$1" | awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 }
@@ -37,14 +104,14 @@ measure() {
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); wrk -t$threads -c$conns -d${secs}s;" \
-     "workers=$("$ROOT/build/bin/onewindow-admin" config | sed -n 's/^workers: //p') threads=$("$ROOT/build/bin/onewindow-admin" config | sed -n 's/^threads: //p')"
-printf '| %-30s | %10s | %8s | %8s | %9s | %9s | %7s |\n' endpoint "req/s" "p50 ms" "p99 ms" "× ceiling" "× healthz" "non-2xx"
-printf '|%s|%s|%s|%s|%s|%s|%s|\n' -------------------------------- ------------ ---------- ---------- ----------- ----------- ---------
+     "workers=$("$BIN/onewindow-admin" config | sed -n 's/^workers: //p') threads=$("$BIN/onewindow-admin" config | sed -n 's/^threads: //p')"
+printf '| %-34s | %10s | %8s | %8s | %9s | %9s | %7s |\n' endpoint "req/s" "p50 ms" "p99 ms" "× ceiling" "× healthz" "non-2xx"
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------------------ ------------ ---------- ---------- ----------- ----------- ---------
 ceiling= healthz=
 row() { # label rps p50 p99 bad
   [ -n "$ceiling" ] || ceiling=$2
   [ -n "$healthz" ] || { [ "$1" = "GET /healthz" ] && healthz=$2; }
-  printf '| %-30s | %10s | %8s | %8s | %9.2f | %9s | %7s |\n' "$1" "$2" "$3" "$4" \
+  printf '| %-34s | %10s | %8s | %8s | %9.2f | %9s | %7s |\n' "$1" "$2" "$3" "$4" \
     "$(awk -v a="$2" -v b="$ceiling" 'BEGIN { print a / b }')" \
     "$([ -n "$healthz" ] && awk -v a="$2" -v b="$healthz" 'BEGIN { printf "%.2f", a / b }')" "$5"
 }
@@ -71,12 +138,74 @@ read -r rps p50 p99 bad < <(BENCH_BODY="{\"phone\":\"$phone\",\"password\":\"$pa
   measure "$base/api/v1/auth/login")
 row "POST /auth/login (password)" "$rps" "$p50" "$p99" "$bad"
 
+# Applications (issue 5). The citizen's detail GET /api/v1/applications/{no} (token check,
+# the application with its service and department, its timeline) over BENCH_DETAIL_NUMBERS
+# random numbers of the generated ones, each with its owner's token: the C server, then the
+# PHP-FPM peer through the same nginx and database, at BENCH_DETAIL_CONNECTIONS.
+range=$(sql "SELECT MIN(id), MAX(id) FROM applications")
+[[ $range == NULL* ]] && { echo "bench: generate-applications made no applications" >&2; exit 1; }
+numbers=${BENCH_DETAIL_NUMBERS:-1000}
+ids=$(/usr/bin/python3 -c 'import random, sys # twice as many ids: auto-increment leaves gaps
+lo, hi = map(int, sys.argv[1].split()); n = 2 * int(sys.argv[2])
+print(",".join(map(str, random.sample(range(lo, hi + 1), min(n, hi - lo + 1)))))' \
+  "$range" "$numbers")
+sql "SELECT application_no, citizen_id FROM applications WHERE id IN ($ids) ORDER BY RAND() LIMIT $numbers" \
+  >"$ONEWINDOW_VAR_DIR/owners.tsv"
+counts=$(/usr/bin/python3 "$ROOT/tests/bench/detail-pairs.py" "$base" "$ONEWINDOW_VAR_DIR/detail-pairs" \
+  <"$ONEWINDOW_VAR_DIR/owners.tsv")
+read -r n_numbers n_citizens <<<"$counts"
+# Both answer the same bytes for the same request (the first few numbers; "today" is shared).
+same=0 checked=0
+while IFS=$'\t' read -r path tok; do
+  c=$(curl -s -H "Authorization: Bearer $tok" "$base$path")
+  p=$(curl -s -H "Authorization: Bearer $tok" "$peer$path")
+  checked=$((checked + 1))
+  if [ "$c" = "$p" ] && [[ $c == '{"application_no"'* ]]; then
+    same=$((same + 1))
+  elif [ ! -e "$ONEWINDOW_VAR_DIR/detail-diff.txt" ]; then
+    diff <(/usr/bin/python3 -m json.tool --no-ensure-ascii <<<"$c" 2>&1) \
+         <(/usr/bin/python3 -m json.tool --no-ensure-ascii <<<"$p" 2>&1) |
+      head -20 >"$ONEWINDOW_VAR_DIR/detail-diff.txt" || true
+  fi
+done < <(head -5 "$ONEWINDOW_VAR_DIR/detail-pairs")
+for target in "$base" "$peer"; do # warm both (caches, opcache, persistent connections)
+  BENCH_SECS=2 BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua BENCH_PAIRS=$ONEWINDOW_VAR_DIR/detail-pairs \
+    measure "$target" >/dev/null
+done
+read -r c_rps c_p50 c_p99 c_bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua \
+  BENCH_PAIRS=$ONEWINDOW_VAR_DIR/detail-pairs measure "$base")
+row "GET /applications/{no} C, c$detail_conns" "$c_rps" "$c_p50" "$c_p99" "$c_bad"
+read -r php_rps php_p50 php_p99 php_bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua \
+  BENCH_PAIRS=$ONEWINDOW_VAR_DIR/detail-pairs measure "$peer")
+row "GET /applications/{no} PHP, c$detail_conns" "$php_rps" "$php_p50" "$php_p99" "$php_bad"
+
+# Submissions: POST /api/v1/applications with a new Idempotency-Key each, by the /me citizen
+# once real-name verified (a valid GB 11643 number; a few tries in case one is taken).
+me_id=$(curl -s -H "Authorization: Bearer $token" "$base/api/v1/me" | sed 's/.*"id":"\([0-9]*\)".*/\1/')
+for _ in 1 2 3 4 5; do
+  id_number=$(/usr/bin/python3 -c 'import random
+body = "110105" + "19%02d%02d%02d" % (random.randint(50, 99), random.randint(1, 12), random.randint(1, 28)) + "%03d" % random.randint(0, 999)
+w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+print(body + "10X98765432"[sum(int(c) * x for c, x in zip(body, w)) % 11])')
+  status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d "{\"name\":\"张三\",\"id_number\":\"$id_number\"}" \
+    "$base/api/v1/me/real-name")
+  [ "$status" = 200 ] && break
+done
+submit_token=$(curl -s -X POST -H 'Content-Type: application/json' \
+  -d "{\"sub\":\"$me_id\",\"role\":\"citizen\",\"ttl_s\":3600}" "$base/api/v1/test/token" |
+  sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+submit_body='{"service_code":"GA-GG-001","form":{"reason":"首次申领","address":"北京市东城区景山前街4号","phone":"13900000001"},"materials":[{"name":"居民户口簿"},{"name":"近期免冠人像"}]}'
+read -r rps p50 p99 bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=idempotent-post.lua \
+  BENCH_BODY="$submit_body" BENCH_TOKEN="$submit_token" measure "$base/api/v1/applications")
+row "POST /applications (new key), c$detail_conns" "$rps" "$p50" "$p99" "$bad"
+
 # Search on the benchmark catalog (BENCH_CATALOG_SIZE items, default 100 000).
 size=${BENCH_CATALOG_SIZE:-100000}
 catalog=$ONEWINDOW_VAR_DIR/catalog.json
 /usr/bin/python3 "$ROOT/scripts/gen-catalog.py" --size "$size" --out "$catalog" 2>/dev/null
 t0=$(date +%s.%N)
-"$ROOT/build/bin/onewindow-admin" import-catalog "$catalog" >/dev/null
+"$BIN/onewindow-admin" import-catalog "$catalog" >/dev/null
 import_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 for _ in $(seq 600); do # every worker has rebuilt when both answer the new total
   n=$(for _ in 1 2 3 4; do curl -s "$base/api/v1/services?page_size=1"; echo; done |
@@ -100,7 +229,15 @@ row "GET /services/suggest (mix)" "$rps" "$p50" "$p99" "$bad"
 # Memory of each worker with the catalog loaded, and its peak (VmHWM) after a forced rebuild.
 rss() { for pid in $(pgrep -P "$(cat "$ONEWINDOW_VAR_DIR/run/onewindow-fcgi.pid")"); do awk -v k="$1" '$1 == k":" { printf "%d ", $2 / 1024 }' "/proc/$pid/status"; done; }
 steady=$(rss VmRSS)
-"$ROOT/build/bin/onewindow-admin" add-synonym benchrebuild 护照 >/dev/null
+"$BIN/onewindow-admin" add-synonym benchrebuild 护照 >/dev/null
 sleep 6
 echo
 echo "catalog: $size items, import ${import_s} s; worker RSS MiB: $steady(steady), $(rss VmHWM)(peak incl. a rebuild)"
+echo "applications: $napps generated in ${generate_s} s ($(paste -sd, "$ONEWINDOW_VAR_DIR/generated.txt" | sed 's/,/, /g'));" \
+     "detail mix: $n_numbers numbers of $n_citizens citizens"
+echo "detail C / PHP-FPM: $(awk -v a="$c_rps" -v b="$php_rps" 'BEGIN { printf "%.2f", a / b }') (target ≥ 2)," \
+     "C p99 ${c_p99} ms (target ≤ 10) at $detail_conns connections; PHP-FPM: ${BENCH_PHP_CHILDREN:-4} static" \
+     "children, OPcache, persistent PDO, openssl_verify per request; same JSON body: $same of $checked numbers"
+[ "$c_bad" -eq 0 ] && [ "$php_bad" -eq 0 ] || echo "detail rows had non-2xx answers: their ratio means nothing"
+[ -s "$ONEWINDOW_VAR_DIR/detail-diff.txt" ] && { echo "first difference (C <, PHP >):"; cat "$ONEWINDOW_VAR_DIR/detail-diff.txt"; }
+true

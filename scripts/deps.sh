@@ -8,7 +8,8 @@ build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-d
 run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data)
 test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jwt
            python3-cryptography valgrind)
-bench_pkgs=(wrk)
+# php-fpm + php-mysql: only the benchmark's PHP peer (tests/bench/peers/php).
+bench_pkgs=(wrk php-fpm php-mysql)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
