@@ -84,6 +84,7 @@ static const setting settings[] = {
     INT_SETTING(progress_per_ip_per_minute, 1, 1000000, "30"),
     INT_SETTING(idempotency_lease_s, 1, 3600, "30"),
     INT_SETTING(calendar_refresh_ms, 100, 600000, "1000"),
+    STR_SETTING(wechat_status_template, "", NULL),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

@@ -45,6 +45,7 @@ typedef struct ow_config {
     int progress_per_ip_per_minute; /* public progress queries of a client IP (production) */
     int idempotency_lease_s;        /* an in-flight Idempotency-Key blocks its retries this long */
     int calendar_refresh_ms;        /* how often workers check the working-day calendar's version */
+    char wechat_status_template[64]; /* subscribe-message template of status changes; "": none */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "db/audit_store.h"
 #include "workflow/calendar_cache.h"
 #include "db/notification_store.h"
@@ -84,10 +85,18 @@ static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, co
     const char *title;
     char body[2048];
     notice_text(service, no, from, st, due, &title, body, sizeof body);
-    notification_new n = {citizen_id, id, NOTICE_KIND, title, body};
-    int64_t notification_id;
+    const ow_config *cfg = config_current();
+    /* citizens without the app must still learn that something is missing: SMS always */
+    notification_new n = {citizen_id,
+                          id,
+                          NOTICE_KIND,
+                          title,
+                          body,
+                          cfg ? cfg->wechat_status_template : NULL,
+                          st->to == APP_NEED_MATERIALS};
+    int64_t notification_id, deliveries;
     if (rc == DB_OK)
-        rc = notification_insert(c, &n, &notification_id);
+        rc = notification_insert(c, &n, &notification_id, &deliveries);
     return rc;
 }
 

@@ -112,18 +112,26 @@ CREATE TABLE notifications (
     KEY notifications_citizen (citizen_id, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
--- The transactional outbox: one row per thing to deliver after commit, written in the same
--- transaction as its cause and claimed by onewindow-pushd with FOR UPDATE SKIP LOCKED in
--- (status, next_attempt_at, id) order (LIBRARY-FACTS: that index gives disjoint batches).
+-- The transactional outbox (API.md §6): one row per delivery (a device, a WeChat grant, an
+-- SMS, an organization's webhook), written in the same transaction as its cause and claimed
+-- by onewindow-pushd with FOR UPDATE SKIP LOCKED in (status, next_attempt_at, id) order
+-- (LIBRARY-FACTS: that index gives disjoint batches). delivery_id travels with every try
+-- (APNs apns-id, webhook event id) so that a receiver can drop a repeat.
 CREATE TABLE outbox (
     id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    topic VARCHAR(32) NOT NULL,
-    ref_id BIGINT UNSIGNED NOT NULL,
+    delivery_id CHAR(36) NOT NULL,
+    channel ENUM('apns', 'hms', 'jpush', 'wechat', 'sms', 'webhook') NOT NULL,
+    notification_id BIGINT UNSIGNED NULL,
+    citizen_id BIGINT UNSIGNED NULL,
+    target_id BIGINT UNSIGNED NULL,
+    target_ref VARCHAR(64) NULL,
     status ENUM('pending', 'done', 'dead') NOT NULL DEFAULT 'pending',
     attempts INT UNSIGNED NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     last_error VARCHAR(255) NULL,
     created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    done_at TIMESTAMP(3) NULL,
+    UNIQUE KEY outbox_delivery (delivery_id),
     KEY outbox_due (status, next_attempt_at, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin;
 

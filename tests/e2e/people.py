@@ -345,16 +345,16 @@ def citizen_app_count(stack, citizen):
 
 
 def step_counts(stack, no):
-    """(timeline events, audit rows other than reads, notifications, outbox rows of those
-    notifications) of an application."""
+    """(timeline events, audit rows other than reads, notifications, outbox deliveries of
+    those notifications) of an application."""
     aid = app_id(stack, no)
     row = sql(stack, f"""SELECT
         (SELECT COUNT(*) FROM application_events WHERE application_id = {aid}),
         (SELECT COUNT(*) FROM audit_log WHERE target = {q(no)}
             AND action <> 'application.read'),
         (SELECT COUNT(*) FROM notifications WHERE application_id = {aid}),
-        (SELECT COUNT(*) FROM outbox o JOIN notifications n ON o.ref_id = n.id
-            WHERE n.application_id = {aid} AND o.topic = 'notification')""")[0]
+        (SELECT COUNT(*) FROM outbox o JOIN notifications n ON o.notification_id = n.id
+            WHERE n.application_id = {aid})""")[0]
     return tuple(int(v) for v in row)
 
 
@@ -364,10 +364,15 @@ def read_audit_count(stack, no):
 
 
 def assert_one_step(stack, no, before, citizen, actor_type, actor_id, rid):
-    """Exactly one timeline event, one audit row, one notification and one outbox row more
-    than `before` (step_counts), and those rows say what the spec says."""
+    """Exactly one timeline event, one audit row, one notification more than `before`
+    (step_counts), and those rows say what the spec says. These citizens have no push device
+    or WeChat grant and keep SMS off, so the notification's only delivery is the SMS that
+    need_materials always sends (API.md §6)."""
     after = step_counts(stack, no)
-    assert after == tuple(v + 1 for v in before), (no, "before", before, "after", after)
+    status = sql(stack, f"SELECT status FROM applications WHERE application_no = {q(no)}")[0][0]
+    sms = 1 if status == "need_materials" else 0
+    expected = tuple(v + 1 for v in before[:3]) + (before[3] + sms,)
+    assert after == expected, (no, status, "before", before, "after", after)
     aid = app_id(stack, no)
     audit = sql(stack, f"SELECT actor_type, actor_id, action, target, COALESCE(request_id, "
                        f"'NULL') FROM audit_log WHERE target = {q(no)} AND action <> "
@@ -377,8 +382,10 @@ def assert_one_step(stack, no, before, citizen, actor_type, actor_id, rid):
     n = sql(stack, f"SELECT id, citizen_id, kind FROM notifications WHERE application_id = "
                    f"{aid} ORDER BY id DESC LIMIT 1")[0]
     assert n[1] == str(citizen.id) and n[2] == "application", n
-    o = sql(stack, f"SELECT topic, status, attempts FROM outbox WHERE ref_id = {n[0]} "
-                   f"AND topic = 'notification'")
-    assert len(o) == 1, o
-    # written pending; a delivery worker may have tried it since
-    assert o[0][1] == "pending" or int(o[0][2]) > 0, o
+    o = sql(stack, f"SELECT channel, status, attempts, delivery_id FROM outbox "
+                   f"WHERE notification_id = {n[0]}")
+    assert len(o) == sms, o
+    for channel, state, attempts, delivery_id in o:
+        assert channel == "sms" and len(delivery_id) == 36, o
+        # written pending; a delivery worker may have tried it since
+        assert state == "pending" or int(attempts) > 0, o
