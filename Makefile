@@ -18,12 +18,13 @@ DB_SRC := $(wildcard db/*.c)
 HANDLER_SRC := $(wildcard handlers/*.c)
 SEARCH_SRC := $(wildcard search/*.c) $(wildcard catalog/*.c)
 WORKFLOW_SRC := $(wildcard workflow/*.c)
+PUSH_SRC := $(wildcard push/*.c)
 AUTH_SRC := $(wildcard auth/*.c)
-LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC) $(SEARCH_SRC) $(AUTH_SRC) $(WORKFLOW_SRC)
+LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC) $(SEARCH_SRC) $(AUTH_SRC) $(WORKFLOW_SRC) $(PUSH_SRC)
 EMBEDDED_DATA := data/pinyin/chars.tsv data/pinyin/words.tsv data/synonyms.tsv data/holidays.tsv
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/migrations.o \
            $(BUILD)/obj/gen/embedded_data.o
-BINS := $(BUILD)/bin/onewindow-fcgi $(BUILD)/bin/onewindow-admin
+BINS := $(BUILD)/bin/onewindow-fcgi $(BUILD)/bin/onewindow-admin $(BUILD)/bin/onewindow-pushd
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 

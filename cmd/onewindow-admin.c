@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "push/outbox_admin.h"
 #include "workflow/application_admin.h"
 #include "workflow/calendar_admin.h"
 
@@ -92,7 +93,10 @@ static void usage(void)
             "                                 years in FILE (format of data/holidays.tsv)\n"
             "  audit --target ID              the audit rows of a record (JSON lines)\n"
             "  explain-queries                the query plans of the application queries\n"
-            "  generate-applications --count N  benchmark data: N applications, ~3 events each\n");
+            "  generate-applications --count N  benchmark data: N applications, ~3 events each\n"
+            "  outbox --dead | --requeue ID | --requeue --all-dead\n"
+            "                                 deliveries that ran out of tries (JSON lines),\n"
+            "                                 and another round for them\n");
 }
 
 /* Commands that need the database (opened once here). */
@@ -134,6 +138,8 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         if (n >= 1 && n <= 100000000)
             return application_admin_generate(n);
     }
+    if (strcmp(cmd, "outbox") == 0)
+        return outbox_admin(argc, argv);
     if (strcmp(cmd, "rotate-keys") == 0 &&
         (argc == 2 || (argc == 3 && !strcmp(argv[2], "--if-missing"))))
         return keys_admin_rotate(cfg, argc == 3);
@@ -171,7 +177,7 @@ int main(int argc, char **argv)
         strcmp(argv[1], "create-staff") == 0 || strcmp(argv[1], "create-org") == 0 ||
         strcmp(argv[1], "create-client") == 0 || strcmp(argv[1], "set-holidays") == 0 ||
         strcmp(argv[1], "audit") == 0 || strcmp(argv[1], "explain-queries") == 0 ||
-        strcmp(argv[1], "generate-applications") == 0)
+        strcmp(argv[1], "generate-applications") == 0 || strcmp(argv[1], "outbox") == 0)
         return catalog_command(&cfg, argc, argv);
     usage();
     return 2;

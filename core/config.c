@@ -85,6 +85,12 @@ static const setting settings[] = {
     INT_SETTING(idempotency_lease_s, 1, 3600, "30"),
     INT_SETTING(calendar_refresh_ms, 100, 600000, "1000"),
     STR_SETTING(wechat_status_template, "", NULL),
+    STR_SETTING(push_channels, "sms", NULL),
+    INT_SETTING(push_batch, 1, 500, "200"),
+    INT_SETTING(push_lease_s, 1, 3600, "60"),
+    INT_SETTING(push_poll_ms, 10, 60000, "200"),
+    INT_SETTING(push_max_attempts, 1, 50, "8"),
+    INT_SETTING(push_retry_base_ms, 10, 3600000, "5000"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

@@ -46,6 +46,12 @@ typedef struct ow_config {
     int idempotency_lease_s;        /* an in-flight Idempotency-Key blocks its retries this long */
     int calendar_refresh_ms;        /* how often workers check the working-day calendar's version */
     char wechat_status_template[64]; /* subscribe-message template of status changes; "": none */
+    char push_channels[64];          /* the channels this pushd delivers (comma list) */
+    int push_batch;                  /* outbox rows claimed at once */
+    int push_lease_s;                /* a claimed row comes back after this (a killed pushd) */
+    int push_poll_ms;                /* the wait when nothing is due */
+    int push_max_attempts;           /* tries before a delivery is dead */
+    int push_retry_base_ms;          /* the first retry's wait (doubling, with jitter) */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole stack on one machine: a private MariaDB (unless ONEWINDOW_DB_DSN names an
-# external one), the onewindow-fcgi master and its workers, and nginx.
+# external one), the onewindow-fcgi master and its workers, onewindow-pushd, and nginx.
 #   scripts/stack.sh start | stop | run | reload | status
 # Settings: ONEWINDOW_CONFIG (default config/dev.conf) and ONEWINDOW_* overrides; the
 # effective values come from `onewindow-admin config`, so there is one source of truth.
@@ -76,6 +76,11 @@ start_app() {
   if ! pid_alive "$RUN/onewindow-fcgi.pid"; then
     setsid "$BIN/onewindow-fcgi" </dev/null >>"$LOG/onewindow.log" 2>&1 &
     echo $! >"$RUN/onewindow-fcgi.pid"
+  fi
+  # One delivery worker for the outbox (API.md §6; more may run, on any host).
+  if ! pid_alive "$RUN/onewindow-pushd.pid"; then
+    setsid "$BIN/onewindow-pushd" </dev/null >>"$LOG/onewindow.log" 2>&1 &
+    echo $! >"$RUN/onewindow-pushd.pid"
   fi
   local workers; workers=$(setting workers)
   for _ in $(seq 100); do
@@ -159,7 +164,8 @@ onewindow is up
   logs       $LOG
   settings   $ONEWINDOW_CONFIG
   demo       staff demo-ga / onewindow-demo (市公安局); citizens: POST /api/v1/auth/sms/send,
-             then the code is in $VAR/sms-outbox.jsonl
+             then the code is in $VAR/sms-outbox.jsonl; notifications sent by SMS
+             (pushd, log provider) go to $VAR/sms-notifications.jsonl
 INFO
 }
 
@@ -175,6 +181,7 @@ stop_process() {
 cmd_stop() {
   stop_process "$RUN/nginx.pid" QUIT 10
   stop_process "$RUN/onewindow-fcgi.pid" TERM 15
+  stop_process "$RUN/onewindow-pushd.pid" TERM 15
   stop_process "$RUN/mysqld.pid" TERM 60
   say "stopped"
 }
@@ -196,7 +203,7 @@ cmd_reload() {
 }
 
 cmd_status() {
-  for p in mysqld onewindow-fcgi nginx; do
+  for p in mysqld onewindow-fcgi onewindow-pushd nginx; do
     if pid_alive "$RUN/$p.pid"; then echo "$p: running ($(cat "$RUN/$p.pid"))"; else echo "$p: stopped"; fi
   done
 }

@@ -1,0 +1,239 @@
+#include "db/outbox_store.h"
+
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "core/strbuf.h"
+
+/* clang-format off */
+static const char sql_due[] =
+    "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= CURRENT_TIMESTAMP(3) "
+    "AND FIND_IN_SET(channel, ?) ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+static const char sql_lease[] =
+    "UPDATE outbox o JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
+    "ON o.id = j.id SET o.next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, "
+    "o.attempts = o.attempts + 1";
+/* A push device counts only while it still belongs to the notification's citizen: a token
+ * that moved to another account must not get this citizen's message. */
+static const char sql_details[] =
+    "SELECT o.id, o.delivery_id, o.channel, COALESCE(o.notification_id, 0), "
+    "COALESCE(o.citizen_id, 0), COALESCE(o.target_id, 0), o.target_ref, o.attempts, n.title, "
+    "n.body, d.token, COALESCE(d.active, 0), c.phone_enc, c.wechat_openid "
+    "FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
+    "JOIN outbox o ON o.id = j.id "
+    "LEFT JOIN notifications n ON n.id = o.notification_id "
+    "LEFT JOIN devices d ON d.id = o.target_id AND o.channel IN ('apns', 'hms', 'jpush') "
+    "AND d.citizen_id = o.citizen_id "
+    "LEFT JOIN citizens c ON c.id = o.citizen_id ORDER BY o.id";
+/* One statement for a whole batch of results. A row is written only by the claim that
+ * leased it (same attempts count): a pushd that overran its lease cannot undo a newer one. */
+static const char sql_record[] =
+    "UPDATE outbox o JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.id', "
+    "a INT UNSIGNED PATH '$.a', r INT PATH '$.r', d BIGINT PATH '$.d', "
+    "e VARCHAR(255) PATH '$.e')) j ON o.id = j.id "
+    "SET o.status = IF(j.r = 1, 'pending', IF(j.r = 2, 'dead', 'done')), "
+    "o.done_at = IF(j.r IN (0, 3), CURRENT_TIMESTAMP(3), NULL), "
+    "o.next_attempt_at = IF(j.r = 1, CURRENT_TIMESTAMP(3) + INTERVAL j.d * 1000 MICROSECOND, "
+    "o.next_attempt_at), o.last_error = j.e "
+    "WHERE o.status = 'pending' AND o.attempts = j.a";
+/* clang-format on */
+
+static int lease_ids(db_conn *c, arena *a, const char *channels, int batch, int lease_s,
+                     const char **ids_json, size_t *n)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, sql_due, "si", channels, (int64_t)batch);
+    if (rc != DB_OK)
+        return rc;
+    strbuf sb;
+    sb_init(&sb, a, 16 * (size_t)batch + 2);
+    sb_puts(&sb, "[");
+    int64_t id;
+    *n = 0;
+    while ((rc = db_row_next(&rows, "i", &id)) > 0)
+        sb_printf(&sb, "%s%lld", (*n)++ ? "," : "", (long long)id);
+    db_rows_close(&rows);
+    sb_puts(&sb, "]");
+    if (rc < 0 || sb.failed)
+        return rc < 0 ? rc : DB_ERROR;
+    *ids_json = sb.data;
+    if (*n == 0)
+        return DB_OK;
+    int64_t updated = db_exec(c, sql_lease, "si", sb.data, (int64_t)lease_s);
+    return updated < 0 ? (int)updated : DB_OK;
+}
+
+static int details(db_conn *c, arena *a, const char *ids_json, size_t n, outbox_row **rows_out,
+                   size_t *got)
+{
+    outbox_row *out = arena_alloc(a, (n ? n : 1) * sizeof *out);
+    db_rows rows;
+    int rc = out ? db_query(c, &rows, a, sql_details, "s", ids_json) : DB_ERROR;
+    if (rc != DB_OK)
+        return rc;
+    size_t k = 0;
+    while (k < n) {
+        outbox_row *o = &out[k];
+        rc = db_row_next(&rows, "issiiisisssibs", &o->id, &o->delivery_id, &o->channel,
+                         &o->notification_id, &o->citizen_id, &o->target_id, &o->target_ref,
+                         &o->attempts, &o->title, &o->body, &o->device_token, &o->device_active,
+                         &o->phone_enc, &o->phone_len, &o->openid);
+        if (rc <= 0)
+            break;
+        k++;
+    }
+    db_rows_close(&rows);
+    *rows_out = out;
+    *got = k;
+    return rc < 0 ? rc : DB_OK;
+}
+
+int outbox_claim(db_conn *c, arena *a, const char *channels, int batch, int lease_s,
+                 outbox_row **rows, size_t *n)
+{
+    if (batch < 1)
+        batch = 1;
+    if (batch > OUTBOX_BATCH_MAX)
+        batch = OUTBOX_BATCH_MAX;
+    *n = 0;
+    const char *ids = NULL;
+    size_t leased = 0;
+    int rc = db_begin(c);
+    if (rc == DB_OK)
+        rc = lease_ids(c, a, channels, batch, lease_s, &ids, &leased);
+    if (rc == DB_OK)
+        rc = db_commit(c);
+    if (rc != DB_OK) {
+        db_rollback(c);
+        return rc;
+    }
+    return leased ? details(c, a, ids, leased, rows, n) : DB_OK;
+}
+
+static int deactivate(db_conn *c, arena *a, const outbox_result *results, size_t n)
+{
+    strbuf devices, grants;
+    sb_init(&devices, a, 256);
+    sb_init(&grants, a, 256);
+    sb_puts(&devices, "[");
+    sb_puts(&grants, "[");
+    size_t nd = 0, ng = 0;
+    for (size_t i = 0; i < n; i++) {
+        const outbox_result *r = &results[i];
+        if (r->outcome != OUTCOME_GONE)
+            continue;
+        if (strcmp(r->channel, "wechat") == 0 && r->target_ref) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "c", (double)r->citizen_id);
+            cJSON_AddStringToObject(o, "t", r->target_ref);
+            char *text = cJSON_PrintUnformatted(o);
+            sb_printf(&grants, "%s%s", ng++ ? "," : "", text ? text : "{}");
+            cJSON_free(text);
+            cJSON_Delete(o);
+        } else if (r->target_id) {
+            sb_printf(&devices, "%s%lld", nd++ ? "," : "", (long long)r->target_id);
+        }
+    }
+    sb_puts(&devices, "]");
+    sb_puts(&grants, "]");
+    if (devices.failed || grants.failed)
+        return DB_ERROR;
+    int64_t rc = 0;
+    if (nd)
+        rc = db_exec(c,
+                     "UPDATE devices d JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH "
+                     "'$')) j ON d.id = j.id SET d.active = 0, d.updated_at = CURRENT_TIMESTAMP(3)",
+                     "s", devices.data);
+    if (rc >= 0 && ng)
+        rc = db_exec(c,
+                     "UPDATE wechat_grants g JOIN JSON_TABLE(?, '$[*]' COLUMNS (c BIGINT UNSIGNED "
+                     "PATH '$.c', t VARCHAR(64) PATH '$.t')) j ON g.citizen_id = j.c AND "
+                     "g.template_id = j.t SET g.remaining = 0, g.updated_at = CURRENT_TIMESTAMP(3)",
+                     "s", grants.data);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+int outbox_record(db_conn *c, arena *a, const outbox_result *results, size_t n)
+{
+    if (n == 0)
+        return DB_OK;
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; list && i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "id", (double)results[i].id);
+        cJSON_AddNumberToObject(o, "a", (double)results[i].attempts);
+        cJSON_AddNumberToObject(o, "r", (double)results[i].outcome);
+        cJSON_AddNumberToObject(o, "d", (double)results[i].delay_ms);
+        if (results[i].error)
+            cJSON_AddStringToObject(o, "e", results[i].error);
+        else
+            cJSON_AddNullToObject(o, "e");
+        cJSON_AddItemToArray(list, o);
+    }
+    char *text = list ? cJSON_PrintUnformatted(list) : NULL;
+    cJSON_Delete(list);
+    if (!text)
+        return DB_ERROR;
+    int64_t rc = db_exec(c, sql_record, "s", text);
+    cJSON_free(text);
+    if (rc < 0)
+        return (int)rc;
+    return deactivate(c, a, results, n);
+}
+
+int outbox_use_grant(db_conn *c, int64_t citizen_id, const char *template_id)
+{
+    int64_t rc = db_exec(c,
+                         "UPDATE wechat_grants SET remaining = remaining - 1, "
+                         "updated_at = CURRENT_TIMESTAMP(3) WHERE citizen_id = ? "
+                         "AND template_id = ? AND remaining > 0",
+                         "is", citizen_id, template_id);
+    return rc < 0 ? (int)rc : rc > 0;
+}
+
+int outbox_each_dead(db_conn *c, arena *a, outbox_dead_fn fn, void *ctx)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT id, delivery_id, channel, attempts, last_error, "
+                      "DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM outbox "
+                      "WHERE status = 'dead' ORDER BY next_attempt_at, id LIMIT 10000",
+                      "");
+    if (rc != DB_OK)
+        return rc;
+    int64_t id, attempts;
+    const char *delivery, *channel, *error, *created;
+    while ((rc = db_row_next(&rows, "ississ", &id, &delivery, &channel, &attempts, &error,
+                             &created)) > 0)
+        fn(id, delivery, channel, attempts, error, created, ctx);
+    db_rows_close(&rows);
+    return rc < 0 ? rc : DB_OK;
+}
+
+int64_t outbox_requeue(db_conn *c, int64_t id)
+{
+    return id > 0 ? db_exec(c,
+                            "UPDATE outbox SET status = 'pending', attempts = 0, "
+                            "next_attempt_at = CURRENT_TIMESTAMP(3) WHERE id = ? "
+                            "AND status = 'dead'",
+                            "i", id)
+                  : db_exec(c,
+                            "UPDATE outbox SET status = 'pending', attempts = 0, "
+                            "next_attempt_at = CURRENT_TIMESTAMP(3) WHERE status = 'dead'",
+                            "");
+}
+
+int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(IF(next_attempt_at <= "
+                      "CURRENT_TIMESTAMP(3), next_attempt_at, NULL)), CURRENT_TIMESTAMP(3)), 0) "
+                      "FROM outbox WHERE status = 'pending'",
+                      "");
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "ii", pending, oldest_due_s);
+    db_rows_close(&rows);
+    return rc < 0 ? rc : DB_OK;
+}

@@ -1,0 +1,72 @@
+/* SQL of the transactional outbox as onewindow-pushd works it (API.md §6, migration 0008).
+ *
+ * A claim is one short transaction: the due rows are selected FOR UPDATE SKIP LOCKED in the
+ * order of the index (status, next_attempt_at, id) — no filesort, so that concurrent claimers
+ * get disjoint batches (LIBRARY-FACTS) — and leased by moving next_attempt_at lease_s into
+ * the future, with attempts counted. After the commit no lock is held: other claimers skip
+ * the rows because they are not due, and a pushd killed mid-batch loses nothing: its rows
+ * become due again when the lease runs out. Results are written back in a few statements per
+ * batch (JSON_TABLE joins), never one per row. */
+#ifndef OW_OUTBOX_STORE_H
+#define OW_OUTBOX_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "db/db.h"
+
+#define OUTBOX_BATCH_MAX 500
+
+/* A claimed delivery with what sending it needs. */
+typedef struct outbox_row {
+    int64_t id, notification_id, citizen_id, target_id, attempts;
+    const char *delivery_id, *channel, *target_ref;
+    const char *title, *body; /* the notification (NULL when it is gone) */
+    const char *device_token; /* push channels: the device (NULL when gone) */
+    int64_t device_active;
+    const void *phone_enc; /* sms: the citizen's phone, sealed */
+    size_t phone_len;
+    const char *openid; /* wechat: the citizen's openid (NULL when not bound) */
+} outbox_row;
+
+/* Claims up to batch due rows of the channels (a comma list, e.g. "sms,apns"). */
+int outbox_claim(db_conn *c, arena *a, const char *channels, int batch, int lease_s,
+                 outbox_row **rows, size_t *n);
+
+typedef enum {
+    OUTCOME_DONE,  /* delivered (or nothing left to deliver: a deleted device) */
+    OUTCOME_RETRY, /* try again after delay_ms */
+    OUTCOME_DEAD,  /* the last try failed, or the provider refused for good */
+    OUTCOME_GONE,  /* the provider says the token or grant is gone: done, and deactivate it */
+} outbox_outcome;
+
+typedef struct outbox_result {
+    int64_t id, attempts; /* attempts as claimed (outbox_row.attempts) */
+    outbox_outcome outcome;
+    int64_t delay_ms;  /* RETRY */
+    const char *error; /* RETRY, DEAD, GONE: a short reason for operators (no personal data) */
+    const char *channel;
+    int64_t target_id; /* GONE of a push channel: the device */
+    int64_t citizen_id;
+    const char *target_ref; /* GONE of wechat: the template */
+} outbox_result;
+
+/* Writes a batch's results. */
+int outbox_record(db_conn *c, arena *a, const outbox_result *results, size_t n);
+
+/* Uses one of the citizen's WeChat grants for the template: 1 used, 0 none left. */
+int outbox_use_grant(db_conn *c, int64_t citizen_id, const char *template_id);
+
+typedef void (*outbox_dead_fn)(int64_t id, const char *delivery_id, const char *channel,
+                               int64_t attempts, const char *last_error, const char *created_at,
+                               void *ctx);
+int outbox_each_dead(db_conn *c, arena *a, outbox_dead_fn fn, void *ctx);
+/* Makes dead deliveries due again with fresh attempts: one (id > 0) or all (id 0). Returns
+ * how many, or a db_status. */
+int64_t outbox_requeue(db_conn *c, int64_t id);
+
+/* Pending deliveries and the age in seconds of the oldest due one (0 when none is due). */
+int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s);
+
+#endif

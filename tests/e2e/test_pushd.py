@@ -1,0 +1,199 @@
+"""onewindow-pushd and the transactional outbox (API.md §6), SMS channel with the `log`
+provider (one JSON line per delivery in <var_dir>/sms-notifications.jsonl):
+
+- a need_materials step reaches the citizen's phone by SMS, carrying the outbox row's
+  delivery id, and the row is done;
+- a backlog of 20 000 deliveries worked by two pushd processes at once (the stack's own and a
+  second one): every delivery sent, none claimed twice;
+- a pushd killed with SIGKILL mid-batch: its claimed rows come back when its lease ends and
+  the backlog is still fully delivered; the only repeats are sends that were in flight in
+  the killed process (at most its batch), each with the same delivery id (the test counts
+  and prints them);
+- dead deliveries: `outbox --dead` lists them and `outbox --requeue` gives them a round.
+
+These tests run last (marked disruptive): they flood the stack's pushd and kill a process."""
+import collections
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from helpers import sql
+from people import GA_3, new_citizen, new_staff, q, staff_step, submitted
+from stack import BIN
+
+BACKLOG = 20000
+
+
+def sms_lines(stack):
+    path = os.path.join(stack.var_dir, "sms-notifications.jsonl")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def start_pushd(stack, **env):
+    e = dict(stack.env)
+    e.update({f"ONEWINDOW_{k.upper()}": str(v) for k, v in env.items()})
+    log = open(os.path.join(stack.var_dir, "log", "pushd-extra.log"), "a")
+    return subprocess.Popen([os.path.join(BIN, "onewindow-pushd")], env=e, stdout=log,
+                            stderr=subprocess.STDOUT)
+
+
+def pending(stack, tag):
+    return int(sql(stack, f"SELECT COUNT(*) FROM outbox WHERE status <> 'done' "
+                          f"AND target_ref = {q(tag)}")[0][0])
+
+
+def wait_delivered(stack, tag, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pending(stack, tag) == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{pending(stack, tag)} deliveries of {tag} still not done")
+
+
+def flood(stack, citizen_id, notification_id, tag, n=BACKLOG):
+    """n SMS deliveries of one notification, tagged (target_ref) so this test counts its own."""
+    sql(stack, f"INSERT INTO outbox (delivery_id, channel, notification_id, citizen_id, "
+               f"target_ref) SELECT UUID(), 'sms', {notification_id}, {citizen_id}, {q(tag)} "
+               f"FROM seq_1_to_{n}")
+
+
+def a_notification(stack, http, base):
+    """A citizen with a real phone and one notification of theirs (its id)."""
+    citizen = new_citizen(stack, http, base)
+    submitted(http, base, citizen, GA_3)
+    nid = sql(stack, f"SELECT MAX(id) FROM notifications WHERE citizen_id = {int(citizen.id)}")
+    return citizen, int(nid[0][0])
+
+
+def delivery_counts(stack, tag):
+    ids = {row[0] for row in sql(stack, f"SELECT delivery_id FROM outbox WHERE target_ref = {q(tag)}")}
+    sent = collections.Counter(line["delivery_id"] for line in sms_lines(stack)
+                               if line["delivery_id"] in ids)
+    return ids, sent
+
+
+@pytest.mark.disruptive
+def test_need_materials_reaches_the_phone_by_sms(stack, http, base):
+    citizen = new_citizen(stack, http, base)
+    staff = new_staff(stack, http, base, "GA")
+    no = submitted(http, base, citizen, GA_3)["application_no"]
+    staff_step(http, base, staff, no, "need_materials", note="请补充近期免冠照片")
+    row = sql(stack, f"SELECT o.delivery_id FROM outbox o JOIN notifications n "
+                     f"ON n.id = o.notification_id JOIN applications a ON a.id = n.application_id "
+                     f"WHERE a.application_no = {q(no)} AND o.channel = 'sms'")
+    assert len(row) == 1, row
+    delivery = row[0][0]
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        lines = [l for l in sms_lines(stack) if l["delivery_id"] == delivery]
+        if lines:
+            break
+        time.sleep(0.1)
+    assert len(lines) == 1, lines
+    assert lines[0]["phone"] == citizen.phone
+    assert "请补充近期免冠照片" in lines[0]["params"]["body"]
+    state = sql(stack, f"SELECT status, attempts FROM outbox WHERE delivery_id = {q(delivery)}")
+    assert state == [["done", "1"]], state
+
+
+@pytest.mark.disruptive
+def test_two_pushd_share_a_backlog_without_claiming_a_row_twice(stack, http, base):
+    citizen, nid = a_notification(stack, http, base)
+    tag = f"flood-{int(time.time() * 1000)}"
+    flood(stack, citizen.id, nid, tag)
+    second = start_pushd(stack)
+    t0 = time.time()
+    try:
+        wait_delivered(stack, tag, timeout=120)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=20) == 0
+    seconds = time.time() - t0
+    ids, sent = delivery_counts(stack, tag)
+    assert len(ids) == BACKLOG
+    assert set(sent) == ids, f"{len(ids - set(sent))} deliveries never sent"
+    twice = {d: c for d, c in sent.items() if c > 1}
+    assert not twice, f"{len(twice)} deliveries sent more than once"
+    by = sql(stack, f"SELECT attempts, COUNT(*) FROM outbox WHERE target_ref = {q(tag)} "
+                    f"GROUP BY attempts")
+    assert by == [["1", str(BACKLOG)]], by
+    print(f"\n{BACKLOG} deliveries by two pushd in {seconds:.1f} s "
+          f"({BACKLOG / seconds:.0f}/s, log provider)")
+
+
+def stack_pushd_pid(stack):
+    with open(os.path.join(stack.var_dir, "run", "onewindow-pushd.pid")) as f:
+        return int(f.read())
+
+
+@pytest.mark.disruptive
+def test_a_killed_pushd_loses_nothing(stack, http, base):
+    citizen, nid = a_notification(stack, http, base)
+    tag = f"kill-{int(time.time() * 1000)}"
+    flood(stack, citizen.id, nid, tag)
+    batch, lease = 200, 3
+    # the victim works alone (the stack's pushd paused), so that when it dies it holds a
+    # batch: claimed and leased, maybe sent, not recorded
+    own = stack_pushd_pid(stack)
+    os.kill(own, signal.SIGSTOP)
+    try:
+        victim = start_pushd(stack, push_batch=batch, push_lease_s=lease)
+        # freeze it at random moments until it is caught holding a batch (claimed and
+        # leased, not recorded), then kill it there
+        in_hand, deadline = 0, time.time() + 60
+        while not in_hand and time.time() < deadline and pending(stack, tag) > batch:
+            time.sleep(0.003 + (time.time() * 1000 % 7) / 1000)
+            victim.send_signal(signal.SIGSTOP)
+            time.sleep(0.2)  # statements it sent before the freeze land first
+            in_hand = int(sql(stack, f"SELECT COUNT(*) FROM outbox WHERE target_ref = {q(tag)} "
+                                     f"AND status = 'pending' AND attempts = 1 "
+                                     f"AND next_attempt_at > CURRENT_TIMESTAMP(3)")[0][0])
+            if not in_hand:
+                victim.send_signal(signal.SIGCONT)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=10)
+    finally:
+        os.kill(own, signal.SIGCONT)
+    wait_delivered(stack, tag, timeout=120)
+    ids, sent = delivery_counts(stack, tag)
+    assert set(sent) == ids, f"{len(ids - set(sent))} deliveries lost"
+    repeats = sum(c - 1 for c in sent.values() if c > 1)
+    reclaimed = int(sql(stack, f"SELECT COUNT(*) FROM outbox WHERE target_ref = {q(tag)} "
+                               f"AND attempts = 2")[0][0])
+    # the killed pushd held rows (at most a batch), which came back after its lease and were
+    # sent by the other
+    assert 0 < in_hand <= batch and reclaimed == in_hand, (in_hand, reclaimed)
+    # the only repeats: sends of those batches, with the same delivery id
+    assert repeats <= reclaimed, (repeats, reclaimed)
+    print(f"\nSIGKILL mid-backlog: {len(ids)} delivered; the killed pushd "
+          f"held {reclaimed}, {repeats} of them had been sent before the kill and were sent "
+          f"again with the same delivery id (a receiver drops them)")
+
+
+@pytest.mark.disruptive
+def test_dead_deliveries_are_listed_and_requeued(stack, http, base):
+    citizen, nid = a_notification(stack, http, base)
+    tag = f"dead-{int(time.time() * 1000)}"
+    flood(stack, citizen.id, nid, tag, n=3)
+    sql(stack, f"UPDATE outbox SET status = 'dead', attempts = 8, last_error = 'gateway refused' "
+               f"WHERE target_ref = {q(tag)}")
+    ids = [r[0] for r in sql(stack, f"SELECT id FROM outbox WHERE target_ref = {q(tag)} ORDER BY id")]
+    listed = [json.loads(l) for l in stack.admin("outbox", "--dead").stdout.splitlines()]
+    mine = [d for d in listed if d["id"] in ids]
+    assert len(mine) == 3 and all(d["channel"] == "sms" and d["attempts"] == 8 and
+                                  d["last_error"] == "gateway refused" for d in mine), mine
+    out = stack.admin("outbox", "--requeue", ids[0]).stdout
+    assert "requeued: 1" in out
+    out = stack.admin("outbox", "--requeue", "--all-dead").stdout
+    assert "requeued:" in out and int(out.split(":")[1]) >= 2
+    assert stack.admin("outbox", "--requeue", ids[0], check=False).returncode == 1  # not dead now
+    wait_delivered(stack, tag, timeout=30)
+    assert stack.admin("outbox", "--requeue", "abc", check=False).returncode == 2
