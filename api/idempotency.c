@@ -101,6 +101,11 @@ static bool existing_key(req *r, resp *w, idempotency_claim *cl, int lease_s)
     return false;
 }
 
+static bool keep_answer(int status)
+{
+    return status < 500 && status != 429;
+}
+
 bool idempotency_begin(req *r, resp *w)
 {
     const char *key = req_header(r, "HTTP_IDEMPOTENCY_KEY");
@@ -135,11 +140,6 @@ bool idempotency_begin(req *r, resp *w)
     return true;
 }
 
-static bool keep_answer(int status)
-{
-    return status < 500 && status != 429;
-}
-
 int idempotency_save(req *r, db_conn *c, const resp *w)
 {
     idempotency_claim *cl = r->idem;
@@ -156,6 +156,10 @@ int idempotency_save(req *r, db_conn *c, const resp *w)
 
 bool idempotency_commit(req *r, resp *w, db_conn *c)
 {
+    if (!keep_answer(w->status)) { /* the work must not stay while its key is released */
+        db_rollback(c);
+        return false;
+    }
     int rc = idempotency_save(r, c, w);
     if (rc == DB_OK)
         rc = db_commit(c);

@@ -31,7 +31,9 @@ void idempotency_end(req *r, resp *w);
 int idempotency_save(req *r, db_conn *c, const resp *w);
 
 /* Saves the answer under the key (idempotency_save) and commits c's transaction: true, or
- * false after rolling back and answering the failure (409 when the key was lost, 503/500). */
+ * false after rolling back and answering the failure (409 when the key was lost, 503/500).
+ * An answer that is not kept (5xx, 429) rolls the work back: it must not stay while its key
+ * is released for a retry. */
 bool idempotency_commit(req *r, resp *w, db_conn *c);
 
 /* The background task that deletes expired keys (registered by the worker). */

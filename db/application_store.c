@@ -96,15 +96,18 @@ int app_update(db_conn *c, const app_change *ch)
     return rc < 0 ? (int)rc : DB_OK;
 }
 
-/* The timeline projection keeps at most TIMELINE_MAX events (a runaway loop of supplements
- * cannot grow a row without bound); application_events keeps them all. */
+/* Right after the event's insert: the same time as its row (LAST_INSERT_ID() is that row on
+ * this connection). The projection keeps at most TIMELINE_MAX events (a runaway loop of
+ * supplements cannot grow a row without bound); application_events keeps them all. */
 static int append_to_timeline(db_conn *c, const app_event *e)
 {
     int64_t rc = db_exec(c,
                          "UPDATE applications SET timeline = JSON_ARRAY_APPEND(timeline, '$', "
                          "JSON_OBJECT('status', ?, 'result', ?, 'note', ?, 'actor', ?, "
-                         "'actor_name', ?, 'at', DATE_FORMAT(CURRENT_TIMESTAMP(), "
-                         "'%Y-%m-%dT%H:%i:%sZ'))) WHERE id = ? AND JSON_LENGTH(timeline) < 500",
+                         "'actor_name', ?, 'at', (SELECT DATE_FORMAT(e.created_at, "
+                         "'%Y-%m-%dT%H:%i:%sZ') FROM application_events e "
+                         "WHERE e.id = LAST_INSERT_ID()))) "
+                         "WHERE id = ? AND JSON_LENGTH(timeline) < 500",
                          "sssssi", e->status, e->result, e->note, e->actor, e->actor_name,
                          e->application_id);
     return rc < 0 ? (int)rc : DB_OK;

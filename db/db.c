@@ -416,6 +416,10 @@ static int simple_command(db_conn *c, const char *sql, const char *what)
 int db_begin(db_conn *c)
 {
     int rc = simple_command(c, "START TRANSACTION", "begin");
+    /* a connection the server closed while idle (wait_timeout) fails its first command:
+     * nothing has been done yet, so one more try on a fresh connection is safe */
+    if (rc == DB_UNAVAILABLE && !c->in_tx)
+        rc = simple_command(c, "START TRANSACTION", "begin");
     c->in_tx = rc == DB_OK;
     return rc;
 }

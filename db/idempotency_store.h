@@ -44,7 +44,7 @@ int idem_finish(db_conn *c, const idem_ref *k, int status, const char *content_t
                 const void *body, size_t len);
 /* Gives the key up (the answer is not to be replayed: 5xx, 429). */
 int idem_release(db_conn *c, const idem_ref *k);
-/* Deletes up to 1000 rows older than 24 h. */
+/* Deletes the rows older than 24 h (up to 100 000 a call, 1000 at a time). */
 int idem_prune(db_conn *c);
 
 #endif

@@ -44,7 +44,7 @@ CREATE TABLE applications (
     result ENUM('approved', 'denied') NULL,
     is_open TINYINT UNSIGNED NOT NULL DEFAULT 1,
     form_enc MEDIUMBLOB NOT NULL,
-    materials TEXT NOT NULL CHECK (JSON_VALID(materials)),
+    materials MEDIUMTEXT NOT NULL CHECK (JSON_VALID(materials)),
     timeline MEDIUMTEXT NOT NULL DEFAULT '[]',
     submitted_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     due_date DATE NOT NULL,

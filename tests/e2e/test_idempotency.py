@@ -67,7 +67,7 @@ def test_replay_returns_the_stored_answer_and_creates_nothing(base, http, stack)
     for _ in range(3):
         assert_replay(first, post_raw(http, base, APPS, c.token, key, raw))
     assert citizen_app_count(stack, c) == 1
-    assert step_counts(stack, no) == (1, 1, 1, 1)
+    assert step_counts(stack, no) == (1, 1, 1, 0)  # no device: no delivery
     # the same body under a new key is a new application
     second = post_raw(http, base, APPS, c.token, new_key(), raw)
     assert second.status_code == 201 and second.json()["application_no"] != no, second.text
@@ -157,7 +157,7 @@ def test_parallel_requests_with_one_key_make_one_application(base, stack):
             assert_replay(fresh[0], r)
     assert citizen_app_count(stack, c) == 1
     no = fresh[0].json()["application_no"]
-    assert step_counts(stack, no) == (1, 1, 1, 1)
+    assert step_counts(stack, no) == (1, 1, 1, 0)  # no device: no delivery
 
 
 def in_flight(stack, citizen, key, path, raw, lease_sql):
@@ -216,7 +216,7 @@ def test_withdraw_and_staff_events_are_idempotent(base, http, stack):
     first = post_raw(http, base, f"{APPS}/{no}/withdraw", c.token, key)
     assert first.status_code == 200 and first.json()["status"] == "withdrawn", first.text
     assert_replay(first, post_raw(http, base, f"{APPS}/{no}/withdraw", c.token, key))
-    assert step_counts(stack, no) == (2, 2, 2, 2)
+    assert step_counts(stack, no) == (2, 2, 2, 0)  # no device, SMS off: no delivery
     # without a key the second one is a transition from withdrawn
     r = post_raw(http, base, f"{APPS}/{no}/withdraw", c.token, None)
     assert_problem(r, 409, "invalid_transition")
@@ -228,7 +228,7 @@ def test_withdraw_and_staff_events_are_idempotent(base, http, stack):
     first = post_raw(http, base, path, s.token, key, raw)
     assert first.status_code == 200 and first.json()["status"] == "accepted", first.text
     assert_replay(first, post_raw(http, base, path, s.token, key, raw))
-    assert step_counts(stack, no) == (2, 2, 2, 2)
+    assert step_counts(stack, no) == (2, 2, 2, 0)
     # the same key for the next step is refused (another body)
     r = post_raw(http, base, path, s.token, key,
                  json.dumps({"status": "completed", "result": "approved"}).encode())
@@ -241,7 +241,7 @@ def test_withdraw_and_staff_events_are_idempotent(base, http, stack):
     first = post_raw(http, base, f"{APPS}/{no}/supplement", c.token, key, raw)
     assert first.status_code == 200 and first.json()["status"] == "submitted", first.text
     assert_replay(first, post_raw(http, base, f"{APPS}/{no}/supplement", c.token, key, raw))
-    assert step_counts(stack, no) == (3, 3, 3, 3)
+    assert step_counts(stack, no) == (3, 3, 3, 1)  # need_materials: always one SMS
     assert app_id(stack, no) > 0
 
 
