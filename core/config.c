@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@ typedef struct setting {
     long min, max; /* int: range */
     const char *dflt;
     int (*check)(const char *value, char *why, size_t whylen);
+    bool credential; /* a provider's credential: from the config file only, never printed */
 } setting;
 
 static int check_timezone(const char *v, char *why, size_t len);
@@ -29,11 +31,19 @@ static int check_log_level(const char *v, char *why, size_t len);
 
 #define INT_SETTING(n, lo, hi, d)                                                                  \
     {                                                                                              \
-#n, SETTING_INT, offsetof(ow_config, n), 0, lo, hi, d, NULL                                \
+#n, SETTING_INT, offsetof(ow_config, n), 0, lo, hi, d, NULL, false                         \
+    }
+/* API.md §6: provider credentials live only in the config file (not the environment, which
+ * leaks into process listings and crash reports), and are never printed. */
+#define CREDENTIAL(n)                                                                              \
+    {                                                                                              \
+#n, SETTING_STRING, offsetof(ow_config, n), sizeof(((ow_config *)0)->n), 0, 0, "", NULL,   \
+            true                                                                                   \
     }
 #define STR_SETTING(n, d, chk)                                                                     \
     {                                                                                              \
-#n, SETTING_STRING, offsetof(ow_config, n), sizeof(((ow_config *)0)->n), 0, 0, d, chk      \
+#n, SETTING_STRING, offsetof(ow_config, n), sizeof(((ow_config *)0)->n), 0, 0, d, chk,     \
+            false                                                                                  \
     }
 
 static int check_sms_provider(const char *v, char *why, size_t len)
@@ -79,18 +89,32 @@ static const setting settings[] = {
     INT_SETTING(sms_per_ip_per_hour, 1, 1000000, "20"),
     INT_SETTING(login_per_ip_per_minute, 1, 1000000, "30"),
     STR_SETTING(wechat_api_base, "https://api.weixin.qq.com", NULL),
-    STR_SETTING(wechat_appid, "", NULL),
-    STR_SETTING(wechat_secret, "", NULL),
+    CREDENTIAL(wechat_appid),
+    CREDENTIAL(wechat_secret),
     INT_SETTING(progress_per_ip_per_minute, 1, 1000000, "30"),
     INT_SETTING(idempotency_lease_s, 1, 3600, "30"),
     INT_SETTING(calendar_refresh_ms, 100, 600000, "1000"),
     STR_SETTING(wechat_status_template, "", NULL),
-    STR_SETTING(push_channels, "sms", NULL),
+    STR_SETTING(push_channels, "sms,apns,hms,jpush,wechat", NULL),
     INT_SETTING(push_batch, 1, 500, "200"),
     INT_SETTING(push_lease_s, 1, 3600, "60"),
     INT_SETTING(push_poll_ms, 10, 60000, "200"),
     INT_SETTING(push_max_attempts, 1, 50, "8"),
     INT_SETTING(push_retry_base_ms, 10, 3600000, "5000"),
+    STR_SETTING(push_ca_file, "", NULL),
+    INT_SETTING(push_timeout_ms, 100, 60000, "5000"),
+    STR_SETTING(apns_base, "https://api.push.apple.com", NULL),
+    CREDENTIAL(apns_team_id),
+    CREDENTIAL(apns_key_id),
+    CREDENTIAL(apns_key_file),
+    CREDENTIAL(apns_topic),
+    STR_SETTING(hms_base, "https://push-api.cloud.huawei.com", NULL),
+    STR_SETTING(hms_oauth_url, "https://oauth-login.cloud.huawei.com/oauth2/v3/token", NULL),
+    CREDENTIAL(hms_app_id),
+    CREDENTIAL(hms_app_secret),
+    STR_SETTING(jpush_base, "https://api.jpush.cn", NULL),
+    CREDENTIAL(jpush_app_key),
+    CREDENTIAL(jpush_master_secret),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -254,6 +278,13 @@ int config_load(ow_config *cfg, char *err, size_t errlen)
         char name[64];
         env_name(settings[i].name, name, sizeof name);
         const char *v = getenv(name);
+        if (v && settings[i].credential) {
+            snprintf(err, errlen,
+                     "%s: a provider credential is read from the config file only, never "
+                     "from the environment",
+                     name);
+            return -1;
+        }
         if (v && set_value(cfg, &settings[i], v, name, err, errlen))
             return -1;
     }
@@ -271,7 +302,7 @@ void config_print(const ow_config *cfg, int (*out)(const char *line, void *ctx),
         const char *p = (const char *)cfg + s->offset;
         if (s->type == SETTING_INT) {
             snprintf(line, sizeof line, "%s: %d", s->name, *(const int *)p);
-        } else if (strstr(s->name, "secret") && *p) { /* never printed */
+        } else if ((s->credential || strstr(s->name, "secret")) && *p) { /* never printed */
             snprintf(line, sizeof line, "%s: (set)", s->name);
         } else {
             mask_dsn(p, masked, sizeof masked);

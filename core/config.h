@@ -52,6 +52,15 @@ typedef struct ow_config {
     int push_poll_ms;                /* the wait when nothing is due */
     int push_max_attempts;           /* tries before a delivery is dead */
     int push_retry_base_ms;          /* the first retry's wait (doubling, with jitter) */
+    char push_ca_file[256];          /* CA bundle for the providers' TLS; "": the system's */
+    int push_timeout_ms;             /* one provider request, connect included */
+    char apns_base[256];             /* Apple Push Notification service (HTTP/2) */
+    char apns_team_id[32], apns_key_id[32], apns_key_file[256], apns_topic[128];
+    char hms_base[256];      /* Huawei Push Kit */
+    char hms_oauth_url[256]; /* its OAuth 2.0 token endpoint */
+    char hms_app_id[64], hms_app_secret[128];
+    char jpush_base[256]; /* JPush (Xiaomi, OPPO, vivo, Honor phones) */
+    char jpush_app_key[64], jpush_master_secret[128];
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

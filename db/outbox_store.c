@@ -18,7 +18,8 @@ static const char sql_lease[] =
 static const char sql_details[] =
     "SELECT o.id, o.delivery_id, o.channel, COALESCE(o.notification_id, 0), "
     "COALESCE(o.citizen_id, 0), COALESCE(o.target_id, 0), o.target_ref, o.attempts, n.title, "
-    "n.body, d.token, COALESCE(d.active, 0), c.phone_enc, c.wechat_openid "
+    "n.body, d.token, COALESCE(d.active, 0), c.phone_enc, c.wechat_openid, "
+    "COALESCE(n.application_id, 0) "
     "FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
     "JOIN outbox o ON o.id = j.id "
     "LEFT JOIN notifications n ON n.id = o.notification_id "
@@ -74,10 +75,10 @@ static int details(db_conn *c, arena *a, const char *ids_json, size_t n, outbox_
     size_t k = 0;
     while (k < n) {
         outbox_row *o = &out[k];
-        rc = db_row_next(&rows, "issiiisisssibs", &o->id, &o->delivery_id, &o->channel,
+        rc = db_row_next(&rows, "issiiisisssibsi", &o->id, &o->delivery_id, &o->channel,
                          &o->notification_id, &o->citizen_id, &o->target_id, &o->target_ref,
                          &o->attempts, &o->title, &o->body, &o->device_token, &o->device_active,
-                         &o->phone_enc, &o->phone_len, &o->openid);
+                         &o->phone_enc, &o->phone_len, &o->openid, &o->application_id);
         if (rc <= 0)
             break;
         k++;

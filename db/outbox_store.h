@@ -21,6 +21,7 @@
 /* A claimed delivery with what sending it needs. */
 typedef struct outbox_row {
     int64_t id, notification_id, citizen_id, target_id, attempts;
+    int64_t application_id; /* of the notification; 0 when none */
     const char *delivery_id, *channel, *target_ref;
     const char *title, *body; /* the notification (NULL when it is gone) */
     const char *device_token; /* push channels: the device (NULL when gone) */

@@ -1,19 +1,61 @@
-/* A delivery channel of onewindow-pushd (API.md §6): turns one claimed outbox row into an
- * outcome (done, retry, dead, gone). Each channel lives in its own file (channel_sms.c …). */
+/* A delivery channel of onewindow-pushd (API.md §6). For each claimed outbox row the engine
+ * (push/pushd.c) asks the channel to prepare a request (a libcurl easy handle), runs all of
+ * a batch's requests at once on one multi handle (HTTP/2 multiplexed where the provider
+ * speaks it, connections kept between batches), then asks the channel what the answer means:
+ * done, retry, dead, or gone (the token or grant is no more). One file per channel. */
 #ifndef OW_PUSH_CHANNEL_H
 #define OW_PUSH_CHANNEL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <curl/curl.h>
+
 #include "core/arena.h"
+#include "core/config.h"
 #include "db/outbox_store.h"
+
+#define PUSH_RESPONSE_MAX (64 * 1024)
 
 typedef struct push_outcome {
     outbox_outcome outcome;
-    const char *error; /* a short reason, never personal data */
-    bool permanent;    /* a failure that no retry can fix (dead at once) */
+    const char *error; /* a short reason for operators, never personal data */
 } push_outcome;
 
-/* sms: the citizen's phone (opened from its sealed form) through the configured provider:
- * `log` appends a JSON line to <var_dir>/sms-notifications.jsonl, `http` posts to sms_url. */
-push_outcome channel_sms_send(const outbox_row *row, arena *a);
+typedef struct push_job {
+    const outbox_row *row;
+    CURL *easy; /* NULL: answered without a request (outcome set by prepare) */
+    struct curl_slist *headers;
+    char *body; /* the request body (owned) */
+    char *response;
+    size_t response_len;
+    long http_status;
+    CURLcode curl_result;
+    push_outcome outcome;
+} push_job;
+
+typedef struct push_channel {
+    const char *name; /* outbox.channel */
+    bool (*configured)(const ow_config *cfg);
+    /* Sets job->easy up, or job->outcome when there is nothing to send or it cannot be. */
+    void (*prepare)(push_job *job);
+    /* What the provider's answer means (job->curl_result, http_status, response). */
+    push_outcome (*finish)(push_job *job);
+} push_channel;
+
+extern const push_channel channel_sms, channel_apns, channel_hms, channel_jpush, channel_wechat;
+
+/* Shared by the channels (push/push_http.c). */
+push_outcome push_outcome_of(outbox_outcome o, const char *error);
+/* A POST of body (taken over) to url with the pushd's timeout, CA and response capture. */
+bool push_http_post(push_job *job, const char *url, char *body, const char *content_type);
+/* A blocking POST for a provider's access token: the parsed JSON answer, or NULL. */
+struct cJSON *push_http_fetch_json(const char *url, const char *body, const char *content_type);
+/* The answer's JSON (NULL when it is not JSON); freed by the caller. */
+struct cJSON *push_response_json(const push_job *job);
+/* A transport failure or a 429/5xx: retry (with the reason). */
+bool push_transient(const push_job *job, push_outcome *out);
+/* s cut to at most max code points (a copy from the arena-less heap: free it). */
+char *push_cut_chars(const char *s, size_t max);
 
 #endif

@@ -1,6 +1,8 @@
 #include "push/pushd.h"
 
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,11 +33,83 @@ int64_t pushd_retry_delay_ms(int64_t attempts, int64_t base_ms)
            (int64_t)randombytes_uniform((uint32_t)(delay > UINT32_MAX ? UINT32_MAX : delay));
 }
 
-static push_outcome send_one(const outbox_row *row, arena *a)
+static const push_channel *const all_channels[] = {&channel_sms, &channel_apns, &channel_hms,
+                                                   &channel_jpush, &channel_wechat};
+#define N_CHANNELS (sizeof all_channels / sizeof all_channels[0])
+
+static const push_channel *channel_named(const char *name)
 {
-    if (strcmp(row->channel, "sms") == 0)
-        return channel_sms_send(row, a);
-    return (push_outcome){OUTCOME_RETRY, "channel not served by this pushd", false};
+    for (size_t i = 0; i < N_CHANNELS; i++)
+        if (strcmp(all_channels[i]->name, name) == 0)
+            return all_channels[i];
+    return NULL;
+}
+
+/* The channels named by push_channels that have their credentials. */
+static void served_channels(const ow_config *cfg, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < N_CHANNELS; i++) {
+        const push_channel *ch = all_channels[i];
+        char padded[80], name[16];
+        snprintf(padded, sizeof padded, ",%s,", cfg->push_channels);
+        snprintf(name, sizeof name, ",%s,", ch->name);
+        if (!strstr(padded, name))
+            continue;
+        if (!ch->configured(cfg)) {
+            log_msg(LOG_WARN, "pushd: channel %s has no credentials; its deliveries wait",
+                    ch->name);
+            continue;
+        }
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? "," : "", ch->name);
+    }
+}
+
+static CURLM *multi; /* kept between batches: its connections (HTTP/2, TLS) are reused */
+
+/* Runs every prepared request of the batch at once; fills curl_result and http_status. */
+static void run_requests(push_job *jobs, size_t n)
+{
+    size_t added = 0;
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i].easy && curl_multi_add_handle(multi, jobs[i].easy) == CURLM_OK)
+            added++;
+        else if (jobs[i].easy) {
+            jobs[i].curl_result = CURLE_OUT_OF_MEMORY;
+            curl_easy_cleanup(jobs[i].easy);
+            jobs[i].easy = NULL;
+            jobs[i].outcome = (push_outcome){OUTCOME_RETRY, "out of memory"};
+        }
+    int running = (int)added;
+    while (running > 0) {
+        if (curl_multi_perform(multi, &running) != CURLM_OK)
+            break;
+        if (running > 0)
+            curl_multi_poll(multi, NULL, 0, 1000, NULL);
+    }
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+        push_job *job = NULL;
+        if (msg->msg != CURLMSG_DONE ||
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job) != CURLE_OK ||
+            !job)
+            continue;
+        job->curl_result = msg->data.result;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &job->http_status);
+    }
+}
+
+static void release(push_job *job)
+{
+    if (job->easy) {
+        curl_multi_remove_handle(multi, job->easy);
+        curl_easy_cleanup(job->easy);
+    }
+    curl_slist_free_all(job->headers);
+    free(job->body);
+    free(job->response);
 }
 
 static outbox_result result_of(const ow_config *cfg, const outbox_row *row, push_outcome o)
@@ -49,6 +123,28 @@ static outbox_result result_of(const ow_config *cfg, const outbox_row *row, push
     return r;
 }
 
+/* Sends a claimed batch; its results in results[]. */
+static void send_batch(const ow_config *cfg, const outbox_row *rows, size_t n,
+                       outbox_result *results, push_job *jobs)
+{
+    memset(jobs, 0, n * sizeof *jobs);
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].row = &rows[i];
+        jobs[i].outcome = (push_outcome){OUTCOME_RETRY, "channel not served by this pushd"};
+        const push_channel *ch = channel_named(rows[i].channel);
+        if (ch)
+            ch->prepare(&jobs[i]);
+    }
+    run_requests(jobs, n);
+    for (size_t i = 0; i < n; i++) {
+        const push_channel *ch = channel_named(rows[i].channel);
+        if (jobs[i].easy && ch)
+            jobs[i].outcome = ch->finish(&jobs[i]);
+        results[i] = result_of(cfg, &rows[i], jobs[i].outcome);
+        release(&jobs[i]);
+    }
+}
+
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -56,29 +152,26 @@ static void sleep_ms(int ms)
 }
 
 /* One batch: 1 when rows were worked, 0 when none was due, < 0 a db_status. */
-static int one_batch(const ow_config *cfg, arena *a)
+static int one_batch(const ow_config *cfg, const char *channels, arena *a)
 {
     outbox_row *rows;
     size_t n;
-    int rc = outbox_claim(db_primary(), a, cfg->push_channels, cfg->push_batch, cfg->push_lease_s,
-                          &rows, &n);
+    int rc = outbox_claim(db_primary(), a, channels, cfg->push_batch, cfg->push_lease_s, &rows, &n);
     if (rc != DB_OK || n == 0)
         return rc;
     outbox_result *results = arena_alloc(a, n * sizeof *results);
-    if (!results)
+    push_job *jobs = arena_alloc(a, n * sizeof *jobs);
+    if (!results || !jobs)
         return DB_ERROR; /* the lease runs out; the rows come back */
-    size_t done = 0, retry = 0, dead = 0;
-    for (size_t i = 0; i < n; i++) {
-        results[i] = result_of(cfg, &rows[i], send_one(&rows[i], a));
-        done += results[i].outcome == OUTCOME_DONE || results[i].outcome == OUTCOME_GONE;
-        retry += results[i].outcome == OUTCOME_RETRY;
-        dead += results[i].outcome == OUTCOME_DEAD;
-    }
+    send_batch(cfg, rows, n, results, jobs);
+    size_t count[4] = {0};
+    for (size_t i = 0; i < n; i++)
+        count[results[i].outcome]++;
     rc = outbox_record(db_primary(), a, results, n);
     if (rc != DB_OK)
         return rc;
-    log_msg(LOG_INFO, "pushd batch: %zu claimed, %zu done, %zu to retry, %zu dead", n, done, retry,
-            dead);
+    log_msg(LOG_INFO, "pushd batch: %zu claimed, %zu done, %zu gone, %zu to retry, %zu dead", n,
+            count[OUTCOME_DONE], count[OUTCOME_GONE], count[OUTCOME_RETRY], count[OUTCOME_DEAD]);
     return 1;
 }
 
@@ -89,13 +182,19 @@ int pushd_run(const ow_config *cfg)
     sa.sa_handler = on_stop;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    log_msg(LOG_INFO, "pushd serving channels %s (batch %d, lease %d s)", cfg->push_channels,
-            cfg->push_batch, cfg->push_lease_s);
+    char channels[80];
+    served_channels(cfg, channels, sizeof channels);
+    multi = curl_multi_init();
+    if (!multi)
+        return 1;
+    curl_multi_setopt(multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    log_msg(LOG_INFO, "pushd serving channels %s (batch %d, lease %d s)", channels, cfg->push_batch,
+            cfg->push_lease_s);
     arena a;
     arena_init(&a, 1 << 20);
     while (!stopping) {
         arena_reset(&a);
-        int rc = one_batch(cfg, &a);
+        int rc = channels[0] ? one_batch(cfg, channels, &a) : 0;
         if (rc < 0) {
             log_msg(LOG_WARN, "pushd: database error %d; retrying", rc);
             sleep_ms(1000);
@@ -104,6 +203,7 @@ int pushd_run(const ow_config *cfg)
         }
     }
     arena_destroy(&a);
+    curl_multi_cleanup(multi);
     db_thread_end();
     log_msg(LOG_INFO, "pushd stopped");
     return 0;

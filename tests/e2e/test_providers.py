@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import statistics
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,7 +30,7 @@ import pytest
 
 from conftest import assert_problem
 from helpers import raw_request, settings, sql
-from stack import Stack
+from stack import BIN, Stack
 
 APPID = "wx-test-app"
 SECRET = "wx-test-secret"
@@ -230,8 +231,6 @@ def fake():
 def pstack(fake):
     s = Stack(env={
         "ONEWINDOW_WECHAT_API_BASE": fake.base,
-        "ONEWINDOW_WECHAT_APPID": APPID,
-        "ONEWINDOW_WECHAT_SECRET": SECRET,
         "ONEWINDOW_SMS_PROVIDER": "http",
         "ONEWINDOW_SMS_URL": fake.base + SMS,
         "ONEWINDOW_SMS_PER_IP_PER_HOUR": str(SMS_PER_IP_PER_HOUR),
@@ -239,6 +238,11 @@ def pstack(fake):
         "ONEWINDOW_PWHASH_OPS": str(PWHASH_OPS),
         "ONEWINDOW_PWHASH_MEM_KIB": str(PWHASH_MEM_KIB),
     })
+    # provider credentials are read from the config file only (API.md §6)
+    conf = os.path.join(s.var_dir, "providers.conf")
+    with open(s.env["ONEWINDOW_CONFIG"]) as base_conf, open(conf, "w") as f:
+        f.write(base_conf.read() + f"\nwechat_appid = {APPID}\nwechat_secret = {SECRET}\n")
+    s.env["ONEWINDOW_CONFIG"] = conf
     atexit.register(s.stop)  # even when pytest is interrupted
     s.start()
     yield s
@@ -387,9 +391,19 @@ def test_production_settings_override_the_test_config(pstack, fake):
     assert s["sms_per_ip_per_hour"] == str(SMS_PER_IP_PER_HOUR), s
     assert s["login_per_ip_per_minute"] == str(LOGIN_PER_IP_PER_MINUTE), s
     assert s["sms_provider"] == "http" and s["sms_url"] == fake.base + SMS, s
-    assert s["wechat_api_base"] == fake.base and s["wechat_appid"] == APPID, s
+    # provider credentials come from the config file only and are never printed (API.md §6)
+    assert s["wechat_api_base"] == fake.base and s["wechat_appid"] == "(set)", s
     assert s["wechat_secret"] == "(set)", s
-    assert SECRET not in json.dumps(s)
+    assert SECRET not in json.dumps(s) and APPID not in json.dumps(s)
+
+
+def test_credentials_from_the_environment_are_refused(pstack):
+    env = dict(pstack.env, ONEWINDOW_WECHAT_SECRET="from-the-environment")
+    p = subprocess.run([os.path.join(BIN, "onewindow-admin"), "config"], env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2, p
+    assert "ONEWINDOW_WECHAT_SECRET" in p.stderr and "config file only" in p.stderr, p.stderr
+    assert "from-the-environment" not in p.stderr
 
 
 # --- SMS through the http provider -----------------------------------------------------------

@@ -1,0 +1,115 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "push/channel.h"
+
+push_outcome push_outcome_of(outbox_outcome o, const char *error)
+{
+    return (push_outcome){o, error};
+}
+
+static size_t capture(char *p, size_t size, size_t n, void *ctx)
+{
+    push_job *job = ctx;
+    size_t len = size * n;
+    if (job->response_len + len > PUSH_RESPONSE_MAX)
+        return len; /* the rest is not needed to understand the answer */
+    char *grown = realloc(job->response, job->response_len + len + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + job->response_len, p, len);
+    job->response = grown;
+    job->response_len += len;
+    grown[job->response_len] = '\0';
+    return len;
+}
+
+static void common_options(CURL *curl, const ow_config *cfg)
+{
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)cfg->push_timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    if (cfg->push_ca_file[0])
+        curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->push_ca_file);
+}
+
+bool push_http_post(push_job *job, const char *url, char *body, const char *content_type)
+{
+    const ow_config *cfg = config_current();
+    job->body = body;
+    job->easy = body ? curl_easy_init() : NULL;
+    char ct[96];
+    snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+    struct curl_slist *h = job->easy ? curl_slist_append(job->headers, ct) : NULL;
+    if (!h) {
+        if (job->easy)
+            curl_easy_cleanup(job->easy);
+        job->easy = NULL;
+        job->outcome = push_outcome_of(OUTCOME_RETRY, "out of memory");
+        return false;
+    }
+    job->headers = h;
+    CURL *curl = job->easy;
+    common_options(curl, cfg);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, job->body);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, job->headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, capture);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, job);
+    curl_easy_setopt(curl, CURLOPT_PIPEWAIT, 1L); /* wait to multiplex on an HTTP/2 connection */
+    curl_easy_setopt(curl, CURLOPT_PRIVATE, job);
+    return true;
+}
+
+cJSON *push_http_fetch_json(const char *url, const char *body, const char *content_type)
+{
+    push_job job;
+    memset(&job, 0, sizeof job);
+    char *copy = strdup(body);
+    if (!push_http_post(&job, url, copy, content_type))
+        return NULL;
+    CURLcode rc = curl_easy_perform(job.easy);
+    curl_easy_getinfo(job.easy, CURLINFO_RESPONSE_CODE, &job.http_status);
+    cJSON *answer = rc == CURLE_OK && job.http_status == 200 ? push_response_json(&job) : NULL;
+    curl_easy_cleanup(job.easy);
+    curl_slist_free_all(job.headers);
+    free(job.body);
+    free(job.response);
+    return answer;
+}
+
+cJSON *push_response_json(const push_job *job)
+{
+    return job->response ? cJSON_ParseWithLength(job->response, job->response_len) : NULL;
+}
+
+bool push_transient(const push_job *job, push_outcome *out)
+{
+    if (job->curl_result != CURLE_OK) {
+        *out = push_outcome_of(OUTCOME_RETRY, job->curl_result == CURLE_OPERATION_TIMEDOUT
+                                                  ? "provider timeout"
+                                                  : "provider unreachable");
+        return true;
+    }
+    if (job->http_status == 429 || job->http_status >= 500) {
+        *out = push_outcome_of(OUTCOME_RETRY,
+                               job->http_status == 429 ? "provider rate limit" : "provider error");
+        return true;
+    }
+    return false;
+}
+
+char *push_cut_chars(const char *s, size_t max)
+{
+    char *copy = strdup(s ? s : "");
+    size_t chars = 0;
+    for (char *p = copy; copy && *p; p++)
+        if (((unsigned char)*p & 0xC0) != 0x80 && chars++ == max) {
+            *p = '\0';
+            break;
+        }
+    return copy;
+}
