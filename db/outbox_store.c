@@ -238,3 +238,56 @@ int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s)
     db_rows_close(&rows);
     return rc < 0 ? rc : DB_OK;
 }
+
+static const char *const result_names[] = {"done", "retry", "dead", "gone"};
+
+int outbox_count_results(db_conn *c, const char *host, const outbox_result *results, size_t n)
+{
+    /* a batch holds a few channels: count per (channel, result) here, one upsert each */
+    typedef struct {
+        const char *channel;
+        int result;
+        int64_t n;
+    } tally_entry;
+    tally_entry tally[32];
+    size_t kinds = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < kinds && !(tally[k].result == (int)results[i].outcome &&
+                              strcmp(tally[k].channel, results[i].channel) == 0))
+            k++;
+        if (k == kinds) {
+            if (kinds == sizeof tally / sizeof tally[0])
+                continue;
+            tally[kinds++] = (tally_entry){results[i].channel, (int)results[i].outcome, 0};
+        }
+        tally[k].n++;
+    }
+    for (size_t k = 0; k < kinds; k++) {
+        int64_t rc =
+            db_exec(c,
+                    "INSERT INTO push_counters (host, channel, result, n) "
+                    "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
+                    "sssi", host, tally[k].channel, result_names[tally[k].result], tally[k].n);
+        if (rc < 0)
+            return (int)rc;
+    }
+    return DB_OK;
+}
+
+int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_fn fn, void *ctx)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT channel, result, n FROM push_counters WHERE host = ? "
+                      "ORDER BY channel, result",
+                      "s", host);
+    if (rc != DB_OK)
+        return rc;
+    const char *channel, *result;
+    int64_t n;
+    while ((rc = db_row_next(&rows, "ssi", &channel, &result, &n)) > 0)
+        fn(channel, result, n, ctx);
+    db_rows_close(&rows);
+    return rc < 0 ? rc : DB_OK;
+}

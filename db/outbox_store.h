@@ -67,6 +67,11 @@ int outbox_each_dead(db_conn *c, arena *a, outbox_dead_fn fn, void *ctx);
  * how many, or a db_status. */
 int64_t outbox_requeue(db_conn *c, int64_t id);
 
+/* Adds a batch's results to the host's counters (push_counters). */
+int outbox_count_results(db_conn *c, const char *host, const outbox_result *results, size_t n);
+typedef void (*outbox_counter_fn)(const char *channel, const char *result, int64_t n, void *ctx);
+int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_fn fn, void *ctx);
+
 /* Pending deliveries and the age in seconds of the oldest due one (0 when none is due). */
 int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s);
 

@@ -1,12 +1,48 @@
+#include <unistd.h>
+
 #include "core/metrics.h"
+#include "db/outbox_store.h"
 #include "core/strbuf.h"
 #include "handlers/handlers.h"
+
+static void counter_line(const char *channel, const char *result, int64_t n, void *ctx)
+{
+    sb_printf(ctx, "onewindow_push_deliveries_total{channel=\"%s\",result=\"%s\"} %lld\n", channel,
+              result, (long long)n);
+}
+
+/* onewindow-pushd's figures (API.md §6): its delivery counts on this host, and the outbox.
+ * Left out when the database does not answer (the rest of the scrape still serves). */
+static void render_push(req *r, strbuf *sb)
+{
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    int64_t pending = 0, oldest = 0;
+    strbuf lines;
+    sb_init(&lines, &r->arena, 1024);
+    if (outbox_each_counter(db_primary(), &r->arena, host, counter_line, &lines) != DB_OK ||
+        outbox_depth(db_primary(), &r->arena, &pending, &oldest) != DB_OK || lines.failed)
+        return;
+    sb_puts(sb, "# HELP onewindow_push_deliveries_total Outbox deliveries by onewindow-pushd on "
+                "this host, by channel and result.\n"
+                "# TYPE onewindow_push_deliveries_total counter\n");
+    sb_puts(sb, lines.data);
+    sb_printf(sb,
+              "# HELP onewindow_outbox_pending Deliveries waiting in the outbox.\n"
+              "# TYPE onewindow_outbox_pending gauge\nonewindow_outbox_pending %lld\n"
+              "# HELP onewindow_outbox_oldest_due_seconds How long the oldest due delivery "
+              "has waited.\n"
+              "# TYPE onewindow_outbox_oldest_due_seconds gauge\n"
+              "onewindow_outbox_oldest_due_seconds %lld\n",
+              (long long)pending, (long long)oldest);
+}
 
 void handle_metrics(req *r, resp *w)
 {
     strbuf sb;
     sb_init(&sb, &r->arena, 16384);
     metrics_render(&sb);
+    render_push(r, &sb);
     if (sb.failed) {
         resp_problem(r, w, PROBLEM_INTERNAL, NULL);
         return;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -64,6 +65,15 @@ static void served_channels(const ow_config *cfg, char *out, size_t cap)
         }
         len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? "," : "", ch->name);
     }
+}
+
+/* The host's name: the counters of /metrics are per host. */
+static const char *host_name(void)
+{
+    static char name[64];
+    if (!name[0] && gethostname(name, sizeof name - 1) != 0)
+        snprintf(name, sizeof name, "localhost");
+    return name;
 }
 
 static CURLM *multi; /* kept between batches: its connections (HTTP/2, TLS) are reused */
@@ -170,6 +180,8 @@ static int one_batch(const ow_config *cfg, const char *channels, arena *a)
     rc = outbox_record(db_primary(), a, results, n);
     if (rc != DB_OK)
         return rc;
+    if (outbox_count_results(db_primary(), host_name(), results, n) != DB_OK)
+        log_msg(LOG_WARN, "pushd: could not add the batch to the delivery counters");
     log_msg(LOG_INFO, "pushd batch: %zu claimed, %zu done, %zu gone, %zu to retry, %zu dead", n,
             count[OUTCOME_DONE], count[OUTCOME_GONE], count[OUTCOME_RETRY], count[OUTCOME_DEAD]);
     return 1;

@@ -15,13 +15,15 @@ These tests run last (marked disruptive): they flood the stack's pushd and kill 
 import collections
 import json
 import os
+import re
 import signal
 import subprocess
 import time
 
 import pytest
+import requests
 
-from helpers import sql
+from helpers import Metrics, sql
 from people import GA_3, new_citizen, new_staff, q, staff_step, submitted
 from stack import BIN
 
@@ -197,3 +199,24 @@ def test_dead_deliveries_are_listed_and_requeued(stack, http, base):
     assert stack.admin("outbox", "--requeue", ids[0], check=False).returncode == 1  # not dead now
     wait_delivered(stack, tag, timeout=30)
     assert stack.admin("outbox", "--requeue", "abc", check=False).returncode == 2
+
+
+@pytest.mark.disruptive
+def test_pushd_figures_in_the_hosts_metrics(stack, http, base):
+    def figures():
+        text = requests.get(base + "/metrics", timeout=10).text
+        m = Metrics(text)
+        return (m.get("onewindow_push_deliveries_total", channel="sms", result="done"), text)
+    before, _ = figures()
+    citizen, nid = a_notification(stack, http, base)
+    tag = f"metrics-{int(time.time() * 1000)}"
+    flood(stack, citizen.id, nid, tag, n=50)
+    wait_delivered(stack, tag, timeout=30)
+    deadline = time.time() + 5
+    while time.time() < deadline and figures()[0] < before + 50:
+        time.sleep(0.1)
+    done, text = figures()
+    assert done >= before + 50, (before, done)
+    assert "# TYPE onewindow_push_deliveries_total counter" in text
+    assert re.search(r"^onewindow_outbox_pending \d+$", text, re.M), text[-500:]
+    assert re.search(r"^onewindow_outbox_oldest_due_seconds \d+$", text, re.M)
