@@ -64,7 +64,9 @@ cleanup() {
   rm -rf "$ONEWINDOW_VAR_DIR"
 }
 trap cleanup EXIT
+source "$ROOT/scripts/bench-push.sh"
 render_php_peer
+render_push_fake
 "$ROOT/scripts/stack.sh" start >/dev/null 2>&1
 start_php_peer
 base=http://127.0.0.1:$ONEWINDOW_PORT peer=http://127.0.0.1:$peer_port
@@ -240,4 +242,5 @@ echo "detail C / PHP-FPM: $(awk -v a="$c_rps" -v b="$php_rps" 'BEGIN { printf "%
      "children, OPcache, persistent PDO, openssl_verify per request; same JSON body: $same of $checked numbers"
 [ "$c_bad" -eq 0 ] && [ "$php_bad" -eq 0 ] || echo "detail rows had non-2xx answers: their ratio means nothing"
 [ -s "$ONEWINDOW_VAR_DIR/detail-diff.txt" ] && { echo "first difference (C <, PHP >):"; cat "$ONEWINDOW_VAR_DIR/detail-diff.txt"; }
+push_bench
 true
