@@ -75,28 +75,29 @@ static int cmd_routes(void)
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: onewindow-admin COMMAND\n"
-            "  migrate                        apply the database migrations that are missing\n"
-            "  config                         print the effective settings as name: value lines\n"
-            "  routes                         print the route table: METHOD PATTERN AUTH\n"
-            "  import-catalog FILE [--partial] upsert a JSON catalog; without --partial, items\n"
-            "                                 missing from FILE are retired\n"
-            "  retire-service CODE            stop offering a service (it stays for old records)\n"
-            "  add-synonym TERM EXPANSION...  teach search a colloquial or English term\n"
-            "  rotate-keys [--if-missing]     a new access-token signing key becomes current\n"
-            "  create-staff --username U --password P --department CODE\n"
-            "                                 a department staff account\n"
-            "  create-org --name N --credit-code C --webhook-url URL\n"
-            "  create-client --org ID --scopes \"...\"  (prints the secret once)\n"
-            "  set-holidays FILE              official holidays and adjusted workdays of the\n"
-            "                                 years in FILE (format of data/holidays.tsv)\n"
-            "  audit --target ID              the audit rows of a record (JSON lines)\n"
-            "  explain-queries                the query plans of the application queries\n"
-            "  generate-applications --count N  benchmark data: N applications, ~3 events each\n"
-            "  outbox --dead | --requeue ID | --requeue --all-dead\n"
-            "                                 deliveries that ran out of tries (JSON lines),\n"
-            "                                 and another round for them\n");
+    fprintf(
+        stderr,
+        "usage: onewindow-admin COMMAND\n"
+        "  migrate                        apply the database migrations that are missing\n"
+        "  config                         print the effective settings as name: value lines\n"
+        "  routes                         print the route table: METHOD PATTERN AUTH\n"
+        "  import-catalog FILE [--partial] upsert a JSON catalog; without --partial, items\n"
+        "                                 missing from FILE are retired\n"
+        "  retire-service CODE            stop offering a service (it stays for old records)\n"
+        "  add-synonym TERM EXPANSION...  teach search a colloquial or English term\n"
+        "  rotate-keys [--if-missing]     a new access-token signing key becomes current\n"
+        "  create-staff --username U --password P --department CODE\n"
+        "                                 a department staff account\n"
+        "  create-org --name N --credit-code C --webhook-url URL\n"
+        "  create-client --org ID --scopes \"...\"  (prints the secret once)\n"
+        "  set-holidays FILE              official holidays and adjusted workdays of the\n"
+        "                                 years in FILE (format of data/holidays.tsv)\n"
+        "  audit --target ID              the audit rows of a record (JSON lines)\n"
+        "  explain-queries                the query plans of the application and inbox queries\n"
+        "  generate-applications --count N  benchmark data: N applications, ~3 events each\n"
+        "  outbox --dead | --requeue ID | --requeue --all-dead\n"
+        "                                 deliveries that ran out of tries (JSON lines),\n"
+        "                                 and another round for them\n");
 }
 
 /* Commands that need the database (opened once here). */

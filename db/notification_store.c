@@ -37,3 +37,131 @@ int notification_insert(db_conn *c, const notification_new *n, int64_t *id, int6
     *deliveries = pushed + wechat + sms;
     return DB_OK;
 }
+
+#define TS(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+
+/* clang-format off */
+/* Each page is one backward range of its index (no sort, whatever the optimizer's guess on a
+ * small table): all of the citizen's, or only the unread ones. */
+#define INBOX_FROM(index) \
+    "SELECT n.id, n.kind, n.title, n.body, a.application_no, " TS("n.created_at") ", " \
+    TS("n.read_at") " FROM notifications n FORCE INDEX (" index ") " \
+    "LEFT JOIN applications a ON a.id = n.application_id "
+#define SQL_INBOX INBOX_FROM("notifications_citizen") \
+    "WHERE n.citizen_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?"
+#define SQL_INBOX_UNREAD INBOX_FROM("notifications_unread") \
+    "WHERE n.citizen_id = ? AND n.read_at IS NULL AND n.id < ? ORDER BY n.id DESC LIMIT ?"
+#define SQL_UNREAD_COUNT \
+    "SELECT COUNT(*) FROM notifications FORCE INDEX (notifications_unread) " \
+    "WHERE citizen_id = ? AND read_at IS NULL"
+/* clang-format on */
+static const char sql_inbox[] = SQL_INBOX;
+static const char sql_inbox_unread[] = SQL_INBOX_UNREAD;
+static const char sql_unread_count[] = SQL_UNREAD_COUNT;
+
+int notification_list(db_conn *c, arena *a, int64_t citizen_id, bool unread_only, int64_t before,
+                      int limit, notification_item *out, size_t *n)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, unread_only ? sql_inbox_unread : sql_inbox, "iii", citizen_id,
+                      before, (int64_t)limit);
+    if (rc != DB_OK)
+        return rc;
+    size_t count = 0;
+    while (count < (size_t)limit) {
+        notification_item *it = &out[count];
+        rc = db_row_next(&rows, "issssss", &it->id, &it->kind, &it->title, &it->body,
+                         &it->application_no, &it->created_at, &it->read_at);
+        if (rc <= 0)
+            break;
+        count++;
+    }
+    db_rows_close(&rows);
+    *n = count;
+    return rc < 0 ? rc : DB_OK;
+}
+
+int notification_unread_count(db_conn *c, arena *a, int64_t citizen_id, int64_t *count)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, sql_unread_count, "i", citizen_id);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "i", count);
+    db_rows_close(&rows);
+    return rc < 0 ? rc : rc == 0 ? DB_ERROR : DB_OK;
+}
+
+static int own_notification(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
+{
+    db_rows rows;
+    int64_t found;
+    int rc = db_query(c, &rows, a, "SELECT id FROM notifications WHERE id = ? AND citizen_id = ?",
+                      "ii", id, citizen_id);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "i", &found);
+    db_rows_close(&rows);
+    return rc;
+}
+
+int notification_mark_read(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
+{
+    /* the first reading's time stays; affected rows count changed rows only, so a row read
+     * before is told apart from another citizen's by a read */
+    int64_t rc = db_exec(c,
+                         "UPDATE notifications SET read_at = CURRENT_TIMESTAMP(3) "
+                         "WHERE id = ? AND citizen_id = ? AND read_at IS NULL",
+                         "ii", id, citizen_id);
+    if (rc < 0)
+        return (int)rc;
+    return rc > 0 ? 1 : own_notification(c, a, citizen_id, id);
+}
+
+int notification_mark_all_read(db_conn *c, int64_t citizen_id)
+{
+    int64_t rc = db_exec(c,
+                         "UPDATE notifications SET read_at = CURRENT_TIMESTAMP(3) "
+                         "WHERE citizen_id = ? AND read_at IS NULL",
+                         "i", citizen_id);
+    return rc < 0 ? (int)rc : DB_OK;
+}
+
+#define EXPLAIN "EXPLAIN FORMAT=JSON "
+
+static int explained(const char *name, int rc, db_rows *rows, notification_explain_fn fn, void *ctx)
+{
+    if (rc != DB_OK)
+        return rc;
+    const char *plan = NULL;
+    rc = db_row_next(rows, "s", &plan);
+    if (rc > 0)
+        fn(name, plan, ctx);
+    db_rows_close(rows);
+    return rc < 0 ? rc : DB_OK;
+}
+
+int notification_explain_queries(db_conn *c, arena *a, notification_explain_fn fn, void *ctx)
+{
+    int64_t citizen = 1, top = INT64_MAX, lim = 21;
+    db_rows r;
+    /* the newest notification's citizen, so that the plans are those of a real inbox */
+    int rc =
+        db_query(c, &r, a, "SELECT citizen_id FROM notifications ORDER BY id DESC LIMIT 1", "");
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&r, "i", &citizen);
+    db_rows_close(&r);
+    if (rc < 0)
+        return rc;
+    rc = explained("inbox", db_query(c, &r, a, EXPLAIN SQL_INBOX, "iii", citizen, top, lim), &r, fn,
+                   ctx);
+    if (rc == DB_OK)
+        rc = explained("inbox, unread only",
+                       db_query(c, &r, a, EXPLAIN SQL_INBOX_UNREAD, "iii", citizen, top, lim), &r,
+                       fn, ctx);
+    if (rc == DB_OK)
+        rc = explained("inbox unread count",
+                       db_query(c, &r, a, EXPLAIN SQL_UNREAD_COUNT, "i", citizen), &r, fn, ctx);
+    return rc;
+}

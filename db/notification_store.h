@@ -7,8 +7,10 @@
 #define OW_NOTIFICATION_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "db/db.h"
 
 typedef struct notification_new {
@@ -20,5 +22,28 @@ typedef struct notification_new {
 
 /* The inbox row and its deliveries; *deliveries: how many outbox rows. */
 int notification_insert(db_conn *c, const notification_new *n, int64_t *id, int64_t *deliveries);
+
+/* One inbox line (API.md §6). */
+typedef struct notification_item {
+    int64_t id;
+    const char *kind, *title, *body;
+    const char *application_no; /* NULL: not about an application */
+    const char *created_at;     /* RFC 3339 */
+    const char *read_at;        /* RFC 3339, NULL while unread */
+} notification_item;
+
+/* The citizen's inbox, newest first, with id < before (INT64_MAX: from the newest); only the
+ * unread ones with unread_only. Up to limit rows into out[]. */
+int notification_list(db_conn *c, arena *a, int64_t citizen_id, bool unread_only, int64_t before,
+                      int limit, notification_item *out, size_t *n);
+int notification_unread_count(db_conn *c, arena *a, int64_t citizen_id, int64_t *count);
+/* Sets read_at once. 1 done or read before, 0 no such notification of this citizen, < 0 a
+ * db_status. */
+int notification_mark_read(db_conn *c, arena *a, int64_t citizen_id, int64_t id);
+int notification_mark_all_read(db_conn *c, int64_t citizen_id);
+
+/* EXPLAIN FORMAT=JSON of the inbox reads with sample parameters (`explain-queries`). */
+typedef void (*notification_explain_fn)(const char *name, const char *plan_json, void *ctx);
+int notification_explain_queries(db_conn *c, arena *a, notification_explain_fn fn, void *ctx);
 
 #endif

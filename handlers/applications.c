@@ -21,14 +21,9 @@
 #define MATERIALS_TOTAL_MAX 200 /* after supplements */
 #define NUMBER_TRIES 5
 
-static int64_t my_id(const req *r)
-{
-    return strtoll(r->claims->sub, NULL, 10);
-}
-
 static app_actor_ref citizen_actor(const req *r)
 {
-    return (app_actor_ref){ACTOR_CITIZEN,          "citizen",    r->claims->sub, my_id(r),
+    return (app_actor_ref){ACTOR_CITIZEN,          "citizen",    r->claims->sub, principal_id(r),
                            APPLICANT_DISPLAY_NAME, r->request_id};
 }
 
@@ -53,7 +48,7 @@ static const char *read_form(req *r, const cJSON *body)
 static int real_name_verified(req *r, resp *w)
 {
     citizen_row c;
-    int rc = citizen_profile(db_primary(), &r->arena, my_id(r), &c);
+    int rc = citizen_profile(db_primary(), &r->arena, principal_id(r), &c);
     if (rc < 0) {
         respond_db_error(r, w, rc);
         return rc;
@@ -155,7 +150,7 @@ void handle_application_submit(req *r, resp *w)
     }
     size_t sealed_len;
     pii_encrypt("form", form, sealed, &sealed_len);
-    app_new n = {.citizen_id = my_id(r),
+    app_new n = {.citizen_id = principal_id(r),
                  .service = &svc,
                  .form_enc = sealed,
                  .form_len = sealed_len,
@@ -203,7 +198,7 @@ void handle_application_list(req *r, resp *w)
     }
     app_summary *items = arena_alloc(&r->arena, sizeof *items * (size_t)(limit + 1));
     size_t n = 0;
-    int rc = items ? app_list_of_citizen(db_primary(), &r->arena, my_id(r), status, before,
+    int rc = items ? app_list_of_citizen(db_primary(), &r->arena, principal_id(r), status, before,
                                          limit + 1, items, &n)
                    : DB_ERROR;
     if (rc != DB_OK) {
@@ -218,7 +213,7 @@ static bool load_own(req *r, resp *w, db_conn *c, app_load how, app_row *a)
 {
     if (!load_application(r, w, c, how, a))
         return false;
-    if (a->citizen_id == my_id(r))
+    if (a->citizen_id == principal_id(r))
         return true;
     resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
     return false;

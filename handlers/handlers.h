@@ -55,6 +55,8 @@ void handle_wechat_login(req *r, resp *w);
 struct token_claims;
 /* The /me body of a citizen (1), 0 when gone, or a db_status. */
 int me_json(req *r, int64_t citizen_id, bool just_written, cJSON **out);
+/* The numeric id of the token's principal (sub): a citizen, a staff member, an organization. */
+int64_t principal_id(const req *r);
 /* The access claims of a citizen's session (1 when the citizen exists). */
 int citizen_claims(int64_t citizen_id, const char *client_id, struct token_claims *c);
 void handle_me(req *r, resp *w);
@@ -73,6 +75,20 @@ void handle_progress(req *r, resp *w);
 void handle_staff_queue(req *r, resp *w);
 void handle_staff_application(req *r, resp *w);
 void handle_staff_event(req *r, resp *w);
+
+/* handlers/devices.c */
+/* A path parameter that is one of our numeric ids; false for anything else (answer 404). */
+bool read_path_id(const req *r, const char *name, int64_t *out);
+void handle_device_register(req *r, resp *w);
+void handle_device_delete(req *r, resp *w);
+void handle_subscription_add(req *r, resp *w);
+void handle_notification_settings_get(req *r, resp *w);
+void handle_notification_settings_put(req *r, resp *w);
+/* handlers/notifications.c */
+void handle_notification_list(req *r, resp *w);
+void handle_notification_unread_count(req *r, resp *w);
+void handle_notification_read(req *r, resp *w);
+void handle_notification_read_all(req *r, resp *w);
 
 /* handlers/oauth.c */
 void handle_oauth_token(req *r, resp *w);

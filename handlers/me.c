@@ -62,7 +62,7 @@ int citizen_claims(int64_t citizen_id, const char *client_id, token_claims *c)
     return 1; /* the session exists, so does its citizen (rows are never deleted) */
 }
 
-static int64_t my_id(const req *r)
+int64_t principal_id(const req *r)
 {
     return strtoll(r->claims->sub, NULL, 10);
 }
@@ -70,7 +70,7 @@ static int64_t my_id(const req *r)
 static void respond_me(req *r, resp *w, bool just_written)
 {
     cJSON *me = NULL;
-    int rc = me_json(r, my_id(r), just_written, &me);
+    int rc = me_json(r, principal_id(r), just_written, &me);
     if (rc < 0) {
         respond_db_error(r, w, rc);
         return;
@@ -105,7 +105,7 @@ void handle_me_password(req *r, resp *w)
         return;
     }
     citizen_row c;
-    int rc = citizen_by_id(db_primary(), &r->arena, my_id(r), &c);
+    int rc = citizen_by_id(db_primary(), &r->arena, principal_id(r), &c);
     if (rc <= 0) {
         respond_db_error(r, w, rc < 0 ? rc : DB_ERROR);
         return;
@@ -209,7 +209,8 @@ void handle_me_real_name(req *r, resp *w)
     pii_encrypt("name", name, name_enc, &name_len);
     pii_encrypt("id_number", id_upper, id_enc, &id_len);
     pii_index("id_number", id_upper, bidx);
-    rc = citizen_set_real_name(db_primary(), my_id(r), name_enc, name_len, id_enc, id_len, bidx);
+    rc = citizen_set_real_name(db_primary(), principal_id(r), name_enc, name_len, id_enc, id_len,
+                               bidx);
     if (rc == DB_DUPLICATE) {
         resp_problem2(r, w, PROBLEM_CONFLICT,
                       "这个身份证号码已绑定其他账户，或本账户已完成实名认证。",

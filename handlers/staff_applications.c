@@ -185,9 +185,8 @@ void handle_staff_event(req *r, resp *w)
         db_rollback(c);
         return;
     }
-    app_actor_ref who = {ACTOR_DEPARTMENT,  "staff",
-                         r->claims->sub,    strtoll(r->claims->sub, NULL, 10),
-                         a.department_name, r->request_id};
+    app_actor_ref who = {ACTOR_DEPARTMENT, "staff",           r->claims->sub,
+                         principal_id(r),  a.department_name, r->request_id};
     /* the answer leaves the applicant's data out: it may be kept under an Idempotency-Key
      * and replayed, and a read of personal data is a GET of its own, audited each time */
     take_step(r, w, c, &a, &who, &st, VIEW_STAFF, NULL);

@@ -10,6 +10,7 @@
 #include "db/application_store.h"
 #include "db/audit_store.h"
 #include "db/bench_store.h"
+#include "db/notification_store.h"
 
 static void add_or_null(cJSON *o, const char *name, const char *v)
 {
@@ -75,6 +76,8 @@ int application_admin_explain(void)
     arena a;
     arena_init(&a, 65536);
     int rc = app_explain_queries(db_primary(), &a, print_plan, NULL);
+    if (rc == DB_OK)
+        rc = notification_explain_queries(db_primary(), &a, print_plan, NULL);
     arena_destroy(&a);
     if (rc != DB_OK)
         fprintf(stderr, "explain-queries: the database refused a query (%d)\n", rc);

@@ -1,11 +1,12 @@
 /* Operator commands about applications (onewindow-admin): the audit trail of one record, the
- * query plans of the application queries, and the benchmark data generator. */
+ * query plans of the application and inbox queries, and the benchmark data generator. */
 #ifndef OW_APPLICATION_ADMIN_H
 #define OW_APPLICATION_ADMIN_H
 
 /* audit --target TARGET: the audit rows of a record as JSON lines, oldest first. */
 int application_admin_audit(const char *target);
-/* explain-queries: {"query","plan"} JSON lines, one per application query. */
+/* explain-queries: {"query","plan"} JSON lines, one per application query and per read of
+ * the citizen's inbox (which applications' steps fill). */
 int application_admin_explain(void);
 /* generate-applications --count N: N applications with about three events each, owned by
  * N/5 new real-name-verified citizens, over the active services (benchmarks only). */
