@@ -20,3 +20,20 @@ int rate_hit(db_conn *c, const char *bucket, const uint8_t key[32], int window_s
                      window - 86400);
     return rc < 0 ? (int)rc : DB_OK;
 }
+
+int rate_peek(db_conn *c, arena *a, const char *bucket, const uint8_t key[32], int window_s,
+              int64_t *hits)
+{
+    int64_t window = (int64_t)time(NULL) / window_s * window_s;
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT hits FROM rate_counters WHERE bucket = ? AND key_hash = ? "
+                      "AND window_start = ?",
+                      "sbi", bucket, key, (size_t)32, window);
+    if (rc != DB_OK)
+        return rc;
+    *hits = 0;
+    rc = db_row_next(&rows, "i", hits);
+    db_rows_close(&rows);
+    return rc < 0 ? rc : DB_OK;
+}

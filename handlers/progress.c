@@ -14,6 +14,10 @@
 #include "workflow/application_no.h"
 
 #define WINDOW_S 60
+/* Wrong codes for one number before it answers nothing for the rest of the hour: spreading
+ * guesses over many addresses does not help against a known number. */
+#define WRONG_CODES_PER_HOUR 10
+#define HOUR_S 3600
 
 static bool over_limit(req *r, resp *w)
 {
@@ -42,6 +46,25 @@ static bool code_matches(const char *stored, const char *given)
     return same && len == QUERY_CODE_BYTES - 1;
 }
 
+/* 0 to go on; 1 after answering (the number is locked: the same 404 as any miss; or 503).
+ * Counts a wrong code of a known number. */
+static int guessed_too_often(req *r, resp *w, const char *no, bool right)
+{
+    uint8_t key[PII_INDEX_BYTES];
+    pii_index("application_no", no, key);
+    int64_t wrong = 0;
+    int rc = right ? rate_peek(db_primary(), &r->arena, "progress_wrong", key, HOUR_S, &wrong)
+                   : rate_hit(db_primary(), "progress_wrong", key, HOUR_S, false, &wrong);
+    if (rc != DB_OK) {
+        respond_db_error(r, w, rc);
+        return 1;
+    }
+    if (wrong < WRONG_CODES_PER_HOUR)
+        return 0;
+    resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
+    return 1;
+}
+
 void handle_progress(req *r, resp *w)
 {
     const cJSON *body = req_body_object(r);
@@ -65,7 +88,10 @@ void handle_progress(req *r, resp *w)
         return;
     }
     /* an unknown number compares against a dummy: the same work as a wrong code */
-    if (!code_matches(rc == 1 ? a.query_code : "00000000", code) || rc != 1) {
+    bool right = code_matches(rc == 1 ? a.query_code : "00000000", code) && rc == 1;
+    if (rc == 1 && guessed_too_often(r, w, no, right) != 0)
+        return;
+    if (!right) {
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return;
     }

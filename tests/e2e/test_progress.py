@@ -103,6 +103,24 @@ def test_wrong_code_and_unknown_number_look_the_same(base, http, stack):
     assert progress(http, base, no, code).status_code == 200
 
 
+def test_ten_wrong_codes_lock_a_number_for_the_hour(base, http, stack):
+    """Guesses spread over many addresses do not help against a known number: after ten
+    wrong codes in an hour it answers the same 404 even to the right code (and the locked
+    number looks like any miss). Other numbers are not affected."""
+    c = new_citizen(stack, http, base)
+    first = submitted(http, base, c, GA_3)
+    other = submitted(http, base, c, GA_3)
+    no, code = first["application_no"], first["query_code"]
+    for _ in range(9):
+        assert_problem(progress(http, base, no, other_code(code)), 404, "not_found")
+    assert progress(http, base, no, code).status_code == 200  # nine: still open
+    assert_problem(progress(http, base, no, other_code(code)), 404, "not_found")
+    locked = progress(http, base, no, code)
+    body = assert_problem(locked, 404, "not_found")
+    assert "errors" not in body
+    assert progress(http, base, other["application_no"], other["query_code"]).status_code == 200
+
+
 def test_query_code_is_not_taken_from_the_url(base, http, stack):
     c = new_citizen(stack, http, base)
     b = submitted(http, base, c, GA_3)
