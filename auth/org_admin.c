@@ -9,6 +9,7 @@
 
 #include "auth/es256.h"
 #include "auth/gb_ids.h"
+#include "auth/pii.h"
 #include "core/cli.h"
 #include "db/org_store.h"
 
@@ -67,8 +68,19 @@ int org_admin_create_org(int argc, char **argv)
         fprintf(stderr, "create-org: webhook-url: an http(s) URL of at most 512 characters\n");
         return 2;
     }
+    /* the webhook signing secret (API.md §7): 256 random bits, shown once, stored sealed */
+    uint8_t raw[32], sealed[64 + PII_SEAL_OVERHEAD + 1];
+    char secret[65];
+    size_t sealed_len = 0;
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(secret, sizeof secret, raw, sizeof raw);
+    if (pii_ready() != DB_OK) {
+        fprintf(stderr, "create-org: the personal-data key is not available\n");
+        return 1;
+    }
+    pii_encrypt("webhook_secret", secret, sealed, &sealed_len);
     int64_t id = 0;
-    int rc = org_create(db_primary(), name, code, webhook, &id);
+    int rc = org_create(db_primary(), name, code, webhook, sealed, sealed_len, &id);
     if (rc == DB_DUPLICATE) {
         fprintf(stderr, "create-org: credit code %s is already registered\n", code);
         return 1;
@@ -78,7 +90,8 @@ int org_admin_create_org(int argc, char **argv)
                 rc == DB_UNAVAILABLE ? "unavailable" : "error");
         return 1;
     }
-    printf("id: %lld\n", (long long)id);
+    printf("id: %lld\nwebhook_secret: %s\n", (long long)id, secret);
+    sodium_memzero(secret, sizeof secret);
     return 0;
 }
 

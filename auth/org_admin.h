@@ -1,4 +1,5 @@
-/* onewindow-admin create-org --name N --credit-code C --webhook-url U (prints "id: …") and
+/* onewindow-admin create-org --name N --credit-code C --webhook-url U (prints "id: …" and
+ * "webhook_secret: …", the secret that signs its webhooks, once) and
  * create-client --org ID --scopes "…" (prints "client_id: …" and "client_secret: …", the
  * secret once: only its SHA-256 is stored). Return the exit status. */
 #ifndef OW_ORG_ADMIN_H

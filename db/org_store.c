@@ -1,12 +1,12 @@
 #include "db/org_store.h"
 
 int org_create(db_conn *c, const char *name, const char *credit_code, const char *webhook,
-               int64_t *id)
+               const void *secret_enc, size_t secret_len, int64_t *id)
 {
     int64_t rc = db_exec(c,
-                         "INSERT INTO organizations (name, credit_code, webhook_url) "
-                         "VALUES (?, ?, ?)",
-                         "sss", name, credit_code, webhook);
+                         "INSERT INTO organizations (name, credit_code, webhook_url, "
+                         "webhook_secret_enc) VALUES (?, ?, ?, ?)",
+                         "sssb", name, credit_code, webhook, secret_enc, secret_len);
     if (rc < 0)
         return (int)rc;
     *id = db_last_insert_id(c);

@@ -8,9 +8,10 @@
 #include "core/arena.h"
 #include "db/db.h"
 
-/* DB_OK with *id, DB_DUPLICATE for a credit code already registered. */
+/* DB_OK with *id, DB_DUPLICATE for a credit code already registered. The webhook secret
+ * arrives sealed (auth/pii.c). */
 int org_create(db_conn *c, const char *name, const char *credit_code, const char *webhook,
-               int64_t *id);
+               const void *secret_enc, size_t secret_len, int64_t *id);
 /* DB_OK, or DB_ERROR when the organization does not exist (foreign key). */
 int oauth_client_create(db_conn *c, const char *client_id, int64_t org_id,
                         const uint8_t secret_hash[32], const char *scopes);

@@ -19,13 +19,15 @@ static const char sql_details[] =
     "SELECT o.id, o.delivery_id, o.channel, COALESCE(o.notification_id, 0), "
     "COALESCE(o.citizen_id, 0), COALESCE(o.target_id, 0), o.target_ref, o.attempts, n.title, "
     "n.body, d.token, COALESCE(d.active, 0), c.phone_enc, c.wechat_openid, "
-    "COALESCE(n.application_id, 0) "
+    "COALESCE(n.application_id, 0), o.payload, "
+    "DATE_FORMAT(o.created_at, '%Y-%m-%dT%H:%i:%sZ'), w.webhook_url, w.webhook_secret_enc "
     "FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
     "JOIN outbox o ON o.id = j.id "
     "LEFT JOIN notifications n ON n.id = o.notification_id "
     "LEFT JOIN devices d ON d.id = o.target_id AND o.channel IN ('apns', 'hms', 'jpush') "
     "AND d.citizen_id = o.citizen_id "
-    "LEFT JOIN citizens c ON c.id = o.citizen_id ORDER BY o.id";
+    "LEFT JOIN citizens c ON c.id = o.citizen_id "
+    "LEFT JOIN organizations w ON w.id = o.target_id AND o.channel = 'webhook' ORDER BY o.id";
 /* One statement for a whole batch of results. A row is written only by the claim that
  * leased it (same attempts count): a pushd that overran its lease cannot undo a newer one. */
 static const char sql_record[] =
@@ -75,10 +77,12 @@ static int details(db_conn *c, arena *a, const char *ids_json, size_t n, outbox_
     size_t k = 0;
     while (k < n) {
         outbox_row *o = &out[k];
-        rc = db_row_next(&rows, "issiiisisssibsi", &o->id, &o->delivery_id, &o->channel,
+        rc = db_row_next(&rows, "issiiisisssibsisssb", &o->id, &o->delivery_id, &o->channel,
                          &o->notification_id, &o->citizen_id, &o->target_id, &o->target_ref,
                          &o->attempts, &o->title, &o->body, &o->device_token, &o->device_active,
-                         &o->phone_enc, &o->phone_len, &o->openid, &o->application_id);
+                         &o->phone_enc, &o->phone_len, &o->openid, &o->application_id, &o->payload,
+                         &o->created_at, &o->webhook_url, &o->webhook_secret_enc,
+                         &o->webhook_secret_len);
         if (rc <= 0)
             break;
         k++;

@@ -28,7 +28,12 @@ typedef struct outbox_row {
     int64_t device_active;
     const void *phone_enc; /* sms: the citizen's phone, sealed */
     size_t phone_len;
-    const char *openid; /* wechat: the citizen's openid (NULL when not bound) */
+    const char *openid;             /* wechat: the citizen's openid (NULL when not bound) */
+    const char *payload;            /* webhook: the event's data (JSON); target_ref its type */
+    const char *created_at;         /* RFC 3339: when the delivery was written */
+    const char *webhook_url;        /* webhook: the organization's */
+    const void *webhook_secret_enc; /* webhook: its signing secret, sealed */
+    size_t webhook_secret_len;
 } outbox_row;
 
 /* Claims up to batch due rows of the channels (a comma list, e.g. "sms,apns"). */

@@ -43,7 +43,8 @@ typedef struct push_channel {
     push_outcome (*finish)(push_job *job);
 } push_channel;
 
-extern const push_channel channel_sms, channel_apns, channel_hms, channel_jpush, channel_wechat;
+extern const push_channel channel_sms, channel_apns, channel_hms, channel_jpush, channel_wechat,
+    channel_webhook;
 
 /* Shared by the channels (push/push_http.c). */
 push_outcome push_outcome_of(outbox_outcome o, const char *error);

@@ -34,9 +34,20 @@ int64_t pushd_retry_delay_ms(int64_t attempts, int64_t base_ms)
            (int64_t)randombytes_uniform((uint32_t)(delay > UINT32_MAX ? UINT32_MAX : delay));
 }
 
-static const push_channel *const all_channels[] = {&channel_sms, &channel_apns, &channel_hms,
-                                                   &channel_jpush, &channel_wechat};
+static const push_channel *const all_channels[] = {
+    &channel_sms, &channel_apns, &channel_hms, &channel_jpush, &channel_wechat, &channel_webhook};
 #define N_CHANNELS (sizeof all_channels / sizeof all_channels[0])
+
+/* API.md §7: retries after about 1 min, 5 min, 30 min, 2 h, 12 h, then dead; ±10 % so
+ * that an organization coming back is not hit by its whole backlog at once. */
+int64_t pushd_webhook_delay_ms(int64_t attempts, const ow_config *cfg)
+{
+    static const int64_t units[] = {1, 5, 30, 120, 720};
+    if (attempts < 1 || attempts > (int64_t)(sizeof units / sizeof units[0]))
+        return -1;
+    int64_t d = units[attempts - 1] * cfg->webhook_retry_unit_ms;
+    return d - d / 10 + (int64_t)randombytes_uniform((uint32_t)(d / 5 > 0 ? d / 5 : 1));
+}
 
 static const push_channel *channel_named(const char *name)
 {
@@ -126,10 +137,14 @@ static outbox_result result_of(const ow_config *cfg, const outbox_row *row, push
 {
     outbox_result r = {row->id,        row->attempts,   o.outcome,      0, o.error, row->channel,
                        row->target_id, row->citizen_id, row->target_ref};
-    if (r.outcome == OUTCOME_RETRY && row->attempts >= cfg->push_max_attempts)
+    bool webhook = strcmp(row->channel, "webhook") == 0;
+    int64_t webhook_delay = webhook ? pushd_webhook_delay_ms(row->attempts, cfg) : 0;
+    if (r.outcome == OUTCOME_RETRY &&
+        (webhook ? webhook_delay < 0 : row->attempts >= cfg->push_max_attempts))
         r.outcome = OUTCOME_DEAD;
     if (r.outcome == OUTCOME_RETRY)
-        r.delay_ms = pushd_retry_delay_ms(row->attempts, cfg->push_retry_base_ms);
+        r.delay_ms =
+            webhook ? webhook_delay : pushd_retry_delay_ms(row->attempts, cfg->push_retry_base_ms);
     return r;
 }
 

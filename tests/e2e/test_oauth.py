@@ -84,8 +84,10 @@ def create_org(stack, name=None, code=None, webhook="https://org.example.com/hoo
                     check=False)
     assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
     out = fields(r.stdout)
-    assert set(out) == {"id"}, r.stdout
+    # the id, and the secret that signs its webhooks (shown once, API.md §7)
+    assert set(out) == {"id", "webhook_secret"}, r.stdout
     assert ORG_ID.match(out["id"]), r.stdout
+    assert re.fullmatch(r"[0-9a-f]{64}", out["webhook_secret"]), r.stdout
     return out["id"]
 
 
