@@ -203,21 +203,7 @@ int app_queue(db_conn *c, arena *a, const app_queue_query *q, app_summary *out, 
     return rc != DB_OK ? rc : read_summaries(&rows, q->limit, out, n);
 }
 
-#define EXPLAIN "EXPLAIN FORMAT=JSON "
-
-static int explained(const char *name, int rc, db_rows *rows, app_explain_fn fn, void *ctx)
-{
-    if (rc != DB_OK)
-        return rc;
-    const char *plan = NULL;
-    rc = db_row_next(rows, "s", &plan);
-    if (rc > 0)
-        fn(name, plan, ctx);
-    db_rows_close(rows);
-    return rc < 0 ? rc : DB_OK;
-}
-
-int app_explain_queries(db_conn *c, arena *a, app_explain_fn fn, void *ctx)
+int app_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
 {
     const char *no = "20261128-00000-00000", *d = "2026-01-01", *dept = "GA";
     int64_t top = INT64_MAX, lim = 21, id = 0, citizen = 1; /* id: read, not used */
@@ -233,41 +219,42 @@ int app_explain_queries(db_conn *c, arena *a, app_explain_fn fn, void *ctx)
     db_rows_close(&r);
     if (rc < 0)
         return rc;
-    rc = explained("service for submission",
-                   db_query(c, &r, a, EXPLAIN SQL_SERVICE, "s", "GA-GG-001"), &r, fn, ctx);
+    rc = db_explained("service for submission",
+                      db_query(c, &r, a, DB_EXPLAIN SQL_SERVICE, "s", "GA-GG-001"), &r, fn, ctx);
     if (rc == DB_OK)
-        rc = explained("application by number", db_query(c, &r, a, EXPLAIN SQL_BY_NO, "s", no), &r,
-                       fn, ctx);
+        rc = db_explained("application by number",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_BY_NO, "s", no), &r, fn, ctx);
     if (rc == DB_OK)
-        rc = explained("application by number, locked",
-                       db_query(c, &r, a, EXPLAIN SQL_BY_NO_LOCKED, "s", no), &r, fn, ctx);
+        rc = db_explained("application by number, locked",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_BY_NO_LOCKED, "s", no), &r, fn, ctx);
     if (rc == DB_OK)
-        rc = explained("citizen list",
-                       db_query(c, &r, a, EXPLAIN SQL_CITIZEN_ALL, "iii", citizen, top, lim), &r,
-                       fn, ctx);
+        rc = db_explained("citizen list",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_CITIZEN_ALL, "iii", citizen, top, lim),
+                          &r, fn, ctx);
     if (rc == DB_OK)
-        rc = explained(
-            "citizen list by status",
-            db_query(c, &r, a, EXPLAIN SQL_CITIZEN_STATUS, "isii", citizen, "submitted", top, lim),
-            &r, fn, ctx);
+        rc = db_explained("citizen list by status",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_CITIZEN_STATUS, "isii", citizen,
+                                   "submitted", top, lim),
+                          &r, fn, ctx);
     if (rc == DB_OK)
-        rc = explained("queue: open, oldest first",
-                       db_query(c, &r, a, EXPLAIN SQL_QUEUE_OPEN, "sii", dept, (int64_t)0, lim), &r,
-                       fn, ctx);
+        rc = db_explained(
+            "queue: open, oldest first",
+            db_query(c, &r, a, DB_EXPLAIN SQL_QUEUE_OPEN, "sii", dept, (int64_t)0, lim), &r, fn,
+            ctx);
     if (rc == DB_OK)
-        rc = explained("queue: by status, oldest first",
-                       db_query(c, &r, a, EXPLAIN SQL_QUEUE_STATUS, "ssii", dept, "submitted",
-                                (int64_t)0, lim),
-                       &r, fn, ctx);
+        rc = db_explained("queue: by status, oldest first",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_QUEUE_STATUS, "ssii", dept, "submitted",
+                                   (int64_t)0, lim),
+                          &r, fn, ctx);
     if (rc == DB_OK)
-        rc = explained(
+        rc = db_explained(
             "queue: open, by due date",
-            db_query(c, &r, a, EXPLAIN SQL_QUEUE_OPEN_DUE, "sssii", dept, d, d, (int64_t)0, lim),
+            db_query(c, &r, a, DB_EXPLAIN SQL_QUEUE_OPEN_DUE, "sssii", dept, d, d, (int64_t)0, lim),
             &r, fn, ctx);
     if (rc == DB_OK)
-        rc = explained("queue: by status, by due date",
-                       db_query(c, &r, a, EXPLAIN SQL_QUEUE_STATUS_DUE, "ssssii", dept, "accepted",
-                                d, d, (int64_t)0, lim),
-                       &r, fn, ctx);
+        rc = db_explained("queue: by status, by due date",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_QUEUE_STATUS_DUE, "ssssii", dept,
+                                   "accepted", d, d, (int64_t)0, lim),
+                          &r, fn, ctx);
     return rc;
 }

@@ -97,7 +97,6 @@ typedef struct app_queue_query {
 int app_queue(db_conn *c, arena *a, const app_queue_query *q, app_summary *out, size_t *n);
 
 /* EXPLAIN FORMAT=JSON of each query above with sample parameters (`explain-queries`). */
-typedef void (*app_explain_fn)(const char *name, const char *plan_json, void *ctx);
-int app_explain_queries(db_conn *c, arena *a, app_explain_fn fn, void *ctx);
+int app_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx);
 
 #endif

@@ -471,3 +471,15 @@ int db_ping(db_conn *c, arena *a)
     db_rows_close(&rows);
     return rc;
 }
+
+int db_explained(const char *name, int rc, db_rows *rows, db_plan_fn fn, void *ctx)
+{
+    if (rc != DB_OK)
+        return rc;
+    const char *plan = NULL;
+    rc = db_row_next(rows, "s", &plan);
+    if (rc > 0)
+        fn(name, plan, ctx);
+    db_rows_close(rows);
+    return rc < 0 ? rc : DB_OK;
+}

@@ -78,6 +78,12 @@ void db_rollback(db_conn *c);
 
 /* Runs a script of several statements (migrations). Needs multi_statements. */
 int db_exec_script(db_conn *c, const char *sql, char *err, size_t errlen);
+/* `onewindow-admin explain-queries`: a query prefixed with DB_EXPLAIN and run by db_query
+ * (rc, rows) hands its EXPLAIN FORMAT=JSON plan to fn under name. Returns DB_OK or rc. */
+#define DB_EXPLAIN "EXPLAIN FORMAT=JSON "
+typedef void (*db_plan_fn)(const char *name, const char *plan_json, void *ctx);
+int db_explained(const char *name, int rc, db_rows *rows, db_plan_fn fn, void *ctx);
+
 /* One round trip, for /readyz (result buffers from a). */
 int db_ping(db_conn *c, arena *a);
 

@@ -127,21 +127,7 @@ int notification_mark_all_read(db_conn *c, int64_t citizen_id)
     return rc < 0 ? (int)rc : DB_OK;
 }
 
-#define EXPLAIN "EXPLAIN FORMAT=JSON "
-
-static int explained(const char *name, int rc, db_rows *rows, notification_explain_fn fn, void *ctx)
-{
-    if (rc != DB_OK)
-        return rc;
-    const char *plan = NULL;
-    rc = db_row_next(rows, "s", &plan);
-    if (rc > 0)
-        fn(name, plan, ctx);
-    db_rows_close(rows);
-    return rc < 0 ? rc : DB_OK;
-}
-
-int notification_explain_queries(db_conn *c, arena *a, notification_explain_fn fn, void *ctx)
+int notification_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
 {
     int64_t citizen = 1, top = INT64_MAX, lim = 21;
     db_rows r;
@@ -154,14 +140,15 @@ int notification_explain_queries(db_conn *c, arena *a, notification_explain_fn f
     db_rows_close(&r);
     if (rc < 0)
         return rc;
-    rc = explained("inbox", db_query(c, &r, a, EXPLAIN SQL_INBOX, "iii", citizen, top, lim), &r, fn,
-                   ctx);
+    rc = db_explained("inbox", db_query(c, &r, a, DB_EXPLAIN SQL_INBOX, "iii", citizen, top, lim),
+                      &r, fn, ctx);
     if (rc == DB_OK)
-        rc = explained("inbox, unread only",
-                       db_query(c, &r, a, EXPLAIN SQL_INBOX_UNREAD, "iii", citizen, top, lim), &r,
-                       fn, ctx);
+        rc = db_explained("inbox, unread only",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_INBOX_UNREAD, "iii", citizen, top, lim),
+                          &r, fn, ctx);
     if (rc == DB_OK)
-        rc = explained("inbox unread count",
-                       db_query(c, &r, a, EXPLAIN SQL_UNREAD_COUNT, "i", citizen), &r, fn, ctx);
+        rc = db_explained("inbox unread count",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_UNREAD_COUNT, "i", citizen), &r, fn,
+                          ctx);
     return rc;
 }

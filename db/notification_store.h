@@ -43,7 +43,6 @@ int notification_mark_read(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
 int notification_mark_all_read(db_conn *c, int64_t citizen_id);
 
 /* EXPLAIN FORMAT=JSON of the inbox reads with sample parameters (`explain-queries`). */
-typedef void (*notification_explain_fn)(const char *name, const char *plan_json, void *ctx);
-int notification_explain_queries(db_conn *c, arena *a, notification_explain_fn fn, void *ctx);
+int notification_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx);
 
 #endif

@@ -123,13 +123,7 @@ void handle_device_delete(req *r, resp *w)
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return;
     }
-    int rc = device_deactivate(db_primary(), &r->arena, principal_id(r), id);
-    if (rc < 0)
-        respond_db_error(r, w, rc);
-    else if (rc == 0)
-        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
-    else
-        resp_body(w, 204, NULL, NULL, 0);
+    respond_changed(r, w, device_deactivate(db_primary(), &r->arena, principal_id(r), id));
 }
 
 static bool is_template_id(const char *t)

@@ -97,6 +97,9 @@ void handle_oauth_token(req *r, resp *w);
 void handle_jwks(req *r, resp *w);
 
 /* handlers/db_errors.c */
+/* The answer of a change to one of the caller's records: rc 1 → 204, 0 (not theirs, or no
+ * such record) → 404, < 0 → the database's failure. */
+void respond_changed(req *r, resp *w, int rc);
 /* The personal-data key ready (auth/pii.c), or an answer given (503/500) and false. */
 bool personal_data_ready(req *r, resp *w);
 

@@ -107,13 +107,7 @@ void handle_notification_read(req *r, resp *w)
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return;
     }
-    int rc = notification_mark_read(db_primary(), &r->arena, principal_id(r), id);
-    if (rc < 0)
-        respond_db_error(r, w, rc);
-    else if (rc == 0)
-        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
-    else
-        resp_body(w, 204, NULL, NULL, 0);
+    respond_changed(r, w, notification_mark_read(db_primary(), &r->arena, principal_id(r), id));
 }
 
 void handle_notification_read_all(req *r, resp *w)
