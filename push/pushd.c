@@ -156,6 +156,8 @@ static void send_batch(const ow_config *cfg, const outbox_row *rows, size_t n,
     for (size_t i = 0; i < n; i++) {
         jobs[i].row = &rows[i];
         jobs[i].outcome = (push_outcome){OUTCOME_RETRY, "channel not served by this pushd"};
+        /* a request the multi loop did not see finish counts as a timeout: retried */
+        jobs[i].curl_result = CURLE_OPERATION_TIMEDOUT;
         const push_channel *ch = channel_named(rows[i].channel);
         if (ch)
             ch->prepare(&jobs[i]);
