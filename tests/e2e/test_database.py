@@ -129,6 +129,7 @@ def readyz_statuses(base, n=16):
 def test_database_outage_and_recovery_without_restart(stack, base):
     assert all(r.status_code == 200 for r in readyz_statuses(base))  # connections are open
     master, workers = stack.pid("onewindow-fcgi"), stack.worker_pids()
+    pushd = stack.pid("onewindow-pushd")
     errors_before = db_errors(base)
     mysqld = stack.pid("mysqld")
     try:
@@ -156,3 +157,9 @@ def test_database_outage_and_recovery_without_restart(stack, base):
     assert statuses == [200] * 32, statuses
     assert stack.pid("onewindow-fcgi") == master
     assert stack.worker_pids() == workers
+    # onewindow-pushd rode the outage out too: the same process claims a delivery written now
+    assert stack.pid("onewindow-pushd") == pushd
+    sql(stack, "INSERT INTO outbox (delivery_id, channel, target_ref) "
+               "VALUES (UUID(), 'sms', 'after-outage')")
+    wait_for(lambda: sql(stack, "SELECT status FROM outbox WHERE target_ref = 'after-outage'")
+             == [["done"]], 10, interval=0.1, what="pushd working after the outage")
