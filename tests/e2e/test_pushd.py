@@ -9,7 +9,8 @@ provider (one JSON line per delivery in <var_dir>/sms-notifications.jsonl):
   the backlog is still fully delivered; the only repeats are sends that were in flight in
   the killed process (at most its batch), each with the same delivery id (the test counts
   and prints them);
-- dead deliveries: `outbox --dead` lists them and `outbox --requeue` gives them a round.
+- dead deliveries: `outbox --dead` lists them and `outbox --requeue` gives them a round;
+- SIGTERM while a send is in flight: the batch is finished and recorded, exit 0.
 
 These tests run last (marked disruptive): they flood the stack's pushd and kill a process."""
 import collections
@@ -18,7 +19,9 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -220,3 +223,40 @@ def test_pushd_figures_in_the_hosts_metrics(stack, http, base):
     assert "# TYPE onewindow_push_deliveries_total counter" in text
     assert re.search(r"^onewindow_outbox_pending \d+$", text, re.M), text[-500:]
     assert re.search(r"^onewindow_outbox_oldest_due_seconds \d+$", text, re.M)
+
+
+@pytest.mark.disruptive
+def test_sigterm_finishes_the_batch_in_hand(stack, http, base):
+    """SIGTERM while a send is in flight: pushd waits for the answer, records it, exits 0."""
+    arrived = threading.Event()
+
+    class SlowGateway(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            arrived.set()
+            time.sleep(1.5)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    gateway = ThreadingHTTPServer(("127.0.0.1", 0), SlowGateway)
+    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    citizen, nid = a_notification(stack, http, base)
+    tag = f"term-{int(time.time() * 1000)}"
+    own = stack_pushd_pid(stack)
+    os.kill(own, signal.SIGSTOP)  # ours alone claims the row
+    try:
+        flood(stack, citizen.id, nid, tag, n=1)
+        pushd = start_pushd(stack, sms_provider="http",
+                            sms_url=f"http://127.0.0.1:{gateway.server_address[1]}/sms")
+        assert arrived.wait(10), "the SMS never reached the gateway"
+        pushd.send_signal(signal.SIGTERM)
+        assert pushd.wait(timeout=10) == 0
+    finally:
+        os.kill(own, signal.SIGCONT)
+        gateway.shutdown()
+    state = sql(stack, f"SELECT status, attempts FROM outbox WHERE target_ref = {q(tag)}")
+    assert state == [["done", "1"]], state
