@@ -97,6 +97,7 @@ static const setting settings[] = {
     STR_SETTING(wechat_status_template, "", NULL),
     STR_SETTING(push_channels, "sms,apns,hms,jpush,wechat,webhook", NULL),
     INT_SETTING(webhook_retry_unit_ms, 10, 3600000, "60000"),
+    INT_SETTING(outbox_keep_days, 1, 3650, "7"),
     INT_SETTING(push_batch, 1, 500, "200"),
     INT_SETTING(push_lease_s, 1, 3600, "60"),
     INT_SETTING(push_poll_ms, 10, 60000, "200"),

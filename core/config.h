@@ -53,6 +53,7 @@ typedef struct ow_config {
     int push_max_attempts;           /* tries before a delivery is dead */
     int push_retry_base_ms;          /* the first retry's wait (doubling, with jitter) */
     int webhook_retry_unit_ms;       /* webhooks retry after 1, 5, 30, 120, 720 of these */
+    int outbox_keep_days;            /* delivered outbox rows are deleted after this */
     char push_ca_file[256];          /* CA bundle for the providers' TLS; "": the system's */
     int push_timeout_ms;             /* one provider request, connect included */
     char apns_base[256];             /* Apple Push Notification service (HTTP/2) */

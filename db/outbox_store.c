@@ -295,3 +295,15 @@ int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_f
     db_rows_close(&rows);
     return rc < 0 ? rc : DB_OK;
 }
+
+int outbox_prune(db_conn *c, int keep_days)
+{
+    int64_t rc = 1000;
+    for (int i = 0; i < 100 && rc == 1000; i++)
+        rc = db_exec(c,
+                     "DELETE FROM outbox WHERE status = 'done' "
+                     "AND next_attempt_at < CURRENT_TIMESTAMP(3) - INTERVAL ? DAY "
+                     "ORDER BY next_attempt_at LIMIT 1000",
+                     "i", (int64_t)keep_days);
+    return rc < 0 ? (int)rc : DB_OK;
+}

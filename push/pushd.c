@@ -14,6 +14,7 @@
 #include "push/channel.h"
 
 #define RETRY_CAP_MS (3600 * 1000LL)
+#define PRUNE_EVERY_US (60 * 1000000LL)
 
 static volatile sig_atomic_t stopping;
 
@@ -235,8 +236,14 @@ int pushd_run(const ow_config *cfg)
             cfg->push_lease_s);
     arena a;
     arena_init(&a, 1 << 20);
+    int64_t pruned_at = 0;
     while (!stopping) {
         arena_reset(&a);
+        if (now_us() - pruned_at > PRUNE_EVERY_US) {
+            pruned_at = now_us();
+            if (outbox_prune(db_primary(), cfg->outbox_keep_days) != DB_OK)
+                log_msg(LOG_WARN, "pushd: could not prune delivered outbox rows");
+        }
         int rc = channels[0] ? one_batch(cfg, channels, &a) : 0;
         if (rc < 0) {
             log_msg(LOG_WARN, "pushd: database error %d; retrying", rc);

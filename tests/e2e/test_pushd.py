@@ -260,3 +260,29 @@ def test_sigterm_finishes_the_batch_in_hand(stack, http, base):
         gateway.shutdown()
     state = sql(stack, f"SELECT status, attempts FROM outbox WHERE target_ref = {q(tag)}")
     assert state == [["done", "1"]], state
+
+
+@pytest.mark.disruptive
+def test_delivered_rows_are_pruned_after_outbox_keep_days(stack):
+    tag = f"prune-{int(time.time() * 1000)}"
+    for age_days in (8, 6):
+        sql(stack, f"INSERT INTO outbox (delivery_id, channel, target_ref, status, attempts, "
+                   f"next_attempt_at, done_at) VALUES (UUID(), 'sms', {q(tag)}, 'done', 1, "
+                   f"CURRENT_TIMESTAMP(3) - INTERVAL {age_days} DAY, "
+                   f"CURRENT_TIMESTAMP(3) - INTERVAL {age_days} DAY)")
+    sql(stack, f"INSERT INTO outbox (delivery_id, channel, target_ref, status, attempts, "
+               f"next_attempt_at) VALUES (UUID(), 'sms', {q(tag)}, 'dead', 8, "
+               f"CURRENT_TIMESTAMP(3) - INTERVAL 30 DAY)")
+    pushd = start_pushd(stack)  # prunes when it starts, then every minute
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline and len(sql(stack, f"SELECT id FROM outbox "
+                                                         f"WHERE target_ref = {q(tag)}")) > 2:
+            time.sleep(0.1)
+    finally:
+        pushd.send_signal(signal.SIGTERM)
+        pushd.wait(timeout=20)
+    left = sql(stack, f"SELECT status, DATEDIFF(CURRENT_TIMESTAMP, next_attempt_at) FROM outbox "
+                      f"WHERE target_ref = {q(tag)} ORDER BY id")
+    # the 8-day-old delivered row is gone; the 6-day-old one and the dead one (for operators) stay
+    assert left == [["done", "6"], ["dead", "30"]], left
