@@ -84,33 +84,6 @@ int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_
     return DB_OK;
 }
 
-int citizen_login_reserve(db_conn *c, int64_t id, int max_failures)
-{
-    int64_t rc = db_exec(c,
-                         "UPDATE citizens SET failed_logins = failed_logins + 1 WHERE id = ? "
-                         "AND failed_logins < ? AND (locked_until IS NULL "
-                         "OR locked_until <= CURRENT_TIMESTAMP(3))",
-                         "ii", id, (int64_t)max_failures);
-    return (int)rc; /* 1 reserved, 0 locked (or every try of the window taken), or a status */
-}
-
-int citizen_login_failed(db_conn *c, int64_t id, int max_failures, int lock_s)
-{
-    int64_t rc =
-        db_exec(c,
-                "UPDATE citizens SET locked_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, "
-                "failed_logins = 0 WHERE id = ? AND failed_logins >= ?",
-                "iii", (int64_t)lock_s, id, (int64_t)max_failures);
-    return rc < 0 ? (int)rc : DB_OK;
-}
-
-int citizen_login_ok(db_conn *c, int64_t id)
-{
-    int64_t rc = db_exec(
-        c, "UPDATE citizens SET failed_logins = 0, locked_until = NULL WHERE id = ?", "i", id);
-    return rc < 0 ? (int)rc : DB_OK;
-}
-
 int citizen_set_password(db_conn *c, int64_t id, const char *hash)
 {
     int64_t rc = db_exec(c, "UPDATE citizens SET password_hash = ? WHERE id = ?", "si", hash, id);

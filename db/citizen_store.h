@@ -33,12 +33,6 @@ int citizen_link_wechat(db_conn *c, int64_t id, const char *openid);
 /* The citizen with this phone, created if new (one per phone). */
 int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_enc, size_t len,
                           int64_t *id);
-/* Before a password is checked: takes one of the max_failures tries of the lock window, so
- * parallel guesses cannot exceed it. 1 taken, 0 locked, or a db_status. */
-int citizen_login_reserve(db_conn *c, int64_t id, int max_failures);
-/* A wrong password: locks for lock_s once max_failures tries are spent (counter reset). */
-int citizen_login_failed(db_conn *c, int64_t id, int max_failures, int lock_s);
-int citizen_login_ok(db_conn *c, int64_t id);
 int citizen_set_password(db_conn *c, int64_t id, const char *hash);
 /* DB_DUPLICATE when another citizen holds this ID number, or this citizen is verified
  * with another one already. */

@@ -45,33 +45,6 @@ int staff_by_id(db_conn *c, arena *a, int64_t id, staff_row *out)
     return one_staff(&rows, rc, out);
 }
 
-int staff_login_reserve(db_conn *c, int64_t id, int max_failures)
-{
-    int64_t rc = db_exec(c,
-                         "UPDATE staff SET failed_logins = failed_logins + 1 WHERE id = ? "
-                         "AND failed_logins < ? AND (locked_until IS NULL "
-                         "OR locked_until <= CURRENT_TIMESTAMP(3))",
-                         "ii", id, (int64_t)max_failures);
-    return (int)rc; /* 1 reserved, 0 locked (or every try of the window taken), or a status */
-}
-
-int staff_login_failed(db_conn *c, int64_t id, int max_failures, int lock_s)
-{
-    int64_t rc =
-        db_exec(c,
-                "UPDATE staff SET locked_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, "
-                "failed_logins = 0 WHERE id = ? AND failed_logins >= ?",
-                "iii", (int64_t)lock_s, id, (int64_t)max_failures);
-    return rc < 0 ? (int)rc : DB_OK;
-}
-
-int staff_login_ok(db_conn *c, int64_t id)
-{
-    int64_t rc =
-        db_exec(c, "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = ?", "i", id);
-    return rc < 0 ? (int)rc : DB_OK;
-}
-
 int session_create(db_conn *c, const char *sid, const char *role, int64_t principal,
                    const char *client_id, const uint8_t hash[32], int ttl_s)
 {

@@ -20,12 +20,6 @@ int staff_create(db_conn *c, const char *username, const char *hash, const char 
 /* 1 found, 0 not, < 0 a db_status. */
 int staff_by_username(db_conn *c, arena *a, const char *username, staff_row *out);
 int staff_by_id(db_conn *c, arena *a, int64_t id, staff_row *out);
-/* Before a password is checked: takes one of the max_failures tries of the lock window, so
- * parallel guesses cannot exceed it. 1 taken, 0 locked, or a db_status. */
-int staff_login_reserve(db_conn *c, int64_t id, int max_failures);
-/* A wrong password: locks for lock_s once max_failures tries are spent (counter reset). */
-int staff_login_failed(db_conn *c, int64_t id, int max_failures, int lock_s);
-int staff_login_ok(db_conn *c, int64_t id);
 
 typedef struct session_row {
     const char *role, *client_id;

@@ -23,7 +23,8 @@ cal_day request_today(req *r)
     return cal_today();
 }
 
-bool load_application(req *r, resp *w, db_conn *c, app_load how, app_row *out)
+bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn visible,
+                      app_row *out)
 {
     char no[APP_NO_BYTES];
     if (!application_no_normalize(req_path_param(r, "no"), no)) {
@@ -31,6 +32,8 @@ bool load_application(req *r, resp *w, db_conn *c, app_load how, app_row *out)
         return false;
     }
     int rc = app_by_no(c, &r->arena, no, how == LOAD_LOCKED, out);
+    if (rc == 1 && !visible(r, out))
+        rc = 0;
     if (rc <= 0) {
         if (rc < 0)
             respond_db_error(r, w, rc);

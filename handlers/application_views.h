@@ -26,10 +26,14 @@ typedef enum {
     LOAD_LOCKED,        /* the row FOR UPDATE (no timeline), inside the caller's transaction */
 } app_load;
 
+/* Whether the caller may see an application (its citizen; its department's staff). */
+typedef bool (*app_visible_fn)(const req *r, const app_row *a);
+
 /* The application named by the path's {no} (any spelling application_no_normalize takes):
- * true with the row, or false after answering (404 for a malformed or unknown number,
- * 503/500). */
-bool load_application(req *r, resp *w, db_conn *c, app_load how, app_row *out);
+ * true with the row, or false after answering 404 — for a malformed or unknown number and
+ * for another principal's alike, so that numbers cannot be probed — or 503/500. */
+bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn visible,
+                      app_row *out);
 
 /* ?limit (1..100, default 20); false after recording a validation error. */
 bool read_limit(req *r, int *limit);

@@ -208,21 +208,16 @@ void handle_application_list(req *r, resp *w)
     respond_summaries(r, w, items, n, limit, citizen_cursor);
 }
 
-/* The caller's own application, or false after answering 404 (another's, or unknown). */
-static bool load_own(req *r, resp *w, db_conn *c, app_load how, app_row *a)
+/* The caller's own application. */
+static bool owned(const req *r, const app_row *a)
 {
-    if (!load_application(r, w, c, how, a))
-        return false;
-    if (a->citizen_id == principal_id(r))
-        return true;
-    resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
-    return false;
+    return a->citizen_id == principal_id(r);
 }
 
 void handle_application_detail(req *r, resp *w)
 {
     app_row a;
-    if (load_own(r, w, db_primary(), LOAD_WITH_TIMELINE, &a))
+    if (load_application(r, w, db_primary(), LOAD_WITH_TIMELINE, owned, &a))
         respond_application(r, w, &a, VIEW_CITIZEN, NULL);
 }
 
@@ -236,7 +231,7 @@ static void citizen_step(req *r, resp *w, app_step *st, const char *added_materi
         return;
     }
     app_row a;
-    if (!load_own(r, w, c, LOAD_LOCKED, &a)) {
+    if (!load_application(r, w, c, LOAD_LOCKED, owned, &a)) {
         db_rollback(c);
         return;
     }

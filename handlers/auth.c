@@ -94,6 +94,30 @@ bool login_rate_limited(req *r, resp *w)
     return true;
 }
 
+const char *sign_access_token(req *r, resp *w, const token_request *rq)
+{
+    char *token = token_sign_now(rq);
+    if (!token) { /* no usable signing key yet (the ring loads from the database) */
+        respond_db_error(r, w, DB_UNAVAILABLE);
+        return NULL;
+    }
+    arena_defer(&r->arena, free, token);
+    return token;
+}
+
+int password_try(login_account who, int64_t id, const char *hash, const char *given)
+{
+    int rc = login_lock_reserve(db_primary(), who, id, LOGIN_MAX_FAILURES);
+    if (rc <= 0) /* locked meanwhile, or every try of the window is in flight */
+        return rc < 0 ? rc : PASSWORD_LOCKED;
+    if (!given || !password_verify(hash, given)) {
+        rc = login_lock_failed(db_primary(), who, id, LOGIN_MAX_FAILURES, LOGIN_LOCK_S);
+        return rc < 0 ? rc : PASSWORD_WRONG;
+    }
+    rc = login_lock_ok(db_primary(), who, id);
+    return rc < 0 ? rc : PASSWORD_RIGHT;
+}
+
 void handle_staff_login(req *r, resp *w)
 {
     const cJSON *body = req_body_object(r);
@@ -123,24 +147,14 @@ void handle_staff_login(req *r, resp *w)
         respond_locked(r, w, s.locked_for_s);
         return;
     }
-    rc = staff_login_reserve(db_primary(), s.id, LOGIN_MAX_FAILURES);
-    if (rc <= 0) { /* locked meanwhile, or every try of the window is in flight */
+    rc = password_try(ACCOUNT_STAFF, s.id, s.password_hash, password);
+    if (rc != PASSWORD_RIGHT) {
         if (rc < 0)
             respond_db_error(r, w, rc);
-        else
+        else if (rc == PASSWORD_LOCKED)
             respond_locked(r, w, LOGIN_LOCK_S);
-        return;
-    }
-    if (!password_verify(s.password_hash, password)) {
-        rc = staff_login_failed(db_primary(), s.id, LOGIN_MAX_FAILURES, LOGIN_LOCK_S);
-        if (rc < 0)
-            respond_db_error(r, w, rc);
         else
             resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
-        return;
-    }
-    if ((rc = staff_login_ok(db_primary(), s.id)) < 0) {
-        respond_db_error(r, w, rc);
         return;
     }
     token_claims c;

@@ -142,7 +142,7 @@ static int code_matches(req *r, const char *phone, const uint8_t bidx[PII_INDEX_
     return sms_code_use(db_primary(), id); /* 0 when a parallel login used it first */
 }
 
-/* Phone + password: 1 right with *id, 0 wrong, 2 locked (*retry set), < 0 a db_status. */
+/* Phone + password: a PASSWORD_* (with *id when right, *retry when locked), or a db_status. */
 static int password_matches(req *r, const uint8_t bidx[PII_INDEX_BYTES], const char *password,
                             int64_t *id, int64_t *retry)
 {
@@ -156,20 +156,14 @@ static int password_matches(req *r, const uint8_t bidx[PII_INDEX_BYTES], const c
     }
     if (c.locked_for_s > 0) {
         *retry = c.locked_for_s;
-        return 2;
+        return PASSWORD_LOCKED;
     }
-    rc = citizen_login_reserve(db_primary(), c.id, LOGIN_MAX_FAILURES);
-    if (rc <= 0) { /* locked meanwhile, or every try of the window is in flight */
+    rc = password_try(ACCOUNT_CITIZEN, c.id, c.password_hash, password);
+    if (rc == PASSWORD_LOCKED)
         *retry = LOGIN_LOCK_S;
-        return rc < 0 ? rc : 2;
-    }
-    if (!password_verify(c.password_hash, password)) {
-        rc = citizen_login_failed(db_primary(), c.id, LOGIN_MAX_FAILURES, LOGIN_LOCK_S);
-        return rc < 0 ? rc : 0;
-    }
-    *id = c.id;
-    rc = citizen_login_ok(db_primary(), c.id);
-    return rc < 0 ? rc : 1;
+    if (rc == PASSWORD_RIGHT)
+        *id = c.id;
+    return rc;
 }
 
 static void start_session(req *r, resp *w, int64_t citizen_id)
@@ -228,7 +222,7 @@ void handle_citizen_login(req *r, resp *w)
         rc = password_matches(r, bidx, password, &id, &retry);
     if (rc < 0)
         respond_db_error(r, w, rc);
-    else if (rc == 2)
+    else if (rc == PASSWORD_LOCKED)
         respond_locked(r, w, retry);
     else if (rc == 0)
         resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);

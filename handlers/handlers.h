@@ -4,6 +4,7 @@
 
 #include "api/request.h"
 #include "api/response.h"
+#include "db/login_lock_store.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,6 +41,14 @@ void respond_locked(req *r, resp *w, int64_t seconds);
 /* Wrong passwords before an account is locked, and for how long (API.md §3). */
 #define LOGIN_MAX_FAILURES 10
 #define LOGIN_LOCK_S (15 * 60)
+/* An access token signed with the worker's current key, freed with the request; NULL after
+ * answering 503 (no signing key yet). */
+struct token_request;
+const char *sign_access_token(req *r, resp *w, const struct token_request *rq);
+/* Checks a password under the lockout: reserves one of the window's tries, then clears the
+ * counter or counts the failure. given NULL is a wrong password. PASSWORD_* or a db_status. */
+enum { PASSWORD_WRONG = 0, PASSWORD_RIGHT = 1, PASSWORD_LOCKED = 2 };
+int password_try(login_account who, int64_t id, const char *hash, const char *given);
 /* Counts a login attempt of the client IP; answers 429 when over login_per_ip_per_minute. */
 bool login_rate_limited(req *r, resp *w);
 void handle_staff_login(req *r, resp *w);

@@ -117,26 +117,17 @@ void handle_me_password(req *r, resp *w)
         }
         if (login_rate_limited(r, w))
             return;
-        rc = citizen_login_reserve(db_primary(), c.id, LOGIN_MAX_FAILURES);
-        if (rc <= 0) {
+        rc = password_try(ACCOUNT_CITIZEN, c.id, c.password_hash, old);
+        if (rc != PASSWORD_RIGHT) {
             if (rc < 0)
                 respond_db_error(r, w, rc);
-            else
+            else if (rc == PASSWORD_LOCKED)
                 respond_locked(r, w, LOGIN_LOCK_S);
-            return;
-        }
-        if (!old || !password_verify(c.password_hash, old)) {
-            rc = citizen_login_failed(db_primary(), c.id, LOGIN_MAX_FAILURES, LOGIN_LOCK_S);
-            if (rc < 0) {
-                respond_db_error(r, w, rc);
-                return;
+            else {
+                req_add_error(r, "/old_password", "原密码不正确。",
+                              "The old password is not right.");
+                resp_invalid(r, w);
             }
-            req_add_error(r, "/old_password", "原密码不正确。", "The old password is not right.");
-            resp_invalid(r, w);
-            return;
-        }
-        if ((rc = citizen_login_ok(db_primary(), c.id)) < 0) {
-            respond_db_error(r, w, rc);
             return;
         }
     }

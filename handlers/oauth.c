@@ -116,12 +116,9 @@ static void issue(req *r, resp *w, const client_auth *ca, const oauth_client *c,
     snprintf(claims.scope, sizeof claims.scope, "%s", scope);
     int ttl = config_current()->access_ttl_s;
     token_request rq = {&claims, ttl, 0, NULL};
-    char *token = token_sign_now(&rq);
-    if (!token) {
-        respond_db_error(r, w, DB_UNAVAILABLE);
+    const char *token = sign_access_token(r, w, &rq);
+    if (!token)
         return;
-    }
-    arena_defer(&r->arena, free, token);
     cJSON *out = resp_new_object(r);
     cJSON_AddStringToObject(out, "access_token", token);
     cJSON_AddStringToObject(out, "token_type", "Bearer");

@@ -69,15 +69,10 @@ void handle_staff_queue(req *r, resp *w)
     respond_summaries(r, w, items, n, limit, queue_cursor);
 }
 
-/* An application of the staff member's department, or false after answering 404. */
-static bool load_ours(req *r, resp *w, db_conn *c, app_load how, app_row *a)
+/* An application of the staff member's department. */
+static bool of_my_department(const req *r, const app_row *a)
 {
-    if (!load_application(r, w, c, how, a))
-        return false;
-    if (strcmp(a->department_code, r->claims->dept) == 0)
-        return true;
-    resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
-    return false;
+    return strcmp(a->department_code, r->claims->dept) == 0;
 }
 
 static void add_clear(cJSON *o, const char *name, const char *field, const void *enc, size_t len)
@@ -128,7 +123,7 @@ static cJSON *with_applicant(req *r, const app_row *a, cJSON *detail, int *rc)
 void handle_staff_application(req *r, resp *w)
 {
     app_row a;
-    if (load_ours(r, w, db_primary(), LOAD_WITH_TIMELINE, &a))
+    if (load_application(r, w, db_primary(), LOAD_WITH_TIMELINE, of_my_department, &a))
         respond_application(r, w, &a, VIEW_STAFF, with_applicant);
 }
 
@@ -181,7 +176,7 @@ void handle_staff_event(req *r, resp *w)
         return;
     }
     app_row a;
-    if (!load_ours(r, w, c, LOAD_LOCKED, &a)) {
+    if (!load_application(r, w, c, LOAD_LOCKED, of_my_department, &a)) {
         db_rollback(c);
         return;
     }

@@ -115,12 +115,9 @@ void handle_test_token(req *r, resp *w)
     snprintf(c.scope, sizeof c.scope, "%s", scope);
     snprintf(c.client_id, sizeof c.client_id, "%s", client);
     token_request rq = {&c, (int)ttl, (int)nbf, aud};
-    char *token = token_sign_now(&rq);
-    if (!token) {
-        respond_db_error(r, w, DB_UNAVAILABLE);
+    const char *token = sign_access_token(r, w, &rq);
+    if (!token)
         return;
-    }
-    arena_defer(&r->arena, free, token);
     cJSON *out = resp_new_object(r);
     cJSON_AddStringToObject(out, "access_token", token);
     resp_json(r, w, 200, out);
