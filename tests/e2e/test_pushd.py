@@ -143,12 +143,13 @@ def stack_pushd_pid(stack):
 def test_a_killed_pushd_loses_nothing(stack, http, base):
     citizen, nid = a_notification(stack, http, base)
     tag = f"kill-{int(time.time() * 1000)}"
-    flood(stack, citizen.id, nid, tag)
     batch, lease = 200, 3
-    # the victim works alone (the stack's pushd paused), so that when it dies it holds a
-    # batch: claimed and leased, maybe sent, not recorded
+    # the victim works alone (the stack's pushd paused before the backlog is written, so that
+    # it holds none of it), so that when it dies it holds a batch: claimed and leased, maybe
+    # sent, not recorded
     own = stack_pushd_pid(stack)
     os.kill(own, signal.SIGSTOP)
+    flood(stack, citizen.id, nid, tag)
     try:
         victim = start_pushd(stack, push_batch=batch, push_lease_s=lease)
         # freeze it at random moments until it is caught holding a batch (claimed and
