@@ -199,14 +199,9 @@ int login_attempt(db_conn *c, arena *a, const uint8_t ip[32], bool prune, int64_
                      "");
     if (rc < 0)
         return (int)rc;
-    db_rows rows;
-    int q = db_query(c, &rows, a,
-                     "SELECT COUNT(*) FROM login_attempts WHERE ip_bidx = ? "
-                     "AND at > CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE",
-                     "b", ip, (size_t)32);
-    if (q != DB_OK)
-        return q;
-    q = db_row_next(&rows, "i", last_minute);
-    db_rows_close(&rows);
+    int q = db_query_one_int(c, a, last_minute,
+                             "SELECT COUNT(*) FROM login_attempts WHERE ip_bidx = ? "
+                             "AND at > CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE",
+                             "b", ip, (size_t)32);
     return q < 0 ? q : DB_OK;
 }

@@ -288,13 +288,11 @@ static int bind_results(db_rows *rows, MYSQL_STMT *st)
     return rows->n_cols && mysql_stmt_bind_result(st, b) != 0 ? DB_ERROR : DB_OK;
 }
 
-int db_query(db_conn *c, db_rows *rows, arena *a, const char *sql, const char *types, ...)
+static int vquery(db_conn *c, db_rows *rows, arena *a, const char *sql, const char *types,
+                  va_list ap)
 {
     params p;
-    va_list ap;
-    va_start(ap, types);
     int rc = collect_params(&p, types, ap);
-    va_end(ap);
     memset(rows, 0, sizeof *rows);
     rows->arena = a;
     MYSQL_STMT *st = NULL;
@@ -306,6 +304,29 @@ int db_query(db_conn *c, db_rows *rows, arena *a, const char *sql, const char *t
     rc = bind_results(rows, st);
     if (rc != DB_OK)
         db_rows_close(rows);
+    return rc;
+}
+
+int db_query(db_conn *c, db_rows *rows, arena *a, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = vquery(c, rows, a, sql, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int db_query_one_int(db_conn *c, arena *a, int64_t *out, const char *sql, const char *types, ...)
+{
+    db_rows rows;
+    va_list ap;
+    va_start(ap, types);
+    int rc = vquery(c, &rows, a, sql, types, ap);
+    va_end(ap);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "i", out);
+    db_rows_close(&rows);
     return rc;
 }
 

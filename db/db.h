@@ -62,6 +62,10 @@ int db_query(db_conn *c, db_rows *rows, arena *a, const char *sql, const char *t
  * there is no row, or a db_status. */
 int db_query_int(db_conn *c, arena *a, const char *sql, int64_t *out);
 
+/* A read of one number with parameters (a count, an id of a row that may not exist): 1 with
+ * *out, 0 when there is no row, < 0 a db_status. */
+int db_query_one_int(db_conn *c, arena *a, int64_t *out, const char *sql, const char *types, ...);
+
 /* Fetches the next row into the result pointers: 1 a row, 0 no more, <0 a db_status. */
 int db_row_next(db_rows *rows, const char *types, ...);
 void db_rows_close(db_rows *rows);

@@ -5,15 +5,9 @@
  * takes a transaction's snapshot at its first plain read, which comes after this lock. */
 static int lock_citizen(db_conn *c, arena *a, int64_t citizen_id)
 {
-    db_rows rows;
     int64_t id;
-    int rc =
-        db_query(c, &rows, a, "SELECT id FROM citizens WHERE id = ? FOR UPDATE", "i", citizen_id);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "i", &id);
-    db_rows_close(&rows);
-    return rc;
+    return db_query_one_int(c, a, &id, "SELECT id FROM citizens WHERE id = ? FOR UPDATE", "i",
+                            citizen_id);
 }
 
 /* 1 when the token is the citizen's and active already. */
@@ -37,14 +31,9 @@ static int already_mine(db_conn *c, arena *a, const device_new *d, int64_t *id)
 
 static int count_active(db_conn *c, arena *a, int64_t citizen_id, int64_t *n)
 {
-    db_rows rows;
-    int rc =
-        db_query(c, &rows, a, "SELECT COUNT(*) FROM devices WHERE citizen_id = ? AND active = 1",
-                 "i", citizen_id);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "i", n);
-    db_rows_close(&rows);
+    int rc = db_query_one_int(c, a, n,
+                              "SELECT COUNT(*) FROM devices WHERE citizen_id = ? AND active = 1",
+                              "i", citizen_id);
     return rc < 0 ? rc : rc == 0 ? DB_ERROR : DB_OK;
 }
 
@@ -86,15 +75,9 @@ int device_register(db_conn *c, arena *a, const device_new *d, int64_t max_activ
 
 static int exists(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
 {
-    db_rows rows;
     int64_t found;
-    int rc = db_query(c, &rows, a, "SELECT id FROM devices WHERE id = ? AND citizen_id = ?", "ii",
-                      id, citizen_id);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "i", &found);
-    db_rows_close(&rows);
-    return rc;
+    return db_query_one_int(c, a, &found, "SELECT id FROM devices WHERE id = ? AND citizen_id = ?",
+                            "ii", id, citizen_id);
 }
 
 int device_deactivate(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
@@ -120,14 +103,10 @@ int device_grant_add(db_conn *c, arena *a, int64_t citizen_id, const char *templ
                          "isiii", citizen_id, template_id, count, cap, cap);
     if (rc < 0)
         return (int)rc;
-    db_rows rows;
-    int r = db_query(c, &rows, a,
-                     "SELECT remaining FROM wechat_grants WHERE citizen_id = ? AND template_id = ?",
-                     "is", citizen_id, template_id);
-    if (r != DB_OK)
-        return r;
-    r = db_row_next(&rows, "i", remaining);
-    db_rows_close(&rows);
+    int r = db_query_one_int(
+        c, a, remaining,
+        "SELECT remaining FROM wechat_grants WHERE citizen_id = ? AND template_id = ?", "is",
+        citizen_id, template_id);
     return r < 0 ? r : r == 0 ? DB_ERROR : DB_OK;
 }
 

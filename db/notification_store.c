@@ -83,26 +83,16 @@ int notification_list(db_conn *c, arena *a, int64_t citizen_id, bool unread_only
 
 int notification_unread_count(db_conn *c, arena *a, int64_t citizen_id, int64_t *count)
 {
-    db_rows rows;
-    int rc = db_query(c, &rows, a, sql_unread_count, "i", citizen_id);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "i", count);
-    db_rows_close(&rows);
+    int rc = db_query_one_int(c, a, count, sql_unread_count, "i", citizen_id);
     return rc < 0 ? rc : rc == 0 ? DB_ERROR : DB_OK;
 }
 
 static int own_notification(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
 {
-    db_rows rows;
     int64_t found;
-    int rc = db_query(c, &rows, a, "SELECT id FROM notifications WHERE id = ? AND citizen_id = ?",
-                      "ii", id, citizen_id);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "i", &found);
-    db_rows_close(&rows);
-    return rc;
+    return db_query_one_int(c, a, &found,
+                            "SELECT id FROM notifications WHERE id = ? AND citizen_id = ?", "ii",
+                            id, citizen_id);
 }
 
 int notification_mark_read(db_conn *c, arena *a, int64_t citizen_id, int64_t id)

@@ -25,15 +25,10 @@ int rate_peek(db_conn *c, arena *a, const char *bucket, const uint8_t key[32], i
               int64_t *hits)
 {
     int64_t window = (int64_t)time(NULL) / window_s * window_s;
-    db_rows rows;
-    int rc = db_query(c, &rows, a,
-                      "SELECT hits FROM rate_counters WHERE bucket = ? AND key_hash = ? "
-                      "AND window_start = ?",
-                      "sbi", bucket, key, (size_t)32, window);
-    if (rc != DB_OK)
-        return rc;
-    *hits = 0;
-    rc = db_row_next(&rows, "i", hits);
-    db_rows_close(&rows);
+    *hits = 0; /* no row: no hit in this window yet */
+    int rc = db_query_one_int(c, a, hits,
+                              "SELECT hits FROM rate_counters WHERE bucket = ? AND key_hash = ? "
+                              "AND window_start = ?",
+                              "sbi", bucket, key, (size_t)32, window);
     return rc < 0 ? rc : DB_OK;
 }

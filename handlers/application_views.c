@@ -5,7 +5,9 @@
 
 #include <sodium.h>
 
+#include "auth/es256.h"
 #include "core/config.h"
+#include "core/json_out.h"
 #include "workflow/application_no.h"
 #include "api/idempotency.h"
 #include "workflow/application_state.h"
@@ -60,11 +62,8 @@ bool read_cursor(req *r, char *out, size_t cap, bool *present)
     req_query_string(r, "cursor", CURSOR_MAX_BYTES * 2, &c);
     if (!c)
         return true;
-    size_t len = 0;
-    if (!*c ||
-        sodium_base642bin((unsigned char *)out, cap - 1, c, strlen(c), NULL, &len, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        memchr(out, '\0', len)) {
+    long len = *c ? b64url_decode(c, strlen(c), (uint8_t *)out, cap - 1) : -1;
+    if (len < 0 || memchr(out, '\0', (size_t)len)) {
         req_add_error(r, "cursor", "分页游标无效。", "The cursor is not valid.");
         return false;
     }
@@ -75,12 +74,11 @@ bool read_cursor(req *r, char *out, size_t cap, bool *present)
 
 const char *make_cursor(req *r, const char *text)
 {
-    size_t len = strlen(text);
+    size_t len = text ? strlen(text) : 0;
     size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = arena_alloc(&r->arena, cap);
+    char *out = text ? arena_alloc(&r->arena, cap) : NULL;
     if (out)
-        sodium_bin2base64(out, cap, (const unsigned char *)text, len,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        b64url_encode((const uint8_t *)text, len, out, cap);
     return out;
 }
 
@@ -153,14 +151,6 @@ bool application_overdue(const char *status, const char *due_date, cal_day today
     return strcmp(now, due_date) > 0;
 }
 
-static void add_nullable(cJSON *o, const char *name, const char *value)
-{
-    if (value)
-        cJSON_AddStringToObject(o, name, value);
-    else
-        cJSON_AddNullToObject(o, name);
-}
-
 static cJSON *service_json(const char *code, const char *name, const char *dept_code,
                            const char *dept_name)
 {
@@ -180,7 +170,7 @@ cJSON *app_summary_json(const app_summary *s, cal_day today)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "application_no", s->no);
     cJSON_AddStringToObject(o, "status", s->status);
-    add_nullable(o, "result", s->result);
+    json_add_string_or_null(o, "result", s->result);
     cJSON_AddItemToObject(o, "service", service_json(s->service_code, s->service_name, NULL, NULL));
     cJSON_AddStringToObject(o, "submitted_at", s->submitted_at);
     cJSON_AddStringToObject(o, "updated_at", s->updated_at);
@@ -209,7 +199,7 @@ cJSON *app_detail_json(const app_row *a, cal_day today, app_view view)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "application_no", a->no);
     cJSON_AddStringToObject(o, "status", a->status);
-    add_nullable(o, "result", a->result);
+    json_add_string_or_null(o, "result", a->result);
     cJSON_AddItemToObject(o, "service",
                           service_json(a->service_code, a->service_name,
                                        view == VIEW_PUBLIC ? NULL : a->department_code,
@@ -220,7 +210,7 @@ cJSON *app_detail_json(const app_row *a, cal_day today, app_view view)
     cJSON_AddStringToObject(o, "due_date", a->due_date);
     cJSON_AddBoolToObject(o, "overdue", application_overdue(a->status, a->due_date, today));
     if (view != VIEW_PUBLIC) {
-        add_nullable(o, "finished_at", a->finished_at);
+        json_add_string_or_null(o, "finished_at", a->finished_at);
         cJSON *h = cJSON_AddObjectToObject(o, "handled_by");
         cJSON_AddStringToObject(h, "type", a->handler_type);
         cJSON_AddStringToObject(h, "name", a->handler_name);

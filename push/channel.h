@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -54,6 +55,19 @@ bool push_http_post(push_job *job, const char *url, char *body, const char *cont
 struct cJSON *push_http_fetch_json(const char *url, const char *body, const char *content_type);
 /* The answer's JSON (NULL when it is not JSON); freed by the caller. */
 struct cJSON *push_response_json(const push_job *job);
+/* A provider's OAuth-style access token, cached until a minute before it expires. */
+typedef struct push_token {
+    char *value;
+    time_t expires;
+} push_token;
+/* The cached token while it is good, else NULL. */
+const char *push_token_cached(const push_token *t);
+/* The cached token, or a new one from POSTing body to url (an answer with "access_token" and
+ * "expires_in"; default_ttl_s when it gives none); NULL when none can be had. */
+const char *push_token_get(push_token *t, const char *url, const char *body,
+                           const char *content_type, time_t default_ttl_s);
+/* The provider refused it: the next push_token_get fetches a new one. */
+void push_token_drop(push_token *t);
 /* A transport failure or a 429/5xx: retry (with the reason). */
 bool push_transient(const push_job *job, push_outcome *out);
 /* s cut to at most max code points (a copy from the arena-less heap: free it). */

@@ -15,10 +15,7 @@
 #define CODE_TOKEN_INVALID "80300007"
 #define CODE_AUTH_EXPIRED "80200003"
 
-static struct {
-    char *token;
-    time_t expires;
-} hms;
+static push_token hms;
 
 static bool hms_configured(const ow_config *cfg)
 {
@@ -27,8 +24,8 @@ static bool hms_configured(const ow_config *cfg)
 
 static const char *access_token(const ow_config *cfg)
 {
-    if (hms.token && time(NULL) < hms.expires)
-        return hms.token;
+    if (push_token_cached(&hms))
+        return hms.value;
     char *id = curl_easy_escape(NULL, cfg->hms_app_id, 0);
     char *secret = curl_easy_escape(NULL, cfg->hms_app_secret, 0);
     char form[512];
@@ -36,17 +33,8 @@ static const char *access_token(const ow_config *cfg)
              id ? id : "", secret ? secret : "");
     curl_free(id);
     curl_free(secret);
-    cJSON *answer =
-        push_http_fetch_json(cfg->hms_oauth_url, form, "application/x-www-form-urlencoded");
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(answer, "access_token");
-    const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(answer, "expires_in");
-    if (cJSON_IsString(t) && *t->valuestring) {
-        free(hms.token);
-        hms.token = strdup(t->valuestring);
-        hms.expires = time(NULL) + (cJSON_IsNumber(ttl) ? (time_t)ttl->valuedouble : 3600) - 60;
-    }
-    cJSON_Delete(answer);
-    return hms.token && time(NULL) < hms.expires ? hms.token : NULL;
+    return push_token_get(&hms, cfg->hms_oauth_url, form, "application/x-www-form-urlencoded",
+                          3600);
 }
 
 static char *payload(const outbox_row *row)
@@ -97,7 +85,7 @@ static push_outcome hms_finish(push_job *job)
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(answer, "code");
     const char *c = cJSON_IsString(code) ? code->valuestring : "";
     if (job->http_status == 401 || strcmp(c, CODE_AUTH_EXPIRED) == 0) {
-        hms.expires = 0; /* a new token for the next batch */
+        push_token_drop(&hms); /* a new token for the next batch */
         o = push_outcome_of(OUTCOME_RETRY, "access token refused");
     } else if (job->http_status == 200 && strcmp(c, CODE_OK) == 0) {
         o = push_outcome_of(OUTCOME_DONE, NULL);

@@ -17,10 +17,7 @@
 #define ERR_TOKEN_INVALID 40001
 #define ERR_TOKEN_EXPIRED 42001
 
-static struct {
-    char *token;
-    time_t expires;
-} wx;
+static push_token wx;
 
 static bool wechat_configured(const ow_config *cfg)
 {
@@ -29,8 +26,8 @@ static bool wechat_configured(const ow_config *cfg)
 
 static const char *access_token(const ow_config *cfg)
 {
-    if (wx.token && time(NULL) < wx.expires)
-        return wx.token;
+    if (push_token_cached(&wx))
+        return wx.value;
     cJSON *rq = cJSON_CreateObject();
     cJSON_AddStringToObject(rq, "grant_type", "client_credential");
     cJSON_AddStringToObject(rq, "appid", cfg->wechat_appid);
@@ -39,17 +36,9 @@ static const char *access_token(const ow_config *cfg)
     cJSON_Delete(rq);
     char url[320];
     snprintf(url, sizeof url, "%s/cgi-bin/stable_token", cfg->wechat_api_base);
-    cJSON *answer = body ? push_http_fetch_json(url, body, "application/json") : NULL;
+    const char *token = body ? push_token_get(&wx, url, body, "application/json", 7200) : NULL;
     cJSON_free(body);
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(answer, "access_token");
-    const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(answer, "expires_in");
-    if (cJSON_IsString(t) && *t->valuestring) {
-        free(wx.token);
-        wx.token = strdup(t->valuestring);
-        wx.expires = time(NULL) + (cJSON_IsNumber(ttl) ? (time_t)ttl->valuedouble : 7200) - 60;
-    }
-    cJSON_Delete(answer);
-    return wx.token && time(NULL) < wx.expires ? wx.token : NULL;
+    return token;
 }
 
 static void add_thing(cJSON *data, const char *name, const char *text)
@@ -120,7 +109,7 @@ static push_outcome wechat_finish(push_job *job)
     if (errcode == ERR_REFUSED)
         return push_outcome_of(OUTCOME_GONE, "subscribe grant refused");
     if (errcode == ERR_TOKEN_INVALID || errcode == ERR_TOKEN_EXPIRED) {
-        wx.expires = 0;
+        push_token_drop(&wx);
         return push_outcome_of(OUTCOME_RETRY, "access token refused");
     }
     return push_outcome_of(OUTCOME_RETRY, "refused by WeChat");

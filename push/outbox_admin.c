@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/json_out.h"
 #include "db/outbox_store.h"
 
 static void print_dead(int64_t id, const char *delivery_id, const char *channel, int64_t attempts,
@@ -19,16 +20,9 @@ static void print_dead(int64_t id, const char *delivery_id, const char *channel,
     cJSON_AddStringToObject(o, "delivery_id", delivery_id);
     cJSON_AddStringToObject(o, "channel", channel);
     cJSON_AddNumberToObject(o, "attempts", (double)attempts);
-    if (last_error)
-        cJSON_AddStringToObject(o, "last_error", last_error);
-    else
-        cJSON_AddNullToObject(o, "last_error");
+    json_add_string_or_null(o, "last_error", last_error);
     cJSON_AddStringToObject(o, "created_at", created_at);
-    char *line = cJSON_PrintUnformatted(o);
-    if (line)
-        puts(line);
-    cJSON_free(line);
-    cJSON_Delete(o);
+    json_print_line(o);
 }
 
 static int requeue(const char *what)

@@ -1,9 +1,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
+#include "core/utf8_cut.h"
 #include "push/channel.h"
 
 push_outcome push_outcome_of(outbox_outcome o, const char *error)
@@ -105,11 +107,34 @@ bool push_transient(const push_job *job, push_outcome *out)
 char *push_cut_chars(const char *s, size_t max)
 {
     char *copy = strdup(s ? s : "");
-    size_t chars = 0;
-    for (char *p = copy; copy && *p; p++)
-        if (((unsigned char)*p & 0xC0) != 0x80 && chars++ == max) {
-            *p = '\0';
-            break;
-        }
+    utf8_cut(copy, max);
     return copy;
+}
+
+const char *push_token_cached(const push_token *t)
+{
+    return t->value && time(NULL) < t->expires ? t->value : NULL;
+}
+
+const char *push_token_get(push_token *t, const char *url, const char *body,
+                           const char *content_type, time_t default_ttl_s)
+{
+    if (push_token_cached(t))
+        return t->value;
+    cJSON *answer = push_http_fetch_json(url, body, content_type);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(answer, "access_token");
+    const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(answer, "expires_in");
+    if (cJSON_IsString(v) && *v->valuestring) {
+        free(t->value);
+        t->value = strdup(v->valuestring);
+        t->expires =
+            time(NULL) + (cJSON_IsNumber(ttl) ? (time_t)ttl->valuedouble : default_ttl_s) - 60;
+    }
+    cJSON_Delete(answer);
+    return push_token_cached(t);
+}
+
+void push_token_drop(push_token *t)
+{
+    t->expires = 0;
 }

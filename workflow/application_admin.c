@@ -7,28 +7,11 @@
 #include <sodium.h>
 
 #include "auth/pii.h"
+#include "core/json_out.h"
 #include "db/application_store.h"
 #include "db/audit_store.h"
 #include "db/bench_store.h"
 #include "db/notification_store.h"
-
-static void add_or_null(cJSON *o, const char *name, const char *v)
-{
-    if (v)
-        cJSON_AddStringToObject(o, name, v);
-    else
-        cJSON_AddNullToObject(o, name);
-}
-
-/* One JSON line on stdout; frees o. */
-static void print_json_line(cJSON *o)
-{
-    char *line = cJSON_PrintUnformatted(o);
-    if (line)
-        puts(line);
-    cJSON_free(line);
-    cJSON_Delete(o);
-}
 
 static void print_audit(const audit_entry *e, int64_t id, const char *at, void *ctx)
 {
@@ -41,10 +24,10 @@ static void print_audit(const audit_entry *e, int64_t id, const char *at, void *
     cJSON_AddStringToObject(o, "actor_id", e->actor_id);
     cJSON_AddStringToObject(o, "action", e->action);
     cJSON_AddStringToObject(o, "target", e->target);
-    add_or_null(o, "detail", e->detail);
-    add_or_null(o, "request_id", e->request_id);
+    json_add_string_or_null(o, "detail", e->detail);
+    json_add_string_or_null(o, "request_id", e->request_id);
     cJSON_AddStringToObject(o, "created_at", at);
-    print_json_line(o);
+    json_print_line(o);
 }
 
 int application_admin_audit(const char *target)
@@ -68,7 +51,7 @@ static void print_plan(const char *name, const char *plan_json, void *ctx)
         cJSON_AddItemToObject(o, "plan", plan);
     else
         cJSON_AddStringToObject(o, "plan", plan_json);
-    print_json_line(o);
+    json_print_line(o);
 }
 
 int application_admin_explain(void)

@@ -4,23 +4,13 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/utf8_cut.h"
 #include "db/audit_store.h"
 #include "workflow/calendar_cache.h"
 #include "db/notification_store.h"
 
 #define NOTICE_BODY_MAX_CHARS 500
 #define NOTICE_KIND "application"
-
-/* Cuts s to at most max code points (valid UTF-8 in, valid UTF-8 out). */
-static void cut_chars(char *s, size_t max)
-{
-    size_t chars = 0;
-    for (char *p = s; *p; p++)
-        if (((unsigned char)*p & 0xC0) != 0x80 && chars++ == max) {
-            *p = '\0';
-            return;
-        }
-}
 
 static void notice_text(const char *service, const char *no, app_status from, const app_step *st,
                         const char *due, const char **title, char *body, size_t cap)
@@ -59,7 +49,7 @@ static void notice_text(const char *service, const char *no, app_status from, co
         break;
     default: *title = "办件进度更新"; snprintf(body, cap, "「%s」有新的进度。", service);
     }
-    cut_chars(body, NOTICE_BODY_MAX_CHARS);
+    utf8_cut(body, NOTICE_BODY_MAX_CHARS);
 }
 
 static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, const char *service,
