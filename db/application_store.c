@@ -43,6 +43,18 @@ int app_insert(db_conn *c, const app_new *n, int64_t *id)
     return DB_OK;
 }
 
+int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, "SELECT " TS("submitted_at") " FROM applications WHERE id = ?",
+                      "i", id);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_row_next(&rows, "s", out);
+    db_rows_close(&rows);
+    return rc < 0 ? rc : rc == 1 ? DB_OK : DB_ERROR;
+}
+
 /* clang-format off */
 #define APP_FIELDS \
     "a.id, a.citizen_id, COALESCE(a.org_id, 0), a.application_no, a.query_code, a.status, " \

@@ -36,6 +36,8 @@ typedef struct app_new {
 
 /* DB_DUPLICATE when the number is taken (the caller draws another). */
 int app_insert(db_conn *c, const app_new *n, int64_t *id);
+/* The database's time of a new application's submission (RFC 3339), for its answer. */
+int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out);
 
 typedef struct app_row {
     int64_t id, citizen_id, org_id;                /* org_id 0: not delegated */

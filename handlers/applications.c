@@ -95,12 +95,12 @@ static int insert_submission(req *r, resp *w, db_conn *c, app_new *n, cal_day to
     app_actor_ref who = citizen_actor(r);
     if (rc == DB_OK)
         rc = application_record_submission(c, id, no, n->service, &who, n->materials);
-    app_row a;
-    if (rc == DB_OK && (rc = app_by_no(c, &r->arena, no, false, &a)) == 1)
-        rc = DB_OK;
+    const char *submitted_at = NULL;
+    if (rc == DB_OK)
+        rc = app_submitted_at(c, &r->arena, id, &submitted_at);
     if (rc != DB_OK)
-        return rc < 0 ? rc : DB_ERROR;
-    cJSON *o = submitted_json(no, code, n->service, a.submitted_at, n->due_date);
+        return rc;
+    cJSON *o = submitted_json(no, code, n->service, submitted_at, n->due_date);
     arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
     resp_header(w, "Location", arena_printf(&r->arena, "/api/v1/applications/%s", no));
     resp_header(w, "Cache-Control", "no-store");
