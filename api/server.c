@@ -14,6 +14,7 @@
 
 #include "api/dispatch.h"
 #include "api/router.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "db/db.h"
@@ -30,13 +31,6 @@ static const route *table; /* routes, plus test_routes when configured */
 static size_t table_len;
 static atomic_bool stopping;
 static atomic_int threads_alive;
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static int fcgi_read(void *ctx, char *buf, int len)
 {
@@ -76,12 +70,12 @@ static void handle(FCGX_Request *fr, req *r)
     memset(r, 0, sizeof *r);
     r->arena = keep;
     r->params_env = fr->envp;
-    r->started_us = mono_us();
+    r->started_us = clock_mono_us();
     resp w = {0};
     dispatch(r, &w, table, table_len, max_body_bytes, fcgi_read, fr);
     write_response(fr, r, &w);
     finish(fr); /* the client has its answer before we log and count */
-    int64_t took = mono_us() - r->started_us;
+    int64_t took = clock_mono_us() - r->started_us;
     const char *label = r->route ? r->route->pattern : "unmatched";
     log_access(r->request_id, r->method, label, w.status, took);
     metrics_observe_request(label, r->method, w.status, took);
@@ -92,7 +86,7 @@ static void handle(FCGX_Request *fr, req *r)
 static void accept_failed(int err)
 {
     static _Atomic int64_t last_logged_us;
-    int64_t now = mono_us(), last = atomic_load(&last_logged_us);
+    int64_t now = clock_mono_us(), last = atomic_load(&last_logged_us);
     if (now - last > 1000000 && atomic_compare_exchange_strong(&last_logged_us, &last, now))
         log_msg(LOG_ERROR, "accept failed: %s", strerror(err));
     usleep(10000);
@@ -142,8 +136,8 @@ static void drain(pthread_t *threads, int n, int grace_s)
 {
     atomic_store(&stopping, true);
     FCGX_ShutdownPending();
-    int64_t deadline = mono_us() + (int64_t)grace_s * 1000000;
-    while (atomic_load(&threads_alive) > 0 && mono_us() < deadline) {
+    int64_t deadline = clock_mono_us() + (int64_t)grace_s * 1000000;
+    while (atomic_load(&threads_alive) > 0 && clock_mono_us() < deadline) {
         /* Repeated: a thread between its stop check and accept() misses one kick. */
         for (int i = 0; i < n; i++)
             pthread_kill(threads[i], SIGUSR2);

@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+
 static log_level min_level = LOG_INFO;
 static const char *component = "onewindow";
 static const char *level_names[] = {"debug", "info", "warn", "error"};
@@ -20,13 +22,6 @@ void log_set_level(const char *name)
 void log_set_component(const char *name)
 {
     component = name;
-}
-
-int64_t log_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void log_time_rfc3339(char *buf, int64_t unix_ms)
@@ -76,7 +71,7 @@ void log_msg(log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    log_time_rfc3339(ts, log_now_ms());
+    log_time_rfc3339(ts, clock_real_ms());
     size_t n = (size_t)snprintf(line, sizeof line,
                                 "{\"time\":\"%s\",\"level\":\"%s\",\"component\":\"%s\",\"pid\":%d,"
                                 "\"msg\":\"",
@@ -90,7 +85,7 @@ void log_access(const char *request_id, const char *method, const char *route, i
                 int64_t duration_us)
 {
     char line[512], ts[32];
-    log_time_rfc3339(ts, log_now_ms());
+    log_time_rfc3339(ts, clock_real_ms());
     /* request_id, method and route are validated or ours: no escaping needed. */
     int n = snprintf(line, sizeof line,
                      "{\"time\":\"%s\",\"kind\":\"access\",\"request_id\":\"%s\","

@@ -17,6 +17,5 @@ void log_access(const char *request_id, const char *method, const char *route, i
 
 /* Formats t (UTC) as RFC 3339 with milliseconds; buf must hold 32 bytes. */
 void log_time_rfc3339(char *buf, int64_t unix_ms);
-int64_t log_now_ms(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "db/db.h"
 
 #define MAX_TASKS 8
@@ -21,13 +22,6 @@ static int n_tasks;
 static pthread_t thread;
 static atomic_bool stopping, running;
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int refresher_add(refresher_task fn, int interval_ms)
 {
     if (n_tasks == MAX_TASKS || atomic_load(&running))
@@ -41,9 +35,9 @@ static void *loop(void *unused)
     (void)unused;
     while (!atomic_load(&stopping)) {
         for (int i = 0; i < n_tasks && !atomic_load(&stopping); i++)
-            if (now_ms() >= tasks[i].due_ms) {
+            if (clock_mono_ms() >= tasks[i].due_ms) {
                 tasks[i].fn(false);
-                tasks[i].due_ms = now_ms() + tasks[i].interval_ms;
+                tasks[i].due_ms = clock_mono_ms() + tasks[i].interval_ms;
             }
         struct timespec tick = {0, TICK_MS * 1000000L};
         nanosleep(&tick, NULL);

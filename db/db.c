@@ -10,6 +10,7 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/dsn.h"
@@ -63,13 +64,6 @@ int db_init(const db_settings *s, char *err, size_t errlen)
     return 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool is_connection_error(unsigned e)
 {
     return e == CR_CONNECTION_ERROR || e == CR_CONN_HOST_ERROR || e == CR_SERVER_GONE_ERROR ||
@@ -94,7 +88,7 @@ static int connect_now(db_conn *c)
 {
     if (c->mysql)
         return DB_OK;
-    if (now_ms() < c->next_connect_ms)
+    if (clock_mono_ms() < c->next_connect_ms)
         return DB_UNAVAILABLE; /* the last attempt just failed: answer 503 at once */
     MYSQL *m = mysql_init(NULL);
     if (!m)
@@ -112,7 +106,7 @@ static int connect_now(db_conn *c)
         log_msg(LOG_WARN, "database connect to %s failed: %u", t->host, mysql_errno(m));
         metrics_db_error();
         mysql_close(m);
-        c->next_connect_ms = now_ms() + RECONNECT_BACKOFF_MS;
+        c->next_connect_ms = clock_mono_ms() + RECONNECT_BACKOFF_MS;
         return DB_UNAVAILABLE;
     }
     /* UTC in the session so that TIMESTAMP columns read back as UTC (API.md §1). */

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "db/outbox_store.h"
 #include "push/channel.h"
@@ -173,27 +174,14 @@ static void send_batch(const ow_config *cfg, const outbox_row *rows, size_t n,
     }
 }
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* One batch: 1 when rows were worked, 0 when none was due, < 0 a db_status. */
 static int one_batch(const ow_config *cfg, const char *channels, arena *a)
 {
     outbox_row *rows;
     size_t n;
-    int64_t t0 = now_us();
+    int64_t t0 = clock_mono_us();
     int rc = outbox_claim(db_primary(), a, channels, cfg->push_batch, cfg->push_lease_s, &rows, &n);
-    int64_t t1 = now_us();
+    int64_t t1 = clock_mono_us();
     if (rc != DB_OK || n == 0)
         return rc;
     outbox_result *results = arena_alloc(a, n * sizeof *results);
@@ -201,7 +189,7 @@ static int one_batch(const ow_config *cfg, const char *channels, arena *a)
     if (!results || !jobs)
         return DB_ERROR; /* the lease runs out; the rows come back */
     send_batch(cfg, rows, n, results, jobs);
-    int64_t t2 = now_us();
+    int64_t t2 = clock_mono_us();
     size_t count[4] = {0};
     for (size_t i = 0; i < n; i++)
         count[results[i].outcome]++;
@@ -215,7 +203,7 @@ static int one_batch(const ow_config *cfg, const char *channels, arena *a)
             "pushd batch: %zu claimed, %zu done, %zu gone, %zu to retry, %zu dead; claim %lld us, "
             "send %lld us, record %lld us",
             n, count[OUTCOME_DONE], count[OUTCOME_GONE], count[OUTCOME_RETRY], count[OUTCOME_DEAD],
-            (long long)(t1 - t0), (long long)(t2 - t1), (long long)(now_us() - t2));
+            (long long)(t1 - t0), (long long)(t2 - t1), (long long)(clock_mono_us() - t2));
     return 1;
 }
 
@@ -239,17 +227,17 @@ int pushd_run(const ow_config *cfg)
     int64_t pruned_at = 0;
     while (!stopping) {
         arena_reset(&a);
-        if (now_us() - pruned_at > PRUNE_EVERY_US) {
-            pruned_at = now_us();
+        if (clock_mono_us() - pruned_at > PRUNE_EVERY_US) {
+            pruned_at = clock_mono_us();
             if (outbox_prune(db_primary(), cfg->outbox_keep_days) != DB_OK)
                 log_msg(LOG_WARN, "pushd: could not prune delivered outbox rows");
         }
         int rc = channels[0] ? one_batch(cfg, channels, &a) : 0;
         if (rc < 0) {
             log_msg(LOG_WARN, "pushd: database error %d; retrying", rc);
-            sleep_ms(1000);
+            clock_sleep_ms(1000);
         } else if (rc == 0) {
-            sleep_ms(cfg->push_poll_ms);
+            clock_sleep_ms(cfg->push_poll_ms);
         }
     }
     arena_destroy(&a);
