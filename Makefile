@@ -13,7 +13,7 @@ CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 
 CORE_SRC := $(wildcard core/*.c)
-API_SRC := $(filter-out api/routes.c,$(wildcard api/*.c)) api/routes.c
+API_SRC := $(wildcard api/*.c)
 DB_SRC := $(wildcard db/*.c)
 HANDLER_SRC := $(wildcard handlers/*.c)
 SEARCH_SRC := $(wildcard search/*.c) $(wildcard catalog/*.c)

@@ -17,7 +17,6 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "db/db.h"
 
 /* Kept across requests by each thread: searches on a large catalog build lists of a few
  * hundred KiB, which then cost neither malloc nor page faults. Pages are touched only as
@@ -29,6 +28,7 @@ static int listen_socket;
 static size_t max_body_bytes;
 static const route *table; /* routes, plus test_routes when configured */
 static size_t table_len;
+static void (*thread_end)(void);
 static atomic_bool stopping;
 static atomic_int threads_alive;
 
@@ -110,7 +110,8 @@ static void *serve(void *unused)
     }
     FCGX_Free(&fr, 0); /* the listening socket stays open: a replacement may share it */
     arena_destroy(&r.arena);
-    db_thread_end();
+    if (thread_end)
+        thread_end();
     atomic_fetch_sub(&threads_alive, 1);
     return NULL;
 }
@@ -145,21 +146,21 @@ static void drain(pthread_t *threads, int n, int grace_s)
     }
 }
 
-static int build_table(const ow_config *cfg)
+static int build_table(const ow_config *cfg, const server_setup *s)
 {
-    size_t n = routes_count + (cfg->test_routes ? test_routes_count : 0);
+    size_t n = s->n_routes + (cfg->test_routes ? s->n_test_routes : 0);
     route *t = calloc(n, sizeof *t);
     if (!t)
         return -1;
-    memcpy(t, routes, routes_count * sizeof *t);
+    memcpy(t, s->routes, s->n_routes * sizeof *t);
     if (cfg->test_routes)
-        memcpy(t + routes_count, test_routes, test_routes_count * sizeof *t);
+        memcpy(t + s->n_routes, s->test_routes, s->n_test_routes * sizeof *t);
     table = t;
     table_len = n;
     return 0;
 }
 
-int server_run(const ow_config *cfg, int listen_fd)
+int server_run(const ow_config *cfg, int listen_fd, const server_setup *setup)
 {
     int type = 0;
     socklen_t len = sizeof type;
@@ -169,8 +170,9 @@ int server_run(const ow_config *cfg, int listen_fd)
     }
     listen_socket = listen_fd;
     max_body_bytes = (size_t)cfg->max_body_bytes;
-    if (build_table(cfg) != 0)
+    if (build_table(cfg, setup) != 0)
         return 1;
+    thread_end = setup->thread_end;
     if (FCGX_Init() != 0) {
         log_msg(LOG_ERROR, "FCGX_Init failed");
         return 1;

@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "core/clock.h"
-#include "db/db.h"
 
 #define MAX_TASKS 8
 #define TICK_MS 25
@@ -21,6 +20,7 @@ static task tasks[MAX_TASKS];
 static int n_tasks;
 static pthread_t thread;
 static atomic_bool stopping, running;
+static void (*thread_end)(void);
 
 int refresher_add(refresher_task fn, int interval_ms)
 {
@@ -44,12 +44,14 @@ static void *loop(void *unused)
     }
     for (int i = 0; i < n_tasks; i++)
         tasks[i].fn(true);
-    db_thread_end();
+    if (thread_end)
+        thread_end();
     return NULL;
 }
 
-int refresher_start(void)
+int refresher_start(void (*at_thread_end)(void))
 {
+    thread_end = at_thread_end;
     atomic_store(&stopping, false);
     if (pthread_create(&thread, NULL, loop, NULL) != 0)
         return -1;
