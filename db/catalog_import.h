@@ -6,10 +6,29 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "catalog/catalog_item.h"
 #include "core/arena.h"
 #include "db/db.h"
+
+/* Known department and topic codes with their names (either may name one in a file). */
+typedef struct catalog_code {
+    const char *code, *name;
+} catalog_code;
+
+typedef struct catalog_codes {
+    catalog_code *depts, *topics;
+    size_t n_depts, n_topics;
+} catalog_codes;
+
+/* An item as the import writes it: validated and canonical (catalog/catalog_item.c). */
+typedef struct catalog_item {
+    const char *code, *name, *department_code, *audience, *kind, *fee, *description;
+    const char *topic_codes, *materials, *keywords; /* canonical JSON arrays */
+    const char *handled_by_type, *handled_by_name;  /* name NULL: the department */
+    int64_t online_level, legal_days, promised_days;
+    uint8_t hash[32]; /* SHA-256 of the canonical item */
+} catalog_item;
 
 typedef struct catalog_import_report {
     size_t created, updated, unchanged, restored, retired;

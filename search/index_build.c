@@ -348,7 +348,7 @@ static int index_keywords(search_builder *b, uint32_t item, const char *json, gr
     return rc;
 }
 
-int search_builder_add_item(search_builder *b, const catalog_row *row)
+int search_builder_add_item(search_builder *b, const search_doc *row)
 {
     search_index *ix = b->ix;
     if (b->failed || ix->n_items >= (1u << 30) ||

@@ -138,7 +138,6 @@ int application_admin_generate(long count)
         return fail("cannot insert events", rc);
     printf("applications: %lld\ncitizens: %lld-%lld\nevents: %lld\nseconds: %.1f\n",
            (long long)inserted, (long long)first_citizen, (long long)(first_citizen + citizens - 1),
-           (long long)events,
-           (double)(clock_mono_us() - t0) / 1e6);
+           (long long)events, (double)(clock_mono_us() - t0) / 1e6);
     return 0;
 }
