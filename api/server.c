@@ -71,6 +71,7 @@ static void handle(FCGX_Request *fr, req *r)
     r->arena = keep;
     r->params_env = fr->envp;
     r->started_us = clock_mono_us();
+    log_request_begin(r->request_id); /* filled in by the dispatcher's first step */
     resp w = {0};
     dispatch(r, &w, table, table_len, max_body_bytes, fcgi_read, fr);
     write_response(fr, r, &w);
@@ -78,6 +79,7 @@ static void handle(FCGX_Request *fr, req *r)
     int64_t took = clock_mono_us() - r->started_us;
     const char *label = r->route ? r->route->pattern : "unmatched";
     log_access(r->request_id, r->method, label, w.status, took);
+    log_request_end(w.status);
     metrics_observe_request(label, r->method, w.status, took);
     arena_reset(&r->arena);
 }

@@ -43,10 +43,10 @@ int catalog_import_codes(db_conn *c, arena *a, catalog_codes *codes);
 int catalog_import(db_conn *c, arena *a, const catalog_item *items, size_t n, bool retire_missing,
                    catalog_import_report *report);
 
-/* 1 retired, 0 no such active item, < 0 a db_status. */
+/* DB_OK retired, DB_NOT_FOUND no such active item, or a failure. */
 int catalog_retire(db_conn *c, const char *code);
 
-/* Adds (term, expansion); returns the number added (0: it was there), or a db_status. */
+/* Adds (term, expansion): DB_OK added, DB_NOT_FOUND it was there already, or a failure. */
 int catalog_add_synonym(db_conn *c, const char *term, const char *expansion);
 
 #endif

@@ -61,16 +61,17 @@ typedef struct outbox_result {
 /* Writes a batch's results. */
 int outbox_record(db_conn *c, arena *a, const outbox_result *results, size_t n);
 
-/* Uses one of the citizen's WeChat grants for the template: 1 used, 0 none left. */
+/* Uses one of the citizen's WeChat grants for the template: DB_OK used, DB_NOT_FOUND none
+ * left, or a failure. */
 int outbox_use_grant(db_conn *c, int64_t citizen_id, const char *template_id);
 
 typedef void (*outbox_dead_fn)(int64_t id, const char *delivery_id, const char *channel,
                                int64_t attempts, const char *last_error, const char *created_at,
                                void *ctx);
 int outbox_each_dead(db_conn *c, arena *a, outbox_dead_fn fn, void *ctx);
-/* Makes dead deliveries due again with fresh attempts: one (id > 0) or all (id 0). Returns
- * how many, or a db_status. */
-int64_t outbox_requeue(db_conn *c, int64_t id);
+/* Makes dead deliveries due again with fresh attempts: one (id > 0) or all (id 0); *n says
+ * how many. */
+int outbox_requeue(db_conn *c, int64_t id, int64_t *n);
 
 /* Adds a batch's results to the host's counters (push_counters). */
 int outbox_count_results(db_conn *c, const char *host, const outbox_result *results, size_t n);

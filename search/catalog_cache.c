@@ -171,7 +171,7 @@ static void refresh(int64_t *built_at)
     if (current && current->version == version &&
         clock_mono_ms() - *built_at >= (int64_t)rebuild_s * 1000) {
         *built_at = clock_mono_ms();
-        if (catalog_store_popularity_epoch(db_primary(), rebuild_s) != 1)
+        if (catalog_store_popularity_epoch(db_primary(), rebuild_s) != DB_OK)
             return;
         arena_init(&a, 4096);
         rc = catalog_store_version(db_primary(), &a, &version);
