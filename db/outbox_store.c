@@ -14,7 +14,8 @@ static const char sql_lease[] =
     "ON o.id = j.id SET o.next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, "
     "o.attempts = o.attempts + 1";
 /* A push device counts only while it still belongs to the notification's citizen: a token
- * that moved to another account must not get this citizen's message. */
+ * that moved to another account must not get this citizen's message. A device delivery's
+ * channel is its device's platform (db/notification_store.c). */
 static const char sql_details[] =
     "SELECT o.id, o.delivery_id, o.channel, COALESCE(o.notification_id, 0), "
     "COALESCE(o.citizen_id, 0), COALESCE(o.target_id, 0), o.target_ref, o.attempts, n.title, "
@@ -24,7 +25,7 @@ static const char sql_details[] =
     "FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
     "JOIN outbox o ON o.id = j.id "
     "LEFT JOIN notifications n ON n.id = o.notification_id "
-    "LEFT JOIN devices d ON d.id = o.target_id AND o.channel IN ('apns', 'hms', 'jpush') "
+    "LEFT JOIN devices d ON d.id = o.target_id AND d.platform = o.channel "
     "AND d.citizen_id = o.citizen_id "
     "LEFT JOIN citizens c ON c.id = o.citizen_id "
     "LEFT JOIN organizations w ON w.id = o.target_id AND o.channel = 'webhook' ORDER BY o.id";

@@ -10,17 +10,13 @@
 #include "auth/token.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
+#include "push/channels.h"
 #include "workflow/devices.h"
 
 #define DEVICE_TOKEN_MAX_CHARS 512
 #define PLATFORM_MAX_CHARS 16
 #define TEMPLATE_ID_MAX_CHARS 64
 #define GRANTS_PER_REQUEST_MAX 10 /* wx.requestSubscribeMessage asks for few at once */
-
-static bool is_platform(const char *p)
-{
-    return strcmp(p, "apns") == 0 || strcmp(p, "hms") == 0 || strcmp(p, "jpush") == 0;
-}
 
 /* Providers' tokens are hex (APNs) or base64-like (HMS, JPush): printable ASCII, no spaces. */
 static bool is_token(const char *t)
@@ -34,9 +30,13 @@ static bool is_token(const char *t)
 static bool read_device(req *r, const cJSON *body, const char **platform, const char **token)
 {
     if (req_json_string(r, body, "/platform", 1, PLATFORM_MAX_CHARS, true, platform) &&
-        !is_platform(*platform))
-        req_add_error(r, "/platform", "须为 apns、hms 或 jpush 之一。",
-                      "must be one of apns, hms, jpush.");
+        !push_platform_known(*platform)) {
+        char zh[128], en[128];
+        push_platforms_join(zh, sizeof zh, "、", " 或 ");
+        push_platforms_join(en, sizeof en, ", ", ", ");
+        req_add_error(r, "/platform", arena_printf(&r->arena, "须为 %s 之一。", zh),
+                      arena_printf(&r->arena, "must be one of %s.", en));
+    }
     if (req_json_string(r, body, "/token", 1, DEVICE_TOKEN_MAX_CHARS, true, token) &&
         !is_token(*token))
         req_add_error(r, "/token", "只能包含可打印的 ASCII 字符，不能有空格。",

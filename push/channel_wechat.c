@@ -115,4 +115,8 @@ static push_outcome wechat_finish(push_job *job)
     return push_outcome_of(OUTCOME_RETRY, "refused by WeChat");
 }
 
-const push_channel channel_wechat = {"wechat", wechat_configured, wechat_prepare, wechat_finish};
+const push_channel channel_wechat = {.name = "wechat",
+                                     .device = false,
+                                     .configured = wechat_configured,
+                                     .prepare = wechat_prepare,
+                                     .finish = wechat_finish};

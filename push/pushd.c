@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "db/outbox_store.h"
 #include "push/channel.h"
+#include "push/channels.h"
 
 #define RETRY_CAP_MS (3600 * 1000LL)
 #define PRUNE_EVERY_US (60 * 1000000LL)
@@ -36,40 +37,18 @@ int64_t pushd_retry_delay_ms(int64_t attempts, int64_t base_ms)
            (int64_t)randombytes_uniform((uint32_t)(delay > UINT32_MAX ? UINT32_MAX : delay));
 }
 
-static const push_channel *const all_channels[] = {
-    &channel_sms, &channel_apns, &channel_hms, &channel_jpush, &channel_wechat, &channel_webhook};
-#define N_CHANNELS (sizeof all_channels / sizeof all_channels[0])
-
-/* API.md §7: retries after about 1 min, 5 min, 30 min, 2 h, 12 h, then dead; ±10 % so
- * that an organization coming back is not hit by its whole backlog at once. */
-int64_t pushd_webhook_delay_ms(int64_t attempts, const ow_config *cfg)
-{
-    static const int64_t units[] = {1, 5, 30, 120, 720};
-    if (attempts < 1 || attempts > (int64_t)(sizeof units / sizeof units[0]))
-        return -1;
-    int64_t d = units[attempts - 1] * cfg->webhook_retry_unit_ms;
-    return d - d / 10 + (int64_t)randombytes_uniform((uint32_t)(d / 5 > 0 ? d / 5 : 1));
-}
-
-static const push_channel *channel_named(const char *name)
-{
-    for (size_t i = 0; i < N_CHANNELS; i++)
-        if (strcmp(all_channels[i]->name, name) == 0)
-            return all_channels[i];
-    return NULL;
-}
-
 /* The channels named by push_channels that have their credentials. */
 static void served_channels(const ow_config *cfg, char *out, size_t cap)
 {
     size_t len = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < N_CHANNELS; i++) {
-        const push_channel *ch = all_channels[i];
-        char padded[80], name[16];
+    bool all = strcmp(cfg->push_channels, "all") == 0;
+    for (size_t i = 0; i < push_channels_count; i++) {
+        const push_channel *ch = push_channels[i];
+        char padded[80], name[24];
         snprintf(padded, sizeof padded, ",%s,", cfg->push_channels);
         snprintf(name, sizeof name, ",%s,", ch->name);
-        if (!strstr(padded, name))
+        if (!all && !strstr(padded, name))
             continue;
         if (!ch->configured(cfg)) {
             log_msg(LOG_WARN, "pushd: channel %s has no credentials; its deliveries wait",
@@ -135,18 +114,22 @@ static void release(push_job *job)
     free(job->response);
 }
 
-static outbox_result result_of(const ow_config *cfg, const outbox_row *row, push_outcome o)
+/* A retry waits the channel's own schedule when it has one, else the backoff of
+ * pushd_retry_delay_ms up to push_max_attempts; past either it is dead. */
+static outbox_result result_of(const ow_config *cfg, const push_channel *ch, const outbox_row *row,
+                               push_outcome o)
 {
     outbox_result r = {row->id,        row->attempts,   o.outcome,      0, o.error, row->channel,
                        row->target_id, row->citizen_id, row->target_ref};
-    bool webhook = strcmp(row->channel, "webhook") == 0;
-    int64_t webhook_delay = webhook ? pushd_webhook_delay_ms(row->attempts, cfg) : 0;
-    if (r.outcome == OUTCOME_RETRY &&
-        (webhook ? webhook_delay < 0 : row->attempts >= cfg->push_max_attempts))
+    if (r.outcome != OUTCOME_RETRY)
+        return r;
+    bool own = ch && ch->retry_delay_ms;
+    r.delay_ms = own ? ch->retry_delay_ms(row->attempts, cfg)
+                     : pushd_retry_delay_ms(row->attempts, cfg->push_retry_base_ms);
+    if (own ? r.delay_ms < 0 : row->attempts >= cfg->push_max_attempts) {
         r.outcome = OUTCOME_DEAD;
-    if (r.outcome == OUTCOME_RETRY)
-        r.delay_ms =
-            webhook ? webhook_delay : pushd_retry_delay_ms(row->attempts, cfg->push_retry_base_ms);
+        r.delay_ms = 0;
+    }
     return r;
 }
 
@@ -160,16 +143,16 @@ static void send_batch(const ow_config *cfg, const outbox_row *rows, size_t n,
         jobs[i].outcome = (push_outcome){OUTCOME_RETRY, "channel not served by this pushd"};
         /* a request the multi loop did not see finish counts as a timeout: retried */
         jobs[i].curl_result = CURLE_OPERATION_TIMEDOUT;
-        const push_channel *ch = channel_named(rows[i].channel);
+        const push_channel *ch = push_channel_named(rows[i].channel);
         if (ch)
             ch->prepare(&jobs[i]);
     }
     run_requests(jobs, n);
     for (size_t i = 0; i < n; i++) {
-        const push_channel *ch = channel_named(rows[i].channel);
+        const push_channel *ch = push_channel_named(rows[i].channel);
         if (jobs[i].easy && ch)
             jobs[i].outcome = ch->finish(&jobs[i]);
-        results[i] = result_of(cfg, &rows[i], jobs[i].outcome);
+        results[i] = result_of(cfg, ch, &rows[i], jobs[i].outcome);
         release(&jobs[i]);
     }
 }
