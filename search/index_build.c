@@ -6,13 +6,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/embedded_data.h"
 #include "core/log.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
-
-/* build/gen/search_data.c */
-extern const char synonyms_tsv[];
-extern const size_t synonyms_tsv_len;
 
 typedef struct u32vec {
     uint32_t *v;
