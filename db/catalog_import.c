@@ -42,32 +42,33 @@ static int bump_version(db_conn *c)
     return db_exec(c, "UPDATE catalog_state SET version = version + 1 WHERE id = 1", "");
 }
 
+/* The item's columns in the order both statements below bind them, code last. */
+#define ITEM_TYPES "sssssiiissssssbs"
+#define ITEM_VALUES(it)                                                                            \
+    (it)->name, (it)->department_code, (it)->topic_codes, (it)->audience, (it)->kind,              \
+        (it)->online_level, (it)->legal_days, (it)->promised_days, (it)->fee, (it)->materials,     \
+        (it)->keywords, (it)->description, (it)->handled_by_type, (it)->handled_by_name,           \
+        (it)->hash, sizeof(it)->hash, (it)->code
+
 static int insert_item(db_conn *c, const catalog_item *it)
 {
-    return db_exec(
-        c,
-        "INSERT INTO services (code, name, department_code, topic_codes, audience, kind, "
-        "online_level, legal_days, promised_days, fee, materials, keywords, description, "
-        "handled_by_type, handled_by_name, content_hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        "ssssssiiissssssb", it->code, it->name, it->department_code, it->topic_codes, it->audience,
-        it->kind, it->online_level, it->legal_days, it->promised_days, it->fee, it->materials,
-        it->keywords, it->description, it->handled_by_type, it->handled_by_name, it->hash,
-        sizeof it->hash);
+    return db_exec(c,
+                   "INSERT INTO services (name, department_code, topic_codes, audience, kind, "
+                   "online_level, legal_days, promised_days, fee, materials, keywords, "
+                   "description, handled_by_type, handled_by_name, content_hash, code) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   ITEM_TYPES, ITEM_VALUES(it));
 }
 
 static int update_item(db_conn *c, const catalog_item *it)
 {
-    return db_exec(
-        c,
-        "UPDATE services SET name = ?, department_code = ?, topic_codes = ?, audience = ?, "
-        "kind = ?, online_level = ?, legal_days = ?, promised_days = ?, fee = ?, materials = ?, "
-        "keywords = ?, description = ?, handled_by_type = ?, handled_by_name = ?, "
-        "content_hash = ?, retired_at = NULL, updated_at = CURRENT_TIMESTAMP(3) WHERE code = ?",
-        "sssssiiissssssbs", it->name, it->department_code, it->topic_codes, it->audience, it->kind,
-        it->online_level, it->legal_days, it->promised_days, it->fee, it->materials, it->keywords,
-        it->description, it->handled_by_type, it->handled_by_name, it->hash, sizeof it->hash,
-        it->code);
+    return db_exec(c,
+                   "UPDATE services SET name = ?, department_code = ?, topic_codes = ?, "
+                   "audience = ?, kind = ?, online_level = ?, legal_days = ?, promised_days = ?, "
+                   "fee = ?, materials = ?, keywords = ?, description = ?, handled_by_type = ?, "
+                   "handled_by_name = ?, content_hash = ?, retired_at = NULL, "
+                   "updated_at = CURRENT_TIMESTAMP(3) WHERE code = ?",
+                   ITEM_TYPES, ITEM_VALUES(it));
 }
 
 static int retire_code(db_conn *c, const char *code)

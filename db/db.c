@@ -458,6 +458,24 @@ int db_exec_changed(db_conn *c, const char *sql, const char *types, ...)
     return rc == DB_OK && changed == 0 ? DB_NOT_FOUND : rc;
 }
 
+int db_exec_or_exists(db_conn *c, arena *a, const char *change, const char *exists,
+                      const char *types, ...)
+{
+    int64_t changed = 0, found = 0;
+    va_list ap, again;
+    va_start(ap, types);
+    va_copy(again, ap);
+    int rc = vexec(c, &changed, change, types, ap);
+    if (rc == DB_OK && changed == 0) {
+        db_rows rows;
+        rc = vquery(c, &rows, a, exists, types, again);
+        rc = db_row_one(&rows, rc, "i", &found);
+    }
+    va_end(again);
+    va_end(ap);
+    return rc;
+}
+
 int64_t db_last_insert_id(db_conn *c)
 {
     return c->mysql ? (int64_t)mysql_insert_id(c->mysql) : 0;

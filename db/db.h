@@ -91,6 +91,11 @@ int db_exec_count(db_conn *c, int64_t *changed, const char *sql, const char *typ
 /* A write meant to change rows that may not be there (an UPDATE … WHERE, INSERT IGNORE):
  * DB_OK when it changed at least one, DB_NOT_FOUND when it changed none, or a failure. */
 int db_exec_changed(db_conn *c, const char *sql, const char *types, ...);
+/* A change that may find its row in the new state already (MariaDB counts changed rows only):
+ * DB_OK when change changed a row, or else when exists (a SELECT of one column, with the
+ * same parameters) finds it; DB_NOT_FOUND when neither; or a failure. */
+int db_exec_or_exists(db_conn *c, arena *a, const char *change, const char *exists,
+                      const char *types, ...);
 int64_t db_last_insert_id(db_conn *c);
 
 /* Transactions: no retry inside one; a lost connection fails the whole transaction. */

@@ -62,16 +62,12 @@ int device_register(db_conn *c, arena *a, const device_new *d, int64_t max_activ
 
 int device_deactivate(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
 {
-    /* affected rows count changed rows only: an inactive device is told apart by a read */
-    int rc = db_exec_changed(c,
+    /* an inactive device of the citizen's is told apart from another's by a read */
+    return db_exec_or_exists(c, a,
                              "UPDATE devices SET active = 0, updated_at = CURRENT_TIMESTAMP(3) "
                              "WHERE id = ? AND citizen_id = ? AND active = 1",
-                             "ii", id, citizen_id);
-    if (rc != DB_NOT_FOUND)
-        return rc;
-    int64_t found;
-    return db_query_int(c, a, &found, "SELECT id FROM devices WHERE id = ? AND citizen_id = ?",
-                        "ii", id, citizen_id);
+                             "SELECT id FROM devices WHERE id = ? AND citizen_id = ?", "ii", id,
+                             citizen_id);
 }
 
 int device_grant_add(db_conn *c, arena *a, int64_t citizen_id, const char *template_id,

@@ -84,18 +84,13 @@ int notification_unread_count(db_conn *c, arena *a, int64_t citizen_id, int64_t 
 
 int notification_mark_read(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
 {
-    /* the first reading's time stays; affected rows count changed rows only, so a row read
-     * before is told apart from another citizen's by a read */
-    int rc = db_exec_changed(c,
+    /* the first reading's time stays; a row read before is told apart from another
+     * citizen's by a read */
+    return db_exec_or_exists(c, a,
                              "UPDATE notifications SET read_at = CURRENT_TIMESTAMP(3) "
                              "WHERE id = ? AND citizen_id = ? AND read_at IS NULL",
-                             "ii", id, citizen_id);
-    if (rc != DB_NOT_FOUND)
-        return rc;
-    int64_t found;
-    return db_query_int(c, a, &found,
-                        "SELECT id FROM notifications WHERE id = ? AND citizen_id = ?", "ii", id,
-                        citizen_id);
+                             "SELECT id FROM notifications WHERE id = ? AND citizen_id = ?", "ii",
+                             id, citizen_id);
 }
 
 int notification_mark_all_read(db_conn *c, int64_t citizen_id)
