@@ -2,7 +2,8 @@
  *
  * A claim is one short transaction: the due rows are selected FOR UPDATE SKIP LOCKED in the
  * order of the index (status, next_attempt_at, id) — no filesort, so that concurrent claimers
- * get disjoint batches (LIBRARY-FACTS) — and leased by moving next_attempt_at lease_s into
+ * get disjoint batches (InnoDB skips the rows another claimer locked in that order) — and
+ * leased by moving next_attempt_at lease_s into
  * the future, with attempts counted. After the commit no lock is held: other claimers skip
  * the rows because they are not due, and a pushd killed mid-batch loses nothing: its rows
  * become due again when the lease runs out. Results are written back in a few statements per

@@ -3,7 +3,7 @@ organization's URL as {"id","type","created_at","data"} with OneWindow-Event-Id 
 id) and OneWindow-Signature (t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>, the
 secret that `create-org` printed once); 2xx delivered; anything else tried again after about
 1, 5, 30, 120, 720 units (config/test.conf: webhook_retry_unit_ms = 100, so 0.1 s, 0.5 s …),
-dead after the sixth try. The events themselves come with the organizations issue; here the
+dead after the sixth try. The events themselves come with the organizations capability; here the
 outbox rows are written directly."""
 import hashlib
 import hmac
