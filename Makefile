@@ -13,7 +13,7 @@ CFLAGS_ALL = $(CFLAGS_BASE) $(OPT) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 
 CORE_SRC := $(wildcard core/*.c)
-API_SRC := $(filter-out api/routes.c,$(wildcard api/*.c)) api/routes.c
+API_SRC := $(wildcard api/*.c)
 DB_SRC := $(wildcard db/*.c)
 HANDLER_SRC := $(wildcard handlers/*.c)
 SEARCH_SRC := $(wildcard search/*.c) $(wildcard catalog/*.c)
@@ -106,12 +106,19 @@ bench: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh
 
+FMT_FILES = $(LIB_SRC) cmd/*.c tests/unit/*.c $(wildcard */*.h tests/unit/*.h)
 fmt:
-	clang-format -i $(LIB_SRC) cmd/*.c tests/unit/*.c $(wildcard */*.h)
+	clang-format -i $(FMT_FILES)
+# Formatting, cppcheck, and the include order of the layers (README, "Layers").
 lint:
-	clang-format --dry-run --Werror $(LIB_SRC) cmd/*.c tests/unit/*.c $(wildcard */*.h)
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
+	@scripts/deps.sh lint
+	@echo "  FMT   clang-format --dry-run"
+	$(Q)clang-format --dry-run --Werror $(FMT_FILES)
+	@echo "  CHECK cppcheck"
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
 	    --suppress=missingIncludeSystem -I. $(LIB_SRC) cmd/*.c
+	@echo "  CHECK scripts/check-layers.py"
+	$(Q)/usr/bin/python3 scripts/check-layers.py
 
 clean:
 	rm -rf build build-asan

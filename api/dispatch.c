@@ -146,6 +146,6 @@ void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_b
         return;
     r->route->handler(r, w);
     if (w->status == 0) /* a handler that answered nothing is a bug, not a 200 */
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        resp_internal(r, w, r->route->pattern, "the handler gave no answer");
     idempotency_end(r, w);
 }

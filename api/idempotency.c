@@ -9,6 +9,8 @@
 #include "core/config.h"
 #include "db/idempotency_store.h"
 
+#define WHAT "Idempotency-Key"
+
 #define KEY_MAX_BYTES 64
 #define TAKEOVER_TRIES 3
 
@@ -41,11 +43,20 @@ static void request_hash(const req *r, uint8_t out[IDEM_HASH_BYTES])
     crypto_hash_sha256_final(&st, out);
 }
 
+/* 503 when the database is away, else 500 (logged once). */
+static void answer_failure(req *r, resp *w, int rc)
+{
+    if (rc == DB_UNAVAILABLE)
+        resp_unavailable(r, w, WHAT, db_status_name(rc));
+    else
+        resp_internal(r, w, WHAT, db_status_name(rc));
+}
+
 static void replay(req *r, resp *w, const idem_state *s)
 {
     char *body = arena_alloc(&r->arena, s->body_len + 1);
     if (!body) {
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        resp_internal(r, w, WHAT " replay", "out of memory");
         return;
     }
     memcpy(body, s->body, s->body_len);
@@ -63,15 +74,15 @@ static bool existing_key(req *r, resp *w, idempotency_claim *cl, int lease_s)
     for (int tries = 0; tries < TAKEOVER_TRIES; tries++) {
         idem_state s;
         int rc = idem_read(db_primary(), &r->arena, &cl->ref, &s);
-        if (rc == 0) { /* pruned meanwhile: claim it afresh */
+        if (rc == DB_NOT_FOUND) { /* pruned meanwhile: claim it afresh */
             rc = idem_claim(db_primary(), &cl->ref, lease_s);
             if (rc == DB_OK)
                 return true;
             if (rc == DB_DUPLICATE)
                 continue;
         }
-        if (rc < 0) {
-            respond_db_error(r, w, rc);
+        if (rc != DB_OK) {
+            answer_failure(r, w, rc);
             return false;
         }
         bool same = s.hash_len == IDEM_HASH_BYTES &&
@@ -90,12 +101,12 @@ static bool existing_key(req *r, resp *w, idempotency_claim *cl, int lease_s)
             return false;
         }
         rc = idem_take_over(db_primary(), &cl->ref, lease_s, s.stale != 0);
-        if (rc < 0) {
-            respond_db_error(r, w, rc);
+        if (rc == DB_OK)
+            return true;
+        if (rc != DB_NOT_FOUND) { /* DB_NOT_FOUND: another request was first, look again */
+            answer_failure(r, w, rc);
             return false;
         }
-        if (rc == 1)
-            return true;
     }
     resp_problem(r, w, PROBLEM_CONFLICT, NULL);
     return false;
@@ -119,7 +130,7 @@ bool idempotency_begin(req *r, resp *w)
     }
     idempotency_claim *cl = arena_alloc(&r->arena, sizeof *cl);
     if (!cl) {
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        resp_internal(r, w, WHAT, "out of memory");
         return false;
     }
     memset(cl, 0, sizeof *cl);
@@ -132,26 +143,25 @@ bool idempotency_begin(req *r, resp *w)
     int rc = idem_claim(db_primary(), &cl->ref, lease_s);
     if (rc == DB_DUPLICATE && !existing_key(r, w, cl, lease_s))
         return false;
-    if (rc < 0 && rc != DB_DUPLICATE) {
-        respond_db_error(r, w, rc);
+    if (rc != DB_OK && rc != DB_DUPLICATE) {
+        answer_failure(r, w, rc);
         return false;
     }
     r->idem = cl;
     return true;
 }
 
-int idempotency_save(req *r, db_conn *c, const resp *w)
+/* Inside the transaction, after the answer is built: DB_OK (also when the request has no
+ * key), DB_NOT_FOUND when another request took the key over, or a failure. */
+static int save(req *r, db_conn *c, const resp *w)
 {
     idempotency_claim *cl = r->idem;
     if (!cl || !keep_answer(w->status))
         return DB_OK;
     int rc = idem_finish(c, &cl->ref, w->status, w->content_type, w->body, w->body_len);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return IDEMPOTENCY_LOST;
-    cl->saved = true; /* provisional: the handler clears it if its commit fails */
-    return DB_OK;
+    if (rc == DB_OK)
+        cl->saved = true; /* provisional: cleared below if the commit fails */
+    return rc;
 }
 
 bool idempotency_commit(req *r, resp *w, db_conn *c)
@@ -160,7 +170,7 @@ bool idempotency_commit(req *r, resp *w, db_conn *c)
         db_rollback(c);
         return false;
     }
-    int rc = idempotency_save(r, c, w);
+    int rc = save(r, c, w);
     if (rc == DB_OK)
         rc = db_commit(c);
     if (rc == DB_OK)
@@ -168,10 +178,10 @@ bool idempotency_commit(req *r, resp *w, db_conn *c)
     db_rollback(c);
     if (r->idem)
         r->idem->saved = false;
-    if (rc == IDEMPOTENCY_LOST)
+    if (rc == DB_NOT_FOUND) /* the key was taken over */
         resp_problem(r, w, PROBLEM_CONFLICT, NULL);
     else
-        respond_db_error(r, w, rc);
+        answer_failure(r, w, rc);
     return false;
 }
 

@@ -5,10 +5,11 @@
  *   - another request under the key → 422 idempotency_key_reused;
  *   - while the first still runs → 409 conflict; its claim has a lease, so a killed worker
  *     blocks the key only until the lease ends (idempotency_lease_s).
- * A handler that writes in a transaction saves its answer inside it (idempotency_save):
- * then the work and its answer commit together and nothing is ever done twice. Other
- * handlers' answers are saved after them. 5xx and 429 answers are not kept. Keys of public
- * POSTs (logins, the progress query) are ignored: there is no caller to key them by. */
+ * A handler whose work runs in a transaction (begun by workflow/, README "Transactions")
+ * ends it with idempotency_commit: the answer is saved under the key inside it, so that the
+ * work and its answer commit together and nothing is ever done twice. Other handlers'
+ * answers are saved after them. 5xx and 429 answers are not kept. Keys of public POSTs
+ * (logins, the progress query) are ignored: there is no caller to key them by. */
 #ifndef OW_IDEMPOTENCY_H
 #define OW_IDEMPOTENCY_H
 
@@ -16,7 +17,8 @@
 
 #include "api/request.h"
 #include "api/response.h"
-#include "db/db.h"
+
+struct db_conn; /* db/db.h */
 
 /* Before the handler: false when the request was answered here (a replay, 400, 409, 422,
  * 503). */
@@ -24,17 +26,12 @@ bool idempotency_begin(req *r, resp *w);
 /* After the handler: keeps or releases the claim. */
 void idempotency_end(req *r, resp *w);
 
-/* Inside the handler's transaction, after the answer is built: DB_OK (also when the request
- * has no key), IDEMPOTENCY_LOST when another request took the key over (roll back and answer
- * 409), or a db_status. */
-#define IDEMPOTENCY_LOST 1
-int idempotency_save(req *r, db_conn *c, const resp *w);
-
-/* Saves the answer under the key (idempotency_save) and commits c's transaction: true, or
- * false after rolling back and answering the failure (409 when the key was lost, 503/500).
- * An answer that is not kept (5xx, 429) rolls the work back: it must not stay while its key
- * is released for a retry. */
-bool idempotency_commit(req *r, resp *w, db_conn *c);
+/* The end of a request's transaction on c, after the answer is built in w: saves the answer
+ * under the key (when the request has one) and commits: true; or false after rolling back
+ * and answering the failure (409 when another request took the key over, 503/500). An answer
+ * that is not kept (5xx, 429) rolls the work back: it must not stay while its key is released
+ * for a retry. */
+bool idempotency_commit(req *r, resp *w, struct db_conn *c);
 
 /* The background task that deletes expired keys (registered by the worker). */
 void idempotency_prune_task(bool stopping);

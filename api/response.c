@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/log.h"
 #include "core/strbuf.h"
-#include "db/db.h"
 
 void resp_header(resp *w, const char *name, const char *value)
 {
@@ -40,7 +40,7 @@ void resp_json(req *r, resp *w, int status, const cJSON *json)
 {
     char *s = print_json(r, json);
     if (!s) {
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        resp_internal(r, w, "JSON answer", "out of memory");
         return;
     }
     resp_body(w, status, "application/json", s, strlen(s));
@@ -115,14 +115,16 @@ char *resp_render_head(req *r, const resp *w, size_t *len)
     return sb.failed ? NULL : sb.data;
 }
 
-void respond_db_error(req *r, resp *w, int status)
+void resp_unavailable(req *r, resp *w, const char *what, const char *how)
 {
-    if (status == DB_UNAVAILABLE) {
-        const ow_config *cfg = config_current();
-        resp_header(w, "Retry-After",
-                    arena_printf(&r->arena, "%d", cfg ? cfg->db_retry_after_s : 5));
-        resp_problem(r, w, PROBLEM_UNAVAILABLE, NULL);
-        return;
-    }
+    const ow_config *cfg = config_current();
+    log_failure(LOG_WARN, what, how);
+    resp_header(w, "Retry-After", arena_printf(&r->arena, "%d", cfg ? cfg->db_retry_after_s : 5));
+    resp_problem(r, w, PROBLEM_UNAVAILABLE, NULL);
+}
+
+void resp_internal(req *r, resp *w, const char *what, const char *how)
+{
+    log_failure(LOG_ERROR, what, how);
     resp_problem(r, w, PROBLEM_INTERNAL, NULL);
 }

@@ -39,9 +39,11 @@ void resp_problem_member(req *r, resp *w, problem_code code, const char *detail_
 /* 400 invalid_argument with the errors recorded on the request. */
 void resp_invalid(req *r, resp *w);
 
-/* Answers a failed database call (a db_status): 503 unavailable with Retry-After, or 500
- * internal. */
-void respond_db_error(req *r, resp *w, int status);
+/* The failures: 503 unavailable with Retry-After (db_retry_after_s: the database or a
+ * provider is away), or 500 internal. Each writes the request's one failure line (core/log.h):
+ * "<what> failed: <how>" with the cause a lower layer noted; never personal data. */
+void resp_unavailable(req *r, resp *w, const char *what, const char *how);
+void resp_internal(req *r, resp *w, const char *what, const char *how);
 
 /* Renders the Status line and headers (including X-Request-Id) into the arena. */
 char *resp_render_head(req *r, const resp *w, size_t *len);

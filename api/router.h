@@ -26,11 +26,6 @@ struct route {
     size_t max_body;   /* 0: no body accepted (any body → 413) */
 };
 
-extern const route routes[];
-extern const size_t routes_count;
-extern const route test_routes[];
-extern const size_t test_routes_count;
-
 typedef enum { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_WRONG_METHOD } route_result;
 
 /* Matches r->method and r->path against table. FOUND: r->route and r->path_params set.

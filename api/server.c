@@ -14,9 +14,9 @@
 
 #include "api/dispatch.h"
 #include "api/router.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "db/db.h"
 
 /* Kept across requests by each thread: searches on a large catalog build lists of a few
  * hundred KiB, which then cost neither malloc nor page faults. Pages are touched only as
@@ -28,15 +28,9 @@ static int listen_socket;
 static size_t max_body_bytes;
 static const route *table; /* routes, plus test_routes when configured */
 static size_t table_len;
+static void (*thread_end)(void);
 static atomic_bool stopping;
 static atomic_int threads_alive;
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static int fcgi_read(void *ctx, char *buf, int len)
 {
@@ -76,14 +70,16 @@ static void handle(FCGX_Request *fr, req *r)
     memset(r, 0, sizeof *r);
     r->arena = keep;
     r->params_env = fr->envp;
-    r->started_us = mono_us();
+    r->started_us = clock_mono_us();
+    log_request_begin(r->request_id); /* filled in by the dispatcher's first step */
     resp w = {0};
     dispatch(r, &w, table, table_len, max_body_bytes, fcgi_read, fr);
     write_response(fr, r, &w);
     finish(fr); /* the client has its answer before we log and count */
-    int64_t took = mono_us() - r->started_us;
+    int64_t took = clock_mono_us() - r->started_us;
     const char *label = r->route ? r->route->pattern : "unmatched";
     log_access(r->request_id, r->method, label, w.status, took);
+    log_request_end(w.status);
     metrics_observe_request(label, r->method, w.status, took);
     arena_reset(&r->arena);
 }
@@ -92,7 +88,7 @@ static void handle(FCGX_Request *fr, req *r)
 static void accept_failed(int err)
 {
     static _Atomic int64_t last_logged_us;
-    int64_t now = mono_us(), last = atomic_load(&last_logged_us);
+    int64_t now = clock_mono_us(), last = atomic_load(&last_logged_us);
     if (now - last > 1000000 && atomic_compare_exchange_strong(&last_logged_us, &last, now))
         log_msg(LOG_ERROR, "accept failed: %s", strerror(err));
     usleep(10000);
@@ -116,7 +112,8 @@ static void *serve(void *unused)
     }
     FCGX_Free(&fr, 0); /* the listening socket stays open: a replacement may share it */
     arena_destroy(&r.arena);
-    db_thread_end();
+    if (thread_end)
+        thread_end();
     atomic_fetch_sub(&threads_alive, 1);
     return NULL;
 }
@@ -142,8 +139,8 @@ static void drain(pthread_t *threads, int n, int grace_s)
 {
     atomic_store(&stopping, true);
     FCGX_ShutdownPending();
-    int64_t deadline = mono_us() + (int64_t)grace_s * 1000000;
-    while (atomic_load(&threads_alive) > 0 && mono_us() < deadline) {
+    int64_t deadline = clock_mono_us() + (int64_t)grace_s * 1000000;
+    while (atomic_load(&threads_alive) > 0 && clock_mono_us() < deadline) {
         /* Repeated: a thread between its stop check and accept() misses one kick. */
         for (int i = 0; i < n; i++)
             pthread_kill(threads[i], SIGUSR2);
@@ -151,21 +148,21 @@ static void drain(pthread_t *threads, int n, int grace_s)
     }
 }
 
-static int build_table(const ow_config *cfg)
+static int build_table(const ow_config *cfg, const server_setup *s)
 {
-    size_t n = routes_count + (cfg->test_routes ? test_routes_count : 0);
+    size_t n = s->n_routes + (cfg->test_routes ? s->n_test_routes : 0);
     route *t = calloc(n, sizeof *t);
     if (!t)
         return -1;
-    memcpy(t, routes, routes_count * sizeof *t);
+    memcpy(t, s->routes, s->n_routes * sizeof *t);
     if (cfg->test_routes)
-        memcpy(t + routes_count, test_routes, test_routes_count * sizeof *t);
+        memcpy(t + s->n_routes, s->test_routes, s->n_test_routes * sizeof *t);
     table = t;
     table_len = n;
     return 0;
 }
 
-int server_run(const ow_config *cfg, int listen_fd)
+int server_run(const ow_config *cfg, int listen_fd, const server_setup *setup)
 {
     int type = 0;
     socklen_t len = sizeof type;
@@ -175,8 +172,9 @@ int server_run(const ow_config *cfg, int listen_fd)
     }
     listen_socket = listen_fd;
     max_body_bytes = (size_t)cfg->max_body_bytes;
-    if (build_table(cfg) != 0)
+    if (build_table(cfg, setup) != 0)
         return 1;
+    thread_end = setup->thread_end;
     if (FCGX_Init() != 0) {
         log_msg(LOG_ERROR, "FCGX_Init failed");
         return 1;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 
@@ -46,13 +47,6 @@ typedef struct master {
     int reload_phase; /* 0 start the new worker, 1 overlap, 2 wait for the old one */
     int64_t phase_at_ms;
 } master;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int open_socket(slot *s)
 {
@@ -98,7 +92,7 @@ static pid_t spawn(master *m, slot *s)
         execv(m->exe, argv);
         _exit(127);
     }
-    s->started_ms = now_ms();
+    s->started_ms = clock_mono_ms();
     log_msg(LOG_INFO, "started worker %d on %s", (int)pid, s->path);
     return pid;
 }
@@ -119,7 +113,7 @@ static void on_worker_exit(master *m, pid_t pid, int status)
         log_msg(LOG_WARN, "worker %d on %s %s %d; replacing it", (int)pid, s->path,
                 WIFSIGNALED(status) ? "killed by signal" : "exited with",
                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-        int64_t now = now_ms();
+        int64_t now = clock_mono_ms();
         s->quick_deaths = now - s->started_ms < CRASH_WINDOW_MS ? s->quick_deaths + 1 : 0;
         s->restart_at_ms = s->quick_deaths > 2 ? now + CRASH_BACKOFF_MS : now;
         return;
@@ -136,7 +130,7 @@ static void reap(master *m)
 
 static void fill_empty_slots(master *m)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_mono_ms();
     for (int i = 0; i < m->n && !m->stopping; i++) {
         slot *s = &m->slots[i];
         if (s->pid || now < s->restart_at_ms)
@@ -154,7 +148,7 @@ static void reload_step(master *m)
     if (m->reload_slot < 0)
         return;
     slot *s = &m->slots[m->reload_slot];
-    int64_t now = now_ms();
+    int64_t now = clock_mono_ms();
     if (m->reload_phase == 0) {
         s->retiring = s->pid;
         s->pid = spawn(m, s);
@@ -199,8 +193,8 @@ static void stop_all(master *m)
 {
     m->stopping = true;
     signal_all(m, SIGTERM);
-    int64_t deadline = now_ms() + (m->cfg->shutdown_grace_s + 2) * 1000;
-    while (live_workers(m) > 0 && now_ms() < deadline) {
+    int64_t deadline = clock_mono_ms() + (m->cfg->shutdown_grace_s + 2) * 1000;
+    while (live_workers(m) > 0 && clock_mono_ms() < deadline) {
         usleep(10000);
         reap(m);
     }

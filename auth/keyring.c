@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "auth/seal.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/refresher.h"
 #include "db/keys_store.h"
@@ -154,8 +155,7 @@ static void publish(keyring *kr)
     current = kr;
     pthread_mutex_unlock(&lock);
     while (old && atomic_load(&old->refs) > 0) {
-        struct timespec ms = {0, 1000000L};
-        nanosleep(&ms, NULL);
+        clock_sleep_ms(1);
     }
     keyring_destroy(old);
 }

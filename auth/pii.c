@@ -26,7 +26,7 @@ static int load(const uint8_t master[MASTER_KEY_BYTES], uint8_t key[32])
     const void *sealed = NULL;
     size_t len = 0;
     int rc = data_key_get(db_primary(), &a, &sealed, &len);
-    if (rc == 0) {
+    if (rc == DB_NOT_FOUND) {
         uint8_t fresh[32], box[32 + SEAL_OVERHEAD];
         randombytes_buf(fresh, sizeof fresh);
         seal(master, DATA_KEY_PURPOSE, fresh, sizeof fresh, box);
@@ -35,12 +35,11 @@ static int load(const uint8_t master[MASTER_KEY_BYTES], uint8_t key[32])
         if (rc == DB_OK) /* ours, or the one another process stored first */
             rc = data_key_get(db_primary(), &a, &sealed, &len);
     }
-    if (rc == 1)
-        rc = len == 32 + SEAL_OVERHEAD && unseal(master, DATA_KEY_PURPOSE, sealed, len, key) == 0
-                 ? DB_OK
-                 : -1;
+    if (rc == DB_OK &&
+        (len != 32 + SEAL_OVERHEAD || unseal(master, DATA_KEY_PURPOSE, sealed, len, key) != 0))
+        rc = -1;
     arena_destroy(&a);
-    return rc == 1 ? DB_OK : rc;
+    return rc;
 }
 
 int pii_ready(void)

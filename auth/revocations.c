@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/refresher.h"
 #include "core/u64map.h"
@@ -24,13 +25,6 @@ static u64map index_by_sid; /* hash(sid) → entry */
 static revoked *entries;
 static size_t n_entries, cap_entries;
 static int64_t keep_ms, seen_ms;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool find(const char *sid)
 {
@@ -113,7 +107,7 @@ static void revocations_tick(bool stopping)
         return;
     arena a;
     arena_init(&a, 4096);
-    int64_t now = now_ms();
+    int64_t now = clock_real_ms();
     if (seen_ms == 0)
         seen_ms = now - keep_ms;
     batch b = {NULL, 0, 0};

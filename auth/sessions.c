@@ -117,7 +117,7 @@ static int rotate_locked(const char *sid, int64_t generation, arena *a, session_
         return rc;
     rc = session_lock(c, a, sid, s);
     uint8_t hash[32];
-    if (rc == 1) {
+    if (rc == DB_OK) {
         int64_t grace_ms = (int64_t)config_current()->refresh_grace_s * 1000;
         if (generation == s->generation) {
             *what = ADVANCE;
@@ -131,14 +131,12 @@ static int rotate_locked(const char *sid, int64_t generation, arena *a, session_
             *what = REUSED;
             rc = session_revoke(c, sid);
         }
-    } else if (rc == 0)
-        rc = 1; /* no live session: refused, nothing to change */
-    if (rc < 0) {
+    }
+    if (rc != DB_OK) { /* DB_NOT_FOUND: no live session, refused, nothing to change */
         db_rollback(c);
         return rc;
     }
-    int done = db_commit(c);
-    return done != DB_OK ? done : rc;
+    return db_commit(c);
 }
 
 session_status session_rotate(const char *refresh_token, arena *a,
@@ -152,17 +150,17 @@ session_status session_rotate(const char *refresh_token, arena *a,
     if (parse(refresh_token, sid, &generation) != 0)
         return SESSION_REFUSED;
     rotation what = REUSED;
+    token_claims claims;
     memset(session, 0, sizeof *session);
     int rc = rotate_locked(sid, generation, a, session, &what, out->refresh_token);
-    if (rc < 0)
+    if (rc == DB_OK && what != REUSED) {
+        memset(&claims, 0, sizeof claims);
+        rc = claims_of(session, a, &claims);
+    }
+    if (rc == DB_NOT_FOUND || (rc == DB_OK && what == REUSED))
+        return SESSION_REFUSED; /* no live session, reuse, or the principal is gone */
+    if (rc != DB_OK)
         return from_db(rc);
-    if (rc == 1 || what == REUSED)
-        return SESSION_REFUSED;
-    token_claims claims;
-    memset(&claims, 0, sizeof claims);
-    rc = claims_of(session, a, &claims); /* 1 found, 0 gone, < 0 a db_status */
-    if (rc <= 0)
-        return rc == 0 ? SESSION_REFUSED : from_db(rc);
     snprintf(claims.sid, sizeof claims.sid, "%s", sid);
     snprintf(claims.client_id, sizeof claims.client_id, "%s", session->client_id);
     snprintf(out->sid, sizeof out->sid, "%s", sid);

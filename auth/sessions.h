@@ -33,7 +33,7 @@ typedef enum {
 /* A new session for the principal whose access claims are given (sid is filled in). */
 session_status session_start(token_claims *claims, int64_t principal_id, arena *a, token_pair *out);
 /* Rotates a refresh token; claims_of fills the access claims of the session's principal
- * (returns 1, 0 when the principal is gone, or a db_status). */
+ * (DB_OK, DB_NOT_FOUND when the principal is gone, or a failure). */
 session_status session_rotate(const char *refresh_token, arena *a,
                               int (*claims_of)(const session_row *s, arena *a, token_claims *c),
                               token_pair *out, session_row *session);

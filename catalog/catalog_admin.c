@@ -136,13 +136,13 @@ int catalog_admin_import(const char *path, bool partial)
 int catalog_admin_retire(const char *code)
 {
     int rc = catalog_retire(db_primary(), code);
-    if (rc < 0) {
-        fprintf(stderr, "retire-service: database %s\n",
-                rc == DB_UNAVAILABLE ? "unavailable" : "error");
+    if (rc == DB_NOT_FOUND) {
+        fprintf(stderr, "retire-service: no active service with code %s\n", code);
         return 1;
     }
-    if (rc == 0) {
-        fprintf(stderr, "retire-service: no active service with code %s\n", code);
+    if (rc != DB_OK) {
+        fprintf(stderr, "retire-service: database %s\n",
+                rc == DB_UNAVAILABLE ? "unavailable" : "error");
         return 1;
     }
     printf("retired: %s\n", code);
@@ -178,12 +178,12 @@ int catalog_admin_add_synonym(const char *term, char **expansions, int n)
     int added = 0;
     for (int i = 0; i < n; i++) {
         int rc = catalog_add_synonym(db_primary(), term, expansions[i]);
-        if (rc < 0) {
+        if (rc != DB_OK && rc != DB_NOT_FOUND) {
             fprintf(stderr, "add-synonym: database %s\n",
                     rc == DB_UNAVAILABLE ? "unavailable" : "error");
             return 1;
         }
-        added += rc;
+        added += rc == DB_OK;
     }
     printf("term: %s\nadded: %d\nalready_present: %d\n", term, added, n - added);
     return 0;

@@ -1,6 +1,6 @@
 /* One service item of an imported catalog (the format of data/catalog-sample.json),
- * validated and put in canonical form, with the hash that tells a re-import whether it
- * changed. */
+ * validated and put in canonical form (catalog_item, the row db/catalog_import.h writes),
+ * with the hash that tells a re-import whether it changed. */
 #ifndef OW_CATALOG_ITEM_H
 #define OW_CATALOG_ITEM_H
 
@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/arena.h"
+#include "db/catalog_import.h"
 
 #define CATALOG_CODE_MAX 64
 #define CATALOG_NAME_MAX 100
@@ -21,24 +22,6 @@
 #define CATALOG_KEYWORD_MAX 32
 #define CATALOG_TOPICS_MAX 10
 #define CATALOG_DAYS_MAX 3650
-
-/* Known department and topic codes with their names (either may name one in a file). */
-typedef struct catalog_code {
-    const char *code, *name;
-} catalog_code;
-
-typedef struct catalog_codes {
-    catalog_code *depts, *topics;
-    size_t n_depts, n_topics;
-} catalog_codes;
-
-typedef struct catalog_item {
-    const char *code, *name, *department_code, *audience, *kind, *fee, *description;
-    const char *topic_codes, *materials, *keywords; /* canonical JSON arrays */
-    const char *handled_by_type, *handled_by_name;  /* name NULL: the department */
-    int64_t online_level, legal_days, promised_days;
-    uint8_t hash[32]; /* SHA-256 of the canonical item */
-} catalog_item;
 
 /* Validates obj into item (strings from the arena). 0, or -1 with the reason in why. */
 int catalog_item_parse(const cJSON *obj, const catalog_codes *codes, arena *a, catalog_item *item,

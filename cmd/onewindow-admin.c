@@ -7,7 +7,6 @@
 
 #include <sodium.h>
 
-#include "api/router.h"
 #include "auth/keys_admin.h"
 #include "auth/org_admin.h"
 #include "auth/staff_admin.h"
@@ -17,6 +16,7 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "handlers/routes.h"
 #include "push/outbox_admin.h"
 #include "workflow/application_admin.h"
 #include "workflow/calendar_admin.h"

@@ -9,17 +9,18 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "api/idempotency.h"
 #include "api/server.h"
 #include "api/supervisor.h"
+#include "auth/keyring.h"
+#include "auth/revocations.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "db/db.h"
-#include "auth/keyring.h"
-#include "auth/revocations.h"
 #include "core/refresher.h"
+#include "db/db.h"
+#include "handlers/routes.h"
 #include "search/catalog_cache.h"
-#include "api/idempotency.h"
 #include "workflow/calendar_cache.h"
 
 static int run_worker(const ow_config *cfg)
@@ -48,10 +49,11 @@ static int run_worker(const ow_config *cfg)
      * index is built the keys are loaded too, and the worker starts serving with both. */
     if (keyring_init(cfg) != 0 || revocations_init(cfg) != 0 || catalog_cache_init(cfg) != 0 ||
         calendar_cache_init(cfg) != 0 || refresher_add(idempotency_prune_task, 60000) != 0 ||
-        refresher_start() != 0)
+        refresher_start(db_thread_end) != 0)
         return 1;
     catalog_cache_wait(30000);
-    int rc = server_run(cfg, 3);
+    server_setup setup = {routes, routes_count, test_routes, test_routes_count, db_thread_end};
+    int rc = server_run(cfg, 3, &setup);
     refresher_stop();
     catalog_cache_free();
     calendar_cache_free();

@@ -95,7 +95,7 @@ static const setting settings[] = {
     INT_SETTING(idempotency_lease_s, 1, 3600, "30"),
     INT_SETTING(calendar_refresh_ms, 100, 600000, "1000"),
     STR_SETTING(wechat_status_template, "", NULL),
-    STR_SETTING(push_channels, "sms,apns,hms,jpush,wechat,webhook", NULL),
+    STR_SETTING(push_channels, "all", NULL),
     INT_SETTING(webhook_retry_unit_ms, 10, 3600000, "60000"),
     INT_SETTING(outbox_keep_days, 1, 3650, "7"),
     INT_SETTING(push_batch, 1, 500, "200"),

@@ -46,7 +46,7 @@ typedef struct ow_config {
     int idempotency_lease_s;        /* an in-flight Idempotency-Key blocks its retries this long */
     int calendar_refresh_ms;        /* how often workers check the working-day calendar's version */
     char wechat_status_template[64]; /* subscribe-message template of status changes; "": none */
-    char push_channels[64];          /* the channels this pushd delivers (comma list) */
+    char push_channels[64];          /* the channels this pushd delivers: a comma list, or all */
     int push_batch;                  /* outbox rows claimed at once */
     int push_lease_s;                /* a claimed row comes back after this (a killed pushd) */
     int push_poll_ms;                /* the wait when nothing is due */

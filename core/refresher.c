@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "db/db.h"
+#include "core/clock.h"
 
 #define MAX_TASKS 8
 #define TICK_MS 25
@@ -20,13 +20,7 @@ static task tasks[MAX_TASKS];
 static int n_tasks;
 static pthread_t thread;
 static atomic_bool stopping, running;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static void (*thread_end)(void);
 
 int refresher_add(refresher_task fn, int interval_ms)
 {
@@ -41,21 +35,23 @@ static void *loop(void *unused)
     (void)unused;
     while (!atomic_load(&stopping)) {
         for (int i = 0; i < n_tasks && !atomic_load(&stopping); i++)
-            if (now_ms() >= tasks[i].due_ms) {
+            if (clock_mono_ms() >= tasks[i].due_ms) {
                 tasks[i].fn(false);
-                tasks[i].due_ms = now_ms() + tasks[i].interval_ms;
+                tasks[i].due_ms = clock_mono_ms() + tasks[i].interval_ms;
             }
         struct timespec tick = {0, TICK_MS * 1000000L};
         nanosleep(&tick, NULL);
     }
     for (int i = 0; i < n_tasks; i++)
         tasks[i].fn(true);
-    db_thread_end();
+    if (thread_end)
+        thread_end();
     return NULL;
 }
 
-int refresher_start(void)
+int refresher_start(void (*at_thread_end)(void))
 {
+    thread_end = at_thread_end;
     atomic_store(&stopping, false);
     if (pthread_create(&thread, NULL, loop, NULL) != 0)
         return -1;

@@ -16,31 +16,26 @@ int app_service_active(db_conn *c, arena *a, const char *code, app_service *out)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, sql_service, "s", code);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "issssiss", &out->id, &out->code, &out->name, &out->department_code,
-                     &out->department_name, &out->promised_days, &out->handler_type,
-                     &out->handler_name);
-    db_rows_close(&rows);
-    return rc;
+    return db_row_one(&rows, rc, "issssiss", &out->id, &out->code, &out->name,
+                      &out->department_code, &out->department_name, &out->promised_days,
+                      &out->handler_type, &out->handler_name);
 }
 
 int app_insert(db_conn *c, const app_new *n, int64_t *id)
 {
     const app_service *sv = n->service;
-    int64_t rc = db_exec(c,
-                         "INSERT INTO applications (application_no, query_code, citizen_id, "
-                         "service_id, service_code, service_name, department_code, "
-                         "department_name, handler_type, handler_name, status, form_enc, "
-                         "materials, due_date) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)",
-                         "ssiissssssbss", n->no, n->query_code, n->citizen_id, sv->id, sv->code,
-                         sv->name, sv->department_code, sv->department_name, sv->handler_type,
-                         sv->handler_name, n->form_enc, n->form_len, n->materials, n->due_date);
-    if (rc < 0)
-        return (int)rc;
-    *id = db_last_insert_id(c);
-    return DB_OK;
+    int rc = db_exec(c,
+                     "INSERT INTO applications (application_no, query_code, citizen_id, "
+                     "service_id, service_code, service_name, department_code, "
+                     "department_name, handler_type, handler_name, status, form_enc, "
+                     "materials, due_date) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)",
+                     "ssiissssssbss", n->no, n->query_code, n->citizen_id, sv->id, sv->code,
+                     sv->name, sv->department_code, sv->department_name, sv->handler_type,
+                     sv->handler_name, n->form_enc, n->form_len, n->materials, n->due_date);
+    if (rc == DB_OK)
+        *id = db_last_insert_id(c);
+    return rc;
 }
 
 int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out)
@@ -48,11 +43,7 @@ int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out)
     db_rows rows;
     int rc = db_query(c, &rows, a, "SELECT " TS("submitted_at") " FROM applications WHERE id = ?",
                       "i", id);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "s", out);
-    db_rows_close(&rows);
-    return rc < 0 ? rc : rc == 1 ? DB_OK : DB_ERROR;
+    return db_row_one(&rows, rc, "s", out);
 }
 
 /* clang-format off */
@@ -73,39 +64,30 @@ int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *ou
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, for_update ? sql_by_no_locked : sql_by_no, "s", no);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "iiisssssssssssssssss", &out->id, &out->citizen_id, &out->org_id,
-                     &out->no, &out->query_code, &out->status, &out->result, &out->department_code,
-                     &out->department_name, &out->service_code, &out->service_name,
-                     &out->handler_type, &out->handler_name, &out->materials, &out->submitted_at,
-                     &out->updated_at, &out->finished_at, &out->due_date, &out->paused_on,
-                     &out->timeline);
-    db_rows_close(&rows);
-    return rc;
+    return db_row_one(&rows, rc, "iiisssssssssssssssss", &out->id, &out->citizen_id, &out->org_id,
+                      &out->no, &out->query_code, &out->status, &out->result, &out->department_code,
+                      &out->department_name, &out->service_code, &out->service_name,
+                      &out->handler_type, &out->handler_name, &out->materials, &out->submitted_at,
+                      &out->updated_at, &out->finished_at, &out->due_date, &out->paused_on,
+                      &out->timeline);
 }
 
 int app_form(db_conn *c, arena *a, int64_t id, const void **form_enc, size_t *len)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, "SELECT form_enc FROM applications WHERE id = ?", "i", id);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "b", form_enc, len);
-    db_rows_close(&rows);
-    return rc;
+    return db_row_one(&rows, rc, "b", form_enc, len);
 }
 
 int app_update(db_conn *c, const app_change *ch)
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE applications SET status = ?, result = ?, due_date = ?, "
-                         "paused_on = ?, materials = COALESCE(?, materials), is_open = ?, "
-                         "finished_at = IF(?, CURRENT_TIMESTAMP(3), NULL), "
-                         "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?",
-                         "sssssiii", ch->status, ch->result, ch->due_date, ch->paused_on,
-                         ch->materials, (int64_t)!ch->final, (int64_t)ch->final, ch->id);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "UPDATE applications SET status = ?, result = ?, due_date = ?, "
+                   "paused_on = ?, materials = COALESCE(?, materials), is_open = ?, "
+                   "finished_at = IF(?, CURRENT_TIMESTAMP(3), NULL), "
+                   "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?",
+                   "sssssiii", ch->status, ch->result, ch->due_date, ch->paused_on, ch->materials,
+                   (int64_t)!ch->final, (int64_t)ch->final, ch->id);
 }
 
 /* Right after the event's insert: the same time as its row (LAST_INSERT_ID() is that row on
@@ -113,26 +95,25 @@ int app_update(db_conn *c, const app_change *ch)
  * supplements cannot grow a row without bound); application_events keeps them all. */
 static int append_to_timeline(db_conn *c, const app_event *e)
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE applications SET timeline = JSON_ARRAY_APPEND(timeline, '$', "
-                         "JSON_OBJECT('status', ?, 'result', ?, 'note', ?, 'actor', ?, "
-                         "'actor_name', ?, 'at', (SELECT DATE_FORMAT(e.created_at, "
-                         "'%Y-%m-%dT%H:%i:%sZ') FROM application_events e "
-                         "WHERE e.id = LAST_INSERT_ID()))) "
-                         "WHERE id = ? AND JSON_LENGTH(timeline) < 500",
-                         "sssssi", e->status, e->result, e->note, e->actor, e->actor_name,
-                         e->application_id);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "UPDATE applications SET timeline = JSON_ARRAY_APPEND(timeline, '$', "
+                   "JSON_OBJECT('status', ?, 'result', ?, 'note', ?, 'actor', ?, "
+                   "'actor_name', ?, 'at', (SELECT DATE_FORMAT(e.created_at, "
+                   "'%Y-%m-%dT%H:%i:%sZ') FROM application_events e "
+                   "WHERE e.id = LAST_INSERT_ID()))) "
+                   "WHERE id = ? AND JSON_LENGTH(timeline) < ?",
+                   "sssssii", e->status, e->result, e->note, e->actor, e->actor_name,
+                   e->application_id, (int64_t)TIMELINE_MAX);
 }
 
 int app_event_insert(db_conn *c, const app_event *e)
 {
-    int64_t rc = db_exec(c,
-                         "INSERT INTO application_events (application_id, status, result, note, "
-                         "materials, actor, actor_id, actor_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         "isssssis", e->application_id, e->status, e->result, e->note, e->materials,
-                         e->actor, e->actor_id, e->actor_name);
-    return rc < 0 ? (int)rc : append_to_timeline(c, e);
+    int rc = db_exec(c,
+                     "INSERT INTO application_events (application_id, status, result, note, "
+                     "materials, actor, actor_id, actor_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     "isssssis", e->application_id, e->status, e->result, e->note, e->materials,
+                     e->actor, e->actor_id, e->actor_name);
+    return rc == DB_OK ? append_to_timeline(c, e) : rc;
 }
 
 /* clang-format off */
@@ -180,9 +161,8 @@ static int read_summaries(db_rows *rows, int limit, app_summary *out, size_t *n)
             break;
         count++;
     }
-    db_rows_close(rows);
     *n = count;
-    return rc < 0 ? rc : DB_OK;
+    return db_rows_done(rows, rc);
 }
 
 int app_list_of_citizen(db_conn *c, arena *a, int64_t citizen_id, const char *status,
@@ -227,9 +207,10 @@ int app_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
                       "");
     if (rc != DB_OK)
         return rc;
-    rc = db_row_next(&r, "siis", &no, &id, &citizen, &dept);
-    db_rows_close(&r);
-    if (rc < 0)
+    rc = db_row_one(&r, rc, "siis", &no, &id, &citizen, &dept);
+    if (rc == DB_NOT_FOUND)
+        rc = DB_OK; /* an empty table: the sample values above */
+    if (rc != DB_OK)
         return rc;
     rc = db_explained("service for submission",
                       db_query(c, &r, a, DB_EXPLAIN SQL_SERVICE, "s", "GA-GG-001"), &r, fn, ctx);

@@ -21,7 +21,7 @@ typedef struct app_service {
     const char *handler_type, *handler_name; /* the catalog's 办理主体 */
 } app_service;
 
-/* 1 found (not retired), 0 not, < 0 a db_status. */
+/* DB_OK (active, not retired), DB_NOT_FOUND, or a failure. */
 int app_service_active(db_conn *c, arena *a, const char *code, app_service *out);
 
 typedef struct app_new {
@@ -50,7 +50,7 @@ typedef struct app_row {
 } app_row;
 
 /* By number, with its timeline; for_update locks the row for a step (inside a transaction)
- * and leaves the timeline out. 1 found, 0 not, < 0 a db_status. */
+ * and leaves the timeline out. DB_OK, DB_NOT_FOUND, or a failure. */
 int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *out);
 /* The sealed form of an application. */
 int app_form(db_conn *c, arena *a, int64_t id, const void **form_enc, size_t *len);

@@ -2,12 +2,11 @@
 
 int audit_insert(db_conn *c, const audit_entry *e)
 {
-    int64_t rc = db_exec(c,
-                         "INSERT INTO audit_log (actor_type, actor_id, action, target, detail, "
-                         "request_id) VALUES (?, ?, ?, ?, ?, ?)",
-                         "ssssss", e->actor_type, e->actor_id, e->action, e->target, e->detail,
-                         e->request_id);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "INSERT INTO audit_log (actor_type, actor_id, action, target, detail, "
+                   "request_id) VALUES (?, ?, ?, ?, ?, ?)",
+                   "ssssss", e->actor_type, e->actor_id, e->action, e->target, e->detail,
+                   e->request_id);
 }
 
 int audit_each_of_target(db_conn *c, arena *a, const char *target, audit_row_fn fn, void *ctx)
@@ -26,6 +25,5 @@ int audit_each_of_target(db_conn *c, arena *a, const char *target, audit_row_fn 
     while ((rc = db_row_next(&rows, "isssssss", &id, &e.actor_type, &e.actor_id, &e.action,
                              &e.target, &e.detail, &e.request_id, &at)) > 0)
         fn(&e, id, at, ctx);
-    db_rows_close(&rows);
-    return rc < 0 ? rc : DB_OK;
+    return db_rows_done(&rows, rc);
 }

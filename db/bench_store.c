@@ -6,33 +6,29 @@
 
 int bench_citizens(db_conn *c, const bench_blobs *b, int64_t from, int64_t count)
 {
-    int64_t rc =
-        db_exec(c,
-                "INSERT INTO citizens (phone_enc, phone_bidx, name_enc, id_number_enc, "
-                "id_number_bidx) SELECT ?, UNHEX(SHA2(CONCAT(?, 'p', seq + ?), 256)), ?, ?, "
-                "UNHEX(SHA2(CONCAT(?, 'i', seq + ?), 256)) FROM seq_1_to_100000 "
-                "WHERE seq <= ?",
-                "bsibbsii", b->phone, b->phone_len, b->tag, from, b->name, b->name_len,
-                b->id_number, b->id_number_len, b->tag, from, count);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "INSERT INTO citizens (phone_enc, phone_bidx, name_enc, id_number_enc, "
+                   "id_number_bidx) SELECT ?, UNHEX(SHA2(CONCAT(?, 'p', seq + ?), 256)), ?, ?, "
+                   "UNHEX(SHA2(CONCAT(?, 'i', seq + ?), 256)) FROM seq_1_to_100000 "
+                   "WHERE seq <= ?",
+                   "bsibbsii", b->phone, b->phone_len, b->tag, from, b->name, b->name_len,
+                   b->id_number, b->id_number_len, b->tag, from, count);
 }
 
 int bench_services(db_conn *c, int64_t *n)
 {
-    int64_t rc = db_exec(c, "DROP TEMPORARY TABLE IF EXISTS bench_services", "");
-    if (rc >= 0)
-        rc = db_exec(c,
-                     "CREATE TEMPORARY TABLE bench_services (PRIMARY KEY (k)) "
-                     "SELECT ROW_NUMBER() OVER (ORDER BY s.id) AS k, s.id, s.code, s.name, "
-                     "s.department_code, d.name AS department_name, "
-                     "s.handled_by_type, COALESCE(s.handled_by_name, d.name) AS handler_name, "
-                     "s.promised_days FROM services s "
-                     "JOIN departments d ON d.code = s.department_code WHERE s.retired_at IS NULL",
-                     "");
-    if (rc < 0)
-        return (int)rc;
-    *n = rc;
-    return DB_OK;
+    int rc = db_exec(c, "DROP TEMPORARY TABLE IF EXISTS bench_services", "");
+    if (rc == DB_OK)
+        rc = db_exec_count(
+            c, n,
+            "CREATE TEMPORARY TABLE bench_services (PRIMARY KEY (k)) "
+            "SELECT ROW_NUMBER() OVER (ORDER BY s.id) AS k, s.id, s.code, s.name, "
+            "s.department_code, d.name AS department_name, "
+            "s.handled_by_type, COALESCE(s.handled_by_name, d.name) AS handler_name, "
+            "s.promised_days FROM services s "
+            "JOIN departments d ON d.code = s.department_code WHERE s.retired_at IS NULL",
+            "");
+    return rc;
 }
 
 /* clang-format off */
@@ -65,12 +61,9 @@ int bench_applications(db_conn *c, const bench_blobs *b, int64_t from, int64_t c
                        int64_t first_citizen, int64_t citizens, int64_t n_services,
                        int64_t *inserted)
 {
-    int64_t rc = db_exec(c, sql_applications, "iibisiiii", first_citizen, citizens, b->form,
-                         b->form_len, from, b->tag, from, from, count, n_services);
-    if (rc < 0)
-        return (int)rc;
-    *inserted = rc; /* a rare clash of random numbers is skipped (INSERT IGNORE) */
-    return DB_OK;
+    /* a rare clash of random numbers is skipped (INSERT IGNORE): *inserted says how many */
+    return db_exec_count(c, inserted, sql_applications, "iibisiiii", first_citizen, citizens,
+                         b->form, b->form_len, from, b->tag, from, from, count, n_services);
 }
 
 int bench_events(db_conn *c, int64_t first, int64_t last, int64_t *events)
@@ -104,22 +97,21 @@ int bench_events(db_conn *c, int64_t first, int64_t last, int64_t *events)
     };
     *events = 0;
     for (size_t i = 0; i < sizeof passes / sizeof passes[0]; i++) {
-        int64_t rc = db_exec(c, passes[i], "ii", first, last);
-        if (rc < 0)
-            return (int)rc;
-        *events += rc;
+        int64_t n = 0;
+        int rc = db_exec_count(c, &n, passes[i], "ii", first, last);
+        if (rc != DB_OK)
+            return rc;
+        *events += n;
     }
     /* the timeline projection, as the steps' own appends would have left it */
-    int64_t rc =
-        db_exec(c,
-                "UPDATE applications a SET timeline = (SELECT JSON_ARRAYAGG(JSON_OBJECT("
-                "'status', e.status, 'result', e.result, 'note', e.note, 'actor', e.actor, "
-                "'actor_name', e.actor_name, 'at', "
-                "DATE_FORMAT(e.created_at, '%Y-%m-%dT%H:%i:%sZ')) ORDER BY e.id) "
-                "FROM application_events e WHERE e.application_id = a.id) "
-                "WHERE a.id BETWEEN ? AND ?",
-                "ii", first, last);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "UPDATE applications a SET timeline = (SELECT JSON_ARRAYAGG(JSON_OBJECT("
+                   "'status', e.status, 'result', e.result, 'note', e.note, 'actor', e.actor, "
+                   "'actor_name', e.actor_name, 'at', "
+                   "DATE_FORMAT(e.created_at, '%Y-%m-%dT%H:%i:%sZ')) ORDER BY e.id) "
+                   "FROM application_events e WHERE e.application_id = a.id) "
+                   "WHERE a.id BETWEEN ? AND ?",
+                   "ii", first, last);
 }
 
 int bench_max_id(db_conn *c, const char *table, int64_t *id)
@@ -127,8 +119,8 @@ int bench_max_id(db_conn *c, const char *table, int64_t *id)
     arena a;
     arena_init(&a, 4096);
     int rc = strcmp(table, "citizens") == 0
-                 ? db_query_int(c, &a, "SELECT COALESCE(MAX(id), 0) FROM citizens", id)
-                 : db_query_int(c, &a, "SELECT COALESCE(MAX(id), 0) FROM applications", id);
+                 ? db_query_int(c, &a, id, "SELECT COALESCE(MAX(id), 0) FROM citizens", "")
+                 : db_query_int(c, &a, id, "SELECT COALESCE(MAX(id), 0) FROM applications", "");
     arena_destroy(&a);
     return rc;
 }

@@ -4,13 +4,13 @@
 
 int calendar_store_version(db_conn *c, arena *a, int64_t *version)
 {
-    return db_query_int(c, a, "SELECT version FROM calendar_state WHERE id = 1", version);
+    return db_query_int(c, a, version, "SELECT version FROM calendar_state WHERE id = 1", "");
 }
 
 int calendar_store_load(db_conn *c, arena *a, cal_exception **out, size_t *n)
 {
     int64_t count = 0;
-    int rc = db_query_int(c, a, "SELECT COUNT(*) FROM calendar_days", &count);
+    int rc = db_query_int(c, a, &count, "SELECT COUNT(*) FROM calendar_days", "");
     if (rc != DB_OK)
         return rc;
     cal_exception *days = arena_alloc(a, sizeof *days * (size_t)(count + 1));
@@ -28,32 +28,30 @@ int calendar_store_load(db_conn *c, arena *a, cal_exception **out, size_t *n)
             days[got].kind = kind[0] == 'w' ? CAL_WORKDAY : CAL_HOLIDAY;
             got++;
         }
-    db_rows_close(&rows);
     *out = days;
     *n = got;
-    return rc < 0 ? rc : DB_OK;
+    return db_rows_done(&rows, rc);
 }
 
 static int replace_in_tx(db_conn *c, const int *years, size_t n_years,
                          const calendar_entry *entries, size_t n)
 {
     for (size_t i = 0; i < n_years; i++) {
-        int64_t rc =
+        int rc =
             db_exec(c, "DELETE FROM calendar_days WHERE YEAR(day) = ?", "i", (int64_t)years[i]);
-        if (rc < 0)
-            return (int)rc;
+        if (rc != DB_OK)
+            return rc;
     }
     for (size_t i = 0; i < n; i++) {
         char date[CAL_DATE_BYTES];
         cal_day_format(entries[i].day.day, date);
-        int64_t rc =
+        int rc =
             db_exec(c, "INSERT INTO calendar_days (day, kind, name) VALUES (?, ?, ?)", "sss", date,
                     entries[i].day.kind == CAL_WORKDAY ? "workday" : "holiday", entries[i].name);
-        if (rc < 0)
-            return (int)rc;
+        if (rc != DB_OK)
+            return rc;
     }
-    int64_t rc = db_exec(c, "UPDATE calendar_state SET version = version + 1 WHERE id = 1", "");
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c, "UPDATE calendar_state SET version = version + 1 WHERE id = 1", "");
 }
 
 int calendar_store_replace_years(db_conn *c, const int *years, size_t n_years,

@@ -26,8 +26,7 @@ static int load_codes(db_conn *c, arena *a, const char *sql, catalog_code **out,
         }
         (*out)[(*n)++] = (catalog_code){code, name};
     }
-    db_rows_close(&rows);
-    return rc < 0 ? rc : DB_OK;
+    return db_rows_done(&rows, rc);
 }
 
 int catalog_import_codes(db_conn *c, arena *a, catalog_codes *codes)
@@ -40,47 +39,45 @@ int catalog_import_codes(db_conn *c, arena *a, catalog_codes *codes)
 
 static int bump_version(db_conn *c)
 {
-    int64_t rc = db_exec(c, "UPDATE catalog_state SET version = version + 1 WHERE id = 1", "");
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c, "UPDATE catalog_state SET version = version + 1 WHERE id = 1", "");
 }
+
+/* The item's columns in the order both statements below bind them, code last. */
+#define ITEM_TYPES "sssssiiissssssbs"
+#define ITEM_VALUES(it)                                                                            \
+    (it)->name, (it)->department_code, (it)->topic_codes, (it)->audience, (it)->kind,              \
+        (it)->online_level, (it)->legal_days, (it)->promised_days, (it)->fee, (it)->materials,     \
+        (it)->keywords, (it)->description, (it)->handled_by_type, (it)->handled_by_name,           \
+        (it)->hash, sizeof(it)->hash, (it)->code
 
 static int insert_item(db_conn *c, const catalog_item *it)
 {
-    int64_t rc =
-        db_exec(c,
-                "INSERT INTO services (code, name, department_code, topic_codes, audience, kind, "
-                "online_level, legal_days, promised_days, fee, materials, keywords, description, "
-                "handled_by_type, handled_by_name, content_hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "ssssssiiissssssb", it->code, it->name, it->department_code, it->topic_codes,
-                it->audience, it->kind, it->online_level, it->legal_days, it->promised_days,
-                it->fee, it->materials, it->keywords, it->description, it->handled_by_type,
-                it->handled_by_name, it->hash, sizeof it->hash);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "INSERT INTO services (name, department_code, topic_codes, audience, kind, "
+                   "online_level, legal_days, promised_days, fee, materials, keywords, "
+                   "description, handled_by_type, handled_by_name, content_hash, code) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   ITEM_TYPES, ITEM_VALUES(it));
 }
 
 static int update_item(db_conn *c, const catalog_item *it)
 {
-    int64_t rc = db_exec(
-        c,
-        "UPDATE services SET name = ?, department_code = ?, topic_codes = ?, audience = ?, "
-        "kind = ?, online_level = ?, legal_days = ?, promised_days = ?, fee = ?, materials = ?, "
-        "keywords = ?, description = ?, handled_by_type = ?, handled_by_name = ?, "
-        "content_hash = ?, retired_at = NULL, updated_at = CURRENT_TIMESTAMP(3) WHERE code = ?",
-        "sssssiiissssssbs", it->name, it->department_code, it->topic_codes, it->audience, it->kind,
-        it->online_level, it->legal_days, it->promised_days, it->fee, it->materials, it->keywords,
-        it->description, it->handled_by_type, it->handled_by_name, it->hash, sizeof it->hash,
-        it->code);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "UPDATE services SET name = ?, department_code = ?, topic_codes = ?, "
+                   "audience = ?, kind = ?, online_level = ?, legal_days = ?, promised_days = ?, "
+                   "fee = ?, materials = ?, keywords = ?, description = ?, handled_by_type = ?, "
+                   "handled_by_name = ?, content_hash = ?, retired_at = NULL, "
+                   "updated_at = CURRENT_TIMESTAMP(3) WHERE code = ?",
+                   ITEM_TYPES, ITEM_VALUES(it));
 }
 
 static int retire_code(db_conn *c, const char *code)
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE services SET retired_at = CURRENT_TIMESTAMP(3), "
-                         "updated_at = CURRENT_TIMESTAMP(3) WHERE code = ? AND retired_at IS NULL",
-                         "s", code);
-    return (int)rc; /* rows retired (0 or 1), or a db_status */
+    return db_exec_changed(
+        c,
+        "UPDATE services SET retired_at = CURRENT_TIMESTAMP(3), "
+        "updated_at = CURRENT_TIMESTAMP(3) WHERE code = ? AND retired_at IS NULL",
+        "s", code);
 }
 
 /* One existing row, as the merge with the file needs it. */
@@ -164,35 +161,33 @@ int catalog_import(db_conn *c, arena *a, const catalog_item *items, size_t n, bo
     return rc;
 }
 
+/* Ends the transaction of one change whose status is rc: a change (DB_OK) bumps the version
+ * and commits; nothing to change (DB_NOT_FOUND) or a failure rolls back. rc, or the failure
+ * of the bump or commit. */
+static int end_change(db_conn *c, int rc)
+{
+    if (rc == DB_OK)
+        rc = bump_version(c);
+    if (rc == DB_OK)
+        rc = db_commit(c);
+    else
+        db_rollback(c);
+    return rc;
+}
+
 int catalog_retire(db_conn *c, const char *code)
 {
     int rc = db_begin(c);
-    if (rc != DB_OK)
-        return rc;
-    int n = retire_code(c, code);
-    if (n > 0)
-        rc = bump_version(c);
-    if (n < 0 || rc != DB_OK) {
-        db_rollback(c);
-        return n < 0 ? n : rc;
-    }
-    rc = db_commit(c);
-    return rc == DB_OK ? n : rc;
+    return rc == DB_OK ? end_change(c, retire_code(c, code)) : rc;
 }
 
 int catalog_add_synonym(db_conn *c, const char *term, const char *expansion)
 {
     int rc = db_begin(c);
-    if (rc != DB_OK)
-        return rc;
-    int64_t n = db_exec(c, "INSERT IGNORE INTO synonyms (term, expansion) VALUES (?, ?)", "ss",
-                        term, expansion);
-    if (n > 0)
-        rc = bump_version(c);
-    if (n < 0 || rc != DB_OK) {
-        db_rollback(c);
-        return n < 0 ? (int)n : rc;
-    }
-    rc = db_commit(c);
-    return rc == DB_OK ? (int)n : rc;
+    if (rc == DB_OK)
+        rc = end_change(c, db_exec_changed(c,
+                                           "INSERT IGNORE INTO synonyms (term, expansion) "
+                                           "VALUES (?, ?)",
+                                           "ss", term, expansion));
+    return rc;
 }

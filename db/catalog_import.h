@@ -6,10 +6,29 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "catalog/catalog_item.h"
 #include "core/arena.h"
 #include "db/db.h"
+
+/* Known department and topic codes with their names (either may name one in a file). */
+typedef struct catalog_code {
+    const char *code, *name;
+} catalog_code;
+
+typedef struct catalog_codes {
+    catalog_code *depts, *topics;
+    size_t n_depts, n_topics;
+} catalog_codes;
+
+/* An item as the import writes it: validated and canonical (catalog/catalog_item.c). */
+typedef struct catalog_item {
+    const char *code, *name, *department_code, *audience, *kind, *fee, *description;
+    const char *topic_codes, *materials, *keywords; /* canonical JSON arrays */
+    const char *handled_by_type, *handled_by_name;  /* name NULL: the department */
+    int64_t online_level, legal_days, promised_days;
+    uint8_t hash[32]; /* SHA-256 of the canonical item */
+} catalog_item;
 
 typedef struct catalog_import_report {
     size_t created, updated, unchanged, restored, retired;
@@ -24,10 +43,10 @@ int catalog_import_codes(db_conn *c, arena *a, catalog_codes *codes);
 int catalog_import(db_conn *c, arena *a, const catalog_item *items, size_t n, bool retire_missing,
                    catalog_import_report *report);
 
-/* 1 retired, 0 no such active item, < 0 a db_status. */
+/* DB_OK retired, DB_NOT_FOUND no such active item, or a failure. */
 int catalog_retire(db_conn *c, const char *code);
 
-/* Adds (term, expansion); returns the number added (0: it was there), or a db_status. */
+/* Adds (term, expansion): DB_OK added, DB_NOT_FOUND it was there already, or a failure. */
 int catalog_add_synonym(db_conn *c, const char *term, const char *expansion);
 
 #endif

@@ -7,7 +7,7 @@
 int catalog_store_version(db_conn *c, arena *a, uint64_t *version)
 {
     int64_t v = 0;
-    int rc = db_query_int(c, a, "SELECT version FROM catalog_state WHERE id = 1", &v);
+    int rc = db_query_int(c, a, &v, "SELECT version FROM catalog_state WHERE id = 1", "");
     *version = (uint64_t)v;
     return rc;
 }
@@ -21,15 +21,14 @@ static const char sql_items_page[] =
 
 static int epoch_in_tx(db_conn *c, int interval_s)
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE catalog_state SET version = version + 1, "
-                         "popularity_at = CURRENT_TIMESTAMP(3) WHERE id = 1 "
-                         "AND popularity_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND",
-                         "i", (int64_t)interval_s);
-    if (rc <= 0)
-        return (int)rc; /* 0: another worker started this epoch */
-    rc = db_exec(c, "UPDATE service_stats SET ranked = views + 5 * applications", "");
-    return rc < 0 ? (int)rc : 1;
+    int rc = db_exec_changed(c,
+                             "UPDATE catalog_state SET version = version + 1, "
+                             "popularity_at = CURRENT_TIMESTAMP(3) WHERE id = 1 "
+                             "AND popularity_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND",
+                             "i", (int64_t)interval_s);
+    if (rc != DB_OK)
+        return rc; /* DB_NOT_FOUND: not due, or another worker started this epoch */
+    return db_exec(c, "UPDATE service_stats SET ranked = views + 5 * applications", "");
 }
 
 int catalog_store_popularity_epoch(db_conn *c, int interval_s)
@@ -38,10 +37,11 @@ int catalog_store_popularity_epoch(db_conn *c, int interval_s)
     if (rc != DB_OK)
         return rc;
     rc = epoch_in_tx(c, interval_s);
-    int done = rc == 1 ? db_commit(c) : DB_OK;
-    if (rc != 1 || done != DB_OK)
+    if (rc == DB_OK)
+        rc = db_commit(c);
+    if (rc != DB_OK)
         db_rollback(c);
-    return done != DB_OK ? done : rc;
+    return rc;
 }
 
 int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx)
@@ -68,13 +68,13 @@ int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx)
                 break;
             }
         }
-        db_rows_close(&rows);
+        rc = db_rows_done(&rows, rc);
         arena_reset(&a);
-        if (rc < 0 || n < ITEM_PAGE)
+        if (rc != DB_OK || n < ITEM_PAGE)
             break;
     }
     arena_destroy(&a);
-    return rc < 0 ? rc : DB_OK;
+    return rc;
 }
 
 static int each_pair(db_conn *c, arena *a, const char *sql, catalog_pair_fn fn, void *ctx)
@@ -89,8 +89,7 @@ static int each_pair(db_conn *c, arena *a, const char *sql, catalog_pair_fn fn, 
             rc = DB_ERROR;
             break;
         }
-    db_rows_close(&rows);
-    return rc < 0 ? rc : DB_OK;
+    return db_rows_done(&rows, rc);
 }
 
 int catalog_store_each_department(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx)
@@ -110,12 +109,11 @@ int catalog_store_each_synonym(db_conn *c, arena *a, catalog_pair_fn fn, void *c
 
 int catalog_store_add_counts(db_conn *c, int64_t service_id, int64_t views, int64_t applications)
 {
-    int64_t rc = db_exec(c,
-                         "INSERT INTO service_stats (service_id, views, applications) "
-                         "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE views = views + VALUES(views), "
-                         "applications = applications + VALUES(applications)",
-                         "iii", service_id, views, applications);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "INSERT INTO service_stats (service_id, views, applications) "
+                   "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE views = views + VALUES(views), "
+                   "applications = applications + VALUES(applications)",
+                   "iii", service_id, views, applications);
 }
 
 int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d)
@@ -129,13 +127,9 @@ int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d)
                       "FROM services s JOIN departments d ON d.code = s.department_code "
                       "WHERE s.code = ? AND s.retired_at IS NULL",
                       "s", code);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "isssssssiiissssss", &d->service_id, &d->code, &d->name,
-                     &d->department_code, &d->department_name, &d->topic_codes, &d->audience,
-                     &d->kind, &d->online_level, &d->legal_days, &d->promised_days, &d->fee,
-                     &d->materials, &d->keywords, &d->description, &d->handled_by_type,
-                     &d->handled_by_name);
-    db_rows_close(&rows);
-    return rc; /* 1 found, 0 not, < 0 a db_status */
+    return db_row_one(&rows, rc, "isssssssiiissssss", &d->service_id, &d->code, &d->name,
+                      &d->department_code, &d->department_name, &d->topic_codes, &d->audience,
+                      &d->kind, &d->online_level, &d->legal_days, &d->promised_days, &d->fee,
+                      &d->materials, &d->keywords, &d->description, &d->handled_by_type,
+                      &d->handled_by_name);
 }

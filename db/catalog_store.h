@@ -28,8 +28,8 @@ int catalog_store_version(db_conn *c, arena *a, uint64_t *version);
 int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx);
 /* Starts a popularity epoch when the last one is at least interval_s old: copies the live
  * counters to the ranks the index reads and bumps the catalog version, in one transaction,
- * so that every worker rebuilds with the same ranks. 1 started, 0 not due (or another
- * worker was first), or a db_status. */
+ * so that every worker rebuilds with the same ranks. DB_OK started, DB_NOT_FOUND not due
+ * (or another worker was first), or a failure. */
 int catalog_store_popularity_epoch(db_conn *c, int interval_s);
 /* (code, name) of every department / topic; (term, expansion) of operators' synonyms. */
 int catalog_store_each_department(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx);
@@ -45,7 +45,7 @@ typedef struct catalog_detail {
     int64_t online_level, legal_days, promised_days;
 } catalog_detail;
 
-/* 1 found, 0 no such active item, < 0 a db_status. */
+/* DB_OK, DB_NOT_FOUND (no such active item), or a failure. */
 int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d);
 
 /* Adds detail views and applications to an item's popularity counters. */

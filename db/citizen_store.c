@@ -11,13 +11,10 @@
 
 static int one_citizen(db_rows *rows, int rc, citizen_row *out)
 {
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(rows, "ibbbsiis", &out->id, &out->phone_enc, &out->phone_len, &out->name_enc,
-                     &out->name_len, &out->id_number_enc, &out->id_number_len, &out->password_hash,
-                     &out->locked_for_s, &out->wechat_bound, &out->created_at);
-    db_rows_close(rows);
-    return rc;
+    return db_row_one(rows, rc, "ibbbsiis", &out->id, &out->phone_enc, &out->phone_len,
+                      &out->name_enc, &out->name_len, &out->id_number_enc, &out->id_number_len,
+                      &out->password_hash, &out->locked_for_s, &out->wechat_bound,
+                      &out->created_at);
 }
 
 int citizen_by_phone(db_conn *c, arena *a, const uint8_t bidx[32], citizen_row *out)
@@ -43,11 +40,10 @@ int citizen_by_openid(db_conn *c, arena *a, const char *openid, citizen_row *out
 
 int citizen_link_wechat(db_conn *c, int64_t id, const char *openid)
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE citizens SET wechat_openid = ? "
-                         "WHERE id = ? AND (wechat_openid IS NULL OR wechat_openid = ?)",
-                         "sis", openid, id, openid);
-    return (int)rc; /* 1 linked (or already this one), 0 another, or a db_status */
+    return db_exec_changed(c,
+                           "UPDATE citizens SET wechat_openid = ? "
+                           "WHERE id = ? AND (wechat_openid IS NULL OR wechat_openid = ?)",
+                           "sis", openid, id, openid);
 }
 
 int citizen_profile(db_conn *c, arena *a, int64_t id, citizen_row *out)
@@ -58,14 +54,11 @@ int citizen_profile(db_conn *c, arena *a, int64_t id, citizen_row *out)
                       "wechat_openid IS NOT NULL, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') "
                       "FROM citizens WHERE id = ?",
                       "i", id);
-    if (rc != DB_OK)
-        return rc;
     int64_t verified = 0;
     memset(out, 0, sizeof *out);
     out->id = id;
-    rc = db_row_next(&rows, "bbiis", &out->phone_enc, &out->phone_len, &out->name_enc,
-                     &out->name_len, &verified, &out->wechat_bound, &out->created_at);
-    db_rows_close(&rows);
+    rc = db_row_one(&rows, rc, "bbiis", &out->phone_enc, &out->phone_len, &out->name_enc,
+                    &out->name_len, &verified, &out->wechat_bound, &out->created_at);
     out->id_number_enc = verified ? "" : NULL; /* only whether it is set */
     return rc;
 }
@@ -74,32 +67,31 @@ int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_
                           int64_t *id)
 {
     /* LAST_INSERT_ID(id) makes the existing row's id the insert id: one statement, no race */
-    int64_t rc = db_exec(c,
-                         "INSERT INTO citizens (phone_bidx, phone_enc) VALUES (?, ?) "
-                         "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
-                         "bb", bidx, (size_t)32, phone_enc, len);
-    if (rc < 0)
-        return (int)rc;
-    *id = db_last_insert_id(c);
-    return DB_OK;
+    int rc = db_exec(c,
+                     "INSERT INTO citizens (phone_bidx, phone_enc) VALUES (?, ?) "
+                     "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
+                     "bb", bidx, (size_t)32, phone_enc, len);
+    if (rc == DB_OK)
+        *id = db_last_insert_id(c);
+    return rc;
 }
 
 int citizen_set_password(db_conn *c, int64_t id, const char *hash)
 {
-    int64_t rc = db_exec(c, "UPDATE citizens SET password_hash = ? WHERE id = ?", "si", hash, id);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c, "UPDATE citizens SET password_hash = ? WHERE id = ?", "si", hash, id);
 }
 
 int citizen_set_real_name(db_conn *c, int64_t id, const void *name_enc, size_t name_len,
                           const void *id_enc, size_t id_len, const uint8_t id_bidx[32])
 {
     /* once verified, only the same ID number again (a retry) is accepted */
-    int64_t rc = db_exec(c,
-                         "UPDATE citizens SET name_enc = ?, id_number_enc = ?, id_number_bidx = ? "
-                         "WHERE id = ? AND (id_number_bidx IS NULL OR id_number_bidx = ?)",
-                         "bbbib", name_enc, name_len, id_enc, id_len, id_bidx, (size_t)32, id,
-                         id_bidx, (size_t)32);
-    return rc < 0 ? (int)rc : rc == 0 ? DB_DUPLICATE : DB_OK;
+    int rc = db_exec_changed(c,
+                             "UPDATE citizens SET name_enc = ?, id_number_enc = ?, "
+                             "id_number_bidx = ? WHERE id = ? "
+                             "AND (id_number_bidx IS NULL OR id_number_bidx = ?)",
+                             "bbbib", name_enc, name_len, id_enc, id_len, id_bidx, (size_t)32, id,
+                             id_bidx, (size_t)32);
+    return rc == DB_NOT_FOUND ? DB_DUPLICATE : rc; /* verified with another number */
 }
 
 int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],
@@ -114,31 +106,25 @@ int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t i
         "created_at > CURRENT_TIMESTAMP(3) - INTERVAL 1 HOUR) "
         "FROM sms_codes WHERE phone_bidx = ? AND created_at >= FROM_UNIXTIME(?)",
         "bbbi", phone, (size_t)32, ip, (size_t)32, phone, (size_t)32, day_start);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "iii", &out->last_age_s, &out->today, &out->ip_hour);
-    db_rows_close(&rows);
-    return rc < 0 ? rc : DB_OK;
+    return db_row_one(&rows, rc, "iii", &out->last_age_s, &out->today, &out->ip_hour);
 }
 
 int sms_code_delete(db_conn *c, int64_t id)
 {
-    int64_t rc = db_exec(c, "DELETE FROM sms_codes WHERE id = ?", "i", id);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c, "DELETE FROM sms_codes WHERE id = ?", "i", id);
 }
 
 int sms_code_insert(db_conn *c, const uint8_t phone[32], const uint8_t ip[32],
                     const uint8_t code_hash[32], int ttl_s, int64_t *id)
 {
-    int64_t rc =
+    int rc =
         db_exec(c,
                 "INSERT INTO sms_codes (phone_bidx, ip_bidx, code_hash, expires_at) "
                 "VALUES (?, ?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)",
                 "bbbi", phone, (size_t)32, ip, (size_t)32, code_hash, (size_t)32, (int64_t)ttl_s);
-    if (rc < 0)
-        return (int)rc;
-    *id = db_last_insert_id(c);
-    return DB_OK;
+    if (rc == DB_OK)
+        *id = db_last_insert_id(c);
+    return rc;
 }
 
 int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,
@@ -151,20 +137,16 @@ int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,
                       "AND used_at IS NULL AND expires_at > CURRENT_TIMESTAMP(3) "
                       "ORDER BY created_at DESC LIMIT 1",
                       "b", phone, (size_t)32);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "ibi", id, code_hash, &len, attempts);
-    db_rows_close(&rows);
-    return rc == 1 && len != 32 ? DB_ERROR : rc;
+    rc = db_row_one(&rows, rc, "ibi", id, code_hash, &len, attempts);
+    return rc == DB_OK && len != 32 ? DB_ERROR : rc;
 }
 
 int sms_code_try(db_conn *c, int64_t id, int max_attempts)
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ? "
-                         "AND attempts < ? AND used_at IS NULL",
-                         "ii", id, (int64_t)max_attempts);
-    return (int)rc; /* 1 allowed, 0 dead, or a db_status */
+    return db_exec_changed(c,
+                           "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ? "
+                           "AND attempts < ? AND used_at IS NULL",
+                           "ii", id, (int64_t)max_attempts);
 }
 
 int sms_phone_lock(db_conn *c, arena *a, const char *name, bool take)
@@ -172,36 +154,33 @@ int sms_phone_lock(db_conn *c, arena *a, const char *name, bool take)
     db_rows rows;
     int rc = take ? db_query(c, &rows, a, "SELECT GET_LOCK(?, 5)", "s", name)
                   : db_query(c, &rows, a, "SELECT RELEASE_LOCK(?)", "s", name);
-    if (rc != DB_OK)
-        return rc;
     int64_t got = 0;
-    rc = db_row_next(&rows, "i", &got);
-    db_rows_close(&rows);
-    return rc < 0 ? rc : got == 1 ? DB_OK : DB_UNAVAILABLE;
+    rc = db_row_one(&rows, rc, "i", &got);
+    if (rc < 0)
+        return rc;
+    return got == 1 ? DB_OK : DB_UNAVAILABLE; /* GET_LOCK timed out */
 }
 
 int sms_code_use(db_conn *c, int64_t id)
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE sms_codes SET used_at = CURRENT_TIMESTAMP(3) "
-                         "WHERE id = ? AND used_at IS NULL",
-                         "i", id);
-    return (int)rc; /* rows changed (0 or 1), or a db_status */
+    return db_exec_changed(c,
+                           "UPDATE sms_codes SET used_at = CURRENT_TIMESTAMP(3) "
+                           "WHERE id = ? AND used_at IS NULL",
+                           "i", id);
 }
 
 int login_attempt(db_conn *c, arena *a, const uint8_t ip[32], bool prune, int64_t *last_minute)
 {
-    int64_t rc = db_exec(c, "INSERT INTO login_attempts (ip_bidx) VALUES (?)", "b", ip, (size_t)32);
-    if (rc >= 0 && prune)
+    int rc = db_exec(c, "INSERT INTO login_attempts (ip_bidx) VALUES (?)", "b", ip, (size_t)32);
+    if (rc == DB_OK && prune)
         rc = db_exec(c,
                      "DELETE FROM login_attempts WHERE at < CURRENT_TIMESTAMP(3) - INTERVAL 1 HOUR "
                      "LIMIT 1000",
                      "");
-    if (rc < 0)
-        return (int)rc;
-    int q = db_query_one_int(c, a, last_minute,
-                             "SELECT COUNT(*) FROM login_attempts WHERE ip_bidx = ? "
-                             "AND at > CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE",
-                             "b", ip, (size_t)32);
-    return q < 0 ? q : DB_OK;
+    if (rc == DB_OK)
+        rc = db_query_int(c, a, last_minute,
+                          "SELECT COUNT(*) FROM login_attempts WHERE ip_bidx = ? "
+                          "AND at > CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE",
+                          "b", ip, (size_t)32);
+    return rc;
 }

@@ -20,15 +20,15 @@ typedef struct citizen_row {
     const char *created_at; /* RFC 3339, UTC */
 } citizen_row;
 
-/* 1 found, 0 not, < 0 a db_status. */
+/* DB_OK, DB_NOT_FOUND, or a failure. */
 int citizen_by_phone(db_conn *c, arena *a, const uint8_t bidx[32], citizen_row *out);
 int citizen_by_id(db_conn *c, arena *a, int64_t id, citizen_row *out);
 /* Only what GET /me shows (the hot path): phone_enc, name_enc, id_number_enc (non-NULL when
  * verified, its bytes not fetched), wechat_bound, created_at. */
 int citizen_profile(db_conn *c, arena *a, int64_t id, citizen_row *out);
 int citizen_by_openid(db_conn *c, arena *a, const char *openid, citizen_row *out);
-/* Links a WeChat openid: 1 linked, 0 the citizen already has another one, DB_DUPLICATE when
- * the openid belongs to another citizen, or a db_status. */
+/* Links a WeChat openid: DB_OK linked, DB_NOT_FOUND the citizen already has another one,
+ * DB_DUPLICATE when the openid belongs to another citizen, or a failure. */
 int citizen_link_wechat(db_conn *c, int64_t id, const char *openid);
 /* The citizen with this phone, created if new (one per phone). */
 int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_enc, size_t len,
@@ -51,15 +51,16 @@ int sms_code_insert(db_conn *c, const uint8_t phone[32], const uint8_t ip[32],
                     const uint8_t code_hash[32], int ttl_s, int64_t *id);
 /* A code the gateway did not take: gone, so that it neither works nor counts. */
 int sms_code_delete(db_conn *c, int64_t id);
-/* The phone's newest unused, unexpired code: 1 found, 0 none, < 0 a db_status. */
+/* The phone's newest unused, unexpired code: DB_OK, DB_NOT_FOUND (none), or a failure. */
 int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,
                   const void **code_hash, int64_t *attempts);
 /* Spends one of the code's attempts before it is compared (parallel guesses cannot exceed
- * the limit): 1 allowed, 0 dead (used or out of attempts), or a db_status. */
+ * the limit): DB_OK allowed, DB_NOT_FOUND dead (used or out of attempts), or a failure. */
 int sms_code_try(db_conn *c, int64_t id, int max_attempts);
-/* A named lock (GET_LOCK) serializing the check-then-insert of one phone's codes. */
+/* A named lock (GET_LOCK) serializing the check-then-insert of one phone's codes: DB_OK, or
+ * DB_UNAVAILABLE when it is not had within 5 s. */
 int sms_phone_lock(db_conn *c, arena *a, const char *name, bool take);
-/* 1 when this call used it (a code works once), 0 when someone else did. */
+/* DB_OK when this call used it (a code works once), DB_NOT_FOUND when someone else did. */
 int sms_code_use(db_conn *c, int64_t id);
 
 /* Records one login attempt of an IP and answers how many it made in the last minute

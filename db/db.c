@@ -10,6 +10,7 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/dsn.h"
@@ -63,11 +64,15 @@ int db_init(const db_settings *s, char *err, size_t errlen)
     return 0;
 }
 
-static int64_t now_ms(void)
+const char *db_status_name(int status)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    switch (status) {
+    case DB_OK: return "ok";
+    case DB_NOT_FOUND: return "no row";
+    case DB_UNAVAILABLE: return "database unavailable";
+    case DB_DUPLICATE: return "duplicate key";
+    default: return "database error";
+    }
 }
 
 static bool is_connection_error(unsigned e)
@@ -94,7 +99,7 @@ static int connect_now(db_conn *c)
 {
     if (c->mysql)
         return DB_OK;
-    if (now_ms() < c->next_connect_ms)
+    if (clock_mono_ms() < c->next_connect_ms)
         return DB_UNAVAILABLE; /* the last attempt just failed: answer 503 at once */
     MYSQL *m = mysql_init(NULL);
     if (!m)
@@ -109,10 +114,10 @@ static int connect_now(db_conn *c)
     unsigned long flags = settings.multi_statements ? CLIENT_MULTI_STATEMENTS : 0;
     if (!mysql_real_connect(m, t->host, t->user, t->password, t->database, t->port,
                             t->socket[0] ? t->socket : NULL, flags)) {
-        log_msg(LOG_WARN, "database connect to %s failed: %u", t->host, mysql_errno(m));
+        log_cause(LOG_WARN, "database connect to %s failed: %u", t->host, mysql_errno(m));
         metrics_db_error();
         mysql_close(m);
-        c->next_connect_ms = now_ms() + RECONNECT_BACKOFF_MS;
+        c->next_connect_ms = clock_mono_ms() + RECONNECT_BACKOFF_MS;
         return DB_UNAVAILABLE;
     }
     /* UTC in the session so that TIMESTAMP columns read back as UTC (API.md §1). */
@@ -153,14 +158,14 @@ static int fail(db_conn *c, unsigned e, const char *what, const char *sql)
 {
     metrics_db_error();
     if (is_connection_error(e)) {
-        log_msg(LOG_WARN, "database connection lost during %s: %u", what, e);
+        log_cause(LOG_WARN, "database connection lost during %s: %u", what, e);
         disconnect(c);
         return DB_UNAVAILABLE;
     }
     if (e == ER_DUP_ENTRY)
         return DB_DUPLICATE;
     /* the statement's start names it without any data (values are bound, never in it) */
-    log_msg(LOG_ERROR, "database %s failed: %u in \"%.90s\"", what, e, sql ? sql : "");
+    log_cause(LOG_ERROR, "database %s failed: %u in \"%.90s\"", what, e, sql ? sql : "");
     return DB_ERROR;
 }
 
@@ -186,7 +191,7 @@ static MYSQL_STMT *cached_stmt(db_conn *c, const char *sql, int *rc)
     }
     if (slot == STMT_CACHE_SIZE) {
         /* More distinct statements than the cache holds is a design error: say so. */
-        log_msg(LOG_ERROR, "statement cache full (%d)", STMT_CACHE_SIZE);
+        log_cause(LOG_ERROR, "statement cache full (%d)", STMT_CACHE_SIZE);
         mysql_stmt_close(st);
         *rc = DB_ERROR;
         return NULL;
@@ -244,8 +249,8 @@ static int execute(db_conn *c, const char *sql, params *p, bool is_read, MYSQL_S
             return rc;
         }
         if (mysql_stmt_param_count(st) != p->n) {
-            log_msg(LOG_ERROR, "statement expects %lu parameters, got %u",
-                    mysql_stmt_param_count(st), p->n);
+            log_cause(LOG_ERROR, "statement expects %lu parameters, got %u",
+                      mysql_stmt_param_count(st), p->n);
             return DB_ERROR;
         }
         if (mysql_stmt_bind_param(st, p->bind) != 0)
@@ -316,20 +321,6 @@ int db_query(db_conn *c, db_rows *rows, arena *a, const char *sql, const char *t
     return rc;
 }
 
-int db_query_one_int(db_conn *c, arena *a, int64_t *out, const char *sql, const char *types, ...)
-{
-    db_rows rows;
-    va_list ap;
-    va_start(ap, types);
-    int rc = vquery(c, &rows, a, sql, types, ap);
-    va_end(ap);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "i", out);
-    db_rows_close(&rows);
-    return rc;
-}
-
 /* Column i of the current row as a NUL-terminated arena string (NULL for SQL NULL). */
 static char *column_text(db_rows *rows, unsigned i)
 {
@@ -354,18 +345,17 @@ static char *column_text(db_rows *rows, unsigned i)
     return full;
 }
 
-int db_query_int(db_conn *c, arena *a, const char *sql, int64_t *out)
+int db_query_int(db_conn *c, arena *a, int64_t *out, const char *sql, const char *types, ...)
 {
     db_rows rows;
-    int rc = db_query(c, &rows, a, sql, "");
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "i", out);
-    db_rows_close(&rows);
-    return rc < 0 ? rc : rc == 1 ? DB_OK : DB_ERROR;
+    va_list ap;
+    va_start(ap, types);
+    int rc = vquery(c, &rows, a, sql, types, ap);
+    va_end(ap);
+    return db_row_one(&rows, rc, "i", out);
 }
 
-int db_row_next(db_rows *rows, const char *types, ...)
+static int vrow_next(db_rows *rows, const char *types, va_list ap)
 {
     if (!rows->stmt)
         return 0;
@@ -375,12 +365,10 @@ int db_row_next(db_rows *rows, const char *types, ...)
     if (f != 0 && f != MYSQL_DATA_TRUNCATED)
         return DB_ERROR;
     if (strlen(types) != rows->n_cols) { /* a caller's bug: say so rather than read garbage */
-        log_msg(LOG_ERROR, "database row has %u columns, the caller reads %zu", rows->n_cols,
-                strlen(types));
+        log_cause(LOG_ERROR, "database row has %u columns, the caller reads %zu", rows->n_cols,
+                  strlen(types));
         return DB_ERROR;
     }
-    va_list ap;
-    va_start(ap, types);
     unsigned i = 0;
     for (const char *t = types; *t && i < rows->n_cols; t++, i++) {
         char *text = column_text(rows, i);
@@ -393,8 +381,28 @@ int db_row_next(db_rows *rows, const char *types, ...)
             *va_arg(ap, size_t *) = text ? rows->lengths[i] : 0;
         }
     }
-    va_end(ap);
     return 1;
+}
+
+int db_row_next(db_rows *rows, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = vrow_next(rows, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int db_row_one(db_rows *rows, int query_rc, const char *types, ...)
+{
+    if (query_rc != DB_OK)
+        return query_rc;
+    va_list ap;
+    va_start(ap, types);
+    int rc = vrow_next(rows, types, ap);
+    va_end(ap);
+    db_rows_close(rows);
+    return rc < 0 ? rc : rc == 1 ? DB_OK : DB_NOT_FOUND;
 }
 
 void db_rows_close(db_rows *rows)
@@ -404,19 +412,68 @@ void db_rows_close(db_rows *rows)
     rows->stmt = NULL;
 }
 
-int64_t db_exec(db_conn *c, const char *sql, const char *types, ...)
+int db_rows_done(db_rows *rows, int rc)
+{
+    db_rows_close(rows);
+    return rc < 0 ? rc : DB_OK;
+}
+
+static int vexec(db_conn *c, int64_t *changed, const char *sql, const char *types, va_list ap)
 {
     params p;
-    va_list ap;
-    va_start(ap, types);
     int rc = collect_params(&p, types, ap);
-    va_end(ap);
     MYSQL_STMT *st = NULL;
     if (rc == DB_OK)
         rc = execute(c, sql, &p, false, &st);
-    if (rc != DB_OK)
-        return rc;
-    return (int64_t)mysql_stmt_affected_rows(st);
+    if (rc == DB_OK && changed)
+        *changed = (int64_t)mysql_stmt_affected_rows(st);
+    return rc;
+}
+
+int db_exec(db_conn *c, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = vexec(c, NULL, sql, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int db_exec_count(db_conn *c, int64_t *changed, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = vexec(c, changed, sql, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int db_exec_changed(db_conn *c, const char *sql, const char *types, ...)
+{
+    int64_t changed = 0;
+    va_list ap;
+    va_start(ap, types);
+    int rc = vexec(c, &changed, sql, types, ap);
+    va_end(ap);
+    return rc == DB_OK && changed == 0 ? DB_NOT_FOUND : rc;
+}
+
+int db_exec_or_exists(db_conn *c, arena *a, const char *change, const char *exists,
+                      const char *types, ...)
+{
+    int64_t changed = 0, found = 0;
+    va_list ap, again;
+    va_start(ap, types);
+    va_copy(again, ap);
+    int rc = vexec(c, &changed, change, types, ap);
+    if (rc == DB_OK && changed == 0) {
+        db_rows rows;
+        rc = vquery(c, &rows, a, exists, types, again);
+        rc = db_row_one(&rows, rc, "i", &found);
+    }
+    va_end(again);
+    va_end(ap);
+    return rc;
 }
 
 int64_t db_last_insert_id(db_conn *c)
@@ -482,15 +539,9 @@ int db_exec_script(db_conn *c, const char *sql, char *err, size_t errlen)
 
 int db_ping(db_conn *c, arena *a)
 {
-    static const char sql[] = "SELECT 1";
-    db_rows rows;
-    int rc = db_query(c, &rows, a, sql, "");
-    if (rc != DB_OK)
-        return rc;
     int64_t one = 0;
-    rc = db_row_next(&rows, "i", &one) == 1 && one == 1 ? DB_OK : DB_ERROR;
-    db_rows_close(&rows);
-    return rc;
+    int rc = db_query_int(c, a, &one, "SELECT 1", "");
+    return rc == DB_OK && one == 1 ? DB_OK : DB_UNAVAILABLE;
 }
 
 int db_explained(const char *name, int rc, db_rows *rows, db_plan_fn fn, void *ctx)
@@ -498,9 +549,8 @@ int db_explained(const char *name, int rc, db_rows *rows, db_plan_fn fn, void *c
     if (rc != DB_OK)
         return rc;
     const char *plan = NULL;
-    rc = db_row_next(rows, "s", &plan);
-    if (rc > 0)
+    rc = db_row_one(rows, rc, "s", &plan);
+    if (rc == DB_OK)
         fn(name, plan, ctx);
-    db_rows_close(rows);
-    return rc < 0 ? rc : DB_OK;
+    return rc == DB_NOT_FOUND ? DB_OK : rc;
 }

@@ -4,9 +4,14 @@
  *
  * A query is a few lines:
  *     db_rows rows;
- *     if (db_query(db_reader(), &rows, &r->arena, "SELECT name FROM t WHERE id = ?", "i", id))
- *         …answer 503/500…
- *     while (db_row_next(&rows, "s", &name) > 0) …
+ *     int rc = db_query(c, &rows, a, "SELECT name FROM t WHERE id = ?", "i", id);
+ *     return db_row_one(&rows, rc, "s", &name);          one row: DB_OK or DB_NOT_FOUND
+ * or, for a list:
+ *     while ((rc = db_row_next(&rows, "s", &name)) > 0) …
+ *
+ * Every function here and every store (db/..._store.c) answers with a db_status: DB_OK,
+ * DB_NOT_FOUND (positive: no row, or no row the statement's condition held for), or a
+ * negative failure. Rows and counts come back through out-parameters.
  *
  * Parameter types: 'i' int64_t, 's' const char * (NULL = SQL NULL), 'b' const void *, size_t.
  * Result types:    'i' int64_t *, 's' const char ** (arena copy, NULL for SQL NULL),
@@ -24,10 +29,14 @@
 
 typedef enum {
     DB_OK = 0,
+    DB_NOT_FOUND = 1,    /* no such row (a lookup), or a change that matched none */
     DB_UNAVAILABLE = -1, /* the server is away (connect refused, connection lost) */
     DB_ERROR = -2,       /* the server refused the statement (a bug, or bad data) */
     DB_DUPLICATE = -3,   /* a unique key was violated */
 } db_status;
+
+/* A short name of a status for log lines ("database unavailable", "no row" …). */
+const char *db_status_name(int status);
 
 typedef struct db_settings {
     const char *primary_dsn;
@@ -58,21 +67,35 @@ db_conn *db_reader(void); /* the replica when configured, else the primary */
 
 /* Runs a read and buffers its rows (safe to retry after a lost connection). */
 int db_query(db_conn *c, db_rows *rows, arena *a, const char *sql, const char *types, ...);
-/* A one-number read without parameters (a version counter): DB_OK with *out, DB_ERROR when
- * there is no row, or a db_status. */
-int db_query_int(db_conn *c, arena *a, const char *sql, int64_t *out);
+/* A read of one number (a version, a count, the id of a row that may not exist): DB_OK with
+ * *out, DB_NOT_FOUND when there is no row (*out untouched), or a failure. */
+int db_query_int(db_conn *c, arena *a, int64_t *out, const char *sql, const char *types, ...);
 
-/* A read of one number with parameters (a count, an id of a row that may not exist): 1 with
- * *out, 0 when there is no row, < 0 a db_status. */
-int db_query_one_int(db_conn *c, arena *a, int64_t *out, const char *sql, const char *types, ...);
-
-/* Fetches the next row into the result pointers: 1 a row, 0 no more, <0 a db_status. */
+/* Fetches the next row into the result pointers: 1 a row, 0 no more, <0 a db_status (the
+ * iterator of lists; single rows take db_row_one). */
 int db_row_next(db_rows *rows, const char *types, ...);
+/* The one row of a query whose status is query_rc (passed through when not DB_OK): DB_OK
+ * with the row, DB_NOT_FOUND, or a failure. Closes rows. */
+int db_row_one(db_rows *rows, int query_rc, const char *types, ...);
 void db_rows_close(db_rows *rows);
+/* Closes rows after a loop of db_row_next that ended with rc: DB_OK when the rows ran out or
+ * the loop stopped early (rc ≥ 0), else the failure. */
+int db_rows_done(db_rows *rows, int rc);
 
-/* Runs a write; returns the affected rows (≥ 0) or a db_status. Retried after a lost
- * connection only when the statement never reached the server. */
-int64_t db_exec(db_conn *c, const char *sql, const char *types, ...);
+/* Runs a write: DB_OK or a failure. Retried after a lost connection only when the statement
+ * never reached the server. */
+int db_exec(db_conn *c, const char *sql, const char *types, ...);
+/* The same, with the number of rows it changed in *changed (MariaDB counts a row set to
+ * the values it held as unchanged). */
+int db_exec_count(db_conn *c, int64_t *changed, const char *sql, const char *types, ...);
+/* A write meant to change rows that may not be there (an UPDATE … WHERE, INSERT IGNORE):
+ * DB_OK when it changed at least one, DB_NOT_FOUND when it changed none, or a failure. */
+int db_exec_changed(db_conn *c, const char *sql, const char *types, ...);
+/* A change that may find its row in the new state already (MariaDB counts changed rows only):
+ * DB_OK when change changed a row, or else when exists (a SELECT of one column, with the
+ * same parameters) finds it; DB_NOT_FOUND when neither; or a failure. */
+int db_exec_or_exists(db_conn *c, arena *a, const char *change, const char *exists,
+                      const char *types, ...);
 int64_t db_last_insert_id(db_conn *c);
 
 /* Transactions: no retry inside one; a lost connection fails the whole transaction. */
@@ -88,7 +111,8 @@ int db_exec_script(db_conn *c, const char *sql, char *err, size_t errlen);
 typedef void (*db_plan_fn)(const char *name, const char *plan_json, void *ctx);
 int db_explained(const char *name, int rc, db_rows *rows, db_plan_fn fn, void *ctx);
 
-/* One round trip, for /readyz (result buffers from a). */
+/* One round trip, for /readyz (result buffers from a): DB_OK, or DB_UNAVAILABLE whatever
+ * went wrong. */
 int db_ping(db_conn *c, arena *a);
 
 #endif

@@ -6,35 +6,21 @@
 static int lock_citizen(db_conn *c, arena *a, int64_t citizen_id)
 {
     int64_t id;
-    return db_query_one_int(c, a, &id, "SELECT id FROM citizens WHERE id = ? FOR UPDATE", "i",
-                            citizen_id);
+    return db_query_int(c, a, &id, "SELECT id FROM citizens WHERE id = ? FOR UPDATE", "i",
+                        citizen_id);
 }
 
-/* 1 when the token is the citizen's and active already. */
-static int already_mine(db_conn *c, arena *a, const device_new *d, int64_t *id)
+/* The row of the token, whoever it belongs to: DB_OK, DB_NOT_FOUND, or a failure. */
+static int token_row(db_conn *c, arena *a, const device_new *d, int64_t *id, int64_t *owner,
+                     int64_t *active)
 {
     db_rows rows;
-    int64_t owner, active;
     int rc =
         db_query(c, &rows, a,
                  "SELECT id, citizen_id, active FROM devices "
                  "WHERE platform = ? AND token_hash = ?",
                  "sb", d->platform, (const void *)d->token_hash, (size_t)DEVICE_TOKEN_HASH_BYTES);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "iii", id, &owner, &active);
-    db_rows_close(&rows);
-    if (rc <= 0)
-        return rc;
-    return owner == d->citizen_id && active;
-}
-
-static int count_active(db_conn *c, arena *a, int64_t citizen_id, int64_t *n)
-{
-    int rc = db_query_one_int(c, a, n,
-                              "SELECT COUNT(*) FROM devices WHERE citizen_id = ? AND active = 1",
-                              "i", citizen_id);
-    return rc < 0 ? rc : rc == 0 ? DB_ERROR : DB_OK;
+    return db_row_one(&rows, rc, "iii", id, owner, active);
 }
 
 /* LAST_INSERT_ID(id) on the duplicate makes the existing row's id the statement's insert id.
@@ -42,72 +28,63 @@ static int count_active(db_conn *c, arena *a, int64_t citizen_id, int64_t *n)
  * the later one keeps it, as a move would. */
 static int upsert(db_conn *c, const device_new *d, int64_t *id)
 {
-    int64_t rc = db_exec(c,
-                         "INSERT INTO devices (citizen_id, platform, token, token_hash) "
-                         "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), "
-                         "citizen_id = VALUES(citizen_id), active = 1, "
-                         "updated_at = CURRENT_TIMESTAMP(3)",
-                         "issb", d->citizen_id, d->platform, d->token, (const void *)d->token_hash,
-                         (size_t)DEVICE_TOKEN_HASH_BYTES);
-    if (rc < 0)
-        return (int)rc;
+    int rc = db_exec(c,
+                     "INSERT INTO devices (citizen_id, platform, token, token_hash) "
+                     "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), "
+                     "citizen_id = VALUES(citizen_id), active = 1, "
+                     "updated_at = CURRENT_TIMESTAMP(3)",
+                     "issb", d->citizen_id, d->platform, d->token, (const void *)d->token_hash,
+                     (size_t)DEVICE_TOKEN_HASH_BYTES);
+    if (rc != DB_OK)
+        return rc;
     *id = db_last_insert_id(c);
     return *id > 0 ? DB_OK : DB_ERROR;
 }
 
 int device_register(db_conn *c, arena *a, const device_new *d, int64_t max_active, int64_t *id)
 {
-    int rc = lock_citizen(c, a, d->citizen_id);
-    if (rc <= 0)
-        return rc < 0 ? rc : DB_ERROR; /* a token's citizen exists: rows are never deleted */
-    rc = already_mine(c, a, d, id);
-    if (rc != 0)
-        return rc;
-    int64_t n;
-    rc = count_active(c, a, d->citizen_id, &n);
+    int64_t owner = 0, active = 0, n = 0;
+    int rc = lock_citizen(c, a, d->citizen_id); /* it exists: citizens are never deleted */
     if (rc != DB_OK)
         return rc;
-    if (n >= max_active)
-        return 0;
-    rc = upsert(c, d, id);
-    return rc == DB_OK ? 1 : rc;
-}
-
-static int exists(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
-{
-    int64_t found;
-    return db_query_one_int(c, a, &found, "SELECT id FROM devices WHERE id = ? AND citizen_id = ?",
-                            "ii", id, citizen_id);
+    rc = token_row(c, a, d, id, &owner, &active);
+    if (rc == DB_OK && owner == d->citizen_id && active)
+        return DB_OK; /* the same token again: the same id */
+    if (rc == DB_OK || rc == DB_NOT_FOUND)
+        rc = db_query_int(c, a, &n,
+                          "SELECT COUNT(*) FROM devices WHERE citizen_id = ? AND active = 1", "i",
+                          d->citizen_id);
+    if (rc != DB_OK)
+        return rc;
+    *id = 0;
+    return n >= max_active ? DB_OK : upsert(c, d, id);
 }
 
 int device_deactivate(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
 {
-    /* affected rows count changed rows only: an inactive device is told apart by a read */
-    int64_t rc = db_exec(c,
-                         "UPDATE devices SET active = 0, updated_at = CURRENT_TIMESTAMP(3) "
-                         "WHERE id = ? AND citizen_id = ? AND active = 1",
-                         "ii", id, citizen_id);
-    if (rc < 0)
-        return (int)rc;
-    return rc > 0 ? 1 : exists(c, a, citizen_id, id);
+    /* an inactive device of the citizen's is told apart from another's by a read */
+    return db_exec_or_exists(c, a,
+                             "UPDATE devices SET active = 0, updated_at = CURRENT_TIMESTAMP(3) "
+                             "WHERE id = ? AND citizen_id = ? AND active = 1",
+                             "SELECT id FROM devices WHERE id = ? AND citizen_id = ?", "ii", id,
+                             citizen_id);
 }
 
 int device_grant_add(db_conn *c, arena *a, int64_t citizen_id, const char *template_id,
                      int64_t count, int64_t cap, int64_t *remaining)
 {
-    int64_t rc = db_exec(c,
-                         "INSERT INTO wechat_grants (citizen_id, template_id, remaining) "
-                         "VALUES (?, ?, LEAST(?, ?)) ON DUPLICATE KEY UPDATE "
-                         "remaining = LEAST(remaining + VALUES(remaining), ?), "
-                         "updated_at = CURRENT_TIMESTAMP(3)",
-                         "isiii", citizen_id, template_id, count, cap, cap);
-    if (rc < 0)
-        return (int)rc;
-    int r = db_query_one_int(
-        c, a, remaining,
-        "SELECT remaining FROM wechat_grants WHERE citizen_id = ? AND template_id = ?", "is",
-        citizen_id, template_id);
-    return r < 0 ? r : r == 0 ? DB_ERROR : DB_OK;
+    int rc = db_exec(c,
+                     "INSERT INTO wechat_grants (citizen_id, template_id, remaining) "
+                     "VALUES (?, ?, LEAST(?, ?)) ON DUPLICATE KEY UPDATE "
+                     "remaining = LEAST(remaining + VALUES(remaining), ?), "
+                     "updated_at = CURRENT_TIMESTAMP(3)",
+                     "isiii", citizen_id, template_id, count, cap, cap);
+    if (rc != DB_OK)
+        return rc;
+    return db_query_int(c, a, remaining,
+                        "SELECT remaining FROM wechat_grants WHERE citizen_id = ? "
+                        "AND template_id = ?",
+                        "is", citizen_id, template_id);
 }
 
 int device_settings_read(db_conn *c, arena *a, int64_t citizen_id, bool *push, bool *sms)
@@ -117,12 +94,9 @@ int device_settings_read(db_conn *c, arena *a, int64_t citizen_id, bool *push, b
     int rc =
         db_query(c, &rows, a, "SELECT push, sms FROM notification_settings WHERE citizen_id = ?",
                  "i", citizen_id);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "ii", &p, &s);
-    db_rows_close(&rows);
+    rc = db_row_one(&rows, rc, "ii", &p, &s);
     if (rc < 0)
-        return rc;
+        return rc; /* DB_NOT_FOUND: none stored, the defaults */
     *push = p != 0;
     *sms = s != 0;
     return DB_OK;
@@ -130,10 +104,9 @@ int device_settings_read(db_conn *c, arena *a, int64_t citizen_id, bool *push, b
 
 int device_settings_write(db_conn *c, int64_t citizen_id, bool push, bool sms)
 {
-    int64_t rc = db_exec(c,
-                         "INSERT INTO notification_settings (citizen_id, push, sms) "
-                         "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE push = VALUES(push), "
-                         "sms = VALUES(sms), updated_at = CURRENT_TIMESTAMP(3)",
-                         "iii", citizen_id, (int64_t)push, (int64_t)sms);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "INSERT INTO notification_settings (citizen_id, push, sms) "
+                   "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE push = VALUES(push), "
+                   "sms = VALUES(sms), updated_at = CURRENT_TIMESTAMP(3)",
+                   "iii", citizen_id, (int64_t)push, (int64_t)sms);
 }

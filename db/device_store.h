@@ -20,13 +20,13 @@ typedef struct device_new {
 } device_new;
 
 /* Inside c's open transaction: registers the token for the citizen, or finds it again. A
- * token of another citizen moves to this one; an inactive row comes back. 1 with *id, 0 when
- * the citizen already has max_active other active devices (nothing written), < 0 a
- * db_status. */
+ * token of another citizen moves to this one; an inactive row comes back. DB_OK with *id, or
+ * with *id 0 when the citizen already has max_active other active devices (nothing written);
+ * or a failure. */
 int device_register(db_conn *c, arena *a, const device_new *d, int64_t max_active, int64_t *id);
 
-/* Stops deliveries to the citizen's device (the row stays). 1 done or already inactive, 0 no
- * such device of this citizen, < 0 a db_status. */
+/* Stops deliveries to the citizen's device (the row stays). DB_OK done or already inactive,
+ * DB_NOT_FOUND no such device of this citizen, or a failure. */
 int device_deactivate(db_conn *c, arena *a, int64_t citizen_id, int64_t id);
 
 /* Inside c's open transaction: adds count grants of a subscribe-message template, keeping at

@@ -2,13 +2,11 @@
 
 int idem_claim(db_conn *c, const idem_ref *k, int lease_s)
 {
-    int64_t rc =
-        db_exec(c,
-                "INSERT INTO idempotency_keys (caller, idem_key, request_hash, owner, "
-                "lease_until) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)",
-                "ssbbi", k->caller, k->key, k->hash, (size_t)IDEM_HASH_BYTES, k->owner,
-                (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "INSERT INTO idempotency_keys (caller, idem_key, request_hash, owner, "
+                   "lease_until) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)",
+                   "ssbbi", k->caller, k->key, k->hash, (size_t)IDEM_HASH_BYTES, k->owner,
+                   (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s);
 }
 
 int idem_read(db_conn *c, arena *a, const idem_ref *k, idem_state *out)
@@ -20,64 +18,58 @@ int idem_read(db_conn *c, arena *a, const idem_ref *k, idem_state *out)
                       "created_at < CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY "
                       "FROM idempotency_keys WHERE caller = ? AND idem_key = ?",
                       "ss", k->caller, k->key);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "bisbii", &out->hash, &out->hash_len, &out->status, &out->content_type,
-                     &out->body, &out->body_len, &out->leased, &out->stale);
-    db_rows_close(&rows);
-    return rc;
+    return db_row_one(&rows, rc, "bisbii", &out->hash, &out->hash_len, &out->status,
+                      &out->content_type, &out->body, &out->body_len, &out->leased, &out->stale);
 }
 
 int idem_take_over(db_conn *c, const idem_ref *k, int lease_s, bool stale)
 {
-    int64_t rc =
-        stale ? db_exec(c,
-                        "UPDATE idempotency_keys SET request_hash = ?, owner = ?, "
-                        "lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, status = NULL, "
-                        "content_type = NULL, body = NULL, created_at = CURRENT_TIMESTAMP(3) "
-                        "WHERE caller = ? AND idem_key = ? "
-                        "AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY",
-                        "bbiss", k->hash, (size_t)IDEM_HASH_BYTES, k->owner,
-                        (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s, k->caller, k->key)
-              : db_exec(c,
-                        "UPDATE idempotency_keys SET owner = ?, "
-                        "lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND "
-                        "WHERE caller = ? AND idem_key = ? AND request_hash = ? "
-                        "AND status IS NULL AND lease_until <= CURRENT_TIMESTAMP(3)",
-                        "bissb", k->owner, (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s, k->caller,
-                        k->key, k->hash, (size_t)IDEM_HASH_BYTES);
-    return rc < 0 ? (int)rc : rc > 0;
+    return stale ? db_exec_changed(
+                       c,
+                       "UPDATE idempotency_keys SET request_hash = ?, owner = ?, "
+                       "lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, status = NULL, "
+                       "content_type = NULL, body = NULL, created_at = CURRENT_TIMESTAMP(3) "
+                       "WHERE caller = ? AND idem_key = ? "
+                       "AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY",
+                       "bbiss", k->hash, (size_t)IDEM_HASH_BYTES, k->owner,
+                       (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s, k->caller, k->key)
+                 : db_exec_changed(c,
+                                   "UPDATE idempotency_keys SET owner = ?, "
+                                   "lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND "
+                                   "WHERE caller = ? AND idem_key = ? AND request_hash = ? "
+                                   "AND status IS NULL AND lease_until <= CURRENT_TIMESTAMP(3)",
+                                   "bissb", k->owner, (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s,
+                                   k->caller, k->key, k->hash, (size_t)IDEM_HASH_BYTES);
 }
 
 int idem_finish(db_conn *c, const idem_ref *k, int status, const char *content_type,
                 const void *body, size_t len)
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE idempotency_keys SET status = ?, content_type = ?, body = ?, "
-                         "lease_until = NULL WHERE caller = ? AND idem_key = ? AND owner = ? "
-                         "AND status IS NULL",
-                         "isbssb", (int64_t)status, content_type, body ? body : "", len, k->caller,
-                         k->key, k->owner, (size_t)IDEM_OWNER_BYTES);
-    return rc < 0 ? (int)rc : rc > 0;
+    return db_exec_changed(c,
+                           "UPDATE idempotency_keys SET status = ?, content_type = ?, body = ?, "
+                           "lease_until = NULL WHERE caller = ? AND idem_key = ? AND owner = ? "
+                           "AND status IS NULL",
+                           "isbssb", (int64_t)status, content_type, body ? body : "", len,
+                           k->caller, k->key, k->owner, (size_t)IDEM_OWNER_BYTES);
 }
 
 int idem_release(db_conn *c, const idem_ref *k)
 {
-    int64_t rc = db_exec(c,
-                         "DELETE FROM idempotency_keys WHERE caller = ? AND idem_key = ? "
-                         "AND owner = ? AND status IS NULL",
-                         "ssb", k->caller, k->key, k->owner, (size_t)IDEM_OWNER_BYTES);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "DELETE FROM idempotency_keys WHERE caller = ? AND idem_key = ? "
+                   "AND owner = ? AND status IS NULL",
+                   "ssb", k->caller, k->key, k->owner, (size_t)IDEM_OWNER_BYTES);
 }
 
 int idem_prune(db_conn *c)
 {
     /* small deletes (short locks), repeated while they fill, up to 100 000 rows a call */
-    int64_t rc = 1000;
-    for (int i = 0; i < 100 && rc == 1000; i++)
-        rc = db_exec(c,
-                     "DELETE FROM idempotency_keys "
-                     "WHERE created_at < CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 1000",
-                     "");
-    return rc < 0 ? (int)rc : DB_OK;
+    int64_t deleted = 1000;
+    int rc = DB_OK;
+    for (int i = 0; i < 100 && rc == DB_OK && deleted == 1000; i++)
+        rc = db_exec_count(c, &deleted,
+                           "DELETE FROM idempotency_keys "
+                           "WHERE created_at < CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY LIMIT 1000",
+                           "");
+    return rc;
 }

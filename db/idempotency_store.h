@@ -34,12 +34,13 @@ typedef struct idem_state {
 
 /* DB_OK claimed, DB_DUPLICATE the key exists, or a db_status. */
 int idem_claim(db_conn *c, const idem_ref *k, int lease_s);
-/* 1 with the row, 0 gone, < 0 a db_status. */
+/* DB_OK with the row, DB_NOT_FOUND (gone), or a failure. */
 int idem_read(db_conn *c, arena *a, const idem_ref *k, idem_state *out);
 /* Takes over an in-flight row whose lease ran out (same request), or a stale row (any
- * request): 1 taken, 0 someone else was first. */
+ * request): DB_OK taken, DB_NOT_FOUND someone else was first, or a failure. */
 int idem_take_over(db_conn *c, const idem_ref *k, int lease_s, bool stale);
-/* Saves the answer if this request still owns the key: 1 saved, 0 lost, < 0 a db_status. */
+/* Saves the answer if this request still owns the key: DB_OK saved, DB_NOT_FOUND lost (no
+ * longer ours), or a failure. */
 int idem_finish(db_conn *c, const idem_ref *k, int status, const char *content_type,
                 const void *body, size_t len);
 /* Gives the key up (the answer is not to be replayed: 5xx, 429). */

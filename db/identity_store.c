@@ -5,24 +5,19 @@
 
 int staff_create(db_conn *c, const char *username, const char *hash, const char *dept, int64_t *id)
 {
-    int64_t rc = db_exec(c,
-                         "INSERT INTO staff (username, password_hash, department_code) "
-                         "VALUES (?, ?, ?)",
-                         "sss", username, hash, dept);
-    if (rc < 0)
-        return (int)rc;
-    *id = db_last_insert_id(c);
-    return DB_OK;
+    int rc = db_exec(c,
+                     "INSERT INTO staff (username, password_hash, department_code) "
+                     "VALUES (?, ?, ?)",
+                     "sss", username, hash, dept);
+    if (rc == DB_OK)
+        *id = db_last_insert_id(c);
+    return rc;
 }
 
 static int one_staff(db_rows *rows, int rc, staff_row *out)
 {
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(rows, "issssi", &out->id, &out->username, &out->password_hash,
-                     &out->department_code, &out->department_name, &out->locked_for_s);
-    db_rows_close(rows);
-    return rc;
+    return db_row_one(rows, rc, "issssi", &out->id, &out->username, &out->password_hash,
+                      &out->department_code, &out->department_name, &out->locked_for_s);
 }
 
 #define STAFF_COLUMNS                                                                              \
@@ -48,13 +43,11 @@ int staff_by_id(db_conn *c, arena *a, int64_t id, staff_row *out)
 int session_create(db_conn *c, const char *sid, const char *role, int64_t principal,
                    const char *client_id, const uint8_t hash[32], int ttl_s)
 {
-    int64_t rc =
-        db_exec(c,
-                "INSERT INTO sessions (sid, role, principal_id, client_id, refresh_hash, "
-                "expires_at) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3) + "
-                "INTERVAL ? SECOND)",
-                "ssisbi", sid, role, principal, client_id, hash, (size_t)32, (int64_t)ttl_s);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "INSERT INTO sessions (sid, role, principal_id, client_id, refresh_hash, "
+                   "expires_at) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3) + "
+                   "INTERVAL ? SECOND)",
+                   "ssisbi", sid, role, principal, client_id, hash, (size_t)32, (int64_t)ttl_s);
 }
 
 int session_lock(db_conn *c, arena *a, const char *sid, session_row *out)
@@ -66,31 +59,26 @@ int session_lock(db_conn *c, arena *a, const char *sid, session_row *out)
                       "DIV 1000, 0) FROM sessions WHERE sid = ? AND revoked_at IS NULL "
                       "AND expires_at > CURRENT_TIMESTAMP(3) FOR UPDATE",
                       "s", sid);
-    if (rc != DB_OK)
-        return rc;
     size_t len = 0;
-    rc = db_row_next(&rows, "ssiibi", &out->role, &out->client_id, &out->principal_id,
-                     &out->generation, &out->refresh_hash, &len, &out->rotated_age_ms);
-    db_rows_close(&rows);
-    return rc == 1 && len != 32 ? DB_ERROR : rc;
+    rc = db_row_one(&rows, rc, "ssiibi", &out->role, &out->client_id, &out->principal_id,
+                    &out->generation, &out->refresh_hash, &len, &out->rotated_age_ms);
+    return rc == DB_OK && len != 32 ? DB_ERROR : rc;
 }
 
 int session_advance(db_conn *c, const char *sid, int64_t generation, const uint8_t hash[32])
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE sessions SET generation = ?, refresh_hash = ?, "
-                         "rotated_at = CURRENT_TIMESTAMP(3) WHERE sid = ?",
-                         "ibs", generation, hash, (size_t)32, sid);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "UPDATE sessions SET generation = ?, refresh_hash = ?, "
+                   "rotated_at = CURRENT_TIMESTAMP(3) WHERE sid = ?",
+                   "ibs", generation, hash, (size_t)32, sid);
 }
 
 int session_revoke(db_conn *c, const char *sid)
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE sessions SET revoked_at = CURRENT_TIMESTAMP(3) "
-                         "WHERE sid = ? AND revoked_at IS NULL",
-                         "s", sid);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "UPDATE sessions SET revoked_at = CURRENT_TIMESTAMP(3) "
+                   "WHERE sid = ? AND revoked_at IS NULL",
+                   "s", sid);
 }
 
 int sessions_revoked_since(db_conn *c, arena *a, int64_t since_ms,
@@ -107,6 +95,5 @@ int sessions_revoked_since(db_conn *c, arena *a, int64_t since_ms,
     int64_t at;
     while ((rc = db_row_next(&rows, "si", &sid, &at)) > 0)
         fn(sid, at, ctx);
-    db_rows_close(&rows);
-    return rc < 0 ? rc : DB_OK;
+    return db_rows_done(&rows, rc);
 }

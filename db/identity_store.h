@@ -17,7 +17,7 @@ typedef struct staff_row {
 
 /* DB_OK with *id, DB_DUPLICATE when the username is taken, or another db_status. */
 int staff_create(db_conn *c, const char *username, const char *hash, const char *dept, int64_t *id);
-/* 1 found, 0 not, < 0 a db_status. */
+/* DB_OK, DB_NOT_FOUND, or a failure. */
 int staff_by_username(db_conn *c, arena *a, const char *username, staff_row *out);
 int staff_by_id(db_conn *c, arena *a, int64_t id, staff_row *out);
 
@@ -31,7 +31,7 @@ typedef struct session_row {
 int session_create(db_conn *c, const char *sid, const char *role, int64_t principal,
                    const char *client_id, const uint8_t hash[32], int ttl_s);
 /* Inside a transaction: the live (not revoked, not expired) session, row-locked.
- * 1 found, 0 none, < 0 a db_status. */
+ * DB_OK, DB_NOT_FOUND (none), or a failure. */
 int session_lock(db_conn *c, arena *a, const char *sid, session_row *out);
 /* The next generation becomes current. */
 int session_advance(db_conn *c, const char *sid, int64_t generation, const uint8_t hash[32]);

@@ -3,7 +3,7 @@
 int keys_store_version(db_conn *c, arena *a, uint64_t *version)
 {
     int64_t v = 0;
-    int rc = db_query_int(c, a, "SELECT version FROM keys_state WHERE id = 1", &v);
+    int rc = db_query_int(c, a, &v, "SELECT version FROM keys_state WHERE id = 1", "");
     *version = (uint64_t)v;
     return rc;
 }
@@ -28,22 +28,16 @@ int keys_store_each(db_conn *c, arena *a, signing_key_fn fn, void *ctx)
             rc = DB_ERROR;
             break;
         }
-    db_rows_close(&rows);
-    return rc < 0 ? rc : DB_OK;
+    return db_rows_done(&rows, rc);
 }
 
 static int has_current(db_conn *c, arena *a, bool *yes)
 {
-    db_rows rows;
-    int rc = db_query(
-        c, &rows, a, "SELECT COUNT(*) FROM signing_keys WHERE retire_after IS NULL FOR UPDATE", "");
-    if (rc != DB_OK)
-        return rc;
     int64_t n = 0;
-    rc = db_row_next(&rows, "i", &n);
-    db_rows_close(&rows);
+    int rc = db_query_int(
+        c, a, &n, "SELECT COUNT(*) FROM signing_keys WHERE retire_after IS NULL FOR UPDATE", "");
     *yes = n > 0;
-    return rc < 0 ? rc : DB_OK;
+    return rc;
 }
 
 int keys_store_rotate(db_conn *c, const char *kid, const char *public_pem, const void *sealed,
@@ -58,18 +52,17 @@ int keys_store_rotate(db_conn *c, const char *kid, const char *public_pem, const
         rc = has_current(c, &a, &exists);
     arena_destroy(&a);
     if (rc == DB_OK && !(if_missing && exists)) {
-        int64_t n = db_exec(c,
-                            "UPDATE signing_keys SET retire_after = CURRENT_TIMESTAMP(3) + "
-                            "INTERVAL ? SECOND WHERE retire_after IS NULL",
-                            "i", (int64_t)keep_s);
-        if (n >= 0)
-            n = db_exec(c,
-                        "INSERT INTO signing_keys (kid, alg, public_pem, private_sealed) "
-                        "VALUES (?, 'ES256', ?, ?)",
-                        "ssb", kid, public_pem, sealed, sealed_len);
-        if (n >= 0)
-            n = db_exec(c, "UPDATE keys_state SET version = version + 1 WHERE id = 1", "");
-        rc = n < 0 ? (int)n : DB_OK;
+        rc = db_exec(c,
+                     "UPDATE signing_keys SET retire_after = CURRENT_TIMESTAMP(3) + "
+                     "INTERVAL ? SECOND WHERE retire_after IS NULL",
+                     "i", (int64_t)keep_s);
+        if (rc == DB_OK)
+            rc = db_exec(c,
+                         "INSERT INTO signing_keys (kid, alg, public_pem, private_sealed) "
+                         "VALUES (?, 'ES256', ?, ?)",
+                         "ssb", kid, public_pem, sealed, sealed_len);
+        if (rc == DB_OK)
+            rc = db_exec(c, "UPDATE keys_state SET version = version + 1 WHERE id = 1", "");
         *created = rc == DB_OK;
     }
     if (rc == DB_OK)
@@ -85,16 +78,10 @@ int data_key_get(db_conn *c, arena *a, const void **sealed, size_t *len)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, "SELECT sealed FROM data_keys WHERE id = 1", "");
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "b", sealed, len);
-    db_rows_close(&rows);
-    return rc;
+    return db_row_one(&rows, rc, "b", sealed, len);
 }
 
 int data_key_insert(db_conn *c, const void *sealed, size_t len)
 {
-    int64_t rc =
-        db_exec(c, "INSERT IGNORE INTO data_keys (id, sealed) VALUES (1, ?)", "b", sealed, len);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c, "INSERT IGNORE INTO data_keys (id, sealed) VALUES (1, ?)", "b", sealed, len);
 }

@@ -20,7 +20,8 @@ int keys_store_each(db_conn *c, arena *a, signing_key_fn fn, void *ctx);
 int keys_store_rotate(db_conn *c, const char *kid, const char *public_pem, const void *sealed,
                       size_t sealed_len, int keep_s, bool if_missing, bool *created);
 
-/* The sealed personal-data key: 1 found (sealed from the arena), 0 none, < 0 a db_status. */
+/* The sealed personal-data key: DB_OK (sealed from the arena), DB_NOT_FOUND (none yet), or a
+ * failure. */
 int data_key_get(db_conn *c, arena *a, const void **sealed, size_t *len);
 /* Stores it unless another process did first (then the caller reads theirs). */
 int data_key_insert(db_conn *c, const void *sealed, size_t len);

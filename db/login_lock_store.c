@@ -20,17 +20,15 @@ static const char *const sql_ok[] = {
 
 int login_lock_reserve(db_conn *c, login_account who, int64_t id, int max_failures)
 {
-    return (int)db_exec(c, sql_reserve[who], "ii", id, (int64_t)max_failures);
+    return db_exec_changed(c, sql_reserve[who], "ii", id, (int64_t)max_failures);
 }
 
 int login_lock_failed(db_conn *c, login_account who, int64_t id, int max_failures, int lock_s)
 {
-    int64_t rc = db_exec(c, sql_failed[who], "iii", (int64_t)lock_s, id, (int64_t)max_failures);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c, sql_failed[who], "iii", (int64_t)lock_s, id, (int64_t)max_failures);
 }
 
 int login_lock_ok(db_conn *c, login_account who, int64_t id)
 {
-    int64_t rc = db_exec(c, sql_ok[who], "i", id);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c, sql_ok[who], "i", id);
 }

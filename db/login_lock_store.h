@@ -10,7 +10,8 @@
 
 typedef enum { ACCOUNT_CITIZEN, ACCOUNT_STAFF } login_account;
 
-/* Takes one of the window's tries: 1 taken, 0 locked (or every try in flight), or a db_status. */
+/* Takes one of the window's tries: DB_OK taken, DB_NOT_FOUND none left (locked, or every try
+ * in flight), or a failure. */
 int login_lock_reserve(db_conn *c, login_account who, int64_t id, int max_failures);
 /* A wrong password: locks for lock_s once max_failures tries are spent (counter reset). */
 int login_lock_failed(db_conn *c, login_account who, int64_t id, int max_failures, int lock_s);

@@ -62,7 +62,7 @@ static int apply_one(db_conn *c, const migration *m, char *err, size_t errlen)
     }
     char sum[65];
     checksum(m->sql, sum);
-    if (db_exec(c, sql_record, "iss", (int64_t)m->version, m->name, sum) != 1) {
+    if (db_exec_changed(c, sql_record, "iss", (int64_t)m->version, m->name, sum) != DB_OK) {
         snprintf(err, errlen, "migration %s ran but could not be recorded", m->name);
         return -1;
     }
@@ -86,7 +86,7 @@ int migrate_apply(void (*report)(const char *line), char *err, size_t errlen)
     arena a;
     arena_init(&a, 4096);
     int rc = -1;
-    if (db_exec(c, sql_create_table, "") < 0) {
+    if (db_exec(c, sql_create_table, "") != DB_OK) {
         snprintf(err, errlen, "cannot create schema_migrations (is the database up?)");
         goto done;
     }

@@ -17,25 +17,22 @@ static const char sql_sms[] =
 
 int notification_insert(db_conn *c, const notification_new *n, int64_t *id, int64_t *deliveries)
 {
-    int64_t rc =
-        db_exec(c,
-                "INSERT INTO notifications (citizen_id, kind, title, body, application_id) "
-                "VALUES (?, ?, ?, ?, NULLIF(?, 0))",
-                "isssi", n->citizen_id, n->kind, n->title, n->body, n->application_id);
-    if (rc < 0)
-        return (int)rc;
+    int rc = db_exec(c,
+                     "INSERT INTO notifications (citizen_id, kind, title, body, application_id) "
+                     "VALUES (?, ?, ?, ?, NULLIF(?, 0))",
+                     "isssi", n->citizen_id, n->kind, n->title, n->body, n->application_id);
+    if (rc != DB_OK)
+        return rc;
     *id = db_last_insert_id(c);
-    int64_t pushed = db_exec(c, sql_push, "ii", *id, n->citizen_id);
-    int64_t wechat = pushed < 0 || !n->wechat_template || !*n->wechat_template
-                         ? 0
-                         : db_exec(c, sql_wechat, "iis", *id, n->citizen_id, n->wechat_template);
-    int64_t sms = pushed < 0 || wechat < 0 ? 0
-                                           : db_exec(c, sql_sms, "iiii", *id, n->citizen_id,
-                                                     (int64_t)n->sms_always, n->citizen_id);
-    if (pushed < 0 || wechat < 0 || sms < 0)
-        return (int)(pushed < 0 ? pushed : wechat < 0 ? wechat : sms);
+    int64_t pushed = 0, wechat = 0, sms = 0;
+    rc = db_exec_count(c, &pushed, sql_push, "ii", *id, n->citizen_id);
+    if (rc == DB_OK && n->wechat_template && *n->wechat_template)
+        rc = db_exec_count(c, &wechat, sql_wechat, "iis", *id, n->citizen_id, n->wechat_template);
+    if (rc == DB_OK)
+        rc = db_exec_count(c, &sms, sql_sms, "iiii", *id, n->citizen_id, (int64_t)n->sms_always,
+                           n->citizen_id);
     *deliveries = pushed + wechat + sms;
-    return DB_OK;
+    return rc;
 }
 
 #define TS(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
@@ -76,45 +73,32 @@ int notification_list(db_conn *c, arena *a, int64_t citizen_id, bool unread_only
             break;
         count++;
     }
-    db_rows_close(&rows);
     *n = count;
-    return rc < 0 ? rc : DB_OK;
+    return db_rows_done(&rows, rc);
 }
 
 int notification_unread_count(db_conn *c, arena *a, int64_t citizen_id, int64_t *count)
 {
-    int rc = db_query_one_int(c, a, count, sql_unread_count, "i", citizen_id);
-    return rc < 0 ? rc : rc == 0 ? DB_ERROR : DB_OK;
-}
-
-static int own_notification(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
-{
-    int64_t found;
-    return db_query_one_int(c, a, &found,
-                            "SELECT id FROM notifications WHERE id = ? AND citizen_id = ?", "ii",
-                            id, citizen_id);
+    return db_query_int(c, a, count, sql_unread_count, "i", citizen_id);
 }
 
 int notification_mark_read(db_conn *c, arena *a, int64_t citizen_id, int64_t id)
 {
-    /* the first reading's time stays; affected rows count changed rows only, so a row read
-     * before is told apart from another citizen's by a read */
-    int64_t rc = db_exec(c,
-                         "UPDATE notifications SET read_at = CURRENT_TIMESTAMP(3) "
-                         "WHERE id = ? AND citizen_id = ? AND read_at IS NULL",
-                         "ii", id, citizen_id);
-    if (rc < 0)
-        return (int)rc;
-    return rc > 0 ? 1 : own_notification(c, a, citizen_id, id);
+    /* the first reading's time stays; a row read before is told apart from another
+     * citizen's by a read */
+    return db_exec_or_exists(c, a,
+                             "UPDATE notifications SET read_at = CURRENT_TIMESTAMP(3) "
+                             "WHERE id = ? AND citizen_id = ? AND read_at IS NULL",
+                             "SELECT id FROM notifications WHERE id = ? AND citizen_id = ?", "ii",
+                             id, citizen_id);
 }
 
 int notification_mark_all_read(db_conn *c, int64_t citizen_id)
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE notifications SET read_at = CURRENT_TIMESTAMP(3) "
-                         "WHERE citizen_id = ? AND read_at IS NULL",
-                         "i", citizen_id);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "UPDATE notifications SET read_at = CURRENT_TIMESTAMP(3) "
+                   "WHERE citizen_id = ? AND read_at IS NULL",
+                   "i", citizen_id);
 }
 
 int notification_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
@@ -126,9 +110,10 @@ int notification_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
         db_query(c, &r, a, "SELECT citizen_id FROM notifications ORDER BY id DESC LIMIT 1", "");
     if (rc != DB_OK)
         return rc;
-    rc = db_row_next(&r, "i", &citizen);
-    db_rows_close(&r);
-    if (rc < 0)
+    rc = db_row_one(&r, rc, "i", &citizen);
+    if (rc == DB_NOT_FOUND)
+        rc = DB_OK; /* an empty inbox table: the sample citizen above */
+    if (rc != DB_OK)
         return rc;
     rc = db_explained("inbox", db_query(c, &r, a, DB_EXPLAIN SQL_INBOX, "iii", citizen, top, lim),
                       &r, fn, ctx);

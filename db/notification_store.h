@@ -37,8 +37,8 @@ typedef struct notification_item {
 int notification_list(db_conn *c, arena *a, int64_t citizen_id, bool unread_only, int64_t before,
                       int limit, notification_item *out, size_t *n);
 int notification_unread_count(db_conn *c, arena *a, int64_t citizen_id, int64_t *count);
-/* Sets read_at once. 1 done or read before, 0 no such notification of this citizen, < 0 a
- * db_status. */
+/* Sets read_at once. DB_OK done or read before, DB_NOT_FOUND no such notification of this
+ * citizen, or a failure. */
 int notification_mark_read(db_conn *c, arena *a, int64_t citizen_id, int64_t id);
 int notification_mark_all_read(db_conn *c, int64_t citizen_id);
 

@@ -3,24 +3,22 @@
 int org_create(db_conn *c, const char *name, const char *credit_code, const char *webhook,
                const void *secret_enc, size_t secret_len, int64_t *id)
 {
-    int64_t rc = db_exec(c,
-                         "INSERT INTO organizations (name, credit_code, webhook_url, "
-                         "webhook_secret_enc) VALUES (?, ?, ?, ?)",
-                         "sssb", name, credit_code, webhook, secret_enc, secret_len);
-    if (rc < 0)
-        return (int)rc;
-    *id = db_last_insert_id(c);
-    return DB_OK;
+    int rc = db_exec(c,
+                     "INSERT INTO organizations (name, credit_code, webhook_url, "
+                     "webhook_secret_enc) VALUES (?, ?, ?, ?)",
+                     "sssb", name, credit_code, webhook, secret_enc, secret_len);
+    if (rc == DB_OK)
+        *id = db_last_insert_id(c);
+    return rc;
 }
 
 int oauth_client_create(db_conn *c, const char *client_id, int64_t org_id,
                         const uint8_t secret_hash[32], const char *scopes)
 {
-    int64_t rc = db_exec(c,
-                         "INSERT INTO oauth_clients (client_id, org_id, secret_hash, scopes) "
-                         "VALUES (?, ?, ?, ?)",
-                         "sibs", client_id, org_id, secret_hash, (size_t)32, scopes);
-    return rc < 0 ? (int)rc : DB_OK;
+    return db_exec(c,
+                   "INSERT INTO oauth_clients (client_id, org_id, secret_hash, scopes) "
+                   "VALUES (?, ?, ?, ?)",
+                   "sibs", client_id, org_id, secret_hash, (size_t)32, scopes);
 }
 
 int oauth_client_find(db_conn *c, arena *a, const char *client_id, oauth_client *out)
@@ -30,9 +28,6 @@ int oauth_client_find(db_conn *c, arena *a, const char *client_id, oauth_client 
                       "SELECT org_id, secret_hash, scopes FROM oauth_clients "
                       "WHERE client_id = ? AND disabled_at IS NULL",
                       "s", client_id);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "ibs", &out->org_id, &out->secret_hash, &out->hash_len, &out->scopes);
-    db_rows_close(&rows);
-    return rc;
+    return db_row_one(&rows, rc, "ibs", &out->org_id, &out->secret_hash, &out->hash_len,
+                      &out->scopes);
 }

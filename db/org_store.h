@@ -23,7 +23,7 @@ typedef struct oauth_client {
     const char *scopes;
 } oauth_client;
 
-/* An enabled client: 1 found, 0 not, < 0 a db_status. */
+/* An enabled client: DB_OK, DB_NOT_FOUND, or a failure. */
 int oauth_client_find(db_conn *c, arena *a, const char *client_id, oauth_client *out);
 
 #endif

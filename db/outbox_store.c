@@ -14,7 +14,8 @@ static const char sql_lease[] =
     "ON o.id = j.id SET o.next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, "
     "o.attempts = o.attempts + 1";
 /* A push device counts only while it still belongs to the notification's citizen: a token
- * that moved to another account must not get this citizen's message. */
+ * that moved to another account must not get this citizen's message. A device delivery's
+ * channel is its device's platform (db/notification_store.c). */
 static const char sql_details[] =
     "SELECT o.id, o.delivery_id, o.channel, COALESCE(o.notification_id, 0), "
     "COALESCE(o.citizen_id, 0), COALESCE(o.target_id, 0), o.target_ref, o.attempts, n.title, "
@@ -24,7 +25,7 @@ static const char sql_details[] =
     "FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
     "JOIN outbox o ON o.id = j.id "
     "LEFT JOIN notifications n ON n.id = o.notification_id "
-    "LEFT JOIN devices d ON d.id = o.target_id AND o.channel IN ('apns', 'hms', 'jpush') "
+    "LEFT JOIN devices d ON d.id = o.target_id AND d.platform = o.channel "
     "AND d.citizen_id = o.citizen_id "
     "LEFT JOIN citizens c ON c.id = o.citizen_id "
     "LEFT JOIN organizations w ON w.id = o.target_id AND o.channel = 'webhook' ORDER BY o.id";
@@ -55,15 +56,14 @@ static int lease_ids(db_conn *c, arena *a, const char *channels, int batch, int 
     *n = 0;
     while ((rc = db_row_next(&rows, "i", &id)) > 0)
         sb_printf(&sb, "%s%lld", (*n)++ ? "," : "", (long long)id);
-    db_rows_close(&rows);
     sb_puts(&sb, "]");
-    if (rc < 0 || sb.failed)
-        return rc < 0 ? rc : DB_ERROR;
+    rc = db_rows_done(&rows, rc);
+    if (rc == DB_OK && sb.failed)
+        rc = DB_ERROR;
     *ids_json = sb.data;
-    if (*n == 0)
-        return DB_OK;
-    int64_t updated = db_exec(c, sql_lease, "si", sb.data, (int64_t)lease_s);
-    return updated < 0 ? (int)updated : DB_OK;
+    if (rc != DB_OK || *n == 0)
+        return rc;
+    return db_exec(c, sql_lease, "si", sb.data, (int64_t)lease_s);
 }
 
 static int details(db_conn *c, arena *a, const char *ids_json, size_t n, outbox_row **rows_out,
@@ -87,10 +87,9 @@ static int details(db_conn *c, arena *a, const char *ids_json, size_t n, outbox_
             break;
         k++;
     }
-    db_rows_close(&rows);
     *rows_out = out;
     *got = k;
-    return rc < 0 ? rc : DB_OK;
+    return db_rows_done(&rows, rc);
 }
 
 int outbox_claim(db_conn *c, arena *a, const char *channels, int batch, int lease_s,
@@ -143,19 +142,19 @@ static int deactivate(db_conn *c, arena *a, const outbox_result *results, size_t
     sb_puts(&grants, "]");
     if (devices.failed || grants.failed)
         return DB_ERROR;
-    int64_t rc = 0;
+    int rc = DB_OK;
     if (nd)
         rc = db_exec(c,
                      "UPDATE devices d JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH "
                      "'$')) j ON d.id = j.id SET d.active = 0, d.updated_at = CURRENT_TIMESTAMP(3)",
                      "s", devices.data);
-    if (rc >= 0 && ng)
+    if (rc == DB_OK && ng)
         rc = db_exec(c,
                      "UPDATE wechat_grants g JOIN JSON_TABLE(?, '$[*]' COLUMNS (c BIGINT UNSIGNED "
                      "PATH '$.c', t VARCHAR(64) PATH '$.t')) j ON g.citizen_id = j.c AND "
                      "g.template_id = j.t SET g.remaining = 0, g.updated_at = CURRENT_TIMESTAMP(3)",
                      "s", grants.data);
-    return rc < 0 ? (int)rc : DB_OK;
+    return rc;
 }
 
 int outbox_record(db_conn *c, arena *a, const outbox_result *results, size_t n)
@@ -179,21 +178,18 @@ int outbox_record(db_conn *c, arena *a, const outbox_result *results, size_t n)
     cJSON_Delete(list);
     if (!text)
         return DB_ERROR;
-    int64_t rc = db_exec(c, sql_record, "s", text);
+    int rc = db_exec(c, sql_record, "s", text);
     cJSON_free(text);
-    if (rc < 0)
-        return (int)rc;
-    return deactivate(c, a, results, n);
+    return rc == DB_OK ? deactivate(c, a, results, n) : rc;
 }
 
 int outbox_use_grant(db_conn *c, int64_t citizen_id, const char *template_id)
 {
-    int64_t rc = db_exec(c,
-                         "UPDATE wechat_grants SET remaining = remaining - 1, "
-                         "updated_at = CURRENT_TIMESTAMP(3) WHERE citizen_id = ? "
-                         "AND template_id = ? AND remaining > 0",
-                         "is", citizen_id, template_id);
-    return rc < 0 ? (int)rc : rc > 0;
+    return db_exec_changed(c,
+                           "UPDATE wechat_grants SET remaining = remaining - 1, "
+                           "updated_at = CURRENT_TIMESTAMP(3) WHERE citizen_id = ? "
+                           "AND template_id = ? AND remaining > 0",
+                           "is", citizen_id, template_id);
 }
 
 int outbox_each_dead(db_conn *c, arena *a, outbox_dead_fn fn, void *ctx)
@@ -211,21 +207,20 @@ int outbox_each_dead(db_conn *c, arena *a, outbox_dead_fn fn, void *ctx)
     while ((rc = db_row_next(&rows, "ississ", &id, &delivery, &channel, &attempts, &error,
                              &created)) > 0)
         fn(id, delivery, channel, attempts, error, created, ctx);
-    db_rows_close(&rows);
-    return rc < 0 ? rc : DB_OK;
+    return db_rows_done(&rows, rc);
 }
 
-int64_t outbox_requeue(db_conn *c, int64_t id)
+int outbox_requeue(db_conn *c, int64_t id, int64_t *n)
 {
-    return id > 0 ? db_exec(c,
-                            "UPDATE outbox SET status = 'pending', attempts = 0, "
-                            "next_attempt_at = CURRENT_TIMESTAMP(3) WHERE id = ? "
-                            "AND status = 'dead'",
-                            "i", id)
-                  : db_exec(c,
-                            "UPDATE outbox SET status = 'pending', attempts = 0, "
-                            "next_attempt_at = CURRENT_TIMESTAMP(3) WHERE status = 'dead'",
-                            "");
+    return id > 0 ? db_exec_count(c, n,
+                                  "UPDATE outbox SET status = 'pending', attempts = 0, "
+                                  "next_attempt_at = CURRENT_TIMESTAMP(3) WHERE id = ? "
+                                  "AND status = 'dead'",
+                                  "i", id)
+                  : db_exec_count(c, n,
+                                  "UPDATE outbox SET status = 'pending', attempts = 0, "
+                                  "next_attempt_at = CURRENT_TIMESTAMP(3) WHERE status = 'dead'",
+                                  "");
 }
 
 int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s)
@@ -236,11 +231,7 @@ int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s)
                       "CURRENT_TIMESTAMP(3), next_attempt_at, NULL)), CURRENT_TIMESTAMP(3)), 0) "
                       "FROM outbox WHERE status = 'pending'",
                       "");
-    if (rc != DB_OK)
-        return rc;
-    rc = db_row_next(&rows, "ii", pending, oldest_due_s);
-    db_rows_close(&rows);
-    return rc < 0 ? rc : DB_OK;
+    return db_row_one(&rows, rc, "ii", pending, oldest_due_s); /* an aggregate: one row */
 }
 
 static const char *const result_names[] = {"done", "retry", "dead", "gone"};
@@ -268,13 +259,12 @@ int outbox_count_results(db_conn *c, const char *host, const outbox_result *resu
         tally[k].n++;
     }
     for (size_t k = 0; k < kinds; k++) {
-        int64_t rc =
-            db_exec(c,
-                    "INSERT INTO push_counters (host, channel, result, n) "
-                    "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
-                    "sssi", host, tally[k].channel, result_names[tally[k].result], tally[k].n);
-        if (rc < 0)
-            return (int)rc;
+        int rc = db_exec(c,
+                         "INSERT INTO push_counters (host, channel, result, n) "
+                         "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
+                         "sssi", host, tally[k].channel, result_names[tally[k].result], tally[k].n);
+        if (rc != DB_OK)
+            return rc;
     }
     return DB_OK;
 }
@@ -292,18 +282,18 @@ int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_f
     int64_t n;
     while ((rc = db_row_next(&rows, "ssi", &channel, &result, &n)) > 0)
         fn(channel, result, n, ctx);
-    db_rows_close(&rows);
-    return rc < 0 ? rc : DB_OK;
+    return db_rows_done(&rows, rc);
 }
 
 int outbox_prune(db_conn *c, int keep_days)
 {
-    int64_t rc = 1000;
-    for (int i = 0; i < 100 && rc == 1000; i++)
-        rc = db_exec(c,
-                     "DELETE FROM outbox WHERE status = 'done' "
-                     "AND next_attempt_at < CURRENT_TIMESTAMP(3) - INTERVAL ? DAY "
-                     "ORDER BY next_attempt_at LIMIT 1000",
-                     "i", (int64_t)keep_days);
-    return rc < 0 ? (int)rc : DB_OK;
+    int64_t deleted = 1000;
+    int rc = DB_OK;
+    for (int i = 0; i < 100 && rc == DB_OK && deleted == 1000; i++)
+        rc = db_exec_count(c, &deleted,
+                           "DELETE FROM outbox WHERE status = 'done' "
+                           "AND next_attempt_at < CURRENT_TIMESTAMP(3) - INTERVAL ? DAY "
+                           "ORDER BY next_attempt_at LIMIT 1000",
+                           "i", (int64_t)keep_days);
+    return rc;
 }

@@ -2,7 +2,8 @@
  *
  * A claim is one short transaction: the due rows are selected FOR UPDATE SKIP LOCKED in the
  * order of the index (status, next_attempt_at, id) — no filesort, so that concurrent claimers
- * get disjoint batches (LIBRARY-FACTS) — and leased by moving next_attempt_at lease_s into
+ * get disjoint batches (InnoDB skips the rows another claimer locked in that order) — and
+ * leased by moving next_attempt_at lease_s into
  * the future, with attempts counted. After the commit no lock is held: other claimers skip
  * the rows because they are not due, and a pushd killed mid-batch loses nothing: its rows
  * become due again when the lease runs out. Results are written back in a few statements per
@@ -61,16 +62,17 @@ typedef struct outbox_result {
 /* Writes a batch's results. */
 int outbox_record(db_conn *c, arena *a, const outbox_result *results, size_t n);
 
-/* Uses one of the citizen's WeChat grants for the template: 1 used, 0 none left. */
+/* Uses one of the citizen's WeChat grants for the template: DB_OK used, DB_NOT_FOUND none
+ * left, or a failure. */
 int outbox_use_grant(db_conn *c, int64_t citizen_id, const char *template_id);
 
 typedef void (*outbox_dead_fn)(int64_t id, const char *delivery_id, const char *channel,
                                int64_t attempts, const char *last_error, const char *created_at,
                                void *ctx);
 int outbox_each_dead(db_conn *c, arena *a, outbox_dead_fn fn, void *ctx);
-/* Makes dead deliveries due again with fresh attempts: one (id > 0) or all (id 0). Returns
- * how many, or a db_status. */
-int64_t outbox_requeue(db_conn *c, int64_t id);
+/* Makes dead deliveries due again with fresh attempts: one (id > 0) or all (id 0); *n says
+ * how many. */
+int outbox_requeue(db_conn *c, int64_t id, int64_t *n);
 
 /* Adds a batch's results to the host's counters (push_counters). */
 int outbox_count_results(db_conn *c, const char *host, const outbox_result *results, size_t n);

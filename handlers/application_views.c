@@ -5,15 +5,12 @@
 
 #include <sodium.h>
 
-#include "auth/es256.h"
+#include "api/idempotency.h"
 #include "core/config.h"
 #include "core/json_out.h"
+#include "handlers/common.h"
 #include "workflow/application_no.h"
-#include "api/idempotency.h"
 #include "workflow/application_state.h"
-#include "workflow/applications.h"
-
-#define CURSOR_MAX_BYTES 64
 
 cal_day request_today(req *r)
 {
@@ -26,60 +23,20 @@ cal_day request_today(req *r)
 }
 
 bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn visible,
-                      app_row *out)
+                      const void *viewer, app_row *out)
 {
     char no[APP_NO_BYTES];
-    if (!application_no_normalize(req_path_param(r, "no"), no)) {
+    int rc = DB_NOT_FOUND;
+    if (application_no_normalize(req_path_param(r, "no"), no))
+        rc = how == LOAD_FOR_STEP ? application_step_begin(c, &r->arena, no, visible, viewer, out)
+                                  : app_by_no(c, &r->arena, no, false, out);
+    if (rc == DB_OK && how == LOAD_WITH_TIMELINE && !visible(out, viewer))
+        rc = DB_NOT_FOUND;
+    if (rc == DB_NOT_FOUND)
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
-        return false;
-    }
-    int rc = app_by_no(c, &r->arena, no, how == LOAD_LOCKED, out);
-    if (rc == 1 && !visible(r, out))
-        rc = 0;
-    if (rc <= 0) {
-        if (rc < 0)
-            respond_db_error(r, w, rc);
-        else
-            resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
-        return false;
-    }
-    return true;
-}
-
-bool read_limit(req *r, int *limit)
-{
-    long n;
-    if (!req_query_int(r, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX, &n))
-        return false;
-    *limit = (int)n;
-    return true;
-}
-
-bool read_cursor(req *r, char *out, size_t cap, bool *present)
-{
-    const char *c = NULL;
-    *present = false;
-    req_query_string(r, "cursor", CURSOR_MAX_BYTES * 2, &c);
-    if (!c)
-        return true;
-    long len = *c ? b64url_decode(c, strlen(c), (uint8_t *)out, cap - 1) : -1;
-    if (len < 0 || memchr(out, '\0', (size_t)len)) {
-        req_add_error(r, "cursor", "分页游标无效。", "The cursor is not valid.");
-        return false;
-    }
-    out[len] = '\0';
-    *present = true;
-    return true;
-}
-
-const char *make_cursor(req *r, const char *text)
-{
-    size_t len = text ? strlen(text) : 0;
-    size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = text ? arena_alloc(&r->arena, cap) : NULL;
-    if (out)
-        b64url_encode((const uint8_t *)text, len, out, cap);
-    return out;
+    else if (rc != DB_OK)
+        common_answer_failure(r, w, rc, "application");
+    return rc == DB_OK;
 }
 
 bool read_materials(req *r, const cJSON *body, bool required, const char **json, int *count)
@@ -124,21 +81,6 @@ bool read_materials(req *r, const cJSON *body, bool required, const char **json,
     cJSON_free(text);
     *count = n;
     return *json != NULL;
-}
-
-const char *append_materials(req *r, const char *existing, const char *added)
-{
-    cJSON *all = cJSON_Parse(existing), *more = cJSON_Parse(added);
-    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, all);
-    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, more);
-    if (!cJSON_IsArray(all) || !cJSON_IsArray(more))
-        return NULL;
-    while (more->child)
-        cJSON_AddItemToArray(all, cJSON_DetachItemViaPointer(more, more->child));
-    char *text = cJSON_PrintUnformatted(all);
-    const char *copy = text ? arena_strdup(&r->arena, text) : NULL;
-    cJSON_free(text);
-    return copy;
 }
 
 bool application_overdue(const char *status, const char *due_date, cal_day today)
@@ -229,33 +171,28 @@ void respond_application(req *r, resp *w, const app_row *a, app_view view,
     cJSON *o = app_detail_json(a, request_today(r), view);
     arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
     if (extend && !extend(r, a, o, &rc)) {
-        respond_db_error(r, w, rc);
+        common_answer_failure(r, w, rc, "application detail");
         return;
     }
-    resp_header(w, "Cache-Control", "no-store");
-    resp_json(r, w, 200, o);
+    common_answer_private(r, w, 200, o);
 }
 
 void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who,
-               const app_step *st, app_view view,
-               cJSON *(*extend)(req *r, const app_row *a, cJSON *detail, int *rc))
+               const app_step *st, app_view view)
 {
-    int rc = application_step(c, a, who, st);
-    if (rc == DB_OK && (rc = app_by_no(c, &r->arena, a->no, false, a)) == 1)
-        rc = DB_OK;
-    if (rc != DB_OK) {
-        db_rollback(c);
-        if (rc == APP_REFUSED)
-            respond_invalid_transition(r, w, a->status);
-        else
-            respond_db_error(r, w, rc < 0 ? rc : DB_ERROR);
-        return;
+    int rc = application_step(c, &r->arena, a, who, st);
+    if (rc == APP_REFUSED)
+        respond_invalid_transition(r, w, a->status);
+    else if (rc == APP_MATERIALS_FULL) {
+        req_add_error(r, "/materials", "这件申请的材料已达 200 项上限。",
+                      "This application already has the maximum of 200 materials.");
+        resp_invalid(r, w);
+    } else if (rc != DB_OK)
+        common_answer_failure(r, w, rc, "application step");
+    else {
+        respond_application(r, w, a, view, NULL);
+        idempotency_commit(r, w, c); /* a failed answer (5xx) rolls back */
     }
-    respond_application(r, w, a, view, extend);
-    if (w->status == 200)
-        idempotency_commit(r, w, c);
-    else
-        db_rollback(c);
 }
 
 void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int limit,
@@ -271,8 +208,7 @@ void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int 
         cJSON_AddStringToObject(o, "next_cursor", cursor_of(r, &items[shown - 1]));
     else
         cJSON_AddNullToObject(o, "next_cursor");
-    resp_header(w, "Cache-Control", "no-store");
-    resp_json(r, w, 200, o);
+    common_answer_private(r, w, 200, o);
 }
 
 void respond_invalid_transition(req *r, resp *w, const char *current)

@@ -6,24 +6,20 @@
 #include <string.h>
 
 #include "api/idempotency.h"
-#include "auth/pii.h"
 #include "auth/token.h"
 #include "db/citizen_store.h"
 #include "handlers/application_views.h"
+#include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "search/catalog_cache.h"
-#include "workflow/application_no.h"
-#include "workflow/applications.h"
-#include "workflow/calendar_cache.h"
 
 #define FORM_MAX_BYTES 16384
 #define SERVICE_CODE_MAX_CHARS 64
-#define MATERIALS_TOTAL_MAX 200 /* after supplements */
-#define NUMBER_TRIES 5
 
 static app_actor_ref citizen_actor(const req *r)
 {
-    return (app_actor_ref){ACTOR_CITIZEN,          "citizen",    r->claims->sub, principal_id(r),
+    return (app_actor_ref){ACTOR_CITIZEN,          "citizen",
+                           r->claims->sub,         common_principal_id(r),
                            APPLICANT_DISPLAY_NAME, r->request_id};
 }
 
@@ -44,81 +40,48 @@ static const char *read_form(req *r, const cJSON *body)
     return copy;
 }
 
-/* 1 verified, 0 not (answered 403), < 0 answered the failure. */
-static int real_name_verified(req *r, resp *w)
+/* True when the citizen's real name is verified; else answered (403, or the failure). */
+static bool real_name_verified(req *r, resp *w)
 {
     citizen_row c;
-    int rc = citizen_profile(db_primary(), &r->arena, principal_id(r), &c);
-    if (rc < 0) {
-        respond_db_error(r, w, rc);
-        return rc;
-    }
-    if (rc == 0 || !c.id_number_enc) {
+    int rc = citizen_profile(db_primary(), &r->arena, common_principal_id(r), &c);
+    if (rc == DB_OK && c.id_number_enc)
+        return true;
+    if (rc == DB_OK || rc == DB_NOT_FOUND)
         resp_problem(r, w, PROBLEM_REAL_NAME_REQUIRED, NULL);
-        return 0;
-    }
-    return 1;
+    else
+        common_answer_failure(r, w, rc, "application submit");
+    return false;
 }
 
-static cJSON *submitted_json(const char *no, const char *query_code, const app_service *s,
-                             const char *submitted_at, const char *due)
+static cJSON *submitted_json(const app_submitted *s, const app_service *svc)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "application_no", no);
+    cJSON_AddStringToObject(o, "application_no", s->no);
     cJSON_AddStringToObject(o, "status", "submitted");
-    cJSON *svc = cJSON_AddObjectToObject(o, "service");
-    cJSON_AddStringToObject(svc, "code", s->code);
-    cJSON_AddStringToObject(svc, "name", s->name);
-    cJSON *d = cJSON_AddObjectToObject(svc, "department");
-    cJSON_AddStringToObject(d, "code", s->department_code);
-    cJSON_AddStringToObject(d, "name", s->department_name);
-    cJSON_AddStringToObject(o, "submitted_at", submitted_at);
-    cJSON_AddStringToObject(o, "due_date", due);
-    cJSON_AddStringToObject(o, "query_code", query_code);
+    cJSON *service = cJSON_AddObjectToObject(o, "service");
+    cJSON_AddStringToObject(service, "code", svc->code);
+    cJSON_AddStringToObject(service, "name", svc->name);
+    cJSON *d = cJSON_AddObjectToObject(service, "department");
+    cJSON_AddStringToObject(d, "code", svc->department_code);
+    cJSON_AddStringToObject(d, "name", svc->department_name);
+    cJSON_AddStringToObject(o, "submitted_at", s->submitted_at);
+    cJSON_AddStringToObject(o, "due_date", s->due_date);
+    cJSON_AddStringToObject(o, "query_code", s->query_code);
     return o;
 }
 
-/* Inserts the row under a fresh number (another draw on the rare clash) and its first
- * event, audit row and notification; answers 201 in w. */
-static int insert_submission(req *r, resp *w, db_conn *c, app_new *n, cal_day today)
-{
-    char no[APP_NO_BYTES], code[QUERY_CODE_BYTES];
-    int64_t id = 0;
-    int rc = DB_DUPLICATE;
-    for (int i = 0; i < NUMBER_TRIES && rc == DB_DUPLICATE; i++) {
-        application_no_new(today, no);
-        query_code_new(code);
-        n->no = no;
-        n->query_code = code;
-        rc = app_insert(c, n, &id);
-    }
-    app_actor_ref who = citizen_actor(r);
-    if (rc == DB_OK)
-        rc = application_record_submission(c, id, no, n->service, &who, n->materials);
-    const char *submitted_at = NULL;
-    if (rc == DB_OK)
-        rc = app_submitted_at(c, &r->arena, id, &submitted_at);
-    if (rc != DB_OK)
-        return rc;
-    cJSON *o = submitted_json(no, code, n->service, submitted_at, n->due_date);
-    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
-    resp_header(w, "Location", arena_printf(&r->arena, "/api/v1/applications/%s", no));
-    resp_header(w, "Cache-Control", "no-store");
-    resp_json(r, w, 201, o);
-    return DB_OK;
-}
-
+/* The active service of the code; false after answering 400 (none) or the failure. */
 static bool find_service(req *r, resp *w, const char *code, app_service *s)
 {
     int rc = app_service_active(db_primary(), &r->arena, code, s);
-    if (rc < 0)
-        respond_db_error(r, w, rc);
-    else if (rc == 0) {
+    if (rc == DB_NOT_FOUND) {
         req_add_error(r, "/service_code", "没有这个事项，或它已停止办理。",
                       "There is no such service, or it is no longer offered.");
         resp_invalid(r, w);
-    }
-    return rc == 1;
+    } else if (rc != DB_OK)
+        common_answer_failure(r, w, rc, "application submit");
+    return rc == DB_OK;
 }
 
 void handle_application_submit(req *r, resp *w)
@@ -136,120 +99,79 @@ void handle_application_submit(req *r, resp *w)
         return;
     }
     app_service svc;
-    if (!personal_data_ready(r, w) || !find_service(r, w, code, &svc) ||
-        real_name_verified(r, w) != 1)
+    if (!common_personal_data_ready(r, w) || !find_service(r, w, code, &svc) ||
+        !real_name_verified(r, w))
         return;
-    cal_day today = request_today(r);
-    char due[CAL_DATE_BYTES];
-    cal_day_format(calendar_due_date(today, (int)svc.promised_days), due);
-    size_t form_len = strlen(form);
-    uint8_t *sealed = arena_alloc(&r->arena, form_len + PII_SEAL_OVERHEAD);
-    if (!sealed) {
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
-        return;
-    }
-    size_t sealed_len;
-    pii_encrypt("form", form, sealed, &sealed_len);
-    app_new n = {.citizen_id = principal_id(r),
-                 .service = &svc,
-                 .form_enc = sealed,
-                 .form_len = sealed_len,
-                 .materials = materials,
-                 .due_date = due};
+    app_actor_ref who = citizen_actor(r);
+    app_submission s = {&svc, form, materials, request_today(r), &who};
+    app_submitted out;
     db_conn *c = db_primary();
-    int rc = db_begin(c);
-    if (rc == DB_OK)
-        rc = insert_submission(r, w, c, &n, today);
+    int rc = application_submit(c, &r->arena, &s, &out);
     if (rc != DB_OK) {
-        db_rollback(c);
-        respond_db_error(r, w, rc);
+        common_answer_failure(r, w, rc, "application submit");
         return;
     }
+    cJSON *o = submitted_json(&out, &svc);
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
+    resp_header(w, "Location", arena_printf(&r->arena, "/api/v1/applications/%s", out.no));
+    common_answer_private(r, w, 201, o);
     if (idempotency_commit(r, w, c))
         catalog_cache_count_application((uint32_t)svc.id);
 }
 
 static const char *citizen_cursor(req *r, const app_summary *last)
 {
-    return make_cursor(r, arena_printf(&r->arena, "%lld", (long long)last->id));
+    return common_id_cursor(r, last->id);
 }
-
-static const char *const statuses[] = {
-    "submitted", "accepted", "need_materials", "not_accepted", "withdrawn", "completed", NULL};
 
 void handle_application_list(req *r, resp *w)
 {
     const char *status = NULL;
     int limit = 0;
-    char cursor[64];
-    bool has_cursor;
     int64_t before = INT64_MAX;
-    req_query_enum(r, "status", statuses, &status);
-    read_limit(r, &limit);
-    if (read_cursor(r, cursor, sizeof cursor, &has_cursor) && has_cursor) {
-        char *end;
-        before = strtoll(cursor, &end, 10);
-        if (*end || before <= 0)
-            req_add_error(r, "cursor", "分页游标无效。", "The cursor is not valid.");
-    }
+    req_query_enum(r, "status", app_status_names, &status);
+    common_read_limit(r, &limit);
+    common_read_id_cursor(r, &before);
     if (r->n_errors) {
         resp_invalid(r, w);
         return;
     }
     app_summary *items = arena_alloc(&r->arena, sizeof *items * (size_t)(limit + 1));
     size_t n = 0;
-    int rc = items ? app_list_of_citizen(db_primary(), &r->arena, principal_id(r), status, before,
-                                         limit + 1, items, &n)
+    int rc = items ? app_list_of_citizen(db_primary(), &r->arena, common_principal_id(r), status,
+                                         before, limit + 1, items, &n)
                    : DB_ERROR;
     if (rc != DB_OK) {
-        respond_db_error(r, w, rc);
+        common_answer_failure(r, w, rc, "application list");
         return;
     }
     respond_summaries(r, w, items, n, limit, citizen_cursor);
 }
 
-/* The caller's own application. */
-static bool owned(const req *r, const app_row *a)
+/* The caller's own application (viewer: the citizen's id). */
+static bool owned(const app_row *a, const void *citizen_id)
 {
-    return a->citizen_id == principal_id(r);
+    return a->citizen_id == *(const int64_t *)citizen_id;
 }
 
 void handle_application_detail(req *r, resp *w)
 {
     app_row a;
-    if (load_application(r, w, db_primary(), LOAD_WITH_TIMELINE, owned, &a))
+    int64_t me = common_principal_id(r);
+    if (load_application(r, w, db_primary(), LOAD_WITH_TIMELINE, owned, &me, &a))
         respond_application(r, w, &a, VIEW_CITIZEN, NULL);
 }
 
 /* One step of the citizen's (withdraw, supplement) in one transaction; answers the detail. */
-static void citizen_step(req *r, resp *w, app_step *st, const char *added_materials)
+static void citizen_step(req *r, resp *w, const app_step *st)
 {
     db_conn *c = db_primary();
-    int rc = db_begin(c);
-    if (rc != DB_OK) {
-        respond_db_error(r, w, rc);
-        return;
-    }
+    int64_t me = common_principal_id(r);
     app_row a;
-    if (!load_application(r, w, c, LOAD_LOCKED, owned, &a)) {
-        db_rollback(c);
+    if (!load_application(r, w, c, LOAD_FOR_STEP, owned, &me, &a))
         return;
-    }
-    if (added_materials && app_status_parse(a.status) == APP_NEED_MATERIALS) {
-        st->all_materials = append_materials(r, a.materials, added_materials);
-        cJSON *all = st->all_materials ? cJSON_Parse(st->all_materials) : NULL;
-        int total = cJSON_GetArraySize(all);
-        cJSON_Delete(all);
-        if (!st->all_materials || total > MATERIALS_TOTAL_MAX) {
-            db_rollback(c);
-            req_add_error(r, "/materials", "这件申请的材料已达 200 项上限。",
-                          "This application already has the maximum of 200 materials.");
-            resp_invalid(r, w);
-            return;
-        }
-    }
     app_actor_ref who = citizen_actor(r);
-    take_step(r, w, c, &a, &who, st, VIEW_CITIZEN, NULL);
+    take_step(r, w, c, &a, &who, st, VIEW_CITIZEN);
 }
 
 /* An optional {"note"} (withdraw) or the required one of a body. */
@@ -270,7 +192,7 @@ void handle_application_withdraw(req *r, resp *w)
     }
     app_step st = {
         .to = APP_WITHDRAWN, .note = note && *note ? note : NULL, .today = request_today(r)};
-    citizen_step(r, w, &st, NULL);
+    citizen_step(r, w, &st);
 }
 
 void handle_application_supplement(req *r, resp *w)
@@ -290,5 +212,5 @@ void handle_application_supplement(req *r, resp *w)
                    .note = note && *note ? note : NULL,
                    .materials = materials,
                    .today = request_today(r)};
-    citizen_step(r, w, &st, materials);
+    citizen_step(r, w, &st);
 }

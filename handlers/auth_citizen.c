@@ -1,5 +1,5 @@
-/* Citizen login (API.md §3): SMS codes and phone + code or phone + password. The first SMS
- * login registers the citizen. WeChat login comes next. */
+/* Citizen login (API.md §3): SMS codes, phone + code or phone + password (the first SMS
+ * login registers the citizen), and WeChat mini-program login. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "auth/gb_ids.h"
+#include "auth/lockout.h"
 #include "auth/password.h"
 #include "auth/pii.h"
 #include "auth/sessions.h"
@@ -14,7 +15,9 @@
 #include "auth/wechat.h"
 #include "core/config.h"
 #include "db/citizen_store.h"
+#include "handlers/common.h"
 #include "handlers/handlers.h"
+#include "handlers/identity.h"
 
 #define SMS_CODE_TTL_S 300
 #define SMS_INTERVAL_S 60
@@ -53,19 +56,20 @@ static bool read_phone(req *r, const cJSON *body, const char **phone)
 static bool limited(req *r, resp *w, const sms_counts *n, int64_t now)
 {
     if (n->last_age_s >= 0 && n->last_age_s < SMS_INTERVAL_S) {
-        respond_rate_limited(r, w, SMS_INTERVAL_S - n->last_age_s, "验证码发送太频繁，请稍后再试。",
-                             "A code was just sent: wait a minute.");
+        common_answer_rate_limited(r, w, SMS_INTERVAL_S - n->last_age_s,
+                                   "验证码发送太频繁，请稍后再试。",
+                                   "A code was just sent: wait a minute.");
         return true;
     }
     if (n->today >= SMS_PER_DAY) {
-        respond_rate_limited(r, w, day_start(now) + 86400 - now,
-                             "今天的验证码次数已用完，请明天再试。",
-                             "No more codes today for this number.");
+        common_answer_rate_limited(r, w, day_start(now) + 86400 - now,
+                                   "今天的验证码次数已用完，请明天再试。",
+                                   "No more codes today for this number.");
         return true;
     }
     if (n->ip_hour >= config_current()->sms_per_ip_per_hour) {
-        respond_rate_limited(r, w, 3600, "请求太频繁，请稍后再试。",
-                             "Too many requests: try again later.");
+        common_answer_rate_limited(r, w, 3600, "请求太频繁，请稍后再试。",
+                                   "Too many requests: try again later.");
         return true;
     }
     return false;
@@ -79,7 +83,7 @@ void handle_sms_send(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    if (!personal_data_ready(r, w))
+    if (!common_personal_data_ready(r, w))
         return;
     int rc;
     uint8_t phone_bidx[PII_INDEX_BYTES], ip_bidx[PII_INDEX_BYTES], hash[PII_INDEX_BYTES];
@@ -91,7 +95,7 @@ void handle_sms_send(req *r, resp *w)
     snprintf(lock, sizeof lock, "sms:%s", hex);
     rc = sms_phone_lock(db_primary(), &r->arena, lock, true);
     if (rc != DB_OK) {
-        respond_db_error(r, w, rc);
+        common_answer_failure(r, w, rc, "SMS send: phone lock");
         return;
     }
     int64_t now = (int64_t)time(NULL);
@@ -108,13 +112,13 @@ void handle_sms_send(req *r, resp *w)
     sms_phone_lock(db_primary(), &r->arena, lock, false);
     if (refused)
         return;
-    if (rc < 0) {
-        respond_db_error(r, w, rc);
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "SMS send");
         return;
     }
     if (sms_send_code(phone, code) != 0) {
         sms_code_delete(db_primary(), code_id); /* never arrived: no wait, no count */
-        respond_db_error(r, w, DB_UNAVAILABLE); /* the gateway is away: 503, retry later */
+        resp_unavailable(r, w, "SMS send", "the gateway refused or is away"); /* retry later */
         return;
     }
     cJSON *out = resp_new_object(r);
@@ -122,67 +126,71 @@ void handle_sms_send(req *r, resp *w)
     resp_json(r, w, 202, out);
 }
 
-/* Phone + code: 1 right (the code is used up), 0 wrong, < 0 a db_status. */
+/* Phone + code: DB_OK with *verdict (right: the code is used up; wrong), or a failure. */
 static int code_matches(req *r, const char *phone, const uint8_t bidx[PII_INDEX_BYTES],
-                        const char *code)
+                        const char *code, password_verdict *verdict)
 {
     int64_t id = 0, attempts = 0;
     const void *stored = NULL;
+    *verdict = PASSWORD_WRONG;
     int rc = sms_code_live(db_primary(), &r->arena, bidx, &id, &stored, &attempts);
-    if (rc <= 0)
-        return rc;
     /* every try counts, the right one too: five tries per code, parallel or not */
-    rc = sms_code_try(db_primary(), id, SMS_MAX_ATTEMPTS);
-    if (rc <= 0)
-        return rc;
+    if (rc == DB_OK)
+        rc = sms_code_try(db_primary(), id, SMS_MAX_ATTEMPTS);
     uint8_t want[PII_INDEX_BYTES];
-    code_hash(phone, code, want);
-    if (sodium_memcmp(want, stored, sizeof want) != 0)
-        return 0;
-    return sms_code_use(db_primary(), id); /* 0 when a parallel login used it first */
+    if (rc == DB_OK) {
+        code_hash(phone, code, want);
+        if (sodium_memcmp(want, stored, sizeof want) != 0)
+            return DB_OK;
+        rc = sms_code_use(db_primary(), id); /* DB_NOT_FOUND: a parallel login used it first */
+    }
+    if (rc == DB_OK)
+        *verdict = PASSWORD_RIGHT;
+    return rc == DB_NOT_FOUND ? DB_OK : rc; /* no live code, dead, or used: wrong */
 }
 
-/* Phone + password: a PASSWORD_* (with *id when right, *retry when locked), or a db_status. */
+/* Phone + password under the lockout: DB_OK with *verdict (and *id when right, *retry when
+ * locked), or a failure. */
 static int password_matches(req *r, const uint8_t bidx[PII_INDEX_BYTES], const char *password,
-                            int64_t *id, int64_t *retry)
+                            int64_t *id, int64_t *retry, password_verdict *verdict)
 {
     citizen_row c;
+    *verdict = PASSWORD_WRONG;
     int rc = citizen_by_phone(db_primary(), &r->arena, bidx, &c);
-    if (rc < 0)
-        return rc;
-    if (rc == 0 || !c.password_hash) { /* as slow as a wrong password */
-        password_verify_dummy(password);
-        return 0;
+    if (rc == DB_NOT_FOUND || (rc == DB_OK && !c.password_hash)) {
+        password_verify_dummy(password); /* as slow as a wrong password */
+        return DB_OK;
     }
+    if (rc != DB_OK)
+        return rc;
     if (c.locked_for_s > 0) {
         *retry = c.locked_for_s;
-        return PASSWORD_LOCKED;
+        *verdict = PASSWORD_LOCKED;
+        return DB_OK;
     }
-    rc = password_try(ACCOUNT_CITIZEN, c.id, c.password_hash, password);
-    if (rc == PASSWORD_LOCKED)
-        *retry = LOGIN_LOCK_S;
-    if (rc == PASSWORD_RIGHT)
-        *id = c.id;
+    rc = lockout_try_password(ACCOUNT_CITIZEN, c.id, c.password_hash, password, verdict);
+    *retry = LOGIN_LOCK_S;
+    *id = c.id;
     return rc;
 }
 
 static void start_session(req *r, resp *w, int64_t citizen_id)
 {
     token_claims c;
-    citizen_claims(citizen_id, CITIZEN_CLIENT_ID, &c);
+    identity_citizen_claims(citizen_id, CITIZEN_CLIENT_ID, &c);
     token_pair p;
     session_status st = session_start(&c, citizen_id, &r->arena, &p);
     if (st != SESSION_OK) {
-        respond_session_error(r, w, st);
+        identity_answer_session_error(r, w, st);
         return;
     }
     cJSON *me = NULL;
-    int rc = me_json(r, citizen_id, true, &me);
-    if (rc < 0) {
-        respond_db_error(r, w, rc);
+    int rc = identity_me_json(r, citizen_id, true, &me);
+    if (rc != DB_OK && rc != DB_NOT_FOUND) {
+        common_answer_failure(r, w, rc, "citizen login");
         return;
     }
-    respond_token_pair(r, w, &p, "citizen", me);
+    identity_answer_tokens(r, w, &p, "citizen", me);
 }
 
 void handle_citizen_login(req *r, resp *w)
@@ -201,30 +209,28 @@ void handle_citizen_login(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    if (!personal_data_ready(r, w))
-        return;
-    int rc;
-    if (login_rate_limited(r, w))
+    if (!common_personal_data_ready(r, w) || identity_login_limited(r, w))
         return;
     uint8_t bidx[PII_INDEX_BYTES];
     pii_index("phone", phone, bidx);
     int64_t id = 0, retry = 0;
+    password_verdict v;
+    int rc;
     if (code) {
-        rc = code_matches(r, phone, bidx, code);
-        if (rc == 1) { /* the first SMS login registers the citizen */
+        rc = code_matches(r, phone, bidx, code, &v);
+        if (rc == DB_OK && v == PASSWORD_RIGHT) { /* the first SMS login registers the citizen */
             uint8_t enc[32 + PII_SEAL_OVERHEAD];
             size_t len;
             pii_encrypt("phone", phone, enc, &len);
             rc = citizen_get_or_create(db_primary(), bidx, enc, len, &id);
-            rc = rc == DB_OK ? 1 : rc;
         }
     } else
-        rc = password_matches(r, bidx, password, &id, &retry);
-    if (rc < 0)
-        respond_db_error(r, w, rc);
-    else if (rc == PASSWORD_LOCKED)
-        respond_locked(r, w, retry);
-    else if (rc == 0)
+        rc = password_matches(r, bidx, password, &id, &retry, &v);
+    if (rc != DB_OK)
+        common_answer_failure(r, w, rc, "citizen login");
+    else if (v == PASSWORD_LOCKED)
+        common_answer_locked(r, w, retry);
+    else if (v == PASSWORD_WRONG)
         resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
     else
         start_session(r, w, id);
@@ -239,13 +245,13 @@ static void respond_wechat_error(req *r, resp *w, wechat_status st)
     } else if (st == WECHAT_RISKY)
         resp_problem2(r, w, PROBLEM_FORBIDDEN, "微信判断该账号存在风险，暂不能登录。",
                       "WeChat refuses this account as high-risk.");
-    else
-        respond_db_error(r, w, DB_UNAVAILABLE); /* busy or away: 503 with Retry-After */
+    else /* busy or away: 503 with Retry-After */
+        resp_unavailable(r, w, "WeChat login", "WeChat busy or away");
 }
 
 /* An unknown openid: the phone from the phone button, the citizen of that phone (created
- * if new), linked to the openid. 1 with *id, or answered (0). */
-static int link_by_phone(req *r, resp *w, const char *openid, const char *phone_code, int64_t *id)
+ * if new), linked to the openid. True with *id, or false after answering. */
+static bool link_by_phone(req *r, resp *w, const char *openid, const char *phone_code, int64_t *id)
 {
     char phone[24];
     wechat_status st = wechat_phone(phone_code, phone, sizeof phone);
@@ -256,7 +262,7 @@ static int link_by_phone(req *r, resp *w, const char *openid, const char *phone_
             resp_invalid(r, w);
         } else
             respond_wechat_error(r, w, st);
-        return 0;
+        return false;
     }
     uint8_t bidx[PII_INDEX_BYTES], enc[32 + PII_SEAL_OVERHEAD];
     size_t len;
@@ -265,16 +271,16 @@ static int link_by_phone(req *r, resp *w, const char *openid, const char *phone_
     int rc = citizen_get_or_create(db_primary(), bidx, enc, len, id);
     if (rc == DB_OK)
         rc = citizen_link_wechat(db_primary(), *id, openid);
-    if (rc == 0 || rc == DB_DUPLICATE) {
+    if (rc == DB_NOT_FOUND || rc == DB_DUPLICATE) {
         resp_problem2(r, w, PROBLEM_CONFLICT, "这个手机号已绑定其他微信账号。",
                       "This phone is bound to another WeChat account.");
-        return 0;
+        return false;
     }
-    if (rc < 0) {
-        respond_db_error(r, w, rc);
-        return 0;
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "WeChat login: link");
+        return false;
     }
-    return 1;
+    return true;
 }
 
 void handle_wechat_login(req *r, resp *w)
@@ -289,10 +295,8 @@ void handle_wechat_login(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    if (!personal_data_ready(r, w))
-        return;
-    int rc;
-    if (login_rate_limited(r, w)) /* every attempt also costs a call to WeChat */
+    /* the login limit: every attempt also costs a call to WeChat */
+    if (!common_personal_data_ready(r, w) || identity_login_limited(r, w))
         return;
     char openid[128];
     wechat_status st = wechat_openid(code, openid, sizeof openid);
@@ -301,13 +305,13 @@ void handle_wechat_login(req *r, resp *w)
         return;
     }
     citizen_row c;
-    rc = citizen_by_openid(db_primary(), &r->arena, openid, &c);
-    if (rc < 0) {
-        respond_db_error(r, w, rc);
+    int rc = citizen_by_openid(db_primary(), &r->arena, openid, &c);
+    if (rc != DB_OK && rc != DB_NOT_FOUND) {
+        common_answer_failure(r, w, rc, "WeChat login");
         return;
     }
-    int64_t id = c.id;
-    if (rc == 0) { /* one account per person: found through the phone */
+    int64_t id = rc == DB_OK ? c.id : 0;
+    if (rc == DB_NOT_FOUND) { /* one account per person: found through the phone */
         if (!phone_code) {
             resp_problem(r, w, PROBLEM_PHONE_REQUIRED, NULL);
             return;

@@ -1,4 +1,5 @@
 #include "db/db.h"
+#include "handlers/common.h"
 #include "handlers/handlers.h"
 
 static const char body_ok[] = "{\"status\":\"ok\"}";
@@ -13,8 +14,8 @@ void handle_healthz(req *r, resp *w)
 void handle_readyz(req *r, resp *w)
 {
     int rc = db_ping(db_primary(), &r->arena);
-    if (rc != DB_OK) {
-        respond_db_error(r, w, rc == DB_ERROR ? DB_UNAVAILABLE : rc);
+    if (rc != DB_OK) { /* DB_UNAVAILABLE whatever went wrong: not ready */
+        common_answer_failure(r, w, rc, "readiness");
         return;
     }
     resp_body(w, 200, "application/json", body_ready, sizeof body_ready - 1);

@@ -3,14 +3,13 @@
 #include "auth/keyring.h"
 #include "core/json_write.h"
 #include "core/strbuf.h"
-#include "db/db.h"
 #include "handlers/handlers.h"
 
 void handle_jwks(req *r, resp *w)
 {
     const keyring *kr = keyring_acquire();
     if (!kr) {
-        respond_db_error(r, w, DB_UNAVAILABLE);
+        resp_unavailable(r, w, "JWKS", "no key ring loaded yet");
         return;
     }
     strbuf sb;
@@ -31,7 +30,7 @@ void handle_jwks(req *r, resp *w)
     sb_puts(&sb, "]}");
     keyring_release(kr);
     if (sb.failed) {
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        resp_internal(r, w, "JWKS", "out of memory");
         return;
     }
     resp_header(w, "Cache-Control", "public, max-age=60");

@@ -9,84 +9,59 @@
 #include <unistr.h>
 
 #include "auth/gb_ids.h"
+#include "auth/lockout.h"
 #include "auth/password.h"
 #include "auth/pii.h"
 #include "auth/token.h"
 #include "db/citizen_store.h"
+#include "handlers/common.h"
 #include "handlers/handlers.h"
+#include "handlers/identity.h"
 
 #define NAME_MAX_CHARS 32
-
-static void masked(const char *field, const void *enc, size_t len,
-                   void (*mask)(const char *, char *, size_t), char *out, size_t cap)
-{
-    char clear[512];
-    out[0] = '\0';
-    if (enc && pii_decrypt(field, enc, len, clear, sizeof clear) == 0)
-        mask(clear, out, cap);
-}
-
-int me_json(req *r, int64_t citizen_id, bool just_written, cJSON **out)
-{
-    citizen_row c;
-    int rc = pii_ready();
-    if (rc == DB_OK)
-        /* after a write, the primary: a replica may not have it yet */
-        rc = citizen_profile(just_written ? db_primary() : db_reader(), &r->arena, citizen_id, &c);
-    if (rc <= 0)
-        return rc < 0 ? rc : 0;
-    char id[24], phone[32], name[160];
-    snprintf(id, sizeof id, "%lld", (long long)c.id);
-    masked("phone", c.phone_enc, c.phone_len, pii_mask_phone, phone, sizeof phone);
-    masked("name", c.name_enc, c.name_len, pii_mask_name, name, sizeof name);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", id);
-    cJSON_AddStringToObject(o, "phone_masked", phone);
-    if (name[0])
-        cJSON_AddStringToObject(o, "name_masked", name);
-    else
-        cJSON_AddNullToObject(o, "name_masked");
-    cJSON_AddBoolToObject(o, "real_name_verified", c.id_number_enc != NULL);
-    cJSON_AddBoolToObject(o, "wechat_bound", c.wechat_bound != 0);
-    cJSON_AddStringToObject(o, "created_at", c.created_at);
-    *out = o;
-    return 1;
-}
-
-int citizen_claims(int64_t citizen_id, const char *client_id, token_claims *c)
-{
-    memset(c, 0, sizeof *c);
-    c->role = ROLE_CITIZEN;
-    snprintf(c->sub, sizeof c->sub, "%lld", (long long)citizen_id);
-    snprintf(c->client_id, sizeof c->client_id, "%s", client_id);
-    return 1; /* the session exists, so does its citizen (rows are never deleted) */
-}
-
-int64_t principal_id(const req *r)
-{
-    return strtoll(r->claims->sub, NULL, 10);
-}
 
 static void respond_me(req *r, resp *w, bool just_written)
 {
     cJSON *me = NULL;
-    int rc = me_json(r, principal_id(r), just_written, &me);
-    if (rc < 0) {
-        respond_db_error(r, w, rc);
-        return;
-    }
-    if (rc == 0) {
+    int rc = identity_me_json(r, common_principal_id(r), just_written, &me);
+    if (rc == DB_NOT_FOUND) {
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return;
     }
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "me");
+        return;
+    }
     arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, me);
-    resp_header(w, "Cache-Control", "no-store");
-    resp_json(r, w, 200, me);
+    common_answer_private(r, w, 200, me);
 }
 
 void handle_me(req *r, resp *w)
 {
     respond_me(r, w, false);
+}
+
+/* Guessing the old password obeys the login limits: true when right, else answered (400 on
+ * /old_password, 429, or the failure). */
+static bool old_password_right(req *r, resp *w, const citizen_row *c, const char *old)
+{
+    if (c->locked_for_s > 0) {
+        common_answer_locked(r, w, c->locked_for_s);
+        return false;
+    }
+    if (identity_login_limited(r, w))
+        return false;
+    password_verdict v;
+    int rc = lockout_try_password(ACCOUNT_CITIZEN, c->id, c->password_hash, old, &v);
+    if (rc != DB_OK)
+        common_answer_failure(r, w, rc, "password change");
+    else if (v == PASSWORD_LOCKED)
+        common_answer_locked(r, w, LOGIN_LOCK_S);
+    else if (v == PASSWORD_WRONG) {
+        req_add_error(r, "/old_password", "原密码不正确。", "The old password is not right.");
+        resp_invalid(r, w);
+    }
+    return rc == DB_OK && v == PASSWORD_RIGHT;
 }
 
 void handle_me_password(req *r, resp *w)
@@ -105,43 +80,19 @@ void handle_me_password(req *r, resp *w)
         return;
     }
     citizen_row c;
-    int rc = citizen_by_id(db_primary(), &r->arena, principal_id(r), &c);
-    if (rc <= 0) {
-        respond_db_error(r, w, rc < 0 ? rc : DB_ERROR);
+    int rc = citizen_by_id(db_primary(), &r->arena, common_principal_id(r), &c);
+    if (rc != DB_OK) { /* DB_NOT_FOUND too: a token's citizen exists */
+        common_answer_failure(r, w, rc, "password change");
         return;
     }
-    if (c.password_hash) { /* guessing the old password obeys the login limits */
-        if (c.locked_for_s > 0) {
-            respond_locked(r, w, c.locked_for_s);
-            return;
-        }
-        if (login_rate_limited(r, w))
-            return;
-        rc = password_try(ACCOUNT_CITIZEN, c.id, c.password_hash, old);
-        if (rc != PASSWORD_RIGHT) {
-            if (rc < 0)
-                respond_db_error(r, w, rc);
-            else if (rc == PASSWORD_LOCKED)
-                respond_locked(r, w, LOGIN_LOCK_S);
-            else {
-                req_add_error(r, "/old_password", "原密码不正确。",
-                              "The old password is not right.");
-                resp_invalid(r, w);
-            }
-            return;
-        }
-    }
+    if (c.password_hash && !old_password_right(r, w, &c, old))
+        return;
     char hash[PASSWORD_HASH_BYTES];
     if (password_hash(fresh, hash) != 0) {
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        resp_internal(r, w, "password change", "the password hash failed");
         return;
     }
-    rc = citizen_set_password(db_primary(), c.id, hash);
-    if (rc < 0) {
-        respond_db_error(r, w, rc);
-        return;
-    }
-    resp_body(w, 204, NULL, NULL, 0);
+    common_answer_changed(r, w, citizen_set_password(db_primary(), c.id, hash), "password change");
 }
 
 static long today_yyyymmdd(void)
@@ -185,9 +136,8 @@ void handle_me_real_name(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    if (!personal_data_ready(r, w))
-        return;
-    if (login_rate_limited(r, w)) /* guesses of ID numbers share the login budget */
+    /* guesses of ID numbers share the login budget */
+    if (!common_personal_data_ready(r, w) || identity_login_limited(r, w))
         return;
     int rc;
     char id_upper[19];
@@ -200,8 +150,8 @@ void handle_me_real_name(req *r, resp *w)
     pii_encrypt("name", name, name_enc, &name_len);
     pii_encrypt("id_number", id_upper, id_enc, &id_len);
     pii_index("id_number", id_upper, bidx);
-    rc = citizen_set_real_name(db_primary(), principal_id(r), name_enc, name_len, id_enc, id_len,
-                               bidx);
+    rc = citizen_set_real_name(db_primary(), common_principal_id(r), name_enc, name_len, id_enc,
+                               id_len, bidx);
     if (rc == DB_DUPLICATE) {
         resp_problem2(r, w, PROBLEM_CONFLICT,
                       "这个身份证号码已绑定其他账户，或本账户已完成实名认证。",
@@ -209,8 +159,8 @@ void handle_me_real_name(req *r, resp *w)
                       "verified already.");
         return;
     }
-    if (rc < 0) {
-        respond_db_error(r, w, rc);
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "real-name binding");
         return;
     }
     respond_me(r, w, true);

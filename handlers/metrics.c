@@ -44,7 +44,7 @@ void handle_metrics(req *r, resp *w)
     metrics_render(&sb);
     render_push(r, &sb);
     if (sb.failed) {
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        resp_internal(r, w, "metrics", "out of memory");
         return;
     }
     resp_body(w, 200, "text/plain; version=0.0.4; charset=utf-8", sb.data, sb.len);

@@ -1,31 +1,14 @@
-/* The citizen's inbox (API.md §6): the list, the unread count, marking read. Another
- * citizen's notification is answered 404, like an unknown one. Reads go to the primary: a
- * notification marked read must not come back unread from a lagging replica. */
+/* The citizen's inbox (API.md §6): the list, the unread count, marking read; and the
+ * channel settings. Another citizen's notification is answered 404, like an unknown one.
+ * Reads go to the primary: a notification marked read must not come back unread from a
+ * lagging replica. */
 #include <stdlib.h>
 
 #include "auth/token.h"
+#include "db/device_store.h"
 #include "db/notification_store.h"
-#include "handlers/application_views.h"
+#include "handlers/common.h"
 #include "handlers/handlers.h"
-
-/* The cursor is the id of the last item shown: the next page starts below it. */
-static bool read_before(req *r, int64_t *before)
-{
-    char cursor[32];
-    bool present;
-    *before = INT64_MAX;
-    if (!read_cursor(r, cursor, sizeof cursor, &present))
-        return false;
-    if (!present)
-        return true;
-    char *end;
-    *before = strtoll(cursor, &end, 10);
-    if (*end || *before <= 0) {
-        req_add_error(r, "cursor", "分页游标无效。", "The cursor is not valid.");
-        return false;
-    }
-    return true;
-}
 
 static cJSON *item_json(req *r, const notification_item *it)
 {
@@ -53,13 +36,10 @@ static void respond_page(req *r, resp *w, const notification_item *items, size_t
     for (size_t i = 0; i < shown; i++)
         cJSON_AddItemToArray(list, item_json(r, &items[i]));
     if (n > shown)
-        cJSON_AddStringToObject(
-            o, "next_cursor",
-            make_cursor(r, arena_printf(&r->arena, "%lld", (long long)items[shown - 1].id)));
+        cJSON_AddStringToObject(o, "next_cursor", common_id_cursor(r, items[shown - 1].id));
     else
         cJSON_AddNullToObject(o, "next_cursor");
-    resp_header(w, "Cache-Control", "no-store");
-    resp_json(r, w, 200, o);
+    common_answer_private(r, w, 200, o);
 }
 
 void handle_notification_list(req *r, resp *w)
@@ -68,19 +48,19 @@ void handle_notification_list(req *r, resp *w)
     int limit = 0;
     int64_t before;
     req_query_bool(r, "unread", false, &unread);
-    read_limit(r, &limit);
-    read_before(r, &before);
+    common_read_limit(r, &limit);
+    common_read_id_cursor(r, &before);
     if (r->n_errors) {
         resp_invalid(r, w);
         return;
     }
     notification_item *items = arena_alloc(&r->arena, sizeof *items * (size_t)(limit + 1));
     size_t n = 0;
-    int rc = items ? notification_list(db_primary(), &r->arena, principal_id(r), unread, before,
-                                       limit + 1, items, &n)
+    int rc = items ? notification_list(db_primary(), &r->arena, common_principal_id(r), unread,
+                                       before, limit + 1, items, &n)
                    : DB_ERROR;
     if (rc != DB_OK)
-        respond_db_error(r, w, rc);
+        common_answer_failure(r, w, rc, "inbox");
     else
         respond_page(r, w, items, n, limit);
 }
@@ -88,33 +68,69 @@ void handle_notification_list(req *r, resp *w)
 void handle_notification_unread_count(req *r, resp *w)
 {
     int64_t count = 0;
-    int rc = notification_unread_count(db_primary(), &r->arena, principal_id(r), &count);
+    int rc = notification_unread_count(db_primary(), &r->arena, common_principal_id(r), &count);
     if (rc != DB_OK) {
-        respond_db_error(r, w, rc);
+        common_answer_failure(r, w, rc, "unread count");
         return;
     }
     cJSON *o = resp_new_object(r);
     cJSON_AddNumberToObject(o, "count", (double)count);
-    resp_header(w, "Cache-Control", "no-store");
-    resp_json(r, w, 200, o);
+    common_answer_private(r, w, 200, o);
 }
 
 /* Reading twice is not an error: the app may mark one read from two screens. */
 void handle_notification_read(req *r, resp *w)
 {
     int64_t id;
-    if (!read_path_id(r, "id", &id)) {
+    if (!common_path_id(r, "id", &id)) {
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return;
     }
-    respond_changed(r, w, notification_mark_read(db_primary(), &r->arena, principal_id(r), id));
+    common_answer_changed(
+        r, w, notification_mark_read(db_primary(), &r->arena, common_principal_id(r), id),
+        "notification read");
 }
 
 void handle_notification_read_all(req *r, resp *w)
 {
-    int rc = notification_mark_all_read(db_primary(), principal_id(r));
+    common_answer_changed(r, w, notification_mark_all_read(db_primary(), common_principal_id(r)),
+                          "notifications read");
+}
+
+/* The channel settings (API.md §6): push on and SMS off until the citizen says otherwise. */
+static void respond_settings(req *r, resp *w, bool push, bool sms)
+{
+    cJSON *o = resp_new_object(r);
+    cJSON_AddBoolToObject(o, "push", push);
+    cJSON_AddBoolToObject(o, "sms", sms);
+    common_answer_private(r, w, 200, o);
+}
+
+void handle_notification_settings_get(req *r, resp *w)
+{
+    bool push, sms;
+    int rc = device_settings_read(db_primary(), &r->arena, common_principal_id(r), &push, &sms);
     if (rc != DB_OK)
-        respond_db_error(r, w, rc);
+        common_answer_failure(r, w, rc, "notification settings");
     else
-        resp_body(w, 204, NULL, NULL, 0);
+        respond_settings(r, w, push, sms);
+}
+
+void handle_notification_settings_put(req *r, resp *w)
+{
+    const cJSON *body = req_body_object(r);
+    bool push = true, sms = false;
+    if (body) {
+        req_json_bool(r, body, "/push", true, &push);
+        req_json_bool(r, body, "/sms", true, &sms);
+    }
+    if (r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
+    int rc = device_settings_write(db_primary(), common_principal_id(r), push, sms);
+    if (rc != DB_OK)
+        common_answer_failure(r, w, rc, "notification settings");
+    else
+        respond_settings(r, w, push, sms);
 }

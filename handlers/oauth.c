@@ -13,7 +13,9 @@
 #include "core/config.h"
 #include "core/percent.h"
 #include "db/org_store.h"
+#include "handlers/common.h"
 #include "handlers/handlers.h"
+#include "handlers/identity.h"
 
 static void oauth_error(req *r, resp *w, int status, const char *error, const char *description)
 {
@@ -95,7 +97,7 @@ static bool scope_allowed(const char *requested, const char *granted)
 static bool client_valid(req *r, const client_auth *ca, oauth_client *c, int *db_rc)
 {
     *db_rc = oauth_client_find(db_primary(), &r->arena, ca->id, c);
-    if (*db_rc != 1)
+    if (*db_rc != DB_OK)
         return false;
     uint8_t hash[32];
     crypto_hash_sha256(hash, (const uint8_t *)ca->secret, strlen(ca->secret));
@@ -110,13 +112,13 @@ static void issue(req *r, resp *w, const client_auth *ca, const oauth_client *c,
     snprintf(claims.sub, sizeof claims.sub, "%lld", (long long)c->org_id);
     snprintf(claims.client_id, sizeof claims.client_id, "%s", ca->id);
     if (strlen(scope) >= sizeof claims.scope) { /* never a silently shortened scope */
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        resp_internal(r, w, "client credentials grant", "the client's scopes are too long");
         return;
     }
     snprintf(claims.scope, sizeof claims.scope, "%s", scope);
     int ttl = config_current()->access_ttl_s;
     token_request rq = {&claims, ttl, 0, NULL};
-    const char *token = sign_access_token(r, w, &rq);
+    const char *token = identity_sign_access_token(r, w, &rq);
     if (!token)
         return;
     cJSON *out = resp_new_object(r);
@@ -167,14 +169,11 @@ void handle_oauth_token(req *r, resp *w)
     oauth_client c;
     int rc;
     if (!client_valid(r, &ca, &c, &rc)) {
-        if (rc < 0) {
-            respond_db_error(r, w, rc);
-            return;
-        }
-        {
+        if (rc == DB_OK || rc == DB_NOT_FOUND)
             oauth_error(r, w, 401, "invalid_client", "Client authentication failed.");
-            return;
-        }
+        else
+            common_answer_failure(r, w, rc, "client credentials grant");
+        return;
     }
     if (scope && (strlen(scope) > 256 || !scope_allowed(scope, c.scopes))) {
         oauth_error(r, w, 400, "invalid_scope", "A requested scope is not granted.");

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "db/rate_store.h"
 #include "handlers/application_views.h"
+#include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "workflow/application_no.h"
 
@@ -25,14 +26,15 @@ static bool over_limit(req *r, resp *w)
     pii_index("ip", r->client_ip ? r->client_ip : "", ip);
     int64_t hits = 0;
     int rc = rate_hit(db_primary(), "progress", ip, WINDOW_S, randombytes_uniform(64) == 0, &hits);
-    if (rc < 0) {
-        respond_db_error(r, w, rc);
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "progress query: rate");
         return true;
     }
     if (hits <= config_current()->progress_per_ip_per_minute)
         return false;
-    respond_rate_limited(r, w, WINDOW_S, "查询太频繁，请稍后再试。",
-                         "Too many progress queries from this address: try again in a minute.");
+    common_answer_rate_limited(
+        r, w, WINDOW_S, "查询太频繁，请稍后再试。",
+        "Too many progress queries from this address: try again in a minute.");
     return true;
 }
 
@@ -56,7 +58,7 @@ static int guessed_too_often(req *r, resp *w, const char *no, bool right)
     int rc = right ? rate_peek(db_primary(), &r->arena, "progress_wrong", key, HOUR_S, &wrong)
                    : rate_hit(db_primary(), "progress_wrong", key, HOUR_S, false, &wrong);
     if (rc != DB_OK) {
-        respond_db_error(r, w, rc);
+        common_answer_failure(r, w, rc, "progress query: wrong codes");
         return 1;
     }
     if (wrong < WRONG_CODES_PER_HOUR)
@@ -73,7 +75,7 @@ void handle_progress(req *r, resp *w)
         req_json_string(r, body, "/application_no", 1, 32, true, &number);
         req_json_string(r, body, "/query_code", 1, 16, true, &code);
     }
-    if (!personal_data_ready(r, w) || over_limit(r, w))
+    if (!common_personal_data_ready(r, w) || over_limit(r, w))
         return;
     if (r->n_errors) {
         resp_invalid(r, w);
@@ -81,15 +83,16 @@ void handle_progress(req *r, resp *w)
     }
     char no[APP_NO_BYTES];
     app_row a;
-    int rc =
-        application_no_normalize(number, no) ? app_by_no(db_reader(), &r->arena, no, false, &a) : 0;
-    if (rc < 0) {
-        respond_db_error(r, w, rc);
+    int rc = application_no_normalize(number, no) ? app_by_no(db_reader(), &r->arena, no, false, &a)
+                                                  : DB_NOT_FOUND;
+    if (rc != DB_OK && rc != DB_NOT_FOUND) {
+        common_answer_failure(r, w, rc, "progress query");
         return;
     }
     /* an unknown number compares against a dummy: the same work as a wrong code */
-    bool right = code_matches(rc == 1 ? a.query_code : "00000000", code) && rc == 1;
-    if (rc == 1 && guessed_too_often(r, w, no, right) != 0)
+    bool known = rc == DB_OK;
+    bool right = code_matches(known ? a.query_code : "00000000", code) && known;
+    if (known && guessed_too_often(r, w, no, right) != 0)
         return;
     if (!right) {
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);

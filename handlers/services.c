@@ -6,6 +6,7 @@
 #include "core/json_write.h"
 #include "core/strbuf.h"
 #include "db/catalog_store.h"
+#include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "search/catalog_cache.h"
 #include "search/search.h"
@@ -18,7 +19,7 @@ static const char *const audiences[] = {"personal", "enterprise", "both", NULL};
 static void respond_strbuf(req *r, resp *w, const strbuf *sb)
 {
     if (sb->failed || !sb->data) {
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        resp_internal(r, w, "catalog answer", "out of memory");
         return;
     }
     resp_body(w, 200, "application/json", sb->data, sb->len);
@@ -29,7 +30,7 @@ static const search_index *index_or_503(req *r, resp *w)
 {
     const search_index *ix = catalog_cache_acquire();
     if (!ix)
-        respond_db_error(r, w, DB_UNAVAILABLE);
+        resp_unavailable(r, w, "catalog", "the search index is not built yet");
     return ix;
 }
 
@@ -183,7 +184,7 @@ void handle_services_search(req *r, resp *w)
                  : search_browse(ix, &f, offset, (size_t)page_size, &r->arena, &res);
     if (rc != 0) {
         catalog_cache_release(ix);
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        resp_internal(r, w, "service search", "out of memory");
         return;
     }
     strbuf sb;
@@ -224,7 +225,7 @@ void handle_services_suggest(req *r, resp *w)
     search_results res = {0};
     if (*q && search_run(ix, q, &f, 0, (size_t)limit, true, &r->arena, &res) != 0) {
         catalog_cache_release(ix);
-        resp_problem(r, w, PROBLEM_INTERNAL, NULL);
+        resp_internal(r, w, "service suggest", "out of memory");
         return;
     }
     strbuf sb;
@@ -314,11 +315,11 @@ void handle_service_detail(req *r, resp *w)
         return;
     }
     int rc = catalog_store_get(db_reader(), &r->arena, code, &d);
-    if (rc < 0) {
-        respond_db_error(r, w, rc);
+    if (rc != DB_OK && rc != DB_NOT_FOUND) {
+        common_answer_failure(r, w, rc, "service detail");
         return;
     }
-    if (rc == 0) {
+    if (rc == DB_NOT_FOUND) {
         resp_problem2(r, w, PROBLEM_NOT_FOUND, "没有这个事项，或它已停止办理。",
                       "No such service, or it is no longer offered.");
         return;

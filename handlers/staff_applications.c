@@ -5,24 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/idempotency.h"
 #include "auth/pii.h"
 #include "auth/token.h"
 #include "db/audit_store.h"
 #include "db/citizen_store.h"
 #include "handlers/application_views.h"
+#include "handlers/common.h"
 #include "handlers/handlers.h"
-#include "workflow/applications.h"
 
 #define PII_TEXT_MAX 512
 
-static const char *const statuses[] = {
-    "submitted", "accepted", "need_materials", "not_accepted", "withdrawn", "completed", NULL};
 static const char *const sorts[] = {"oldest", "due", NULL};
 
 static const char *queue_cursor(req *r, const app_summary *last)
 {
-    return make_cursor(r, arena_printf(&r->arena, "%s|%lld", last->due_date, (long long)last->id));
+    return common_make_cursor(
+        r, arena_printf(&r->arena, "%s|%lld", last->due_date, (long long)last->id));
 }
 
 /* "due|id" of queue_cursor. */
@@ -46,10 +44,10 @@ void handle_staff_queue(req *r, resp *w)
     const char *sort = NULL;
     char cursor[64];
     bool has_cursor;
-    req_query_enum(r, "status", statuses, &q.status);
+    req_query_enum(r, "status", app_status_names, &q.status);
     req_query_enum(r, "sort", sorts, &sort);
-    read_limit(r, &q.limit);
-    if (read_cursor(r, cursor, sizeof cursor, &has_cursor) && has_cursor &&
+    common_read_limit(r, &q.limit);
+    if (common_read_cursor(r, cursor, sizeof cursor, &has_cursor) && has_cursor &&
         !parse_queue_cursor(r, cursor, &q))
         req_add_error(r, "cursor", "分页游标无效。", "The cursor is not valid.");
     if (r->n_errors) {
@@ -63,16 +61,16 @@ void handle_staff_queue(req *r, resp *w)
     size_t n = 0;
     int rc = items ? app_queue(db_primary(), &r->arena, &q, items, &n) : DB_ERROR;
     if (rc != DB_OK) {
-        respond_db_error(r, w, rc);
+        common_answer_failure(r, w, rc, "staff queue");
         return;
     }
     respond_summaries(r, w, items, n, limit, queue_cursor);
 }
 
-/* An application of the staff member's department. */
-static bool of_my_department(const req *r, const app_row *a)
+/* An application of the staff member's department (viewer: the department's code). */
+static bool of_department(const app_row *a, const void *department_code)
 {
-    return strcmp(a->department_code, r->claims->dept) == 0;
+    return strcmp(a->department_code, department_code) == 0;
 }
 
 static void add_clear(cJSON *o, const char *name, const char *field, const void *enc, size_t len)
@@ -97,13 +95,10 @@ static cJSON *with_applicant(req *r, const app_row *a, cJSON *detail, int *rc)
     if ((*rc = pii_ready()) != DB_OK || (*rc = audit_insert(db_primary(), &au)) != DB_OK)
         return NULL;
     *rc = citizen_by_id(db_primary(), &r->arena, a->citizen_id, &c);
-    if (*rc == 1)
+    if (*rc == DB_OK)
         *rc = app_form(db_primary(), &r->arena, a->id, &form_enc, &form_len);
-    if (*rc != 1) {
-        *rc = *rc < 0 ? *rc : DB_ERROR;
+    if (*rc != DB_OK) /* DB_NOT_FOUND too: an application's citizen and form exist */
         return NULL;
-    }
-    *rc = DB_OK;
     cJSON *who = cJSON_AddObjectToObject(detail, "applicant");
     add_clear(who, "name", "name", c.name_enc, c.name_len);
     add_clear(who, "id_number", "id_number", c.id_number_enc, c.id_number_len);
@@ -123,7 +118,8 @@ static cJSON *with_applicant(req *r, const app_row *a, cJSON *detail, int *rc)
 void handle_staff_application(req *r, resp *w)
 {
     app_row a;
-    if (load_application(r, w, db_primary(), LOAD_WITH_TIMELINE, of_my_department, &a))
+    if (load_application(r, w, db_primary(), LOAD_WITH_TIMELINE, of_department, r->claims->dept,
+                         &a))
         respond_application(r, w, &a, VIEW_STAFF, with_applicant);
 }
 
@@ -170,19 +166,12 @@ void handle_staff_event(req *r, resp *w)
         return;
     }
     db_conn *c = db_primary();
-    int rc = db_begin(c);
-    if (rc != DB_OK) {
-        respond_db_error(r, w, rc);
-        return;
-    }
     app_row a;
-    if (!load_application(r, w, c, LOAD_LOCKED, of_my_department, &a)) {
-        db_rollback(c);
+    if (!load_application(r, w, c, LOAD_FOR_STEP, of_department, r->claims->dept, &a))
         return;
-    }
-    app_actor_ref who = {ACTOR_DEPARTMENT, "staff",           r->claims->sub,
-                         principal_id(r),  a.department_name, r->request_id};
+    app_actor_ref who = {ACTOR_DEPARTMENT,       "staff",           r->claims->sub,
+                         common_principal_id(r), a.department_name, r->request_id};
     /* the answer leaves the applicant's data out: it may be kept under an Idempotency-Key
      * and replayed, and a read of personal data is a GET of its own, audited each time */
-    take_step(r, w, c, &a, &who, &st, VIEW_STAFF, NULL);
+    take_step(r, w, c, &a, &who, &st, VIEW_STAFF);
 }

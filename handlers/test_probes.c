@@ -7,8 +7,8 @@
 
 #include "auth/token.h"
 #include "core/config.h"
-#include "db/db.h"
 #include "handlers/handlers.h"
+#include "handlers/identity.h"
 
 void handle_test_echo(req *r, resp *w)
 {
@@ -115,7 +115,7 @@ void handle_test_token(req *r, resp *w)
     snprintf(c.scope, sizeof c.scope, "%s", scope);
     snprintf(c.client_id, sizeof c.client_id, "%s", client);
     token_request rq = {&c, (int)ttl, (int)nbf, aud};
-    const char *token = sign_access_token(r, w, &rq);
+    const char *token = identity_sign_access_token(r, w, &rq);
     if (!token)
         return;
     cJSON *out = resp_new_object(r);

@@ -2,7 +2,8 @@
  * (push/pushd.c) asks the channel to prepare a request (a libcurl easy handle), runs all of
  * a batch's requests at once on one multi handle (HTTP/2 multiplexed where the provider
  * speaks it, connections kept between batches), then asks the channel what the answer means:
- * done, retry, dead, or gone (the token or grant is no more). One file per channel. */
+ * done, retry, dead, or gone (the token or grant is no more). One file per channel
+ * (push/channel_NAME.c), listed once in push/channels.c. */
 #ifndef OW_PUSH_CHANNEL_H
 #define OW_PUSH_CHANNEL_H
 
@@ -37,15 +38,16 @@ typedef struct push_job {
 
 typedef struct push_channel {
     const char *name; /* outbox.channel */
+    bool device;      /* deliveries go to registered devices: a platform of POST /devices */
     bool (*configured)(const ow_config *cfg);
     /* Sets job->easy up, or job->outcome when there is nothing to send or it cannot be. */
     void (*prepare)(push_job *job);
     /* What the provider's answer means (job->curl_result, http_status, response). */
     push_outcome (*finish)(push_job *job);
+    /* NULL: a retry waits pushd_retry_delay_ms, and push_max_attempts tries end in dead.
+     * Else the channel's own wait before try attempts + 1, or -1: dead. */
+    int64_t (*retry_delay_ms)(int64_t attempts, const ow_config *cfg);
 } push_channel;
-
-extern const push_channel channel_sms, channel_apns, channel_hms, channel_jpush, channel_wechat,
-    channel_webhook;
 
 /* Shared by the channels (push/push_http.c). */
 push_outcome push_outcome_of(outbox_outcome o, const char *error);

@@ -162,4 +162,8 @@ static push_outcome apns_finish(push_job *job)
     return push_outcome_of(OUTCOME_DEAD, "refused by APNs");
 }
 
-const push_channel channel_apns = {"apns", apns_configured, apns_prepare, apns_finish};
+const push_channel channel_apns = {.name = "apns",
+                                   .device = true,
+                                   .configured = apns_configured,
+                                   .prepare = apns_prepare,
+                                   .finish = apns_finish};

@@ -98,4 +98,8 @@ static push_outcome hms_finish(push_job *job)
     return o;
 }
 
-const push_channel channel_hms = {"hms", hms_configured, hms_prepare, hms_finish};
+const push_channel channel_hms = {.name = "hms",
+                                  .device = true,
+                                  .configured = hms_configured,
+                                  .prepare = hms_prepare,
+                                  .finish = hms_finish};

@@ -71,4 +71,8 @@ static push_outcome jpush_finish(push_job *job)
                 : push_outcome_of(OUTCOME_RETRY, "refused by JPush");
 }
 
-const push_channel channel_jpush = {"jpush", jpush_configured, jpush_prepare, jpush_finish};
+const push_channel channel_jpush = {.name = "jpush",
+                                    .device = true,
+                                    .configured = jpush_configured,
+                                    .prepare = jpush_prepare,
+                                    .finish = jpush_finish};

@@ -105,4 +105,8 @@ static push_outcome sms_finish(push_job *job)
     return push_outcome_of(OUTCOME_DEAD, "gateway refused");
 }
 
-const push_channel channel_sms = {"sms", sms_configured, sms_prepare, sms_finish};
+const push_channel channel_sms = {.name = "sms",
+                                  .device = false,
+                                  .configured = sms_configured,
+                                  .prepare = sms_prepare,
+                                  .finish = sms_finish};

@@ -3,7 +3,7 @@
  * OneWindow-Event-Id: receivers drop repeats by it), and OneWindow-Signature is
  * t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)> with the organization's
  * secret. Any 2xx is delivered; anything else is tried again on the schedule of §7
- * (pushd_webhook_delay_ms). */
+ * (webhook_retry_delay_ms). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,5 +95,20 @@ static push_outcome webhook_finish(push_job *job)
     return push_outcome_of(OUTCOME_RETRY, "the organization refused");
 }
 
-const push_channel channel_webhook = {"webhook", webhook_configured, webhook_prepare,
-                                      webhook_finish};
+/* API.md §7: retries after about 1 min, 5 min, 30 min, 2 h, 12 h, then dead; ±10 % so
+ * that an organization coming back is not hit by its whole backlog at once. */
+static int64_t webhook_retry_delay_ms(int64_t attempts, const ow_config *cfg)
+{
+    static const int64_t units[] = {1, 5, 30, 120, 720};
+    if (attempts < 1 || attempts > (int64_t)(sizeof units / sizeof units[0]))
+        return -1;
+    int64_t d = units[attempts - 1] * cfg->webhook_retry_unit_ms;
+    return d - d / 10 + (int64_t)randombytes_uniform((uint32_t)(d / 5 > 0 ? d / 5 : 1));
+}
+
+const push_channel channel_webhook = {.name = "webhook",
+                                      .device = false,
+                                      .configured = webhook_configured,
+                                      .prepare = webhook_prepare,
+                                      .finish = webhook_finish,
+                                      .retry_delay_ms = webhook_retry_delay_ms};

@@ -76,9 +76,9 @@ static void wechat_prepare(push_job *job)
     }
     if (row->attempts == 1) { /* the first try takes the grant */
         int used = outbox_use_grant(db_primary(), row->citizen_id, row->target_ref);
-        if (used <= 0) {
-            job->outcome = used < 0 ? push_outcome_of(OUTCOME_RETRY, "database error")
-                                    : push_outcome_of(OUTCOME_DONE, "no grant left");
+        if (used != DB_OK) {
+            job->outcome = used == DB_NOT_FOUND ? push_outcome_of(OUTCOME_DONE, "no grant left")
+                                                : push_outcome_of(OUTCOME_RETRY, "database error");
             return;
         }
     }
@@ -115,4 +115,8 @@ static push_outcome wechat_finish(push_job *job)
     return push_outcome_of(OUTCOME_RETRY, "refused by WeChat");
 }
 
-const push_channel channel_wechat = {"wechat", wechat_configured, wechat_prepare, wechat_finish};
+const push_channel channel_wechat = {.name = "wechat",
+                                     .device = false,
+                                     .configured = wechat_configured,
+                                     .prepare = wechat_prepare,
+                                     .finish = wechat_finish};

@@ -36,9 +36,10 @@ static int requeue(const char *what)
             return 2;
         }
     }
-    int64_t n = outbox_requeue(db_primary(), id);
-    if (n < 0) {
-        fprintf(stderr, "outbox: the database refused (%lld)\n", (long long)n);
+    int64_t n = 0;
+    int rc = outbox_requeue(db_primary(), id, &n);
+    if (rc != DB_OK) {
+        fprintf(stderr, "outbox: the database refused (%d)\n", rc);
         return 1;
     }
     printf("requeued: %lld\n", (long long)n);

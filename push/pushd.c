@@ -9,9 +9,11 @@
 
 #include <sodium.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "db/outbox_store.h"
 #include "push/channel.h"
+#include "push/channels.h"
 
 #define RETRY_CAP_MS (3600 * 1000LL)
 #define PRUNE_EVERY_US (60 * 1000000LL)
@@ -35,40 +37,18 @@ int64_t pushd_retry_delay_ms(int64_t attempts, int64_t base_ms)
            (int64_t)randombytes_uniform((uint32_t)(delay > UINT32_MAX ? UINT32_MAX : delay));
 }
 
-static const push_channel *const all_channels[] = {
-    &channel_sms, &channel_apns, &channel_hms, &channel_jpush, &channel_wechat, &channel_webhook};
-#define N_CHANNELS (sizeof all_channels / sizeof all_channels[0])
-
-/* API.md §7: retries after about 1 min, 5 min, 30 min, 2 h, 12 h, then dead; ±10 % so
- * that an organization coming back is not hit by its whole backlog at once. */
-int64_t pushd_webhook_delay_ms(int64_t attempts, const ow_config *cfg)
-{
-    static const int64_t units[] = {1, 5, 30, 120, 720};
-    if (attempts < 1 || attempts > (int64_t)(sizeof units / sizeof units[0]))
-        return -1;
-    int64_t d = units[attempts - 1] * cfg->webhook_retry_unit_ms;
-    return d - d / 10 + (int64_t)randombytes_uniform((uint32_t)(d / 5 > 0 ? d / 5 : 1));
-}
-
-static const push_channel *channel_named(const char *name)
-{
-    for (size_t i = 0; i < N_CHANNELS; i++)
-        if (strcmp(all_channels[i]->name, name) == 0)
-            return all_channels[i];
-    return NULL;
-}
-
 /* The channels named by push_channels that have their credentials. */
 static void served_channels(const ow_config *cfg, char *out, size_t cap)
 {
     size_t len = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < N_CHANNELS; i++) {
-        const push_channel *ch = all_channels[i];
-        char padded[80], name[16];
+    bool all = strcmp(cfg->push_channels, "all") == 0;
+    for (size_t i = 0; i < push_channels_count; i++) {
+        const push_channel *ch = push_channels[i];
+        char padded[80], name[24];
         snprintf(padded, sizeof padded, ",%s,", cfg->push_channels);
         snprintf(name, sizeof name, ",%s,", ch->name);
-        if (!strstr(padded, name))
+        if (!all && !strstr(padded, name))
             continue;
         if (!ch->configured(cfg)) {
             log_msg(LOG_WARN, "pushd: channel %s has no credentials; its deliveries wait",
@@ -134,18 +114,22 @@ static void release(push_job *job)
     free(job->response);
 }
 
-static outbox_result result_of(const ow_config *cfg, const outbox_row *row, push_outcome o)
+/* A retry waits the channel's own schedule when it has one, else the backoff of
+ * pushd_retry_delay_ms up to push_max_attempts; past either it is dead. */
+static outbox_result result_of(const ow_config *cfg, const push_channel *ch, const outbox_row *row,
+                               push_outcome o)
 {
     outbox_result r = {row->id,        row->attempts,   o.outcome,      0, o.error, row->channel,
                        row->target_id, row->citizen_id, row->target_ref};
-    bool webhook = strcmp(row->channel, "webhook") == 0;
-    int64_t webhook_delay = webhook ? pushd_webhook_delay_ms(row->attempts, cfg) : 0;
-    if (r.outcome == OUTCOME_RETRY &&
-        (webhook ? webhook_delay < 0 : row->attempts >= cfg->push_max_attempts))
+    if (r.outcome != OUTCOME_RETRY)
+        return r;
+    bool own = ch && ch->retry_delay_ms;
+    r.delay_ms = own ? ch->retry_delay_ms(row->attempts, cfg)
+                     : pushd_retry_delay_ms(row->attempts, cfg->push_retry_base_ms);
+    if (own ? r.delay_ms < 0 : row->attempts >= cfg->push_max_attempts) {
         r.outcome = OUTCOME_DEAD;
-    if (r.outcome == OUTCOME_RETRY)
-        r.delay_ms =
-            webhook ? webhook_delay : pushd_retry_delay_ms(row->attempts, cfg->push_retry_base_ms);
+        r.delay_ms = 0;
+    }
     return r;
 }
 
@@ -159,31 +143,18 @@ static void send_batch(const ow_config *cfg, const outbox_row *rows, size_t n,
         jobs[i].outcome = (push_outcome){OUTCOME_RETRY, "channel not served by this pushd"};
         /* a request the multi loop did not see finish counts as a timeout: retried */
         jobs[i].curl_result = CURLE_OPERATION_TIMEDOUT;
-        const push_channel *ch = channel_named(rows[i].channel);
+        const push_channel *ch = push_channel_named(rows[i].channel);
         if (ch)
             ch->prepare(&jobs[i]);
     }
     run_requests(jobs, n);
     for (size_t i = 0; i < n; i++) {
-        const push_channel *ch = channel_named(rows[i].channel);
+        const push_channel *ch = push_channel_named(rows[i].channel);
         if (jobs[i].easy && ch)
             jobs[i].outcome = ch->finish(&jobs[i]);
-        results[i] = result_of(cfg, &rows[i], jobs[i].outcome);
+        results[i] = result_of(cfg, ch, &rows[i], jobs[i].outcome);
         release(&jobs[i]);
     }
-}
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* One batch: 1 when rows were worked, 0 when none was due, < 0 a db_status. */
@@ -191,9 +162,9 @@ static int one_batch(const ow_config *cfg, const char *channels, arena *a)
 {
     outbox_row *rows;
     size_t n;
-    int64_t t0 = now_us();
+    int64_t t0 = clock_mono_us();
     int rc = outbox_claim(db_primary(), a, channels, cfg->push_batch, cfg->push_lease_s, &rows, &n);
-    int64_t t1 = now_us();
+    int64_t t1 = clock_mono_us();
     if (rc != DB_OK || n == 0)
         return rc;
     outbox_result *results = arena_alloc(a, n * sizeof *results);
@@ -201,7 +172,7 @@ static int one_batch(const ow_config *cfg, const char *channels, arena *a)
     if (!results || !jobs)
         return DB_ERROR; /* the lease runs out; the rows come back */
     send_batch(cfg, rows, n, results, jobs);
-    int64_t t2 = now_us();
+    int64_t t2 = clock_mono_us();
     size_t count[4] = {0};
     for (size_t i = 0; i < n; i++)
         count[results[i].outcome]++;
@@ -215,7 +186,7 @@ static int one_batch(const ow_config *cfg, const char *channels, arena *a)
             "pushd batch: %zu claimed, %zu done, %zu gone, %zu to retry, %zu dead; claim %lld us, "
             "send %lld us, record %lld us",
             n, count[OUTCOME_DONE], count[OUTCOME_GONE], count[OUTCOME_RETRY], count[OUTCOME_DEAD],
-            (long long)(t1 - t0), (long long)(t2 - t1), (long long)(now_us() - t2));
+            (long long)(t1 - t0), (long long)(t2 - t1), (long long)(clock_mono_us() - t2));
     return 1;
 }
 
@@ -239,17 +210,17 @@ int pushd_run(const ow_config *cfg)
     int64_t pruned_at = 0;
     while (!stopping) {
         arena_reset(&a);
-        if (now_us() - pruned_at > PRUNE_EVERY_US) {
-            pruned_at = now_us();
+        if (clock_mono_us() - pruned_at > PRUNE_EVERY_US) {
+            pruned_at = clock_mono_us();
             if (outbox_prune(db_primary(), cfg->outbox_keep_days) != DB_OK)
                 log_msg(LOG_WARN, "pushd: could not prune delivered outbox rows");
         }
         int rc = channels[0] ? one_batch(cfg, channels, &a) : 0;
         if (rc < 0) {
             log_msg(LOG_WARN, "pushd: database error %d; retrying", rc);
-            sleep_ms(1000);
+            clock_sleep_ms(1000);
         } else if (rc == 0) {
-            sleep_ms(cfg->push_poll_ms);
+            clock_sleep_ms(cfg->push_poll_ms);
         }
     }
     arena_destroy(&a);

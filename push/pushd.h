@@ -17,8 +17,4 @@ int pushd_run(const ow_config *cfg);
  * not come back all at once. */
 int64_t pushd_retry_delay_ms(int64_t attempts, int64_t base_ms);
 
-/* A webhook's wait before try attempts + 1 (§7: 1 min, 5 min, 30 min, 2 h, 12 h in units of
- * webhook_retry_unit_ms, ±10 %), or -1 after the sixth try: dead. */
-int64_t pushd_webhook_delay_ms(int64_t attempts, const ow_config *cfg);
-
 #endif

@@ -140,7 +140,7 @@ read -r rps p50 p99 bad < <(BENCH_BODY="{\"phone\":\"$phone\",\"password\":\"$pa
   measure "$base/api/v1/auth/login")
 row "POST /auth/login (password)" "$rps" "$p50" "$p99" "$bad"
 
-# Applications (issue 5). The citizen's detail GET /api/v1/applications/{no} (token check,
+# Applications. The citizen's detail GET /api/v1/applications/{no} (token check,
 # the application with its service and department, its timeline) over BENCH_DETAIL_NUMBERS
 # random numbers of the generated ones, each with its owner's token: the C server, then the
 # PHP-FPM peer through the same nginx and database, at BENCH_DETAIL_CONNECTIONS.

@@ -23,10 +23,11 @@ import re
 import sys
 import unicodedata
 
+from pinyin_words import MAX_WORD, MIN_WORD, longest_match  # scripts/pinyin_words.py
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
 SYLLABLE = re.compile(r"[a-z]+\Z")
-MIN_WORD, MAX_WORD = 2, 8
 
 EXPECTED = [
     ("行长", "hang zhang"), ("长大", "zhang da"), ("重庆", "chong qing"),
@@ -107,18 +108,7 @@ def load_tsv(path, problems, is_words):
 
 def reader(chars, words):
     def read(text):
-        out, i = [], 0
-        while i < len(text):
-            for n in range(min(MAX_WORD, len(text) - i), MIN_WORD - 1, -1):
-                hit = words.get(text[i:i + n])
-                if hit:
-                    out.extend(hit)
-                    i += n
-                    break
-            else:
-                out.extend(chars.get(text[i], ["?" + text[i]]))
-                i += 1
-        return " ".join(out)
+        return " ".join(longest_match(text, words, lambda c: chars.get(c, ["?" + c])))
     return read
 
 

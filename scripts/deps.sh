@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project needs, only those that are missing.
-# Usage: scripts/deps.sh [build|run|test|bench]   (each set includes the ones before it)
+# Usage: scripts/deps.sh [build|lint|run|test|bench]   (run, test and bench include the ones
+# before them; lint is build plus the checkers of `make lint`)
 set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev
@@ -8,16 +9,18 @@ build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-d
 run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data)
 test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jwt
            python3-cryptography valgrind)
+lint_pkgs=(clang-format cppcheck python3)
 # php-fpm + php-mysql: only the benchmark's PHP peer (tests/bench/peers/php).
 bench_pkgs=(wrk php-fpm php-mysql)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
   build) ;;
+  lint)  want+=("${lint_pkgs[@]}") ;;
   run)   want+=("${run_pkgs[@]}") ;;
   test)  want+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
   bench) want+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "deps.sh: unknown set '$1' (build|run|test|bench)" >&2; exit 2 ;;
+  *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench)" >&2; exit 2 ;;
 esac
 
 missing=()

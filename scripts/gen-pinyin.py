@@ -49,8 +49,9 @@ import re
 import sys
 import unicodedata
 
+from pinyin_words import MAX_WORD, MIN_WORD, longest_match  # scripts/pinyin_words.py
+
 RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
-MIN_WORD, MAX_WORD = 2, 8
 SYLLABLE = re.compile(r"[a-z]+\Z")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -236,18 +237,7 @@ def main():
     n_differ = len(table)
 
     def greedy(text, tab):
-        out, i = [], 0
-        while i < len(text):
-            for n in range(min(MAX_WORD, len(text) - i), MIN_WORD - 1, -1):
-                hit = tab.get(text[i:i + n])
-                if hit:
-                    out.extend(hit)
-                    i += n
-                    break
-            else:
-                out.append(default.get(text[i], "?"))
-                i += 1
-        return out
+        return longest_match(text, tab, lambda c: [default.get(c, "?")])
 
     # Guard words: a word whose own reading equals the defaults is still needed when a
     # greedy longest-match reader would otherwise take a differing word across it, e.g.

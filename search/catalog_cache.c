@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/refresher.h"
 #include "db/catalog_store.h"
@@ -30,19 +31,6 @@ static pthread_cond_t first_build = PTHREAD_COND_INITIALIZER;
 static search_index *current;
 static view_slot views[VIEW_SLOTS];
 static int rebuild_s, search_cache_mb;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 const search_index *catalog_cache_acquire(void)
 {
@@ -121,7 +109,10 @@ static int add_synonym(const char *term, const char *expansion, void *b)
 
 static int add_item(const catalog_row *row, void *b)
 {
-    return search_builder_add_item(b, row);
+    search_doc d = {row->service_id, row->code,         row->name,          row->department_code,
+                    row->audience,   row->kind,         row->description,   row->topic_codes,
+                    row->keywords,   row->online_level, row->promised_days, row->popularity};
+    return search_builder_add_item(b, &d);
 }
 
 static search_index *build(uint64_t version)
@@ -160,7 +151,7 @@ static void publish(search_index *ix)
     if (!old)
         return;
     while (atomic_load(&old->refs) > 0)
-        sleep_ms(2);
+        clock_sleep_ms(2);
     search_index_free(old);
     malloc_trim(0); /* give the old snapshot's pages back at once */
 }
@@ -178,9 +169,9 @@ static void refresh(int64_t *built_at)
      * on a worker's own timer would rank with counters read at another moment than the
      * other workers, and their pages would disagree. */
     if (current && current->version == version &&
-        now_ms() - *built_at >= (int64_t)rebuild_s * 1000) {
-        *built_at = now_ms();
-        if (catalog_store_popularity_epoch(db_primary(), rebuild_s) != 1)
+        clock_mono_ms() - *built_at >= (int64_t)rebuild_s * 1000) {
+        *built_at = clock_mono_ms();
+        if (catalog_store_popularity_epoch(db_primary(), rebuild_s) != DB_OK)
             return;
         arena_init(&a, 4096);
         rc = catalog_store_version(db_primary(), &a, &version);
@@ -190,7 +181,7 @@ static void refresh(int64_t *built_at)
     }
     if (current && current->version == version)
         return;
-    int64_t t0 = now_ms();
+    int64_t t0 = clock_mono_ms();
     search_index *ix = build(version);
     if (!ix) {
         log_msg(LOG_WARN, "search index rebuild failed; keeping the current one");
@@ -198,8 +189,8 @@ static void refresh(int64_t *built_at)
     }
     log_msg(LOG_INFO, "search index version %llu: %zu items, %zu grams, %zu terms in %lld ms",
             (unsigned long long)version, ix->n_items, ix->n_gram_slots, ix->n_terms,
-            (long long)(now_ms() - t0));
-    *built_at = now_ms();
+            (long long)(clock_mono_ms() - t0));
+    *built_at = clock_mono_ms();
     ix->reading_cache = blob_cache_new((size_t)search_cache_mb * 1024 * 1024);
     publish(ix);
 }
@@ -255,7 +246,7 @@ void catalog_cache_free(void)
     /* A request that outlived the shutdown grace may still hold it: then leave it to the
      * exiting process rather than free it under the request. */
     for (int waited = 0; ix && atomic_load(&ix->refs) > 0 && waited < 1000; waited += 2)
-        sleep_ms(2);
+        clock_sleep_ms(2);
     if (ix && atomic_load(&ix->refs) == 0)
         search_index_free(ix);
 }

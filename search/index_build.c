@@ -6,13 +6,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/embedded_data.h"
 #include "core/log.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
-
-/* build/gen/search_data.c */
-extern const char synonyms_tsv[];
-extern const size_t synonyms_tsv_len;
 
 typedef struct u32vec {
     uint32_t *v;
@@ -348,7 +345,7 @@ static int index_keywords(search_builder *b, uint32_t item, const char *json, gr
     return rc;
 }
 
-int search_builder_add_item(search_builder *b, const catalog_row *row)
+int search_builder_add_item(search_builder *b, const search_doc *row)
 {
     search_index *ix = b->ix;
     if (b->failed || ix->n_items >= (1u << 30) ||

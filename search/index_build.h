@@ -3,16 +3,27 @@
 #ifndef OW_SEARCH_INDEX_BUILD_H
 #define OW_SEARCH_INDEX_BUILD_H
 
-#include "db/catalog_store.h"
+#include <stdint.h>
+
 #include "search/index.h"
 
 typedef struct search_builder search_builder;
+
+/* One catalog item as the index takes it (strings copied in; search/catalog_cache.c fills it
+ * from the catalog store's rows, tests write their own). */
+typedef struct search_doc {
+    int64_t service_id;
+    const char *code, *name, *department_code, *audience, *kind, *description;
+    const char *topic_codes; /* JSON array of topic codes */
+    const char *keywords;    /* JSON array of strings */
+    int64_t online_level, promised_days, popularity;
+} search_doc;
 
 search_builder *search_builder_new(void);
 int search_builder_add_dept(search_builder *b, const char *code, const char *name);
 int search_builder_add_topic(search_builder *b, const char *code, const char *name);
 /* 0, or -1 when out of memory (an item with bad JSON fields is indexed without them). */
-int search_builder_add_item(search_builder *b, const catalog_row *row);
+int search_builder_add_item(search_builder *b, const search_doc *row);
 int search_builder_add_synonym(search_builder *b, const char *term, const char *expansion);
 /* Adds the shipped dictionary (data/synonyms.tsv, compiled in). */
 int search_builder_add_shipped_synonyms(search_builder *b);

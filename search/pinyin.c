@@ -5,12 +5,9 @@
 
 #include <unistr.h>
 
+#include "core/embedded_data.h"
 #include "core/u64map.h"
 #include "search/normalize.h"
-
-/* build/gen/search_data.c (scripts/embed-text.sh) */
-extern const char pinyin_chars_tsv[], pinyin_words_tsv[];
-extern const size_t pinyin_chars_tsv_len, pinyin_words_tsv_len;
 
 #define FIRST_HANZI 0x3400
 #define LAST_HANZI 0x9FFF

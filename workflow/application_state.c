@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-static const char *const names[APP_STATUS_COUNT] = {
-    "submitted", "accepted", "need_materials", "not_accepted", "withdrawn", "completed",
+const char *const app_status_names[APP_STATUS_COUNT + 1] = {
+    "submitted", "accepted", "need_materials", "not_accepted", "withdrawn", "completed", NULL,
 };
 static const char *const labels[APP_STATUS_COUNT] = {
     "申报", "受理", "补齐补正", "不予受理", "撤回", "办结",
@@ -24,7 +24,7 @@ static const unsigned allowed[APP_STATUS_COUNT][APP_STATUS_COUNT] = {
 
 const char *app_status_name(app_status s)
 {
-    return s >= 0 && s < APP_STATUS_COUNT ? names[s] : "unknown";
+    return s >= 0 && s < APP_STATUS_COUNT ? app_status_names[s] : "unknown";
 }
 
 const char *app_status_label(app_status s)
@@ -35,7 +35,7 @@ const char *app_status_label(app_status s)
 app_status app_status_parse(const char *name)
 {
     for (int s = 0; name && s < APP_STATUS_COUNT; s++)
-        if (strcmp(name, names[s]) == 0)
+        if (strcmp(name, app_status_names[s]) == 0)
             return (app_status)s;
     return APP_STATUS_NONE;
 }

@@ -27,6 +27,10 @@ typedef enum { ACTOR_CITIZEN, ACTOR_DEPARTMENT, ACTOR_ORGANIZATION, ACTOR_SYSTEM
 
 typedef enum { RESULT_NONE, RESULT_APPROVED, RESULT_DENIED } app_result;
 
+/* The status names in the enum's order, NULL-terminated: the one list of them (query
+ * filters take it as is). */
+extern const char *const app_status_names[APP_STATUS_COUNT + 1];
+
 const char *app_status_name(app_status s);
 /* APP_STATUS_NONE for an unknown name. */
 app_status app_status_parse(const char *name);

@@ -3,11 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "auth/pii.h"
 #include "core/config.h"
 #include "core/utf8_cut.h"
 #include "db/audit_store.h"
-#include "workflow/calendar_cache.h"
 #include "db/notification_store.h"
+#include "workflow/application_no.h"
+#include "workflow/calendar_cache.h"
 
 #define NOTICE_BODY_MAX_CHARS 500
 #define NOTICE_KIND "application"
@@ -90,12 +94,85 @@ static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, co
     return rc;
 }
 
-int application_record_submission(db_conn *c, int64_t id, const char *no,
-                                  const app_service *service, const app_actor_ref *who,
-                                  const char *materials)
+/* A submission's row under a fresh number: another draw on the rare clash. */
+#define NUMBER_TRIES 5
+
+static int insert_new(db_conn *c, app_new *n, cal_day today, app_submitted *out)
 {
-    app_step st = {.to = APP_SUBMITTED, .materials = materials};
-    return record(c, id, who->numeric_id, no, service->name, APP_STATUS_NONE, who, &st, NULL);
+    int rc = DB_DUPLICATE;
+    for (int i = 0; i < NUMBER_TRIES && rc == DB_DUPLICATE; i++) {
+        application_no_new(today, out->no);
+        query_code_new(out->query_code);
+        n->no = out->no;
+        n->query_code = out->query_code;
+        rc = app_insert(c, n, &out->id);
+    }
+    return rc;
+}
+
+static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submitted *out)
+{
+    size_t form_len = strlen(s->form), sealed_len = 0;
+    uint8_t *sealed = arena_alloc(a, form_len + PII_SEAL_OVERHEAD);
+    if (!sealed)
+        return DB_ERROR;
+    pii_encrypt("form", s->form, sealed, &sealed_len);
+    cal_day_format(calendar_due_date(s->today, (int)s->service->promised_days), out->due_date);
+    app_new n = {.citizen_id = s->who->numeric_id,
+                 .service = s->service,
+                 .form_enc = sealed,
+                 .form_len = sealed_len,
+                 .materials = s->materials,
+                 .due_date = out->due_date};
+    int rc = insert_new(c, &n, s->today, out);
+    app_step first = {.to = APP_SUBMITTED, .materials = s->materials};
+    if (rc == DB_OK)
+        rc = record(c, out->id, s->who->numeric_id, out->no, s->service->name, APP_STATUS_NONE,
+                    s->who, &first, NULL);
+    if (rc == DB_OK)
+        rc = app_submitted_at(c, a, out->id, &out->submitted_at);
+    return rc;
+}
+
+int application_submit(db_conn *c, arena *a, const app_submission *s, app_submitted *out)
+{
+    int rc = db_begin(c);
+    if (rc == DB_OK && (rc = submit_in_tx(c, a, s, out)) != DB_OK)
+        db_rollback(c);
+    return rc;
+}
+
+int application_step_begin(db_conn *c, arena *a, const char *no, app_visible_fn visible,
+                           const void *viewer, app_row *row)
+{
+    int rc = db_begin(c);
+    if (rc != DB_OK)
+        return rc;
+    rc = app_by_no(c, a, no, true, row);
+    if (rc == DB_OK && !visible(row, viewer))
+        rc = DB_NOT_FOUND;
+    if (rc != DB_OK)
+        db_rollback(c);
+    return rc;
+}
+
+/* existing + added, both JSON arrays of {"name"} (NULL when out of memory or malformed);
+ * *total: how many in all. */
+static const char *append_materials(arena *a, const char *existing, const char *added, int *total)
+{
+    cJSON *all = cJSON_Parse(existing), *more = cJSON_Parse(added);
+    const char *copy = NULL;
+    if (cJSON_IsArray(all) && cJSON_IsArray(more)) {
+        while (more->child)
+            cJSON_AddItemToArray(all, cJSON_DetachItemViaPointer(more, more->child));
+        char *text = cJSON_PrintUnformatted(all);
+        copy = text ? arena_strdup(a, text) : NULL;
+        cJSON_free(text);
+        *total = cJSON_GetArraySize(all);
+    }
+    cJSON_Delete(all);
+    cJSON_Delete(more);
+    return copy;
 }
 
 /* The due date after this step: the clock stops in need_materials and the date moves on by
@@ -116,9 +193,17 @@ static void next_dates(const app_row *row, app_status from, const app_step *st,
     }
 }
 
-int application_step(db_conn *c, const app_row *row, const app_actor_ref *who, const app_step *st)
+static int step_in_tx(db_conn *c, arena *a, app_row *row, const app_actor_ref *who,
+                      const app_step *st)
 {
     app_status from = app_status_parse(row->status);
+    const char *all_materials = NULL;
+    int total = 0;
+    if (st->materials && from == APP_NEED_MATERIALS) {
+        all_materials = append_materials(a, row->materials, st->materials, &total);
+        if (!all_materials || total > MATERIALS_TOTAL_MAX)
+            return APP_MATERIALS_FULL;
+    }
     if (!app_transition_allowed(from, st->to, who->kind))
         return APP_REFUSED;
     char due[CAL_DATE_BYTES], paused[CAL_DATE_BYTES];
@@ -129,10 +214,21 @@ int application_step(db_conn *c, const app_row *row, const app_actor_ref *who, c
                      app_result_name(st->result),
                      due,
                      paused_set ? paused : NULL,
-                     st->all_materials,
+                     all_materials,
                      app_status_is_final(st->to)};
     int rc = app_update(c, &ch);
-    return rc == DB_OK
-               ? record(c, row->id, row->citizen_id, row->no, row->service_name, from, who, st, due)
-               : rc;
+    if (rc == DB_OK)
+        rc = record(c, row->id, row->citizen_id, row->no, row->service_name, from, who, st, due);
+    if (rc == DB_OK)
+        rc = app_by_no(c, a, row->no, false, row); /* the answer shows the step */
+    return rc;
+}
+
+int application_step(db_conn *c, arena *a, app_row *row, const app_actor_ref *who,
+                     const app_step *st)
+{
+    int rc = step_in_tx(c, a, row, who, st);
+    if (rc != DB_OK)
+        db_rollback(c);
+    return rc;
 }

@@ -1,13 +1,27 @@
-/* Every step of an application, for citizens, staff and organizations alike: inside the
- * caller's transaction it checks the state machine (workflow/application_state.c) and writes
- * the new status, the timeline event, the audit-log row and the citizen's notification with
- * its outbox row, so that all of them commit together or not at all. */
+/* The submission and every step of an application, for citizens, staff and organizations
+ * alike. Each runs in one transaction that begins here: the state machine
+ * (workflow/application_state.c) is checked, and the new status, the timeline event, the
+ * audit-log row and the citizen's notification with its outbox rows are written, so that all
+ * of them commit together or not at all. On success the transaction stays open: the caller
+ * builds its answer and ends it with idempotency_commit (api/idempotency.h), which keeps the
+ * answer under the request's Idempotency-Key in the same transaction. On any other outcome
+ * it is rolled back here before returning.
+ *
+ * Returns: DB_OK, DB_NOT_FOUND, a negative failure (db/db.h), or one of the outcomes
+ * below. */
 #ifndef OW_APPLICATIONS_H
 #define OW_APPLICATIONS_H
 
+#include <stdbool.h>
+
+#include "core/arena.h"
 #include "core/calendar.h"
 #include "db/application_store.h"
 #include "workflow/application_state.h"
+
+#define APP_REFUSED 2           /* an illegal transition for this actor: nothing written */
+#define APP_MATERIALS_FULL 3    /* a supplement past MATERIALS_TOTAL_MAX: nothing written */
+#define MATERIALS_TOTAL_MAX 200 /* materials of one application, after supplements */
 
 /* Who acts: the timeline shows display_name (a department's or organization's name,
  * "申请人" for the citizen); the audit log records audit_type and id. */
@@ -24,23 +38,49 @@ typedef struct app_actor_ref {
 
 typedef struct app_step {
     app_status to;
-    app_result result;         /* completed only */
-    const char *note;          /* NULL or ≤ 500 code points */
-    const char *materials;     /* a supplement's materials (JSON array), or NULL */
-    const char *all_materials; /* the application's list after a supplement, or NULL */
-    cal_day today;             /* in the service's time zone */
+    app_result result;     /* completed only */
+    const char *note;      /* NULL or ≤ 500 code points */
+    const char *materials; /* a supplement's materials (JSON array), or NULL */
+    cal_day today;         /* in the service's time zone */
 } app_step;
 
-#define APP_REFUSED 1 /* an illegal transition: nothing written */
+/* What a citizen submits, validated by the handler (the service active, the citizen
+ * verified, the personal-data key ready). */
+typedef struct app_submission {
+    const app_service *service;
+    const char *form;      /* JSON text: sealed here under the personal-data key */
+    const char *materials; /* JSON array of {"name"} */
+    cal_day today;         /* the submission day, in the service's time zone */
+    const app_actor_ref *who;
+} app_submission;
 
-/* On a row read FOR UPDATE in c's transaction. DB_OK, APP_REFUSED, or a db_status. */
-int application_step(db_conn *c, const app_row *row, const app_actor_ref *who,
+/* What the answer of a submission shows. */
+typedef struct app_submitted {
+    char no[APP_NO_BYTES], query_code[QUERY_CODE_BYTES], due_date[CAL_DATE_BYTES];
+    const char *submitted_at; /* RFC 3339 (from the arena) */
+    int64_t id;
+} app_submitted;
+
+/* Begins a transaction on c and writes a submission: the form sealed, the row under a fresh
+ * number (another draw on the rare clash), its due date, first timeline event, audit row and
+ * notification. DB_OK with *out (the transaction open), or a failure (rolled back). */
+int application_submit(db_conn *c, arena *a, const app_submission *s, app_submitted *out);
+
+/* Whether a viewer may see an application (a citizen its own, staff their department's);
+ * to anyone else it is as if there were none. */
+typedef bool (*app_visible_fn)(const app_row *a, const void *viewer);
+
+/* Begins a step's transaction on c and locks the application numbered no (normalized) when
+ * visible to viewer. DB_OK with *row (locked, without its timeline; the transaction open for
+ * application_step), DB_NOT_FOUND or a failure (nothing open). */
+int application_step_begin(db_conn *c, arena *a, const char *no, app_visible_fn visible,
+                           const void *viewer, app_row *row);
+
+/* The step on the row application_step_begin locked: a supplement's materials are added to
+ * the application's list (APP_MATERIALS_FULL past the limit), the transition is checked
+ * (APP_REFUSED; *row untouched), and everything is written. DB_OK with *row read again with
+ * its timeline (the transaction open), or any other outcome (rolled back). */
+int application_step(db_conn *c, arena *a, app_row *row, const app_actor_ref *who,
                      const app_step *step);
-
-/* After the application row of a submission is inserted (in the same transaction): its
- * first timeline event, audit row and notification. */
-int application_record_submission(db_conn *c, int64_t id, const char *no,
-                                  const app_service *service, const app_actor_ref *who,
-                                  const char *materials);
 
 #endif

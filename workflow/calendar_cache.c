@@ -4,12 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/embedded_data.h"
 #include "core/log.h"
 #include "core/refresher.h"
 #include "db/calendar_store.h"
-
-extern const char holidays_tsv[];
-extern const size_t holidays_tsv_len;
 
 #define MAX_YEARS 200
 

@@ -1,6 +1,6 @@
-"""A fake of every push provider onewindow-pushd talks to (/tmp/push-spec.md, API.md §6), in
-one object: APNs, Huawei Push Kit (HMS) with its OAuth token endpoint, JPush, WeChat subscribe
-messages with `stable_token`, and an SMS gateway.
+"""A fake of every push provider onewindow-pushd talks to (docs/API.md §6 and the providers'
+own documentation), in one object: APNs, Huawei Push Kit (HMS) with its OAuth token
+endpoint, JPush, WeChat subscribe messages with `stable_token`, and an SMS gateway.
 
     with FakePush() as fake:
         ...config: fake.settings() (file-only credentials), fake.env() (base URLs)...
@@ -10,8 +10,8 @@ messages with `stable_token`, and an SMS gateway.
 Layout: a threaded Python HTTP/1.1 server does the providers' work (checks auth, answers, and
 records every request); in front of it a private nginx (Debian's, `nginx -p DIR`) listens on a
 free loopback port with TLS and HTTP/2 and proxies everything to it, passing the request
-headers through. TLS because Debian 12's libcurl cannot reuse an h2c connection
-(LIBRARY-FACTS); pushd trusts the fake's self-signed certificate through push_ca_file
+headers through. TLS because Debian 12's libcurl cannot reuse an h2c (cleartext HTTP/2)
+connection; pushd trusts the fake's self-signed certificate through push_ca_file
 (`ca_file`). nginx adds three headers of its own that the recorder turns into fields: the
 client side's protocol (`HTTP/2.0`), the client connection's serial number and its request
 count, so a test can tell HTTP/2 and connection reuse apart.

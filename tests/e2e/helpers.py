@@ -1,8 +1,11 @@
-"""Helpers shared by the e2e test modules: polling, logs, /proc, Prometheus text, load."""
+"""Helpers shared by the e2e test modules: polling, logs, /proc, Prometheus text, load, and
+the request and answer checks several modules use."""
+import base64
 import http.client
 import json
 import os
 import re
+import secrets
 import subprocess
 import threading
 import time
@@ -13,6 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 import stack as stack_module
+from conftest import assert_problem
 
 ROOT = stack_module.ROOT
 BIN = getattr(stack_module, "BIN", os.path.join(ROOT, "build", "bin"))
@@ -249,3 +253,65 @@ def raw_request(base, method, target, body=None, headers=None, source_address=No
     finally:
         conn.close()
 
+
+# --- answers of the API shared by several modules --------------------------------------------
+INVALID_TOKEN = 'Bearer realm="onewindow", error="invalid_token"'
+# GB 32100-2015: 17 characters of this alphabet (no I, O, S, V, Z) and a check character.
+CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+JWKS = "/.well-known/jwks.json"
+
+
+def post(http, base, path, body=None, token=None, headers=None, method="POST"):
+    """A request with a JSON body (none when body is None) and an optional bearer token."""
+    h = dict(headers or {})
+    if token is not None:
+        h["Authorization"] = f"Bearer {token}"
+    if body is None:
+        return http.request(method, base + path, headers=h, timeout=30)
+    return http.request(method, base + path, json=body, headers=h, timeout=30)
+
+
+def field_error_list(r):
+    """The sorted fields of a 400 invalid_argument answer (a field named twice, twice), each
+    with a message."""
+    body = assert_problem(r, 400, "invalid_argument")
+    assert body.get("errors"), body
+    for e in body["errors"]:
+        assert e["message"], e
+    return sorted(e["field"] for e in body["errors"])
+
+
+def field_errors(r):
+    """The sorted distinct fields of a 400 invalid_argument answer, each with a message."""
+    return sorted(set(field_error_list(r)))
+
+
+def assert_invalid_token(r):
+    """401 for a bad token, with the invalid_token challenge (API.md §1)."""
+    assert_problem(r, 401, "unauthorized")
+    assert r.headers.get("WWW-Authenticate") == INVALID_TOKEN, r.headers
+
+
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jwks(http, base):
+    r = http.get(base + JWKS, timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("application/json"), r.headers
+    return r.json()
+
+
+def credit_check_char(body17):
+    total = sum(CREDIT_CHARS.index(c) * w for c, w in zip(body17, CREDIT_WEIGHTS))
+    return CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def credit_code(body17=None):
+    """A valid GB 32100 unified social credit code; random (so no two tests collide) unless
+    given its first 17 characters."""
+    if body17 is None:
+        body17 = "91" + "".join(secrets.choice(CREDIT_CHARS) for _ in range(15))
+    return body17 + credit_check_char(body17)

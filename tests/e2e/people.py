@@ -1,4 +1,4 @@
-"""Shared pieces of the applications e2e modules (API.md §5, issue 5): citizens who log in by
+"""Shared pieces of the e2e modules about people (API.md §3, §5): citizens who log in by
 SMS (real-name verified or not), staff accounts of a department, submissions, staff events,
 and the database counts that every step of an application must move by exactly one.
 
@@ -11,7 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from helpers import ROOT, sql, unique_id
+from helpers import ROOT, post, sql, unique_id
 
 API = "/api/v1"
 APPS = API + "/applications"
@@ -389,3 +389,22 @@ def assert_one_step(stack, no, before, citizen, actor_type, actor_id, rid):
         assert channel == "sms" and len(delivery_id) == 36, o
         # written pending; a delivery worker may have tried it since
         assert state == "pending" or int(attempts) > 0, o
+
+
+# --- citizens' SMS and login requests ---------------------------------------------------------
+def mask_phone(phone):
+    return phone[:3] + "****" + phone[-4:]
+
+
+def sms_send(http, base, phone, **kw):
+    return post(http, base, SEND, {"phone": phone}, **kw)
+
+
+def phone_login(http, base, phone, code=None, password=None, **kw):
+    """POST /auth/login with phone and code or password (whichever is given)."""
+    body = {"phone": phone}
+    if code is not None:
+        body["code"] = code
+    if password is not None:
+        body["password"] = password
+    return post(http, base, LOGIN, body, **kw)

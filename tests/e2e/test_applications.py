@@ -21,21 +21,13 @@ from people import (APPLICANT, APPS, CROCKFORD, DATE_RE, DETAIL_KEYS, EVENT_KEYS
                     SUMMARY_KEYS, all_pages, app_row, bring_to, call, citizen_app_count,
                     detail, new_citizen, new_staff, service_department, shanghai_today,
                     staff_step, submit, submitted, supplement, withdraw, CATALOG)
+from helpers import field_errors
 
 FORM_MAX = 16384
 MATERIALS_MAX = 50
 MATERIAL_NAME_MAX = 100
 NOTE_MAX = 500
 REALM = 'Bearer realm="onewindow"'
-
-
-def field_errors(r):
-    """The sorted fields of a 400 invalid_argument answer."""
-    body = assert_problem(r, 400, "invalid_argument")
-    assert body.get("errors"), body
-    for e in body["errors"]:
-        assert e["message"], e
-    return sorted({e["field"] for e in body["errors"]})
 
 
 def parse_utc(text):

@@ -25,6 +25,8 @@ import requests
 
 from conftest import assert_problem
 from helpers import settings, sql, unique_id, wait_for
+from people import mask_phone, phone_login as login, sms_send as send
+from helpers import assert_invalid_token, field_errors, post
 
 SEND = "/api/v1/auth/sms/send"
 LOGIN = "/api/v1/auth/login"
@@ -45,7 +47,6 @@ ACCESS_TTL_S = 900
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))  # no DST since 1991
 
 REALM = 'Bearer realm="onewindow"'
-INVALID = 'Bearer realm="onewindow", error="invalid_token"'
 SCOPE = 'Bearer realm="onewindow", error="insufficient_scope"'
 
 REPEAT = 4  # with 2 workers and nginx's round robin, each worker sees a token at least twice
@@ -109,10 +110,6 @@ def remember_name(name):
     return name
 
 
-def mask_phone(phone):
-    return phone[:3] + "****" + phone[-4:]
-
-
 def mask_name(name):
     return name[0] + "*" * (len(name) - 1)
 
@@ -164,15 +161,6 @@ def citizen_bidx(stack, citizen_id):
 
 
 # --- the server ------------------------------------------------------------------------------
-def post(http, base, path, body=None, token=None, headers=None, method="POST"):
-    h = dict(headers or {})
-    if token is not None:
-        h["Authorization"] = f"Bearer {token}"
-    if body is None:
-        return http.request(method, base + path, headers=h, timeout=30)
-    return http.request(method, base + path, json=body, headers=h, timeout=30)
-
-
 def get(http, base, path, token=None, authorization=None):
     h = {}
     if authorization is not None:
@@ -180,10 +168,6 @@ def get(http, base, path, token=None, authorization=None):
     elif token is not None:
         h["Authorization"] = f"Bearer {token}"
     return http.get(base + path, headers=h, timeout=30)
-
-
-def send(http, base, phone, **kw):
-    return post(http, base, SEND, {"phone": phone}, **kw)
 
 
 def send_code(http, base, stack, phone):
@@ -199,15 +183,6 @@ def send_code(http, base, stack, phone):
 
 def wrong_code(code):
     return f"{(int(code) + 1) % 1000000:06d}"
-
-
-def login(http, base, phone, code=None, password=None, **kw):
-    body = {"phone": phone}
-    if code is not None:
-        body["code"] = code
-    if password is not None:
-        body["password"] = password
-    return post(http, base, LOGIN, body, **kw)
 
 
 def assert_me(me, phone, name=None, verified=False):
@@ -270,24 +245,11 @@ def mint(http, base, role, **fields):
     return r.json()["access_token"]
 
 
-def field_errors(r):
-    body = assert_problem(r, 400, "invalid_argument")
-    assert body.get("errors"), body
-    for e in body["errors"]:
-        assert e["message"], e
-    return sorted({e["field"] for e in body["errors"]})
-
-
 def assert_retry_after(r, low, high):
     retry = r.headers.get("Retry-After")
     assert retry is not None and retry.isdigit(), r.headers
     assert low <= int(retry) <= high, (retry, low, high)
     return int(retry)
-
-
-def assert_invalid_token(r):
-    assert_problem(r, 401, "unauthorized")
-    assert r.headers.get("WWW-Authenticate") == INVALID, r.headers
 
 
 def set_password(http, base, access, new, old=None):

@@ -22,6 +22,7 @@ from conftest import assert_problem
 from helpers import sql
 from people import (API, GA_3, RFC3339_UTC, all_pages, app_id, call, new_citizen, new_staff,
                     q, staff_step, submitted, supplement)
+from helpers import field_errors
 
 DEVICES = API + "/devices"
 SUBSCRIPTIONS = API + "/subscriptions"
@@ -38,12 +39,6 @@ GRANTS_KEPT = 50
 STATUS_TEMPLATE = "tmpl-status-test"  # config/test.conf wechat_status_template
 ITEM_KEYS = {"id", "kind", "title", "body", "created_at", "read_at"}
 REALM = 'Bearer realm="onewindow"'
-
-
-def field_errors(r):
-    body = assert_problem(r, 400, "invalid_argument")
-    assert body.get("errors"), body
-    return sorted({e["field"] for e in body["errors"]})
 
 
 def new_token(prefix="tok"):

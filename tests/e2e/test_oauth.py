@@ -20,6 +20,7 @@ import pytest
 
 from conftest import assert_problem
 from helpers import settings, sql, unique_id
+from helpers import CREDIT_CHARS, credit_code, jwks
 
 TOKEN = "/api/v1/oauth/token"
 JWKS = "/.well-known/jwks.json"
@@ -41,27 +42,11 @@ CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
 CLIENT_SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")
 ORG_ID = re.compile(r"^[1-9][0-9]*$")
 
-# GB 32100-2015: 17 characters of this alphabet (no I, O, S, V, Z) and a check character.
-CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-
 SECRETS = []  # every client secret this module was shown: none may be stored or logged
 TOKENS = []   # every access token this module obtained: none may be logged
 
 
 # --- GB 32100 --------------------------------------------------------------------------------
-def check_char(body17):
-    total = sum(CREDIT_CHARS.index(c) * w for c, w in zip(body17, CREDIT_WEIGHTS))
-    return CREDIT_CHARS[(31 - total % 31) % 31]
-
-
-def credit_code(body17=None):
-    """A valid unified social credit code; random (so no two tests collide) unless given."""
-    if body17 is None:
-        body17 = "91" + "".join(secrets.choice(CREDIT_CHARS) for _ in range(15))
-    return body17 + check_char(body17)
-
-
 def test_credit_code_generator_matches_the_known_example():
     assert credit_code("91350100M000100Y4") == "91350100M000100Y43"
 
@@ -152,12 +137,6 @@ def assert_oauth_error(r, status, error):
     if status == 401:
         assert r.headers.get("WWW-Authenticate") == BASIC_CHALLENGE, r.headers
     return body
-
-
-def jwks(http, base):
-    r = http.get(base + JWKS, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def verify(http, base, token):

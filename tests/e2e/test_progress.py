@@ -15,6 +15,7 @@ from helpers import raw_request
 from people import (APPLICANT, GA_3, PROGRESS, RFC3339_UTC, DATE_RE, call, detail,
                     new_citizen, new_staff, staff_step, submitted, supplement, CATALOG)
 from stack import Stack
+from helpers import field_errors
 
 PROGRESS_KEYS = {"application_no", "status", "result", "service", "submitted_at", "due_date",
                  "overdue", "timeline"}
@@ -25,12 +26,6 @@ LIMIT = 5
 def progress(http, base, no, code, **kw):
     return call(http, base, "POST", PROGRESS, None, {"application_no": no, "query_code": code},
                 **kw)
-
-
-def field_errors(r):
-    body = assert_problem(r, 400, "invalid_argument")
-    assert body.get("errors"), body
-    return sorted({e["field"] for e in body["errors"]})
 
 
 def other_code(code):

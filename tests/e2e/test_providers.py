@@ -31,6 +31,8 @@ import pytest
 from conftest import assert_problem
 from helpers import raw_request, settings, sql
 from stack import BIN, Stack
+from people import mask_phone, phone_login as login, sms_send as send
+from helpers import field_errors, post
 
 APPID = "wx-test-app"
 SECRET = "wx-test-secret"
@@ -282,33 +284,11 @@ def new_openid():
     return "o" + secrets.token_urlsafe(21)[:27]
 
 
-def mask_phone(phone):
-    return phone[:3] + "****" + phone[-4:]
-
-
-def post(http, base, path, body, token=None, method="POST"):
-    h = {"Authorization": f"Bearer {token}"} if token else {}
-    return http.request(method, base + path, json=body, headers=h, timeout=30)
-
-
 def wechat(http, base, code, phone_code=None):
     body = {"code": code}
     if phone_code is not None:
         body["phone_code"] = phone_code
     return post(http, base, WECHAT, body)
-
-
-def send(http, base, phone):
-    return post(http, base, SEND, {"phone": phone})
-
-
-def login(http, base, phone, code=None, password=None):
-    body = {"phone": phone}
-    if code is not None:
-        body["code"] = code
-    if password is not None:
-        body["password"] = password
-    return post(http, base, LOGIN, body)
 
 
 def get_me(http, base, access):
@@ -336,12 +316,6 @@ def assert_pair(r, phone, wechat_bound):
     assert me["wechat_bound"] is wechat_bound, me
     assert RFC3339_UTC.match(me["created_at"]), me
     return body
-
-
-def field_errors(r):
-    body = assert_problem(r, 400, "invalid_argument")
-    assert body.get("errors"), body
-    return sorted({e["field"] for e in body["errors"]})
 
 
 def assert_unavailable(r):

@@ -1,4 +1,4 @@
-"""onewindow-pushd's channels (/tmp/push-spec.md, API.md §6) against fakes of the providers:
+"""onewindow-pushd's channels (docs/API.md §6) against fakes of the providers:
 APNs, Huawei Push Kit (HMS), JPush, WeChat subscribe messages and the `http` SMS gateway.
 
 The module runs its own stack (`Stack(env=…)`) whose config file is config/test.conf plus the

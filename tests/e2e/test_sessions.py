@@ -21,6 +21,8 @@ import requests
 
 from conftest import assert_problem
 from helpers import settings, unique_id, wait_for
+from helpers import field_error_list as field_errors
+from helpers import assert_invalid_token, b64url_decode, post
 
 LOGIN = "/api/v1/auth/staff/login"
 REFRESH = "/api/v1/auth/refresh"
@@ -37,7 +39,6 @@ LOCK_AFTER = 10  # wrong passwords
 LOCK_S = 15 * 60
 
 REALM = 'Bearer realm="onewindow"'
-INVALID = 'Bearer realm="onewindow", error="invalid_token"'
 SCOPE = 'Bearer realm="onewindow", error="insufficient_scope"'
 
 REPEAT = 4  # with 2 workers and nginx's round robin, each worker sees a token at least twice
@@ -84,23 +85,10 @@ def create_staff(stack, username=None, password=None, department="GA"):
     return fields["id"], username, password
 
 
-def b64url_decode(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def jwt_parts(token):
     header, payload, signature = token.split(".")
     assert B64URL.match(header) and B64URL.match(payload) and B64URL.match(signature), token
     return json.loads(b64url_decode(header)), json.loads(b64url_decode(payload))
-
-
-def post(http, base, path, body=None, token=None, headers=None):
-    h = dict(headers or {})
-    if token is not None:
-        h["Authorization"] = f"Bearer {token}"
-    if body is None:
-        return http.post(base + path, headers=h, timeout=30)
-    return http.post(base + path, json=body, headers=h, timeout=30)
 
 
 def login(http, base, username, password, **kw):
@@ -150,11 +138,6 @@ def claims(http, base, access):
     return r.json()
 
 
-def assert_invalid_token(r):
-    assert_problem(r, 401, "unauthorized")
-    assert r.headers.get("WWW-Authenticate") == INVALID, r.headers
-
-
 def assert_accepted_everywhere(http, base, access, sid=None):
     for _ in range(REPEAT):
         c = claims(http, base, access)
@@ -177,14 +160,6 @@ def wait_refused_everywhere(http, base, access, timeout, what):
 
 def assert_unauthorized_login(r):
     return assert_problem(r, 401, "unauthorized")
-
-
-def field_errors(r):
-    body = assert_problem(r, 400, "invalid_argument")
-    assert body.get("errors"), body
-    for e in body["errors"]:
-        assert e["message"], e
-    return sorted(e["field"] for e in body["errors"])
 
 
 # --- create-staff ----------------------------------------------------------------------------

@@ -20,16 +20,11 @@ from people import (APPLICANT, APPS, DETAIL_KEYS, GA_3, OPEN_STATUSES, RFC3339_U
                     app_row, assert_one_step, bring_to, call, detail, event, new_citizen,
                     new_staff, q, read_audit_count, service_of_department, staff_detail,
                     staff_step, step_counts, submitted, supplement, withdraw)
+from helpers import field_errors
 
 NOTE_MAX = 500
 AUDIT_KEYS = {"id", "actor_type", "actor_id", "action", "target", "detail", "request_id",
               "created_at"}
-
-
-def field_errors(r):
-    body = assert_problem(r, 400, "invalid_argument")
-    assert body.get("errors"), body
-    return sorted({e["field"] for e in body["errors"]})
 
 
 def queue(http, base, staff, limit=100, **params):

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from conftest import assert_problem
 from helpers import unique_id, wait_for
+from helpers import assert_invalid_token, b64url_decode, jwks
 
 JWKS = "/.well-known/jwks.json"
 TOKEN = "/api/v1/test/token"
@@ -40,7 +41,6 @@ SKEW_S = 60
 ROTATION_VISIBLE_S = 5  # every worker reloads its ring within ~1 s; we allow 5
 
 REALM = 'Bearer realm="onewindow"'
-INVALID = 'Bearer realm="onewindow", error="invalid_token"'
 SCOPE = 'Bearer realm="onewindow", error="insufficient_scope"'
 
 # A refused token is sent this often: with 2 workers and nginx's round robin each worker sees
@@ -56,10 +56,6 @@ MINTED = []  # every access token this module obtained: none may appear in a log
 # --- base64url and JWS by hand --------------------------------------------------------------
 def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def b64json(value):
@@ -112,21 +108,9 @@ def assert_claims(r, expected):
     assert r.json() == expected
 
 
-def assert_invalid_token(r):
-    assert_problem(r, 401, "unauthorized")
-    assert r.headers["WWW-Authenticate"] == INVALID, r.headers
-
-
 def assert_refused_every_time(http, base, path, token=None, authorization=None):
     for _ in range(REPEAT):
         assert_invalid_token(call(http, base, path, token, authorization))
-
-
-def jwks(http, base):
-    r = http.get(base + JWKS, timeout=10)
-    assert r.status_code == 200, r.text
-    assert r.headers["Content-Type"].startswith("application/json"), r.headers
-    return r.json()
 
 
 def kids(http, base):

@@ -3,7 +3,7 @@ organization's URL as {"id","type","created_at","data"} with OneWindow-Event-Id 
 id) and OneWindow-Signature (t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>, the
 secret that `create-org` printed once); 2xx delivered; anything else tried again after about
 1, 5, 30, 120, 720 units (config/test.conf: webhook_retry_unit_ms = 100, so 0.1 s, 0.5 s …),
-dead after the sixth try. The events themselves come with the organizations issue; here the
+dead after the sixth try. The events themselves come with the organizations capability; here the
 outbox rows are written directly."""
 import hashlib
 import hmac
@@ -17,6 +17,7 @@ import pytest
 
 from helpers import sql, unique_id
 from people import q
+from helpers import credit_code, wait_for
 
 UNIT_S = 0.1
 
@@ -54,16 +55,6 @@ def receiver():
     r.close()
 
 
-def credit_code():
-    """A valid GB 32100 unified social credit code (its check character computed)."""
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-    body = "91110108" + "".join(alphabet[int(c, 16) % 31] for c in unique_id("")[-10:])[:9].upper()
-    body = "".join(c if c in alphabet else "0" for c in body)[:17]
-    check = (31 - sum(alphabet.index(c) * w for c, w in zip(body, weights)) % 31) % 31
-    return body + alphabet[check]
-
-
 def new_org(stack, url):
     out = stack.admin("create-org", "--name", f"测试社会组织{unique_id('')[-6:]}",
                       "--credit-code", credit_code(), "--webhook-url", url).stdout
@@ -78,15 +69,6 @@ def enqueue(stack, org_id, kind, data):
                f"VALUES (UUID(), 'webhook', {org_id}, {q(kind)}, {q(json.dumps(data))})")
     return sql(stack, f"SELECT id, delivery_id FROM outbox WHERE channel = 'webhook' "
                       f"AND target_id = {org_id} ORDER BY id DESC LIMIT 1")[0]
-
-
-def wait_for(predicate, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_an_event_arrives_signed_with_its_delivery_id(stack, receiver):

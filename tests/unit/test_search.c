@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "core/arena.h"
-#include "db/catalog_store.h"
 #include "search/index.h"
 #include "search/index_build.h"
 #include "search/normalize.h"
@@ -371,7 +370,7 @@ static void add_items(search_builder *b)
     assert_int_equal(search_builder_add_topic(b, "cx", "交通出行"), 0);
     for (size_t i = 0; i < N_ITEMS; i++) {
         const item_def *d = &items[i];
-        catalog_row row = {
+        search_doc row = {
             .service_id = (int64_t)i + 1,
             .code = d->code,
             .name = d->name,
@@ -690,8 +689,8 @@ static void test_shipped_synonyms(void **state)
     search_builder *b = search_builder_new();
     assert_non_null(b);
     assert_int_equal(search_builder_add_dept(b, "ga", "公安局"), 0);
-    catalog_row row = {1, "GA-9", "居民身份证换领", "ga", "personal", "即办件", "", "[]", "[]", 2,
-                       0, 10};
+    search_doc row = {1, "GA-9", "居民身份证换领", "ga", "personal", "即办件", "", "[]", "[]", 2,
+                      0, 10};
     assert_int_equal(search_builder_add_item(b, &row), 0);
     assert_int_equal(search_builder_add_shipped_synonyms(b), 0);
     search_index *ix = search_builder_finish(b, 1);
@@ -926,18 +925,18 @@ static void test_highlight_after_ascii_run(void **state)
     assert_int_equal(search_builder_add_dept(b, "sj", "市场监管局"), 0);
     const char *names[] = {"2024年度报告公示", "ICP备案"};
     for (int i = 0; i < 2; i++) {
-        catalog_row row = {i + 1,
-                           i ? "SJ-2" : "SJ-1",
-                           names[i],
-                           "sj",
-                           "enterprise",
-                           "即办件",
-                           "",
-                           "[]",
-                           "[]",
-                           2,
-                           0,
-                           10};
+        search_doc row = {i + 1,
+                          i ? "SJ-2" : "SJ-1",
+                          names[i],
+                          "sj",
+                          "enterprise",
+                          "即办件",
+                          "",
+                          "[]",
+                          "[]",
+                          2,
+                          0,
+                          10};
         assert_int_equal(search_builder_add_item(b, &row), 0);
     }
     fixture fx = {search_builder_finish(b, 1), {0}};
@@ -1105,18 +1104,18 @@ static void test_duplicate_topic_counted_once(void **state)
     assert_non_null(b);
     assert_int_equal(search_builder_add_dept(b, "mz", "民政局"), 0);
     assert_int_equal(search_builder_add_topic(b, "hy", "婚育收养"), 0);
-    catalog_row row = {.service_id = 1,
-                       .code = "X-1",
-                       .name = "结婚登记",
-                       .department_code = "mz",
-                       .audience = "personal",
-                       .kind = "即办件",
-                       .description = "",
-                       .topic_codes = "[\"hy\",\"hy\"]",
-                       .keywords = "[]",
-                       .online_level = 1,
-                       .promised_days = 0,
-                       .popularity = 0};
+    search_doc row = {.service_id = 1,
+                      .code = "X-1",
+                      .name = "结婚登记",
+                      .department_code = "mz",
+                      .audience = "personal",
+                      .kind = "即办件",
+                      .description = "",
+                      .topic_codes = "[\"hy\",\"hy\"]",
+                      .keywords = "[]",
+                      .online_level = 1,
+                      .promised_days = 0,
+                      .popularity = 0};
     assert_int_equal(search_builder_add_item(b, &row), 0);
     search_index *ix = search_builder_finish(b, 1);
     assert_non_null(ix);

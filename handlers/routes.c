@@ -1,7 +1,8 @@
 /* The route table: every path the API serves, with its auth policy and body limit.
  * api/openapi.yaml describes exactly these (tests/e2e/test_openapi.py checks it). */
+#include "handlers/routes.h"
+
 #include "api/dispatch.h"
-#include "api/router.h"
 #include "handlers/handlers.h"
 
 const route routes[] = {

@@ -1,0 +1,16 @@
+/* The clocks: the monotonic one for durations, deadlines and intervals, the wall clock in
+ * unix milliseconds, and a plain sleep. The one place the process reads them with
+ * clock_gettime (dates come from time(2) and core/calendar.h). */
+#ifndef OW_CLOCK_H
+#define OW_CLOCK_H
+
+#include <stdint.h>
+
+int64_t clock_mono_us(void);
+int64_t clock_mono_ms(void);
+/* Wall-clock time in unix milliseconds (log lines, revocation times). */
+int64_t clock_real_ms(void);
+/* Sleeps about ms milliseconds (a signal may end it early). */
+void clock_sleep_ms(int ms);
+
+#endif
