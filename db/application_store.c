@@ -24,15 +24,19 @@ int app_service_active(db_conn *c, arena *a, const char *code, app_service *out)
 int app_insert(db_conn *c, const app_new *n, int64_t *id)
 {
     const app_service *sv = n->service;
+    bool delegated = n->org_id != 0;
     int rc = db_exec(c,
                      "INSERT INTO applications (application_no, query_code, citizen_id, "
                      "service_id, service_code, service_name, department_code, "
                      "department_name, handler_type, handler_name, status, form_enc, "
-                     "materials, due_date) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)",
-                     "ssiissssssbss", n->no, n->query_code, n->citizen_id, sv->id, sv->code,
-                     sv->name, sv->department_code, sv->department_name, sv->handler_type,
-                     sv->handler_name, n->form_enc, n->form_len, n->materials, n->due_date);
+                     "materials, due_date, org_id, delegation_id) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, NULLIF(?, 0), "
+                     "NULLIF(?, 0))",
+                     "ssiissssssbssii", n->no, n->query_code, n->citizen_id, sv->id, sv->code,
+                     sv->name, sv->department_code, sv->department_name,
+                     delegated ? "organization" : sv->handler_type,
+                     delegated ? n->org_name : sv->handler_name, n->form_enc, n->form_len,
+                     n->materials, n->due_date, n->org_id, n->delegation_id);
     if (rc == DB_OK)
         *id = db_last_insert_id(c);
     return rc;
@@ -51,7 +55,8 @@ int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out)
     "a.id, a.citizen_id, COALESCE(a.org_id, 0), a.application_no, a.query_code, a.status, " \
     "a.result, a.department_code, a.department_name, a.service_code, a.service_name, " \
     "a.handler_type, a.handler_name, a.materials, " TS("a.submitted_at") ", " \
-    TS("a.updated_at") ", " TS("a.finished_at") ", " DAY("a.due_date") ", " DAY("a.paused_on")
+    TS("a.updated_at") ", " TS("a.finished_at") ", " DAY("a.due_date") ", " DAY("a.paused_on") \
+    ", COALESCE(a.delegation_id, 0), COALESCE(a.change_seq, 0)"
 
 #define SQL_BY_NO "SELECT " APP_FIELDS ", a.timeline FROM applications a WHERE a.application_no = ?"
 #define SQL_BY_NO_LOCKED \
@@ -64,12 +69,12 @@ int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *ou
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, for_update ? sql_by_no_locked : sql_by_no, "s", no);
-    return db_row_one(&rows, rc, "iiisssssssssssssssss", &out->id, &out->citizen_id, &out->org_id,
+    return db_row_one(&rows, rc, "iiissssssssssssssssiis", &out->id, &out->citizen_id, &out->org_id,
                       &out->no, &out->query_code, &out->status, &out->result, &out->department_code,
                       &out->department_name, &out->service_code, &out->service_name,
                       &out->handler_type, &out->handler_name, &out->materials, &out->submitted_at,
                       &out->updated_at, &out->finished_at, &out->due_date, &out->paused_on,
-                      &out->timeline);
+                      &out->delegation_id, &out->change_seq, &out->timeline);
 }
 
 int app_form(db_conn *c, arena *a, int64_t id, const void **form_enc, size_t *len)
@@ -120,7 +125,7 @@ int app_event_insert(db_conn *c, const app_event *e)
 #define SUMMARY_FROM(hint) \
     "SELECT a.id, a.application_no, a.status, a.result, a.service_code, a.service_name, " \
     TS("a.submitted_at") ", " TS("a.updated_at") ", " DAY("a.due_date") \
-    " FROM applications a " hint " "
+    ", COALESCE(a.change_seq, 0) FROM applications a " hint " "
 
 #define SQL_CITIZEN_ALL SUMMARY_FROM("") \
     "WHERE a.citizen_id = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?"
@@ -139,9 +144,17 @@ int app_event_insert(db_conn *c, const app_event *e)
 #define SQL_QUEUE_STATUS_DUE SUMMARY_FROM("FORCE INDEX (applications_dept_status_due)") \
     "WHERE a.department_code = ? AND a.status = ? " \
     "AND (a.due_date > ? OR (a.due_date = ? AND a.id > ?)) ORDER BY a.due_date, a.id LIMIT ?"
+/* The organization's feed: one range of (org_id, change_seq), or of (org_id, status,
+ * change_seq) with a status. */
+#define SQL_FEED SUMMARY_FROM("FORCE INDEX (applications_org_feed)") \
+    "WHERE a.org_id = ? AND a.change_seq > ? ORDER BY a.change_seq LIMIT ?"
+#define SQL_FEED_STATUS SUMMARY_FROM("FORCE INDEX (applications_org_status_feed)") \
+    "WHERE a.org_id = ? AND a.status = ? AND a.change_seq > ? ORDER BY a.change_seq LIMIT ?"
 /* clang-format on */
 
 static const char sql_citizen_all[] = SQL_CITIZEN_ALL;
+static const char sql_feed[] = SQL_FEED;
+static const char sql_feed_status[] = SQL_FEED_STATUS;
 static const char sql_citizen_status[] = SQL_CITIZEN_STATUS;
 static const char sql_queue_open[] = SQL_QUEUE_OPEN;
 static const char sql_queue_status[] = SQL_QUEUE_STATUS;
@@ -154,9 +167,9 @@ static int read_summaries(db_rows *rows, int limit, app_summary *out, size_t *n)
     size_t count = 0;
     while (count < (size_t)limit) {
         app_summary *s = &out[count];
-        rc =
-            db_row_next(rows, "issssssss", &s->id, &s->no, &s->status, &s->result, &s->service_code,
-                        &s->service_name, &s->submitted_at, &s->updated_at, &s->due_date);
+        rc = db_row_next(rows, "issssssssi", &s->id, &s->no, &s->status, &s->result,
+                         &s->service_code, &s->service_name, &s->submitted_at, &s->updated_at,
+                         &s->due_date, &s->change_seq);
         if (rc <= 0)
             break;
         count++;
@@ -193,6 +206,58 @@ int app_queue(db_conn *c, arena *a, const app_queue_query *q, app_summary *out, 
                        : db_query(c, &rows, a, sql_queue_open, "sii", q->department_code,
                                   q->after_id, lim);
     return rc != DB_OK ? rc : read_summaries(&rows, q->limit, out, n);
+}
+
+int app_feed_touch(db_conn *c, int64_t application_id, int64_t org_id, int64_t *seq)
+{
+    static const char next[] =
+        "UPDATE org_feed SET last_seq = LAST_INSERT_ID(last_seq + 1) WHERE org_id = ?";
+    int rc = db_exec_changed(c, next, "i", org_id);
+    if (rc == DB_NOT_FOUND) { /* an organization whose counter was never made */
+        rc = db_exec(c, "INSERT IGNORE INTO org_feed (org_id) VALUES (?)", "i", org_id);
+        if (rc == DB_OK)
+            rc = db_exec_changed(c, next, "i", org_id);
+    }
+    if (rc != DB_OK)
+        return rc;
+    *seq = db_last_insert_id(c);
+    return db_exec(c, "UPDATE applications SET change_seq = ? WHERE id = ?", "ii", *seq,
+                   application_id);
+}
+
+int app_feed(db_conn *c, arena *a, const app_feed_query *q, app_summary *out, size_t *n)
+{
+    db_rows rows;
+    int64_t lim = q->limit;
+    int rc = q->status ? db_query(c, &rows, a, sql_feed_status, "isii", q->org_id, q->status,
+                                  q->after_seq, lim)
+                       : db_query(c, &rows, a, sql_feed, "iii", q->org_id, q->after_seq, lim);
+    return rc != DB_OK ? rc : read_summaries(&rows, q->limit, out, n);
+}
+
+/* The feed's plans with the organization of the newest delegated application. */
+static int explain_feed(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
+{
+    int64_t org = 1, lim = 21, after = 0;
+    db_rows r;
+    int rc = db_query(c, &r, a,
+                      "SELECT org_id FROM applications FORCE INDEX (applications_org_feed) "
+                      "WHERE org_id > 0 ORDER BY org_id DESC LIMIT 1",
+                      "");
+    if (rc == DB_OK)
+        rc = db_row_one(&r, rc, "i", &org);
+    if (rc == DB_NOT_FOUND)
+        rc = DB_OK;
+    if (rc == DB_OK)
+        rc = db_explained("organization feed",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_FEED, "iii", org, after, lim), &r, fn,
+                          ctx);
+    if (rc == DB_OK)
+        rc = db_explained(
+            "organization feed by status",
+            db_query(c, &r, a, DB_EXPLAIN SQL_FEED_STATUS, "isii", org, "submitted", after, lim),
+            &r, fn, ctx);
+    return rc;
 }
 
 int app_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
@@ -249,5 +314,5 @@ int app_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
                           db_query(c, &r, a, DB_EXPLAIN SQL_QUEUE_STATUS_DUE, "ssssii", dept,
                                    "accepted", d, d, (int64_t)0, lim),
                           &r, fn, ctx);
-    return rc;
+    return rc == DB_OK ? explain_feed(c, a, fn, ctx) : rc;
 }

@@ -35,6 +35,9 @@ typedef struct outbox_row {
     const char *webhook_url;        /* webhook: the organization's */
     const void *webhook_secret_enc; /* webhook: its signing secret, sealed */
     size_t webhook_secret_len;
+    const void *webhook_prev_secret_enc; /* webhook: the rotated one while it still signs */
+    size_t webhook_prev_secret_len;
+    int64_t org_disabled; /* webhook: the organization is disabled */
 } outbox_row;
 
 /* Claims up to batch due rows of the channels (a comma list, e.g. "sms,apns"). */
@@ -57,9 +60,12 @@ typedef struct outbox_result {
     int64_t target_id; /* GONE of a push channel: the device */
     int64_t citizen_id;
     const char *target_ref; /* GONE of wechat: the template */
+    int64_t http_status;    /* the provider's answer (0: none); the webhook delivery log */
+    int64_t duration_ms;    /* the request's time; the webhook delivery log */
 } outbox_result;
 
-/* Writes a batch's results. */
+/* Writes a batch's results, and each webhook try into the organizations' delivery log
+ * (webhook_attempts). */
 int outbox_record(db_conn *c, arena *a, const outbox_result *results, size_t n);
 
 /* Uses one of the citizen's WeChat grants for the template: DB_OK used, DB_NOT_FOUND none

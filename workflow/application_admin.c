@@ -12,7 +12,9 @@
 #include "db/application_store.h"
 #include "db/audit_store.h"
 #include "db/bench_store.h"
+#include "db/delegation_store.h"
 #include "db/notification_store.h"
+#include "db/webhook_store.h"
 
 static void print_audit(const audit_entry *e, int64_t id, const char *at, void *ctx)
 {
@@ -62,6 +64,10 @@ int application_admin_explain(void)
     int rc = app_explain_queries(db_primary(), &a, print_plan, NULL);
     if (rc == DB_OK)
         rc = notification_explain_queries(db_primary(), &a, print_plan, NULL);
+    if (rc == DB_OK)
+        rc = delegation_explain_queries(db_primary(), &a, print_plan, NULL);
+    if (rc == DB_OK)
+        rc = webhook_explain_queries(db_primary(), &a, print_plan, NULL);
     arena_destroy(&a);
     if (rc != DB_OK)
         fprintf(stderr, "explain-queries: the database refused a query (%d)\n", rc);
