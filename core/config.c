@@ -117,6 +117,9 @@ static const setting settings[] = {
     STR_SETTING(jpush_base, "https://api.jpush.cn", NULL),
     CREDENTIAL(jpush_app_key),
     CREDENTIAL(jpush_master_secret),
+    INT_SETTING(webhook_allow_http, 0, 1, "0"),
+    INT_SETTING(webhook_allow_private, 0, 1, "0"),
+    INT_SETTING(org_messages_per_minute, 1, 100000, "60"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

@@ -63,6 +63,10 @@ typedef struct ow_config {
     char hms_app_id[64], hms_app_secret[128];
     char jpush_base[256]; /* JPush (Xiaomi, OPPO, vivo, Honor phones) */
     char jpush_app_key[64], jpush_master_secret[128];
+    /* organizations (API.md §7) */
+    int webhook_allow_http;      /* 1: http:// webhook URLs too (development); else https only */
+    int webhook_allow_private;   /* 1: loopback/private/link-local targets too (development) */
+    int org_messages_per_minute; /* messages one organization may send to applicants */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.
