@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "db/outbox_store.h"
+#include "db/webhook_store.h"
 #include "push/channel.h"
 #include "push/channels.h"
 
@@ -100,6 +101,9 @@ static void run_requests(push_job *jobs, size_t n)
             continue;
         job->curl_result = msg->data.result;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &job->http_status);
+        curl_off_t us = 0;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_TOTAL_TIME_T, &us);
+        job->duration_ms = (int64_t)(us / 1000);
     }
 }
 
@@ -116,11 +120,13 @@ static void release(push_job *job)
 
 /* A retry waits the channel's own schedule when it has one, else the backoff of
  * pushd_retry_delay_ms up to push_max_attempts; past either it is dead. */
-static outbox_result result_of(const ow_config *cfg, const push_channel *ch, const outbox_row *row,
-                               push_outcome o)
+static outbox_result result_of(const ow_config *cfg, const push_channel *ch, const push_job *job)
 {
-    outbox_result r = {row->id,        row->attempts,   o.outcome,      0, o.error, row->channel,
-                       row->target_id, row->citizen_id, row->target_ref};
+    const outbox_row *row = job->row;
+    push_outcome o = job->outcome;
+    outbox_result r = {row->id,         row->attempts,    o.outcome,       0,
+                       o.error,         row->channel,     row->target_id,  row->citizen_id,
+                       row->target_ref, job->http_status, job->duration_ms};
     if (r.outcome != OUTCOME_RETRY)
         return r;
     bool own = ch && ch->retry_delay_ms;
@@ -152,7 +158,7 @@ static void send_batch(const ow_config *cfg, const outbox_row *rows, size_t n,
         const push_channel *ch = push_channel_named(rows[i].channel);
         if (jobs[i].easy && ch)
             jobs[i].outcome = ch->finish(&jobs[i]);
-        results[i] = result_of(cfg, ch, &rows[i], jobs[i].outcome);
+        results[i] = result_of(cfg, ch, &jobs[i]);
         release(&jobs[i]);
     }
 }
@@ -212,8 +218,10 @@ int pushd_run(const ow_config *cfg)
         arena_reset(&a);
         if (clock_mono_us() - pruned_at > PRUNE_EVERY_US) {
             pruned_at = clock_mono_us();
-            if (outbox_prune(db_primary(), cfg->outbox_keep_days) != DB_OK)
-                log_msg(LOG_WARN, "pushd: could not prune delivered outbox rows");
+            if (outbox_prune(db_primary(), cfg->outbox_keep_days) != DB_OK ||
+                webhook_attempts_prune(db_primary(), cfg->outbox_keep_days) != DB_OK)
+                log_msg(LOG_WARN, "pushd: could not prune delivered outbox rows or old webhook "
+                                  "tries");
         }
         int rc = channels[0] ? one_batch(cfg, channels, &a) : 0;
         if (rc < 0) {

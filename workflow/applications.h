@@ -19,8 +19,11 @@
 #include "db/application_store.h"
 #include "workflow/application_state.h"
 
-#define APP_REFUSED 2           /* an illegal transition for this actor: nothing written */
-#define APP_MATERIALS_FULL 3    /* a supplement past MATERIALS_TOTAL_MAX: nothing written */
+#define APP_REFUSED 2        /* an illegal transition for this actor: nothing written */
+#define APP_MATERIALS_FULL 3 /* a supplement past MATERIALS_TOTAL_MAX: nothing written */
+#define APP_DELEGATED                                                                              \
+    4                           /* the department's step on an application an organization         \
+                                 * handles under a delegation not revoked: nothing written */
 #define MATERIALS_TOTAL_MAX 200 /* materials of one application, after supplements */
 
 /* Who acts: the timeline shows display_name (a department's or organization's name,
@@ -59,11 +62,15 @@ typedef struct app_submitted {
     char no[APP_NO_BYTES], query_code[QUERY_CODE_BYTES], due_date[CAL_DATE_BYTES];
     const char *submitted_at; /* RFC 3339 (from the arena) */
     int64_t id;
+    int64_t org_id;           /* the organization handling it under a delegation, or 0 */
+    const char *handler_name; /* who handles it */
 } app_submitted;
 
 /* Begins a transaction on c and writes a submission: the form sealed, the row under a fresh
  * number (another draw on the rare clash), its due date, first timeline event, audit row and
- * notification. DB_OK with *out (the transaction open), or a failure (rolled back). */
+ * notification. When a delegation of the service is in force that day (API.md §7), the
+ * organization handles the application: its webhook and its change feed's next number are
+ * written too. DB_OK with *out (the transaction open), or a failure (rolled back). */
 int application_submit(db_conn *c, arena *a, const app_submission *s, app_submitted *out);
 
 /* Whether a viewer may see an application (a citizen its own, staff their department's);
@@ -78,9 +85,20 @@ int application_step_begin(db_conn *c, arena *a, const char *no, app_visible_fn 
 
 /* The step on the row application_step_begin locked: a supplement's materials are added to
  * the application's list (APP_MATERIALS_FULL past the limit), the transition is checked
- * (APP_REFUSED; *row untouched), and everything is written. DB_OK with *row read again with
- * its timeline (the transaction open), or any other outcome (rolled back). */
+ * (APP_REFUSED; APP_DELEGATED for the department on an application of a delegation in
+ * effect; *row untouched), and everything is written — for a delegated application also the
+ * organization's webhook (the citizen's steps) and its change feed's next number. DB_OK with
+ * *row read again with its timeline (the transaction open), or any other outcome (rolled
+ * back). */
 int application_step(db_conn *c, arena *a, app_row *row, const app_actor_ref *who,
                      const app_step *step);
+
+/* A message of the organization handling the application to its applicant (API.md §7): the
+ * inbox notification (kind organization_message, the organization's name before the title)
+ * with its deliveries (push, SMS when the citizen opted in) and an audit line, in a
+ * transaction begun here: DB_OK with the notification's *id (the transaction open), or a
+ * failure (rolled back). */
+int application_message(db_conn *c, arena *a, const app_row *row, const app_actor_ref *who,
+                        const char *title, const char *body, int64_t *id);
 
 #endif
