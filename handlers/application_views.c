@@ -6,11 +6,17 @@
 #include <sodium.h>
 
 #include "api/idempotency.h"
+#include "auth/pii.h"
+#include "auth/token.h"
 #include "core/config.h"
 #include "core/json_out.h"
+#include "db/audit_store.h"
+#include "db/citizen_store.h"
 #include "handlers/common.h"
 #include "workflow/application_no.h"
 #include "workflow/application_state.h"
+
+#define PII_TEXT_MAX 512
 
 cal_day request_today(req *r)
 {
@@ -164,6 +170,87 @@ cJSON *app_detail_json(const app_row *a, cal_day today, app_view view)
     return o;
 }
 
+static void add_clear(cJSON *o, const char *name, const char *field, const void *enc, size_t len)
+{
+    char clear[PII_TEXT_MAX];
+    if (enc && pii_decrypt(field, enc, len, clear, sizeof clear) == 0)
+        cJSON_AddStringToObject(o, name, clear);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+cJSON *app_with_applicant(req *r, const app_row *a, cJSON *detail, int *rc)
+{
+    citizen_row c;
+    const void *form_enc;
+    size_t form_len;
+    bool org = r->claims->role == ROLE_ORG;
+    /* an organization's read names the client that made it (API.md §7) */
+    const char *what =
+        org ? arena_printf(&r->arena, "applicant data and form; client %s", r->claims->client_id)
+            : "applicant data and form";
+    audit_entry au = {org ? "organization" : "staff",
+                      r->claims->sub,
+                      "application.read",
+                      a->no,
+                      what,
+                      r->request_id};
+    if ((*rc = pii_ready()) != DB_OK || (*rc = audit_insert(db_primary(), &au)) != DB_OK)
+        return NULL;
+    *rc = citizen_by_id(db_primary(), &r->arena, a->citizen_id, &c);
+    if (*rc == DB_OK)
+        *rc = app_form(db_primary(), &r->arena, a->id, &form_enc, &form_len);
+    if (*rc != DB_OK) /* DB_NOT_FOUND too: an application's citizen and form exist */
+        return NULL;
+    cJSON *who = cJSON_AddObjectToObject(detail, "applicant");
+    add_clear(who, "name", "name", c.name_enc, c.name_len);
+    add_clear(who, "id_number", "id_number", c.id_number_enc, c.id_number_len);
+    add_clear(who, "phone", "phone", c.phone_enc, c.phone_len);
+    char *form = arena_alloc(&r->arena, form_len + 1);
+    cJSON *parsed = form && pii_decrypt("form", form_enc, form_len, form, form_len + 1) == 0
+                        ? cJSON_Parse(form)
+                        : NULL;
+    if (!parsed) {
+        *rc = DB_ERROR; /* a form that does not open: the data key is wrong */
+        return NULL;
+    }
+    cJSON_AddItemToObject(detail, "form", parsed);
+    return detail;
+}
+
+bool read_handler_step(req *r, app_step *st)
+{
+    const cJSON *body = req_body_object(r);
+    const char *status = NULL, *note = NULL, *result = NULL;
+    if (!body)
+        return false;
+    req_json_string(r, body, "/status", 1, 32, true, &status);
+    req_json_string(r, body, "/note", 0, NOTE_MAX_CHARS, false, &note);
+    req_json_string(r, body, "/result", 1, 16, false, &result);
+    if (r->n_errors)
+        return false;
+    st->to = app_status_parse(status);
+    st->result = app_result_parse(result);
+    st->note = note && *note ? note : NULL;
+    if (st->to == APP_STATUS_NONE)
+        req_add_error(r, "/status",
+                      "状态须为 accepted、need_materials、not_accepted 或 completed。",
+                      "status must be accepted, need_materials, not_accepted or completed.");
+    else if ((st->to == APP_NEED_MATERIALS || st->to == APP_NOT_ACCEPTED) && !st->note)
+        req_add_error(r, "/note", "补齐补正和不予受理须写明原因。",
+                      "A note is required to ask for materials or to refuse.");
+    if (st->to == APP_COMPLETED && st->result == RESULT_NONE)
+        req_add_error(r, "/result", "办结须给出结果：approved 或 denied。",
+                      "Completing needs a result: approved or denied.");
+    else if (st->to != APP_COMPLETED && result)
+        req_add_error(r, "/result", "只有办结时才能给出结果。",
+                      "A result is given only when completing.");
+    else if (result && st->result == RESULT_NONE)
+        req_add_error(r, "/result", "结果须为 approved 或 denied。",
+                      "result must be approved or denied.");
+    return r->n_errors == 0;
+}
+
 void respond_application(req *r, resp *w, const app_row *a, app_view view,
                          cJSON *(*extend)(req *r, const app_row *a, cJSON *detail, int *rc))
 {
@@ -183,6 +270,13 @@ void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who
     int rc = application_step(c, &r->arena, a, who, st);
     if (rc == APP_REFUSED)
         respond_invalid_transition(r, w, a->status);
+    else if (rc == APP_DELEGATED)
+        resp_problem2(r, w, PROBLEM_FORBIDDEN,
+                      arena_printf(&r->arena,
+                                   "这件申请由受委托的「%s」办理；撤销委托后，部门才能办理。",
+                                   a->handler_name),
+                      "An organization handles this application under a delegation: the "
+                      "department may act on it once it revokes the delegation.");
     else if (rc == APP_MATERIALS_FULL) {
         req_add_error(r, "/materials", "这件申请的材料已达 200 项上限。",
                       "This application already has the maximum of 200 materials.");

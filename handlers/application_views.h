@@ -48,6 +48,17 @@ cJSON *app_summary_json(const app_summary *s, cal_day today);
 /* The detail with its timeline as the view allows (no notes, materials or query code for
  * the public). Staff's applicant data and form are added by the staff handler. */
 cJSON *app_detail_json(const app_row *a, cal_day today, app_view view);
+/* respond_application's extension for those handling an application (staff, the
+ * organization): the applicant's data in full and the form, read under an audit line
+ * (application.read, actor staff or organization, an organization's with its client id).
+ * NULL with *rc on a failure. */
+cJSON *app_with_applicant(req *r, const app_row *a, cJSON *detail, int *rc);
+
+/* A handler's step {"status","note","result"} (staff and organizations alike): note
+ * required to refuse or ask for materials; result exactly when completing. False after
+ * recording validation errors. */
+bool read_handler_step(req *r, struct app_step *st);
+
 /* Answers 200 with the view of an application read with its timeline (or the failure). */
 void respond_application(req *r, resp *w, const app_row *a, app_view view,
                          cJSON *(*extend)(req *r, const app_row *a, cJSON *detail, int *rc));
@@ -59,7 +70,8 @@ void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int 
 /* On the row load_application locked for a step (c's transaction open): takes the step
  * (workflow/applications.c) and answers the view of the application after it, committed
  * with the answer under the request's Idempotency-Key; or answers 409 invalid_transition, 400
- * (too many materials) or the failure, rolled back. */
+ * (too many materials), 403 (the department on an application an organization handles under
+ * a delegation in effect) or the failure, rolled back. */
 void take_step(req *r, resp *w, db_conn *c, app_row *a, const struct app_actor_ref *who,
                const struct app_step *st, app_view view);
 
