@@ -1,6 +1,7 @@
 #include "handlers/application_views.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -8,6 +9,7 @@
 #include "api/idempotency.h"
 #include "auth/pii.h"
 #include "auth/token.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/json_out.h"
 #include "db/audit_store.h"
@@ -26,6 +28,16 @@ cal_day request_today(req *r)
     if (forced && cfg && cfg->test_routes && cal_day_parse(forced, &d) == 0)
         return d;
     return cal_today();
+}
+
+void test_commit_pause(req *r)
+{
+    const ow_config *cfg = config_current();
+    const char *ms = cfg && cfg->test_routes ? req_header(r, "HTTP_X_TEST_COMMIT_DELAY_MS") : NULL;
+    char *end;
+    long n = ms ? strtol(ms, &end, 10) : 0;
+    if (ms && !*end && n > 0 && n <= TEST_COMMIT_DELAY_MAX_MS)
+        clock_sleep_ms(n);
 }
 
 bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn visible,
@@ -285,6 +297,7 @@ void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who
         common_answer_failure(r, w, rc, "application step");
     else {
         respond_application(r, w, a, view, NULL);
+        test_commit_pause(r);
         idempotency_commit(r, w, c); /* a failed answer (5xx) rolls back */
     }
 }

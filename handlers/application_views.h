@@ -24,6 +24,12 @@ struct app_step;
 /* Today in the service's time zone; with test routes on, the X-Test-Today header. */
 cal_day request_today(req *r);
 
+/* With test routes on only: the X-Test-Commit-Delay-Ms header (1..5000) holds a submission's
+ * or a step's transaction open that long before its commit, so that tests can order
+ * concurrent writers (the change feed of API.md §7 must not skip a late commit). */
+#define TEST_COMMIT_DELAY_MAX_MS 5000
+void test_commit_pause(req *r);
+
 typedef enum {
     LOAD_WITH_TIMELINE, /* read with its timeline */
     LOAD_FOR_STEP,      /* locked in the step's transaction (application_step_begin), open on c */
