@@ -103,6 +103,7 @@ static void usage(void)
         "  audit --target ID              the audit rows of a record (JSON lines)\n"
         "  explain-queries                the query plans of the application and inbox queries\n"
         "  generate-applications --count N  benchmark data: N applications, ~3 events each\n"
+        "  generate-orgs --count N        benchmark data: N organizations handling them all\n"
         "  outbox --dead | --requeue ID | --requeue --all-dead\n"
         "                                 deliveries that ran out of tries (JSON lines),\n"
         "                                 and another round for them\n");
@@ -158,6 +159,11 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         long n = strtol(cli_option(argc, argv, "--count"), NULL, 10);
         if (n >= 1 && n <= 100000000)
             return application_admin_generate(n);
+    }
+    if (strcmp(cmd, "generate-orgs") == 0 && argc == 4 && cli_option(argc, argv, "--count")) {
+        long n = strtol(cli_option(argc, argv, "--count"), NULL, 10);
+        if (n >= 1 && n <= 100000)
+            return application_admin_generate_orgs(n);
     }
     if (strcmp(cmd, "outbox") == 0)
         return outbox_admin(argc, argv);

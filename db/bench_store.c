@@ -124,3 +124,49 @@ int bench_max_id(db_conn *c, const char *table, int64_t *id)
     arena_destroy(&a);
     return rc;
 }
+
+int bench_orgs(db_conn *c, const bench_blobs *b, int64_t count, int64_t *first, int64_t *last)
+{
+    int rc = db_exec(c,
+                     "INSERT INTO organizations (name, credit_code, webhook_url, "
+                     "webhook_secret_enc) SELECT CONCAT('基准社会组织 ', ?, '-', seq), "
+                     "CONCAT('B', LEFT(?, 8), LPAD(seq, 9, '0')), 'http://127.0.0.1:9/bench', ? "
+                     "FROM seq_1_to_100000 WHERE seq <= ?",
+                     "ssbi", b->tag, b->tag, b->phone, b->phone_len, count);
+    if (rc != DB_OK)
+        return rc;
+    arena a;
+    arena_init(&a, 4096);
+    db_rows rows;
+    int64_t n = 0;
+    rc = db_query(c, &rows, &a,
+                  "SELECT MIN(id), MAX(id), COUNT(*) FROM organizations "
+                  "WHERE credit_code LIKE CONCAT('B', LEFT(?, 8), '%')",
+                  "s", b->tag);
+    rc = db_row_one(&rows, rc, "iii", first, last, &n);
+    arena_destroy(&a);
+    if (rc == DB_OK && n != *last - *first + 1)
+        rc = DB_ERROR; /* the ids must be one range: another writer interleaved */
+    if (rc == DB_OK)
+        rc = db_exec(c,
+                     "INSERT IGNORE INTO org_feed (org_id) SELECT id FROM organizations "
+                     "WHERE id BETWEEN ? AND ?",
+                     "ii", *first, *last);
+    return rc;
+}
+
+int bench_delegate_applications(db_conn *c, int64_t from, int64_t to, int64_t first, int64_t n,
+                                int64_t *changed)
+{
+    return db_exec_count(c, changed,
+                         "UPDATE applications SET org_id = ? + id % ?, "
+                         "handler_type = 'organization', change_seq = id "
+                         "WHERE id BETWEEN ? AND ?",
+                         "iiii", first, n, from, to);
+}
+
+int bench_org_feeds(db_conn *c, int64_t first, int64_t last, int64_t last_seq)
+{
+    return db_exec(c, "UPDATE org_feed SET last_seq = ? WHERE org_id BETWEEN ? AND ?", "iii",
+                   last_seq, first, last);
+}

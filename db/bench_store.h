@@ -28,6 +28,18 @@ int bench_applications(db_conn *c, const bench_blobs *b, int64_t from, int64_t c
                        int64_t *inserted);
 /* Timelines of the applications with ids in [first, last]: about three events each. */
 int bench_events(db_conn *c, int64_t first, int64_t last, int64_t *events);
+/* count benchmark organizations (names and credit codes made unique by tag; a sealed
+ * placeholder as webhook secret: no webhook is sent) with their feed counters: their ids
+ * are *first … *last. */
+int bench_orgs(db_conn *c, const bench_blobs *b, int64_t count, int64_t *first, int64_t *last);
+/* Hands the applications with ids in [from, to] to the organizations first … first + n - 1
+ * (id modulo n) as if submitted under delegations: org_id, and change_seq = id (increasing
+ * within each organization's feed). *changed: how many. */
+int bench_delegate_applications(db_conn *c, int64_t from, int64_t to, int64_t first, int64_t n,
+                                int64_t *changed);
+/* The organizations' feed counters after bench_delegate_applications. */
+int bench_org_feeds(db_conn *c, int64_t first, int64_t last, int64_t last_seq);
+
 /* The largest id of a table (0 when empty): "citizens" or "applications". */
 int bench_max_id(db_conn *c, const char *table, int64_t *id);
 

@@ -102,7 +102,7 @@ static void seal_samples(sealed_samples *s)
 
 static int fail(const char *what, int rc)
 {
-    fprintf(stderr, "generate-applications: %s (%d)\n", what, rc);
+    fprintf(stderr, "generate: %s (%d)\n", what, rc);
     return 1;
 }
 
@@ -145,5 +145,39 @@ int application_admin_generate(long count)
     printf("applications: %lld\ncitizens: %lld-%lld\nevents: %lld\nseconds: %.1f\n",
            (long long)inserted, (long long)first_citizen, (long long)(first_citizen + citizens - 1),
            (long long)events, (double)(clock_mono_us() - t0) / 1e6);
+    return 0;
+}
+
+/* Applications handed to organizations a batch at a time: each statement touches a bounded
+ * number of rows, so that a busy machine (or a replica) is never held by one huge one. */
+#define BENCH_DELEGATE_BATCH 20000
+
+int application_admin_generate_orgs(long count)
+{
+    int64_t t0 = clock_mono_us();
+    if (pii_ready() != DB_OK)
+        return fail("the personal-data key is not available", DB_UNAVAILABLE);
+    static sealed_samples s;
+    seal_samples(&s);
+    db_conn *c = db_primary();
+    int64_t first = 0, last = 0, apps = 0, changed = 0;
+    int rc = bench_orgs(c, &s.blobs, count, &first, &last);
+    if (rc != DB_OK)
+        return fail("cannot create the organizations", rc);
+    rc = bench_max_id(c, "applications", &apps);
+    for (int64_t from = 1; rc == DB_OK && from <= apps; from += BENCH_DELEGATE_BATCH) {
+        int64_t n = 0;
+        rc = bench_delegate_applications(c, from, from + BENCH_DELEGATE_BATCH - 1, first,
+                                         last - first + 1, &n);
+        changed += n;
+    }
+    if (rc == DB_OK)
+        rc = bench_org_feeds(c, first, last, apps);
+    if (rc != DB_OK)
+        return fail("cannot hand the applications to the organizations", rc);
+    printf("organizations: %lld\nfirst_org: %lld\nlast_org: %lld\napplications: %lld\n"
+           "seconds: %.1f\n",
+           (long long)(last - first + 1), (long long)first, (long long)last, (long long)changed,
+           (double)(clock_mono_us() - t0) / 1e6);
     return 0;
 }

@@ -11,5 +11,9 @@ int application_admin_explain(void);
 /* generate-applications --count N: N applications with about three events each, owned by
  * N/5 new real-name-verified citizens, over the active services (benchmarks only). */
 int application_admin_generate(long count);
+/* generate-orgs --count N: N organizations that handle every application there is (id
+ * modulo N), each with its change feed, as if they had been submitted under delegations
+ * (the change feed's benchmark). */
+int application_admin_generate_orgs(long count);
 
 #endif
