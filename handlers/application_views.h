@@ -50,7 +50,6 @@ bool application_overdue(const char *status, const char *due_date, cal_day today
 
 typedef enum { VIEW_CITIZEN, VIEW_STAFF, VIEW_PUBLIC } app_view;
 
-cJSON *app_summary_json(const app_summary *s, cal_day today);
 /* The detail with its timeline as the view allows (no notes, materials or query code for
  * the public). Staff's applicant data and form are added by the staff handler. */
 cJSON *app_detail_json(const app_row *a, cal_day today, app_view view);
@@ -68,6 +67,19 @@ bool read_handler_step(req *r, struct app_step *st);
 /* Answers 200 with the view of an application read with its timeline (or the failure). */
 void respond_application(req *r, resp *w, const app_row *a, app_view view,
                          cJSON *(*extend)(req *r, const app_row *a, cJSON *detail, int *rc));
+/* A page of summaries: {"items", "next_cursor"}, and for the organization's change feed each
+ * item's change_seq and the page's has_more. */
+typedef struct summary_page {
+    const app_summary *items;
+    size_t n;
+    const char *next_cursor; /* NULL: null */
+    bool feed;
+    bool has_more;
+} summary_page;
+
+/* Answers 200 with the page (Cache-Control: no-store), written straight into the answer. */
+void respond_summary_page(req *r, resp *w, const summary_page *p);
+
 /* Answers a list of summaries with next_cursor (made by cursor_of on the last row when the
  * page is full). */
 void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int limit,

@@ -62,20 +62,11 @@ static bool read_feed_cursor(req *r, int64_t *after)
 static void respond_feed(req *r, resp *w, const app_summary *items, size_t n, int limit,
                          int64_t after)
 {
-    cJSON *o = resp_new_object(r);
-    cJSON *list = cJSON_AddArrayToObject(o, "items");
-    cal_day today = request_today(r);
     size_t shown = n > (size_t)limit ? (size_t)limit : n;
-    for (size_t i = 0; i < shown; i++) {
-        cJSON *item = app_summary_json(&items[i], today);
-        cJSON_AddNumberToObject(item, "change_seq", (double)items[i].change_seq);
-        cJSON_AddItemToArray(list, item);
-    }
     int64_t last = shown ? items[shown - 1].change_seq : after;
-    cJSON_AddStringToObject(
-        o, "next_cursor", common_make_cursor(r, arena_printf(&r->arena, "c%lld", (long long)last)));
-    cJSON_AddBoolToObject(o, "has_more", n > shown);
-    common_answer_private(r, w, 200, o);
+    const char *cursor = common_make_cursor(r, arena_printf(&r->arena, "c%lld", (long long)last));
+    summary_page p = {items, shown, cursor, true, n > shown};
+    respond_summary_page(r, w, &p);
 }
 
 void handle_org_feed(req *r, resp *w)
