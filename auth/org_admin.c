@@ -49,13 +49,33 @@ static int db_failed(const char *cmd, int rc)
     return 1;
 }
 
-/* The operator's line in the audit log; a failure to write it is reported (the change
- * itself is made). */
-static void audit(const char *cmd, const char *action, const char *target, const char *detail)
+/* The operator's line in the audit log about "org:ID" or "client:ID"; a failure to write it
+ * is reported (the change itself is made). */
+static void audit(const char *cmd, const char *action, const char *kind, const char *id,
+                  const char *detail)
 {
+    char target[64];
+    snprintf(target, sizeof target, "%s:%s", kind, id);
     audit_entry au = {"operator", cli_operator(), action, target, detail, NULL};
     if (audit_insert(db_primary(), &au) != DB_OK)
         fprintf(stderr, "%s: the change is made, but its audit line could not be written\n", cmd);
+}
+
+static void audit_org(const char *cmd, const char *action, int64_t org, const char *detail)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)org);
+    audit(cmd, action, "org", id, detail);
+}
+
+/* The exit status of a change that found nothing to change (1, saying what), or failed. */
+static int not_changed(const char *cmd, int rc, const char *what, const char *id)
+{
+    if (rc == DB_NOT_FOUND) {
+        fprintf(stderr, "%s: no %s %s\n", cmd, what, id);
+        return 1;
+    }
+    return db_failed(cmd, rc);
 }
 
 static bool url_acceptable(const char *cmd, const char *url)
@@ -130,9 +150,7 @@ int org_admin_create_org(int argc, char **argv)
     }
     if (rc != DB_OK)
         return db_failed("create-org", rc);
-    char target[32];
-    snprintf(target, sizeof target, "org:%lld", (long long)id);
-    audit("create-org", "org.create", target, NULL);
+    audit_org("create-org", "org.create", id, NULL);
     printf("id: %lld\nwebhook_secret: %s\n", (long long)id, secret);
     sodium_memzero(secret, sizeof secret);
     return 0;
@@ -152,15 +170,9 @@ int org_admin_set_webhook_url(int argc, char **argv)
     arena_init(&a, 4096);
     int rc = org_set_webhook_url(db_primary(), &a, org, url);
     arena_destroy(&a);
-    if (rc == DB_NOT_FOUND) {
-        fprintf(stderr, "set-webhook-url: no organization %lld\n", (long long)org);
-        return 1;
-    }
     if (rc != DB_OK)
-        return db_failed("set-webhook-url", rc);
-    char target[32];
-    snprintf(target, sizeof target, "org:%lld", (long long)org);
-    audit("set-webhook-url", "org.webhook_url", target, NULL);
+        return not_changed("set-webhook-url", rc, "organization", cli_option(argc, argv, "--org"));
+    audit_org("set-webhook-url", "org.webhook_url", org, NULL);
     printf("id: %lld\nwebhook_url: %s\n", (long long)org, url);
     return 0;
 }
@@ -178,18 +190,12 @@ int org_admin_rotate_webhook_secret(int argc, char **argv)
     if (!new_webhook_secret("rotate-webhook-secret", secret, sealed, &sealed_len))
         return 1;
     int rc = org_rotate_webhook_secret(db_primary(), org, sealed, sealed_len, SECRET_OVERLAP_S);
-    if (rc == DB_NOT_FOUND) {
-        sodium_memzero(secret, sizeof secret);
-        fprintf(stderr, "rotate-webhook-secret: no organization %lld\n", (long long)org);
-        return 1;
-    }
     if (rc != DB_OK) {
         sodium_memzero(secret, sizeof secret);
-        return db_failed("rotate-webhook-secret", rc);
+        return not_changed("rotate-webhook-secret", rc, "organization",
+                           cli_option(argc, argv, "--org"));
     }
-    char target[32];
-    snprintf(target, sizeof target, "org:%lld", (long long)org);
-    audit("rotate-webhook-secret", "org.webhook_secret", target, "previous secret signs 24 h");
+    audit_org("rotate-webhook-secret", "org.webhook_secret", org, "previous secret signs 24 h");
     printf("id: %lld\nwebhook_secret: %s\nprevious_valid_hours: 24\n", (long long)org, secret);
     sodium_memzero(secret, sizeof secret);
     return 0;
@@ -207,17 +213,11 @@ int org_admin_set_enabled(int argc, char **argv, bool enabled)
     arena_init(&a, 4096);
     int rc = enabled ? org_enable(db_primary(), &a, org) : org_disable(db_primary(), org);
     arena_destroy(&a);
-    if (rc == DB_NOT_FOUND) {
-        fprintf(stderr, "%s: no organization %lld%s\n", cmd, (long long)org,
-                enabled ? "" : ", or disabled already");
-        return 1;
-    }
     if (rc != DB_OK)
-        return db_failed(cmd, rc);
-    char target[32];
-    snprintf(target, sizeof target, "org:%lld", (long long)org);
-    audit(cmd, enabled ? "org.enable" : "org.disable", target,
-          enabled ? "clients stay disabled" : "clients disabled");
+        return not_changed(cmd, rc, enabled ? "organization" : "enabled organization",
+                           cli_option(argc, argv, "--org"));
+    audit_org(cmd, enabled ? "org.enable" : "org.disable", org,
+              enabled ? "clients stay disabled" : "clients disabled");
     printf("id: %lld\nstatus: %s\n", (long long)org, enabled ? "enabled" : "disabled");
     if (enabled)
         printf("note: its clients stay disabled; create new ones with create-client\n");
@@ -283,18 +283,11 @@ static int rotate_client(int argc, char **argv)
     uint8_t hash[32];
     new_client_secret(secret, hash);
     int rc = oauth_client_set_secret(db_primary(), id, hash);
-    if (rc == DB_NOT_FOUND) {
-        sodium_memzero(secret, sizeof secret);
-        fprintf(stderr, "create-client: no enabled client %s\n", id);
-        return 1;
-    }
     if (rc != DB_OK) {
         sodium_memzero(secret, sizeof secret);
-        return db_failed("create-client --rotate", rc);
+        return not_changed("create-client", rc, "enabled client", id);
     }
-    char target[48];
-    snprintf(target, sizeof target, "client:%s", id);
-    audit("create-client", "client.rotate", target, NULL);
+    audit("create-client", "client.rotate", "client", id, NULL);
     printf("client_id: %s\nclient_secret: %s\n", id, secret);
     sodium_memzero(secret, sizeof secret);
     return 0;
@@ -327,14 +320,10 @@ int org_admin_create_client(int argc, char **argv)
     int rc = oauth_client_create(db_primary(), client_id, org_id, hash, scopes);
     if (rc != DB_OK) {
         sodium_memzero(secret, sizeof secret);
-        if (rc != DB_NOT_FOUND)
-            return db_failed("create-client", rc);
-        fprintf(stderr, "create-client: no enabled organization %lld\n", (long long)org_id);
-        return 1;
+        return not_changed("create-client", rc, "enabled organization",
+                           cli_option(argc, argv, "--org"));
     }
-    char target[48];
-    snprintf(target, sizeof target, "client:%s", client_id);
-    audit("create-client", "client.create", target, scopes);
+    audit("create-client", "client.create", "client", client_id, scopes);
     printf("client_id: %s\nclient_secret: %s\n", client_id, secret);
     sodium_memzero(secret, sizeof secret);
     return 0;
@@ -351,15 +340,9 @@ int org_admin_revoke_client(int argc, char **argv)
     arena_init(&a, 4096);
     int rc = oauth_client_disable(db_primary(), &a, id);
     arena_destroy(&a);
-    if (rc == DB_NOT_FOUND) {
-        fprintf(stderr, "revoke-client: no client %s\n", id);
-        return 1;
-    }
     if (rc != DB_OK)
-        return db_failed("revoke-client", rc);
-    char target[48];
-    snprintf(target, sizeof target, "client:%s", id);
-    audit("revoke-client", "client.revoke", target, NULL);
+        return not_changed("revoke-client", rc, "client", id);
+    audit("revoke-client", "client.revoke", "client", id, NULL);
     printf("client_id: %s\nstatus: revoked\n", id);
     return 0;
 }

@@ -106,19 +106,29 @@ static int fail(const char *what, int rc)
     return 1;
 }
 
+/* The sealed sample values of the generators, or NULL when the personal-data key is not
+ * available. */
+static const bench_blobs *samples(void)
+{
+    static sealed_samples s;
+    if (pii_ready() != DB_OK)
+        return NULL;
+    seal_samples(&s);
+    return &s.blobs;
+}
+
 int application_admin_generate(long count)
 {
     int64_t t0 = clock_mono_us();
-    if (pii_ready() != DB_OK)
+    const bench_blobs *blobs = samples();
+    if (!blobs)
         return fail("the personal-data key is not available", DB_UNAVAILABLE);
-    static sealed_samples s;
-    seal_samples(&s);
     db_conn *c = db_primary();
     int64_t citizens = count / 5 > 0 ? count / 5 : 1, first_citizen, n_services, first_app,
             last_app;
     int rc = bench_max_id(c, "citizens", &first_citizen);
     for (int64_t done = 0; rc == DB_OK && done < citizens; done += BENCH_BATCH)
-        rc = bench_citizens(c, &s.blobs, first_citizen + done,
+        rc = bench_citizens(c, blobs, first_citizen + done,
                             citizens - done < BENCH_BATCH ? citizens - done : BENCH_BATCH);
     if (rc != DB_OK || (rc = bench_services(c, &n_services)) != DB_OK || n_services == 0)
         return fail("cannot create citizens, or no active service (import a catalog first)", rc);
@@ -127,7 +137,7 @@ int application_admin_generate(long count)
     int64_t inserted = 0;
     for (int64_t done = 0; rc == DB_OK && done < count; done += BENCH_BATCH) {
         int64_t n = 0;
-        rc = bench_applications(c, &s.blobs, first_app + done,
+        rc = bench_applications(c, blobs, first_app + done,
                                 count - done < BENCH_BATCH ? count - done : BENCH_BATCH,
                                 first_citizen, citizens, n_services, &n);
         inserted += n;
@@ -155,13 +165,12 @@ int application_admin_generate(long count)
 int application_admin_generate_orgs(long count)
 {
     int64_t t0 = clock_mono_us();
-    if (pii_ready() != DB_OK)
+    const bench_blobs *blobs = samples();
+    if (!blobs)
         return fail("the personal-data key is not available", DB_UNAVAILABLE);
-    static sealed_samples s;
-    seal_samples(&s);
     db_conn *c = db_primary();
     int64_t first = 0, last = 0, apps = 0, changed = 0;
-    int rc = bench_orgs(c, &s.blobs, count, &first, &last);
+    int rc = bench_orgs(c, blobs, count, &first, &last);
     if (rc != DB_OK)
         return fail("cannot create the organizations", rc);
     rc = bench_max_id(c, "applications", &apps);
