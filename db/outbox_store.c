@@ -309,13 +309,19 @@ int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_f
 
 int outbox_prune(db_conn *c, int keep_days)
 {
-    int64_t deleted = 1000;
+    /* delivered rows, then the webhook delivery log of the same age (migration 0043) */
+    static const char *const deletes[] = {
+        "DELETE FROM outbox WHERE status = 'done' "
+        "AND next_attempt_at < CURRENT_TIMESTAMP(3) - INTERVAL ? DAY "
+        "ORDER BY next_attempt_at LIMIT 1000",
+        "DELETE FROM webhook_attempts WHERE created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? DAY "
+        "ORDER BY created_at LIMIT 1000",
+    };
     int rc = DB_OK;
-    for (int i = 0; i < 100 && rc == DB_OK && deleted == 1000; i++)
-        rc = db_exec_count(c, &deleted,
-                           "DELETE FROM outbox WHERE status = 'done' "
-                           "AND next_attempt_at < CURRENT_TIMESTAMP(3) - INTERVAL ? DAY "
-                           "ORDER BY next_attempt_at LIMIT 1000",
-                           "i", (int64_t)keep_days);
+    for (size_t k = 0; k < sizeof deletes / sizeof deletes[0]; k++) {
+        int64_t deleted = 1000;
+        for (int i = 0; i < 100 && rc == DB_OK && deleted == 1000; i++)
+            rc = db_exec_count(c, &deleted, deletes[k], "i", (int64_t)keep_days);
+    }
     return rc;
 }

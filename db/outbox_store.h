@@ -85,8 +85,9 @@ int outbox_count_results(db_conn *c, const char *host, const outbox_result *resu
 typedef void (*outbox_counter_fn)(const char *channel, const char *result, int64_t n, void *ctx);
 int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_fn fn, void *ctx);
 
-/* Deletes delivered rows whose last try is more than keep_days old (in index order, 1000 at
- * a time, up to 100 000 a call): the outbox holds what is pending and a recent history. */
+/* Deletes delivered rows whose last try is more than keep_days old, and the webhook tries of
+ * that age (in index order, 1000 at a time, up to 100 000 of each a call): the outbox holds
+ * what is pending and a recent history. */
 int outbox_prune(db_conn *c, int keep_days);
 
 /* Pending deliveries and the age in seconds of the oldest due one (0 when none is due). */

@@ -48,19 +48,6 @@ int webhook_attempt_list(db_conn *c, arena *a, int64_t org_id, const char *event
     return db_rows_done(&rows, rc);
 }
 
-int webhook_attempts_prune(db_conn *c, int keep_days)
-{
-    int64_t deleted = 1000;
-    int rc = DB_OK;
-    for (int i = 0; i < 100 && rc == DB_OK && deleted == 1000; i++)
-        rc = db_exec_count(c, &deleted,
-                           "DELETE FROM webhook_attempts "
-                           "WHERE created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? DAY "
-                           "ORDER BY created_at LIMIT 1000",
-                           "i", (int64_t)keep_days);
-    return rc;
-}
-
 int webhook_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
 {
     int64_t org = 1, top = INT64_MAX, lim = 21;

@@ -1,7 +1,8 @@
 /* SQL of organization webhooks (API.md §7, migrations 0012, 0043): the events written into the
  * outbox inside the transaction of their cause (onewindow-pushd delivers them; the outbox
  * row's delivery id is the event id every try carries), and the delivery log pushd writes
- * with each batch's results (db/outbox_store.c) and organizations read. */
+ * with each batch's results and prunes with the outbox (db/outbox_store.c) and organizations
+ * read. */
 #ifndef OW_WEBHOOK_STORE_H
 #define OW_WEBHOOK_STORE_H
 
@@ -23,9 +24,6 @@ typedef struct webhook_attempt {
  * one event (event_id) or all (NULL); up to limit into out[]. */
 int webhook_attempt_list(db_conn *c, arena *a, int64_t org_id, const char *event_id, int64_t before,
                          int limit, webhook_attempt *out, size_t *n);
-
-/* Deletes tries older than keep_days, oldest first, 1000 at a time (up to 100 000 a call). */
-int webhook_attempts_prune(db_conn *c, int keep_days);
 
 /* EXPLAIN FORMAT=JSON of the list queries (`explain-queries`). */
 int webhook_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx);

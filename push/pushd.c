@@ -12,7 +12,6 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "db/outbox_store.h"
-#include "db/webhook_store.h"
 #include "push/channel.h"
 #include "push/channels.h"
 
@@ -218,10 +217,8 @@ int pushd_run(const ow_config *cfg)
         arena_reset(&a);
         if (clock_mono_us() - pruned_at > PRUNE_EVERY_US) {
             pruned_at = clock_mono_us();
-            if (outbox_prune(db_primary(), cfg->outbox_keep_days) != DB_OK ||
-                webhook_attempts_prune(db_primary(), cfg->outbox_keep_days) != DB_OK)
-                log_msg(LOG_WARN, "pushd: could not prune delivered outbox rows or old webhook "
-                                  "tries");
+            if (outbox_prune(db_primary(), cfg->outbox_keep_days) != DB_OK)
+                log_msg(LOG_WARN, "pushd: could not prune delivered outbox rows");
         }
         int rc = channels[0] ? one_batch(cfg, channels, &a) : 0;
         if (rc < 0) {

@@ -288,3 +288,25 @@ def test_a_disabled_organization_gets_no_webhook(stack, http, base, receiver):
     assert receiver.events() == []
     assert json.loads(sql(stack, f"SELECT payload FROM outbox WHERE channel = 'webhook' AND "
                                  f"target_id = {org.id}")[0][0])["delegation_id"] == d["id"]
+
+
+def test_old_tries_leave_the_delivery_log_with_the_outbox(stack, http, base):
+    """pushd deletes tries older than outbox_keep_days (7) when it starts and every minute."""
+    org = Org(stack, http, base)
+    for age_days in (8, 6):
+        sql(stack, f"INSERT INTO webhook_attempts (org_id, delivery_id, event_type, attempt, "
+                   f"result, created_at) VALUES ({org.id}, UUID(), 'application.submitted', 1, "
+                   f"'delivered', CURRENT_TIMESTAMP(3) - INTERVAL {age_days} DAY)")
+    e = dict(stack.env)
+    e["ONEWINDOW_PUSH_CHANNELS"] = "sms"  # prunes whatever it serves
+    log = open(os.path.join(stack.var_dir, "log", "pushd-prune.log"), "a")
+    pushd = subprocess.Popen([os.path.join(BIN, "onewindow-pushd")], env=e, stdout=log,
+                             stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: sql(stack, f"SELECT COUNT(*) FROM webhook_attempts WHERE org_id = "
+                                    f"{org.id}") == [["1"]], 15, what="the old try deleted")
+    finally:
+        pushd.send_signal(signal.SIGTERM)
+        pushd.wait(timeout=15)
+    left = org.get(ORG_DELIVERIES).json()["items"]
+    assert len(left) == 1, left
