@@ -110,7 +110,11 @@ def test_explain_output_is_a_plan_per_query(plans):
     """Each line: the query's name and MariaDB's EXPLAIN FORMAT=JSON document."""
     names = [line["query"] for line in plans]
     for expected in ("application by number", "citizen list",
-                     "queue: open, oldest first", "queue: by status, by due date"):
+                     "queue: open, oldest first", "queue: by status, by due date",
+                     "organization feed", "organization feed by status",
+                     "delegations of a department", "services delegated to an organization",
+                     "delegation in force for a submission",
+                     "webhook deliveries of an organization", "webhook deliveries of an event"):
         assert expected in names, names
     wrong = [line["query"] for line in plans
              if not (isinstance(line["plan"], dict) and "query_block" in line["plan"])]
