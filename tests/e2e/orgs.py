@@ -137,6 +137,22 @@ def delegate(http, base, staff, org, service, start=None, end=None, today=None, 
     return r.json() if r.content else None
 
 
+class Delegated:
+    """A service of the pool delegated today for a year to a new organization, by a new staff
+    member of its department: code, dept, staff, org, delegation (the 201 body)."""
+
+    def __init__(self, stack, http, base, webhook=None):
+        from people import new_staff
+        self.http, self.base = http, base
+        self.code, self.dept = take_service()
+        self.staff = new_staff(stack, http, base, self.dept)
+        self.org = Org(stack, http, base, webhook=webhook)
+        self.delegation = delegate(http, base, self.staff, self.org, self.code)
+
+    def revoke(self):
+        revoke(self.http, self.base, self.staff, self.delegation["id"])
+
+
 def revoke(http, base, staff, delegation_id):
     r = call(http, base, "DELETE", f"{DELEGATIONS}/{delegation_id}", staff.token)
     assert r.status_code == 204, r.text

@@ -14,12 +14,10 @@ import datetime
 import json
 import threading
 
-import pytest
-
 from conftest import assert_problem
 from helpers import field_errors, sql
-from orgs import (DELEGATIONS, ORG_APPS, ORG_SERVICES, Org, delegate, revoke, take_service,
-                  take_services)
+from orgs import (DELEGATIONS, ORG_APPS, ORG_SERVICES, Delegated, Org, delegate, revoke,
+                  take_service, take_services)
 from people import (APPS, GA_3, call, detail, new_citizen, new_staff, q, shanghai_today,
                     staff_step, submitted, supplement, withdraw)
 
@@ -241,10 +239,8 @@ def test_a_delegation_that_ended_yesterday(stack, http, base):
 
 # --- revocation ------------------------------------------------------------------------------
 def test_revocation_in_the_middle_of_a_case(stack, http, base):
-    code, dept = take_service()
-    staff = new_staff(stack, http, base, dept)
-    org = Org(stack, http, base)
-    d = delegate(http, base, staff, org, code)
+    case = Delegated(stack, http, base)
+    code, staff, org, d = case.code, case.staff, case.org, case.delegation
     c = new_citizen(stack, http, base)
     no = submitted(http, base, c, code)["application_no"]
     assert org.step(no, "need_materials", note="请补充身份证复印件").status_code == 200
@@ -366,10 +362,8 @@ def test_admin_delegate_and_revoke(stack, http, base):
 def test_citizen_steps_of_a_delegated_application_reach_the_organization(stack, http, base):
     """The citizen's own steps (withdraw) on a delegated application: the organization's
     feed shows them; nothing of another department changes."""
-    code, dept = take_service()
-    staff = new_staff(stack, http, base, dept)
-    org = Org(stack, http, base)
-    d = delegate(http, base, staff, org, code)
+    case = Delegated(stack, http, base)
+    code, staff, org, d = case.code, case.staff, case.org, case.delegation
     c = new_citizen(stack, http, base)
     no = submitted(http, base, c, code)["application_no"]
     assert withdraw(http, base, c, no).status_code == 200

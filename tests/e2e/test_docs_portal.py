@@ -12,7 +12,6 @@ import re
 import subprocess
 import time
 
-import pytest
 import yaml
 
 from helpers import ROOT
@@ -34,7 +33,7 @@ def href(method, path):
 
 
 def browse(base, open_item=None):
-    assert os.path.exists("/usr/bin/chromium"), "Debian's chromium is missing (scripts/deps.sh test)"
+    assert os.path.exists("/usr/bin/chromium"), "no /usr/bin/chromium (scripts/deps.sh test)"
     args = ["node", DRIVER, base + DOCS] + ([open_item] if open_item else [])
     p = subprocess.run(args, capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, p.stderr

@@ -6,15 +6,13 @@ client id), the department's steps taken by the organization (actor organization
 on the timeline, the same answers and errors as staff's), messages to the applicant (inbox and
 push, limited per organization), and isolation: another organization's application, one
 submitted after a revocation, one of a service never delegated → 404 on every route."""
-import json
-
 import pytest
 
 from conftest import assert_problem
-from helpers import field_errors, sql, unique_id, wait_for
-from orgs import (ORG_APPS, ORG_DELIVERIES, ORG_SERVICES, SCOPE_CHALLENGE, Org, delegate, revoke,
-                  take_service, take_services)
-from people import (APPS, DETAIL_KEYS, STAFF_DETAIL_KEYS, SUMMARY_KEYS, call, detail,
+from helpers import field_errors, sql, unique_id
+from orgs import (ORG_APPS, ORG_DELIVERIES, ORG_SERVICES, SCOPE_CHALLENGE, Delegated, Org,
+                  delegate, revoke, take_service, take_services)
+from people import (DETAIL_KEYS, STAFF_DETAIL_KEYS, SUMMARY_KEYS, call, detail,
                     new_citizen, new_staff, q, shanghai_today, submitted, supplement, withdraw)
 
 ROUTES = [  # method, path (with {no}), scope, body
@@ -230,10 +228,8 @@ def test_messages_are_limited_per_organization(stack, http, base):
     """org_messages_per_minute (60 in the test configuration, the default): the 61st within a
     window is 429 with Retry-After; a window may turn over during the test, so up to twice
     as many may pass before the first 429."""
-    code, dept = take_service()
-    staff = new_staff(stack, http, base, dept)
-    org = Org(stack, http, base)
-    d = delegate(http, base, staff, org, code)
+    case = Delegated(stack, http, base)
+    code, staff, org, d = case.code, case.staff, case.org, case.delegation
     c = new_citizen(stack, http, base)
     no = submitted(http, base, c, code)["application_no"]
     sent, limited = 0, None

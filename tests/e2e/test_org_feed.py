@@ -13,7 +13,7 @@ import time
 import requests
 
 from helpers import sql, wait_for
-from orgs import ORG_APPS, Org, delegate, revoke, take_service
+from orgs import ORG_APPS, Delegated, Org, delegate, revoke, take_service
 from people import call, new_citizen, new_staff, submit
 
 DELAY_MS = 1500
@@ -34,10 +34,8 @@ def in_thread(fn):
 
 
 def test_a_late_commit_is_not_passed_by_a_later_change(stack, http, base):
-    code, dept = take_service()
-    staff = new_staff(stack, http, base, dept)
-    org = Org(stack, http, base)
-    d = delegate(http, base, staff, org, code)
+    case = Delegated(stack, http, base)
+    code, staff, org, d = case.code, case.staff, case.org, case.delegation
     c = new_citizen(stack, http, base)
     _, cursor = org.feed_all()
     start = dirty_last_seq(stack, org)

@@ -12,12 +12,11 @@ import json
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 
 from helpers import sql, wait_for
-from orgs import (ORG_APPS, ORG_DELIVERIES, Org, Receiver, delegate, revoke, take_service,
+from orgs import (ORG_DELIVERIES, Delegated, Org, Receiver, delegate, revoke, take_service,
                   verify_signature)
 from people import new_citizen, new_staff, q, submitted, supplement, withdraw
 from stack import BIN
@@ -49,10 +48,8 @@ def one_event(receiver, type_, no=None, timeout=15):
 
 
 def test_the_events_of_a_case_arrive_signed(stack, http, base, receiver):
-    code, dept = take_service()
-    staff = new_staff(stack, http, base, dept)
-    org = webhook_org(stack, http, base, receiver)
-    d = delegate(http, base, staff, org, code)
+    case = Delegated(stack, http, base, webhook=receiver.url)
+    code, staff, org, d = case.code, case.staff, case.org, case.delegation
     c = new_citizen(stack, http, base)
     no = submitted(http, base, c, code)["application_no"]
     assert org.step(no, "need_materials", note="请补充材料").status_code == 200
@@ -69,7 +66,8 @@ def test_the_events_of_a_case_arrive_signed(stack, http, base, receiver):
         assert verify_signature(headers["OneWindow-Signature"], raw, [org.webhook_secret]), headers
         assert not verify_signature(headers["OneWindow-Signature"], raw, ["wrong" * 8])
         assert event["data"] == {"application_no": no, "status": status,
-                                 "service": {"code": code, "name": event["data"]["service"]["name"]}}
+                                 "service": {"code": code,
+                                             "name": event["data"]["service"]["name"]}}
     headers, raw, event = one_event(receiver, "delegation.revoked")
     assert verify_signature(headers["OneWindow-Signature"], raw, [org.webhook_secret])
     assert event["data"]["delegation_id"] == d["id"] and event["data"]["service"]["code"] == code
@@ -83,13 +81,11 @@ def test_the_events_of_a_case_arrive_signed(stack, http, base, receiver):
 
 
 def test_retries_keep_the_event_id_and_every_try_is_logged(stack, http, base, receiver):
-    code, dept = take_service()
-    staff = new_staff(stack, http, base, dept)
-    org = webhook_org(stack, http, base, receiver)
-    d = delegate(http, base, staff, org, code)
+    case = Delegated(stack, http, base, webhook=receiver.url)
+    code, staff, org, d = case.code, case.staff, case.org, case.delegation
     receiver.status = 503
     c = new_citizen(stack, http, base)
-    no = submitted(http, base, c, code)["application_no"]
+    submitted(http, base, c, code)
     wait_for(lambda: len(receiver.events("application.submitted")) >= 2, 15, interval=0.05,
              what="two tries")
     receiver.status = 200
@@ -239,10 +235,8 @@ def test_a_public_https_url_is_accepted(stack, http, base):
 def test_the_address_is_checked_again_at_connect_time(stack, http, base, receiver):
     """A URL accepted when set (here: while local targets were allowed, as a DNS answer that
     changed would do) is refused by a pushd that does not allow them, when it connects."""
-    code, dept = take_service()
-    staff = new_staff(stack, http, base, dept)
-    org = webhook_org(stack, http, base, receiver)
-    d = delegate(http, base, staff, org, code)
+    case = Delegated(stack, http, base, webhook=receiver.url)
+    code, staff, org, d = case.code, case.staff, case.org, case.delegation
     own = int(open(os.path.join(stack.var_dir, "run", "onewindow-pushd.pid")).read())
     os.kill(own, signal.SIGSTOP)
     strict = None
@@ -276,10 +270,8 @@ def test_the_address_is_checked_again_at_connect_time(stack, http, base, receive
 
 
 def test_a_disabled_organization_gets_no_webhook(stack, http, base, receiver):
-    code, dept = take_service()
-    staff = new_staff(stack, http, base, dept)
-    org = webhook_org(stack, http, base, receiver)
-    d = delegate(http, base, staff, org, code)
+    case = Delegated(stack, http, base, webhook=receiver.url)
+    staff, org, d = case.staff, case.org, case.delegation
     assert stack.admin("disable-org", "--org", org.id).returncode == 0
     revoke(http, base, staff, d["id"])
     wait_for(lambda: sql(stack, f"SELECT status, last_error FROM outbox WHERE channel = "
