@@ -183,8 +183,6 @@ static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submi
     if (rc == DB_OK && n.org_id)
         rc = organization_side(c, out->id, n.org_id, out->no, s->service->code, s->service->name,
                                APP_STATUS_NONE, APP_SUBMITTED, ACTOR_CITIZEN);
-    out->org_id = n.org_id;
-    out->handler_name = n.org_id ? n.org_name : s->service->handler_name;
     return rc;
 }
 

@@ -62,8 +62,6 @@ typedef struct app_submitted {
     char no[APP_NO_BYTES], query_code[QUERY_CODE_BYTES], due_date[CAL_DATE_BYTES];
     const char *submitted_at; /* RFC 3339 (from the arena) */
     int64_t id;
-    int64_t org_id;           /* the organization handling it under a delegation, or 0 */
-    const char *handler_name; /* who handles it */
 } app_submitted;
 
 /* Begins a transaction on c and writes a submission: the form sealed, the row under a fresh
