@@ -44,7 +44,11 @@ start_db() {
     mariadb-install-db --no-defaults --skip-test-db --datadir="$DBDIR" --user=root \
       --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1
   fi
+  # its temporary files in the stack's own folder: a shared /tmp may be cleaned under it
+  # (a lost file fails the statement with "Error on delete of /tmp/#sql-temptable-…")
+  mkdir -p "$VAR/tmp"
   setsid mariadbd --no-defaults --datadir="$DBDIR" --socket="$DB_SOCKET" --port="$DB_PORT" \
+    --tmpdir="$VAR/tmp" \
     --bind-address=127.0.0.1 --user=root --skip-name-resolve --pid-file="$RUN/mysqld.pid" \
     --log-error="$LOG/mariadb.log" --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_bin --innodb-buffer-pool-size=256M \
