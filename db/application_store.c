@@ -58,7 +58,7 @@ int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out)
     "a.result, a.department_code, a.department_name, a.service_code, a.service_name, " \
     "a.handler_type, a.handler_name, a.materials, " TS("a.submitted_at") ", " \
     TS("a.updated_at") ", " TS("a.finished_at") ", " DAY("a.due_date") ", " DAY("a.paused_on") \
-    ", COALESCE(a.delegation_id, 0), COALESCE(a.change_seq, 0)"
+    ", COALESCE(a.delegation_id, 0)"
 
 #define SQL_BY_NO "SELECT " APP_FIELDS ", a.timeline FROM applications a WHERE a.application_no = ?"
 #define SQL_BY_NO_LOCKED \
@@ -71,12 +71,12 @@ int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *ou
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, for_update ? sql_by_no_locked : sql_by_no, "s", no);
-    return db_row_one(&rows, rc, "iiissssssssssssssssiis", &out->id, &out->citizen_id, &out->org_id,
+    return db_row_one(&rows, rc, "iiissssssssssssssssis", &out->id, &out->citizen_id, &out->org_id,
                       &out->no, &out->query_code, &out->status, &out->result, &out->department_code,
                       &out->department_name, &out->service_code, &out->service_name,
                       &out->handler_type, &out->handler_name, &out->materials, &out->submitted_at,
                       &out->updated_at, &out->finished_at, &out->due_date, &out->paused_on,
-                      &out->delegation_id, &out->change_seq, &out->timeline);
+                      &out->delegation_id, &out->timeline);
 }
 
 int app_form(db_conn *c, arena *a, int64_t id, const void **form_enc, size_t *len)
@@ -129,11 +129,13 @@ int app_event_insert(db_conn *c, const app_event *e)
 #define SUMMARY_FROM(hint) \
     "SELECT a.id, a.application_no, a.status, a.result, a.service_code, a.service_name, " \
     "UNIX_TIMESTAMP(a.submitted_at) DIV 1, UNIX_TIMESTAMP(a.updated_at) DIV 1, " \
-    DAY("a.due_date") ", COALESCE(a.change_seq, 0) FROM applications a " hint " "
+    DAY("a.due_date") ", 0 FROM applications a " hint " "
 
-#define SQL_CITIZEN_ALL SUMMARY_FROM("") \
+/* Hinted like the queues below: on a citizen with few rows the optimizer may take the
+ * status index and sort (seen in the plans of explain-queries). */
+#define SQL_CITIZEN_ALL SUMMARY_FROM("FORCE INDEX (applications_citizen)") \
     "WHERE a.citizen_id = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?"
-#define SQL_CITIZEN_STATUS SUMMARY_FROM("") \
+#define SQL_CITIZEN_STATUS SUMMARY_FROM("FORCE INDEX (applications_citizen_status)") \
     "WHERE a.citizen_id = ? AND a.status = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?"
 /* A queue is read in the order of its index; the hints keep the optimizer from picking
  * another index and sorting when a status has few rows (a plan that sorts would read a
@@ -148,12 +150,16 @@ int app_event_insert(db_conn *c, const app_event *e)
 #define SQL_QUEUE_STATUS_DUE SUMMARY_FROM("FORCE INDEX (applications_dept_status_due)") \
     "WHERE a.department_code = ? AND a.status = ? " \
     "AND (a.due_date > ? OR (a.due_date = ? AND a.id > ?)) ORDER BY a.due_date, a.id LIMIT ?"
-/* The organization's feed: one range of (org_id, change_seq), or of (org_id, status,
- * change_seq) with a status. */
-#define SQL_FEED SUMMARY_FROM("FORCE INDEX (applications_org_feed)") \
-    "WHERE a.org_id = ? AND a.change_seq > ? ORDER BY a.change_seq LIMIT ?"
-#define SQL_FEED_STATUS SUMMARY_FROM("FORCE INDEX (applications_org_status_feed)") \
-    "WHERE a.org_id = ? AND a.status = ? AND a.change_seq > ? ORDER BY a.change_seq LIMIT ?"
+/* The organization's feed, the same columns from its lines: one range of the primary key
+ * (org_id, change_seq), or of (org_id, status, change_seq) with a status. */
+#define FEED_FROM(hint) \
+    "SELECT f.application_id, f.application_no, f.status, f.result, f.service_code, " \
+    "f.service_name, UNIX_TIMESTAMP(f.submitted_at) DIV 1, UNIX_TIMESTAMP(f.updated_at) DIV 1, " \
+    DAY("f.due_date") ", f.change_seq FROM org_feed_entries f " hint " "
+#define SQL_FEED FEED_FROM("FORCE INDEX (PRIMARY)") \
+    "WHERE f.org_id = ? AND f.change_seq > ? ORDER BY f.change_seq LIMIT ?"
+#define SQL_FEED_STATUS FEED_FROM("FORCE INDEX (org_feed_entries_status)") \
+    "WHERE f.org_id = ? AND f.status = ? AND f.change_seq > ? ORDER BY f.change_seq LIMIT ?"
 /* clang-format on */
 
 static const char sql_citizen_all[] = SQL_CITIZEN_ALL;
@@ -228,7 +234,21 @@ int app_queue(db_conn *c, arena *a, const app_queue_query *q, app_summary *out, 
     return rc != DB_OK ? rc : read_summaries(&rows, q->limit, out, n);
 }
 
-int app_feed_touch(db_conn *c, int64_t application_id, int64_t org_id, int64_t *seq)
+/* The application's line of its organization's feed, made (a submission) or moved to its new
+ * number with the fields a change may have changed. A submission inserts without looking for
+ * a line first: a locking read of a missing key would lock a gap, and two submissions each
+ * waiting for the other's gap would deadlock. */
+static const char sql_entry_insert[] =
+    "INSERT INTO org_feed_entries (org_id, change_seq, application_id, application_no, status, "
+    "result, service_code, service_name, submitted_at, updated_at, due_date) "
+    "SELECT ?, ?, id, application_no, status, result, service_code, service_name, "
+    "submitted_at, updated_at, due_date FROM applications WHERE id = ?";
+static const char sql_entry_move[] =
+    "UPDATE org_feed_entries f JOIN applications a ON a.id = f.application_id "
+    "SET f.change_seq = ?, f.status = a.status, f.result = a.result, "
+    "f.updated_at = a.updated_at, f.due_date = a.due_date WHERE f.application_id = ?";
+
+int app_feed_touch(db_conn *c, int64_t application_id, int64_t org_id, bool is_new, int64_t *seq)
 {
     static const char next[] =
         "UPDATE org_feed SET last_seq = LAST_INSERT_ID(last_seq + 1) WHERE org_id = ?";
@@ -241,8 +261,10 @@ int app_feed_touch(db_conn *c, int64_t application_id, int64_t org_id, int64_t *
     if (rc != DB_OK)
         return rc;
     *seq = db_last_insert_id(c);
-    return db_exec(c, "UPDATE applications SET change_seq = ? WHERE id = ?", "ii", *seq,
-                   application_id);
+    rc = is_new ? DB_NOT_FOUND : db_exec_changed(c, sql_entry_move, "ii", *seq, application_id);
+    if (rc == DB_NOT_FOUND) /* new, or a line never made */
+        rc = db_exec_changed(c, sql_entry_insert, "iii", org_id, *seq, application_id);
+    return rc == DB_NOT_FOUND ? DB_ERROR : rc; /* the application is there: it is locked */
 }
 
 int app_feed(db_conn *c, arena *a, const app_feed_query *q, app_summary *out, size_t *n)
@@ -255,15 +277,13 @@ int app_feed(db_conn *c, arena *a, const app_feed_query *q, app_summary *out, si
     return rc != DB_OK ? rc : read_summaries(&rows, q->limit, out, n);
 }
 
-/* The feed's plans with the organization of the newest delegated application. */
+/* The feed's plans with the organization of the highest id that has a feed. */
 static int explain_feed(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
 {
     int64_t org = 1, lim = 21, after = 0;
     db_rows r;
-    int rc = db_query(c, &r, a,
-                      "SELECT org_id FROM applications FORCE INDEX (applications_org_feed) "
-                      "WHERE org_id > 0 ORDER BY org_id DESC LIMIT 1",
-                      "");
+    int rc =
+        db_query(c, &r, a, "SELECT org_id FROM org_feed_entries ORDER BY org_id DESC LIMIT 1", "");
     if (rc == DB_OK)
         rc = db_row_one(&r, rc, "i", &org);
     if (rc == DB_NOT_FOUND)

@@ -45,7 +45,7 @@ int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out);
 
 typedef struct app_row {
     int64_t id, citizen_id, org_id;                /* org_id 0: not delegated */
-    int64_t delegation_id, change_seq;             /* 0 unless delegated */
+    int64_t delegation_id;                         /* 0 unless delegated */
     const char *no, *query_code, *status, *result; /* result NULL until completed */
     const char *department_code, *department_name, *service_code, *service_name;
     const char *handler_type, *handler_name, *materials;
@@ -104,10 +104,11 @@ typedef struct app_queue_query {
 
 int app_queue(db_conn *c, arena *a, const app_queue_query *q, app_summary *out, size_t *n);
 
-/* The next number of the organization's change sequence for the application (API.md §7):
- * the last statement of a change's transaction, since the counter's row stays locked to the
- * commit (migration 0041 says why). DB_OK with *seq, or a failure. */
-int app_feed_touch(db_conn *c, int64_t application_id, int64_t org_id, int64_t *seq);
+/* The next number of the organization's change sequence for the application (API.md §7),
+ * and its line of the feed moved to it (made, for a new application): the last statements
+ * of a change's transaction, since the counter's row stays locked to the commit (migration
+ * 0041 says why). DB_OK with *seq, or a failure. */
+int app_feed_touch(db_conn *c, int64_t application_id, int64_t org_id, bool is_new, int64_t *seq);
 
 /* An organization's change feed: its applications (with status, if given) changed after
  * after_seq, in the order of their last change; up to limit rows into out[]. */

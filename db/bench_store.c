@@ -158,11 +158,23 @@ int bench_orgs(db_conn *c, const bench_blobs *b, int64_t count, int64_t *first, 
 int bench_delegate_applications(db_conn *c, int64_t from, int64_t to, int64_t first, int64_t n,
                                 int64_t *changed)
 {
-    return db_exec_count(c, changed,
-                         "UPDATE applications SET org_id = ? + id % ?, "
-                         "handler_type = 'organization', change_seq = id "
-                         "WHERE id BETWEEN ? AND ?",
-                         "iiii", first, n, from, to);
+    int rc = db_exec_count(c, changed,
+                           "UPDATE applications SET org_id = ? + id % ?, "
+                           "handler_type = 'organization' WHERE id BETWEEN ? AND ?",
+                           "iiii", first, n, from, to);
+    if (rc == DB_OK)
+        rc = db_exec(c, "DELETE FROM org_feed_entries WHERE application_id BETWEEN ? AND ?", "ii",
+                     from, to);
+    if (rc == DB_OK)
+        rc = db_exec(c,
+                     "INSERT INTO org_feed_entries (org_id, change_seq, application_id, "
+                     "application_no, status, result, service_code, service_name, "
+                     "submitted_at, updated_at, due_date) SELECT org_id, id, id, "
+                     "application_no, status, result, service_code, service_name, "
+                     "submitted_at, updated_at, due_date FROM applications "
+                     "WHERE id BETWEEN ? AND ?",
+                     "ii", from, to);
+    return rc;
 }
 
 int bench_org_feeds(db_conn *c, int64_t first, int64_t last, int64_t last_seq)

@@ -33,8 +33,8 @@ int bench_events(db_conn *c, int64_t first, int64_t last, int64_t *events);
  * are *first … *last. */
 int bench_orgs(db_conn *c, const bench_blobs *b, int64_t count, int64_t *first, int64_t *last);
 /* Hands the applications with ids in [from, to] to the organizations first … first + n - 1
- * (id modulo n) as if submitted under delegations: org_id, and change_seq = id (increasing
- * within each organization's feed). *changed: how many. */
+ * (id modulo n) as if submitted under delegations: org_id, and their lines of the feeds with
+ * change_seq = id (increasing within each organization's feed). *changed: how many. */
 int bench_delegate_applications(db_conn *c, int64_t from, int64_t to, int64_t first, int64_t n,
                                 int64_t *changed);
 /* The organizations' feed counters after bench_delegate_applications. */

@@ -218,7 +218,7 @@ feed_ids=$(/usr/bin/python3 -c 'import random, sys # twice as many ids: auto-inc
 lo, hi = map(int, sys.argv[1].split()); n = 2 * int(sys.argv[2])
 print(",".join(map(str, random.sample(range(lo, hi + 1), min(n, hi - lo + 1)))))' \
   "$range" "${BENCH_FEED_CURSORS:-1000}")
-sql "SELECT org_id, change_seq FROM applications WHERE id IN ($feed_ids) AND org_id IS NOT NULL
+sql "SELECT org_id, change_seq FROM org_feed_entries WHERE application_id IN ($feed_ids)
      ORDER BY RAND() LIMIT ${BENCH_FEED_CURSORS:-1000}" >"$ONEWINDOW_VAR_DIR/feed-cursors.tsv"
 feed_counts=$(/usr/bin/python3 "$ROOT/tests/bench/org-feed-pairs.py" "$base" \
   "$ONEWINDOW_VAR_DIR/feed-pairs" <"$ONEWINDOW_VAR_DIR/feed-cursors.tsv")

@@ -132,7 +132,7 @@ static int organization_side(db_conn *c, int64_t app_id, int64_t org_id, const c
     const char *type = actor == ACTOR_CITIZEN ? citizen_event_type(from, to) : NULL;
     int rc = type ? webhook_event(c, org_id, type, no, service_code, service_name, to) : DB_OK;
     int64_t seq;
-    return rc == DB_OK ? app_feed_touch(c, app_id, org_id, &seq) : rc;
+    return rc == DB_OK ? app_feed_touch(c, app_id, org_id, from == APP_STATUS_NONE, &seq) : rc;
 }
 
 /* A submission's row under a fresh number: another draw on the rare clash. */

@@ -7,9 +7,13 @@ The plans are taken after `generate-applications` loaded 20 000 applications (~6
 events), so that the optimizer sees tables of some size: on a handful of rows it may rightly
 prefer a scan. That load would crowd the queues other tests read, so these tests run last
 (marked disruptive)."""
+import datetime
 import json
 
 import pytest
+
+from helpers import sql
+from orgs import take_service
 
 
 
@@ -78,13 +82,25 @@ def plans(stack):
     gen = stack.admin("generate-applications", "--count", "20000", check=False)
     assert gen.returncode == 0, (gen.stdout, gen.stderr)
     assert "applications: 20000" in gen.stdout or "applications: 1999" in gen.stdout, gen.stdout
+    # the organizations' tables with rows too (API.md §7): feeds, a delegation, a webhook try
+    orgs = stack.admin("generate-orgs", "--count", "20", check=False)
+    assert orgs.returncode == 0, (orgs.stdout, orgs.stderr)
+    org = orgs.stdout.split("first_org: ")[1].split()[0]
+    today = datetime.date.today()
+    d = stack.admin("delegate", "--service", take_service()[0], "--org", org, "--from",
+                    str(today), "--to", str(today + datetime.timedelta(days=1)), check=False)
+    assert d.returncode == 0, (d.stdout, d.stderr)
+    delegation = d.stdout.split("id: ")[1].split()[0]
+    sql(stack, f"INSERT INTO webhook_attempts (org_id, delivery_id, event_type, attempt, result) "
+               f"VALUES ({org}, UUID(), 'application.submitted', 1, 'delivered')")
     p = stack.admin("explain-queries", check=False)
     assert p.returncode == 0, (p.stdout, p.stderr)
     lines = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
     assert lines, "explain-queries printed nothing"
     names = [line["query"] for line in lines]
     assert len(names) == len(set(names)), names
-    return lines
+    yield lines
+    stack.admin("revoke-delegation", delegation)
 
 
 @pytest.mark.disruptive
