@@ -8,7 +8,7 @@
 #   of the detail mix), BENCH_DETAIL_CONNECTIONS (32: the detail and submission rows),
 #   BENCH_PHP_CHILDREN (4: php-fpm children of the PHP peer, tests/bench/peers/php).
 #   Organizations: BENCH_ORGS (1000 handling all the applications), BENCH_FEED_CURSORS (1000
-#   random cursors of the change-feed row).
+#   random cursors of the change-feed rows), BENCH_FEED_CONNECTIONS (8: its second row).
 #   ONEWINDOW_BIN: the binaries (default build/bin).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -239,6 +239,11 @@ BENCH_SECS=2 BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua BENCH_PAIRS=$ONEW
 read -r f_rps f_p50 f_p99 f_bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua \
   BENCH_PAIRS=$ONEWINDOW_VAR_DIR/feed-pairs measure "$base")
 row "GET /org/applications?cursor= c$detail_conns" "$f_rps" "$f_p50" "$f_p99" "$f_bad"
+# the same at BENCH_FEED_CONNECTIONS (8): organizations' systems polling, below saturation
+feed_conns=${BENCH_FEED_CONNECTIONS:-8}
+read -r g_rps g_p50 g_p99 g_bad < <(BENCH_C=$feed_conns BENCH_SCRIPT=auth-paths.lua \
+  BENCH_PAIRS=$ONEWINDOW_VAR_DIR/feed-pairs measure "$base")
+row "GET /org/applications?cursor= c$feed_conns" "$g_rps" "$g_p50" "$g_p99" "$g_bad"
 
 # Search on the benchmark catalog (BENCH_CATALOG_SIZE items, default 100 000).
 size=${BENCH_CATALOG_SIZE:-100000}
@@ -281,7 +286,8 @@ echo "detail C / PHP-FPM: $(awk -v a="$c_rps" -v b="$php_rps" 'BEGIN { printf "%
 [ "$c_bad" -eq 0 ] && [ "$php_bad" -eq 0 ] || echo "detail rows had non-2xx answers: their ratio means nothing"
 [ -s "$ONEWINDOW_VAR_DIR/detail-diff.txt" ] && { echo "first difference (C <, PHP >):"; cat "$ONEWINDOW_VAR_DIR/detail-diff.txt"; }
 echo "org feed: $norgs organizations over $napps applications (generate-orgs ${orgs_s} s), $n_cursors" \
-     "cursors of $n_orgs organizations, limit 20: p99 ${f_p99} ms (target ≤ 10) at $detail_conns connections;" \
+     "cursors of $n_orgs organizations, limit 20: p99 ${f_p99} ms (target ≤ 10) at $detail_conns connections," \
+     "${g_p99} ms at $feed_conns; feed / detail at $detail_conns: $(awk -v a="$f_rps" -v b="$c_rps" 'BEGIN { printf "%.2f", a / b }');" \
      "plans: ${feed_plans:-none}"
 push_bench
 true
