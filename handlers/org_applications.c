@@ -125,7 +125,9 @@ static bool message_allowed(req *r, resp *w)
     const char *who = arena_printf(&r->arena, "org:%s", r->claims->sub);
     crypto_hash_sha256(key, (const uint8_t *)who, strlen(who));
     int64_t hits = 0;
-    int rc = rate_hit(db_primary(), "org_messages", key, MESSAGE_WINDOW_S, false, &hits);
+    /* now and then a hit also clears the counters of windows older than a day */
+    int rc = rate_hit(db_primary(), "org_messages", key, MESSAGE_WINDOW_S,
+                      randombytes_uniform(64) == 0, &hits);
     if (rc != DB_OK) {
         common_answer_failure(r, w, rc, "organization message limit");
         return false;
