@@ -35,6 +35,9 @@ typedef struct token_request {
 char *token_sign(const keyring *kr, const token_request *rq, int64_t now);
 /* The same with the worker's current key ring, now. */
 char *token_sign_now(const token_request *rq);
+/* header and payload taken as they are (any JSON text, even broken), base64url-encoded and
+ * signed with the current key (malloc'd), or NULL: the test probe's tokens of any shape. */
+char *token_sign_parts(const char *header, const char *payload);
 
 typedef enum { TOKEN_OK = 0, TOKEN_INVALID = -1 } token_status;
 

@@ -10,10 +10,10 @@
 #include "auth/es256.h"
 #include "auth/pii.h"
 #include "auth/token.h"
+#include "core/decimal_id.h"
 #include "db/db.h"
 
 #define CURSOR_MAX_BYTES 64
-#define ID_MAX_DIGITS 19 /* INT64_MAX has 19 */
 
 int64_t common_principal_id(const req *r)
 {
@@ -23,15 +23,7 @@ int64_t common_principal_id(const req *r)
 bool common_path_id(const req *r, const char *name, int64_t *out)
 {
     const char *s = req_path_param(r, name);
-    size_t len = s ? strlen(s) : 0;
-    if (len == 0 || len > ID_MAX_DIGITS || s[0] < '1' || s[0] > '9' ||
-        strspn(s, "0123456789") != len)
-        return false;
-    unsigned long long v = strtoull(s, NULL, 10);
-    if (v > INT64_MAX)
-        return false;
-    *out = (int64_t)v;
-    return true;
+    return s && decimal_id_parse(s, strlen(s), out);
 }
 
 bool common_read_limit(req *r, int *limit)

@@ -28,6 +28,12 @@ def unique_id(prefix="e2e"):
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
+def unique_sub():
+    """A token subject no other test uses: our ids are canonical decimal numbers (a token
+    whose sub is not one is refused)."""
+    return str(10**12 + secrets.randbelow(10**15))
+
+
 def wait_for(predicate, timeout, interval=0.02, what="condition"):
     """Polls predicate until it returns something truthy (returned) or timeout seconds pass."""
     deadline = time.monotonic() + timeout

@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from conftest import assert_problem
-from helpers import settings, sql, unique_id, wait_for
+from helpers import settings, sql, unique_id, unique_sub, wait_for
 from people import mask_phone, phone_login as login, sms_send as send
 from helpers import assert_invalid_token, field_errors, post
 
@@ -239,7 +239,7 @@ def claims(http, base, access):
 
 
 def mint(http, base, role, **fields):
-    r = http.post(base + TOKEN, json={"sub": unique_id(role), "role": role, **fields},
+    r = http.post(base + TOKEN, json={"sub": unique_sub(), "role": role, **fields},
                   timeout=10)
     assert r.status_code == 200, r.text
     return r.json()["access_token"]

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from conftest import assert_problem
-from helpers import settings, unique_id, wait_for
+from helpers import settings, unique_id, unique_sub, wait_for
 from helpers import field_error_list as field_errors
 from helpers import assert_invalid_token, b64url_decode, post
 
@@ -688,7 +688,7 @@ def test_logout_twice(base, http, stack):
 
 
 def test_logout_with_a_citizen_token(base, http):
-    r = http.post(base + TOKEN, json={"sub": unique_id("cit"), "role": "citizen",
+    r = http.post(base + TOKEN, json={"sub": unique_sub(), "role": "citizen",
                                       "sid": uuid.uuid4().hex, "client_id": "miniapp"},
                   timeout=10)
     assert r.status_code == 200, r.text
@@ -700,7 +700,7 @@ def test_logout_with_a_citizen_token(base, http):
 
 
 def test_logout_with_an_org_token_is_forbidden(base, http):
-    r = http.post(base + TOKEN, json={"sub": unique_id("org"), "role": "org",
+    r = http.post(base + TOKEN, json={"sub": unique_sub(), "role": "org",
                                       "scope": "test:read", "client_id": "org-client"},
                   timeout=10)
     assert r.status_code == 200, r.text
