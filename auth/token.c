@@ -303,7 +303,8 @@ static int add_optional(jwt_t *j, const char *name, const char *value)
 char *token_sign(const keyring *kr, const token_request *rq, int64_t now)
 {
     const ow_config *cfg = config_current();
-    if (!kr || !kr->private_pem || kr->n == 0)
+    const signing_key *signer = keyring_signer(kr, now * 1000);
+    if (!signer)
         return NULL;
     const token_claims *c = rq->claims;
     uint8_t raw[12];
@@ -313,9 +314,9 @@ char *token_sign(const keyring *kr, const token_request *rq, int64_t now)
     jwt_t *j = NULL;
     char *out = NULL;
     if (jwt_new(&j) == 0 &&
-        jwt_set_alg(j, JWT_ALG_ES256, (const unsigned char *)kr->private_pem,
-                    (int)kr->private_len) == 0 &&
-        jwt_add_header(j, "kid", kr->keys[0].kid) == 0 &&
+        jwt_set_alg(j, JWT_ALG_ES256, (const unsigned char *)signer->private_pem,
+                    (int)signer->private_len) == 0 &&
+        jwt_add_header(j, "kid", signer->kid) == 0 &&
         jwt_add_grant(j, "iss", cfg->jwt_issuer) == 0 &&
         jwt_add_grant(j, "aud", rq->audience ? rq->audience : cfg->jwt_audience) == 0 &&
         jwt_add_grant(j, "sub", c->sub) == 0 &&
@@ -334,7 +335,8 @@ char *token_sign(const keyring *kr, const token_request *rq, int64_t now)
 char *token_sign_parts(const char *header, const char *payload)
 {
     const keyring *kr = keyring_acquire();
-    EVP_PKEY *pk = kr && kr->private_pem ? es256_private_from_pem(kr->private_pem) : NULL;
+    const signing_key *signer = keyring_signer(kr, (int64_t)time(NULL) * 1000);
+    EVP_PKEY *pk = signer ? es256_private_from_pem(signer->private_pem) : NULL;
     keyring_release(kr);
     size_t hlen = strlen(header), plen = strlen(payload);
     size_t cap = (hlen + plen) * 4 / 3 + 8 + 90;

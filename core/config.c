@@ -117,6 +117,8 @@ static const setting settings[] = {
     STR_SETTING(jpush_base, "https://api.jpush.cn", NULL),
     CREDENTIAL(jpush_app_key),
     CREDENTIAL(jpush_master_secret),
+    /* trust (issue 12) */
+    INT_SETTING(key_publish_ahead_s, 0, 3600, "90"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

@@ -63,6 +63,8 @@ typedef struct ow_config {
     char hms_app_id[64], hms_app_secret[128];
     char jpush_base[256]; /* JPush (Xiaomi, OPPO, vivo, Honor phones) */
     char jpush_app_key[64], jpush_master_secret[128];
+    /* trust (issue 12) */
+    int key_publish_ahead_s; /* a rotated-in key is published this long before it signs */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import signal
+import subprocess
 import time
 
 import jwt
@@ -26,7 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from conftest import assert_problem
-from helpers import unique_id, unique_sub, wait_for
+from helpers import BIN, unique_id, unique_sub, wait_for
 from helpers import assert_invalid_token, b64url_decode, jwks
 
 JWKS = "/.well-known/jwks.json"
@@ -576,6 +577,41 @@ def test_tokens_of_a_new_key_work_everywhere_once_rotated(base, http, stack):
             f"(refused while reloading, answers now): {refused[:5]}")
         if early:
             break
+
+
+def test_a_new_key_is_published_before_it_signs(base, http, stack):
+    """A rotated-in key is in the JWKS (cached by clients for 60 s) and in every worker's
+    ring key_publish_ahead_s before the first token it signs (here 3 s; production 90 s): no
+    client or worker meets a token of a key it has not seen. Until then the old key signs."""
+    ahead_s = 3
+    old_kid = current_signer = header_of(mint(http, base))["kid"]
+    started = time.monotonic()
+    p = subprocess.run([os.path.join(BIN, "onewindow-admin"), "rotate-keys"],
+                       env=dict(stack.env, ONEWINDOW_KEY_PUBLISH_AHEAD_S=str(ahead_s)),
+                       capture_output=True, text=True, timeout=60)
+    fields = dict(line.split(": ", 1) for line in p.stdout.splitlines() if ": " in line)
+    assert p.returncode == 0 and fields.get("created") == "true", (p.stdout, p.stderr)
+    new_kid = fields["kid"]
+    wait_for(lambda: new_kid in kids(http, base), ROTATION_VISIBLE_S, what="new key in JWKS")
+    published = time.monotonic() - started
+    assert published < ahead_s - 1, published
+    first_signed = None
+    while time.monotonic() - started < ahead_s + ROTATION_VISIBLE_S:
+        token = mint(http, base)
+        kid = header_of(token)["kid"]
+        assert kid in (old_kid, new_kid), kid
+        assert call(http, base, CITIZEN, token).status_code == 200
+        if kid == new_kid:
+            first_signed = time.monotonic() - started
+            break
+        time.sleep(0.05)
+    assert first_signed is not None, "the new key never signed"
+    # signing times are whole seconds: the new key signs from the second it is due in
+    assert first_signed >= ahead_s - 1.2 and first_signed > published + 1, (published,
+                                                                            first_signed)
+    for _ in range(REPEAT):  # from now on the new key signs, on every worker
+        assert header_of(mint(http, base))["kid"] == new_kid
+    assert current_signer == old_kid
 
 
 def test_rotate_if_missing_keeps_the_current_key(base, http, stack):

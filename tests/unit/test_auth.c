@@ -37,8 +37,8 @@ static keyring *ring_with_new_key(const char *kid_override)
     if (kid_override)
         snprintf(kr->keys[0].kid, sizeof kr->keys[0].kid, "%s", kid_override);
     kr->n = 1;
-    kr->private_pem = priv;
-    kr->private_len = strlen(priv);
+    kr->keys[0].private_pem = priv;
+    kr->keys[0].private_len = strlen(priv);
     free(pub);
     return kr;
 }
