@@ -63,6 +63,8 @@ static void replay(req *r, resp *w, const idem_state *s)
     body[s->body_len] = '\0';
     resp_header(w, "Idempotent-Replayed", "true");
     resp_header(w, "Cache-Control", "no-store");
+    if (s->location)
+        resp_header(w, "Location", arena_strdup(&r->arena, s->location));
     resp_body(w, (int)s->status,
               s->content_type && *s->content_type ? arena_strdup(&r->arena, s->content_type) : NULL,
               body, s->body_len);
@@ -120,7 +122,8 @@ static bool keep_answer(int status)
 bool idempotency_begin(req *r, resp *w)
 {
     const char *key = req_header(r, "HTTP_IDEMPOTENCY_KEY");
-    if (!key || strcmp(r->method, "POST") != 0 || r->route->auth == AUTH_PUBLIC || !r->claims)
+    if (!key || strcmp(r->method, "POST") != 0 || r->route->auth == AUTH_PUBLIC || !r->claims ||
+        (r->route->options & ROUTE_NEVER_REPLAYED))
         return true;
     if (!key_is_sane(key)) {
         req_add_error(r, "Idempotency-Key", "幂等键须为 1 到 64 个可打印 ASCII 字符。",
@@ -151,6 +154,12 @@ bool idempotency_begin(req *r, resp *w)
     return true;
 }
 
+static idem_answer answer_of(const resp *w)
+{
+    return (idem_answer){w->status, w->content_type, resp_header_value(w, "Location"), w->body,
+                         w->body_len};
+}
+
 /* Inside the transaction, after the answer is built: DB_OK (also when the request has no
  * key), DB_NOT_FOUND when another request took the key over, or a failure. */
 static int save(req *r, db_conn *c, const resp *w)
@@ -158,7 +167,8 @@ static int save(req *r, db_conn *c, const resp *w)
     idempotency_claim *cl = r->idem;
     if (!cl || !keep_answer(w->status))
         return DB_OK;
-    int rc = idem_finish(c, &cl->ref, w->status, w->content_type, w->body, w->body_len);
+    idem_answer answer = answer_of(w);
+    int rc = idem_finish(c, &cl->ref, &answer);
     if (rc == DB_OK)
         cl->saved = true; /* provisional: cleared below if the commit fails */
     return rc;
@@ -190,8 +200,9 @@ void idempotency_end(req *r, resp *w)
     idempotency_claim *cl = r->idem;
     if (!cl || cl->saved)
         return;
+    idem_answer answer = answer_of(w);
     if (keep_answer(w->status))
-        idem_finish(db_primary(), &cl->ref, w->status, w->content_type, w->body, w->body_len);
+        idem_finish(db_primary(), &cl->ref, &answer);
     else
         idem_release(db_primary(), &cl->ref);
 }

@@ -69,6 +69,13 @@ static cJSON *call(const char *url, const char *body)
     return j;
 }
 
+bool wechat_code_ok(const char *code)
+{
+    size_t n = strlen(code);
+    return n > 0 &&
+           strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
 static wechat_status status_of(const cJSON *j)
 {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "errcode");

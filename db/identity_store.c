@@ -81,6 +81,22 @@ int session_revoke(db_conn *c, const char *sid)
                    "s", sid);
 }
 
+int session_revoke_own(db_conn *c, const char *sid, const char *role, int64_t principal)
+{
+    return db_exec(c,
+                   "UPDATE sessions SET revoked_at = CURRENT_TIMESTAMP(3) "
+                   "WHERE sid = ? AND role = ? AND principal_id = ? AND revoked_at IS NULL",
+                   "ssi", sid, role, principal);
+}
+
+int sessions_revoke_others(db_conn *c, const char *role, int64_t principal, const char *keep_sid)
+{
+    return db_exec(c,
+                   "UPDATE sessions SET revoked_at = CURRENT_TIMESTAMP(3) "
+                   "WHERE role = ? AND principal_id = ? AND sid <> ? AND revoked_at IS NULL",
+                   "sis", role, principal, keep_sid);
+}
+
 int sessions_revoked_since(db_conn *c, arena *a, int64_t since_ms,
                            void (*fn)(const char *sid, int64_t revoked_ms, void *ctx), void *ctx)
 {

@@ -150,6 +150,8 @@ void handle_logout(req *r, resp *w)
         return;
     }
     int rc = r->claims->sid[0] ? session_revoke(db_primary(), r->claims->sid) : DB_OK;
+    if (rc == DB_OK && token) /* the client's stored session, when the bearer is of another */
+        rc = session_end_named(token, token_role_name(r->claims->role), common_principal_id(r));
     if (rc != DB_OK) {
         common_answer_failure(r, w, rc, "logout");
         return;

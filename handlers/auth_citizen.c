@@ -201,6 +201,10 @@ void handle_citizen_login(req *r, resp *w)
         read_phone(r, body, &phone);
         req_json_string(r, body, "/code", 6, 6, false, &code);
         req_json_string(r, body, "/password", 1, PASSWORD_MAX_CHARS, false, &password);
+        if (code && strspn(code, "0123456789") != 6) { /* a sure miss costs the code no try */
+            req_add_error(r, "/code", "验证码为 6 位数字。", "The code is 6 digits.");
+            code = NULL;
+        }
         if (!code == !password)
             req_add_error(r, "/code", "请输入验证码或密码（二选一）。",
                           "Give either code or password.");
@@ -290,6 +294,10 @@ void handle_wechat_login(req *r, resp *w)
     if (body) {
         req_json_string(r, body, "/code", 1, 128, true, &code);
         req_json_string(r, body, "/phone_code", 1, 128, false, &phone_code);
+        if (code && !wechat_code_ok(code))
+            req_add_error(r, "/code", "微信登录凭证格式无效。", "Not a WeChat login code.");
+        if (phone_code && !wechat_code_ok(phone_code))
+            req_add_error(r, "/phone_code", "手机号授权凭证格式无效。", "Not a WeChat phone code.");
     }
     if (!body || r->n_errors) {
         resp_invalid(r, w);

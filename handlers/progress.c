@@ -75,12 +75,12 @@ void handle_progress(req *r, resp *w)
         req_json_string(r, body, "/application_no", 1, 32, true, &number);
         req_json_string(r, body, "/query_code", 1, 16, true, &code);
     }
-    if (!common_personal_data_ready(r, w) || over_limit(r, w))
-        return;
-    if (r->n_errors) {
+    if (r->n_errors) { /* before the limit: a malformed query uses up nothing */
         resp_invalid(r, w);
         return;
     }
+    if (!common_personal_data_ready(r, w) || over_limit(r, w))
+        return;
     char no[APP_NO_BYTES];
     app_row a;
     int rc = application_no_normalize(number, no) ? app_by_no(db_reader(), &r->arena, no, false, &a)

@@ -7,6 +7,7 @@
 
 #include "auth/pii.h"
 #include "auth/token.h"
+#include "core/decimal_id.h"
 #include "db/audit_store.h"
 #include "db/citizen_store.h"
 #include "handlers/application_views.h"
@@ -26,13 +27,12 @@ static const char *queue_cursor(req *r, const app_summary *last)
 /* "due|id" of queue_cursor. */
 static bool parse_queue_cursor(req *r, char *text, app_queue_query *q)
 {
-    char *bar = strchr(text, '|'), *end;
+    char *bar = strchr(text, '|');
     cal_day d;
     if (!bar)
         return false;
     *bar = '\0';
-    q->after_id = strtoll(bar + 1, &end, 10);
-    if (*end || q->after_id < 0 || cal_day_parse(text, &d) != 0)
+    if (!decimal_id_parse(bar + 1, strlen(bar + 1), &q->after_id) || cal_day_parse(text, &d) != 0)
         return false;
     q->after_due = arena_strdup(&r->arena, text);
     return true;

@@ -426,6 +426,15 @@ def test_wrong_code_is_refused(base, http, stack):
     assert_pair(login(http, base, phone, code), phone)
 
 
+@pytest.mark.parametrize("bad", ["12345a", "１２３４５６", "12 345", "+12345", "-12345", "1234.5"])
+def test_a_code_that_is_not_six_digits_is_400_and_costs_no_try(base, http, stack, bad):
+    phone = new_phone()
+    code = send_code(http, base, stack, phone)
+    for _ in range(CODE_TRIES):
+        assert field_errors(login(http, base, phone, bad)) == ["/code"]
+    assert_pair(login(http, base, phone, code), phone)
+
+
 def test_five_wrong_codes_kill_the_code(base, http, stack):
     phone = new_phone()
     first_row = newest_sms_row(stack)

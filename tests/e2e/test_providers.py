@@ -461,14 +461,26 @@ def test_wechat_unknown_openid_needs_the_phone(pbase, fake, http):
     assert not call["repeated"], call
 
 
-def test_wechat_js_code_is_sent_url_encoded(pbase, fake, http):
-    code = "a+b/c=d&grant_type=x?é 码#%"
+def test_wechat_js_code_of_every_allowed_character_is_sent_as_is(pbase, fake, http):
+    code = "AZaz09_-" + secrets.token_hex(4)
     fake.session(code, new_openid())
     mark = fake.mark()
     assert_problem(wechat(http, pbase, code), 403, "phone_required")
     calls = fake.calls(JSCODE2SESSION, mark)
     assert len(calls) == 1 and calls[0]["query"]["js_code"] == code, calls
     assert calls[0]["query"]["grant_type"] == "authorization_code" and not calls[0]["repeated"]
+
+
+@pytest.mark.parametrize("bad", ["a+b", "a/b", "c=d&grant_type=x", "a?b", "é", "码", "a b",
+                                 "a#b", "%41", "a.b", "a\tb"])
+def test_wechat_codes_outside_their_charset_are_400_without_a_call(pbase, fake, http, bad):
+    """WeChat's codes are [A-Za-z0-9_-]: anything else is refused before calling out (escaped,
+    128 such characters could also overflow the request URL)."""
+    mark = fake.mark()
+    assert field_errors(wechat(http, pbase, bad)) == ["/code"]
+    assert field_errors(wechat(http, pbase, new_code(), bad)) == ["/phone_code"]
+    assert field_errors(wechat(http, pbase, "码" * 128)) == ["/code"]
+    assert not fake.calls(since=mark), "WeChat was asked for a refused request"
 
 
 def test_wechat_first_login_with_the_phone_registers_and_links(pbase, fake, http):

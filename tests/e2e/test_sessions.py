@@ -742,3 +742,49 @@ def test_no_password_or_refresh_token_in_the_logs(stack):
             text = f.read()
         leaked = [s for s in needles if s and s in text]
         assert not leaked, f"{path} holds {len(leaked)} passwords or refresh tokens"
+
+
+def test_logout_is_never_replayed_under_a_reused_key(base, http, stack):
+    """Issue 12, finding 2: an Idempotency-Key of an earlier logout must not turn the next
+    logout into a replayed 204 that ends nothing."""
+    _, username, password = create_staff(stack)
+    key = "logout-" + uuid.uuid4().hex
+    first = login_ok(http, base, username, password)
+    r = post(http, base, LOGOUT, token=first["access_token"], headers={"Idempotency-Key": key})
+    assert r.status_code == 204, r.text
+    second = login_ok(http, base, username, password)
+    assert_accepted_everywhere(http, base, second["access_token"])
+    r = post(http, base, LOGOUT, token=second["access_token"], headers={"Idempotency-Key": key})
+    assert r.status_code == 204, r.text
+    assert "Idempotent-Replayed" not in r.headers, r.headers
+    wait_refused_everywhere(http, base, second["access_token"], LOGOUT_VISIBLE_S,
+                            "the second session's token after its logout")
+    assert_problem(refresh(http, base, second["refresh_token"]), 401, "unauthorized")
+
+
+def test_logout_also_ends_the_session_of_the_refresh_token_given(base, http, stack):
+    """The refresh token in the body names a session to end too (the client's stored one,
+    when its access token belongs to another): the caller's own sessions only."""
+    _, username, password = create_staff(stack)
+    one = login_ok(http, base, username, password)
+    two = login_ok(http, base, username, password)
+    r = post(http, base, LOGOUT, {"refresh_token": two["refresh_token"]},
+             token=one["access_token"])
+    assert r.status_code == 204, r.text
+    for pair in (one, two):
+        wait_refused_everywhere(http, base, pair["access_token"], LOGOUT_VISIBLE_S,
+                                "both sessions ended")
+        assert_problem(refresh(http, base, pair["refresh_token"]), 401, "unauthorized")
+
+
+def test_logout_leaves_another_accounts_session_alone(base, http, stack):
+    _, user_a, password_a = create_staff(stack)
+    _, user_b, password_b = create_staff(stack)
+    a = login_ok(http, base, user_a, password_a)
+    b = login_ok(http, base, user_b, password_b)
+    r = post(http, base, LOGOUT, {"refresh_token": b["refresh_token"]}, token=a["access_token"])
+    assert r.status_code == 204, r.text
+    wait_refused_everywhere(http, base, a["access_token"], LOGOUT_VISIBLE_S, "own session ended")
+    time.sleep(0.6)
+    assert_accepted_everywhere(http, base, b["access_token"])
+    refresh_ok(http, base, b["refresh_token"])

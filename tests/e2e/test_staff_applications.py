@@ -8,6 +8,7 @@ another department's numbers (404), role checks and the append-only audit_log.
 
 Queue tests each use a department no other test submits to (and only look at their own
 applications), so the tests do not depend on each other."""
+import base64
 import json
 import subprocess
 
@@ -444,3 +445,16 @@ def test_audit_log_is_append_only(base, http, stack):
     assert sql(stack, f"SELECT id, action, actor_id FROM audit_log WHERE target = {q(no)} "
                       f"ORDER BY id") == rows
     assert app_id(stack, no) > 0
+
+
+def b64url_text(text):
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("cursor", ["2026-01-05|", "2026-01-05|0", "2026-01-05|-3",
+                                    "2026-01-05|+3", "2026-01-05| 3", "|7", "2026-13-01|7"])
+def test_queue_refuses_cursors_it_never_made(base, http, stack, cursor):
+    s = new_staff(stack, http, base, "GA")
+    r = http.get(base + STAFF_APPS, params={"cursor": b64url_text(cursor)},
+                 headers={"Authorization": f"Bearer {s.token}"}, timeout=30)
+    assert field_errors(r) == ["cursor"], (cursor, r.text)
