@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "db/identity_store.h"
+
 #define CITIZEN_COLUMNS                                                                            \
     "SELECT id, phone_enc, name_enc, id_number_enc, password_hash, "                               \
     "CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "                      \
@@ -76,9 +78,17 @@ int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_
     return rc;
 }
 
-int citizen_set_password(db_conn *c, int64_t id, const char *hash)
+int citizen_set_password(db_conn *c, int64_t id, const char *hash, const char *keep_sid)
 {
-    return db_exec(c, "UPDATE citizens SET password_hash = ? WHERE id = ?", "si", hash, id);
+    int rc = db_begin(c);
+    if (rc == DB_OK)
+        rc = db_exec(c, "UPDATE citizens SET password_hash = ? WHERE id = ?", "si", hash, id);
+    if (rc == DB_OK)
+        rc = sessions_revoke_others(c, "citizen", id, keep_sid);
+    if (rc == DB_OK)
+        return db_commit(c);
+    db_rollback(c);
+    return rc;
 }
 
 int citizen_set_real_name(db_conn *c, int64_t id, const void *name_enc, size_t name_len,

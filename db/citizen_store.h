@@ -33,7 +33,9 @@ int citizen_link_wechat(db_conn *c, int64_t id, const char *openid);
 /* The citizen with this phone, created if new (one per phone). */
 int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_enc, size_t len,
                           int64_t *id);
-int citizen_set_password(db_conn *c, int64_t id, const char *hash);
+/* The new password hash and, in the same transaction, the end of every other session of the
+ * citizen (all but keep_sid). */
+int citizen_set_password(db_conn *c, int64_t id, const char *hash, const char *keep_sid);
 /* DB_DUPLICATE when another citizen holds this ID number, or this citizen is verified
  * with another one already. */
 int citizen_set_real_name(db_conn *c, int64_t id, const void *name_enc, size_t name_len,

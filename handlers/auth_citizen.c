@@ -8,6 +8,7 @@
 
 #include "auth/gb_ids.h"
 #include "auth/lockout.h"
+#include "auth/login_codes.h"
 #include "auth/password.h"
 #include "auth/pii.h"
 #include "auth/sessions.h"
@@ -19,10 +20,8 @@
 #include "handlers/handlers.h"
 #include "handlers/identity.h"
 
-#define SMS_CODE_TTL_S 300
 #define SMS_INTERVAL_S 60
 #define SMS_PER_DAY 10
-#define SMS_MAX_ATTEMPTS 5
 #define CITIZEN_CLIENT_ID "citizen-app"
 
 /* Midnight today in the service time zone (the worker's TZ), as unix seconds. */
@@ -34,14 +33,6 @@ static int64_t day_start(int64_t now)
     tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
     tm.tm_isdst = -1;
     return (int64_t)mktime(&tm);
-}
-
-/* keyed, and bound to the phone: a code's hash says nothing without the index key */
-static void code_hash(const char *phone, const char *code, uint8_t out[PII_INDEX_BYTES])
-{
-    char both[32];
-    snprintf(both, sizeof both, "%s:%s", phone, code);
-    pii_index("sms-code", both, out);
 }
 
 static bool read_phone(req *r, const cJSON *body, const char **phone)
@@ -106,8 +97,8 @@ void handle_sms_send(req *r, resp *w)
     bool refused = rc == DB_OK && limited(r, w, &n, now);
     if (rc == DB_OK && !refused) {
         snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
-        code_hash(phone, code, hash);
-        rc = sms_code_insert(db_primary(), phone_bidx, ip_bidx, hash, SMS_CODE_TTL_S, &code_id);
+        login_code_hash(phone, code, hash);
+        rc = sms_code_insert(db_primary(), phone_bidx, ip_bidx, hash, LOGIN_CODE_TTL_S, &code_id);
     }
     sms_phone_lock(db_primary(), &r->arena, lock, false);
     if (refused)
@@ -124,29 +115,6 @@ void handle_sms_send(req *r, resp *w)
     cJSON *out = resp_new_object(r);
     cJSON_AddNumberToObject(out, "retry_after", SMS_INTERVAL_S);
     resp_json(r, w, 202, out);
-}
-
-/* Phone + code: DB_OK with *verdict (right: the code is used up; wrong), or a failure. */
-static int code_matches(req *r, const char *phone, const uint8_t bidx[PII_INDEX_BYTES],
-                        const char *code, password_verdict *verdict)
-{
-    int64_t id = 0, attempts = 0;
-    const void *stored = NULL;
-    *verdict = PASSWORD_WRONG;
-    int rc = sms_code_live(db_primary(), &r->arena, bidx, &id, &stored, &attempts);
-    /* every try counts, the right one too: five tries per code, parallel or not */
-    if (rc == DB_OK)
-        rc = sms_code_try(db_primary(), id, SMS_MAX_ATTEMPTS);
-    uint8_t want[PII_INDEX_BYTES];
-    if (rc == DB_OK) {
-        code_hash(phone, code, want);
-        if (sodium_memcmp(want, stored, sizeof want) != 0)
-            return DB_OK;
-        rc = sms_code_use(db_primary(), id); /* DB_NOT_FOUND: a parallel login used it first */
-    }
-    if (rc == DB_OK)
-        *verdict = PASSWORD_RIGHT;
-    return rc == DB_NOT_FOUND ? DB_OK : rc; /* no live code, dead, or used: wrong */
 }
 
 /* Phone + password under the lockout: DB_OK with *verdict (and *id when right, *retry when
@@ -201,7 +169,7 @@ void handle_citizen_login(req *r, resp *w)
         read_phone(r, body, &phone);
         req_json_string(r, body, "/code", 6, 6, false, &code);
         req_json_string(r, body, "/password", 1, PASSWORD_MAX_CHARS, false, &password);
-        if (code && strspn(code, "0123456789") != 6) { /* a sure miss costs the code no try */
+        if (code && !login_code_well_formed(code)) { /* a sure miss costs the code no try */
             req_add_error(r, "/code", "验证码为 6 位数字。", "The code is 6 digits.");
             code = NULL;
         }
@@ -221,8 +189,10 @@ void handle_citizen_login(req *r, resp *w)
     password_verdict v;
     int rc;
     if (code) {
-        rc = code_matches(r, phone, bidx, code, &v);
-        if (rc == DB_OK && v == PASSWORD_RIGHT) { /* the first SMS login registers the citizen */
+        bool right = false;
+        rc = login_code_check(&r->arena, phone, bidx, code, &right);
+        v = right ? PASSWORD_RIGHT : PASSWORD_WRONG;
+        if (rc == DB_OK && right) { /* the first SMS login registers the citizen */
             uint8_t enc[32 + PII_SEAL_OVERHEAD];
             size_t len;
             pii_encrypt("phone", phone, enc, &len);
