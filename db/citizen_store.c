@@ -5,18 +5,14 @@
 #include "db/identity_store.h"
 
 #define CITIZEN_COLUMNS                                                                            \
-    "SELECT id, phone_enc, name_enc, id_number_enc, password_hash, "                               \
-    "CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "                      \
-    "COALESCE(locked_until, CURRENT_TIMESTAMP(3))) / 1000000)) AS SIGNED), "                       \
-    "wechat_openid IS NOT NULL, "                                                                  \
+    "SELECT id, phone_enc, name_enc, id_number_enc, password_hash, wechat_openid IS NOT NULL, "    \
     "DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM citizens "
 
 static int one_citizen(db_rows *rows, int rc, citizen_row *out)
 {
-    return db_row_one(rows, rc, "ibbbsiis", &out->id, &out->phone_enc, &out->phone_len,
+    return db_row_one(rows, rc, "ibbbsis", &out->id, &out->phone_enc, &out->phone_len,
                       &out->name_enc, &out->name_len, &out->id_number_enc, &out->id_number_len,
-                      &out->password_hash, &out->locked_for_s, &out->wechat_bound,
-                      &out->created_at);
+                      &out->password_hash, &out->wechat_bound, &out->created_at);
 }
 
 int citizen_by_phone(db_conn *c, arena *a, const uint8_t bidx[32], citizen_row *out)

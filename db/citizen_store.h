@@ -15,7 +15,6 @@ typedef struct citizen_row {
     const void *phone_enc, *name_enc, *id_number_enc; /* NULL when not set */
     size_t phone_len, name_len, id_number_len;
     const char *password_hash; /* NULL when none */
-    int64_t locked_for_s;      /* seconds the account stays locked; 0 when not locked */
     int64_t wechat_bound;
     const char *created_at; /* RFC 3339, UTC */
 } citizen_row;

@@ -16,14 +16,12 @@ int staff_create(db_conn *c, const char *username, const char *hash, const char 
 
 static int one_staff(db_rows *rows, int rc, staff_row *out)
 {
-    return db_row_one(rows, rc, "issssi", &out->id, &out->username, &out->password_hash,
-                      &out->department_code, &out->department_name, &out->locked_for_s);
+    return db_row_one(rows, rc, "issss", &out->id, &out->username, &out->password_hash,
+                      &out->department_code, &out->department_name);
 }
 
 #define STAFF_COLUMNS                                                                              \
-    "SELECT s.id, s.username, s.password_hash, s.department_code, d.name, "                        \
-    "CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "                      \
-    "COALESCE(s.locked_until, CURRENT_TIMESTAMP(3))) / 1000000)) AS SIGNED) FROM staff s "         \
+    "SELECT s.id, s.username, s.password_hash, s.department_code, d.name FROM staff s "            \
     "JOIN departments d ON d.code = s.department_code "
 
 int staff_by_username(db_conn *c, arena *a, const char *username, staff_row *out)

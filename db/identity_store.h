@@ -12,7 +12,6 @@
 typedef struct staff_row {
     int64_t id;
     const char *username, *password_hash, *department_code, *department_name;
-    int64_t locked_for_s; /* seconds the account stays locked; 0 when not locked */
 } staff_row;
 
 /* DB_OK with *id, DB_DUPLICATE when the username is taken, or another db_status. */

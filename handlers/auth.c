@@ -36,20 +36,19 @@ static void staff_claims(const staff_row *s, token_claims *c)
     snprintf(c->client_id, sizeof c->client_id, "%s", STAFF_CLIENT_ID);
 }
 
-/* The staff member's password under the lockout: true when right, else answered (401, 429,
- * or the failure). */
-static bool staff_password_right(req *r, resp *w, const staff_row *s, const char *password)
+/* The password of a username under the login throttle, whether an account has the name or
+ * not (s NULL): true when right, else answered (401, 429, or the failure). */
+static bool staff_password_right(req *r, resp *w, const char *username, const staff_row *s,
+                                 const char *password)
 {
-    if (s->locked_for_s > 0) {
-        common_answer_locked(r, w, s->locked_for_s);
-        return false;
-    }
     password_verdict v;
-    int rc = lockout_try_password(ACCOUNT_STAFF, s->id, s->password_hash, password, &v);
+    int64_t wait_s = 0;
+    int rc = lockout_try_password(&r->arena, LOGIN_STAFF, username, r->client_ip,
+                                  s ? s->password_hash : NULL, password, &v, &wait_s);
     if (rc != DB_OK)
         common_answer_failure(r, w, rc, "staff login");
-    else if (v == PASSWORD_LOCKED)
-        common_answer_locked(r, w, LOGIN_LOCK_S);
+    else if (v == PASSWORD_WAIT)
+        common_answer_locked(r, w, wait_s);
     else if (v == PASSWORD_WRONG)
         resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
     return rc == DB_OK && v == PASSWORD_RIGHT;
@@ -71,16 +70,12 @@ void handle_staff_login(req *r, resp *w)
         return;
     staff_row s;
     int rc = staff_by_username(db_primary(), &r->arena, username, &s);
-    if (rc == DB_NOT_FOUND) { /* as slow as a wrong password: usernames cannot be probed */
-        password_verify_dummy(password);
-        resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
-        return;
-    }
-    if (rc != DB_OK) {
+    if (rc != DB_OK && rc != DB_NOT_FOUND) {
         common_answer_failure(r, w, rc, "staff login");
         return;
     }
-    if (!staff_password_right(r, w, &s, password))
+    /* an unknown username is throttled and answered alike: usernames cannot be probed */
+    if (!staff_password_right(r, w, username, rc == DB_OK ? &s : NULL, password))
         return;
     token_claims c;
     staff_claims(&s, &c);

@@ -117,29 +117,22 @@ void handle_sms_send(req *r, resp *w)
     resp_json(r, w, 202, out);
 }
 
-/* Phone + password under the lockout: DB_OK with *verdict (and *id when right, *retry when
- * locked), or a failure. */
-static int password_matches(req *r, const uint8_t bidx[PII_INDEX_BYTES], const char *password,
-                            int64_t *id, int64_t *retry, password_verdict *verdict)
+/* Phone + password under the login throttle, whether an account has the phone (with a
+ * password) or not: DB_OK with *verdict (and *id when right, *retry when it must wait), or a
+ * failure. */
+static int password_matches(req *r, const char *phone, const uint8_t bidx[PII_INDEX_BYTES],
+                            const char *password, int64_t *id, int64_t *retry,
+                            password_verdict *verdict)
 {
     citizen_row c;
     *verdict = PASSWORD_WRONG;
     int rc = citizen_by_phone(db_primary(), &r->arena, bidx, &c);
-    if (rc == DB_NOT_FOUND || (rc == DB_OK && !c.password_hash)) {
-        password_verify_dummy(password); /* as slow as a wrong password */
-        return DB_OK;
-    }
-    if (rc != DB_OK)
+    if (rc != DB_OK && rc != DB_NOT_FOUND)
         return rc;
-    if (c.locked_for_s > 0) {
-        *retry = c.locked_for_s;
-        *verdict = PASSWORD_LOCKED;
-        return DB_OK;
-    }
-    rc = lockout_try_password(ACCOUNT_CITIZEN, c.id, c.password_hash, password, verdict);
-    *retry = LOGIN_LOCK_S;
-    *id = c.id;
-    return rc;
+    const char *hash = rc == DB_OK ? c.password_hash : NULL;
+    *id = rc == DB_OK ? c.id : 0;
+    return lockout_try_password(&r->arena, LOGIN_CITIZEN, phone, r->client_ip, hash, password,
+                                verdict, retry);
 }
 
 static void start_session(req *r, resp *w, int64_t citizen_id)
@@ -199,10 +192,10 @@ void handle_citizen_login(req *r, resp *w)
             rc = citizen_get_or_create(db_primary(), bidx, enc, len, &id);
         }
     } else
-        rc = password_matches(r, bidx, password, &id, &retry, &v);
+        rc = password_matches(r, phone, bidx, password, &id, &retry, &v);
     if (rc != DB_OK)
         common_answer_failure(r, w, rc, "citizen login");
-    else if (v == PASSWORD_LOCKED)
+    else if (v == PASSWORD_WAIT)
         common_answer_locked(r, w, retry);
     else if (v == PASSWORD_WRONG)
         resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);

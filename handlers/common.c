@@ -115,8 +115,8 @@ void common_answer_rate_limited(req *r, resp *w, int64_t seconds, const char *zh
 
 void common_answer_locked(req *r, resp *w, int64_t seconds)
 {
-    common_answer_rate_limited(r, w, seconds, "密码错误次数过多，账户已暂时锁定，请稍后再试。",
-                               "Too many wrong passwords: the account is locked for a while.");
+    common_answer_rate_limited(r, w, seconds, "密码错误次数过多，请稍后再试。",
+                               "Too many wrong passwords: wait a while before the next try.");
 }
 
 void common_answer_private(req *r, resp *w, int status, const cJSON *json)

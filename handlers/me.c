@@ -42,22 +42,30 @@ void handle_me(req *r, resp *w)
     respond_me(r, w, false);
 }
 
-/* Guessing the old password obeys the login limits: true when right, else answered (400 on
- * /old_password, 429, or the failure). */
+/* The account's phone (decrypted into phone), or false after answering the failure. */
+static bool account_phone(req *r, resp *w, const citizen_row *c, char *phone, size_t cap)
+{
+    if (pii_decrypt("phone", c->phone_enc, c->phone_len, phone, cap) == 0)
+        return true;
+    resp_internal(r, w, "password change", "the phone does not open");
+    return false;
+}
+
+/* Guessing the old password obeys the login limits (the throttle of the account's phone, the
+ * per-IP limit): true when right, else answered (400 on /old_password, 429, or the failure). */
 static bool old_password_right(req *r, resp *w, const citizen_row *c, const char *old)
 {
-    if (c->locked_for_s > 0) {
-        common_answer_locked(r, w, c->locked_for_s);
-        return false;
-    }
-    if (identity_login_limited(r, w))
+    char phone[32];
+    if (identity_login_limited(r, w) || !account_phone(r, w, c, phone, sizeof phone))
         return false;
     password_verdict v;
-    int rc = lockout_try_password(ACCOUNT_CITIZEN, c->id, c->password_hash, old, &v);
+    int64_t wait_s = 0;
+    int rc = lockout_try_password(&r->arena, LOGIN_CITIZEN, phone, r->client_ip, c->password_hash,
+                                  old, &v, &wait_s);
     if (rc != DB_OK)
         common_answer_failure(r, w, rc, "password change");
-    else if (v == PASSWORD_LOCKED)
-        common_answer_locked(r, w, LOGIN_LOCK_S);
+    else if (v == PASSWORD_WAIT)
+        common_answer_locked(r, w, wait_s);
     else if (v == PASSWORD_WRONG) {
         req_add_error(r, "/old_password", "原密码不正确。", "The old password is not right.");
         resp_invalid(r, w);
@@ -69,17 +77,13 @@ static bool old_password_right(req *r, resp *w, const citizen_row *c, const char
  * on /sms_code, 429, or the failure). */
 static bool sms_code_right(req *r, resp *w, const citizen_row *c, const char *code)
 {
-    if (identity_login_limited(r, w))
-        return false;
     char phone[32];
+    if (identity_login_limited(r, w) || !account_phone(r, w, c, phone, sizeof phone))
+        return false;
     uint8_t bidx[PII_INDEX_BYTES];
     bool right = false;
-    int rc = pii_decrypt("phone", c->phone_enc, c->phone_len, phone, sizeof phone) == 0 ? DB_OK
-                                                                                        : DB_ERROR;
-    if (rc == DB_OK) {
-        pii_index("phone", phone, bidx);
-        rc = login_code_check(&r->arena, phone, bidx, code, &right);
-    }
+    pii_index("phone", phone, bidx);
+    int rc = login_code_check(&r->arena, phone, bidx, code, &right);
     if (rc != DB_OK)
         common_answer_failure(r, w, rc, "password change: SMS code");
     else if (!right) {

@@ -15,8 +15,9 @@
 #include "workflow/application_no.h"
 
 #define WINDOW_S 60
-/* Wrong codes for one number before it answers nothing for the rest of the hour: spreading
- * guesses over many addresses does not help against a known number. */
+/* Wrong codes for one number from one client before the number answers that client nothing
+ * for the rest of the hour. Per (number, client), so that a stranger's guesses cannot lock the
+ * owner out; with 10^8 codes, spreading guesses over many addresses does not pay either. */
 #define WRONG_CODES_PER_HOUR 10
 #define HOUR_S 3600
 
@@ -48,12 +49,13 @@ static bool code_matches(const char *stored, const char *given)
     return same && len == QUERY_CODE_BYTES - 1;
 }
 
-/* 0 to go on; 1 after answering (the number is locked: the same 404 as any miss; or 503).
- * Counts a wrong code of a known number. */
+/* 0 to go on; 1 after answering (the number is locked for this client: the same 404 as any
+ * miss; or 503). Counts a wrong code of a known number. */
 static int guessed_too_often(req *r, resp *w, const char *no, bool right)
 {
     uint8_t key[PII_INDEX_BYTES];
-    pii_index("application_no", no, key);
+    const char *guesser = arena_printf(&r->arena, "%s|%s", no, r->client_ip ? r->client_ip : "");
+    pii_index("progress-guesses", guesser ? guesser : no, key);
     int64_t wrong = 0;
     int rc = right ? rate_peek(db_primary(), &r->arena, "progress_wrong", key, HOUR_S, &wrong)
                    : rate_hit(db_primary(), "progress_wrong", key, HOUR_S, false, &wrong);

@@ -43,8 +43,6 @@ SMS_INTERVAL_S = 60
 SMS_PER_DAY = 10
 CODE_TRIES = 5
 CODE_TTL_S = 300
-LOCK_AFTER = 10  # wrong passwords
-LOCK_S = 15 * 60
 ACCESS_TTL_S = 900
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))  # no DST since 1991
 
@@ -568,49 +566,9 @@ def test_password_login_refusals_look_the_same(base, http, stack):
     assert all(b == bodies[0] for b in bodies), bodies
 
 
-def test_ten_wrong_passwords_lock_the_account(base, http, stack):
-    phone, pair = new_citizen(http, base, stack)
-    password = "Pw-" + secrets.token_hex(8)
-    assert first_password(http, base, stack, phone, pair, password).status_code == 204
-    other, other_pair = new_citizen(http, base, stack)
-    other_password = "Pw-" + secrets.token_hex(8)
-    assert first_password(http, base, stack, other, other_pair,
-                          other_password).status_code == 204
-
-    for i in range(LOCK_AFTER):
-        assert_problem(login(http, base, phone, password=f"wrong-{i}-{secrets.token_hex(4)}"),
-                       401, "unauthorized")
-    # locked: even the right password
-    r = login(http, base, phone, password=password)
-    assert_problem(r, 429, "rate_limited")
-    assert_retry_after(r, 1, LOCK_S)
-    assert "access_token" not in r.text
-    r = login(http, base, phone, password=password + "x")
-    assert_problem(r, 429, "rate_limited")
-    assert_retry_after(r, 1, LOCK_S)
-    # another citizen is not affected
-    assert_pair(login(http, base, other, password=other_password), other)
+# (wrong passwords slow a name down: tests/security/test_lockout.py)
 
 
-def test_a_good_password_login_resets_the_count(base, http, stack):
-    phone, pair = new_citizen(http, base, stack)
-    password = "Pw-" + secrets.token_hex(8)
-    assert first_password(http, base, stack, phone, pair, password).status_code == 204
-    for _ in range(2):
-        for i in range(LOCK_AFTER - 1):
-            assert_problem(login(http, base, phone, password=f"nope-{i}-password"), 401,
-                           "unauthorized")
-        assert_pair(login(http, base, phone, password=password), phone)
-
-
-def test_unknown_phones_are_never_locked(base, http):
-    phone = new_phone()
-    for i in range(LOCK_AFTER + 2):
-        assert_problem(login(http, base, phone, password=f"guess-{i}-password"), 401,
-                       "unauthorized")
-
-
-# --- /me -------------------------------------------------------------------------------------
 def test_me_masks_the_phone(base, http, stack):
     phone = new_phone("138")
     _, pair = new_citizen(http, base, stack, phone)

@@ -98,10 +98,10 @@ def test_wrong_code_and_unknown_number_look_the_same(base, http, stack):
     assert progress(http, base, no, code).status_code == 200
 
 
-def test_ten_wrong_codes_lock_a_number_for_the_hour(base, http, stack):
-    """Guesses spread over many addresses do not help against a known number: after ten
-    wrong codes in an hour it answers the same 404 even to the right code (and the locked
-    number looks like any miss). Other numbers are not affected."""
+def test_ten_wrong_codes_lock_a_number_for_the_guessing_client(base, http, stack):
+    """After ten wrong codes for a number in an hour, the client that guessed gets the same
+    404 even for the right code (the locked number looks like any miss). Other numbers, and
+    other clients (the owner), are not affected: tests/security/test_lockout.py."""
     c = new_citizen(stack, http, base)
     first = submitted(http, base, c, GA_3)
     other = submitted(http, base, c, GA_3)

@@ -35,8 +35,6 @@ ISSUER = "onewindow"
 AUDIENCE = "onewindow-api"
 CLIENT_ID = "staff-web"
 ACCESS_TTL_S = 900
-LOCK_AFTER = 10  # wrong passwords
-LOCK_S = 15 * 60
 
 REALM = 'Bearer realm="onewindow"'
 SCOPE = 'Bearer realm="onewindow", error="insufficient_scope"'
@@ -398,49 +396,7 @@ def test_login_other_methods(base, http):
     assert "POST" in r.headers["Allow"]
 
 
-# --- lockout ---------------------------------------------------------------------------------
-def test_ten_wrong_passwords_lock_the_account(base, http, stack):
-    _, username, password = create_staff(stack)
-    _, other, other_password = create_staff(stack)
-    for i in range(LOCK_AFTER):
-        wrong = f"wrong-{i}-{secrets.token_hex(4)}"
-        PASSWORDS.append(wrong)
-        assert_unauthorized_login(login(http, base, username, wrong))
-
-    # locked: even the right password
-    r = login(http, base, username, password)
-    assert_problem(r, 429, "rate_limited")
-    retry = r.headers.get("Retry-After")
-    assert retry is not None and retry.isdigit(), r.headers
-    assert 0 < int(retry) <= LOCK_S, retry  # never more than the 15 min lock
-    assert "access_token" not in r.text and "refresh_token" not in r.text
-    # and a wrong one: the same 429 (the lock does not reveal which is right)
-    r = login(http, base, username, password + "x")
-    assert_problem(r, 429, "rate_limited")
-    assert 0 < int(r.headers["Retry-After"]) <= LOCK_S
-    # in English
-    r = login(http, base, username, password, headers={"Accept-Language": "en"})
-    assert_problem(r, 429, "rate_limited")
-
-    # another account is not affected, neither by the lock nor by the count
-    login_ok(http, base, other, other_password)
-    assert_unauthorized_login(login(http, base, other, other_password + "x"))
-    login_ok(http, base, other, other_password)
-
-
-def test_a_good_login_resets_the_count(base, http, stack):
-    _, username, password = create_staff(stack)
-    for _ in range(2):
-        for i in range(LOCK_AFTER - 1):
-            assert_unauthorized_login(login(http, base, username, f"nope-{i}-{username}"))
-        login_ok(http, base, username, password)
-
-
-def test_unknown_usernames_are_never_locked(base, http):
-    """An unknown username keeps answering 401 (a lock would reveal that it exists... or not)."""
-    username = new_username("ghost")
-    for i in range(LOCK_AFTER + 2):
-        assert_unauthorized_login(login(http, base, username, f"guess-{i}-password"))
+# --- lockout: tests/security/test_lockout.py ----------------------------------------------
 
 
 # --- refresh ---------------------------------------------------------------------------------
