@@ -14,6 +14,7 @@
 
 #include "core/arena.h"
 #include "core/config.h"
+#include "core/metrics.h"
 #include "core/percent.h"
 #include "core/strbuf.h"
 #include "core/dsn.h"
@@ -434,6 +435,34 @@ static void test_config_file_bad_lines(void **state)
     assert_non_null(strstr(err, "ONEWINDOW_CONFIG=/nonexistent/ow.conf"));
 }
 
+/* ---- metrics ---- */
+
+/* Series by method are a fixed set plus OTHER: invented methods cannot exhaust the table. */
+static void test_metrics_methods_are_a_fixed_set(void **state)
+{
+    (void)state;
+    assert_int_equal(metrics_attach_private(), 0);
+    char method[16];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(method, sizeof method, "M%d", i);
+        metrics_observe_request("unmatched", method, 405, 10);
+    }
+    metrics_observe_request("unmatched", "GET", 404, 10);
+    metrics_observe_request("unmatched", "get", 404, 10);
+    arena a;
+    arena_init(&a, 4096);
+    strbuf sb;
+    sb_init(&sb, &a, 4096);
+    metrics_render(&sb);
+    assert_false(sb.failed);
+    assert_non_null(strstr(sb.data, "route=\"unmatched\",method=\"OTHER\",status=\"405\"} 5000"));
+    assert_non_null(strstr(sb.data, "route=\"unmatched\",method=\"GET\",status=\"404\"} 1"));
+    assert_non_null(strstr(sb.data, "route=\"unmatched\",method=\"OTHER\",status=\"404\"} 1"));
+    assert_null(strstr(sb.data, "method=\"M1\""));
+    assert_non_null(strstr(sb.data, "onewindow_metrics_dropped_total 0\n"));
+    arena_destroy(&a);
+}
+
 #define CONFIG_TEST(f) cmocka_unit_test_setup_teardown(f, config_setup, config_teardown)
 
 int main(void)
@@ -451,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_dsn_full),
         cmocka_unit_test(test_dsn_defaults_and_socket),
         cmocka_unit_test(test_dsn_malformed),
+        cmocka_unit_test(test_metrics_methods_are_a_fixed_set),
         CONFIG_TEST(test_config_defaults),
         CONFIG_TEST(test_config_env_override),
         CONFIG_TEST(test_config_env_rejected),
