@@ -5,6 +5,9 @@
 # Settings: ONEWINDOW_CONFIG (default config/dev.conf) and ONEWINDOW_* overrides; the
 # effective values come from `onewindow-admin config`, so there is one source of truth.
 set -euo pipefail
+# What this script and the processes it starts create is not for other users: logs 0640,
+# directories 0750 (MariaDB sets its own file modes: UMASK below).
+umask 027
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${ONEWINDOW_BIN:-$ROOT/build/bin}
@@ -44,7 +47,7 @@ start_db() {
     mariadb-install-db --no-defaults --skip-test-db --datadir="$DBDIR" --user=root \
       --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1
   fi
-  setsid mariadbd --no-defaults --datadir="$DBDIR" --socket="$DB_SOCKET" --port="$DB_PORT" \
+  UMASK=0640 UMASK_DIR=0750 setsid mariadbd --no-defaults --datadir="$DBDIR" --socket="$DB_SOCKET" --port="$DB_PORT" \
     --bind-address=127.0.0.1 --user=root --skip-name-resolve --pid-file="$RUN/mysqld.pid" \
     --log-error="$LOG/mariadb.log" --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_bin --innodb-buffer-pool-size=256M \
@@ -153,6 +156,7 @@ wait_ready() {
 
 cmd_start() {
   mkdir -p "$RUN" "$LOG" "$DBDIR" "$NGX"
+  chmod -R o-rwx "$LOG" # logs of a start before umask 027 was set
   start_db
   start_app
   start_nginx
