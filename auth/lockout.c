@@ -19,12 +19,10 @@ static void subject_of(login_kind kind, const char *name, uint8_t out[PII_INDEX_
     pii_index("login-name", text, out);
 }
 
-int lockout_try_password(arena *a, login_kind kind, const char *name, const char *client_ip,
-                         const char *hash, const char *given, password_verdict *verdict,
-                         int64_t *wait_s)
+static int try_password(arena *a, login_kind kind, const char *name, const char *client_ip,
+                        const char *hash, const char *given, password_verdict *verdict,
+                        int64_t *wait_s)
 {
-    *verdict = PASSWORD_WAIT;
-    *wait_s = 0;
     int rc = pii_ready();
     if (rc != DB_OK)
         return rc;
@@ -51,6 +49,20 @@ int lockout_try_password(arena *a, login_kind kind, const char *name, const char
     *verdict = PASSWORD_RIGHT;
     return login_failure_clear(db_primary(), subject, client, LOGIN_KNOWN_DAYS,
                                randombytes_uniform(64) == 0);
+}
+
+int lockout_try_password(arena *a, login_kind kind, const char *name, const char *client_ip,
+                         const char *hash, const char *given, password_verdict *verdict,
+                         int64_t *wait_s)
+{
+    *verdict = PASSWORD_BUSY;
+    *wait_s = 0;
+    if (!password_slot_take()) /* before the try is taken: a busy server counts nothing */
+        return DB_OK;
+    *verdict = PASSWORD_WAIT;
+    int rc = try_password(a, kind, name, client_ip, hash, given, verdict, wait_s);
+    password_slot_give();
+    return rc;
 }
 
 int lockout_forget(login_kind kind, const char *name)

@@ -25,12 +25,18 @@
 
 typedef enum { LOGIN_CITIZEN, LOGIN_STAFF } login_kind;
 
-typedef enum { PASSWORD_WRONG, PASSWORD_RIGHT, PASSWORD_WAIT } password_verdict;
+typedef enum {
+    PASSWORD_WRONG,
+    PASSWORD_RIGHT,
+    PASSWORD_WAIT, /* the name must wait (429) */
+    PASSWORD_BUSY, /* every argon2 slot of the process is taken (503; the try is not counted) */
+} password_verdict;
 
 /* Checks the password given for a login name under the throttle. hash is the account's
  * (NULL when no account has the name, or it has no password: the try counts and takes the
  * time of a check all the same). client_ip is the caller's address. DB_OK with *verdict
- * (PASSWORD_WAIT: *wait_s seconds more), or a failure. */
+ * (PASSWORD_WAIT: *wait_s seconds more), or a failure. The check runs under an argon2 slot
+ * (auth/password.h). */
 int lockout_try_password(arena *a, login_kind kind, const char *name, const char *client_ip,
                          const char *hash, const char *given, password_verdict *verdict,
                          int64_t *wait_s);

@@ -119,6 +119,7 @@ static const setting settings[] = {
     CREDENTIAL(jpush_master_secret),
     /* trust (issue 12) */
     INT_SETTING(key_publish_ahead_s, 0, 3600, "90"),
+    INT_SETTING(pwhash_concurrency, 1, 256, "2"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

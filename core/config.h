@@ -65,6 +65,7 @@ typedef struct ow_config {
     char jpush_app_key[64], jpush_master_secret[128];
     /* trust (issue 12) */
     int key_publish_ahead_s; /* a rotated-in key is published this long before it signs */
+    int pwhash_concurrency;  /* argon2 hashes a worker process runs at once (beyond: 503) */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

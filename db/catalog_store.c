@@ -116,6 +116,20 @@ int catalog_store_add_counts(db_conn *c, int64_t service_id, int64_t views, int6
                    "iii", service_id, views, applications);
 }
 
+int catalog_store_view_client(db_conn *c, const char *day, int64_t service_id,
+                              const uint8_t client[16])
+{
+    return db_exec_changed(c,
+                           "INSERT IGNORE INTO service_view_clients (day, service_id, client) "
+                           "VALUES (?, ?, ?)",
+                           "sib", day, service_id, client, (size_t)16);
+}
+
+int catalog_store_forget_view_clients(db_conn *c, const char *day)
+{
+    return db_exec(c, "DELETE FROM service_view_clients WHERE day < ?", "s", day);
+}
+
 int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d)
 {
     db_rows rows;

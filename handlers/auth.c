@@ -49,6 +49,8 @@ static bool staff_password_right(req *r, resp *w, const char *username, const st
         common_answer_failure(r, w, rc, "staff login");
     else if (v == PASSWORD_WAIT)
         common_answer_locked(r, w, wait_s);
+    else if (v == PASSWORD_BUSY)
+        common_answer_busy(r, w, "staff login");
     else if (v == PASSWORD_WRONG)
         resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
     return rc == DB_OK && v == PASSWORD_RIGHT;

@@ -197,6 +197,8 @@ void handle_citizen_login(req *r, resp *w)
         common_answer_failure(r, w, rc, "citizen login");
     else if (v == PASSWORD_WAIT)
         common_answer_locked(r, w, retry);
+    else if (v == PASSWORD_BUSY)
+        common_answer_busy(r, w, "citizen login");
     else if (v == PASSWORD_WRONG)
         resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
     else

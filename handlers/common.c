@@ -11,6 +11,7 @@
 #include "auth/pii.h"
 #include "auth/token.h"
 #include "core/decimal_id.h"
+#include "core/log.h"
 #include "db/db.h"
 
 #define CURSOR_MAX_BYTES 64
@@ -117,6 +118,14 @@ void common_answer_locked(req *r, resp *w, int64_t seconds)
 {
     common_answer_rate_limited(r, w, seconds, "密码错误次数过多，请稍后再试。",
                                "Too many wrong passwords: wait a while before the next try.");
+}
+
+void common_answer_busy(req *r, resp *w, const char *what)
+{
+    log_failure(LOG_WARN, what, "every password-hashing slot is taken");
+    resp_header(w, "Retry-After", "1");
+    resp_problem2(r, w, PROBLEM_UNAVAILABLE, "服务繁忙，请稍后重试。",
+                  "The service is busy: try again in a moment.");
 }
 
 void common_answer_private(req *r, resp *w, int status, const cJSON *json)

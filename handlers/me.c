@@ -66,6 +66,8 @@ static bool old_password_right(req *r, resp *w, const citizen_row *c, const char
         common_answer_failure(r, w, rc, "password change");
     else if (v == PASSWORD_WAIT)
         common_answer_locked(r, w, wait_s);
+    else if (v == PASSWORD_BUSY)
+        common_answer_busy(r, w, "password change");
     else if (v == PASSWORD_WRONG) {
         req_add_error(r, "/old_password", "原密码不正确。", "The old password is not right.");
         resp_invalid(r, w);
@@ -141,7 +143,13 @@ void handle_me_password(req *r, resp *w)
     if (!change_proven(r, w, &c, old, code))
         return;
     char hash[PASSWORD_HASH_BYTES];
-    if (password_hash(fresh, hash) != 0) {
+    if (!password_slot_take()) {
+        common_answer_busy(r, w, "password change");
+        return;
+    }
+    int hashed = password_hash(fresh, hash);
+    password_slot_give();
+    if (hashed != 0) {
         resp_internal(r, w, "password change", "the password hash failed");
         return;
     }

@@ -3,6 +3,7 @@
  * database, so a retired item is gone at once. */
 #include <string.h>
 
+#include "auth/pii.h"
 #include "core/json_write.h"
 #include "core/strbuf.h"
 #include "db/catalog_store.h"
@@ -324,6 +325,10 @@ void handle_service_detail(req *r, resp *w)
                       "No such service, or it is no longer offered.");
         return;
     }
-    catalog_cache_count_view((uint32_t)d.service_id);
+    uint8_t client[PII_INDEX_BYTES];
+    if (pii_ready() == DB_OK) { /* a view counts once per client a day: by a keyed hash */
+        pii_index("ip", r->client_ip ? r->client_ip : "", client);
+        catalog_cache_count_view((uint32_t)d.service_id, client);
+    }
     resp_json(r, w, 200, detail_json(r, &d));
 }
