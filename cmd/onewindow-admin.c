@@ -49,7 +49,7 @@ static int cmd_migrate(const ow_config *cfg)
         fprintf(stderr, "onewindow-admin migrate: %s\n", err);
         return 1;
     }
-    return 0;
+    return application_admin_hash_query_codes(); /* what SQL cannot do: it needs a key */
 }
 
 static const char *auth_name(auth_policy a)

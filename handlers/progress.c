@@ -39,16 +39,6 @@ static bool over_limit(req *r, resp *w)
     return true;
 }
 
-/* Constant time in what the caller typed: always eight bytes compared. */
-static bool code_matches(const char *stored, const char *given)
-{
-    char padded[QUERY_CODE_BYTES] = {0};
-    size_t len = strlen(given);
-    memcpy(padded, given, len < sizeof padded - 1 ? len : sizeof padded - 1);
-    bool same = sodium_memcmp(stored, padded, QUERY_CODE_BYTES - 1) == 0;
-    return same && len == QUERY_CODE_BYTES - 1;
-}
-
 /* 0 to go on; 1 after answering (the number is locked for this client: the same 404 as any
  * miss; or 503). Counts a wrong code of a known number. */
 static int guessed_too_often(req *r, resp *w, const char *no, bool right)
@@ -91,9 +81,9 @@ void handle_progress(req *r, resp *w)
         common_answer_failure(r, w, rc, "progress query");
         return;
     }
-    /* an unknown number compares against a dummy: the same work as a wrong code */
+    /* an unknown number costs the same work as a wrong code */
     bool known = rc == DB_OK;
-    bool right = code_matches(known ? a.query_code : "00000000", code) && known;
+    bool right = query_code_matches(known ? &a : NULL, code);
     if (known && guessed_too_often(r, w, no, right) != 0)
         return;
     if (!right) {
