@@ -71,7 +71,7 @@ int staff_admin_unlock(int argc, char **argv)
     cli_operator(operator_name, sizeof operator_name);
     if (rc == DB_OK) {
         snprintf(target, sizeof target, "staff:%lld", (long long)s.id);
-        audit_entry e = {"operator", operator_name, "staff.unlock", target, reason, NULL};
+        audit_entry e = {"operator", operator_name, "staff.unlock", target, reason, NULL, NULL};
         rc = lockout_forget(LOGIN_STAFF, username);
         if (rc == DB_OK)
             rc = audit_insert(db_primary(), &e);

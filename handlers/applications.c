@@ -20,7 +20,8 @@ static app_actor_ref citizen_actor(const req *r)
 {
     return (app_actor_ref){ACTOR_CITIZEN,          "citizen",
                            r->claims->sub,         common_principal_id(r),
-                           APPLICANT_DISPLAY_NAME, r->request_id};
+                           APPLICANT_DISPLAY_NAME, r->server_request_id,
+                           r->client_request_id};
 }
 
 /* The form as compact JSON text, at most 16 KiB; NULL after recording an error. */

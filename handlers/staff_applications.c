@@ -89,9 +89,13 @@ static cJSON *with_applicant(req *r, const app_row *a, cJSON *detail, int *rc)
     citizen_row c;
     const void *form_enc;
     size_t form_len;
-    audit_entry au = {
-        "staff",      r->claims->sub, "application.read", a->no, "applicant data and form",
-        r->request_id};
+    audit_entry au = {"staff",
+                      r->claims->sub,
+                      "application.read",
+                      a->no,
+                      "applicant data and form",
+                      r->server_request_id,
+                      r->client_request_id};
     if ((*rc = pii_ready()) != DB_OK || (*rc = audit_insert(db_primary(), &au)) != DB_OK)
         return NULL;
     *rc = citizen_by_id(db_primary(), &r->arena, a->citizen_id, &c);
@@ -170,7 +174,8 @@ void handle_staff_event(req *r, resp *w)
     if (!load_application(r, w, c, LOAD_FOR_STEP, of_department, r->claims->dept, &a))
         return;
     app_actor_ref who = {ACTOR_DEPARTMENT,       "staff",           r->claims->sub,
-                         common_principal_id(r), a.department_name, r->request_id};
+                         common_principal_id(r), a.department_name, r->server_request_id,
+                         r->client_request_id};
     /* the answer leaves the applicant's data out: it may be kept under an Idempotency-Key
      * and replayed, and a read of personal data is a GET of its own, audited each time */
     take_step(r, w, c, &a, &who, &st, VIEW_STAFF);

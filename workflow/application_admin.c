@@ -28,6 +28,7 @@ static void print_audit(const audit_entry *e, int64_t id, const char *at, void *
     cJSON_AddStringToObject(o, "target", e->target);
     json_add_string_or_null(o, "detail", e->detail);
     json_add_string_or_null(o, "request_id", e->request_id);
+    json_add_string_or_null(o, "client_request_id", e->client_request_id);
     cJSON_AddStringToObject(o, "created_at", at);
     json_print_line(o);
 }

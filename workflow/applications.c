@@ -73,7 +73,8 @@ static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, co
                       from == APP_STATUS_NONE ? "application.submit" : "application.transition",
                       no,
                       detail,
-                      who->request_id};
+                      who->request_id,
+                      who->client_request_id};
     if (rc == DB_OK)
         rc = audit_insert(c, &au);
     const char *title;

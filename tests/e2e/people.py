@@ -11,7 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from helpers import ROOT, post, sql, unique_id
+from helpers import HEX32, ROOT, post, sql, unique_id
 
 API = "/api/v1"
 APPS = API + "/applications"
@@ -376,10 +376,12 @@ def assert_one_step(stack, no, before, citizen, actor_type, actor_id, rid):
     assert after == expected, (no, status, "before", before, "after", after)
     aid = app_id(stack, no)
     audit = sql(stack, f"SELECT actor_type, actor_id, action, target, COALESCE(request_id, "
-                       f"'NULL') FROM audit_log WHERE target = {q(no)} AND action <> "
-                       f"'application.read' ORDER BY id DESC LIMIT 1")[0]
+                       f"'NULL'), COALESCE(client_request_id, 'NULL') FROM audit_log "
+                       f"WHERE target = {q(no)} AND action <> 'application.read' "
+                       f"ORDER BY id DESC LIMIT 1")[0]
     assert audit[0] == actor_type and audit[1] == str(actor_id), audit
-    assert audit[2] and audit[3] == no and audit[4] == rid, audit
+    # the id the server made for the request, and the client's own apart (issue 12)
+    assert audit[2] and audit[3] == no and HEX32.match(audit[4]) and audit[5] == rid, audit
     n = sql(stack, f"SELECT id, citizen_id, kind FROM notifications WHERE application_id = "
                    f"{aid} ORDER BY id DESC LIMIT 1")[0]
     assert n[1] == str(citizen.id) and n[2] == "application", n

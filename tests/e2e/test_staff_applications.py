@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 from conftest import assert_problem
-from helpers import sql, unique_id
+from helpers import HEX32, sql, unique_id
 from people import (APPLICANT, APPS, DETAIL_KEYS, GA_3, OPEN_STATUSES, RFC3339_UTC,
                     STAFF_APPS, STAFF_DETAIL_KEYS, STATUSES, SUMMARY_KEYS, all_pages, app_id,
                     app_row, assert_one_step, bring_to, call, detail, event, new_citizen,
@@ -25,7 +25,7 @@ from helpers import field_errors
 
 NOTE_MAX = 500
 AUDIT_KEYS = {"id", "actor_type", "actor_id", "action", "target", "detail", "request_id",
-              "created_at"}
+              "client_request_id", "created_at"}
 
 
 def queue(http, base, staff, limit=100, **params):
@@ -198,8 +198,9 @@ def test_staff_detail_shows_the_applicant_and_form_and_is_audited(base, http, st
 
     lines = audit_lines(stack, no)
     reads = [l for l in lines if l["action"] == "application.read"]
-    assert [(l["actor_type"], str(l["actor_id"]), l["request_id"]) for l in reads] == [
+    assert [(l["actor_type"], str(l["actor_id"]), l["client_request_id"]) for l in reads] == [
         ("staff", s.id, rid1), ("staff", s.id, rid2)], reads
+    assert all(HEX32.match(l["request_id"]) for l in reads), reads  # the server's own ids
     others = [l for l in lines if l["action"] != "application.read"]
     assert len(others) == 1, lines  # the submission
     assert (others[0]["actor_type"], str(others[0]["actor_id"])) == ("citizen", c.id), others
@@ -220,7 +221,8 @@ def test_audit_command_prints_the_documented_fields(base, http, stack):
     for line in lines:
         assert set(line) == AUDIT_KEYS, line
         assert RFC3339_UTC.match(line["created_at"]), line
-    assert any(l["action"] == "application.read" and l["request_id"] == rid for l in lines)
+    assert any(l["action"] == "application.read" and l["client_request_id"] == rid
+               and HEX32.match(l["request_id"]) for l in lines)
     assert stack.admin("audit", "--target", "00000000-00000-00000").stdout.strip() == ""
 
 
