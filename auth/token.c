@@ -187,6 +187,20 @@ static bool time_claim(const cJSON *obj, const char *key, int64_t *out)
     return true;
 }
 
+/* An optional small integer claim (1..max): true when absent (*out 0) or valid. */
+static bool level_claim(const cJSON *obj, const char *key, int max, int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = 0;
+    if (!v)
+        return true;
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)v->valueint || v->valueint < 1 ||
+        v->valueint > max)
+        return false;
+    *out = v->valueint;
+    return true;
+}
+
 static bool audience_ok(const cJSON *aud, const char *want)
 {
     if (cJSON_IsString(aud))
@@ -235,6 +249,7 @@ static bool read_claims(const char *s, size_t len, int64_t now, token_claims *c)
               copy_string(p, "dept", c->dept, sizeof c->dept, false) &&
               copy_string(p, "scope", c->scope, sizeof c->scope, false) &&
               copy_string(p, "jti", c->jti, sizeof c->jti, false) &&
+              level_claim(p, "assurance_level", 3, &c->assurance_level) &&
               time_claim(p, "exp", &c->exp) && c->exp + TOKEN_SKEW_S > now &&
               (!cJSON_GetObjectItemCaseSensitive(p, "nbf") ||
                (time_claim(p, "nbf", &c->nbf) && c->nbf - TOKEN_SKEW_S <= now)) &&
@@ -323,7 +338,10 @@ char *token_sign(const keyring *kr, const token_request *rq, int64_t now)
         jwt_add_grant(j, "role", token_role_name(c->role)) == 0 &&
         jwt_add_grant(j, "jti", jti) == 0 && add_optional(j, "sid", c->sid) == 0 &&
         add_optional(j, "client_id", c->client_id) == 0 && add_optional(j, "dept", c->dept) == 0 &&
-        add_optional(j, "scope", c->scope) == 0 && jwt_add_grant_int(j, "iat", (long)now) == 0 &&
+        add_optional(j, "scope", c->scope) == 0 &&
+        (c->assurance_level <= 0 ||
+         jwt_add_grant_int(j, "assurance_level", c->assurance_level) == 0) &&
+        jwt_add_grant_int(j, "iat", (long)now) == 0 &&
         jwt_add_grant_int(j, "nbf", (long)(now + rq->nbf_offset_s)) == 0 &&
         jwt_add_grant_int(j, "exp", (long)(now + rq->ttl_s)) == 0)
         out = jwt_encode_str(j);

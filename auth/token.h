@@ -20,6 +20,7 @@ typedef enum { ROLE_NONE = -1, ROLE_CITIZEN, ROLE_STAFF, ROLE_ORG } token_role;
 typedef struct token_claims {
     char sub[65], sid[65], client_id[65], dept[33], scope[257], jti[33];
     token_role role;
+    int assurance_level; /* a citizen's (auth/identity_provider.h: 1..3); 0 when not given */
     int64_t exp, iat, nbf;
 } token_claims;
 

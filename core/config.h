@@ -64,8 +64,14 @@ typedef struct ow_config {
     char jpush_base[256]; /* JPush (Xiaomi, OPPO, vivo, Honor phones) */
     char jpush_app_key[64], jpush_master_secret[128];
     /* trust (issue 12) */
-    int key_publish_ahead_s; /* a rotated-in key is published this long before it signs */
-    int pwhash_concurrency;  /* argon2 hashes a worker process runs at once (beyond: 503) */
+    int key_publish_ahead_s;   /* a rotated-in key is published this long before it signs */
+    int pwhash_concurrency;    /* argon2 hashes a worker process runs at once (beyond: 503) */
+    char deployment[16];       /* production | development: development allows dev providers */
+    char identity_provider[8]; /* dev (development only) | http */
+    char identity_url[256];    /* the http identity provider's endpoint */
+    char identity_token[256];  /* its bearer token (a credential: config file only) */
+    int outbound_connect_timeout_ms; /* every outbound HTTP call: connecting */
+    int outbound_timeout_ms;         /* a call from a request (WeChat, SMS, identity): in all */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

@@ -7,7 +7,7 @@
 
 #define SQL_SERVICE                                                                                \
     "SELECT s.id, s.code, s.name, s.department_code, d.name, s.promised_days, s.handled_by_type, " \
-    "COALESCE(s.handled_by_name, d.name) FROM services s "                                         \
+    "COALESCE(s.handled_by_name, d.name), s.min_assurance_level FROM services s "                  \
     "JOIN departments d ON d.code = s.department_code "                                            \
     "WHERE s.code = ? AND s.retired_at IS NULL"
 static const char sql_service[] = SQL_SERVICE;
@@ -16,9 +16,9 @@ int app_service_active(db_conn *c, arena *a, const char *code, app_service *out)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, sql_service, "s", code);
-    return db_row_one(&rows, rc, "issssiss", &out->id, &out->code, &out->name,
+    return db_row_one(&rows, rc, "issssissi", &out->id, &out->code, &out->name,
                       &out->department_code, &out->department_name, &out->promised_days,
-                      &out->handler_type, &out->handler_name);
+                      &out->handler_type, &out->handler_name, &out->min_assurance_level);
 }
 
 int app_insert(db_conn *c, const app_new *n, int64_t *id)

@@ -17,6 +17,7 @@
 /* An active service, with what a submission needs of it. */
 typedef struct app_service {
     int64_t id, promised_days;
+    int64_t min_assurance_level; /* who may apply (auth/identity_provider.h): 2 or 3 */
     const char *code, *name, *department_code, *department_name;
     const char *handler_type, *handler_name; /* the catalog's 办理主体 */
 } app_service;

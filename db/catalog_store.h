@@ -42,7 +42,7 @@ typedef struct catalog_detail {
     const char *code, *name, *department_code, *department_name, *audience, *kind, *fee;
     const char *topic_codes, *materials, *keywords; /* JSON arrays */
     const char *description, *handled_by_type, *handled_by_name;
-    int64_t online_level, legal_days, promised_days;
+    int64_t online_level, legal_days, promised_days, min_assurance_level;
 } catalog_detail;
 
 /* DB_OK, DB_NOT_FOUND (no such active item), or a failure. */

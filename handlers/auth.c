@@ -7,6 +7,7 @@
 #include "auth/lockout.h"
 #include "auth/password.h"
 #include "auth/sessions.h"
+#include "db/citizen_store.h"
 #include "db/identity_store.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
@@ -93,10 +94,13 @@ void handle_staff_login(req *r, resp *w)
 /* The access claims of a session's principal: DB_OK, DB_NOT_FOUND (gone), or a failure. */
 static int claims_of_session(const session_row *session, arena *a, token_claims *c)
 {
-    if (strcmp(session->role, "citizen") == 0) {
-        /* the session exists, so does its citizen (rows are never deleted) */
-        identity_citizen_claims(session->principal_id, session->client_id, c);
-        return DB_OK;
+    if (strcmp(session->role, "citizen") == 0) { /* with the citizen's assurance level now */
+        citizen_row citizen;
+        int rc = citizen_profile(db_primary(), a, session->principal_id, &citizen);
+        if (rc == DB_OK)
+            identity_citizen_claims(session->principal_id, (int)citizen.assurance_level,
+                                    session->client_id, c);
+        return rc;
     }
     staff_row s;
     int rc = staff_by_id(db_primary(), a, session->principal_id, &s);
@@ -125,7 +129,7 @@ void handle_refresh(req *r, resp *w)
     bool citizen = strcmp(session.role, "citizen") == 0;
     cJSON *principal = NULL;
     staff_row s;
-    int rc = citizen ? identity_me_json(r, session.principal_id, true, &principal)
+    int rc = citizen ? identity_me_json(r, session.principal_id, true, &principal, NULL)
                      : staff_by_id(db_primary(), &r->arena, session.principal_id, &s);
     if (rc != DB_OK && rc != DB_NOT_FOUND) {
         common_answer_failure(r, w, rc, "refresh");

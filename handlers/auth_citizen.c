@@ -80,13 +80,18 @@ void handle_sms_send(req *r, resp *w)
     uint8_t phone_bidx[PII_INDEX_BYTES], ip_bidx[PII_INDEX_BYTES], hash[PII_INDEX_BYTES];
     pii_index("phone", phone, phone_bidx);
     pii_index("ip", r->client_ip ? r->client_ip : "", ip_bidx);
-    /* the checks and the insert of one phone run one at a time (parallel sends: one code) */
-    char lock[48], hex[33];
+    /* the checks and the insert of one phone run one at a time (parallel sends: one code),
+     * and so do those of one address (parallel sends for many phones: its hourly limit) */
+    char lock[48], ip_lock[48], hex[33];
     sodium_bin2hex(hex, sizeof hex, phone_bidx, 16);
     snprintf(lock, sizeof lock, "sms:%s", hex);
+    sodium_bin2hex(hex, sizeof hex, ip_bidx, 16);
+    snprintf(ip_lock, sizeof ip_lock, "sms-ip:%s", hex);
     rc = sms_phone_lock(db_primary(), &r->arena, lock, true);
+    if (rc == DB_OK && (rc = sms_phone_lock(db_primary(), &r->arena, ip_lock, true)) != DB_OK)
+        sms_phone_lock(db_primary(), &r->arena, lock, false);
     if (rc != DB_OK) {
-        common_answer_failure(r, w, rc, "SMS send: phone lock");
+        common_answer_failure(r, w, rc, "SMS send: lock");
         return;
     }
     int64_t now = (int64_t)time(NULL);
@@ -100,6 +105,7 @@ void handle_sms_send(req *r, resp *w)
         login_code_hash(phone, code, hash);
         rc = sms_code_insert(db_primary(), phone_bidx, ip_bidx, hash, LOGIN_CODE_TTL_S, &code_id);
     }
+    sms_phone_lock(db_primary(), &r->arena, ip_lock, false);
     sms_phone_lock(db_primary(), &r->arena, lock, false);
     if (refused)
         return;
@@ -137,21 +143,23 @@ static int password_matches(req *r, const char *phone, const uint8_t bidx[PII_IN
 
 static void start_session(req *r, resp *w, int64_t citizen_id)
 {
-    token_claims c;
-    identity_citizen_claims(citizen_id, CITIZEN_CLIENT_ID, &c);
-    token_pair p;
-    session_status st = session_start(&c, citizen_id, &r->arena, &p);
-    if (st != SESSION_OK) {
-        identity_answer_session_error(r, w, st);
-        return;
-    }
     cJSON *me = NULL;
-    int rc = identity_me_json(r, citizen_id, true, &me);
-    if (rc != DB_OK && rc != DB_NOT_FOUND) {
+    int level = 0;
+    int rc = identity_me_json(r, citizen_id, true, &me, &level);
+    if (rc != DB_OK) { /* DB_NOT_FOUND too: the citizen was just found or made */
         common_answer_failure(r, w, rc, "citizen login");
         return;
     }
-    identity_answer_tokens(r, w, &p, "citizen", me);
+    token_claims c;
+    identity_citizen_claims(citizen_id, level, CITIZEN_CLIENT_ID, &c);
+    token_pair p;
+    session_status st = session_start(&c, citizen_id, &r->arena, &p);
+    if (st != SESSION_OK) {
+        cJSON_Delete(me);
+        identity_answer_session_error(r, w, st);
+        return;
+    }
+    identity_answer_tokens(r, w, &p, "citizen", me); /* which takes me */
 }
 
 void handle_citizen_login(req *r, resp *w)

@@ -293,6 +293,7 @@ static cJSON *detail_json(req *r, const catalog_detail *d)
     cJSON_AddNumberToObject(o, "online_level", (double)d->online_level);
     cJSON_AddNumberToObject(o, "legal_days", (double)d->legal_days);
     cJSON_AddNumberToObject(o, "promised_days", (double)d->promised_days);
+    cJSON_AddNumberToObject(o, "min_assurance_level", (double)d->min_assurance_level);
     cJSON_AddStringToObject(o, "fee", d->fee);
     cJSON *materials = cJSON_Parse(d->materials), *keywords = cJSON_Parse(d->keywords);
     cJSON_AddItemToObject(o, "materials", materials ? materials : cJSON_CreateArray());

@@ -54,8 +54,8 @@ LOGOUT_VISIBLE_S = 1.0  # API.md §3: refused by every worker within 1 s
 
 B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-ME_FIELDS = {"id", "phone_masked", "name_masked", "real_name_verified", "wechat_bound",
-             "created_at"}
+ME_FIELDS = {"id", "phone_masked", "name_masked", "real_name_verified", "assurance_level",
+             "wechat_bound", "created_at"}
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK = "10X98765432"
@@ -192,6 +192,8 @@ def assert_me(me, phone, name=None, verified=False):
     assert me["phone_masked"] == mask_phone(phone), me
     assert me["name_masked"] == (mask_name(name) if name else None), me
     assert me["real_name_verified"] is verified, me
+    # the development provider checks the form only: level 2 (docs/identity-provider.md)
+    assert me["assurance_level"] == (2 if verified else 1), me
     assert me["wechat_bound"] is False, me
     assert RFC3339_UTC.match(me["created_at"]), me
     created = datetime.datetime.strptime(me["created_at"][:19], "%Y-%m-%dT%H:%M:%S").replace(

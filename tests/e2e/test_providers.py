@@ -58,8 +58,8 @@ SMS = "/sms"
 
 B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-ME_FIELDS = {"id", "phone_masked", "name_masked", "real_name_verified", "wechat_bound",
-             "created_at"}
+ME_FIELDS = {"id", "phone_masked", "name_masked", "real_name_verified", "assurance_level",
+             "wechat_bound", "created_at"}
 
 PHONES = []  # every phone this module used: none may reach a log
 
@@ -797,3 +797,29 @@ def test_sms_limit_per_ip(pbase, pstack, fake, http):
                     {"Content-Type": "application/json"}, source_address=("127.0.0.2", 0))
     assert r.status_code == 202, r.text
     assert len(fake.sms_bodies(phone)) == 1
+
+
+def test_sms_limit_per_ip_holds_in_parallel(pbase, pstack, fake):
+    """Parallel sends for many phones from one address cannot beat the hourly limit: each
+    phone's lock does not serialize them, the address's count must (issue 12 review)."""
+    sql(pstack, "UPDATE sms_codes SET created_at = created_at - INTERVAL 3601 SECOND, "
+                "expires_at = expires_at - INTERVAL 3601 SECOND")
+    phones = [new_phone() for _ in range(5 * SMS_PER_IP_PER_HOUR)]
+    statuses, lock = [], threading.Lock()
+    start = threading.Barrier(len(phones))
+
+    def send_one(phone):
+        start.wait(30)
+        r = raw_request(pbase, "POST", SEND, json.dumps({"phone": phone}),
+                        {"Content-Type": "application/json"}, source_address=("127.0.0.3", 0))
+        with lock:
+            statuses.append(r.status_code)
+    threads = [threading.Thread(target=send_one, args=(p,)) for p in phones]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert statuses.count(202) == SMS_PER_IP_PER_HOUR, sorted(statuses)
+    assert set(statuses) == {202, 429}, sorted(statuses)
+    sent = [p for p in phones if fake.sms_bodies(p)]
+    assert len(sent) == SMS_PER_IP_PER_HOUR, len(sent)
