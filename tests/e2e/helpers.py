@@ -233,6 +233,34 @@ class Load:
             return Counter(str(r[1]) for r in self.results)
 
 
+# --- fakes of outside services ----------------------------------------------------------------
+def serve_http(handle):
+    """A threaded HTTP server on a free loopback port, in daemon threads of this process, that
+    calls handle(request handler) for every GET and POST (a fake provider's whole server).
+    Broken pipes of a client that gave up waiting (a scripted hang) are expected."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            handle(self)
+
+        def do_POST(self):
+            handle(self)
+
+        def log_message(self, *args):
+            pass
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            pass
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 # --- raw responses (http.client) -----------------------------------------------------
 class RawResponse:
     """An http.client answer shaped like requests' Response, for conftest.assert_problem."""

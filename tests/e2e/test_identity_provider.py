@@ -15,9 +15,7 @@ import json
 import os
 import secrets
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -26,97 +24,40 @@ from conftest import assert_problem
 from helpers import sql
 from people import API, REAL_NAME, call, new_citizen, new_id_number, new_name
 from stack import Stack
+from test_providers import FakeProviders, Reply
 
 TOKEN = "idp-" + secrets.token_hex(12)
 VERIFY = "/verify"
-SMS = "/sms"
 CONNECT_MS, TOTAL_MS = 500, 1500
 ME = API + "/me"
 
 
-class FakeIdentity:
-    """The identity service (scripted per ID number), the WeChat API and an SMS gateway."""
+class FakeIdentity(FakeProviders):
+    """test_providers.py's fake WeChat API and SMS gateway, and an identity service scripted
+    per ID number (by default: match)."""
 
     def __init__(self):
-        self.lock = threading.Lock()
-        self.log, self.answers = [], {}
-        self.sms_delay = 0.0
+        super().__init__()
+        self.identities = {}
 
-    def script(self, id_number, result=None, status=200, raw=None, delay=0.0):
-        self.answers[id_number] = (result, status, raw, delay)
+    def script(self, id_number, result="match", status=200, raw=None, delay=0.0):
+        self.identities[id_number] = Reply({"result": result}, status=status, raw=raw,
+                                           delay=delay)
 
-    def calls(self, path):
-        with self.lock:
-            return [e for e in self.log if e["path"] == path]
+    def answer(self, method, path, q, body):
+        if path == VERIFY and method == "POST":
+            return self.identities.get((body or {}).get("id_number"), {"result": "match"})
+        return super().answer(method, path, q, body)
 
-    def start(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                fake.handle(self)
-
-            def do_POST(self):
-                fake.handle(self)
-
-            def log_message(self, *args):
-                pass
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request, client_address):
-                pass
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    @property
-    def base(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def handle(self, h):
-        length = int(h.headers.get("Content-Length") or 0)
-        raw = h.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
-        path = h.path.split("?")[0]
-        with self.lock:
-            self.log.append({"path": path, "headers": {k.lower(): v for k, v in
-                                                        h.headers.items()}, "json": body})
-        status, payload, delay = 200, b"{}", 0.0
-        if path == VERIFY:
-            authorized = h.headers.get("Authorization") == f"Bearer {TOKEN}"
-            result, status, rawp, delay = self.answers.get(
-                (body or {}).get("id_number"), ("match", 200, None, 0.0))
-            if not authorized:
-                status, rawp = 401, b'{"error":"unauthorized"}'
-            payload = rawp if rawp is not None else json.dumps({"result": result}).encode()
-        elif path == SMS:
-            delay = self.sms_delay
-        else:  # WeChat: nothing may arrive here without an app id
-            payload = b'{"errcode":0,"openid":"o-should-not-be-asked"}'
-        if delay:
-            time.sleep(delay)
-        try:
-            h.send_response(status)
-            h.send_header("Content-Type", "application/json")
-            h.send_header("Content-Length", str(len(payload)))
-            h.end_headers()
-            h.wfile.write(payload)
-        except OSError:
-            pass
+    def verify_calls(self):
+        return self.calls(VERIFY)
 
 
 @pytest.fixture(scope="module")
 def fake():
     f = FakeIdentity().start()
     yield f
-    f.server.shutdown()
-    f.server.server_close()
+    f.stop()
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +103,7 @@ def test_a_match_binds_at_level_3(istack, ibase, http, fake):
     r = bind(http, ibase, c.token, name, id_number, rid="idp-match-1")
     assert r.status_code == 200, r.text
     assert r.json()["assurance_level"] == 3 and r.json()["real_name_verified"] is True
-    [asked] = [e for e in fake.calls(VERIFY) if e["json"]["id_number"] == id_number]
+    [asked] = [e for e in fake.verify_calls() if e["json"]["id_number"] == id_number]
     assert asked["json"] == {"name": name, "id_number": id_number}
     assert asked["headers"]["authorization"] == f"Bearer {TOKEN}"
     assert asked["headers"]["content-type"] == "application/json"
@@ -183,13 +124,13 @@ def test_no_match_is_422_and_binds_nothing(istack, ibase, http, fake, result):
     assert r.json()["assurance_level"] == 1 and r.json()["real_name_verified"] is False
 
 
-@pytest.mark.parametrize("answer", [dict(status=500), dict(status=401, raw=b"{}"),
+@pytest.mark.parametrize("answer", [dict(status=500), dict(status=401),
                                     dict(raw=b"not json"), dict(raw=b'{"result":"maybe"}'),
                                     dict(raw=b'{"result":["match"]}'), dict(raw=b"[]")])
 def test_an_unclear_answer_is_503(istack, ibase, http, fake, answer):
     c = unverified(istack, http, ibase)
     id_number = new_id_number()
-    fake.script(id_number, "match", **answer)
+    fake.script(id_number, **answer)
     assert_unavailable(bind(http, ibase, c.token, new_name(), id_number))
     assert sql(istack, f"SELECT assurance_level FROM citizens WHERE id = {int(c.id)}") == [["1"]]
 
@@ -212,10 +153,10 @@ def test_a_bound_account_resending_its_pair_asks_nobody(istack, ibase, http, fak
     c = unverified(istack, http, ibase)
     name, id_number = new_name(), new_id_number()
     assert bind(http, ibase, c.token, name, id_number).status_code == 200
-    asked = len(fake.calls(VERIFY))
+    asked = len(fake.verify_calls())
     assert bind(http, ibase, c.token, name, id_number).status_code == 200
     assert_problem(bind(http, ibase, c.token, new_name(), id_number), 409, "conflict")
-    assert len(fake.calls(VERIFY)) == asked
+    assert len(fake.verify_calls()) == asked
 
 
 def test_an_account_asks_the_provider_at_most_10_times_a_day(istack, ibase, http, fake):
@@ -225,11 +166,11 @@ def test_an_account_asks_the_provider_at_most_10_times_a_day(istack, ibase, http
         fake.script(id_number, "mismatch")
         assert_problem(bind(http, ibase, c.token, new_name(), id_number), 422,
                        "identity_not_verified")
-    asked = len(fake.calls(VERIFY))
+    asked = len(fake.verify_calls())
     r = bind(http, ibase, c.token, new_name(), new_id_number())
     assert_problem(r, 429, "rate_limited")
     assert 1 <= int(r.headers["Retry-After"]) <= 86400
-    assert len(fake.calls(VERIFY)) == asked
+    assert len(fake.verify_calls()) == asked
 
 
 # --- outbound limits ---------------------------------------------------------------------------
@@ -281,7 +222,8 @@ def test_a_provider_that_never_accepts_is_503_within_the_connect_timeout():
 
 
 def test_wechat_without_an_app_id_is_503_at_once_without_calling_out(istack, ibase, http, fake):
-    before = len([e for e in fake.log if e["path"].startswith(("/sns", "/cgi-bin", "/wxa"))])
+    wechat = ("/sns", "/cgi-bin", "/wxa")
+    before = len([e for e in fake.calls() if e["path"].startswith(wechat)])
     started = time.monotonic()
     r = call(http, ibase, "POST", API + "/auth/wechat", None, {"code": "abc123"})
     took = time.monotonic() - started
@@ -290,5 +232,5 @@ def test_wechat_without_an_app_id_is_503_at_once_without_calling_out(istack, iba
     r = call(http, ibase, "POST", API + "/auth/wechat", None,
              {"code": "abc123", "phone_code": "def456"})
     assert_unavailable(r)
-    after = len([e for e in fake.log if e["path"].startswith(("/sns", "/cgi-bin", "/wxa"))])
+    after = len([e for e in fake.calls() if e["path"].startswith(wechat)])
     assert after == before, "WeChat was called without an app id"

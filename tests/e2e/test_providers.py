@@ -23,13 +23,12 @@ import statistics
 import subprocess
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from conftest import assert_problem
-from helpers import raw_request, settings, sql
+from helpers import raw_request, serve_http, settings, sql
 from stack import BIN, Stack
 from people import mask_phone, phone_login as login, sms_send as send
 from helpers import field_errors, post
@@ -128,27 +127,7 @@ class FakeProviders:
 
     # serving
     def start(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                fake.handle(self)
-
-            def do_POST(self):
-                fake.handle(self)
-
-            def log_message(self, *args):
-                pass
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request, client_address):
-                pass  # the server gave up waiting (a hang): broken pipes are expected
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = serve_http(self.handle)
         return self
 
     @property
