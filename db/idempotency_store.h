@@ -27,6 +27,7 @@ typedef struct idem_state {
     int64_t status; /* 0 while in flight */
     const char *content_type;
     const char *location; /* NULL when the answer had none */
+    int64_t sealed;       /* the body is sealed (auth/pii.h, field "idempotent-answer") */
     const void *body;
     size_t body_len;
     int64_t leased; /* in flight and its lease still runs */
@@ -46,6 +47,7 @@ typedef struct idem_answer {
     const char *content_type, *location; /* NULL: none */
     const void *body;
     size_t body_len;
+    bool sealed;
 } idem_answer;
 
 /* Saves the answer if this request still owns the key: DB_OK saved, DB_NOT_FOUND lost (no

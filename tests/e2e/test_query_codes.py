@@ -78,3 +78,21 @@ def test_migrate_converts_codes_stored_in_clear(base, http, stack):
         assert detail(http, base, c, no)["query_code"] == code
     p = admin_migrate(stack)  # nothing left: quiet
     assert p.returncode == 0 and "query codes" not in p.stdout, p.stdout
+
+
+def test_a_kept_answer_does_not_hold_the_code_in_clear(base, http, stack):
+    """The 201 of a submission under an Idempotency-Key is kept for 24 h to be replayed: it is
+    stored sealed, or the code would sit in clear next to its hash."""
+    c = new_citizen(stack, http, base)
+    key = "qc-" + os.urandom(8).hex()
+    body = {"service_code": GA_3, "form": {"purpose": "kept"}}
+    first = call(http, base, "POST", "/api/v1/applications", c.token, body, key=key)
+    assert first.status_code == 201, first.text
+    code = first.json()["query_code"]
+    rows = sql(stack, "SELECT HEX(body) FROM idempotency_keys WHERE idem_key = " + q(key))
+    assert len(rows) == 1 and rows[0][0], rows
+    stored = bytes.fromhex(rows[0][0])
+    assert code.encode() not in stored and b"query_code" not in stored, stored[:80]
+    again = call(http, base, "POST", "/api/v1/applications", c.token, body, key=key)
+    assert again.status_code == 201 and again.content == first.content, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
