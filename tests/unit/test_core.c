@@ -14,6 +14,7 @@
 
 #include "core/arena.h"
 #include "core/config.h"
+#include "core/decimal_id.h"
 #include "core/metrics.h"
 #include "core/percent.h"
 #include "core/strbuf.h"
@@ -435,6 +436,32 @@ static void test_config_file_bad_lines(void **state)
     assert_non_null(strstr(err, "ONEWINDOW_CONFIG=/nonexistent/ow.conf"));
 }
 
+/* ---- canonical decimal ids ---- */
+
+static void test_decimal_id(void **state)
+{
+    (void)state;
+    int64_t v = 0;
+    assert_true(decimal_id_parse("1", 1, &v) && v == 1);
+    assert_true(decimal_id_parse("9223372036854775807", 19, &v) && v == INT64_MAX);
+    static const char *const bad[] = {"",
+                                      "0",
+                                      "01",
+                                      "-1",
+                                      "+1",
+                                      " 1",
+                                      "1 ",
+                                      "1.0",
+                                      "1e3",
+                                      "abc",
+                                      "9223372036854775808",
+                                      "99999999999999999999",
+                                      "\xd9\xa3"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(decimal_id_parse(bad[i], strlen(bad[i]), &v));
+    assert_true(decimal_id_parse("42x", 2, NULL)); /* len bytes only */
+}
+
 /* ---- metrics ---- */
 
 /* Series by method are a fixed set plus OTHER: invented methods cannot exhaust the table. */
@@ -481,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_dsn_defaults_and_socket),
         cmocka_unit_test(test_dsn_malformed),
         cmocka_unit_test(test_metrics_methods_are_a_fixed_set),
+        cmocka_unit_test(test_decimal_id),
         CONFIG_TEST(test_config_defaults),
         CONFIG_TEST(test_config_env_override),
         CONFIG_TEST(test_config_env_rejected),
