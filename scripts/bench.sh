@@ -143,7 +143,10 @@ curl -s -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/j
   >/dev/null
 read -r rps p50 p99 bad < <(BENCH_HEADER="Authorization: Bearer $token" measure "$base/api/v1/me")
 row "GET /api/v1/me (token + 1 read)" "$rps" "$p50" "$p99" "$bad"
-read -r rps p50 p99 bad < <(BENCH_BODY="{\"phone\":\"$phone\",\"password\":\"$password\"}" \
+# as many connections as argon2 slots (workers × pwhash_concurrency): more get 503 at once
+slots=$(( $("$BIN/onewindow-admin" config | sed -n 's/^workers: //p') * \
+          $("$BIN/onewindow-admin" config | sed -n 's/^pwhash_concurrency: //p') ))
+read -r rps p50 p99 bad < <(BENCH_C=$slots BENCH_BODY="{\"phone\":\"$phone\",\"password\":\"$password\"}" \
   measure "$base/api/v1/auth/login")
 row "POST /auth/login (password)" "$rps" "$p50" "$p99" "$bad"
 
