@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "core/client_key.h"
 #include "core/config.h"
 #include "core/percent.h"
 #include "core/strbuf.h"
@@ -264,6 +266,68 @@ static void test_dsn_malformed(void **state)
     assert_dsn_bad("mysql://u:p@/db"); /* no host */
     assert_dsn_bad("postgres://u:p@host/db");
     assert_dsn_bad("mysql://u:p%zz@host/db");
+    assert_dsn_bad("mysql://u:p@host:+33/db"); /* a port is plain digits */
+    assert_dsn_bad("mysql://u:p@host: 33/db");
+    assert_dsn_bad("mysql://u:p@host:000033/db");
+    assert_dsn_bad("mysql://u@host/db?");
+    assert_dsn_bad("mysql://u@host/db?socket=/a&");
+    assert_dsn_bad("mysql://u@host/db?socket=/a&socket=/b"); /* twice */
+    assert_dsn_bad("mysql://u@host/db?socket");
+    assert_dsn_bad("mysql://u@host/db?password_file=");
+    assert_dsn_bad("mysql://u:p@host/db?password_file=/x"); /* two passwords */
+}
+
+static void test_dsn_password_file(void **state)
+{
+    (void)state;
+    db_target t;
+    assert_int_equal(
+        dsn_parse("mysql://api@localhost/ow?password_file=/run/pw&socket=/x/y.sock", &t), 0);
+    assert_string_equal(t.password_file, "/run/pw");
+    assert_string_equal(t.socket, "/x/y.sock");
+    assert_string_equal(t.password, "");
+    char path[] = "/tmp/ow-unit-pw-XXXXXX", err[300];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "s3cret pw\nsecond line\n", 22), 22);
+    close(fd);
+    snprintf(t.password_file, sizeof t.password_file, "%s", path);
+    assert_int_equal(dsn_read_password(&t, err, sizeof err), 0);
+    assert_string_equal(t.password, "s3cret pw");
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_int_equal(write(fd, "\n", 1), 1); /* an empty first line */
+    close(fd);
+    assert_int_equal(dsn_read_password(&t, err, sizeof err), -1);
+    assert_string_equal(t.password, "");
+    unlink(path);
+    assert_int_equal(dsn_read_password(&t, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot be read"));
+}
+
+/* ---- client_key_of: one key per IPv4 address and per IPv6 /64 ---- */
+
+static void test_client_key(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+        {"2001:DB8:1:2::9", "2001:db8:1:2::/64"},
+        {"2001:db8:0:0:1::", "2001:db8::/64"},
+        {"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+        {"::1", "::/64"},
+        {"::ffff:192.0.2.9", "192.0.2.9"},
+        {"198.51.100.1", "198.51.100.1"},
+        {"unix:", "unix:"},
+        {"", ""},
+    };
+    char key[CLIENT_KEY_BYTES];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        client_key_of(cases[i][0], key, sizeof key);
+        assert_string_equal(key, cases[i][1]);
+    }
+    char longest[] = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
+    client_key_of(longest, key, sizeof key);
+    assert_string_equal(key, "ffff:ffff:ffff:ffff::/64");
 }
 
 /* ---- config_load ---- */
@@ -451,6 +515,8 @@ int main(void)
         cmocka_unit_test(test_dsn_full),
         cmocka_unit_test(test_dsn_defaults_and_socket),
         cmocka_unit_test(test_dsn_malformed),
+        cmocka_unit_test(test_dsn_password_file),
+        cmocka_unit_test(test_client_key),
         CONFIG_TEST(test_config_defaults),
         CONFIG_TEST(test_config_env_override),
         CONFIG_TEST(test_config_env_rejected),
