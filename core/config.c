@@ -310,6 +310,14 @@ static int load_file(ow_config *cfg, const char *path, char *err, size_t errlen)
     int lineno = 0, rc = 0;
     while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
+        /* A longer line would be read in pieces, and a piece (a long comment's tail, say)
+         * taken for a setting of its own. */
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "%s:%d: longer than %zu characters", path, lineno,
+                     sizeof line - 2);
+            rc = -1;
+            break;
+        }
         char *l = trim(line);
         if (!*l || *l == '#')
             continue;

@@ -220,6 +220,15 @@ render_nginx() {
             return $wire '{\"type\":\"about:blank\",\"title\":\"$title\",\"status\":$wire,\"detail\":\"\$detail\",\"code\":\"$code\",\"request_id\":\"\$ow_request_id\"}';
         }"$'\n'
   done <"$ROOT/nginx/problems.tsv"
+  # Trusted proxies (README "Client IP"): X-Forwarded-For names the client only behind them.
+  local real_ip="    # trusted_proxies is empty: the peer is the client" proxy proxies
+  proxies=$(setting trusted_proxies)
+  if [ -n "$proxies" ]; then
+    real_ip=""
+    IFS=, read -ra list <<<"$proxies"
+    for proxy in "${list[@]}"; do real_ip+="    set_real_ip_from $proxy;"$'\n'; done
+    real_ip+="    real_ip_header X-Forwarded-For;"$'\n'"    real_ip_recursive on;"
+  fi
   max_body=$(( $(setting max_body_bytes) + 16384 ))
   local user_line=""
   [ -n "$AS_ROOT" ] && user_line="user $WEB_USER $WEB_USER;"
@@ -230,7 +239,7 @@ render_nginx() {
   USER_LINE="$user_line" NGINX_WORKERS="${ONEWINDOW_NGINX_WORKERS:-1}" RUN_DIR="$RUN" \
   LOG_DIR="$LOG" NGINX_DIR="$NGX" PORT="$PORT" NGINX_MAX_BODY="$max_body" \
   IP_RATE="$(setting ip_rate_per_s)" IP_BURST="$(setting ip_burst)" \
-  UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" \
+  UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" REAL_IP="$real_ip" \
   PROBLEM_LOCATIONS="${locations%$'\n'}" \
   /usr/bin/python3 -c '
 import os, re, sys

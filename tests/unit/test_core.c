@@ -498,6 +498,26 @@ static void test_config_file_bad_lines(void **state)
     assert_non_null(strstr(err, "ONEWINDOW_CONFIG=/nonexistent/ow.conf"));
 }
 
+/* A line longer than the reader's buffer was read in pieces: the tail of a long comment
+ * became a setting of its own (found writing tests/fuzz/fuzz_config.c). */
+static void test_config_file_long_line(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "", text[1200];
+    int n = snprintf(text, sizeof text, "# %s", "");
+    memset(text + n, 'x', 1021 - (size_t)n);
+    snprintf(text + 1021, sizeof text - 1021, "workers = 7\n");
+    assert_int_equal(load_with_file(text, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, ".conf:1: longer than"));
+    memset(text, 0, sizeof text);
+    memcpy(text, "# ", 2);
+    memset(text + 2, 'y', 1019); /* 1021 characters and the line end: the longest line */
+    strcat(text, "\nworkers = 7\n");
+    assert_int_equal(load_with_file(text, &cfg, err, sizeof err), 0);
+    assert_int_equal(cfg.workers, 7);
+}
+
 #define CONFIG_TEST(f) cmocka_unit_test_setup_teardown(f, config_setup, config_teardown)
 
 int main(void)
@@ -525,6 +545,7 @@ int main(void)
         CONFIG_TEST(test_config_env_beats_file),
         CONFIG_TEST(test_config_file_unknown_key),
         CONFIG_TEST(test_config_file_bad_lines),
+        CONFIG_TEST(test_config_file_long_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
