@@ -9,6 +9,7 @@ import time
 
 import requests
 
+import contract
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # `make asan` points this at the sanitizer build.
@@ -62,6 +63,7 @@ class Stack:
 
     def start(self):
         self.script("start")
+        contract.watch(self.base)  # its answers are checked against api/openapi.yaml
 
     def stop(self):
         self.script("stop", check=False)
