@@ -29,7 +29,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all build deps run start stop reload test unit e2e security asan valgrind bench fmt lint clean \
-        fuzz fuzz-bins
+        fuzz fuzz-bins lint-api
 
 all: build
 build: deps-build
@@ -127,7 +127,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
 
-FMT_FILES = $(LIB_SRC) cmd/*.c tests/unit/*.c $(wildcard */*.h tests/unit/*.h)
+FMT_FILES = $(LIB_SRC) cmd/*.c tests/unit/*.c tests/fuzz/*.c $(wildcard */*.h tests/unit/*.h)
 fmt:
 	clang-format -i $(FMT_FILES)
 # Formatting, cppcheck, and the include order of the layers (README, "Layers").
@@ -140,6 +140,17 @@ lint:
 	    --suppress=missingIncludeSystem -I. $(LIB_SRC) cmd/*.c
 	@echo "  CHECK scripts/check-layers.py"
 	$(Q)/usr/bin/python3 scripts/check-layers.py
+	@$(MAKE) --no-print-directory lint-api
+# api/openapi.yaml under Redocly and Spectral (pinned in tools/package.json), no warning left.
+lint-api:
+	@[ -x tools/node_modules/.bin/redocly ] || npm ci --prefix tools --no-audit --no-fund >/dev/null
+	@echo "  CHECK redocly lint api/openapi.yaml"
+	$(Q)NO_UPDATE_NOTIFIER=1 tools/node_modules/.bin/redocly lint --config api/redocly.yaml \
+	    --max-problems 50 api/openapi.yaml 2>&1 | grep -v -e '^ *[║╔╚]' -e '^$$'; \
+	    exit $${PIPESTATUS[0]}
+	@echo "  CHECK spectral lint api/openapi.yaml"
+	$(Q)tools/node_modules/.bin/spectral lint --ruleset api/spectral.yaml --fail-severity=warn \
+	    --quiet api/openapi.yaml
 
 clean:
 	rm -rf build build-asan
