@@ -30,8 +30,8 @@
 typedef struct slot {
     int fd;
     char path[320];
-    uid_t uid; /* the socket's owner and group when the master starts as root, */
-    gid_t gid; /* else -1 (the master's own) */
+    uid_t uid;      /* the socket's owner and group when the master starts as root, */
+    gid_t gid;      /* else -1 (the master's own) */
     pid_t pid;      /* the serving worker, 0 when none */
     pid_t retiring; /* a worker being replaced by a reload, 0 when none */
     int64_t started_ms;
@@ -68,8 +68,7 @@ static int open_socket(slot *s)
     }
     /* Only the service and nginx's workers may speak FastCGI (whoever can claims any
      * REMOTE_ADDR): 0660, the group nginx's workers run in (README "Privileges"). */
-    if (chmod(s->path, 0660) != 0 ||
-        (s->gid != (gid_t)-1 && chown(s->path, s->uid, s->gid) != 0)) {
+    if (chmod(s->path, 0660) != 0 || (s->gid != (gid_t)-1 && chown(s->path, s->uid, s->gid) != 0)) {
         log_msg(LOG_ERROR, "cannot set the mode of %s: %s", s->path, strerror(errno));
         return -1;
     }
@@ -225,8 +224,8 @@ static int open_slots(master *m)
     uid_t uid = (uid_t)-1;
     gid_t gid = (gid_t)-1;
     char err[200];
-    if (geteuid() == 0 && privileges_lookup(m->cfg->service_user, m->cfg->socket_group, &uid,
-                                            &gid, err, sizeof err) != 0) {
+    if (geteuid() == 0 && privileges_lookup(m->cfg->service_user, m->cfg->socket_group, &uid, &gid,
+                                            err, sizeof err) != 0) {
         log_msg(LOG_ERROR, "%s", err);
         return -1;
     }

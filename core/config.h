@@ -64,10 +64,11 @@ typedef struct ow_config {
     char jpush_base[256]; /* JPush (Xiaomi, OPPO, vivo, Honor phones) */
     char jpush_app_key[64], jpush_master_secret[128];
     /* least privilege and the client's address (README "Privileges", "Client IP") */
-    char db_owner_dsn[512];   /* the owner account: migrate, generate-applications; empty: */
-                              /* db_dsn's when that is set, else the private owner account */
-    char service_user[64];    /* started as root, onewindow-fcgi and -pushd switch to it */
-    char socket_group[64];    /* group of the FastCGI sockets (0660): nginx's workers' */
+    /* The owner account (migrate, generate-applications); empty: db_dsn's when that is set,
+     * else the private owner account. */
+    char db_owner_dsn[512];
+    char service_user[64];     /* started as root, onewindow-fcgi and -pushd switch to it */
+    char socket_group[64];     /* group of the FastCGI sockets (0660): nginx's workers' */
     char trusted_proxies[512]; /* nginx: X-Forwarded-For is believed from these (CIDRs) */
     /* what a client must know (GET /api/v1/client-config) */
     int upload_max_bytes; /* one upload's size limit (nginx allows a little more) */

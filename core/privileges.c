@@ -39,8 +39,7 @@ int privileges_drop(const char *user, char *err, size_t errlen)
     const struct passwd *pw = getpwnam(user);
     gid_t gid = pw->pw_gid;
     /* Groups first: once the uid is gone, so is the right to change them. */
-    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 ||
-        setresuid(uid, uid, uid) != 0) {
+    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) {
         snprintf(err, errlen, "cannot switch to %s: %s", user, strerror(errno));
         return -1;
     }

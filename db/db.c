@@ -561,8 +561,9 @@ int db_account_of(const char *dsn, char *account, size_t len, char *err, size_t 
     MYSQL_RES *res = NULL;
     MYSQL_ROW row = NULL;
     /* No database: before its first grants the account may not enter it. */
-    if (m && mysql_real_connect(m, t.host, t.user, t.password, NULL, t.port,
-                                t.socket[0] ? t.socket : NULL, 0) &&
+    if (m &&
+        mysql_real_connect(m, t.host, t.user, t.password, NULL, t.port,
+                           t.socket[0] ? t.socket : NULL, 0) &&
         mysql_query(m, "SELECT CURRENT_USER()") == 0 && (res = mysql_store_result(m)))
         row = mysql_fetch_row(res);
     int rc = row && row[0] ? 0 : -1;
