@@ -62,7 +62,9 @@ class Stack:
                               timeout=120)
 
     def start(self):
-        self.script("start")
+        r = self.script("start", check=False)
+        # stack.sh says why on stderr (a port taken, MariaDB that did not start …): show it.
+        assert r.returncode == 0, f"scripts/stack.sh start failed:\n{r.stderr[-3000:]}"
         contract.watch(self.base)  # its answers are checked against api/openapi.yaml
 
     def stop(self):
