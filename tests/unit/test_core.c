@@ -406,6 +406,71 @@ static void test_config_env_rejected(void **state)
     assert_env_rejected("ONEWINDOW_TIMEZONE", "../../etc/passwd");
 }
 
+static void assert_env_accepted(const char *name, const char *value)
+{
+    ow_config cfg;
+    char err[512] = "";
+    setenv(name, value, 1);
+    if (config_load(&cfg, err, sizeof err) != 0)
+        fail_msg("%s=%s refused: %s", name, value, err);
+    unsetenv(name);
+}
+
+/* The settings of least privilege and the client's address (README "Privileges",
+ * "Client IP"), at their limits and past them. */
+static void test_config_privilege_and_proxy_settings(void **state)
+{
+    (void)state;
+    assert_env_accepted("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.0/8,2001:db8::/32,192.0.2.1");
+    assert_env_accepted("ONEWINDOW_TRUSTED_PROXIES", "0.0.0.0/0,::/128");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.0/33");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "2001:db8::/129");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.0/8,");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.0/");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.0/+8");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "lb.internal");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.1;include /etc/x");
+    assert_env_accepted("ONEWINDOW_SERVICE_USER", "ow_app-1.x");
+    assert_env_rejected("ONEWINDOW_SERVICE_USER", "-x");
+    assert_env_rejected("ONEWINDOW_SOCKET_GROUP", "web:root");
+    assert_env_rejected("ONEWINDOW_SOCKET_GROUP", "");
+    assert_env_accepted("ONEWINDOW_UPLOAD_MAX_BYTES", "1024");
+    assert_env_rejected("ONEWINDOW_UPLOAD_MAX_BYTES", "1023");
+    assert_env_accepted("ONEWINDOW_UPLOAD_MAX_BYTES", "67108864");
+    assert_env_rejected("ONEWINDOW_UPLOAD_MAX_BYTES", "67108865");
+    assert_env_accepted("ONEWINDOW_DB_OWNER_DSN", "mysql://o@db/ow?password_file=/root/pw");
+    assert_env_rejected("ONEWINDOW_DB_OWNER_DSN", "mysql://o:x@db/ow?password_file=/root/pw");
+}
+
+/* The effective DSNs: the private accounts by default, db_dsn's account for both when only
+ * it is set, each its own when both are. */
+static void test_config_effective_dsns(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "", dsn[1024];
+    setenv("ONEWINDOW_VAR_DIR", "/v", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), 0);
+    config_primary_dsn(&cfg, dsn, sizeof dsn);
+    assert_string_equal(dsn, "mysql://onewindow_api@localhost/onewindow?socket=/v/run/mysqld.sock"
+                             "&password_file=/v/secrets/db-api.password");
+    config_owner_dsn(&cfg, dsn, sizeof dsn);
+    assert_non_null(strstr(dsn, "mysql://onewindow_owner@localhost/onewindow?"));
+    setenv("ONEWINDOW_DB_DSN", "mysql://app:pw@db/ow", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), 0);
+    config_owner_dsn(&cfg, dsn, sizeof dsn);
+    assert_string_equal(dsn, "mysql://app:pw@db/ow");
+    setenv("ONEWINDOW_DB_OWNER_DSN", "mysql://own:pw@db/ow", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), 0);
+    config_owner_dsn(&cfg, dsn, sizeof dsn);
+    assert_string_equal(dsn, "mysql://own:pw@db/ow");
+    config_primary_dsn(&cfg, dsn, sizeof dsn);
+    assert_string_equal(dsn, "mysql://app:pw@db/ow");
+    unsetenv("ONEWINDOW_DB_OWNER_DSN");
+    unsetenv("ONEWINDOW_DB_DSN");
+    unsetenv("ONEWINDOW_VAR_DIR");
+}
+
 /* A DSN the parser refuses is named in the message, with its password masked. */
 static void test_config_bad_dsn_masks_password(void **state)
 {
@@ -546,6 +611,8 @@ int main(void)
         CONFIG_TEST(test_config_file_unknown_key),
         CONFIG_TEST(test_config_file_bad_lines),
         CONFIG_TEST(test_config_file_long_line),
+        CONFIG_TEST(test_config_privilege_and_proxy_settings),
+        CONFIG_TEST(test_config_effective_dsns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
