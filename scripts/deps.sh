@@ -7,8 +7,9 @@ set -euo pipefail
 build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev
             libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev)
 run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data)
+# python3-jsonschema: the e2e answers checked against api/openapi.yaml (tests/e2e/contract.py)
 test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jwt
-           python3-cryptography valgrind)
+           python3-cryptography python3-jsonschema valgrind)
 lint_pkgs=(clang-format cppcheck python3)
 # clang's libFuzzer and sanitizers: `make fuzz` (tests/fuzz).
 fuzz_pkgs=(clang libclang-rt-14-dev)
