@@ -8,8 +8,8 @@ void client_key_of(const char *addr, char *out, size_t len)
 {
     unsigned char a[16];
     char text[INET6_ADDRSTRLEN];
-    if (inet_pton(AF_INET, addr, a) == 1 && inet_ntop(AF_INET, a, text, sizeof text)) {
-        snprintf(out, len, "%s", text);
+    if (inet_pton(AF_INET, addr, a) == 1) { /* dotted decimal without leading zeros: as is */
+        snprintf(out, len, "%s", addr);
         return;
     }
     if (inet_pton(AF_INET6, addr, a) != 1) {
