@@ -277,6 +277,7 @@ onewindow is up
   MariaDB    127.0.0.1:$DB_PORT and $DB_SOCKET (database onewindow)
   logs       $LOG
   settings   $ONEWINDOW_CONFIG
+  users      app $( [ -n "$AS_ROOT" ] && echo "$SERVICE_USER, nginx workers $WEB_USER, MariaDB $DB_USER" || id -un ) (README "Privileges")
   demo       staff demo-ga / onewindow-demo (市公安局); citizens: POST /api/v1/auth/sms/send,
              then the code is in $VAR/sms-outbox.jsonl; notifications sent by SMS
              (pushd, log provider) go to $VAR/sms-notifications.jsonl
