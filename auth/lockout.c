@@ -19,7 +19,7 @@ static void subject_of(login_kind kind, const char *name, uint8_t out[PII_INDEX_
     pii_index("login-name", text, out);
 }
 
-static int try_password(arena *a, login_kind kind, const char *name, const char *client_ip,
+static int try_password(arena *a, login_kind kind, const char *name, const char *client_key,
                         const char *hash, const char *given, password_verdict *verdict,
                         int64_t *wait_s)
 {
@@ -28,7 +28,7 @@ static int try_password(arena *a, login_kind kind, const char *name, const char 
         return rc;
     uint8_t subject[PII_INDEX_BYTES], client[PII_INDEX_BYTES];
     subject_of(kind, name, subject);
-    pii_index("ip", client_ip ? client_ip : "", client);
+    pii_index("ip", client_key, client);
     bool known = false;
     rc = login_client_known(db_primary(), a, subject, client, LOGIN_KNOWN_DAYS, &known);
     if (rc == DB_OK)
@@ -51,7 +51,7 @@ static int try_password(arena *a, login_kind kind, const char *name, const char 
                                randombytes_uniform(64) == 0);
 }
 
-int lockout_try_password(arena *a, login_kind kind, const char *name, const char *client_ip,
+int lockout_try_password(arena *a, login_kind kind, const char *name, const char *client_key,
                          const char *hash, const char *given, password_verdict *verdict,
                          int64_t *wait_s)
 {
@@ -60,7 +60,7 @@ int lockout_try_password(arena *a, login_kind kind, const char *name, const char
     if (!password_slot_take()) /* before the try is taken: a busy server counts nothing */
         return DB_OK;
     *verdict = PASSWORD_WAIT;
-    int rc = try_password(a, kind, name, client_ip, hash, given, verdict, wait_s);
+    int rc = try_password(a, kind, name, client_key, hash, given, verdict, wait_s);
     password_slot_give();
     return rc;
 }

@@ -44,7 +44,7 @@ static bool staff_password_right(req *r, resp *w, const char *username, const st
 {
     password_verdict v;
     int64_t wait_s = 0;
-    int rc = lockout_try_password(&r->arena, LOGIN_STAFF, username, r->client_ip,
+    int rc = lockout_try_password(&r->arena, LOGIN_STAFF, username, r->client_key,
                                   s ? s->password_hash : NULL, password, &v, &wait_s);
     if (rc != DB_OK)
         common_answer_failure(r, w, rc, "staff login");

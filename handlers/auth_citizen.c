@@ -79,7 +79,7 @@ void handle_sms_send(req *r, resp *w)
     int rc;
     uint8_t phone_bidx[PII_INDEX_BYTES], ip_bidx[PII_INDEX_BYTES], hash[PII_INDEX_BYTES];
     pii_index("phone", phone, phone_bidx);
-    pii_index("ip", r->client_ip ? r->client_ip : "", ip_bidx);
+    pii_index("ip", r->client_key, ip_bidx);
     /* the checks and the insert of one phone run one at a time (parallel sends: one code),
      * and so do those of one address (parallel sends for many phones: its hourly limit) */
     char lock[48], ip_lock[48], hex[33];
@@ -137,7 +137,7 @@ static int password_matches(req *r, const char *phone, const uint8_t bidx[PII_IN
         return rc;
     const char *hash = rc == DB_OK ? c.password_hash : NULL;
     *id = rc == DB_OK ? c.id : 0;
-    return lockout_try_password(&r->arena, LOGIN_CITIZEN, phone, r->client_ip, hash, password,
+    return lockout_try_password(&r->arena, LOGIN_CITIZEN, phone, r->client_key, hash, password,
                                 verdict, retry);
 }
 

@@ -36,7 +36,7 @@ static bool old_password_right(req *r, resp *w, const citizen_row *c, const char
         return false;
     password_verdict v;
     int64_t wait_s = 0;
-    int rc = lockout_try_password(&r->arena, LOGIN_CITIZEN, phone, r->client_ip, c->password_hash,
+    int rc = lockout_try_password(&r->arena, LOGIN_CITIZEN, phone, r->client_key, c->password_hash,
                                   old, &v, &wait_s);
     if (rc != DB_OK)
         common_answer_failure(r, w, rc, "password change");

@@ -24,7 +24,7 @@
 static bool over_limit(req *r, resp *w)
 {
     uint8_t ip[PII_INDEX_BYTES];
-    pii_index("ip", r->client_ip ? r->client_ip : "", ip);
+    pii_index("ip", r->client_key, ip);
     int64_t hits = 0;
     int rc = rate_hit(db_primary(), "progress", ip, WINDOW_S, randombytes_uniform(64) == 0, &hits);
     if (rc != DB_OK) {
@@ -44,7 +44,7 @@ static bool over_limit(req *r, resp *w)
 static int guessed_too_often(req *r, resp *w, const char *no, bool right)
 {
     uint8_t key[PII_INDEX_BYTES];
-    const char *guesser = arena_printf(&r->arena, "%s|%s", no, r->client_ip ? r->client_ip : "");
+    const char *guesser = arena_printf(&r->arena, "%s|%s", no, r->client_key);
     pii_index("progress-guesses", guesser ? guesser : no, key);
     int64_t wrong = 0;
     int rc = right ? rate_peek(db_primary(), &r->arena, "progress_wrong", key, HOUR_S, &wrong)

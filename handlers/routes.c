@@ -56,6 +56,8 @@ const route routes[] = {
     {"GET", "/api/v1/staff/applications/{no}", handle_staff_application, AUTH_STAFF, NULL, 0},
     {"POST", "/api/v1/staff/applications/{no}/events", handle_staff_event, AUTH_STAFF, NULL,
      BODY_DEFAULT},
+    /* what a client must know (README "Client configuration") */
+    {"GET", "/api/v1/client-config", handle_client_config, AUTH_PUBLIC, NULL, 0},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

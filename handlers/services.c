@@ -328,7 +328,7 @@ void handle_service_detail(req *r, resp *w)
     }
     uint8_t client[PII_INDEX_BYTES];
     if (pii_ready() == DB_OK) { /* a view counts once per client a day: by a keyed hash */
-        pii_index("ip", r->client_ip ? r->client_ip : "", client);
+        pii_index("ip", r->client_key, client);
         catalog_cache_count_view((uint32_t)d.service_id, client);
     }
     resp_json(r, w, 200, detail_json(r, &d));
