@@ -46,8 +46,8 @@ typedef struct req {
     char server_request_id[33];                /* ours (nginx's $request_id), unique */
     const char *client_request_id;             /* the client's sane X-Request-Id, or NULL */
     bool lang_en;                              /* Accept-Language prefers English */
-    const route *route; /* matched route, NULL before routing or when none */
-    const char *body;   /* NUL-terminated copy of the body (or NULL) */
+    const route *route;                        /* matched route, NULL before routing or when none */
+    const char *body;                          /* NUL-terminated copy of the body (or NULL) */
     size_t body_len;
     cJSON *json; /* parsed body, when the request had one */
     validation_error errors[MAX_VALIDATION_ERRORS];

@@ -34,9 +34,9 @@ typedef enum {
 
 /* Checks the password given for a login name under the throttle. hash is the account's
  * (NULL when no account has the name, or it has no password: the try counts and takes the
- * time of a check all the same). client_key is the caller's (api/request.h: an address, or its IPv6 /64). DB_OK with *verdict
- * (PASSWORD_WAIT: *wait_s seconds more), or a failure. The check runs under an argon2 slot
- * (auth/password.h). */
+ * time of a check all the same). client_key is the caller's (api/request.h: an address, or
+ * its IPv6 /64). DB_OK with *verdict (PASSWORD_WAIT: *wait_s seconds more), or a failure.
+ * The check runs under an argon2 slot (auth/password.h). */
 int lockout_try_password(arena *a, login_kind kind, const char *name, const char *client_key,
                          const char *hash, const char *given, password_verdict *verdict,
                          int64_t *wait_s);
