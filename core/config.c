@@ -58,6 +58,22 @@ static int check_sms_provider(const char *v, char *why, size_t len)
     return -1;
 }
 
+static int check_deployment(const char *v, char *why, size_t len)
+{
+    if (strcmp(v, "production") == 0 || strcmp(v, "development") == 0)
+        return 0;
+    snprintf(why, len, "must be production or development");
+    return -1;
+}
+
+static int check_identity_provider(const char *v, char *why, size_t len)
+{
+    if (strcmp(v, "dev") == 0 || strcmp(v, "http") == 0)
+        return 0;
+    snprintf(why, len, "must be dev (development only) or http");
+    return -1;
+}
+
 static const setting settings[] = {
     INT_SETTING(port, 1, 65535, "8080"),
     INT_SETTING(db_port, 1, 65535, "3307"),
@@ -126,6 +142,15 @@ static const setting settings[] = {
     STR_SETTING(socket_group, "onewindow-web", check_account_name),
     STR_SETTING(trusted_proxies, "", check_proxies),
     INT_SETTING(upload_max_bytes, 1024, 64 * 1024 * 1024, "10485760"),
+    /* trust (issue 12, part A): keys, passwords, identity providers, outbound calls */
+    INT_SETTING(key_publish_ahead_s, 0, 3600, "90"),
+    INT_SETTING(pwhash_concurrency, 1, 256, "2"),
+    STR_SETTING(deployment, "production", check_deployment),
+    STR_SETTING(identity_provider, "http", check_identity_provider),
+    STR_SETTING(identity_url, "", NULL),
+    CREDENTIAL(identity_token),
+    INT_SETTING(outbound_connect_timeout_ms, 100, 60000, "2000"),
+    INT_SETTING(outbound_timeout_ms, 100, 120000, "5000"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -343,6 +368,25 @@ static int load_file(ow_config *cfg, const char *path, char *err, size_t errlen)
     return rc;
 }
 
+/* What only development may use: a production configuration that names it stops (fails
+ * closed, API.md §3: the dev identity provider takes any well-formed ID number). */
+static bool production_refuses(const ow_config *cfg, char *err, size_t errlen)
+{
+    if (strcmp(cfg->deployment, "production") != 0)
+        return false;
+    if (strcmp(cfg->identity_provider, "dev") == 0)
+        snprintf(err, errlen,
+                 "identity_provider=dev: the development identity provider accepts any "
+                 "well-formed ID number; refused unless deployment = development");
+    else if (cfg->test_routes)
+        snprintf(err, errlen,
+                 "test_routes=1: test-only routes; refused unless deployment = "
+                 "development");
+    else
+        return false;
+    return true;
+}
+
 int config_load(ow_config *cfg, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -366,6 +410,8 @@ int config_load(ow_config *cfg, char *err, size_t errlen)
         if (v && set_value(cfg, &settings[i], v, name, err, errlen))
             return -1;
     }
+    if (production_refuses(cfg, err, errlen))
+        return -1;
     if (!cfg->master_key_file[0]) /* development: generated there by scripts/stack.sh */
         snprintf(cfg->master_key_file, sizeof cfg->master_key_file, "%.240s/master.key",
                  cfg->var_dir);
