@@ -54,9 +54,10 @@ static int db_failed(const char *cmd, int rc)
 static void audit(const char *cmd, const char *action, const char *kind, const char *id,
                   const char *detail)
 {
-    char target[64];
+    char target[64], operator_name[64];
     snprintf(target, sizeof target, "%s:%s", kind, id);
-    audit_entry au = {"operator", cli_operator(), action, target, detail, NULL};
+    cli_operator(operator_name, sizeof operator_name);
+    audit_entry au = {"operator", operator_name, action, target, detail, NULL, NULL};
     if (audit_insert(db_primary(), &au) != DB_OK)
         fprintf(stderr, "%s: the change is made, but its audit line could not be written\n", cmd);
 }

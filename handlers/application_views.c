@@ -223,8 +223,11 @@ cJSON *app_detail_json(const app_row *a, cal_day today, app_view view)
         cJSON_AddStringToObject(h, "name", a->handler_name);
         cJSON_AddItemToObject(o, "materials", cJSON_Parse(a->materials));
     }
-    if (view == VIEW_CITIZEN)
-        cJSON_AddStringToObject(o, "query_code", a->query_code);
+    char code[QUERY_CODE_BYTES];
+    if (view == VIEW_CITIZEN && query_code_of(a, code))
+        cJSON_AddStringToObject(o, "query_code", code);
+    else if (view == VIEW_CITIZEN)
+        cJSON_AddNullToObject(o, "query_code");
     cJSON_AddItemToObject(o, "timeline", timeline_json(a->timeline, view));
     return o;
 }
@@ -248,12 +251,13 @@ cJSON *app_with_applicant(req *r, const app_row *a, cJSON *detail, int *rc)
     const char *what =
         org ? arena_printf(&r->arena, "applicant data and form; client %s", r->claims->client_id)
             : "applicant data and form";
-    audit_entry au = {org ? "organization" : "staff",
-                      r->claims->sub,
-                      "application.read",
-                      a->no,
-                      what,
-                      r->request_id};
+    audit_entry au = {.actor_type = org ? "organization" : "staff",
+                      .actor_id = r->claims->sub,
+                      .action = "application.read",
+                      .target = a->no,
+                      .detail = what,
+                      .request_id = r->server_request_id,
+                      .client_request_id = r->client_request_id};
     if ((*rc = pii_ready()) != DB_OK || (*rc = audit_insert(db_primary(), &au)) != DB_OK)
         return NULL;
     *rc = citizen_by_id(db_primary(), &r->arena, a->citizen_id, &c);

@@ -58,7 +58,8 @@ static const char *today_text(req *r)
 
 static delegation_actor staff_actor(const req *r)
 {
-    return (delegation_actor){"staff", r->claims->sub, r->claims->dept, r->request_id};
+    return (delegation_actor){"staff", r->claims->sub, r->claims->dept, r->server_request_id,
+                              r->client_request_id};
 }
 
 static void list_page(req *r, resp *w, const delegation_row *items, size_t n, int limit,

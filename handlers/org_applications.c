@@ -33,7 +33,8 @@ static app_actor_ref org_actor(const req *r, const app_row *a)
 {
     /* the name the application was handed over under: the timeline shows the organization */
     return (app_actor_ref){ACTOR_ORGANIZATION,     "organization",  r->claims->sub,
-                           common_principal_id(r), a->handler_name, r->request_id};
+                           common_principal_id(r), a->handler_name, r->server_request_id,
+                           r->client_request_id};
 }
 
 /* ?cursor: the last change number seen (0 without one). */

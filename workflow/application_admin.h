@@ -15,5 +15,10 @@ int application_admin_generate(long count);
  * modulo N), each with its change feed, as if they had been submitted under delegations
  * (the change feed's benchmark). */
 int application_admin_generate_orgs(long count);
+/* Part of migrate: query codes an older release stored in clear get their stored form (a keyed
+ * hash and the code sealed: workflow/application_no.h). Needs the master key; without it the
+ * rows are left (the progress query still answers them) and a line says how many remain.
+ * Prints "query codes hashed: N" when it converted any; 0, or 1 on a database failure. */
+int application_admin_hash_query_codes(void);
 
 #endif

@@ -79,7 +79,9 @@ int delegation_admin_delegate(int argc, char **argv)
     cal_day_format(from, from_s);
     cal_day_format(to, to_s);
     delegation_request rq = {service, (int64_t)org_id, from_s, to_s};
-    delegation_actor who = {"operator", cli_operator(), NULL, NULL};
+    char operator_name[64];
+    cli_operator(operator_name, sizeof operator_name);
+    delegation_actor who = {"operator", operator_name, NULL, NULL, NULL};
     delegation_row d;
     arena a;
     arena_init(&a, 8192);
@@ -103,7 +105,9 @@ int delegation_admin_revoke(int argc, char **argv)
         fprintf(stderr, "usage: onewindow-admin revoke-delegation ID\n");
         return 2;
     }
-    delegation_actor who = {"operator", cli_operator(), NULL, NULL};
+    char operator_name[64];
+    cli_operator(operator_name, sizeof operator_name);
+    delegation_actor who = {"operator", operator_name, NULL, NULL, NULL};
     delegation_row d;
     arena a;
     arena_init(&a, 8192);

@@ -30,9 +30,13 @@ static int audit(db_conn *c, arena *a, const delegation_actor *who, const char *
 {
     const char *detail = arena_printf(a, "service %s, organization %lld, %s..%s", d->service_code,
                                       (long long)d->org_id, d->from, d->to);
-    audit_entry au = {who->audit_type, who->id,
-                      action,          arena_printf(a, "delegation:%lld", (long long)d->id),
-                      detail,          who->request_id};
+    audit_entry au = {who->audit_type,
+                      who->id,
+                      action,
+                      arena_printf(a, "delegation:%lld", (long long)d->id),
+                      detail,
+                      who->request_id,
+                      who->client_request_id};
     return detail && au.target ? audit_insert(c, &au) : DB_ERROR;
 }
 

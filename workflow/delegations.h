@@ -33,7 +33,7 @@ typedef struct delegation_actor {
     const char *audit_type; /* staff | operator */
     const char *id;
     const char *department_code;
-    const char *request_id;
+    const char *request_id, *client_request_id; /* for the audit log (db/audit_store.h) */
 } delegation_actor;
 
 /* What is wrong with a window (dates already parsed), or DELEGATION_WINDOW_OK. */
