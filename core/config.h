@@ -64,7 +64,7 @@ typedef struct ow_config {
     char jpush_base[256]; /* JPush (Xiaomi, OPPO, vivo, Honor phones) */
     char jpush_app_key[64], jpush_master_secret[128];
     /* least privilege and the client's address (README "Privileges", "Client IP") */
-    /* The owner account (migrate, generate-applications); empty: db_dsn's when that is set,
+    /* The owner account (migrate, the generate-… loaders); empty: db_dsn's when that is set,
      * else the private owner account. */
     char db_owner_dsn[512];
     char service_user[64];     /* started as root, onewindow-fcgi and -pushd switch to it */

@@ -22,6 +22,9 @@ with open(sys.argv[2], encoding="utf-8") as f:
 # Redoc shows the headings of info.description in its menu: the guide comes first
 doc["info"]["description"] = guide + "\n\n# The reference\n\n" + doc["info"].get("description", "")
 doc["paths"] = {p: item for p, item in doc["paths"].items() if not item.get("x-test-only")}
+used = {t for item in doc["paths"].values() for op in item.values()
+        if isinstance(op, dict) for t in op.get("tags", [])}
+doc["tags"] = [t for t in doc.get("tags", []) if t["name"] in used]
 doc["servers"] = [{"url": "/", "description": "the server that serves this page"}]
 with open(sys.argv[3], "w", encoding="utf-8") as f:
     yaml.safe_dump(doc, f, allow_unicode=True, sort_keys=False, width=100)

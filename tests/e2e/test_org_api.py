@@ -9,7 +9,7 @@ submitted after a revocation, one of a service never delegated → 404 on every 
 import pytest
 
 from conftest import assert_problem
-from helpers import field_errors, sql, unique_id
+from helpers import HEX32, field_errors, sql, unique_id
 from orgs import (ORG_APPS, ORG_DELIVERIES, ORG_SERVICES, SCOPE_CHALLENGE, Delegated, Org,
                   delegate, revoke, take_service, take_services)
 from people import (DETAIL_KEYS, STAFF_DETAIL_KEYS, SUMMARY_KEYS, call, detail,
@@ -148,10 +148,11 @@ def test_detail_shows_the_applicant_and_each_read_is_audited(world, stack, http,
     assert d["applicant"] == {"name": c.name, "id_number": c.id_number, "phone": c.phone}
     assert d["form"] == {"address": "幸福路1号"}
     assert d["handled_by"] == {"type": "organization", "name": a.name}
-    rows = sql(stack, f"SELECT actor_type, actor_id, detail, request_id FROM audit_log "
-                      f"WHERE target = {q(no)} AND action = 'application.read'")
-    assert rows == [["organization", a.id, f"applicant data and form; client {a.client_id}",
-                     rid]], rows
+    rows = sql(stack, f"SELECT actor_type, actor_id, detail, client_request_id, request_id "
+                      f"FROM audit_log WHERE target = {q(no)} AND action = 'application.read'")
+    assert [row[:4] for row in rows] == [
+        ["organization", a.id, f"applicant data and form; client {a.client_id}", rid]], rows
+    assert HEX32.match(rows[0][4]), rows  # the server's own request id beside the client's
     # number spellings are forgiven as for citizens
     assert a.get(f"{ORG_APPS}/{no.lower()}").status_code == 200
 
@@ -170,8 +171,8 @@ def test_steps_are_the_departments_with_the_organizations_name(world, stack, htt
     # the citizen sees the organization on the timeline
     mine = detail(http, base, c, no)
     assert mine["timeline"][-1]["actor_name"] == a.name
-    audit = sql(stack, f"SELECT actor_type, actor_id, action, request_id FROM audit_log WHERE "
-                       f"target = {q(no)} AND action = 'application.transition'")
+    audit = sql(stack, f"SELECT actor_type, actor_id, action, client_request_id FROM audit_log "
+                       f"WHERE target = {q(no)} AND action = 'application.transition'")
     assert audit == [["organization", a.id, "application.transition", rid]], audit
     # the citizen's notification, as for a department's step
     n = sql(stack, f"SELECT title FROM notifications n JOIN applications p ON "
