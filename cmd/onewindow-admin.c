@@ -124,7 +124,8 @@ static void usage(void)
         "  audit --target ID              the audit rows of a record (JSON lines)\n"
         "  explain-queries                the query plans of the application and inbox queries\n"
         "  generate-applications --count N  benchmark data: N applications, ~3 events each\n"
-        "  generate-orgs --count N        benchmark data: N organizations handling them all\n"
+        "  generate-orgs --count N        benchmark data: N organizations and a year of\n"
+        "                                 delegations that handed the applications to them\n"
         "  outbox --dead | --requeue ID | --requeue --all-dead\n"
         "                                 deliveries that ran out of tries (JSON lines),\n"
         "                                 and another round for them\n");

@@ -155,16 +155,40 @@ int bench_orgs(db_conn *c, const bench_blobs *b, int64_t count, int64_t *first, 
     return rc;
 }
 
-int bench_delegate_applications(db_conn *c, int64_t from, int64_t to, int64_t first, int64_t n,
-                                int64_t *changed)
+int bench_delegation_window(db_conn *c, int64_t window, const char *from, const char *to,
+                            int64_t first, int64_t n, int64_t *made)
 {
-    int rc = db_exec_count(c, changed,
-                           "UPDATE applications SET org_id = ? + id % ?, "
-                           "handler_type = 'organization' WHERE id BETWEEN ? AND ?",
-                           "iiii", first, n, from, to);
-    if (rc == DB_OK)
-        rc = db_exec(c, "DELETE FROM org_feed_entries WHERE application_id BETWEEN ? AND ?", "ii",
-                     from, to);
+    /* a service that has a delegation on one of these days already keeps it alone */
+    return db_exec_count(c, made,
+                         "INSERT INTO delegations (service_id, org_id, department_code, "
+                         "valid_from, valid_to, created_by) "
+                         "SELECT s.id, ? + (s.id * ? + ?) % ?, s.department_code, ?, ?, "
+                         "'operator' FROM services s WHERE s.retired_at IS NULL "
+                         "AND NOT EXISTS (SELECT 1 FROM delegations x WHERE x.service_id = s.id "
+                         "AND x.revoked_at IS NULL AND x.valid_to >= ? AND x.valid_from <= ?)",
+                         "iiiissss", first, (int64_t)BENCH_DELEGATION_WINDOWS, window, n, from, to,
+                         from, to);
+}
+
+int bench_delegate_applications(db_conn *c, int64_t from, int64_t to, int64_t first, int64_t last,
+                                const char *last_day, int64_t *changed)
+{
+    /* the delegation of the application's service whose window (ending on last_day, or a
+     * multiple of BENCH_DELEGATION_DAYS before) holds its submission day: one lookup of
+     * delegations_service (service_id, valid_to) per application */
+    int rc =
+        db_exec_count(c, changed,
+                      "UPDATE applications a JOIN delegations g ON g.service_id = "
+                      "a.service_id AND g.valid_to = DATE(a.submitted_at) + "
+                      "INTERVAL MOD(DATEDIFF(?, DATE(a.submitted_at)), ?) DAY "
+                      "AND g.valid_from <= DATE(a.submitted_at) "
+                      "AND g.valid_to >= DATE(a.submitted_at) AND g.revoked_at IS NULL "
+                      "AND g.org_id BETWEEN ? AND ? "
+                      "JOIN organizations o ON o.id = g.org_id "
+                      "SET a.org_id = g.org_id, a.delegation_id = g.id, "
+                      "a.handler_type = 'organization', a.handler_name = o.name "
+                      "WHERE a.id BETWEEN ? AND ? AND a.org_id IS NULL",
+                      "siiiii", last_day, (int64_t)BENCH_DELEGATION_DAYS, first, last, from, to);
     if (rc == DB_OK)
         rc = db_exec(c,
                      "INSERT INTO org_feed_entries (org_id, change_seq, application_id, "
@@ -172,8 +196,8 @@ int bench_delegate_applications(db_conn *c, int64_t from, int64_t to, int64_t fi
                      "submitted_at, updated_at, due_date) SELECT org_id, id, id, "
                      "application_no, status, result, service_code, service_name, "
                      "submitted_at, updated_at, due_date FROM applications "
-                     "WHERE id BETWEEN ? AND ?",
-                     "ii", from, to);
+                     "WHERE id BETWEEN ? AND ? AND org_id BETWEEN ? AND ?",
+                     "iiii", from, to, first, last);
     return rc;
 }
 

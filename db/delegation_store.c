@@ -48,19 +48,22 @@ int delegation_insert(db_conn *c, const delegation_new *d, int64_t *id)
 }
 
 /* clang-format off */
-#define DELEGATION_FROM \
+/* hint: the lists name their index (on few organizations the optimizer would rather read
+ * them all and sort, explain-queries) */
+#define DELEGATION_FROM_HINT(hint) \
     "SELECT g.id, g.service_id, g.org_id, s.code, s.name, g.department_code, o.name, " \
     DAY("g.valid_from") ", " DAY("g.valid_to") ", " TS("g.created_at") ", " \
-    TS("g.revoked_at") ", g.created_by FROM delegations g " \
+    TS("g.revoked_at") ", g.created_by FROM delegations g " hint " " \
     "JOIN services s ON s.id = g.service_id JOIN organizations o ON o.id = g.org_id "
+#define DELEGATION_FROM DELEGATION_FROM_HINT("")
 #define SQL_BY_ID DELEGATION_FROM "WHERE g.id = ?"
 #define SQL_BY_ID_LOCKED DELEGATION_FROM "WHERE g.id = ? FOR UPDATE"
 /* newest first: one backward range of (department_code, id) */
-#define SQL_OF_DEPARTMENT DELEGATION_FROM \
+#define SQL_OF_DEPARTMENT DELEGATION_FROM_HINT("FORCE INDEX (delegations_department)") \
     "WHERE g.department_code = ? AND g.id < ? ORDER BY g.id DESC LIMIT ?"
 /* the ones still to come or in force, those ending first first: one range of
  * (org_id, valid_to, id) */
-#define SQL_OF_ORG DELEGATION_FROM \
+#define SQL_OF_ORG DELEGATION_FROM_HINT("FORCE INDEX (delegations_org)") \
     "WHERE g.org_id = ? AND g.valid_to >= ? AND g.revoked_at IS NULL " \
     "AND (g.valid_to > ? OR (g.valid_to = ? AND g.id > ?)) ORDER BY g.valid_to, g.id LIMIT ?"
 /* the service's row first, then the delegation's: the order in which a new delegation takes

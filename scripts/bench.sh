@@ -222,7 +222,8 @@ read -r rps p50 p99 bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=idempotent-post.l
 row "POST /applications (new key), c$detail_conns" "$rps" "$p50" "$p99" "$bad"
 
 # The organizations' change feed (API.md §7): BENCH_ORGS (1000) organizations handle all the
-# generated applications (≈ BENCH_APPLICATIONS / BENCH_ORGS each); GET
+# generated applications (≈ BENCH_APPLICATIONS / BENCH_ORGS each), each under a delegation of
+# its service for the week of its submission (generate-orgs: a year of weekly ones); GET
 # /api/v1/org/applications?cursor=…&limit=20 from a random change of a random organization,
 # each with its own token. Target: p99 ≤ 10 ms, and each feed query an index range scan.
 norgs=${BENCH_ORGS:-1000}

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "auth/pii.h"
+#include "core/calendar.h"
 #include "core/clock.h"
 #include "core/json_out.h"
 #include "db/application_store.h"
@@ -164,6 +165,27 @@ int application_admin_generate(long count)
  * number of rows, so that a busy machine (or a replica) is never held by one huge one. */
 #define BENCH_DELEGATE_BATCH 20000
 
+/* The weekly windows of bench_delegation_window, the last ending yesterday (the service's
+ * time zone): every generated submission day (the year before yesterday) lies in one, and
+ * none is in force today, so a delegation made now overlaps none of them. One statement per
+ * window (a row per service). */
+static int bench_delegations(db_conn *c, cal_day yesterday, int64_t first, int64_t n, int64_t *made)
+{
+    int rc = DB_OK;
+    *made = 0;
+    for (int64_t w = 0; rc == DB_OK && w < BENCH_DELEGATION_WINDOWS; w++) {
+        cal_day to =
+            yesterday - (cal_day)((BENCH_DELEGATION_WINDOWS - 1 - w) * BENCH_DELEGATION_DAYS);
+        char from_s[CAL_DATE_BYTES], to_s[CAL_DATE_BYTES];
+        cal_day_format(to - (BENCH_DELEGATION_DAYS - 1), from_s);
+        cal_day_format(to, to_s);
+        int64_t k = 0;
+        rc = bench_delegation_window(c, w, from_s, to_s, first, n, &k);
+        *made += k;
+    }
+    return rc;
+}
+
 int application_admin_generate_orgs(long count)
 {
     int64_t t0 = clock_mono_us();
@@ -175,21 +197,27 @@ int application_admin_generate_orgs(long count)
     int rc = bench_orgs(c, blobs, count, &first, &last);
     if (rc != DB_OK)
         return fail("cannot create the organizations", rc);
-    rc = bench_max_id(c, "applications", &apps);
+    int64_t delegations = 0;
+    cal_day yesterday = cal_today() - 1;
+    char last_day[CAL_DATE_BYTES];
+    cal_day_format(yesterday, last_day);
+    rc = bench_delegations(c, yesterday, first, last - first + 1, &delegations);
+    if (rc == DB_OK)
+        rc = bench_max_id(c, "applications", &apps);
     for (int64_t from = 1; rc == DB_OK && from <= apps; from += BENCH_DELEGATE_BATCH) {
         int64_t n = 0;
-        rc = bench_delegate_applications(c, from, from + BENCH_DELEGATE_BATCH - 1, first,
-                                         last - first + 1, &n);
+        rc = bench_delegate_applications(c, from, from + BENCH_DELEGATE_BATCH - 1, first, last,
+                                         last_day, &n);
         changed += n;
     }
     if (rc == DB_OK)
         rc = bench_org_feeds(c, first, last, apps);
     if (rc != DB_OK)
         return fail("cannot hand the applications to the organizations", rc);
-    printf("organizations: %lld\nfirst_org: %lld\nlast_org: %lld\napplications: %lld\n"
-           "seconds: %.1f\n",
-           (long long)(last - first + 1), (long long)first, (long long)last, (long long)changed,
-           (double)(clock_mono_us() - t0) / 1e6);
+    printf("organizations: %lld\nfirst_org: %lld\nlast_org: %lld\ndelegations: %lld\n"
+           "applications: %lld\nseconds: %.1f\n",
+           (long long)(last - first + 1), (long long)first, (long long)last, (long long)delegations,
+           (long long)changed, (double)(clock_mono_us() - t0) / 1e6);
     return 0;
 }
 

@@ -14,6 +14,7 @@ import pytest
 
 from helpers import sql
 from orgs import take_service
+from people import shanghai_today
 
 
 
@@ -77,15 +78,30 @@ def problems(query, plan):
     return bad, tables
 
 
+def fields(out):
+    return dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+
+
 @pytest.fixture(scope="module")
-def plans(stack):
+def generated(stack):
+    """The benchmark's loaders on this stack: `generate-orgs`' output (its fields)."""
     gen = stack.admin("generate-applications", "--count", "20000", check=False)
     assert gen.returncode == 0, (gen.stdout, gen.stderr)
     assert "applications: 20000" in gen.stdout or "applications: 1999" in gen.stdout, gen.stdout
-    # the organizations' tables with rows too (API.md §7): feeds, a delegation, a webhook try
+    # the organizations' tables with rows too (API.md §7): delegations, feeds
     orgs = stack.admin("generate-orgs", "--count", "20", check=False)
     assert orgs.returncode == 0, (orgs.stdout, orgs.stderr)
-    org = orgs.stdout.split("first_org: ")[1].split()[0]
+    out = fields(orgs.stdout)
+    # before any test delegates to them: how many of theirs are in force today or to come
+    out["in_force"] = sql(stack, f"SELECT COUNT(*) FROM delegations WHERE org_id BETWEEN "
+                                 f"{out['first_org']} AND {out['last_org']} "
+                                 f"AND valid_to >= '{shanghai_today()}'")[0][0]
+    return out
+
+
+@pytest.fixture(scope="module")
+def plans(stack, generated):
+    org = generated["first_org"]
     today = datetime.date.today()
     d = stack.admin("delegate", "--service", take_service()[0], "--org", org, "--from",
                     str(today), "--to", str(today + datetime.timedelta(days=1)), check=False)
@@ -119,6 +135,34 @@ def test_application_queries_use_indexes(plans):
         all_tables += tables
     assert not bad, "\n".join(map(str, bad))
     assert "applications" in all_tables or "a" in all_tables, all_tables
+
+
+@pytest.mark.disruptive
+def test_generated_applications_are_handled_under_delegations(stack, generated):
+    """generate-orgs leaves data a real history could have left (API.md §7): every
+    application it hands to an organization was submitted during a delegation of its service
+    to that organization, which it names (handled_by, delegation_id); no two delegations of a
+    service share a day; none is in force today, so a department may delegate now."""
+    first, last = int(generated["first_org"]), int(generated["last_org"])
+    assert int(generated["delegations"]) > 0 and int(generated["applications"]) >= 19000, generated
+    handed = sql(stack, f"SELECT COUNT(*), SUM(g.id IS NOT NULL AND g.org_id = a.org_id "
+                        f"AND g.service_id = a.service_id AND DATE(a.submitted_at) BETWEEN "
+                        f"g.valid_from AND g.valid_to AND a.handler_type = 'organization' "
+                        f"AND a.handler_name = o.name) FROM applications a "
+                        f"LEFT JOIN delegations g ON g.id = a.delegation_id "
+                        f"JOIN organizations o ON o.id = a.org_id "
+                        f"WHERE a.org_id BETWEEN {first} AND {last}")[0]
+    assert int(handed[0]) == int(generated["applications"]) and handed[0] == handed[1], handed
+    # every organization got some, and each a line of its feed per application
+    per_org = sql(stack, f"SELECT COUNT(DISTINCT org_id), COUNT(*) FROM org_feed_entries "
+                         f"WHERE org_id BETWEEN {first} AND {last}")[0]
+    assert per_org == [str(last - first + 1), generated["applications"]], per_org
+    overlaps = sql(stack, "SELECT COUNT(*) FROM delegations x JOIN delegations y "
+                          "ON y.service_id = x.service_id AND y.id > x.id "
+                          "AND y.valid_from <= x.valid_to AND y.valid_to >= x.valid_from "
+                          "WHERE x.revoked_at IS NULL AND y.revoked_at IS NULL")[0][0]
+    assert overlaps == "0", overlaps
+    assert generated["in_force"] == "0", generated
 
 
 @pytest.mark.disruptive
