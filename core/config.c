@@ -154,6 +154,8 @@ static const setting settings[] = {
     INT_SETTING(webhook_allow_http, 0, 1, "0"),
     INT_SETTING(webhook_allow_private, 0, 1, "0"),
     INT_SETTING(org_messages_per_minute, 1, 100000, "60"),
+    INT_SETTING(rating_window_days, 1, 366, "30"),
+    INT_SETTING(rectification_days, 1, 60, "5"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

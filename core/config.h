@@ -85,6 +85,9 @@ typedef struct ow_config {
     int webhook_allow_http;      /* 1: http:// webhook URLs too (development); else https only */
     int webhook_allow_private;   /* 1: loopback/private/link-local targets too (development) */
     int org_messages_per_minute; /* messages one organization may send to applicants */
+    /* ratings and rectification (API.md §8) */
+    int rating_window_days; /* a rating is taken up to this many days after the final step */
+    int rectification_days; /* a bad rating's case is due this many working days later */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

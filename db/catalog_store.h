@@ -43,6 +43,7 @@ typedef struct catalog_detail {
     const char *topic_codes, *materials, *keywords; /* JSON arrays */
     const char *description, *handled_by_type, *handled_by_name;
     int64_t online_level, legal_days, promised_days, min_assurance_level;
+    int64_t rating_count, rating_sum; /* ratings not excluded (API.md §8) */
 } catalog_detail;
 
 /* DB_OK, DB_NOT_FOUND (no such active item), or a failure. handled_by names the

@@ -17,6 +17,7 @@
 #include "db/audit_store.h"
 #include "db/citizen_store.h"
 #include "handlers/common.h"
+#include "handlers/rating_views.h"
 #include "workflow/application_no.h"
 #include "workflow/application_state.h"
 
@@ -347,7 +348,8 @@ void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who
     } else if (rc != DB_OK)
         common_answer_failure(r, w, rc, "application step");
     else {
-        respond_application(r, w, a, view, NULL);
+        /* the citizen's view always has its rating members (API.md §8) */
+        respond_application(r, w, a, view, view == VIEW_CITIZEN ? app_with_rating : NULL);
         test_commit_pause(r);
         idempotency_commit(r, w, c); /* a failed answer (5xx) rolls back */
     }

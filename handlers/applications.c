@@ -12,6 +12,7 @@
 #include "handlers/application_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
+#include "handlers/rating_views.h"
 #include "search/catalog_cache.h"
 
 #define FORM_MAX_BYTES 16384
@@ -176,7 +177,7 @@ void handle_application_detail(req *r, resp *w)
     app_row a;
     int64_t me = common_principal_id(r);
     if (load_application(r, w, db_primary(), LOAD_WITH_TIMELINE, owned, &me, &a))
-        respond_application(r, w, &a, VIEW_CITIZEN, NULL);
+        respond_application(r, w, &a, VIEW_CITIZEN, app_with_rating);
 }
 
 /* One step of the citizen's (withdraw, supplement) in one transaction; answers the detail. */

@@ -66,6 +66,9 @@ void handle_org_event(req *r, resp *w);
 void handle_org_message(req *r, resp *w);
 /* handlers/org_webhooks.c */
 void handle_org_webhook_deliveries(req *r, resp *w);
+/* handlers/ratings.c (API.md §8) */
+void handle_rating_tags(req *r, resp *w);
+void handle_application_rating(req *r, resp *w);
 
 /* handlers/devices.c */
 void handle_device_register(req *r, resp *w);

@@ -73,6 +73,10 @@ const route routes[] = {
      "notifications:write", BODY_DEFAULT},
     {"GET", "/api/v1/org/webhook-deliveries", handle_org_webhook_deliveries, AUTH_ORG,
      "applications:read", 0},
+    /* ratings, rectification, feedback and statistics (API.md §8) */
+    {"GET", "/api/v1/rating-tags", handle_rating_tags, AUTH_PUBLIC, NULL, 0},
+    {"POST", "/api/v1/applications/{no}/rating", handle_application_rating, AUTH_CITIZEN, NULL,
+     BODY_DEFAULT},
     /* what a client must know (README "Client configuration") */
     {"GET", "/api/v1/client-config", handle_client_config, AUTH_PUBLIC, NULL, 0},
 };
