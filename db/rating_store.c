@@ -111,3 +111,65 @@ int rectification_of_application(db_conn *c, arena *a, int64_t application_id,
                       "i", application_id);
     return case_row(&rows, rc, out);
 }
+
+int rectification_by_id(db_conn *c, arena *a, int64_t id, bool for_update, rectification_row *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      for_update ? "SELECT " CASE_FIELDS CASE_FROM "WHERE k.id = ? FOR UPDATE"
+                                 : "SELECT " CASE_FIELDS CASE_FROM "WHERE k.id = ?",
+                      "i", id);
+    return case_row(&rows, rc, out);
+}
+
+static const char sql_list_dept[] =
+    "SELECT " CASE_FIELDS CASE_FROM "WHERE k.department_code = ? AND (? IS NULL OR k.status = ?) "
+    "AND k.id < ? ORDER BY k.id DESC LIMIT ?";
+static const char sql_list_org[] =
+    "SELECT " CASE_FIELDS CASE_FROM "WHERE k.org_id = ? AND (? IS NULL OR k.status = ?) "
+    "AND k.id < ? ORDER BY k.id DESC LIMIT ?";
+
+int rectification_list(db_conn *c, arena *a, const rectification_query *q, rectification_row *out,
+                       size_t *n)
+{
+    db_rows rows;
+    int rc = q->org_id ? db_query(c, &rows, a, sql_list_org, "issii", q->org_id, q->status,
+                                  q->status, q->before, (int64_t)q->limit)
+                       : db_query(c, &rows, a, sql_list_dept, "sssii", q->department_code,
+                                  q->status, q->status, q->before, (int64_t)q->limit);
+    *n = 0;
+    if (rc != DB_OK)
+        return rc;
+    for (;;) {
+        rectification_row *o = &out[*n];
+        int64_t score = 0;
+        rc = db_row_next(&rows, "iiisssssssssssssiss", &o->id, &o->rating_id, &o->org_id,
+                         &o->application_no, &o->department_code, &o->status, &o->opened_day,
+                         &o->deadline, &o->verification, &o->measure, &o->response, &o->closed_at,
+                         &o->closed_day, &o->visit, &o->visited_at, &o->created_at, &score,
+                         &o->comment, &o->tags);
+        if (rc <= 0)
+            break;
+        o->score = (int)score;
+        (*n)++;
+    }
+    return db_rows_done(&rows, rc);
+}
+
+int rectification_set_closed(db_conn *c, const rectification_close *k)
+{
+    return db_exec_changed(c,
+                           "UPDATE rectifications SET status = 'closed', verification = ?, "
+                           "measure = ?, response = ?, responder = ?, closed_day = ?, "
+                           "closed_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = 'open'",
+                           "sssssi", k->verification, k->measure, k->response, k->responder,
+                           k->closed_day, k->id);
+}
+
+int rectification_set_visit(db_conn *c, int64_t id, const char *visit)
+{
+    return db_exec_changed(c,
+                           "UPDATE rectifications SET visit = ?, visited_at = CURRENT_TIMESTAMP(3) "
+                           "WHERE id = ? AND status = 'closed' AND visit IS NULL",
+                           "si", visit, id);
+}

@@ -66,5 +66,31 @@ typedef struct rectification_row {
 
 int rectification_of_application(db_conn *c, arena *a, int64_t application_id,
                                  rectification_row *out);
+/* By id; for_update locks it (inside a transaction). */
+int rectification_by_id(db_conn *c, arena *a, int64_t id, bool for_update, rectification_row *out);
+
+/* A queue: a department's cases (its own and its organizations'), or an organization's
+ * (org_id ≠ 0); status NULL for all; newest first with id < before; up to limit into out[]. */
+typedef struct rectification_query {
+    const char *department_code; /* with org_id 0 */
+    int64_t org_id;
+    const char *status;
+    int64_t before;
+    int limit;
+} rectification_query;
+
+int rectification_list(db_conn *c, arena *a, const rectification_query *q, rectification_row *out,
+                       size_t *n);
+
+typedef struct rectification_close {
+    int64_t id;
+    const char *verification, *measure, *response, *responder, *closed_day;
+} rectification_close;
+
+/* Closes an open case with its response: DB_OK, or DB_NOT_FOUND when it was closed already. */
+int rectification_set_closed(db_conn *c, const rectification_close *k);
+/* The citizen's verdict on a closed case: DB_OK, or DB_NOT_FOUND when the case is not closed
+ * or has its verdict already. */
+int rectification_set_visit(db_conn *c, int64_t id, const char *visit);
 
 #endif

@@ -69,6 +69,10 @@ void handle_org_webhook_deliveries(req *r, resp *w);
 /* handlers/ratings.c (API.md §8) */
 void handle_rating_tags(req *r, resp *w);
 void handle_application_rating(req *r, resp *w);
+/* handlers/rectifications.c (API.md §8) */
+void handle_rectification_list(req *r, resp *w);
+void handle_rectification_resolve(req *r, resp *w);
+void handle_rectification_visit(req *r, resp *w);
 
 /* handlers/devices.c */
 void handle_device_register(req *r, resp *w);

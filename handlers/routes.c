@@ -77,6 +77,15 @@ const route routes[] = {
     {"GET", "/api/v1/rating-tags", handle_rating_tags, AUTH_PUBLIC, NULL, 0},
     {"POST", "/api/v1/applications/{no}/rating", handle_application_rating, AUTH_CITIZEN, NULL,
      BODY_DEFAULT},
+    {"POST", "/api/v1/applications/{no}/rectification/visit", handle_rectification_visit,
+     AUTH_CITIZEN, NULL, BODY_DEFAULT},
+    {"GET", "/api/v1/staff/rectifications", handle_rectification_list, AUTH_STAFF, NULL, 0},
+    {"POST", "/api/v1/staff/rectifications/{id}/resolve", handle_rectification_resolve, AUTH_STAFF,
+     NULL, BODY_DEFAULT},
+    {"GET", "/api/v1/org/rectifications", handle_rectification_list, AUTH_ORG, "applications:read",
+     0},
+    {"POST", "/api/v1/org/rectifications/{id}/resolve", handle_rectification_resolve, AUTH_ORG,
+     "applications:write", BODY_DEFAULT},
     /* what a client must know (README "Client configuration") */
     {"GET", "/api/v1/client-config", handle_client_config, AUTH_PUBLIC, NULL, 0},
 };

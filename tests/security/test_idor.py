@@ -106,6 +106,48 @@ def citizen_notification(w):
         w.stack, f"SELECT COALESCE(read_at, 'unread') FROM notifications WHERE id = {int(note)}")
 
 
+ORG_APPS = API + "/org/applications"
+BAD_RATING = {"score": 1, "tags": ["slow"], "comment": "太慢"}
+RESPONSE = {"verification": "已核实", "measure": "explanation", "response": "已向申请人说明"}
+
+
+def rated_badly(w, no, finisher_token, finisher_path):
+    """no completed by its handler (staff or organization), then rated 1 by its owner: the id
+    of the rectification case it opened."""
+    for body in ({"status": "accepted"}, {"status": "completed", "result": "approved"}):
+        r = call(w.http, w.base, "POST", f"{finisher_path}/{no}/events", finisher_token, body)
+        assert r.status_code == 200, r.text
+    r = call(w.http, w.base, "POST", f"{APPS}/{no}/rating", w.owner.token, BAD_RATING)
+    assert r.status_code == 201, r.text
+    return sql(w.stack, f"SELECT id FROM rectifications WHERE application_no = {q(no)}")[0][0]
+
+
+def case_state(stack, case_id):
+    return sql(stack, f"SELECT status, COALESCE(visit, 'none'), COALESCE(response, 'none') "
+                      f"FROM rectifications WHERE id = {int(case_id)}")
+
+
+def citizen_case(w):
+    """A bad rating's case on the owner's application (visited by the owner only)."""
+    no = submitted(w.http, w.base, w.owner, GA_3)["application_no"]
+    case_id = rated_badly(w, no, w.staff.token, STAFF_APPS)
+    return no, w.owner, w.other, lambda: case_state(w.stack, case_id)
+
+
+def staff_case(w):
+    """A case of department GA: staff of another department must not see it."""
+    no = submitted(w.http, w.base, w.owner, GA_3)["application_no"]
+    case_id = rated_badly(w, no, w.staff.token, STAFF_APPS)
+    return case_id, w.staff, w.other_staff, lambda: case_state(w.stack, case_id)
+
+
+def org_case(w):
+    """A case of an application w.org handled: another organization must not see it."""
+    no = submitted(w.http, w.base, w.owner, w.org_service)["application_no"]
+    case_id = rated_badly(w, no, w.org.token, ORG_APPS)
+    return case_id, w.org, w.other_org, lambda: case_state(w.stack, case_id)
+
+
 def app_state(stack, no):
     return sql(stack, f"SELECT status, updated_at, materials, (SELECT COUNT(*) FROM audit_log "
                       f"WHERE target = {q(no)}) FROM applications WHERE application_no = {q(no)}")
@@ -126,6 +168,10 @@ RESOURCES = {
     "/api/v1/org/applications/{no}/events": (org_application, {"status": "accepted"}),
     "/api/v1/org/applications/{no}/messages": (org_application,
                                                {"title": "请携带原件", "body": "请带上身份证原件。"}),
+    "/api/v1/applications/{no}/rating": (citizen_application, {"score": 5}),
+    "/api/v1/applications/{no}/rectification/visit": (citizen_case, {"satisfied": True}),
+    "/api/v1/staff/rectifications/{id}/resolve": (staff_case, RESPONSE),
+    "/api/v1/org/rectifications/{id}/resolve": (org_case, RESPONSE),
 }
 
 
