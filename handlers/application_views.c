@@ -60,6 +60,19 @@ bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn 
     return rc == DB_OK;
 }
 
+bool app_owned_by_citizen(const app_row *a, const void *citizen_id)
+{
+    return a->citizen_id == *(const int64_t *)citizen_id;
+}
+
+app_actor_ref app_citizen_actor(const req *r)
+{
+    return (app_actor_ref){ACTOR_CITIZEN,          "citizen",
+                           r->claims->sub,         common_principal_id(r),
+                           APPLICANT_DISPLAY_NAME, r->server_request_id,
+                           r->client_request_id};
+}
+
 bool read_materials(req *r, const cJSON *body, bool required, const char **json, int *count)
 {
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(body, "materials");

@@ -41,6 +41,10 @@ typedef enum {
  * or 503/500. */
 bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn visible,
                       const void *viewer, app_row *out);
+/* load_application's visible for the citizen's own applications (viewer: the citizen's id). */
+bool app_owned_by_citizen(const app_row *a, const void *citizen_id);
+/* The calling citizen as the actor of a step, a rating or a return visit. */
+struct app_actor_ref app_citizen_actor(const req *r);
 
 /* The material list of a body ({"name"} objects) as a JSON array text; "[]" when absent and
  * not required. False after recording validation errors. *count: how many. */

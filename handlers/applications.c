@@ -18,14 +18,6 @@
 #define FORM_MAX_BYTES 16384
 #define SERVICE_CODE_MAX_CHARS 64
 
-static app_actor_ref citizen_actor(const req *r)
-{
-    return (app_actor_ref){ACTOR_CITIZEN,          "citizen",
-                           r->claims->sub,         common_principal_id(r),
-                           APPLICANT_DISPLAY_NAME, r->server_request_id,
-                           r->client_request_id};
-}
-
 /* The form as compact JSON text, at most 16 KiB; NULL after recording an error. */
 static const char *read_form(req *r, const cJSON *body)
 {
@@ -119,7 +111,7 @@ void handle_application_submit(req *r, resp *w)
     if (!common_personal_data_ready(r, w) || !find_service(r, w, code, &svc) ||
         !identity_sure_enough(r, w, &svc))
         return;
-    app_actor_ref who = citizen_actor(r);
+    app_actor_ref who = app_citizen_actor(r);
     app_submission s = {&svc, form, materials, request_today(r), &who};
     app_submitted out;
     db_conn *c = db_primary();
@@ -166,17 +158,11 @@ void handle_application_list(req *r, resp *w)
     respond_summaries(r, w, items, n, limit, citizen_cursor);
 }
 
-/* The caller's own application (viewer: the citizen's id). */
-static bool owned(const app_row *a, const void *citizen_id)
-{
-    return a->citizen_id == *(const int64_t *)citizen_id;
-}
-
 void handle_application_detail(req *r, resp *w)
 {
     app_row a;
     int64_t me = common_principal_id(r);
-    if (load_application(r, w, db_primary(), LOAD_WITH_TIMELINE, owned, &me, &a))
+    if (load_application(r, w, db_primary(), LOAD_WITH_TIMELINE, app_owned_by_citizen, &me, &a))
         respond_application(r, w, &a, VIEW_CITIZEN, app_with_rating);
 }
 
@@ -186,9 +172,9 @@ static void citizen_step(req *r, resp *w, const app_step *st)
     db_conn *c = db_primary();
     int64_t me = common_principal_id(r);
     app_row a;
-    if (!load_application(r, w, c, LOAD_FOR_STEP, owned, &me, &a))
+    if (!load_application(r, w, c, LOAD_FOR_STEP, app_owned_by_citizen, &me, &a))
         return;
-    app_actor_ref who = citizen_actor(r);
+    app_actor_ref who = app_citizen_actor(r);
     take_step(r, w, c, &a, &who, st, VIEW_CITIZEN);
 }
 

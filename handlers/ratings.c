@@ -136,11 +136,6 @@ static bool read_rating(req *r, rating_input *in)
     return r->n_errors == 0;
 }
 
-static bool owned(const app_row *a, const void *citizen_id)
-{
-    return a->citizen_id == *(const int64_t *)citizen_id;
-}
-
 static void answer_refusal(req *r, resp *w, int rc, const rating_made *m)
 {
     if (rc == RATING_EXISTS)
@@ -167,11 +162,9 @@ void handle_application_rating(req *r, resp *w)
     db_conn *c = db_primary();
     int64_t me = common_principal_id(r);
     app_row a;
-    if (!load_application(r, w, c, LOAD_FOR_STEP, owned, &me, &a))
+    if (!load_application(r, w, c, LOAD_FOR_STEP, app_owned_by_citizen, &me, &a))
         return;
-    app_actor_ref who = {
-        ACTOR_CITIZEN,        "citizen",           r->claims->sub, me, APPLICANT_DISPLAY_NAME,
-        r->server_request_id, r->client_request_id};
+    app_actor_ref who = app_citizen_actor(r);
     rating_made m;
     cal_day today = request_today(r);
     int rc = rating_submit(c, &r->arena, &a, &who, &in, today, &m);

@@ -143,11 +143,6 @@ void handle_rectification_resolve(req *r, resp *w)
     }
 }
 
-static bool owned(const app_row *a, const void *citizen_id)
-{
-    return a->citizen_id == *(const int64_t *)citizen_id;
-}
-
 void handle_rectification_visit(req *r, resp *w)
 {
     const cJSON *body = req_body_object(r);
@@ -161,11 +156,9 @@ void handle_rectification_visit(req *r, resp *w)
     db_conn *c = db_primary();
     int64_t me = common_principal_id(r);
     app_row a;
-    if (!load_application(r, w, c, LOAD_WITH_TIMELINE, owned, &me, &a))
+    if (!load_application(r, w, c, LOAD_WITH_TIMELINE, app_owned_by_citizen, &me, &a))
         return;
-    app_actor_ref who = {
-        ACTOR_CITIZEN,        "citizen",           r->claims->sub, me, APPLICANT_DISPLAY_NAME,
-        r->server_request_id, r->client_request_id};
+    app_actor_ref who = app_citizen_actor(r);
     rectification_row k;
     int rc = rectification_visit(c, &r->arena, a.id, a.no, satisfied, &who, &k);
     if (rc == DB_NOT_FOUND)
