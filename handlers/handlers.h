@@ -68,6 +68,9 @@ void handle_org_message(req *r, resp *w);
 void handle_org_webhook_deliveries(req *r, resp *w);
 /* handlers/ratings.c (API.md §8) */
 void handle_rating_tags(req *r, resp *w);
+void handle_stats_departments(req *r, resp *w);
+void handle_stats_department(req *r, resp *w);
+void handle_stats_service(req *r, resp *w);
 void handle_application_rating(req *r, resp *w);
 /* handlers/rectifications.c (API.md §8) */
 void handle_rectification_list(req *r, resp *w);

@@ -86,6 +86,9 @@ const route routes[] = {
      0},
     {"POST", "/api/v1/org/rectifications/{id}/resolve", handle_rectification_resolve, AUTH_ORG,
      "applications:write", BODY_DEFAULT},
+    {"GET", "/api/v1/stats/departments", handle_stats_departments, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/stats/departments/{code}", handle_stats_department, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/stats/services/{code}", handle_stats_service, AUTH_PUBLIC, NULL, 0},
     /* what a client must know (README "Client configuration") */
     {"GET", "/api/v1/client-config", handle_client_config, AUTH_PUBLIC, NULL, 0},
 };

@@ -162,3 +162,11 @@ cal_day calendar_resume_due(cal_day due, cal_day paused, cal_day resumed)
     pthread_rwlock_unlock(&lock);
     return moved;
 }
+
+int calendar_workdays(cal_day after, cal_day upto)
+{
+    pthread_rwlock_rdlock(&lock);
+    int n = calendar_workdays_between(&current, after, upto);
+    pthread_rwlock_unlock(&lock);
+    return n;
+}

@@ -19,6 +19,9 @@ cal_day calendar_due_date(cal_day submitted, int promised_days);
  * (paused, resumed] do not count, so it moves on by that many. */
 cal_day calendar_resume_due(cal_day due, cal_day paused, cal_day resumed);
 
+/* Working days in (after, upto]: how long an application took (the statistics). */
+int calendar_workdays(cal_day after, cal_day upto);
+
 /* The shipped table (for set-holidays' and the tests' use): entries and count. */
 int calendar_shipped(cal_exception **days, size_t *n);
 

@@ -8,6 +8,7 @@
 #include "db/audit_store.h"
 #include "workflow/calendar_cache.h"
 #include "workflow/rating_tags.h"
+#include "workflow/stats_counts.h"
 
 #define SECONDS_PER_DAY 86400
 
@@ -83,6 +84,8 @@ static int rate_in_tx(db_conn *c, arena *a, const app_row *row, const app_actor_
         return RATING_EXISTS;
     if (rc == DB_OK)
         rc = rating_totals_add(c, n.service_id, in->score);
+    if (rc == DB_OK)
+        rc = stats_count_rating(c, row->department_code, row->service_code, rated, in->score);
     out->case_id = 0;
     out->deadline[0] = '\0';
     if (rc == DB_OK && in->score <= RATING_BAD_MAX)

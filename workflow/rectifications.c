@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db/audit_store.h"
+#include "workflow/stats_counts.h"
 
 bool rectification_visible(const rectification_row *k, const case_viewer *v)
 {
@@ -39,6 +40,8 @@ static int resolve_in_tx(db_conn *c, arena *a, int64_t id, const case_viewer *v,
         return CASE_CLOSED;
     snprintf(detail, sizeof detail, "case %lld; %s", (long long)id, rs->measure);
     if (rc == DB_OK)
+        rc = stats_count_case_closed(c, out->rating_id);
+    if (rc == DB_OK)
         rc = audit(c, who, "rectification.close", out->application_no, detail);
     return rc == DB_OK ? rectification_by_id(c, a, id, false, out) : rc;
 }
@@ -65,6 +68,8 @@ static int visit_in_tx(db_conn *c, arena *a, int64_t application_id, const char 
     rc = rectification_set_visit(c, out->id, verdict);
     if (rc == DB_NOT_FOUND)
         return CASE_CLOSED;
+    if (rc == DB_OK)
+        rc = stats_count_visit(c, out->rating_id, satisfied);
     if (rc == DB_OK)
         rc = audit(c, who, "rectification.visit", no, verdict);
     return rc == DB_OK ? rectification_of_application(c, a, application_id, out) : rc;
