@@ -87,7 +87,7 @@ def recompute(stack, scope):
     for code, month, closed, visited, pleased in sql(
             stack, f"SELECT r.{col}, DATE_FORMAT(r.rated_day, '%Y-%m'), "
                    f"SUM(k.status = 'closed'), SUM(k.visit IS NOT NULL), "
-                   f"SUM(k.visit = 'satisfied') FROM rectifications k "
+                   f"SUM(k.visit <=> 'satisfied') FROM rectifications k "
                    f"JOIN ratings r ON r.id = k.rating_id GROUP BY 1, 2"):
         c = out[(code, month)]
         c["rectified_count"] += int(closed)
