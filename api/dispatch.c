@@ -5,7 +5,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
 #include "api/authorize.h"
+#include "core/config.h"
 #include "api/idempotency.h"
 #include "core/json_guard.h"
 
@@ -119,6 +126,66 @@ static bool take_body(req *r, resp *w, size_t limit, bool form, body_reader read
     return true;
 }
 
+static void close_fd(void *fd)
+{
+    close(*(int *)fd);
+}
+
+/* The SHA-256 of the file, read in pieces (the worker never holds the whole body). */
+static int hash_file(int fd, char hex[65])
+{
+    unsigned char buf[65536], digest[32];
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    off_t pos = 0;
+    ssize_t n;
+    while ((n = pread(fd, buf, sizeof buf, pos)) > 0) {
+        crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+        pos += n;
+    }
+    crypto_hash_sha256_final(&st, digest);
+    sodium_bin2hex(hex, 65, digest, sizeof digest);
+    return n == 0 ? 0 : -1;
+}
+
+/* A body nginx spooled to a file: opened, size-checked (413) and hashed; false after
+ * answering. No body at all is left for the handler to refuse. */
+static bool take_file(req *r, resp *w)
+{
+    const char *path = req_param(r, "REQUEST_BODY_FILE");
+    const ow_config *cfg = config_current();
+    long long declared = content_length(r);
+    if (declared < 0 || (cfg && declared > cfg->upload_max_bytes)) {
+        resp_problem(r, w, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
+        return false;
+    }
+    if (!path || !*path) {
+        if (declared == 0)
+            return true;
+        resp_internal(r, w, "upload", "the web server passed the body without spooling it");
+        return false;
+    }
+    int *fd = arena_alloc(&r->arena, sizeof *fd);
+    struct stat st;
+    if (!fd || (*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+        resp_internal(r, w, "upload", "the spooled body could not be opened");
+        return false;
+    }
+    arena_defer(&r->arena, close_fd, fd);
+    if (fstat(*fd, &st) != 0 || hash_file(*fd, r->body_sha256) != 0) {
+        resp_internal(r, w, "upload", "the spooled body could not be read");
+        return false;
+    }
+    if (cfg && st.st_size > cfg->upload_max_bytes) {
+        resp_problem(r, w, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
+        return false;
+    }
+    r->has_body_file = st.st_size > 0;
+    r->body_fd = *fd;
+    r->body_file_bytes = (int64_t)st.st_size;
+    return true;
+}
+
 void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_body_default,
               body_reader read, void *ctx)
 {
@@ -140,8 +207,9 @@ void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_b
     bool form = r->route->max_body == BODY_FORM;
     size_t limit =
         r->route->max_body == BODY_DEFAULT || form ? max_body_default : r->route->max_body;
-    if (!take_body(r, w, limit, form, read, ctx)) /* limit 0: any body is too large */
-        return;
+    if (r->route->max_body == BODY_FILE ? !take_file(r, w)
+                                        : !take_body(r, w, limit, form, read, ctx))
+        return; /* limit 0: any body is too large */
     if (!idempotency_begin(r, w))
         return;
     r->route->handler(r, w);

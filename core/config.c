@@ -54,6 +54,22 @@ static int check_sms_provider(const char *v, char *why, size_t len)
     return -1;
 }
 
+static int check_storage(const char *v, char *why, size_t len)
+{
+    if (strcmp(v, "fs") == 0 || strcmp(v, "s3") == 0)
+        return 0;
+    snprintf(why, len, "must be fs or s3");
+    return -1;
+}
+
+static int check_enterprise_registry(const char *v, char *why, size_t len)
+{
+    if (strcmp(v, "dev") == 0)
+        return 0;
+    snprintf(why, len, "must be dev (the only registry step so far: the format check)");
+    return -1;
+}
+
 static const setting settings[] = {
     INT_SETTING(port, 1, 65535, "8080"),
     INT_SETTING(db_port, 1, 65535, "3307"),
@@ -117,6 +133,22 @@ static const setting settings[] = {
     STR_SETTING(jpush_base, "https://api.jpush.cn", NULL),
     CREDENTIAL(jpush_app_key),
     CREDENTIAL(jpush_master_secret),
+    INT_SETTING(upload_max_bytes, 1024, 64 * 1024 * 1024, "10485760"),
+    INT_SETTING(upload_ttl_s, 1, 30 * 86400, "86400"),
+    INT_SETTING(upload_sweep_s, 1, 86400, "60"),
+    INT_SETTING(upload_daily_count, 1, 100000, "100"),
+    INT_SETTING(upload_daily_mib, 1, 1048576, "500"),
+    STR_SETTING(storage, "fs", check_storage),
+    STR_SETTING(store_dir, "", NULL),
+    STR_SETTING(s3_endpoint, "", NULL),
+    STR_SETTING(s3_bucket, "", NULL),
+    STR_SETTING(s3_region, "us-east-1", NULL),
+    INT_SETTING(s3_path_style, 0, 1, "1"),
+    CREDENTIAL(s3_access_key),
+    CREDENTIAL(s3_secret_key),
+    INT_SETTING(download_url_ttl_s, 10, 3600, "300"),
+    STR_SETTING(clamd_socket, "", NULL),
+    STR_SETTING(enterprise_registry, "dev", check_enterprise_registry),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

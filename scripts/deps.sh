@@ -4,11 +4,11 @@
 # before them; lint is build plus the checkers of `make lint`)
 set -euo pipefail
 
-build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev
+build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev libpcre2-dev libmagic-dev zlib1g-dev libjpeg-dev
             libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev)
 run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data)
 test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jwt
-           python3-cryptography valgrind)
+           python3-cryptography valgrind python3-pil python3-botocore clamav-daemon)
 lint_pkgs=(clang-format cppcheck python3)
 # php-fpm + php-mysql: only the benchmark's PHP peer (tests/bench/peers/php).
 bench_pkgs=(wrk php-fpm php-mysql)

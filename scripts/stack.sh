@@ -90,6 +90,20 @@ start_app() {
   say "onewindow-fcgi did not open its sockets: see $LOG/onewindow.log"; exit 1
 }
 
+# Where nginx proxies a material download of the s3 store (presigned by the worker):
+# endpoint/bucket/ (path style) or scheme://bucket.host/ (virtual-hosted style).
+s3_proxy_base() {
+  local endpoint bucket
+  endpoint=$(setting s3_endpoint) bucket=$(setting s3_bucket)
+  if [ "$(setting storage)" != s3 ] || [ -z "$endpoint" ]; then
+    echo "http://127.0.0.1:9/"   # never used: the fs store serves from /_store/
+  elif [ "$(setting s3_path_style)" = 1 ]; then
+    echo "${endpoint%/}/$bucket/"
+  else
+    echo "${endpoint%%://*}://$bucket.${endpoint#*://}/"
+  fi
+}
+
 # Writes nginx's config from the templates and the settings.
 render_nginx() {
   local workers upstream="" errors="" locations="" max_body status code title zh en
@@ -116,6 +130,10 @@ render_nginx() {
         }"$'\n'
   done <"$ROOT/nginx/problems.tsv"
   max_body=$(( $(setting max_body_bytes) + 16384 ))
+  local upload_max store_dir s3_base
+  upload_max=$(( $(setting upload_max_bytes) + 16384 ))
+  store_dir=$(setting store_dir); [ -n "$store_dir" ] || store_dir="$VAR/store"
+  s3_base=$(s3_proxy_base)
   local user_line=""
   [ "$(id -u)" -eq 0 ] && user_line="user root;"
   mkdir -p "$NGX"
@@ -125,6 +143,7 @@ render_nginx() {
   USER_LINE="$user_line" NGINX_WORKERS="${ONEWINDOW_NGINX_WORKERS:-1}" RUN_DIR="$RUN" \
   LOG_DIR="$LOG" NGINX_DIR="$NGX" PORT="$PORT" NGINX_MAX_BODY="$max_body" \
   IP_RATE="$(setting ip_rate_per_s)" IP_BURST="$(setting ip_burst)" \
+  NGINX_UPLOAD_MAX="$upload_max" STORE_DIR="$store_dir" S3_PROXY_BASE="$s3_base" \
   UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" \
   PROBLEM_LOCATIONS="${locations%$'\n'}" \
   /usr/bin/python3 -c '
