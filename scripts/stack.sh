@@ -143,7 +143,7 @@ render_nginx() {
   USER_LINE="$user_line" NGINX_WORKERS="${ONEWINDOW_NGINX_WORKERS:-1}" RUN_DIR="$RUN" \
   LOG_DIR="$LOG" NGINX_DIR="$NGX" PORT="$PORT" NGINX_MAX_BODY="$max_body" \
   IP_RATE="$(setting ip_rate_per_s)" IP_BURST="$(setting ip_burst)" \
-  NGINX_UPLOAD_MAX="$upload_max" STORE_DIR="$store_dir" S3_PROXY_BASE="$s3_base" \
+  NGINX_UPLOAD_MAX="$upload_max" STORE_DIR="$store_dir" OBJECT_STORE_URL="$s3_base" \
   UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" \
   PROBLEM_LOCATIONS="${locations%$'\n'}" \
   /usr/bin/python3 -c '

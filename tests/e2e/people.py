@@ -211,12 +211,84 @@ def new_staff(stack, http, base, department="GA"):
     return Staff(r.json()["access_token"], fields["id"], username, department)
 
 
+# --- forms and materials (API.md §4, §5) -------------------------------------------------------
+UPLOADS = API + "/uploads"
+PATTERN_SAMPLES = {
+    "^[0-9]{12,30}$": "123456789012", "^[0-9]{8,30}$": "12345678",
+    "^[A-Z][0-9]{8}$": "E12345678", "^[0-9]{6,20}$": "123456", "^[A-Z0-9]{9}$": "ABC123456",
+    "^[\\u4e00-\\u9fa5][A-Z][A-Z0-9]{5,6}$": "浙A12345",
+    "^[A-HJ-NPR-Z0-9]{17}$": "LSVAU2180N2183294",
+}
+
+
+def sample_value(prop):
+    """A value that passes one property of a form schema."""
+    from helpers import credit_code
+    if prop["type"] == "boolean":
+        return True
+    if prop["type"] in ("integer", "number"):
+        return prop.get("minimum", 1)
+    if "enum" in prop:
+        return prop["enum"][0]
+    if "pattern" in prop:
+        return PATTERN_SAMPLES[prop["pattern"]]
+    fmt = prop.get("format")
+    value = {"date": "2020-01-02", "phone": "13800138000", "id_number": new_id_number(),
+             "credit_code": credit_code(), "address": "浙江省杭州市西湖区文三路100号"}.get(fmt, "测试内容")
+    return value[:prop["maxLength"]] if fmt is None else value
+
+
+def valid_form(service):
+    """A form with every required field of the service's schema (free services: any object)."""
+    schema = CATALOG[service].get("form_schema")
+    if not schema:
+        return {"purpose": "e2e"}
+    return {name: sample_value(schema["properties"][name]) for name in schema.get("required", [])}
+
+
+def material_defs(service):
+    """The structured materials of a service, as the import makes them of a list of names."""
+    out = []
+    for i, m in enumerate(CATALOG[service]["materials"]):
+        if isinstance(m, str):
+            m = {"code": f"material_{i + 1}", "name": m, "required": True,
+                 "accept": ["image/jpeg", "image/png", "application/pdf"], "max_bytes": 10485760}
+        out.append(m)
+    return out
+
+
+def upload(http, base, who, data=None, content_type="image/png", **kw):
+    """POST /uploads (the response)."""
+    from media import png
+    h = {"Content-Type": content_type}
+    return call(http, base, "POST", UPLOADS, tok(who), raw=png() if data is None else data,
+                headers=h, **kw)
+
+
+def uploaded(http, base, who, data=None, content_type="image/png"):
+    r = upload(http, base, who, data, content_type)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def required_materials(http, base, who, service):
+    """A fresh upload for each required material of the service."""
+    from media import pdf, png
+    out = []
+    for m in material_defs(service):
+        if m["required"]:
+            kind = "image/png" if "image/png" in m["accept"] else "application/pdf"
+            data = png() if kind == "image/png" else pdf()
+            out.append({"code": m["code"], "upload_id": uploaded(http, base, who, data, kind)["id"]})
+    return out
+
+
 # --- applications ------------------------------------------------------------------------------
 def submit(http, base, who, service=GA_3, form=None, materials=None, **kw):
-    """POST /applications (the response)."""
-    body = {"service_code": service, "form": {"purpose": "e2e"} if form is None else form}
-    if materials is not None:
-        body["materials"] = materials
+    """POST /applications (the response); by default a valid form and the required materials."""
+    body = {"service_code": service, "form": valid_form(service) if form is None else form}
+    body["materials"] = (required_materials(http, base, who, service) if materials is None
+                         else materials)
     return call(http, base, "POST", APPS, tok(who), body, **kw)
 
 
@@ -268,7 +340,11 @@ def withdraw(http, base, who, no, note=None, **kw):
 
 
 def supplement(http, base, who, no, materials=None, note=None, **kw):
-    body = {"materials": [{"name": "补正材料"}] if materials is None else materials}
+    if materials is None:  # a new upload for the application's first material
+        d = call(http, base, "GET", f"{APPS}/{no}", tok(who)).json()
+        code = material_defs(d["service"]["code"])[0]["code"]
+        materials = [{"code": code, "upload_id": uploaded(http, base, who)["id"]}]
+    body = {"materials": materials}
     if note is not None:
         body["note"] = note
     return call(http, base, "POST", f"{APPS}/{no}/supplement", tok(who), body, **kw)
