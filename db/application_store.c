@@ -70,7 +70,7 @@ int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *ou
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, for_update ? sql_by_no_locked : sql_by_no, "s", no);
-    return db_row_one(&rows, rc, "iiisssssssssssssssssissss", &out->id, &out->citizen_id,
+    return db_row_one(&rows, rc, "iiissssssssssssssssissss", &out->id, &out->citizen_id,
                       &out->org_id, &out->no, &out->query_code, &out->status, &out->result,
                       &out->department_code, &out->department_name, &out->service_code,
                       &out->service_name, &out->handler_type, &out->handler_name, &out->materials,

@@ -51,7 +51,7 @@ static int check_one(db_conn *c, check_ctx *k, const cJSON *defs, int64_t citize
         return 0;
     }
     out->code = g->code;
-    out->name = cJSON_GetObjectItemCaseSensitive(def, "name")->valuestring;
+    out->name = arena_strdup(k->a, cJSON_GetObjectItemCaseSensitive(def, "name")->valuestring);
     int rc = upload_lock_unattached(c, k->a, g->upload_id, citizen_id, &out->upload);
     if (rc == DB_NOT_FOUND) {
         problem(k, i, "upload_id", "没有这个上传文件，或它已过期或已被使用。",

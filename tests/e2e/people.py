@@ -50,12 +50,12 @@ with open(os.path.join(ROOT, "data", "codes.json"), encoding="utf-8") as _f:
     DEPARTMENT_NAMES = {d["code"]: d["name"] for d in json.load(_f)["departments"]}
 DEPARTMENT_CODES = {name: code for code, name in DEPARTMENT_NAMES.items()}
 
-GA_3 = "GA-GG-019"   # 无犯罪记录证明开具, 承诺件, 3 working days, 市公安局
-GA_5 = "GA-QR-007"   # 出生登记, 承诺件, 5 working days
+GA_3 = "GA-GG-020"   # 亲属关系证明开具, 承诺件, 3 working days, 市公安局 (a free form)
+GA_5 = "GA-GG-018"   # 居民户口簿补领、换领, 承诺件, 5 working days
 GA_2 = "GA-XK-029"   # 烟花爆竹道路运输许可, 承诺件, 2 working days
 GA_0 = "GA-GG-004"   # 临时居民身份证办理, 即办件
 SJ_1 = "SJ-XK-004"   # 承诺件, 1 working day, 市市场监督管理局
-MZ_0 = "MZ-QR-001"   # 即办件, 市民政局 (another department)
+MZ_0 = "MZ-QR-003"   # 补领结婚证, 即办件, 市民政局 (another department)
 
 
 def service_days(code):
@@ -284,11 +284,33 @@ def required_materials(http, base, who, service):
 
 
 # --- applications ------------------------------------------------------------------------------
-def submit(http, base, who, service=GA_3, form=None, materials=None, **kw):
-    """POST /applications (the response); by default a valid form and the required materials."""
+ENTERPRISES = API + "/me/enterprises"
+
+
+def bound_enterprise(http, base, who):
+    """The id of a company the citizen acts for (bound once per Citizen)."""
+    from helpers import credit_code
+    known = getattr(who, "enterprise_id", None)
+    if known:
+        return known
+    r = call(http, base, "POST", ENTERPRISES, tok(who),
+             {"credit_code": credit_code(), "name": "测试科技有限公司", "role": "legal_representative"})
+    assert r.status_code == 201, r.text
+    if not isinstance(who, str):
+        who.enterprise_id = r.json()["id"]
+    return r.json()["id"]
+
+
+def submit(http, base, who, service=GA_3, form=None, materials=None, enterprise_id=None, **kw):
+    """POST /applications (the response); by default a valid form, the required materials and,
+    for an enterprise service, a company the citizen acts for."""
     body = {"service_code": service, "form": valid_form(service) if form is None else form}
     body["materials"] = (required_materials(http, base, who, service) if materials is None
                          else materials)
+    if enterprise_id is None and CATALOG[service]["audience"] == "enterprise":
+        enterprise_id = bound_enterprise(http, base, who)
+    if enterprise_id:
+        body["enterprise_id"] = enterprise_id
     return call(http, base, "POST", APPS, tok(who), body, **kw)
 
 
