@@ -1,0 +1,117 @@
+"""API.md §5 submissions that check everything: the form against the service's schema (a
+pointer for each bad field), required materials as the citizen's own uploads, the audience
+(an enterprise service needs a bound company), a supplement replacing a material, and
+downloads by the owner, the department's staff (audited) and anyone else (404)."""
+from conftest import assert_problem
+from helpers import field_errors, sql
+from media import pdf, png
+from people import (APPS, GA_0, SJ_1, bound_enterprise, call, detail, new_citizen, new_staff,
+                    required_materials, staff_step, submit, submitted, supplement, uploaded,
+                    valid_form)
+
+SCHEMA_SERVICE = "GA-GG-001"  # 居民身份证首次申领: enum, address and required fields
+
+
+def test_service_detail_has_its_form_and_materials(base, http):
+    body = http.get(f"{base}/api/v1/services/{SCHEMA_SERVICE}", timeout=30).json()
+    assert body["form_schema"]["type"] == "object"
+    assert "household_address" in body["form_schema"]["properties"]
+    assert body["materials"][0] == {"code": "household_register", "name": "居民户口簿",
+                                    "required": True, "max_bytes": 10485760,
+                                    "accept": ["image/jpeg", "image/png", "application/pdf"]}
+    old = http.get(f"{base}/api/v1/services/{GA_0}", timeout=30).json()
+    assert old["form_schema"] is None
+    assert old["materials"][0]["code"] == "material_1" and old["materials"][0]["required"]
+
+
+def test_form_errors_have_a_pointer_each(base, http, stack):
+    c = new_citizen(stack, http, base)
+    form = {"id_first_apply_reason": "其他", "household_address": "x", "nonsense": 1}
+    r = submit(http, base, c, SCHEMA_SERVICE, form=form)
+    assert_problem(r, 400, "invalid_argument")
+    errors = field_errors(r)
+    assert set(errors) >= {"/form/id_first_apply_reason", "/form/household_address",
+                           "/form/nonsense", "/form/delivery_method"}, errors
+    assert submit(http, base, c, SCHEMA_SERVICE).status_code == 201
+
+
+def test_required_materials_and_ownership(base, http, stack):
+    c, other = new_citizen(stack, http, base), new_citizen(stack, http, base)
+    r = submit(http, base, c, SCHEMA_SERVICE, materials=[])
+    assert_problem(r, 400, "invalid_argument")
+    assert "/materials" in field_errors(r)
+    theirs = uploaded(http, base, other)["id"]
+    r = submit(http, base, c, SCHEMA_SERVICE,
+               materials=[{"code": "household_register", "upload_id": theirs}])
+    assert_problem(r, 400, "invalid_argument")
+    assert "/materials/0/upload_id" in field_errors(r)
+    mine = required_materials(http, base, c, SCHEMA_SERVICE)
+    assert submit(http, base, c, SCHEMA_SERVICE, materials=mine).status_code == 201
+    # an attached upload cannot be attached again
+    r = submit(http, base, c, SCHEMA_SERVICE, materials=mine)
+    assert "/materials/0/upload_id" in field_errors(r)
+
+
+def test_enterprise_services_need_a_bound_company(base, http, stack):
+    c = new_citizen(stack, http, base)
+    r = submit(http, base, c, SJ_1, enterprise_id="")
+    assert_problem(r, 400, "invalid_argument")
+    other = new_citizen(stack, http, base)
+    r = submit(http, base, c, SJ_1, enterprise_id=bound_enterprise(http, base, other))
+    assert "/enterprise_id" in field_errors(r)
+    eid = bound_enterprise(http, base, c)
+    no = submitted(http, base, c, SJ_1, enterprise_id=eid)["application_no"]
+    staff = new_staff(stack, http, base, "SJ")
+    body = call(http, base, "GET", f"/api/v1/staff/applications/{no}", staff.token).json()
+    assert body["enterprise"]["id"] == eid and body["enterprise"]["role"] == "legal_representative"
+    r = submit(http, base, c, GA_0, enterprise_id=eid)  # a personal service
+    assert "/enterprise_id" in field_errors(r)
+
+
+def test_enterprise_bindings(base, http, stack):
+    c, other = new_citizen(stack, http, base), new_citizen(stack, http, base)
+    r = call(http, base, "POST", "/api/v1/me/enterprises", c.token,
+             {"credit_code": "91350100M000100Y44", "name": "某公司", "role": "agent"})
+    assert "/credit_code" in field_errors(r)
+    eid = bound_enterprise(http, base, c)
+    items = call(http, base, "GET", "/api/v1/me/enterprises", c.token).json()["items"]
+    assert [i["id"] for i in items] == [eid] and items[0]["verified_by"] == "dev"
+    assert call(http, base, "DELETE", f"/api/v1/me/enterprises/{eid}",
+                other.token).status_code == 404
+    assert call(http, base, "DELETE", f"/api/v1/me/enterprises/{eid}",
+                c.token).status_code == 204
+
+
+def test_downloads_and_supplement_replacing_a_material(base, http, stack):
+    c, stranger = new_citizen(stack, http, base), new_citizen(stack, http, base)
+    staff, other_dept = new_staff(stack, http, base, "GA"), new_staff(stack, http, base, "MZ")
+    data = png((12, 34))
+    u = uploaded(http, base, c, data)
+    no = submitted(http, base, c, GA_0, materials=[
+        {"code": "material_1", "upload_id": u["id"]},
+        *required_materials(http, base, c, GA_0)[1:]])["application_no"]
+    path = f"{APPS}/{no}/materials/material_1"
+    r = call(http, base, "GET", path, c.token)
+    assert r.status_code == 200 and r.content == data, r.text
+    assert r.headers["Content-Type"] == "image/png"
+    assert "attachment" in r.headers["Content-Disposition"]
+    before = sql(stack, f"SELECT COUNT(*) FROM audit_log WHERE target = '{no}' "
+                        "AND action = 'material.download'")
+    assert call(http, base, "GET", path, staff.token).content == data
+    after = sql(stack, f"SELECT COUNT(*) FROM audit_log WHERE target = '{no}' "
+                       "AND action = 'material.download'")
+    assert int(after[0][0]) == int(before[0][0]) + 1
+    for who in (stranger, other_dept):
+        assert_problem(call(http, base, "GET", path, who.token), 404, "not_found")
+    assert_problem(call(http, base, "GET", f"{APPS}/{no}/materials/nope", c.token), 404,
+                   "not_found")
+    # the department asks for materials; the supplement replaces material_1
+    staff_step(http, base, staff, no, "need_materials")
+    new = pdf()
+    v = uploaded(http, base, c, new, "application/pdf")
+    r = supplement(http, base, c, no, [{"code": "material_1", "upload_id": v["id"]}])
+    assert r.status_code == 200, r.text
+    codes = [m["code"] for m in detail(http, base, c, no)["materials"]]
+    assert codes.count("material_1") == 1
+    r = call(http, base, "GET", path, c.token)
+    assert r.content == new and r.headers["Content-Type"] == "application/pdf"
