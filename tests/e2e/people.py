@@ -39,7 +39,7 @@ SUBMIT_KEYS = {"application_no", "status", "service", "submitted_at", "due_date"
 SUMMARY_KEYS = {"application_no", "status", "result", "service", "submitted_at", "updated_at",
                 "due_date", "overdue"}
 DETAIL_KEYS = SUMMARY_KEYS | {"handled_by", "materials", "query_code", "finished_at",
-                              "timeline"}
+                              "timeline", "enterprise"}
 STAFF_DETAIL_KEYS = (DETAIL_KEYS - {"query_code"}) | {"applicant", "form"}
 EVENT_KEYS = {"status", "result", "note", "actor", "actor_name", "at"}
 
@@ -240,7 +240,7 @@ def sample_value(prop):
 
 def valid_form(service):
     """A form with every required field of the service's schema (free services: any object)."""
-    schema = CATALOG[service].get("form_schema")
+    schema = CATALOG.get(service, {}).get("form_schema")
     if not schema:
         return {"purpose": "e2e"}
     return {name: sample_value(schema["properties"][name]) for name in schema.get("required", [])}
@@ -249,7 +249,7 @@ def valid_form(service):
 def material_defs(service):
     """The structured materials of a service, as the import makes them of a list of names."""
     out = []
-    for i, m in enumerate(CATALOG[service]["materials"]):
+    for i, m in enumerate(CATALOG.get(service, {}).get("materials", [])):
         if isinstance(m, str):
             m = {"code": f"material_{i + 1}", "name": m, "required": True,
                  "accept": ["image/jpeg", "image/png", "application/pdf"], "max_bytes": 10485760}
@@ -307,7 +307,7 @@ def submit(http, base, who, service=GA_3, form=None, materials=None, enterprise_
     body = {"service_code": service, "form": valid_form(service) if form is None else form}
     body["materials"] = (required_materials(http, base, who, service) if materials is None
                          else materials)
-    if enterprise_id is None and CATALOG[service]["audience"] == "enterprise":
+    if enterprise_id is None and CATALOG.get(service, {}).get("audience") == "enterprise":
         enterprise_id = bound_enterprise(http, base, who)
     if enterprise_id:
         body["enterprise_id"] = enterprise_id
