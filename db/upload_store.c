@@ -26,12 +26,15 @@ int upload_quota_take(db_conn *c, arena *a, int64_t citizen_id, int64_t bytes, i
     return rc;
 }
 
-int store_object_touch(db_conn *c, const char *sha, const char *content_type, int64_t bytes)
+int store_object_touch(db_conn *c, const char *sha, const char *content_type, int64_t bytes,
+                       int64_t recheck_s)
 {
     return db_exec(c,
-                   "INSERT INTO store_objects (sha256, content_type, bytes) VALUES (?, ?, ?) "
-                   "ON DUPLICATE KEY UPDATE touched_at = CURRENT_TIMESTAMP(3)",
-                   "ssi", sha, content_type, bytes);
+                   "INSERT INTO store_objects (sha256, content_type, bytes, sweep_after) "
+                   "VALUES (?, ?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND) "
+                   "ON DUPLICATE KEY UPDATE touched_at = CURRENT_TIMESTAMP(3), "
+                   "sweep_after = VALUES(sweep_after)",
+                   "ssii", sha, content_type, bytes, recheck_s);
 }
 
 #define UPLOAD_COLUMNS                                                                             \
@@ -96,9 +99,31 @@ int upload_expired(db_conn *c, arena *a, int limit, const char **ids, const char
     return db_rows_done(&rows, rc);
 }
 
-int upload_delete(db_conn *c, const char *id)
+int upload_delete(db_conn *c, const char *id, const char *sha)
 {
-    return db_exec(c, "DELETE FROM uploads WHERE id = ? AND application_id IS NULL", "s", id);
+    int rc = db_exec(c, "DELETE FROM uploads WHERE id = ? AND application_id IS NULL", "s", id);
+    if (rc == DB_OK)
+        rc = db_exec(c,
+                     "UPDATE store_objects SET sweep_after = CURRENT_TIMESTAMP(3) "
+                     "WHERE sha256 = ?",
+                     "s", sha);
+    return rc;
+}
+
+int store_objects_due(db_conn *c, arena *a, int limit, const char **shas, const char **types,
+                      size_t *n)
+{
+    db_rows rows;
+    *n = 0;
+    int rc = db_query(c, &rows, a,
+                      "SELECT sha256, content_type FROM store_objects "
+                      "WHERE sweep_after <= CURRENT_TIMESTAMP(3) ORDER BY sweep_after LIMIT ?",
+                      "i", (int64_t)limit);
+    if (rc != DB_OK)
+        return rc;
+    while ((rc = db_row_next(&rows, "ss", &shas[*n], &types[*n])) > 0)
+        (*n)++;
+    return db_rows_done(&rows, rc);
 }
 
 int store_object_lock_unused(db_conn *c, arena *a, const char *sha, int64_t grace_s)
@@ -110,6 +135,15 @@ int store_object_lock_unused(db_conn *c, arena *a, const char *sha, int64_t grac
                         "AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.sha256 = o.sha256) "
                         "FOR UPDATE",
                         "si", sha, grace_s);
+}
+
+int store_object_recheck(db_conn *c, const char *sha, int64_t grace_s)
+{
+    return db_exec(c,
+                     "UPDATE store_objects o SET o.sweep_after = IF(EXISTS (SELECT 1 FROM uploads "
+                     "u WHERE u.sha256 = o.sha256), NULL, o.touched_at + INTERVAL ? SECOND) "
+                     "WHERE o.sha256 = ?",
+                     "is", grace_s, sha);
 }
 
 int store_object_forget(db_conn *c, const char *sha)

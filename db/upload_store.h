@@ -15,8 +15,10 @@
 int upload_quota_take(db_conn *c, arena *a, int64_t citizen_id, int64_t bytes, int64_t count_max,
                       int64_t bytes_max);
 
-/* Marks an object as being written (so that a sweep leaves it alone for a while). */
-int store_object_touch(db_conn *c, const char *sha, const char *content_type, int64_t bytes);
+/* Marks an object as being written (so that a sweep leaves it alone for a while), to be
+ * looked at again by the sweep after recheck_s (a write whose upload row never came). */
+int store_object_touch(db_conn *c, const char *sha, const char *content_type, int64_t bytes,
+                       int64_t recheck_s);
 
 typedef struct upload_row {
     const char *id, *content_type, *sha256, *created_at, *expires_at; /* RFC 3339 */
@@ -40,12 +42,20 @@ int upload_attach(db_conn *c, const char *id, int64_t application_id, const char
  * others); ids into out[] (arena strings). Inside a transaction. */
 int upload_expired(db_conn *c, arena *a, int limit, const char **ids, const char **shas,
                    const char **types, size_t *n);
-int upload_delete(db_conn *c, const char *id);
+/* Deletes an expired upload and makes its object due for the sweep (it may have been the
+ * object's last reference). */
+int upload_delete(db_conn *c, const char *id, const char *sha);
+
+/* Up to `limit` objects due for the sweep (sweep_after passed), oldest first. */
+int store_objects_due(db_conn *c, arena *a, int limit, const char **shas, const char **types,
+                      size_t *n);
 
 /* The object of sha locked for a sweep when no upload refers to it and it was not touched for
  * grace_s: DB_OK (locked, inside a transaction), DB_NOT_FOUND (still wanted), or a failure. */
 int store_object_lock_unused(db_conn *c, arena *a, const char *sha, int64_t grace_s);
 int store_object_forget(db_conn *c, const char *sha);
+/* An object the sweep kept: not due while uploads refer to it, else when its grace ends. */
+int store_object_recheck(db_conn *c, const char *sha, int64_t grace_s);
 
 /* storage --check: every stored object's sha and type, and every upload row's. */
 typedef int (*upload_object_fn)(const char *sha, const char *content_type, void *ctx);

@@ -23,11 +23,20 @@ case "${1:-build}" in
   *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench)" >&2; exit 2 ;;
 esac
 
+# The npm tools of tools/package.json (s3rver for the s3 store's tests), pinned by its lock
+# file; installed once with the machine's npm.
+npm_tools() {
+  case "${1:-build}" in test|bench) ;; *) return 0 ;; esac
+  [ -x "$(dirname "$0")/../tools/node_modules/.bin/s3rver" ] && return 0
+  command -v npm >/dev/null || { echo "deps.sh: npm is missing (tools/)" >&2; return 1; }
+  echo "deps.sh: npm ci --prefix tools" >&2
+  npm ci --prefix "$(dirname "$0")/../tools" --no-audit --no-fund >/dev/null
+}
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then npm_tools "${1:-build}"; exit 0; fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "deps.sh: missing packages: ${missing[*]} (run as root, or install them)" >&2
@@ -43,3 +52,4 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+npm_tools "${1:-build}"

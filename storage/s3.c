@@ -110,8 +110,9 @@ static long perform(const s3_target *t, const s3_call *call)
     snprintf(userpwd, sizeof userpwd, "%s:%s", t->access_key, t->secret_key);
     snprintf(sha_header, sizeof sha_header, "x-amz-content-sha256: %s",
              call->sha_hex ? call->sha_hex : EMPTY_SHA256);
+    /* No "Expect:" to suppress 100-continue: libcurl 7.88 would sign the removed header
+     * (SignedHeaders=…;expect;…) and the store would refuse the signature. */
     struct curl_slist *headers = curl_slist_append(NULL, sha_header);
-    headers = curl_slist_append(headers, "Expect:");
     if (call->content_type) {
         snprintf(type_header, sizeof type_header, "Content-Type: %s", call->content_type);
         headers = curl_slist_append(headers, type_header);

@@ -12,7 +12,15 @@
 #include "storage/object_store.h"
 
 #define SWEEP_BATCH 100
+#define SWEEP_OBJECT_BATCHES 50 /* at most 5000 objects per sweep; the next one goes on */
 #define SWEEP_GRACE_MAX_S 300
+
+/* How long a freshly written object is safe from the sweep: an upload in flight writes the
+ * object before its row exists. */
+static int64_t sweep_grace(const ow_config *cfg)
+{
+    return cfg->upload_ttl_s / 2 < SWEEP_GRACE_MAX_S ? cfg->upload_ttl_s / 2 : SWEEP_GRACE_MAX_S;
+}
 
 static int verdict_outcome(file_verdict v)
 {
@@ -53,7 +61,8 @@ int upload_accept(db_conn *c, arena *a, const upload_in *in, upload_row *out, co
             rc = UPLOAD_QUOTA;
     }
     if (rc == DB_OK)
-        rc = store_object_touch(c, in->sha256, in->declared, (int64_t)in->bytes);
+        rc = store_object_touch(c, in->sha256, in->declared, (int64_t)in->bytes,
+                                cfg->upload_ttl_s + sweep_grace(cfg));
     if (rc == DB_OK && store_put(in->fd, in->bytes, in->sha256, in->declared) != 0)
         rc = UPLOAD_STORE_FAILED;
     if (rc != DB_OK)
@@ -66,16 +75,16 @@ int upload_accept(db_conn *c, arena *a, const upload_in *in, upload_row *out, co
                          cfg->upload_ttl_s, out);
 }
 
-/* The expired uploads of one batch, deleted in one transaction; their objects' keys. */
-static int sweep_uploads(db_conn *c, arena *a, const char **shas, const char **types, size_t *n)
+/* The expired uploads of one batch, deleted in one transaction (their objects become due). */
+static int sweep_uploads(db_conn *c, arena *a, size_t *n)
 {
-    const char *ids[SWEEP_BATCH];
+    const char *ids[SWEEP_BATCH], *shas[SWEEP_BATCH], *types[SWEEP_BATCH];
     int rc = db_begin(c);
     if (rc != DB_OK)
         return rc;
     rc = upload_expired(c, a, SWEEP_BATCH, ids, shas, types, n);
     for (size_t i = 0; rc == DB_OK && i < *n; i++)
-        rc = upload_delete(c, ids[i]);
+        rc = upload_delete(c, ids[i], shas[i]);
     if (rc == DB_OK)
         rc = db_commit(c);
     else
@@ -84,7 +93,8 @@ static int sweep_uploads(db_conn *c, arena *a, const char **shas, const char **t
 }
 
 /* The object of sha, when nothing refers to it any more: deleted from the store, then its
- * row; 1 when it went. */
+ * row; 1 when it went, 0 when it stays (due again when its grace ends, or not while uploads
+ * refer to it). */
 static int sweep_object(db_conn *c, arena *a, const char *sha, const char *type, int64_t grace_s)
 {
     int rc = db_begin(c);
@@ -100,31 +110,34 @@ static int sweep_object(db_conn *c, arena *a, const char *sha, const char *type,
     if (rc == DB_OK && (rc = db_commit(c)) == DB_OK)
         return 1;
     db_rollback(c);
-    return rc == DB_NOT_FOUND ? 0 : rc;
+    if (rc == DB_NOT_FOUND)
+        rc = store_object_recheck(c, sha, grace_s);
+    return rc == DB_OK ? 0 : rc;
 }
 
 int uploads_sweep(db_conn *c, arena *a, int64_t *uploads, int64_t *objects)
 {
-    const ow_config *cfg = config_current();
-    int64_t grace =
-        cfg->upload_ttl_s / 2 < SWEEP_GRACE_MAX_S ? cfg->upload_ttl_s / 2 : SWEEP_GRACE_MAX_S;
+    int64_t grace = sweep_grace(config_current());
     *uploads = *objects = 0;
-    for (;;) {
-        const char *shas[SWEEP_BATCH], *types[SWEEP_BATCH];
-        size_t n = 0;
-        int rc = sweep_uploads(c, a, shas, types, &n);
+    size_t n;
+    do {
+        int rc = sweep_uploads(c, a, &n);
         if (rc != DB_OK)
             return rc;
         *uploads += (int64_t)n;
-        for (size_t i = 0; i < n; i++) {
+    } while (n == SWEEP_BATCH);
+    for (int batch = 0; batch < SWEEP_OBJECT_BATCHES; batch++) {
+        const char *shas[SWEEP_BATCH], *types[SWEEP_BATCH];
+        int rc = store_objects_due(c, a, SWEEP_BATCH, shas, types, &n);
+        for (size_t i = 0; rc == DB_OK && i < n; i++) {
             int gone = sweep_object(c, a, shas[i], types[i], grace);
-            if (gone < 0)
-                return gone;
-            *objects += gone;
+            rc = gone < 0 ? gone : DB_OK;
+            *objects += gone > 0;
         }
-        if (n < SWEEP_BATCH)
-            return DB_OK;
+        if (rc != DB_OK || n < SWEEP_BATCH)
+            return rc;
     }
+    return DB_OK;
 }
 
 void uploads_sweep_task(bool stopping)

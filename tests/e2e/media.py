@@ -27,16 +27,19 @@ def pdf():
     return image("PDF")
 
 
-def png_of_bytes(total):
-    """A valid PNG of exactly total bytes: an ancillary private chunk pads it."""
+def png_with_chunk(data):
+    """A valid PNG that carries data in an ancillary private chunk ("prIv") before IEND."""
     base = png((8, 8))
-    iend = base[-12:]
-    pad = total - len(base) - 12
-    assert pad >= 0, total
-    data = b"x" * pad
-    chunk = struct.pack(">I", pad) + b"prIv" + data + struct.pack(
+    chunk = struct.pack(">I", len(data)) + b"prIv" + data + struct.pack(
         ">I", zlib.crc32(b"prIv" + data) & 0xffffffff)
-    out = base[:-12] + chunk + iend
+    return base[:-12] + chunk + base[-12:]
+
+
+def png_of_bytes(total):
+    """A valid PNG of exactly total bytes: a private chunk pads it."""
+    pad = total - len(png((8, 8))) - 12
+    assert pad >= 0, total
+    out = png_with_chunk(b"x" * pad)
     assert len(out) == total
     return out
 
