@@ -140,10 +140,10 @@ int store_object_lock_unused(db_conn *c, arena *a, const char *sha, int64_t grac
 int store_object_recheck(db_conn *c, const char *sha, int64_t grace_s)
 {
     return db_exec(c,
-                     "UPDATE store_objects o SET o.sweep_after = IF(EXISTS (SELECT 1 FROM uploads "
-                     "u WHERE u.sha256 = o.sha256), NULL, o.touched_at + INTERVAL ? SECOND) "
-                     "WHERE o.sha256 = ?",
-                     "is", grace_s, sha);
+                   "UPDATE store_objects o SET o.sweep_after = IF(EXISTS (SELECT 1 FROM uploads "
+                   "u WHERE u.sha256 = o.sha256), NULL, o.touched_at + INTERVAL ? SECOND) "
+                   "WHERE o.sha256 = ?",
+                   "is", grace_s, sha);
 }
 
 int store_object_forget(db_conn *c, const char *sha)
