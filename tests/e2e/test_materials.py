@@ -3,11 +3,10 @@ pointer for each bad field), required materials as the citizen's own uploads, th
 (an enterprise service needs a bound company), a supplement replacing a material, and
 downloads by the owner, the department's staff (audited) and anyone else (404)."""
 from conftest import assert_problem
-from helpers import field_errors, sql
+from helpers import credit_code, field_errors, sql, unique_id
 from media import pdf, png
 from people import (APPS, GA_0, SJ_1, bound_enterprise, call, detail, new_citizen, new_staff,
-                    required_materials, staff_step, submit, submitted, supplement, uploaded,
-                    valid_form)
+                    required_materials, staff_step, submit, submitted, supplement, uploaded)
 
 SCHEMA_SERVICE = "GA-GG-001"  # 居民身份证首次申领: enum, address and required fields
 
@@ -115,3 +114,44 @@ def test_downloads_and_supplement_replacing_a_material(base, http, stack):
     assert codes.count("material_1") == 1
     r = call(http, base, "GET", path, c.token)
     assert r.content == new and r.headers["Content-Type"] == "application/pdf"
+
+
+def new_org_token(stack, http, base, scopes="applications:read"):
+    """(organization id, an access token of a client of a new organization)."""
+    r = stack.admin("create-org", "--name", f"社会组织 {unique_id('org')}", "--credit-code",
+                    credit_code(), "--webhook-url", "https://org.example.com/hooks/onewindow")
+    org_id = dict(line.split(": ", 1) for line in r.stdout.splitlines())["id"]
+    r = stack.admin("create-client", "--org", org_id, "--scopes", scopes)
+    client = dict(line.split(": ", 1) for line in r.stdout.splitlines())
+    t = http.post(base + "/api/v1/oauth/token", data={"grant_type": "client_credentials"},
+                  auth=(client["client_id"], client["client_secret"]), timeout=30)
+    assert t.status_code == 200, t.text
+    return org_id, t.json()["access_token"]
+
+
+def test_downloads_by_the_organization_handling_it(base, http, stack):
+    """The organization an application is delegated to downloads its materials (audited as
+    the organization); another organization, or one without applications:read, does not.
+    The delegation itself belongs to the organizations work: here applications.org_id is set
+    directly, as that work will set it."""
+    c = new_citizen(stack, http, base)
+    data = png((9, 21))
+    u = uploaded(http, base, c, data)
+    no = submitted(http, base, c, GA_0, materials=[
+        {"code": "material_1", "upload_id": u["id"]},
+        *required_materials(http, base, c, GA_0)[1:]])["application_no"]
+    path = f"{APPS}/{no}/materials/material_1"
+    org_id, token = new_org_token(stack, http, base)
+    _, other = new_org_token(stack, http, base)
+    _, unscoped = new_org_token(stack, http, base, scopes="services:read")
+    # not delegated yet: like any stranger
+    assert_problem(call(http, base, "GET", path, token), 404, "not_found")
+    sql(stack, f"UPDATE applications SET org_id = {int(org_id)} WHERE application_no = '{no}'")
+    rid = unique_id("orgdl")
+    r = call(http, base, "GET", path, token, rid=rid)
+    assert r.status_code == 200 and r.content == data, r.text
+    rows = sql(stack, f"SELECT actor_type, actor_id, action, target FROM audit_log "
+                      f"WHERE request_id = '{rid}'")
+    assert rows == [["organization", org_id, "material.download", no]], rows
+    assert_problem(call(http, base, "GET", path, other), 404, "not_found")
+    assert_problem(call(http, base, "GET", path, unscoped), 403, "forbidden")
