@@ -155,3 +155,42 @@ def test_downloads_by_the_organization_handling_it(base, http, stack):
     assert rows == [["organization", org_id, "material.download", no]], rows
     assert_problem(call(http, base, "GET", path, other), 404, "not_found")
     assert_problem(call(http, base, "GET", path, unscoped), 403, "forbidden")
+
+
+def test_enterprise_binding_limits_and_errors(base, http, stack):
+    c = new_citizen(stack, http, base)
+    me = "/api/v1/me/enterprises"
+
+    def bind(**body):
+        return call(http, base, "POST", me, c.token, body)
+    code = credit_code()
+    cases = [({}, {"/credit_code", "/name", "/role"}),
+             ({"credit_code": code[:17], "name": "甲公司", "role": "agent"}, {"/credit_code"}),
+             ({"credit_code": code, "name": "", "role": "agent"}, {"/name"}),
+             ({"credit_code": code, "name": "名" * 101, "role": "agent"}, {"/name"}),
+             ({"credit_code": code, "name": "甲公司", "role": "owner"}, {"/role"}),
+             ({"credit_code": code.lower(), "name": "甲公司", "role": "agent"}, {"/credit_code"})]
+    for body, fields in cases:
+        assert set(field_errors(bind(**body))) == fields, body
+    r = bind(credit_code=code, name="名" * 100, role="agent")
+    assert r.status_code == 201, r.text
+    first = r.json()
+    assert first["name"] == "名" * 100 and first["verified_by"] == "dev"
+    # the same company twice: 409
+    assert_problem(bind(credit_code=code, name="甲公司", role="legal_representative"), 409,
+                   "conflict")
+    # at most 20 companies
+    for _ in range(19):
+        assert bind(credit_code=credit_code(), name="乙公司", role="agent").status_code == 201
+    assert_problem(bind(credit_code=credit_code(), name="丙公司", role="agent"), 409, "conflict")
+    items = call(http, base, "GET", me, c.token).json()["items"]
+    assert len(items) == 20 and items[0] == first
+    # a removed binding can no longer be applied for; the application made with it keeps it
+    no = submitted(http, base, c, SJ_1, enterprise_id=first["id"])["application_no"]
+    assert call(http, base, "DELETE", f"{me}/{first['id']}", c.token).status_code == 204
+    assert_problem(call(http, base, "DELETE", f"{me}/{first['id']}", c.token), 404, "not_found")
+    assert "/enterprise_id" in field_errors(submit(http, base, c, SJ_1, enterprise_id=first["id"]))
+    kept = detail(http, base, c, no)["enterprise"]
+    assert kept == {k: first[k] for k in ("id", "credit_code", "name", "role")}, kept
+    # room again for one more
+    assert bind(credit_code=credit_code(), name="丁公司", role="agent").status_code == 201
