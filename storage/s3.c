@@ -147,14 +147,21 @@ static long perform(const s3_target *t, const s3_call *call)
     return status;
 }
 
-int s3_put(const s3_target *t, const char *key, int fd, off_t size, const char *sha_hex,
-           const char *content_type)
+/* One request on an object without a response body: the HTTP status, or -1. */
+static long object_call(const s3_target *t, const char *method, const char *key, int fd, off_t size,
+                        const char *sha_hex, const char *content_type)
 {
     char path[256];
     if (object_path(t, key, path, sizeof path) != 0)
         return -1;
-    s3_call call = {"PUT", path, sha_hex, content_type, fd, size, NULL};
-    long status = perform(t, &call);
+    s3_call call = {method, path, sha_hex, content_type, fd, size, NULL};
+    return perform(t, &call);
+}
+
+int s3_put(const s3_target *t, const char *key, int fd, off_t size, const char *sha_hex,
+           const char *content_type)
+{
+    long status = object_call(t, "PUT", key, fd, size, sha_hex, content_type);
     if (status >= 200 && status < 300)
         return 0;
     if (status > 0)
@@ -164,21 +171,13 @@ int s3_put(const s3_target *t, const char *key, int fd, off_t size, const char *
 
 int s3_delete(const s3_target *t, const char *key)
 {
-    char path[256];
-    if (object_path(t, key, path, sizeof path) != 0)
-        return -1;
-    s3_call call = {"DELETE", path, NULL, NULL, -1, 0, NULL};
-    long status = perform(t, &call);
+    long status = object_call(t, "DELETE", key, -1, 0, NULL, NULL);
     return (status >= 200 && status < 300) || status == 404 ? 0 : -1;
 }
 
 int s3_exists(const s3_target *t, const char *key)
 {
-    char path[256];
-    if (object_path(t, key, path, sizeof path) != 0)
-        return -1;
-    s3_call call = {"HEAD", path, NULL, NULL, -1, 0, NULL};
-    long status = perform(t, &call);
+    long status = object_call(t, "HEAD", key, -1, 0, NULL, NULL);
     return status == 200 ? 1 : status == 404 ? 0 : -1;
 }
 
