@@ -192,7 +192,7 @@ static int fs_list(int (*fn)(const char *key, void *ctx), void *ctx)
         if (strlen(e->d_name) != 2 || e->d_name[0] == '.')
             continue;
         char sub[340];
-        snprintf(sub, sizeof sub, "%s/%s", store.dir, e->d_name);
+        snprintf(sub, sizeof sub, "%s/%.2s", store.dir, e->d_name);
         DIR *d = opendir(sub);
         struct dirent *f;
         while (d && rc == 0 && (f = readdir(d)))
