@@ -34,7 +34,14 @@ static int by_key(const void *x, const void *y)
 
 static bool has_key(const key_set *s, const char *key)
 {
-    return bsearch(key, s->keys, s->n, sizeof *s->keys, by_key) != NULL;
+    return s->n && bsearch(key, s->keys, s->n, sizeof *s->keys, by_key) != NULL;
+}
+
+/* (qsort and bsearch want a real array, even of no elements) */
+static void sort_keys(key_set *s)
+{
+    if (s->n)
+        qsort(s->keys, s->n, sizeof *s->keys, by_key);
 }
 
 static int add_db_object(const char *sha, const char *type, void *ctx)
@@ -66,8 +73,8 @@ static int check(void)
         arena_destroy(&a);
         return 1;
     }
-    qsort(known.keys, known.n, sizeof *known.keys, by_key);
-    qsort(stored.keys, stored.n, sizeof *stored.keys, by_key);
+    sort_keys(&known);
+    sort_keys(&stored);
     size_t problems = 0;
     for (size_t i = 0; i < stored.n; i++)
         if (!has_key(&known, stored.keys[i]) && ++problems)
