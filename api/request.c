@@ -129,7 +129,7 @@ int req_parse_head(req *r)
     /* Copied: FastCGI parameters die at FCGX_Finish_r, before the access log is written. */
     r->method = arena_strdup(&r->arena, m && method_is_token(m) ? m : "OTHER");
     const char *ip = req_param(r, "REMOTE_ADDR");
-    r->client_ip = ip ? ip : "";
+    client_key_of(ip ? ip : "", r->client_key, sizeof r->client_key);
     const char *uri = req_param(r, "REQUEST_URI");
     if (!uri || uri[0] != '/')
         uri = "/";

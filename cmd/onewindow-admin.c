@@ -16,6 +16,7 @@
 #include "workflow/storage_admin.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "db/grants.h"
 #include "db/migrate.h"
 #include "handlers/routes.h"
 #include "push/outbox_admin.h"
@@ -33,20 +34,34 @@ static int print_config_line(const char *line, void *ctx)
     return printf("%s\n", line);
 }
 
-static int open_db(const ow_config *cfg, bool multi_statements, char *err, size_t errlen)
+/* The API account (db_dsn) for what only reads and writes rows; the owner account
+ * (db_owner_dsn) for DDL: migrations, and the benchmark loader's temporary table. */
+static int open_db(const ow_config *cfg, bool owner, bool multi_statements, char *err,
+                   size_t errlen)
 {
-    char dsn[600];
-    config_primary_dsn(cfg, dsn, sizeof dsn);
+    char dsn[1024];
+    if (owner)
+        config_owner_dsn(cfg, dsn, sizeof dsn);
+    else
+        config_primary_dsn(cfg, dsn, sizeof dsn);
     /* Imports of big catalogs run long transactions: generous read/write timeouts. */
     db_settings ds = {dsn, NULL, cfg->db_connect_timeout_s, 600, 600, multi_statements};
     return db_init(&ds, err, errlen);
 }
 
+/* Migrates with the owner account, then grants the API account (when it is another one)
+ * its privileges on every table, new ones included. */
 static int cmd_migrate(const ow_config *cfg)
 {
-    char err[400];
-    if (open_db(cfg, true, err, sizeof err) != 0 ||
-        migrate_apply(print_line, err, sizeof err) != 0) {
+    char err[400], api[1024], owner[1024], account[300];
+    config_primary_dsn(cfg, api, sizeof api);
+    config_owner_dsn(cfg, owner, sizeof owner);
+    int tables = 0;
+    if (open_db(cfg, true, true, err, sizeof err) != 0 ||
+        migrate_apply(print_line, err, sizeof err) != 0 ||
+        (strcmp(api, owner) != 0 &&
+         (db_account_of(api, account, sizeof account, err, sizeof err) != 0 ||
+          grants_apply(db_primary(), account, &tables, err, sizeof err) != 0))) {
         fprintf(stderr, "onewindow-admin migrate: %s\n", err);
         return 1;
     }
@@ -105,7 +120,8 @@ static void usage(void)
 static int catalog_command(const ow_config *cfg, int argc, char **argv)
 {
     char err[400];
-    if (open_db(cfg, false, err, sizeof err) != 0) {
+    bool owner = strcmp(argv[1], "generate-applications") == 0;
+    if (open_db(cfg, owner, false, err, sizeof err) != 0) {
         fprintf(stderr, "onewindow-admin: %s\n", err);
         return 1;
     }

@@ -63,8 +63,16 @@ typedef struct ow_config {
     char hms_app_id[64], hms_app_secret[128];
     char jpush_base[256]; /* JPush (Xiaomi, OPPO, vivo, Honor phones) */
     char jpush_app_key[64], jpush_master_secret[128];
+    /* least privilege and the client's address (README "Privileges", "Client IP") */
+    /* The owner account (migrate, generate-applications); empty: db_dsn's when that is set,
+     * else the private owner account. */
+    char db_owner_dsn[512];
+    char service_user[64];     /* started as root, onewindow-fcgi and -pushd switch to it */
+    char socket_group[64];     /* group of the FastCGI sockets (0660): nginx's workers' */
+    char trusted_proxies[512]; /* nginx: X-Forwarded-For is believed from these (CIDRs) */
+    /* what a client must know (GET /api/v1/client-config) */
+    int upload_max_bytes; /* one upload's size limit (nginx allows a little more) */
     /* uploads and materials (API.md §5) */
-    int upload_max_bytes;    /* one upload's size limit (nginx allows a little more) */
     int upload_ttl_s;        /* an upload not attached to an application expires */
     int upload_sweep_s;      /* how often each worker deletes expired uploads */
     int upload_daily_count;  /* uploads of one citizen per day */
@@ -89,8 +97,13 @@ int config_load(ow_config *cfg, char *err, size_t errlen);
 /* Prints every setting as "name: value" (secrets in DSNs masked). */
 void config_print(const ow_config *cfg, int (*out)(const char *line, void *ctx), void *ctx);
 
-/* Fills dsn with the effective primary DSN (the private MariaDB's socket when db_dsn is empty). */
+/* Fills dsn with the effective primary DSN: db_dsn, or when it is empty the API account of
+ * the private MariaDB of scripts/stack.sh (its socket and password file under var_dir). */
 void config_primary_dsn(const ow_config *cfg, char *dsn, size_t len);
+
+/* Fills dsn with the effective owner DSN (migrations): db_owner_dsn, else db_dsn when that is
+ * set (one account for both), else the private MariaDB's owner account. */
+void config_owner_dsn(const ow_config *cfg, char *dsn, size_t len);
 
 /* The process's configuration, set once at start (before threads) by cmd/. */
 void config_set_current(const ow_config *cfg);

@@ -88,7 +88,7 @@ void handle_sms_send(req *r, resp *w)
     int rc;
     uint8_t phone_bidx[PII_INDEX_BYTES], ip_bidx[PII_INDEX_BYTES], hash[PII_INDEX_BYTES];
     pii_index("phone", phone, phone_bidx);
-    pii_index("ip", r->client_ip ? r->client_ip : "", ip_bidx);
+    pii_index("ip", r->client_key, ip_bidx);
     /* the checks and the insert of one phone run one at a time (parallel sends: one code) */
     char lock[48], hex[33];
     sodium_bin2hex(hex, sizeof hex, phone_bidx, 16);

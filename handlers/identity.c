@@ -51,7 +51,7 @@ bool identity_login_limited(req *r, resp *w)
     if (pii_ready() != DB_OK)
         return false; /* the login itself will answer 503 */
     uint8_t ip[PII_INDEX_BYTES];
-    pii_index("ip", r->client_ip ? r->client_ip : "", ip);
+    pii_index("ip", r->client_key, ip);
     int64_t n = 0;
     int rc = login_attempt(db_primary(), &r->arena, ip, randombytes_uniform(64) == 0, &n);
     if (rc != DB_OK) {

@@ -23,7 +23,7 @@
 static bool over_limit(req *r, resp *w)
 {
     uint8_t ip[PII_INDEX_BYTES];
-    pii_index("ip", r->client_ip ? r->client_ip : "", ip);
+    pii_index("ip", r->client_key, ip);
     int64_t hits = 0;
     int rc = rate_hit(db_primary(), "progress", ip, WINDOW_S, randombytes_uniform(64) == 0, &hits);
     if (rc != DB_OK) {

@@ -52,6 +52,8 @@ const route routes[] = {
     {"GET", "/api/v1/staff/applications/{no}", handle_staff_application, AUTH_STAFF, NULL, 0},
     {"POST", "/api/v1/staff/applications/{no}/events", handle_staff_event, AUTH_STAFF, NULL,
      BODY_DEFAULT},
+    /* what a client must know (README "Client configuration") */
+    {"GET", "/api/v1/client-config", handle_client_config, AUTH_PUBLIC, NULL, 0},
     /* uploads, materials and acting for a company (API.md §3, §5) */
     {"POST", "/api/v1/uploads", handle_upload, AUTH_CITIZEN, NULL, BODY_FILE},
     {"GET", "/api/v1/applications/{no}/materials/{code}", handle_material_download, AUTH_ANY,

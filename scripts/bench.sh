@@ -35,7 +35,9 @@ PHP_FPM=$(PATH=$PATH:/usr/sbin:/usr/local/sbin; command -v php-fpm8.2 || command
 peer_port=$(free_port)
 render_php_peer() {
   local run=$ONEWINDOW_VAR_DIR/run user_line=""
-  [ "$(id -u)" -eq 0 ] && user_line="user = root"
+  # As root the peer runs like the C service (README "Privileges"): as the service user,
+  # reached by nginx's workers through their group, with the API's database account.
+  [ "$(id -u)" -eq 0 ] && user_line="user = onewindow\\ngroup = onewindow\\nlisten.owner = onewindow\\nlisten.group = onewindow-web\\nlisten.mode = 0660"
   mkdir -p "$ONEWINDOW_VAR_DIR/php" "$ONEWINDOW_VAR_DIR/nginx/conf.d" "$run" "$ONEWINDOW_VAR_DIR/log"
   sed -e "s|@RUN_DIR@|$run|g" -e "s|@LOG_DIR@|$ONEWINDOW_VAR_DIR/log|g" \
       -e "s|@USER_LINE@|$user_line|" -e "s|@CHILDREN@|${BENCH_PHP_CHILDREN:-4}|" \
@@ -46,9 +48,14 @@ render_php_peer() {
       "$PEER/nginx-peer.conf.in" >"$ONEWINDOW_VAR_DIR/nginx/conf.d/php-peer.conf"
 }
 start_php_peer() {
-  local root_flag=()
-  [ "$(id -u)" -eq 0 ] && root_flag=(-R)
-  "$PHP_FPM" "${root_flag[@]}" -y "$ONEWINDOW_VAR_DIR/php/php-fpm.conf" -c "$PEER/php.ini"
+  # The API account's password exists once the stack has started (scripts/stack.sh).
+  local pw; pw=$(cat "$ONEWINDOW_VAR_DIR/secrets/db-api.password")
+  sed -i -e "s|@DB_USER@|onewindow_api|" -e "s|@DB_PASSWORD@|$pw|" "$ONEWINDOW_VAR_DIR/php/php-fpm.conf"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown -R onewindow:onewindow "$ONEWINDOW_VAR_DIR/php"
+    install -m 0640 -o onewindow -g onewindow /dev/null "$ONEWINDOW_VAR_DIR/log/php-peer.log"
+  fi
+  "$PHP_FPM" -y "$ONEWINDOW_VAR_DIR/php/php-fpm.conf" -c "$PEER/php.ini"
   for _ in $(seq 50); do [ -S "$ONEWINDOW_VAR_DIR/run/php-fpm.sock" ] && return 0; sleep 0.1; done
   echo "bench: php-fpm did not start: see $ONEWINDOW_VAR_DIR/log/php-fpm.log" >&2; return 1
 }

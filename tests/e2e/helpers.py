@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+import contract
 import stack as stack_module
 from conftest import assert_problem
 
@@ -249,9 +250,11 @@ def raw_request(base, method, target, body=None, headers=None, source_address=No
                                       source_address=source_address)
     try:
         conn.request(method, target, body=body, headers=headers or {})
-        return RawResponse(conn.getresponse())
+        resp = RawResponse(conn.getresponse())
     finally:
         conn.close()
+    contract.check(method, base + target, resp.status_code, dict(resp.headers), resp.content)
+    return resp
 
 
 # --- answers of the API shared by several modules --------------------------------------------

@@ -124,6 +124,9 @@ class SilentUpstream:
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(path)
+        # nginx's workers run as their own user (README "Privileges"): let them connect.
+        os.chmod(os.path.dirname(path), 0o755)
+        os.chmod(path, 0o666)
         self.sock.listen(16)
         self.sock.settimeout(0.1)
         self.conns = []
