@@ -5,16 +5,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <sodium.h>
-
 #include "api/authorize.h"
-#include "core/config.h"
 #include "api/idempotency.h"
+#include "core/config.h"
 #include "core/json_guard.h"
+#include "storage/spool.h"
 
 static bool is_json_media_type(const char *ct)
 {
@@ -126,63 +121,65 @@ static bool take_body(req *r, resp *w, size_t limit, bool form, body_reader read
     return true;
 }
 
-static void close_fd(void *fd)
+static void close_spool(void *s)
 {
-    close(*(int *)fd);
+    spool_close(s);
 }
 
-/* The SHA-256 of the file, read in pieces (the worker never holds the whole body). */
-static int hash_file(int fd, char hex[65])
+static void file_incomplete(req *r, resp *w)
 {
-    unsigned char buf[65536], digest[32];
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    off_t pos = 0;
-    ssize_t n;
-    while ((n = pread(fd, buf, sizeof buf, pos)) > 0) {
-        crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
-        pos += n;
-    }
-    crypto_hash_sha256_final(&st, digest);
-    sodium_bin2hex(hex, 65, digest, sizeof digest);
-    return n == 0 ? 0 : -1;
+    req_add_error(r, "", "文件没有完整送达，请重新上传。",
+                  "The file did not arrive complete; upload it again.");
+    resp_invalid(r, w);
 }
 
-/* A body nginx spooled to a file: opened, size-checked (413) and hashed; false after
- * answering. No body at all is left for the handler to refuse. */
-static bool take_file(req *r, resp *w)
+/* A raw file body (BODY_FILE routes: POST /uploads), false after answering. nginx has
+ * buffered the whole body before it called us (fastcgi_request_buffering on), so a slow
+ * client never holds this thread; the body is streamed from the FastCGI connection in
+ * pieces of SPOOL_CHUNK_BYTES into a spool file of the worker's own, hashed on the way
+ * (storage/spool.h says why the worker never opens nginx's temporary file). Over
+ * upload_max_bytes → 413; no body at all is left for the handler to refuse. */
+static bool take_file(req *r, resp *w, body_reader read, void *ctx)
 {
-    const char *path = req_param(r, "REQUEST_BODY_FILE");
     const ow_config *cfg = config_current();
-    long long declared = content_length(r);
-    if (declared < 0 || (cfg && declared > cfg->upload_max_bytes)) {
+    long long limit = cfg ? cfg->upload_max_bytes : 0, declared = content_length(r);
+    if (declared < 0 || declared > limit) {
         resp_problem(r, w, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
         return false;
     }
-    if (!path || !*path) {
-        if (declared == 0)
-            return true;
-        resp_internal(r, w, "upload", "the web server passed the body without spooling it");
+    spool *s = arena_alloc(&r->arena, sizeof *s);
+    char buf[SPOOL_CHUNK_BYTES];
+    int n;
+    if (!s) {
+        resp_internal(r, w, "upload", "out of memory");
         return false;
     }
-    int *fd = arena_alloc(&r->arena, sizeof *fd);
-    struct stat st;
-    if (!fd || (*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-        resp_internal(r, w, "upload", "the spooled body could not be opened");
+    s->fd = -1;
+    while ((n = read(ctx, buf, (int)sizeof buf)) > 0) {
+        if (s->fd < 0 && (spool_open(s) != 0 || arena_defer(&r->arena, close_spool, s) != 0)) {
+            resp_unavailable(r, w, "upload", "no spool file");
+            return false;
+        }
+        if (s->bytes + n > limit) {
+            resp_problem(r, w, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
+            return false;
+        }
+        if (spool_write(s, buf, (size_t)n) != 0) {
+            resp_unavailable(r, w, "upload", "the spool file could not be written");
+            return false;
+        }
+    }
+    int64_t got = s->fd < 0 ? 0 : s->bytes;
+    if (declared > 0 && got != declared) {
+        file_incomplete(r, w);
         return false;
     }
-    arena_defer(&r->arena, close_fd, fd);
-    if (fstat(*fd, &st) != 0 || hash_file(*fd, r->body_sha256) != 0) {
-        resp_internal(r, w, "upload", "the spooled body could not be read");
-        return false;
+    r->has_body_file = got > 0;
+    if (r->has_body_file) {
+        spool_digest(s, r->body_sha256);
+        r->body_fd = s->fd;
+        r->body_file_bytes = got;
     }
-    if (cfg && st.st_size > cfg->upload_max_bytes) {
-        resp_problem(r, w, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
-        return false;
-    }
-    r->has_body_file = st.st_size > 0;
-    r->body_fd = *fd;
-    r->body_file_bytes = (int64_t)st.st_size;
     return true;
 }
 
@@ -207,7 +204,7 @@ void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_b
     bool form = r->route->max_body == BODY_FORM;
     size_t limit =
         r->route->max_body == BODY_DEFAULT || form ? max_body_default : r->route->max_body;
-    if (r->route->max_body == BODY_FILE ? !take_file(r, w)
+    if (r->route->max_body == BODY_FILE ? !take_file(r, w, read, ctx)
                                         : !take_body(r, w, limit, form, read, ctx))
         return; /* limit 0: any body is too large */
     if (!idempotency_begin(r, w))

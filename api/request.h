@@ -48,8 +48,9 @@ typedef struct req {
     const char *body;   /* NUL-terminated copy of the body (or NULL) */
     size_t body_len;
     cJSON *json; /* parsed body, when the request had one */
-    /* A body nginx spooled to a file (routes with BODY_FILE): open read-only, with its size
-     * and SHA-256 (hex); has_body_file false when the request had no body. */
+    /* A raw file body (routes with BODY_FILE), in the worker's own spool file (read-write,
+     * closed with the request), with its size and SHA-256 (hex); has_body_file false when
+     * the request had no body. */
     bool has_body_file;
     int body_fd;
     int64_t body_file_bytes;

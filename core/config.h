@@ -78,7 +78,7 @@ typedef struct ow_config {
     int upload_daily_count;  /* uploads of one citizen per day */
     int upload_daily_mib;    /* MiB one citizen may upload per day */
     char storage[8];         /* fs | s3 */
-    char store_dir[256];     /* fs: the object store; empty: <var_dir>/store */
+    char store_dir[256];     /* fs: the object store; tmp/: the upload spool; "": var/store */
     char s3_endpoint[256];   /* s3: http(s)://host[:port] */
     char s3_bucket[64];      /* s3: the bucket */
     char s3_region[32];      /* s3: the SigV4 region */

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/media_types.h"
 #include "storage/s3.h"
+#include "storage/spool.h"
 
 #define COPY_BYTES 65536
 
@@ -30,6 +31,20 @@ static int fail(char *why, size_t len, const char *what)
     return -1;
 }
 
+/* The folder of the fs store, and with either store the parent of the spool folder. */
+static int make_folders(const ow_config *cfg, char *why, size_t whylen)
+{
+    if (*cfg->store_dir)
+        snprintf(store.dir, sizeof store.dir, "%s", cfg->store_dir);
+    else
+        snprintf(store.dir, sizeof store.dir, "%s/store", cfg->var_dir);
+    char tmp[320];
+    snprintf(tmp, sizeof tmp, "%s/tmp", store.dir);
+    if ((mkdir(store.dir, 0750) != 0 && errno != EEXIST) || spool_init(tmp) != 0)
+        return fail(why, whylen, "store_dir: cannot create the folder (or its tmp/)");
+    return 0;
+}
+
 int store_init(const ow_config *cfg, char *why, size_t whylen)
 {
     store.s3 = strcmp(cfg->storage, "s3") == 0;
@@ -43,18 +58,8 @@ int store_init(const ow_config *cfg, char *why, size_t whylen)
         if (!*cfg->s3_bucket || !*cfg->s3_access_key || !*cfg->s3_secret_key)
             return fail(why, whylen,
                         "storage = s3 needs s3_bucket, s3_access_key and s3_secret_key");
-        return 0;
     }
-    if (*cfg->store_dir)
-        snprintf(store.dir, sizeof store.dir, "%s", cfg->store_dir);
-    else
-        snprintf(store.dir, sizeof store.dir, "%s/store", cfg->var_dir);
-    char tmp[320];
-    snprintf(tmp, sizeof tmp, "%s/tmp", store.dir);
-    if ((mkdir(store.dir, 0750) != 0 && errno != EEXIST) ||
-        (mkdir(tmp, 0750) != 0 && errno != EEXIST))
-        return fail(why, whylen, "store_dir: cannot create the folder");
-    return 0;
+    return make_folders(cfg, why, whylen);
 }
 
 const char *store_kind(void)
@@ -82,8 +87,8 @@ static int fsync_dir(const char *path)
     return rc;
 }
 
-/* The bytes of fd into a new file at tmp (when a hard link of the spooled file is not
- * possible: another file system). */
+/* The bytes of fd into a new file at tmp (when the spool file cannot be linked: a file
+ * system without O_TMPFILE, storage/spool.c). */
 static int copy_to(int fd, off_t size, const char *tmp)
 {
     int out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -118,7 +123,8 @@ static int fs_put(int fd, off_t size, const char *key)
     randombytes_buf(r, sizeof r);
     sodium_bin2hex(rhex, sizeof rhex, r, sizeof r);
     snprintf(tmp, sizeof tmp, "%s/tmp/%s.%s", store.dir, key, rhex);
-    /* A hard link of nginx's spooled file costs no copy; its data is then fsynced. */
+    /* The spool file (anonymous, in tmp/ of this folder: the same file system) gets a name
+     * by a hard link, which costs no copy; its data is then fsynced. */
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     int rc;
     if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {

@@ -19,14 +19,16 @@
 
 #define OBJECT_KEY_BYTES 72 /* 64 hex digits, '.', an extension and its NUL */
 
-/* Checks the settings and prepares the store (fs: its folders). 0, or -1 with the reason. */
+/* Checks the settings and prepares the store's folders: store_dir (default <var_dir>/store),
+ * the fs store's objects, and with either back end its tmp/, the spool of uploads in flight
+ * (storage/spool.c). 0, or -1 with the reason. */
 int store_init(const ow_config *cfg, char *why, size_t whylen);
 
 /* The key of an object: "<sha256>.<ext>". */
 void store_key(const char *sha_hex, const char *media_type, char key[OBJECT_KEY_BYTES]);
 
-/* Stores the file of `size` bytes (read from fd, whose SHA-256 is sha_hex) under its key;
- * an object already there is kept (the same bytes). 0, or -1 (logged). */
+/* Stores the spool file of `size` bytes (fd, whose SHA-256 is sha_hex) under its key; an
+ * object already there is kept (the same bytes). 0, or -1 (logged). */
 int store_put(int fd, off_t size, const char *sha_hex, const char *media_type);
 
 /* 0 when the object is gone (or was never there), -1 on failure. */

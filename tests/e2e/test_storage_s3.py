@@ -26,7 +26,7 @@ from media import pdf, png
 from people import (APPS, GA_0, call, detail, new_citizen, new_staff, required_materials,
                     submitted, uploaded)
 from sigv4_proxy import SigV4Proxy
-from stack import ROOT, Stack, free_port
+from stack import ROOT, Stack, free_port, service_readable
 
 # s3rver knows one account (S3RVER/S3RVER); the proxy checks every signature first.
 ACCESS, SECRET, REGION, BUCKET = "S3RVER", "S3RVER", "cn-e2e-1", "ow-e2e"
@@ -73,6 +73,7 @@ def s3():
     # the store's keys come from the config file only (README, settings)
     conf.write(f"\ns3_access_key = {ACCESS}\ns3_secret_key = {SECRET}\n")
     conf.close()
+    service_readable(conf.name)  # credentials: the services' group only
     stack = Stack({"ONEWINDOW_CONFIG": conf.name, "ONEWINDOW_STORAGE": "s3",
                    "ONEWINDOW_S3_ENDPOINT": proxy.endpoint, "ONEWINDOW_S3_BUCKET": BUCKET,
                    "ONEWINDOW_S3_REGION": REGION, "ONEWINDOW_S3_PATH_STYLE": "1",
