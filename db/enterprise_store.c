@@ -1,16 +1,24 @@
 #include "db/enterprise_store.h"
 
-int enterprise_insert(db_conn *c, int64_t citizen_id, const char *credit_code, const char *name,
-                      const char *role, const char *verified_by, int64_t *id)
+#include "db/citizen_store.h"
+
+int enterprise_bind(db_conn *c, arena *a, const enterprise_new *e, int64_t *id)
 {
-    /* The count and the insert in one statement (the limit is a guard against abuse). */
-    int rc = db_exec_changed(c,
-                             "INSERT INTO citizen_enterprises "
-                             "(citizen_id, credit_code, name, role, verified_by) "
-                             "SELECT ?, ?, ?, ?, ? FROM DUAL WHERE (SELECT COUNT(*) FROM "
-                             "citizen_enterprises WHERE citizen_id = ?) < ?",
-                             "issssii", citizen_id, credit_code, name, role, verified_by,
-                             citizen_id, (int64_t)ENTERPRISES_MAX);
+    /* Bindings of one citizen queue on the citizen's row: two at once cannot both pass the
+     * limit (the unique key keeps one code once). */
+    int64_t n = 0;
+    int rc = citizen_lock(c, a, e->citizen_id);
+    if (rc == DB_OK)
+        rc = db_query_int(c, a, &n, "SELECT COUNT(*) FROM citizen_enterprises WHERE citizen_id = ?",
+                          "i", e->citizen_id);
+    if (rc != DB_OK)
+        return rc;
+    if (n >= ENTERPRISES_MAX)
+        return DB_NOT_FOUND;
+    rc = db_exec(c,
+                 "INSERT INTO citizen_enterprises (citizen_id, credit_code, name, role, "
+                 "verified_by) VALUES (?, ?, ?, ?, ?)",
+                 "issss", e->citizen_id, e->credit_code, e->name, e->role, e->verified_by);
     if (rc == DB_OK)
         *id = db_last_insert_id(c);
     return rc;

@@ -15,10 +15,15 @@ typedef struct enterprise_row {
     const char *credit_code, *name, *role, *verified_by, *created_at;
 } enterprise_row;
 
-/* DB_OK with *id, DB_DUPLICATE when the citizen has bound this code already, DB_NOT_FOUND
- * when they have ENTERPRISES_MAX already, or a failure. */
-int enterprise_insert(db_conn *c, int64_t citizen_id, const char *credit_code, const char *name,
-                      const char *role, const char *verified_by, int64_t *id);
+typedef struct enterprise_new {
+    int64_t citizen_id;
+    const char *credit_code, *name, *role, *verified_by;
+} enterprise_new;
+
+/* A new binding, inside the caller's transaction (workflow/enterprises.c): DB_OK with *id,
+ * DB_DUPLICATE when the citizen has bound this code already, DB_NOT_FOUND when they have
+ * ENTERPRISES_MAX already, or a failure. */
+int enterprise_bind(db_conn *c, arena *a, const enterprise_new *e, int64_t *id);
 int enterprise_get(db_conn *c, arena *a, int64_t citizen_id, int64_t id, enterprise_row *out);
 /* The citizen's companies, oldest first (at most ENTERPRISES_MAX). */
 int enterprise_list(db_conn *c, arena *a, int64_t citizen_id, enterprise_row *out, size_t *n);

@@ -1,22 +1,27 @@
 #include "db/upload_store.h"
 
 int upload_quota_take(db_conn *c, arena *a, int64_t citizen_id, int64_t bytes, int64_t count_max,
-                      int64_t bytes_max)
+                      int64_t bytes_max, const char **day)
 {
     int rc = db_begin(c);
     if (rc != DB_OK)
         return rc;
-    rc = db_exec(c,
-                 "INSERT INTO upload_days (citizen_id, day, uploads, bytes) "
-                 "VALUES (?, UTC_DATE(), 1, ?) ON DUPLICATE KEY UPDATE "
-                 "uploads = uploads + 1, bytes = bytes + VALUES(bytes)",
-                 "ii", citizen_id, bytes);
+    /* The day is read once, so that a give-back finds the same row after midnight. */
+    db_rows rows;
+    rc = db_query(c, &rows, a, "SELECT UTC_DATE()", "");
+    rc = db_row_one(&rows, rc, "s", day);
+    if (rc == DB_OK)
+        rc = db_exec(c,
+                     "INSERT INTO upload_days (citizen_id, day, uploads, bytes) "
+                     "VALUES (?, ?, 1, ?) ON DUPLICATE KEY UPDATE "
+                     "uploads = uploads + 1, bytes = bytes + VALUES(bytes)",
+                     "isi", citizen_id, *day, bytes);
     int64_t within = 0;
     if (rc == DB_OK)
         rc = db_query_int(c, a, &within,
                           "SELECT uploads <= ? AND bytes <= ? FROM upload_days "
-                          "WHERE citizen_id = ? AND day = UTC_DATE()",
-                          "iii", count_max, bytes_max, citizen_id);
+                          "WHERE citizen_id = ? AND day = ?",
+                          "iiis", count_max, bytes_max, citizen_id, *day);
     if (rc == DB_OK && !within)
         rc = DB_NOT_FOUND;
     if (rc == DB_OK)
@@ -24,6 +29,14 @@ int upload_quota_take(db_conn *c, arena *a, int64_t citizen_id, int64_t bytes, i
     else
         db_rollback(c);
     return rc;
+}
+
+int upload_quota_give_back(db_conn *c, int64_t citizen_id, int64_t bytes, const char *day)
+{
+    return db_exec_changed(c,
+                           "UPDATE upload_days SET uploads = uploads - 1, bytes = bytes - ? "
+                           "WHERE citizen_id = ? AND day = ? AND uploads >= 1 AND bytes >= ?",
+                           "iisi", bytes, citizen_id, day, bytes);
 }
 
 int store_object_touch(db_conn *c, const char *sha, const char *content_type, int64_t bytes,
@@ -155,14 +168,16 @@ int store_objects_each(db_conn *c, arena *a, upload_object_fn fn, void *ctx)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
-                      "SELECT sha256, content_type FROM store_objects UNION "
-                      "SELECT sha256, content_type FROM uploads",
+                      "SELECT sha256, content_type, MAX(needed) FROM (SELECT sha256, "
+                      "content_type, 0 AS needed FROM store_objects UNION ALL SELECT sha256, "
+                      "content_type, 1 FROM uploads) k GROUP BY sha256, content_type",
                       "");
     if (rc != DB_OK)
         return rc;
     const char *sha, *type;
-    while ((rc = db_row_next(&rows, "ss", &sha, &type)) > 0)
-        if (fn(sha, type, ctx) != 0) {
+    int64_t needed;
+    while ((rc = db_row_next(&rows, "ssi", &sha, &type, &needed)) > 0)
+        if (fn(sha, type, needed != 0, ctx) != 0) {
             rc = DB_ERROR;
             break;
         }

@@ -2,6 +2,7 @@
 #ifndef OW_UPLOAD_STORE_H
 #define OW_UPLOAD_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/arena.h"
@@ -10,10 +11,12 @@
 #define UPLOAD_ID_BYTES 33 /* 32 hex digits and its NUL */
 
 /* Counts an upload of `bytes` against the citizen's quota of the day (UTC date of the
- * database): DB_OK when within count_max and bytes_max (the counters moved), DB_NOT_FOUND
- * when over (nothing counted), or a failure. Its own transaction. */
+ * database, *day: "YYYY-MM-DD"): DB_OK when within count_max and bytes_max (the counters
+ * moved), DB_NOT_FOUND when over (nothing counted), or a failure. Its own transaction. */
 int upload_quota_take(db_conn *c, arena *a, int64_t citizen_id, int64_t bytes, int64_t count_max,
-                      int64_t bytes_max);
+                      int64_t bytes_max, const char **day);
+/* Takes back what upload_quota_take counted on *day (the upload was not stored). */
+int upload_quota_give_back(db_conn *c, int64_t citizen_id, int64_t bytes, const char *day);
 
 /* Marks an object as being written (so that a sweep leaves it alone for a while), to be
  * looked at again by the sweep after recheck_s (a write whose upload row never came). */
@@ -57,8 +60,10 @@ int store_object_forget(db_conn *c, const char *sha);
 /* An object the sweep kept: not due while uploads refer to it, else when its grace ends. */
 int store_object_recheck(db_conn *c, const char *sha, int64_t grace_s);
 
-/* storage --check: every stored object's sha and type, and every upload row's. */
-typedef int (*upload_object_fn)(const char *sha, const char *content_type, void *ctx);
+/* storage --check: every object the database knows, once: those of store_objects rows and of
+ * uploads; needed when an upload refers to it (its object must be there; a store_objects row
+ * alone may be a write in flight, or one that failed, whose row the sweep forgets). */
+typedef int (*upload_object_fn)(const char *sha, const char *content_type, bool needed, void *ctx);
 int store_objects_each(db_conn *c, arena *a, upload_object_fn fn, void *ctx);
 /* Uploads whose application_id names no application (should be none). */
 int uploads_orphaned(db_conn *c, arena *a, int64_t *count);

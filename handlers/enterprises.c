@@ -3,11 +3,12 @@
  * (auth/enterprise_registry.c); another citizen's binding is 404. */
 #include <string.h>
 
+#include "api/idempotency.h"
 #include "auth/enterprise_registry.h"
 #include "auth/gb_ids.h"
-#include "db/enterprise_store.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
+#include "workflow/enterprises.h"
 
 #define ENTERPRISE_NAME_MAX_CHARS 100
 #define CREDIT_CODE_CHARS 18
@@ -65,27 +66,26 @@ void handle_enterprise_add(req *r, resp *w)
         resp_unavailable(r, w, "enterprise binding", "the enterprise registry did not answer");
         return;
     }
-    int64_t id = 0, me = common_principal_id(r);
+    enterprise_new e = {common_principal_id(r), code, name, role, verified_by};
+    enterprise_row row;
     db_conn *c = db_primary();
-    int rc = enterprise_insert(c, me, code, name, role, verified_by, &id);
-    enterprise_row e;
-    if (rc == DB_OK)
-        rc = enterprise_get(c, &r->arena, me, id, &e);
+    int rc = enterprises_bind(c, &r->arena, &e, &row);
     if (rc == DB_DUPLICATE)
         resp_problem2(r, w, PROBLEM_CONFLICT, "您已绑定这家企业。",
                       "You have bound this company already.");
-    else if (rc == DB_NOT_FOUND && id == 0)
+    else if (rc == ENTERPRISES_FULL)
         resp_problem2(r, w, PROBLEM_CONFLICT, "最多可绑定 20 家企业。",
                       "At most 20 companies can be bound.");
     else if (rc != DB_OK)
         common_answer_failure(r, w, rc, "enterprise binding");
-    else {
-        cJSON *o = enterprise_json(r, &e);
-        arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
-        resp_header(w, "Location",
-                    arena_printf(&r->arena, "/api/v1/me/enterprises/%lld", (long long)id));
-        common_answer_private(r, w, 201, o);
-    }
+    if (rc != DB_OK)
+        return;
+    cJSON *o = enterprise_json(r, &row);
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
+    resp_header(w, "Location",
+                arena_printf(&r->arena, "/api/v1/me/enterprises/%lld", (long long)row.id));
+    common_answer_private(r, w, 201, o);
+    idempotency_commit(r, w, c); /* the binding and its answer commit together */
 }
 
 void handle_enterprise_list(req *r, resp *w)

@@ -44,8 +44,16 @@ static void sort_keys(key_set *s)
         qsort(s->keys, s->n, sizeof *s->keys, by_key);
 }
 
-static int add_db_object(const char *sha, const char *type, void *ctx)
+static int add_needed(const char *sha, const char *type, bool needed, void *ctx)
 {
+    char key[OBJECT_KEY_BYTES];
+    store_key(sha, type, key);
+    return needed ? add_key(ctx, key) : 0;
+}
+
+static int add_known(const char *sha, const char *type, bool needed, void *ctx)
+{
+    (void)needed;
     char key[OBJECT_KEY_BYTES];
     store_key(sha, type, key);
     return add_key(ctx, key);
@@ -56,24 +64,34 @@ static int add_stored(const char *key, void *ctx)
     return add_key(ctx, key);
 }
 
+static void free_keys(key_set *needed, key_set *stored, key_set *known, arena *a)
+{
+    free(needed->keys);
+    free(stored->keys);
+    free(known->keys);
+    arena_destroy(a);
+}
+
+/* Objects no row knows (the sweep would never delete them), objects an upload needs that
+ * are not there, and attached uploads of no application. An upload in flight writes its
+ * store_objects row, then the object, then its upload row: so what uploads need is read
+ * before the store is listed, and what rows know after it, and such an upload is neither. */
 static int check(void)
 {
-    key_set known = {0}, stored = {0};
+    key_set needed = {0}, stored = {0}, known = {0};
     arena a;
     arena_init(&a, 65536);
     int64_t orphaned = 0;
-    /* The store first: an object's row is written before the object, so an upload in flight
-     * is never reported as an unreferenced object (at most, for a moment, as missing). */
-    bool listed = store_list(add_stored, &stored) == 0;
-    int rc = listed ? store_objects_each(db_primary(), &a, add_db_object, &known) : DB_OK;
+    int rc = store_objects_each(db_primary(), &a, add_needed, &needed);
+    bool listed = rc == DB_OK && store_list(add_stored, &stored) == 0;
+    if (listed)
+        rc = store_objects_each(db_primary(), &a, add_known, &known);
     if (rc == DB_OK && listed)
         rc = uploads_orphaned(db_primary(), &a, &orphaned);
     if (rc != DB_OK || !listed) {
         fprintf(stderr, "storage --check: could not read the %s\n",
-                listed ? "database" : "object store");
-        free(known.keys);
-        free(stored.keys);
-        arena_destroy(&a);
+                rc != DB_OK ? "database" : "object store");
+        free_keys(&needed, &stored, &known, &a);
         return 1;
     }
     sort_keys(&known);
@@ -82,18 +100,16 @@ static int check(void)
     for (size_t i = 0; i < stored.n; i++)
         if (!has_key(&known, stored.keys[i]) && ++problems)
             printf("unreferenced object: %s\n", stored.keys[i]);
-    for (size_t i = 0; i < known.n; i++)
-        if (!has_key(&stored, known.keys[i]) && ++problems)
-            printf("missing object: %s\n", known.keys[i]);
+    for (size_t i = 0; i < needed.n; i++)
+        if (!has_key(&stored, needed.keys[i]) && ++problems)
+            printf("missing object: %s\n", needed.keys[i]);
     if (orphaned) {
         printf("uploads attached to no existing application: %lld\n", (long long)orphaned);
         problems++;
     }
     printf("store: %s, objects: %zu, referenced: %zu, problems: %zu\n", store_kind(), stored.n,
-           known.n, problems);
-    free(known.keys);
-    free(stored.keys);
-    arena_destroy(&a);
+           needed.n, problems);
+    free_keys(&needed, &stored, &known, &a);
     return problems ? 1 : 0;
 }
 

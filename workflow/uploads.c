@@ -48,20 +48,12 @@ static int scan(const ow_config *cfg, int fd)
     return UPLOAD_SCAN_FAILED;
 }
 
-int upload_accept(db_conn *c, arena *a, const upload_in *in, upload_row *out, const char **sniffed)
+/* Stores the checked file and records its upload: DB_OK with *out, UPLOAD_STORE_FAILED, or
+ * a failure. */
+static int store_upload(db_conn *c, arena *a, const ow_config *cfg, const upload_in *in,
+                        upload_row *out)
 {
-    const ow_config *cfg = config_current();
-    int rc = verdict_outcome(file_check(in->fd, in->bytes, in->declared, sniffed));
-    if (rc == DB_OK)
-        rc = scan(cfg, in->fd);
-    if (rc == DB_OK) {
-        rc = upload_quota_take(c, a, in->citizen_id, (int64_t)in->bytes, cfg->upload_daily_count,
-                               (int64_t)cfg->upload_daily_mib * 1024 * 1024);
-        if (rc == DB_NOT_FOUND)
-            rc = UPLOAD_QUOTA;
-    }
-    if (rc == DB_OK)
-        rc = store_object_touch(c, in->sha256, in->declared, (int64_t)in->bytes,
+    int rc = store_object_touch(c, in->sha256, in->declared, (int64_t)in->bytes,
                                 cfg->upload_ttl_s + sweep_grace(cfg));
     if (rc == DB_OK && store_put(in->fd, in->bytes, in->sha256, in->declared) != 0)
         rc = UPLOAD_STORE_FAILED;
@@ -73,6 +65,29 @@ int upload_accept(db_conn *c, arena *a, const upload_in *in, upload_row *out, co
     sodium_bin2hex(id, sizeof id, raw, sizeof raw);
     return upload_insert(c, a, id, in->citizen_id, in->declared, (int64_t)in->bytes, in->sha256,
                          cfg->upload_ttl_s, out);
+}
+
+int upload_accept(db_conn *c, arena *a, const upload_in *in, upload_row *out, const char **sniffed)
+{
+    const ow_config *cfg = config_current();
+    int rc = verdict_outcome(file_check(in->fd, in->bytes, in->declared, sniffed));
+    if (rc == DB_OK)
+        rc = scan(cfg, in->fd);
+    if (rc != DB_OK)
+        return rc;
+    const char *day = NULL;
+    rc = upload_quota_take(c, a, in->citizen_id, (int64_t)in->bytes, cfg->upload_daily_count,
+                           (int64_t)cfg->upload_daily_mib * 1024 * 1024, &day);
+    if (rc == DB_NOT_FOUND)
+        return UPLOAD_QUOTA;
+    if (rc != DB_OK)
+        return rc;
+    rc = store_upload(c, a, cfg, in, out);
+    /* Only stored files count: a failed store or record gives its quota back (a database
+     * that is away for this may keep it counted: the citizen loses one upload of the day). */
+    if (rc != DB_OK && upload_quota_give_back(c, in->citizen_id, (int64_t)in->bytes, day) != DB_OK)
+        log_msg(LOG_WARN, "upload: the quota of a failed upload could not be given back");
+    return rc;
 }
 
 /* The expired uploads of one batch, deleted in one transaction (their objects become due). */

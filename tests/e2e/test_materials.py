@@ -2,6 +2,10 @@
 pointer for each bad field), required materials as the citizen's own uploads, the audience
 (an enterprise service needs a bound company), a supplement replacing a material, and
 downloads by the owner, the department's staff (audited) and anyone else (404)."""
+import concurrent.futures
+
+import requests
+
 from conftest import assert_problem
 from helpers import credit_code, field_errors, sql, unique_id
 from media import pdf, png
@@ -194,3 +198,37 @@ def test_enterprise_binding_limits_and_errors(base, http, stack):
     assert kept == {k: first[k] for k in ("id", "credit_code", "name", "role")}, kept
     # room again for one more
     assert bind(credit_code=credit_code(), name="丁公司", role="agent").status_code == 201
+
+
+def test_parallel_bindings_keep_the_limit(base, http, stack):
+    """Bindings of one citizen queue on the citizen's row: with 17 bound, eight at once give
+    exactly three 201 and five 409, and 20 rows. The same new code from eight requests at
+    once: one binding, seven 409."""
+    c = new_citizen(stack, http, base)
+    me = "/api/v1/me/enterprises"
+    for _ in range(17):
+        r = call(http, base, "POST", me, c.token,
+                 {"credit_code": credit_code(), "name": "甲公司", "role": "agent"})
+        assert r.status_code == 201, r.text
+
+    def bind(code):
+        with requests.Session() as s:
+            return call(s, base, "POST", me, c.token,
+                        {"credit_code": code, "name": "乙公司", "role": "agent"})
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(bind, [credit_code() for _ in range(8)]))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201] * 3 + [409] * 5, [r.text for r in answers]
+    count = sql(stack, f"SELECT COUNT(*) FROM citizen_enterprises WHERE citizen_id = {c.id}")
+    assert count == [["20"]], count
+    other = new_citizen(stack, http, base)
+    code = credit_code()
+
+    def bind_same(_):
+        with requests.Session() as s:
+            return call(s, base, "POST", me, other.token,
+                        {"credit_code": code, "name": "丙公司", "role": "agent"})
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(bind_same, range(8)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201] + [409] * 7, [r.text for r in answers]

@@ -4,6 +4,7 @@ upload, the Idempotency-Key over a file body, daily quotas, expiry of unattached
 (with their stored objects) and `onewindow-admin storage --check`."""
 import hashlib
 import os
+import shutil
 import time
 
 import pytest
@@ -13,7 +14,7 @@ from conftest import assert_problem
 from helpers import field_errors, sql, wait_for
 from media import elf, jpeg, pdf, png, png_of_bytes
 from people import UPLOADS, call, new_citizen, new_staff, upload, uploaded
-from stack import Stack
+from stack import SERVICE_USER, Stack
 
 MAX = 10 * 1024 * 1024
 NGINX_SLACK = 16384
@@ -132,7 +133,7 @@ def test_same_bytes_are_stored_once(base, http, stack):
 
 @pytest.fixture(scope="module")
 def small_stack():
-    """Quotas of 3 uploads or 64 KiB a day, a 3 s lifetime and a 1 s sweep."""
+    """Quotas of 3 uploads or 1 MiB a day, a 3 s lifetime and a 1 s sweep."""
     s = Stack({"ONEWINDOW_UPLOAD_DAILY_COUNT": "3", "ONEWINDOW_UPLOAD_DAILY_MIB": "1",
                "ONEWINDOW_UPLOAD_TTL_S": "3", "ONEWINDOW_UPLOAD_SWEEP_S": "1"})
     s.start()
@@ -159,6 +160,34 @@ def test_daily_quota_of_bytes(small_stack, http):
     assert_problem(upload(http, base, c, png_of_bytes(400 * 1024)), 429, "rate_limited")
 
 
+def test_a_store_failure_gives_the_quota_back(small_stack, http):
+    """The quota counts stored files: an upload the store fails (503) is given back, so four
+    failures in a row (more than the daily 3) are each 503, and three uploads still pass."""
+    base = small_stack.base
+    c = new_citizen(small_stack, http, base, verified=False)
+    store = os.path.join(small_stack.var_dir, "store")
+    data = next(d for d in (png((53, 17 + i)) for i in range(64))
+                if not os.path.exists(os.path.join(store, hashlib.sha256(d).hexdigest()[:2])))
+    # a file where the object's folder goes: the rename into place fails
+    blocker = os.path.join(store, hashlib.sha256(data).hexdigest()[:2])
+    with open(blocker, "wb"):
+        pass
+    try:
+        for _ in range(4):
+            assert_problem(upload(http, base, c, data), 503, "unavailable")
+    finally:
+        os.remove(blocker)
+    # the failed write's row (no upload needs its object) is not a missing object
+    p = small_stack.admin("storage", "--check", check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+    counted = sql(small_stack, f"SELECT COALESCE(SUM(uploads), 0), COALESCE(SUM(bytes), 0) "
+                               f"FROM upload_days WHERE citizen_id = {c.id}")
+    assert counted == [["0", "0"]], counted
+    for _ in range(3):
+        uploaded(http, base, c, png())
+    assert os.listdir(os.path.join(store, "tmp")) == []  # nothing left of the failed writes
+
+
 def test_unattached_uploads_expire_with_their_objects(small_stack, http):
     base = small_stack.base
     c = new_citizen(small_stack, http, base, verified=False)
@@ -181,6 +210,8 @@ def test_storage_check_reports_mismatches(small_stack, http):
     os.makedirs(os.path.dirname(stray), exist_ok=True)
     with open(stray, "wb") as f:
         f.write(b"x")
+    if os.geteuid() == 0:  # the folder stays writable by the service for later uploads
+        shutil.chown(os.path.dirname(stray), user=SERVICE_USER)
     c = new_citizen(small_stack, http, base, verified=False)
     u = uploaded(http, base, c, png((7, 91)))
     os.remove(os.path.join(small_stack.var_dir, "store", u["sha256"][:2], u["sha256"] + ".png"))
