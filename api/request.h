@@ -42,10 +42,12 @@ typedef struct req {
     name_value path_params[MAX_PATH_PARAMS];
     size_t n_path_params;
     char client_key[CLIENT_KEY_BYTES]; /* per-client limits count this (core/client_key.h) */
-    char request_id[MAX_REQUEST_ID_BYTES + 1];
-    bool lang_en;       /* Accept-Language prefers English */
-    const route *route; /* matched route, NULL before routing or when none */
-    const char *body;   /* NUL-terminated copy of the body (or NULL) */
+    char request_id[MAX_REQUEST_ID_BYTES + 1]; /* echoed: the client's when sane, else ours */
+    char server_request_id[33];                /* ours (nginx's $request_id), unique */
+    const char *client_request_id;             /* the client's sane X-Request-Id, or NULL */
+    bool lang_en;                              /* Accept-Language prefers English */
+    const route *route;                        /* matched route, NULL before routing or when none */
+    const char *body;                          /* NUL-terminated copy of the body (or NULL) */
     size_t body_len;
     cJSON *json; /* parsed body, when the request had one */
     /* A raw file body (routes with BODY_FILE), in the worker's own spool file (read-write,

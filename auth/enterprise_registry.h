@@ -1,7 +1,9 @@
 /* Verification of a company a citizen says they act for (法人办事, API.md §3): a pluggable
- * step like the real-name check. `enterprise_registry = dev` checks the unified social
- * credit code's format (GB 32100) only; a deployment adds a registry client here (the market
- * regulator's enterprise registry) and a setting value that selects it. */
+ * step like the real-name check, and like it failing closed. `enterprise_registry = dev`
+ * checks the unified social credit code's format (GB 32100) only and is refused by a
+ * production configuration (core/config.c); `none` (the default) verifies nobody, so
+ * bindings are 503. A deployment adds a registry client here (the market regulator's
+ * enterprise registry) and a setting value that selects it. */
 #ifndef OW_ENTERPRISE_REGISTRY_H
 #define OW_ENTERPRISE_REGISTRY_H
 

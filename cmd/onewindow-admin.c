@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "auth/citizen_admin.h"
 #include "auth/keys_admin.h"
 #include "auth/org_admin.h"
 #include "auth/staff_admin.h"
@@ -65,7 +66,7 @@ static int cmd_migrate(const ow_config *cfg)
         fprintf(stderr, "onewindow-admin migrate: %s\n", err);
         return 1;
     }
-    return 0;
+    return application_admin_hash_query_codes(); /* what SQL cannot do: it needs a key */
 }
 
 static const char *auth_name(auth_policy a)
@@ -104,6 +105,11 @@ static void usage(void)
         "  rotate-keys [--if-missing]     a new access-token signing key becomes current\n"
         "  create-staff --username U --password P --department CODE\n"
         "                                 a department staff account\n"
+        "  unlock-staff --username U --reason TEXT\n"
+        "                                 end the wrong-password waits of a staff username\n"
+        "                                 (audited)\n"
+        "  unbind-identity --citizen ID --reason TEXT\n"
+        "                                 remove a disputed real-name binding (audited)\n"
         "  create-org --name N --credit-code C --webhook-url URL\n"
         "  create-client --org ID --scopes \"...\"  (prints the secret once)\n"
         "  set-holidays FILE              official holidays and adjusted workdays of the\n"
@@ -140,6 +146,10 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         return catalog_admin_add_synonym(argv[2], argv + 3, argc - 3);
     if (strcmp(cmd, "create-staff") == 0)
         return staff_admin_create(argc, argv);
+    if (strcmp(cmd, "unlock-staff") == 0)
+        return staff_admin_unlock(argc, argv);
+    if (strcmp(cmd, "unbind-identity") == 0)
+        return citizen_admin_unbind(argc, argv);
     if (strcmp(cmd, "create-org") == 0)
         return org_admin_create_org(argc, argv);
     if (strcmp(cmd, "create-client") == 0)
@@ -198,6 +208,7 @@ int main(int argc, char **argv)
         strcmp(argv[1], "create-client") == 0 || strcmp(argv[1], "set-holidays") == 0 ||
         strcmp(argv[1], "audit") == 0 || strcmp(argv[1], "explain-queries") == 0 ||
         strcmp(argv[1], "generate-applications") == 0 || strcmp(argv[1], "outbox") == 0 ||
+        strcmp(argv[1], "unlock-staff") == 0 || strcmp(argv[1], "unbind-identity") == 0 ||
         strcmp(argv[1], "storage") == 0)
         return catalog_command(&cfg, argc, argv);
     usage();

@@ -68,9 +68,27 @@ static int check_storage(const char *v, char *why, size_t len)
 
 static int check_enterprise_registry(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "dev") == 0)
+    if (strcmp(v, "dev") == 0 || strcmp(v, "none") == 0)
         return 0;
-    snprintf(why, len, "must be dev (the only registry step so far: the format check)");
+    snprintf(why, len,
+             "must be none (no registry: bindings are refused) or dev (development "
+             "only: the format check)");
+    return -1;
+}
+
+static int check_deployment(const char *v, char *why, size_t len)
+{
+    if (strcmp(v, "production") == 0 || strcmp(v, "development") == 0)
+        return 0;
+    snprintf(why, len, "must be production or development");
+    return -1;
+}
+
+static int check_identity_provider(const char *v, char *why, size_t len)
+{
+    if (strcmp(v, "dev") == 0 || strcmp(v, "http") == 0)
+        return 0;
+    snprintf(why, len, "must be dev (development only) or http");
     return -1;
 }
 
@@ -142,6 +160,15 @@ static const setting settings[] = {
     STR_SETTING(socket_group, "onewindow-web", check_account_name),
     STR_SETTING(trusted_proxies, "", check_proxies),
     INT_SETTING(upload_max_bytes, 1024, 64 * 1024 * 1024, "10485760"),
+    /* trust (issue 12, part A): keys, passwords, identity providers, outbound calls */
+    INT_SETTING(key_publish_ahead_s, 0, 3600, "90"),
+    INT_SETTING(pwhash_concurrency, 1, 256, "2"),
+    STR_SETTING(deployment, "production", check_deployment),
+    STR_SETTING(identity_provider, "http", check_identity_provider),
+    STR_SETTING(identity_url, "", NULL),
+    CREDENTIAL(identity_token),
+    INT_SETTING(outbound_connect_timeout_ms, 100, 60000, "2000"),
+    INT_SETTING(outbound_timeout_ms, 100, 120000, "5000"),
     INT_SETTING(upload_ttl_s, 1, 30 * 86400, "86400"),
     INT_SETTING(upload_sweep_s, 1, 86400, "60"),
     INT_SETTING(upload_daily_count, 1, 100000, "100"),
@@ -156,7 +183,7 @@ static const setting settings[] = {
     CREDENTIAL(s3_secret_key),
     INT_SETTING(download_url_ttl_s, 10, 3600, "300"),
     STR_SETTING(clamd_socket, "", NULL),
-    STR_SETTING(enterprise_registry, "dev", check_enterprise_registry),
+    STR_SETTING(enterprise_registry, "none", check_enterprise_registry),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -374,6 +401,29 @@ static int load_file(ow_config *cfg, const char *path, char *err, size_t errlen)
     return rc;
 }
 
+/* What only development may use: a production configuration that names it stops (fails
+ * closed, API.md §3: the dev identity provider takes any well-formed ID number). */
+static bool production_refuses(const ow_config *cfg, char *err, size_t errlen)
+{
+    if (strcmp(cfg->deployment, "production") != 0)
+        return false;
+    if (strcmp(cfg->identity_provider, "dev") == 0)
+        snprintf(err, errlen,
+                 "identity_provider=dev: the development identity provider accepts any "
+                 "well-formed ID number; refused unless deployment = development");
+    else if (strcmp(cfg->enterprise_registry, "dev") == 0)
+        snprintf(err, errlen,
+                 "enterprise_registry=dev: the development registry step accepts any "
+                 "well-formed credit code; refused unless deployment = development");
+    else if (cfg->test_routes)
+        snprintf(err, errlen,
+                 "test_routes=1: test-only routes; refused unless deployment = "
+                 "development");
+    else
+        return false;
+    return true;
+}
+
 int config_load(ow_config *cfg, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -397,6 +447,8 @@ int config_load(ow_config *cfg, char *err, size_t errlen)
         if (v && set_value(cfg, &settings[i], v, name, err, errlen))
             return -1;
     }
+    if (production_refuses(cfg, err, errlen))
+        return -1;
     if (!cfg->master_key_file[0]) /* development: generated there by scripts/stack.sh */
         snprintf(cfg->master_key_file, sizeof cfg->master_key_file, "%.240s/master.key",
                  cfg->var_dir);

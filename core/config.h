@@ -72,6 +72,15 @@ typedef struct ow_config {
     char trusted_proxies[512]; /* nginx: X-Forwarded-For is believed from these (CIDRs) */
     /* what a client must know (GET /api/v1/client-config) */
     int upload_max_bytes; /* one upload's size limit (nginx allows a little more) */
+    /* trust (issue 12, part A): keys, passwords, identity providers, outbound calls */
+    int key_publish_ahead_s;   /* a rotated-in key is published this long before it signs */
+    int pwhash_concurrency;    /* argon2 hashes a worker process runs at once (beyond: 503) */
+    char deployment[16];       /* production | development: development allows dev providers */
+    char identity_provider[8]; /* dev (development only) | http */
+    char identity_url[256];    /* the http identity provider's endpoint */
+    char identity_token[256];  /* its bearer token (a credential: config file only) */
+    int outbound_connect_timeout_ms; /* every outbound HTTP call: connecting */
+    int outbound_timeout_ms;         /* a call from a request (WeChat, SMS, identity): in all */
     /* uploads and materials (API.md §5) */
     int upload_ttl_s;        /* an upload not attached to an application expires */
     int upload_sweep_s;      /* how often each worker deletes expired uploads */
@@ -87,7 +96,7 @@ typedef struct ow_config {
     char s3_secret_key[128];
     int download_url_ttl_s;      /* s3: lifetime of a download's presigned request */
     char clamd_socket[256];      /* clamd's unix socket: every upload is scanned; "": no scan */
-    char enterprise_registry[8]; /* dev: the GB 32100 format check only */
+    char enterprise_registry[8]; /* none: bindings refused (503); dev: format only (dev) */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

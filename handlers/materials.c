@@ -49,7 +49,8 @@ static int audit_download(req *r, const app_row *a, const char *code)
                      "material.download",
                      a->no,
                      code,
-                     r->request_id};
+                     r->server_request_id,
+                     r->client_request_id};
     return audit_insert(db_primary(), &e);
 }
 

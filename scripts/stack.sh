@@ -297,6 +297,7 @@ wait_ready() {
 
 cmd_start() {
   prepare_var
+  find "$LOG" -type f -exec chmod o-rwx {} + # logs of a start before umask 027
   start_db
   start_app
   start_nginx

@@ -10,10 +10,11 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "core/config.h"
+#include "core/http_client.h"
 #include "core/log.h"
 
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define TIMEOUT_S 120
 #define LIST_BODY_MAX (4 * 1024 * 1024)
 
 int s3_host(const s3_target *t, char *out, size_t len)
@@ -97,6 +98,15 @@ typedef struct s3_call {
     sink *body;
 } s3_call;
 
+/* Bounded like every outbound call (core/http_client.c: outbound_connect_timeout_ms, then
+ * outbound_timeout_ms in all), since an upload's PUT holds a worker thread; a body adds a
+ * second per MiB, so that a 10 MiB upload still fits a slower store. */
+static long total_ms(off_t body_bytes)
+{
+    const ow_config *cfg = config_current();
+    return (cfg ? cfg->outbound_timeout_ms : 5000) + (long)(body_bytes / 1024);
+}
+
 /* One signed request: the HTTP status, or -1 when none came back. */
 static long perform(const s3_target *t, const s3_call *call)
 {
@@ -123,8 +133,7 @@ static long perform(const s3_target *t, const s3_call *call)
     curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4);
     curl_easy_setopt(h, CURLOPT_USERPWD, userpwd);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)TIMEOUT_S);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    http_client_limits(h, total_ms(call->size)); /* size 0 without a body */
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, call->body ? call->body : &discard);
     if (strcmp(call->method, "PUT") == 0) {

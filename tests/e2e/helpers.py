@@ -29,6 +29,12 @@ def unique_id(prefix="e2e"):
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
+def unique_sub():
+    """A token subject no other test uses: our ids are canonical decimal numbers (a token
+    whose sub is not one is refused)."""
+    return str(10**12 + secrets.randbelow(10**15))
+
+
 def wait_for(predicate, timeout, interval=0.02, what="condition"):
     """Polls predicate until it returns something truthy (returned) or timeout seconds pass."""
     deadline = time.monotonic() + timeout
@@ -226,6 +232,34 @@ class Load:
     def summary(self):
         with self.lock:
             return Counter(str(r[1]) for r in self.results)
+
+
+# --- fakes of outside services ----------------------------------------------------------------
+def serve_http(handle):
+    """A threaded HTTP server on a free loopback port, in daemon threads of this process, that
+    calls handle(request handler) for every GET and POST (a fake provider's whole server).
+    Broken pipes of a client that gave up waiting (a scripted hang) are expected."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            handle(self)
+
+        def do_POST(self):
+            handle(self)
+
+        def log_message(self, *args):
+            pass
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            pass
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 # --- raw responses (http.client) -----------------------------------------------------

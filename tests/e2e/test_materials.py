@@ -1,8 +1,11 @@
 """API.md §5 submissions that check everything: the form against the service's schema (a
 pointer for each bad field), required materials as the citizen's own uploads, the audience
 (an enterprise service needs a bound company), a supplement replacing a material, and
-downloads by the owner, the department's staff (audited) and anyone else (404)."""
+downloads by the owner, the department's staff (audited) and anyone else (404); companies a
+citizen acts for (their limits, and the registry step that fails closed)."""
 import concurrent.futures
+import os
+import subprocess
 
 import requests
 
@@ -11,6 +14,7 @@ from helpers import credit_code, field_errors, sql, unique_id
 from media import pdf, png
 from people import (APPS, GA_0, SJ_1, bound_enterprise, call, detail, new_citizen, new_staff,
                     required_materials, staff_step, submit, submitted, supplement, uploaded)
+from stack import BIN, Stack
 
 SCHEMA_SERVICE = "GA-GG-001"  # 居民身份证首次申领: enum, address and required fields
 
@@ -155,7 +159,7 @@ def test_downloads_by_the_organization_handling_it(base, http, stack):
     r = call(http, base, "GET", path, token, rid=rid)
     assert r.status_code == 200 and r.content == data, r.text
     rows = sql(stack, f"SELECT actor_type, actor_id, action, target FROM audit_log "
-                      f"WHERE request_id = '{rid}'")
+                      f"WHERE client_request_id = '{rid}'")
     assert rows == [["organization", org_id, "material.download", no]], rows
     assert_problem(call(http, base, "GET", path, other), 404, "not_found")
     assert_problem(call(http, base, "GET", path, unscoped), 403, "forbidden")
@@ -232,3 +236,39 @@ def test_parallel_bindings_keep_the_limit(base, http, stack):
         answers = list(pool.map(bind_same, range(8)))
     codes = sorted(r.status_code for r in answers)
     assert codes == [201] + [409] * 7, [r.text for r in answers]
+
+
+def test_the_dev_registry_is_for_development_only(stack):
+    """Like the development identity provider (fail closed): a production configuration with
+    enterprise_registry = dev does not start; without the setting nobody's company is
+    verified."""
+    env = dict(stack.env, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_TEST_ROUTES="0",
+               ONEWINDOW_IDENTITY_PROVIDER="http")
+    config = [os.path.join(BIN, "onewindow-admin"), "config"]
+    p = subprocess.run(config, env=env, capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and "enterprise_registry=dev" in p.stderr, (p.stdout, p.stderr)
+    p = subprocess.run(config, env=dict(env, ONEWINDOW_ENTERPRISE_REGISTRY="none"),
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and "enterprise_registry: none" in p.stdout, p.stderr
+    bare = {k: v for k, v in stack.env.items() if k != "ONEWINDOW_CONFIG"}
+    p = subprocess.run(config, env=bare, capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and "enterprise_registry: none" in p.stdout, p.stderr
+
+
+def test_without_a_registry_bindings_are_refused(http):
+    s = Stack({"ONEWINDOW_ENTERPRISE_REGISTRY": "none"})
+    try:
+        s.start()
+        c = new_citizen(s, http, s.base, verified=False)
+        me = "/api/v1/me/enterprises"
+        r = call(http, s.base, "POST", me, c.token,
+                 {"credit_code": credit_code(), "name": "甲公司", "role": "agent"})
+        assert_problem(r, 503, "unavailable")
+        assert sql(s, f"SELECT COUNT(*) FROM citizen_enterprises WHERE citizen_id = {c.id}") \
+            == [["0"]]
+        # the form is still checked first
+        r = call(http, s.base, "POST", me, c.token,
+                 {"credit_code": "x", "name": "甲", "role": "agent"})
+        assert field_errors(r) == ["/credit_code"], r.text
+    finally:
+        s.destroy()

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sodium.h>
@@ -45,22 +44,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return private_key ? 0 : -1;
 }
 
-/* ES256 over "h.p" as JOSE wants it: raw R‖S, base64url. */
+/* ES256 over "h.p" as JOSE wants it: raw R‖S with the low S (the only form verified),
+ * base64url. */
 static void sign(const char *msg, char *out, size_t cap)
 {
-    unsigned char der[80], raw[64] = {0};
-    size_t der_len = sizeof der;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, private_key);
-    EVP_DigestSign(md, der, &der_len, (const unsigned char *)msg, strlen(msg));
-    EVP_MD_CTX_free(md);
-    const unsigned char *p = der;
-    ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-    if (sig) {
-        BN_bn2binpad(ECDSA_SIG_get0_r(sig), raw, 32);
-        BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + 32, 32);
-        ECDSA_SIG_free(sig);
-    }
+    uint8_t raw[64] = {0};
+    es256_sign(private_key, (const uint8_t *)msg, strlen(msg), raw);
     b64url_encode(raw, sizeof raw, out, cap);
 }
 

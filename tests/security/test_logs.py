@@ -4,7 +4,8 @@ import os
 import stat
 
 from helpers import post, wait_for
-from people import (APPS, PROGRESS, call, new_citizen, new_phone, sms_send, submitted)
+from people import (APPS, PROGRESS, call, new_citizen, new_phone, set_first_password, sms_send,
+                    submitted)
 
 # Sinks of the development providers, not logs: they hold SMS texts on purpose (README).
 NOT_LOGS = {"sms-outbox.jsonl", "sms-notifications.jsonl"}
@@ -43,7 +44,7 @@ def test_no_personal_data_in_the_logs(stack, http, base):
     other = new_phone()
     assert sms_send(http, base, other).status_code == 202
     password = "Pw-" + os.urandom(6).hex()
-    r = call(http, base, "PUT", "/api/v1/me/password", citizen.token, {"new_password": password})
+    r = set_first_password(stack, http, base, citizen.phone, citizen.id, citizen.token, password)
     assert r.status_code == 204, r.text
     r = post(http, base, "/api/v1/auth/login", {"phone": citizen.phone, "password": password})
     assert r.status_code == 200, r.text

@@ -16,6 +16,8 @@
 #include "core/arena.h"
 #include "core/client_key.h"
 #include "core/config.h"
+#include "core/decimal_id.h"
+#include "core/metrics.h"
 #include "core/percent.h"
 #include "core/strbuf.h"
 #include "core/dsn.h"
@@ -563,6 +565,60 @@ static void test_config_file_bad_lines(void **state)
     assert_non_null(strstr(err, "ONEWINDOW_CONFIG=/nonexistent/ow.conf"));
 }
 
+/* ---- canonical decimal ids ---- */
+
+static void test_decimal_id(void **state)
+{
+    (void)state;
+    int64_t v = 0;
+    assert_true(decimal_id_parse("1", 1, &v) && v == 1);
+    assert_true(decimal_id_parse("9223372036854775807", 19, &v) && v == INT64_MAX);
+    static const char *const bad[] = {"",
+                                      "0",
+                                      "01",
+                                      "-1",
+                                      "+1",
+                                      " 1",
+                                      "1 ",
+                                      "1.0",
+                                      "1e3",
+                                      "abc",
+                                      "9223372036854775808",
+                                      "99999999999999999999",
+                                      "\xd9\xa3"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(decimal_id_parse(bad[i], strlen(bad[i]), &v));
+    assert_true(decimal_id_parse("42x", 2, NULL)); /* len bytes only */
+}
+
+/* ---- metrics ---- */
+
+/* Series by method are a fixed set plus OTHER: invented methods cannot exhaust the table. */
+static void test_metrics_methods_are_a_fixed_set(void **state)
+{
+    (void)state;
+    assert_int_equal(metrics_attach_private(), 0);
+    char method[16];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(method, sizeof method, "M%d", i);
+        metrics_observe_request("unmatched", method, 405, 10);
+    }
+    metrics_observe_request("unmatched", "GET", 404, 10);
+    metrics_observe_request("unmatched", "get", 404, 10);
+    arena a;
+    arena_init(&a, 4096);
+    strbuf sb;
+    sb_init(&sb, &a, 4096);
+    metrics_render(&sb);
+    assert_false(sb.failed);
+    assert_non_null(strstr(sb.data, "route=\"unmatched\",method=\"OTHER\",status=\"405\"} 5000"));
+    assert_non_null(strstr(sb.data, "route=\"unmatched\",method=\"GET\",status=\"404\"} 1"));
+    assert_non_null(strstr(sb.data, "route=\"unmatched\",method=\"OTHER\",status=\"404\"} 1"));
+    assert_null(strstr(sb.data, "method=\"M1\""));
+    assert_non_null(strstr(sb.data, "onewindow_metrics_dropped_total 0\n"));
+    arena_destroy(&a);
+}
+
 /* A line longer than the reader's buffer was read in pieces: the tail of a long comment
  * became a setting of its own (found writing tests/fuzz/fuzz_config.c). */
 static void test_config_file_long_line(void **state)
@@ -600,6 +656,8 @@ int main(void)
         cmocka_unit_test(test_dsn_full),
         cmocka_unit_test(test_dsn_defaults_and_socket),
         cmocka_unit_test(test_dsn_malformed),
+        cmocka_unit_test(test_metrics_methods_are_a_fixed_set),
+        cmocka_unit_test(test_decimal_id),
         cmocka_unit_test(test_dsn_password_file),
         cmocka_unit_test(test_client_key),
         CONFIG_TEST(test_config_defaults),
