@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Part of `make bench` (sourced by scripts/bench.sh, whose stack runs): POST /api/v1/uploads
-# of 1 MiB PNGs at BENCH_UPLOAD_CONNECTIONS (32) at once (nginx spools each body to a file,
-# the worker hashes, sniffs, checks every chunk's CRC and writes the object: fsync and
-# rename), and the workers' resident memory sampled while they run, against the same run with
-# 16 KiB files: memory must not grow with the file size (the worker never holds the body).
+# of 1 MiB PNGs at BENCH_UPLOAD_CONNECTIONS (32) at once (nginx buffers each body; the worker
+# streams it from the FastCGI connection in 64 KiB pieces into its spool file, hashing,
+# then sniffs, checks every chunk's CRC and links the object into place: fsync and rename),
+# and the workers' resident memory sampled while they run, against the same run with 16 KiB
+# files: memory must not grow with the file size (the worker never holds the body).
 #   BENCH_UPLOAD_FILES (64 distinct files per size), BENCH_UPLOAD_SECONDS (BENCH_SECONDS).
 
 # The sum and the largest of the workers' VmRSS in MiB: "sum max".

@@ -294,7 +294,7 @@ def test_a_replayed_201_carries_the_same_location(base, http, stack):
     """Issue 12, finding 10: a replay is the whole first answer, Location included."""
     c = new_citizen(stack, http, base)
     key = new_key()
-    raw = body_bytes(purpose="location")
+    raw = body_bytes(materials_for(http, base, c), purpose="location")
     first = post_raw(http, base, APPS, c.token, key, raw)
     assert first.status_code == 201, first.text
     location = first.headers.get("Location")
