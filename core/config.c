@@ -50,46 +50,42 @@ static int check_proxies(const char *v, char *why, size_t len);
             false                                                                                  \
     }
 
+/* A setting that takes one of two words: 0, or -1 with the message. */
+static int either(const char *v, const char *a, const char *b, const char *message, char *why,
+                  size_t len)
+{
+    if (strcmp(v, a) == 0 || strcmp(v, b) == 0)
+        return 0;
+    snprintf(why, len, "%s", message);
+    return -1;
+}
+
 static int check_sms_provider(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "log") == 0 || strcmp(v, "http") == 0)
-        return 0;
-    snprintf(why, len, "must be log or http");
-    return -1;
+    return either(v, "log", "http", "must be log or http", why, len);
 }
 
 static int check_storage(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "fs") == 0 || strcmp(v, "s3") == 0)
-        return 0;
-    snprintf(why, len, "must be fs or s3");
-    return -1;
+    return either(v, "fs", "s3", "must be fs or s3", why, len);
 }
 
 static int check_enterprise_registry(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "dev") == 0 || strcmp(v, "none") == 0)
-        return 0;
-    snprintf(why, len,
-             "must be none (no registry: bindings are refused) or dev (development "
-             "only: the format check)");
-    return -1;
+    return either(v, "none", "dev",
+                  "must be none (no registry: bindings are refused) or dev (development only: "
+                  "the format check)",
+                  why, len);
 }
 
 static int check_deployment(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "production") == 0 || strcmp(v, "development") == 0)
-        return 0;
-    snprintf(why, len, "must be production or development");
-    return -1;
+    return either(v, "production", "development", "must be production or development", why, len);
 }
 
 static int check_identity_provider(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "dev") == 0 || strcmp(v, "http") == 0)
-        return 0;
-    snprintf(why, len, "must be dev (development only) or http");
-    return -1;
+    return either(v, "dev", "http", "must be dev (development only) or http", why, len);
 }
 
 static const setting settings[] = {
