@@ -4,13 +4,14 @@
 # ones before them; lint is build plus the checkers of `make lint`; fuzz is build plus clang)
 set -euo pipefail
 
-build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev
+build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev libpcre2-dev libmagic-dev zlib1g-dev libjpeg-dev
             libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev)
 run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data
           python3-yaml)
 # python3-jsonschema: the e2e answers checked against api/openapi.yaml (tests/e2e/contract.py)
 test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jwt
-           python3-cryptography python3-jsonschema valgrind)
+           python3-cryptography python3-jsonschema valgrind python3-pil python3-botocore
+           clamav-daemon)
 # chromium: the headless browser of the /docs/ page test (driven by tools/' playwright-core)
 test_pkgs+=(chromium)
 lint_pkgs=(clang-format cppcheck python3)
@@ -31,7 +32,8 @@ case "${1:-build}" in
 esac
 
 # The npm tools (tools/package-lock.json: the /docs/ renderer, OpenAPI linters, the browser
-# driver) for run, test and bench: `npm ci` when node_modules is missing or the lock changed.
+# driver, s3rver for the s3 store's tests) for run, test and bench: `npm ci` when node_modules
+# is missing or the lock changed.
 npm_tools() {
   [ "${1:-build}" = build ] || [ "${1:-build}" = lint ] && return 0
   local root lock stamp
