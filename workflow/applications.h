@@ -22,11 +22,11 @@
 
 #define APP_REFUSED 2        /* an illegal transition for this actor: nothing written */
 #define APP_MATERIALS_FULL 3 /* a supplement past MATERIALS_TOTAL_MAX: nothing written */
-#define APP_DELEGATED                                                                              \
-    4                           /* the department's step on an application an organization         \
-                                 * handles under a delegation not revoked: nothing written */
+#define APP_INVALID 4        /* materials that do not check out (reported): nothing written */
+/* the department's step on an application an organization handles under a delegation not
+ * revoked: nothing written */
+#define APP_DELEGATED 5
 #define MATERIALS_TOTAL_MAX 200 /* materials of one application, after supplements */
-#define APP_INVALID 4           /* materials that do not check out (reported): nothing written */
 
 /* Who acts: the timeline shows display_name (a department's or organization's name,
  * "申请人" for the citizen); the audit log records audit_type and id. */
