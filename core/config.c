@@ -118,7 +118,7 @@ static const setting settings[] = {
     INT_SETTING(refresh_grace_s, 0, 300, "10"),
     INT_SETTING(pwhash_ops, 1, 16, "2"),
     INT_SETTING(pwhash_mem_kib, 8, 1048576, "19456"),
-    STR_SETTING(sms_provider, "log", check_sms_provider),
+    STR_SETTING(sms_provider, "http", check_sms_provider),
     STR_SETTING(sms_url, "", NULL),
     INT_SETTING(sms_per_ip_per_hour, 1, 1000000, "20"),
     INT_SETTING(login_per_ip_per_minute, 1, 1000000, "30"),
@@ -414,6 +414,10 @@ static bool production_refuses(const ow_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "enterprise_registry=dev: the development registry step accepts any "
                  "well-formed credit code; refused unless deployment = development");
+    else if (strcmp(cfg->sms_provider, "log") == 0)
+        snprintf(err, errlen,
+                 "sms_provider=log: login codes go to a file instead of the citizen's phone; "
+                 "refused unless deployment = development");
     else if (cfg->test_routes)
         snprintf(err, errlen,
                  "test_routes=1: test-only routes; refused unless deployment = "
