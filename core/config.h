@@ -63,6 +63,12 @@ typedef struct ow_config {
     char hms_app_id[64], hms_app_secret[128];
     char jpush_base[256]; /* JPush (Xiaomi, OPPO, vivo, Honor phones) */
     char jpush_app_key[64], jpush_master_secret[128];
+    /* operations at scale (README "Operations", "Deploying") */
+    int db_replica_max_lag_ms;     /* reads go to the primary while the replica lags more */
+    int db_replica_check_ms;       /* how often each worker measures the replica's lag */
+    char fcgi_listen[64];          /* "" unix sockets in var_dir/run; ADDR:PORT: slot i on PORT+i */
+    char fcgi_allow_from[256];     /* with fcgi_listen: the nginx hosts' addresses, comma list */
+    int push_connections_per_host; /* pushd: parallel connections per HTTP/1.1 host */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

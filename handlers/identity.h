@@ -26,8 +26,8 @@ const char *identity_sign_access_token(req *r, resp *w, const struct token_reque
  * login_per_ip_per_minute (or 503/500). */
 bool identity_login_limited(req *r, resp *w);
 /* The /me body of a citizen: DB_OK with *out (the caller frees it), DB_NOT_FOUND, or a
- * failure. just_written reads the primary (a replica may lag behind a write). */
-int identity_me_json(req *r, int64_t citizen_id, bool just_written, cJSON **out);
+ * failure. Read from the primary: the citizen's own data, maybe just written on any host. */
+int identity_me_json(req *r, int64_t citizen_id, cJSON **out);
 /* The access claims of a citizen's session. */
 void identity_citizen_claims(int64_t citizen_id, const char *client_id, struct token_claims *c);
 

@@ -20,10 +20,10 @@
 
 #define NAME_MAX_CHARS 32
 
-static void respond_me(req *r, resp *w, bool just_written)
+static void respond_me(req *r, resp *w)
 {
     cJSON *me = NULL;
-    int rc = identity_me_json(r, common_principal_id(r), just_written, &me);
+    int rc = identity_me_json(r, common_principal_id(r), &me);
     if (rc == DB_NOT_FOUND) {
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return;
@@ -38,7 +38,7 @@ static void respond_me(req *r, resp *w, bool just_written)
 
 void handle_me(req *r, resp *w)
 {
-    respond_me(r, w, false);
+    respond_me(r, w);
 }
 
 /* Guessing the old password obeys the login limits: true when right, else answered (400 on
@@ -163,5 +163,5 @@ void handle_me_real_name(req *r, resp *w)
         common_answer_failure(r, w, rc, "real-name binding");
         return;
     }
-    respond_me(r, w, true);
+    respond_me(r, w);
 }
