@@ -1,3 +1,4 @@
+#include <string.h>
 #include <unistd.h>
 
 #include "core/metrics.h"
@@ -5,10 +6,20 @@
 #include "core/strbuf.h"
 #include "handlers/handlers.h"
 
+typedef struct push_lines {
+    strbuf deliveries, resends;
+} push_lines;
+
 static void counter_line(const char *channel, const char *result, int64_t n, void *ctx)
 {
-    sb_printf(ctx, "onewindow_push_deliveries_total{channel=\"%s\",result=\"%s\"} %lld\n", channel,
-              result, (long long)n);
+    push_lines *l = ctx;
+    if (strcmp(result, "resent") == 0)
+        sb_printf(&l->resends, "onewindow_push_resends_total{channel=\"%s\"} %lld\n", channel,
+                  (long long)n);
+    else
+        sb_printf(&l->deliveries,
+                  "onewindow_push_deliveries_total{channel=\"%s\",result=\"%s\"} %lld\n", channel,
+                  result, (long long)n);
 }
 
 /* onewindow-pushd's figures (API.md §6): its delivery counts on this host, and the outbox.
@@ -18,15 +29,21 @@ static void render_push(req *r, strbuf *sb)
     char host[64] = "localhost";
     gethostname(host, sizeof host - 1);
     int64_t pending = 0, oldest = 0;
-    strbuf lines;
-    sb_init(&lines, &r->arena, 1024);
+    push_lines lines;
+    sb_init(&lines.deliveries, &r->arena, 1024);
+    sb_init(&lines.resends, &r->arena, 256);
     if (outbox_each_counter(db_primary(), &r->arena, host, counter_line, &lines) != DB_OK ||
-        outbox_depth(db_primary(), &r->arena, &pending, &oldest) != DB_OK || lines.failed)
+        outbox_depth(db_primary(), &r->arena, &pending, &oldest) != DB_OK ||
+        lines.deliveries.failed || lines.resends.failed)
         return;
     sb_puts(sb, "# HELP onewindow_push_deliveries_total Outbox deliveries by onewindow-pushd on "
                 "this host, by channel and result.\n"
                 "# TYPE onewindow_push_deliveries_total counter\n");
-    sb_puts(sb, lines.data);
+    sb_puts(sb, lines.deliveries.data);
+    sb_puts(sb, "# HELP onewindow_push_resends_total Sends repeated by onewindow-pushd on this "
+                "host because the outcome of the last try was never recorded (its pushd died or "
+                "lost the database).\n# TYPE onewindow_push_resends_total counter\n");
+    sb_puts(sb, lines.resends.data);
     sb_printf(sb,
               "# HELP onewindow_outbox_pending Deliveries waiting in the outbox.\n"
               "# TYPE onewindow_outbox_pending gauge\nonewindow_outbox_pending %lld\n"

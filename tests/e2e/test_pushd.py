@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from helpers import Metrics, sql
+from helpers import Metrics, sql, wait_for
 from people import GA_3, new_citizen, new_staff, q, staff_step, submitted
 from stack import BIN
 
@@ -47,6 +47,10 @@ def start_pushd(stack, **env):
     log = open(os.path.join(stack.var_dir, "log", "pushd-extra.log"), "a")
     return subprocess.Popen([os.path.join(BIN, "onewindow-pushd")], env=e, stdout=log,
                             stderr=subprocess.STDOUT)
+
+
+def pending_all(stack):
+    return int(sql(stack, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0])
 
 
 def pending(stack, tag):
@@ -76,6 +80,13 @@ def a_notification(stack, http, base):
     submitted(http, base, citizen, GA_3)
     nid = sql(stack, f"SELECT MAX(id) FROM notifications WHERE citizen_id = {int(citizen.id)}")
     return citizen, int(nid[0][0])
+
+
+def counters(base):
+    """This host's delivery counters: (sms done, sms resent)."""
+    m = Metrics(requests.get(base + "/metrics", timeout=10).text)
+    return (m.get("onewindow_push_deliveries_total", channel="sms", result="done") or 0,
+            m.get("onewindow_push_resends_total", channel="sms") or 0)
 
 
 def delivery_counts(stack, tag):
@@ -112,6 +123,8 @@ def test_need_materials_reaches_the_phone_by_sms(stack, http, base):
 @pytest.mark.disruptive
 def test_two_pushd_share_a_backlog_without_claiming_a_row_twice(stack, http, base):
     citizen, nid = a_notification(stack, http, base)
+    wait_for(lambda: pending_all(stack) == 0, 30, what="an idle outbox")
+    done_before, _ = counters(base)
     tag = f"flood-{int(time.time() * 1000)}"
     flood(stack, citizen.id, nid, tag)
     second = start_pushd(stack)
@@ -130,6 +143,8 @@ def test_two_pushd_share_a_backlog_without_claiming_a_row_twice(stack, http, bas
     by = sql(stack, f"SELECT attempts, COUNT(*) FROM outbox WHERE target_ref = {q(tag)} "
                     f"GROUP BY attempts")
     assert by == [["1", str(BACKLOG)]], by
+    # the counters are written with the results: they agree with the outbox
+    assert counters(base)[0] - done_before == BACKLOG
     print(f"\n{BACKLOG} deliveries by two pushd in {seconds:.1f} s "
           f"({BACKLOG / seconds:.0f}/s, log provider)")
 
@@ -144,6 +159,8 @@ def test_a_killed_pushd_loses_nothing(stack, http, base):
     citizen, nid = a_notification(stack, http, base)
     tag = f"kill-{int(time.time() * 1000)}"
     batch, lease = 200, 3
+    wait_for(lambda: pending_all(stack) == 0, 30, what="an idle outbox")
+    done_before, resent_before = counters(base)
     # the victim works alone (the stack's pushd paused before the backlog is written, so that
     # it holds none of it), so that when it dies it holds a batch: claimed and leased, maybe
     # sent, not recorded
@@ -179,6 +196,11 @@ def test_a_killed_pushd_loses_nothing(stack, http, base):
     assert 0 < in_hand <= batch and reclaimed == in_hand, (in_hand, reclaimed)
     # the only repeats: sends of those batches, with the same delivery id
     assert repeats <= reclaimed, (repeats, reclaimed)
+    # every delivery counted done once, and each try whose outcome was never recorded counted
+    # as resent
+    done_after, resent_after = counters(base)
+    assert done_after - done_before == len(ids), (done_before, done_after)
+    assert resent_after - resent_before == reclaimed, (resent_before, resent_after, reclaimed)
     print(f"\nSIGKILL mid-backlog: {len(ids)} delivered; the killed pushd "
           f"held {reclaimed}, {repeats} of them had been sent before the kill and were sent "
           f"again with the same delivery id (a receiver drops them)")
@@ -287,3 +309,101 @@ def test_delivered_rows_are_pruned_after_outbox_keep_days(stack):
                       f"WHERE target_ref = {q(tag)} ORDER BY id")
     # the 8-day-old delivered row is gone; the 6-day-old one and the dead one (for operators) stay
     assert left == [["done", "6"], ["dead", "30"]], left
+
+
+class Gateway:
+    """An HTTP/1.1 SMS gateway on loopback that answers each POST after delay seconds and
+    records the delivery ids it got and the most requests it held at once."""
+
+    def __init__(self, delay):
+        self.lock, self.ids, self.now, self.most = threading.Lock(), [], 0, 0
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, like a real gateway
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with gateway.lock:
+                    gateway.ids.append(body["delivery_id"])
+                    gateway.now += 1
+                    gateway.most = max(gateway.most, gateway.now)
+                time.sleep(delay)
+                with gateway.lock:
+                    gateway.now -= 1
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.request_queue_size = 256
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.disruptive
+def test_an_http1_gateway_gets_the_whole_batch_at_once(stack, http, base):
+    """HTTP/1.1 (an SMS gateway): one connection per request up to push_connections_per_host,
+    so 60 messages to a gateway answering in 0.5 s take about one answer's time, not 30 s."""
+    gateway = Gateway(0.5)
+    citizen, nid = a_notification(stack, http, base)
+    tag = f"h1-{int(time.time() * 1000)}"
+    own = stack_pushd_pid(stack)
+    os.kill(own, signal.SIGSTOP)
+    pushd = None
+    try:
+        flood(stack, citizen.id, nid, tag, n=60)
+        t0 = time.time()
+        pushd = start_pushd(stack, sms_provider="http", sms_url=gateway.url,
+                            push_connections_per_host=40)
+        wait_delivered(stack, tag, timeout=30)
+        seconds = time.time() - t0
+    finally:
+        if pushd:
+            pushd.send_signal(signal.SIGTERM)
+            pushd.wait(timeout=20)
+        os.kill(own, signal.SIGCONT)
+        gateway.close()
+    ids, _ = delivery_counts(stack, tag)
+    assert sorted(gateway.ids) == sorted(ids)
+    assert 20 <= gateway.most <= 40, gateway.most  # at once, up to the limit
+    assert seconds < 5, seconds
+
+
+@pytest.mark.disruptive
+def test_a_batch_slower_than_its_lease_is_renewed_not_sent_twice(stack, http, base):
+    """A gateway slower (4 s) than the lease (3 s): the sending pushd renews its lease, so the
+    other pushd never claims the rows in flight and nothing is sent twice."""
+    gateway = Gateway(4)
+    citizen, nid = a_notification(stack, http, base)
+    tag = f"renew-{int(time.time() * 1000)}"
+    pushds = []
+    own = stack_pushd_pid(stack)
+    os.kill(own, signal.SIGSTOP)
+    try:
+        flood(stack, citizen.id, nid, tag, n=30)
+        for _ in range(2):
+            pushds.append(start_pushd(stack, sms_provider="http", sms_url=gateway.url,
+                                      push_lease_s=3, push_timeout_ms=10000, push_poll_ms=50))
+        wait_delivered(stack, tag, timeout=30)
+    finally:
+        for p in pushds:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=20)
+        os.kill(own, signal.SIGCONT)
+        gateway.close()
+    ids, _ = delivery_counts(stack, tag)
+    assert sorted(gateway.ids) == sorted(ids), collections.Counter(
+        collections.Counter(gateway.ids).values())
+    by = sql(stack, f"SELECT attempts, COUNT(*) FROM outbox WHERE target_ref = {q(tag)} "
+                    f"GROUP BY attempts")
+    assert by == [["1", "30"]], by
