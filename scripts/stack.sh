@@ -21,6 +21,7 @@ RUN=$VAR/run LOG=$VAR/log DBDIR=$VAR/db NGX=$VAR/nginx
 PORT=$(setting port)
 DB_PORT=$(setting db_port)
 DB_SOCKET=$RUN/mysqld.sock
+FCGI_LISTEN=$(setting fcgi_listen) # ADDR:PORT: the workers on TCP (several hosts)
 
 say() { echo "stack: $*" >&2; }
 pid_alive() { local pid; pid=$(cat "$1" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; }
@@ -84,7 +85,11 @@ start_app() {
   fi
   local workers; workers=$(setting workers)
   for _ in $(seq 100); do
-    [ -S "$RUN/fcgi-$((workers - 1)).sock" ] && return 0
+    if [ -n "$FCGI_LISTEN" ]; then # the last slot's TCP port (ADDR:PORT+i)
+      ss -Hltn "sport = :$(( ${FCGI_LISTEN##*:} + workers - 1 ))" | grep -q . && return 0
+    else
+      [ -S "$RUN/fcgi-$((workers - 1)).sock" ] && return 0
+    fi
     sleep 0.1
   done
   say "onewindow-fcgi did not open its sockets: see $LOG/onewindow.log"; exit 1
@@ -95,7 +100,11 @@ render_nginx() {
   local workers upstream="" errors="" locations="" max_body status code title zh en
   workers=$(setting workers)
   for i in $(seq 0 $((workers - 1))); do
-    upstream+="        server unix:$RUN/fcgi-$i.sock max_fails=0;"$'\n'
+    if [ -n "$FCGI_LISTEN" ]; then
+      upstream+="        server ${FCGI_LISTEN%:*}:$(( ${FCGI_LISTEN##*:} + i )) max_fails=0;"$'\n'
+    else
+      upstream+="        server unix:$RUN/fcgi-$i.sock max_fails=0;"$'\n'
+    fi
   done
   while IFS=$'\t' read -r status code title zh en; do
     [[ $status =~ ^[0-9]+$ ]] || continue
@@ -127,6 +136,7 @@ render_nginx() {
   IP_RATE="$(setting ip_rate_per_s)" IP_BURST="$(setting ip_burst)" \
   UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" \
   PROBLEM_LOCATIONS="${locations%$'\n'}" \
+  EXTRA_LISTEN="${ONEWINDOW_NGINX_LISTEN:+listen $ONEWINDOW_NGINX_LISTEN:$PORT;}" \
   /usr/bin/python3 -c '
 import os, re, sys
 text = open(sys.argv[1]).read()

@@ -27,6 +27,7 @@ import pytest
 import requests
 
 from helpers import Metrics, sql, wait_for
+from sms_gateway import SmsGateway
 from people import GA_3, new_citizen, new_staff, q, staff_step, submitted
 from stack import BIN
 
@@ -311,50 +312,11 @@ def test_delivered_rows_are_pruned_after_outbox_keep_days(stack):
     assert left == [["done", "6"], ["dead", "30"]], left
 
 
-class Gateway:
-    """An HTTP/1.1 SMS gateway on loopback that answers each POST after delay seconds and
-    records the delivery ids it got and the most requests it held at once."""
-
-    def __init__(self, delay):
-        self.lock, self.ids, self.now, self.most = threading.Lock(), [], 0, 0
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, like a real gateway
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with gateway.lock:
-                    gateway.ids.append(body["delivery_id"])
-                    gateway.now += 1
-                    gateway.most = max(gateway.most, gateway.now)
-                time.sleep(delay)
-                with gateway.lock:
-                    gateway.now -= 1
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.request_queue_size = 256
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.mark.disruptive
 def test_an_http1_gateway_gets_the_whole_batch_at_once(stack, http, base):
     """HTTP/1.1 (an SMS gateway): one connection per request up to push_connections_per_host,
     so 60 messages to a gateway answering in 0.5 s take about one answer's time, not 30 s."""
-    gateway = Gateway(0.5)
+    gateway = SmsGateway(0.5).start()
     citizen, nid = a_notification(stack, http, base)
     tag = f"h1-{int(time.time() * 1000)}"
     own = stack_pushd_pid(stack)
@@ -372,7 +334,7 @@ def test_an_http1_gateway_gets_the_whole_batch_at_once(stack, http, base):
             pushd.send_signal(signal.SIGTERM)
             pushd.wait(timeout=20)
         os.kill(own, signal.SIGCONT)
-        gateway.close()
+        gateway.stop()
     ids, _ = delivery_counts(stack, tag)
     assert sorted(gateway.ids) == sorted(ids)
     assert 20 <= gateway.most <= 40, gateway.most  # at once, up to the limit
@@ -383,7 +345,7 @@ def test_an_http1_gateway_gets_the_whole_batch_at_once(stack, http, base):
 def test_a_batch_slower_than_its_lease_is_renewed_not_sent_twice(stack, http, base):
     """A gateway slower (4 s) than the lease (3 s): the sending pushd renews its lease, so the
     other pushd never claims the rows in flight and nothing is sent twice."""
-    gateway = Gateway(4)
+    gateway = SmsGateway(4).start()
     citizen, nid = a_notification(stack, http, base)
     tag = f"renew-{int(time.time() * 1000)}"
     pushds = []
@@ -400,7 +362,7 @@ def test_a_batch_slower_than_its_lease_is_renewed_not_sent_twice(stack, http, ba
             p.send_signal(signal.SIGTERM)
             p.wait(timeout=20)
         os.kill(own, signal.SIGCONT)
-        gateway.close()
+        gateway.stop()
     ids, _ = delivery_counts(stack, tag)
     assert sorted(gateway.ids) == sorted(ids), collections.Counter(
         collections.Counter(gateway.ids).values())
