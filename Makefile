@@ -29,6 +29,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all build deps run start stop reload test unit e2e asan valgrind bench fmt lint clean
+.PHONY: test-faults test-cluster test-deploy callgrind
 
 all: build
 build: deps-build
@@ -105,6 +106,14 @@ asan: deps
 bench: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh
+
+# Operations (README "Operations"): bounded targets of their own, run by .ci/run. The fault
+# test kills workers, MariaDB and pushd under a mobile-app load; the cluster test builds two
+# hosts, a front and a primary with a replica in network namespaces (root only).
+test-faults: deps build
+	@timeout 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_faults.py
+test-cluster: deps build
+	@timeout 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_cluster.py
 
 FMT_FILES = $(LIB_SRC) cmd/*.c tests/unit/*.c $(wildcard */*.h tests/unit/*.h)
 fmt:
