@@ -111,9 +111,16 @@ bench: build
 # test kills workers, MariaDB and pushd under a mobile-app load; the cluster test builds two
 # hosts, a front and a primary with a replica in network namespaces (root only).
 test-faults: deps build
+	@scripts/deps.sh ops
 	@timeout 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_faults.py
 test-cluster: deps build
+	@scripts/deps.sh ops
 	@timeout 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_cluster.py
+# deploy/: nginx -t, systemd-analyze verify, logrotate -d, nft -c, promtool (rules, alerts'
+# unit tests, a live scrape), the dashboard's queries.
+test-deploy: deps build
+	@scripts/deps.sh ops
+	@timeout 600 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_deploy.py
 
 FMT_FILES = $(LIB_SRC) cmd/*.c tests/unit/*.c $(wildcard */*.h tests/unit/*.h)
 fmt:

@@ -339,15 +339,17 @@ int outbox_requeue(db_conn *c, int64_t id, int64_t *n)
                                   "");
 }
 
-int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s)
+int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s, int64_t *dead)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
                       "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(IF(next_attempt_at <= "
-                      "CURRENT_TIMESTAMP(3), next_attempt_at, NULL)), CURRENT_TIMESTAMP(3)), 0) "
+                      "CURRENT_TIMESTAMP(3), next_attempt_at, NULL)), CURRENT_TIMESTAMP(3)), 0), "
+                      "(SELECT COUNT(*) FROM outbox WHERE status = 'dead') "
                       "FROM outbox WHERE status = 'pending'",
                       "");
-    return db_row_one(&rows, rc, "ii", pending, oldest_due_s); /* an aggregate: one row */
+    /* an aggregate: one row */
+    return db_row_one(&rows, rc, "iii", pending, oldest_due_s, dead);
 }
 
 int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_fn fn, void *ctx)

@@ -92,7 +92,8 @@ int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_f
  * a time, up to 100 000 a call): the outbox holds what is pending and a recent history. */
 int outbox_prune(db_conn *c, int keep_days);
 
-/* Pending deliveries and the age in seconds of the oldest due one (0 when none is due). */
-int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s);
+/* Pending deliveries, the age in seconds of the oldest due one (0 when none is due), and the
+ * dead ones waiting for an operator. */
+int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s, int64_t *dead);
 
 #endif

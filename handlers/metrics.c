@@ -28,12 +28,12 @@ static void render_push(req *r, strbuf *sb)
 {
     char host[64] = "localhost";
     gethostname(host, sizeof host - 1);
-    int64_t pending = 0, oldest = 0;
+    int64_t pending = 0, oldest = 0, dead = 0;
     push_lines lines;
     sb_init(&lines.deliveries, &r->arena, 1024);
     sb_init(&lines.resends, &r->arena, 256);
     if (outbox_each_counter(db_primary(), &r->arena, host, counter_line, &lines) != DB_OK ||
-        outbox_depth(db_primary(), &r->arena, &pending, &oldest) != DB_OK ||
+        outbox_depth(db_primary(), &r->arena, &pending, &oldest, &dead) != DB_OK ||
         lines.deliveries.failed || lines.resends.failed)
         return;
     sb_puts(sb, "# HELP onewindow_push_deliveries_total Outbox deliveries by onewindow-pushd on "
@@ -50,8 +50,11 @@ static void render_push(req *r, strbuf *sb)
               "# HELP onewindow_outbox_oldest_due_seconds How long the oldest due delivery "
               "has waited.\n"
               "# TYPE onewindow_outbox_oldest_due_seconds gauge\n"
-              "onewindow_outbox_oldest_due_seconds %lld\n",
-              (long long)pending, (long long)oldest);
+              "onewindow_outbox_oldest_due_seconds %lld\n"
+              "# HELP onewindow_outbox_dead Deliveries that ran out of tries, waiting for an "
+              "operator (onewindow-admin outbox --dead).\n"
+              "# TYPE onewindow_outbox_dead gauge\nonewindow_outbox_dead %lld\n",
+              (long long)pending, (long long)oldest, (long long)dead);
 }
 
 void handle_metrics(req *r, resp *w)
@@ -59,6 +62,11 @@ void handle_metrics(req *r, resp *w)
     strbuf sb;
     sb_init(&sb, &r->arena, 16384);
     metrics_render(&sb);
+    /* what /readyz answers, for alerts: the database answers this host */
+    sb_printf(&sb,
+              "# HELP onewindow_ready 1 when this host reaches its database (what /readyz "
+              "answers).\n# TYPE onewindow_ready gauge\nonewindow_ready %d\n",
+              db_ping(db_primary(), &r->arena) == DB_OK);
     render_push(r, &sb);
     if (sb.failed) {
         resp_internal(r, w, "metrics", "out of memory");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project needs, only those that are missing.
-# Usage: scripts/deps.sh [build|lint|run|test|bench]   (run, test and bench include the ones
-# before them; lint is build plus the checkers of `make lint`)
+# Usage: scripts/deps.sh [build|lint|run|test|bench|ops]   (run, test and bench include the
+# ones before them; lint is build plus the checkers of `make lint`; ops is test plus what the
+# operations targets need)
 set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev
@@ -12,6 +13,9 @@ test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml py
 lint_pkgs=(clang-format cppcheck python3)
 # php-fpm + php-mysql: only the benchmark's PHP peer (tests/bench/peers/php).
 bench_pkgs=(wrk php-fpm php-mysql)
+# make test-deploy / test-faults / test-cluster (README "Operations"): promtool, the
+# checkers of the deployment files, network namespaces.
+ops_pkgs=(prometheus systemd logrotate nftables iproute2 util-linux openssl)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
@@ -20,7 +24,8 @@ case "${1:-build}" in
   run)   want+=("${run_pkgs[@]}") ;;
   test)  want+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
   bench) want+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench)" >&2; exit 2 ;;
+  ops)   want+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${ops_pkgs[@]}") ;;
+  *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench|ops)" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -97,7 +97,7 @@ start_app() {
 
 # Writes nginx's config from the templates and the settings.
 render_nginx() {
-  local workers upstream="" errors="" locations="" max_body status code title zh en
+  local workers upstream="" errors="" locations="" max_body
   workers=$(setting workers)
   for i in $(seq 0 $((workers - 1))); do
     if [ -n "$FCGI_LISTEN" ]; then
@@ -106,24 +106,8 @@ render_nginx() {
       upstream+="        server unix:$RUN/fcgi-$i.sock max_fails=0;"$'\n'
     fi
   done
-  while IFS=$'\t' read -r status code title zh en; do
-    [[ $status =~ ^[0-9]+$ ]] || continue
-    # nginx answers its internal 494 (header too large) as 400 on the wire: say the same.
-    local wire=$status
-    [ "$status" = 494 ] && wire=400
-    local retry="# no Retry-After"
-    case $status in 429|502|503|504) retry="add_header Retry-After 1 always;" ;; esac
-    errors+="        error_page $status /_problem/$status;"$'\n'
-    locations+="        location = /_problem/$status {
-            internal;
-            default_type application/problem+json;
-            add_header X-Request-Id \$ow_request_id always;
-            $retry
-            set \$detail \"$zh\";
-            if (\$ow_lang = en) { set \$detail \"$en\"; }
-            return $wire '{\"type\":\"about:blank\",\"title\":\"$title\",\"status\":$wire,\"detail\":\"\$detail\",\"code\":\"$code\",\"request_id\":\"\$ow_request_id\"}';
-        }"$'\n'
-  done <"$ROOT/nginx/problems.tsv"
+  errors=$("$ROOT/scripts/nginx-problems.sh" error_pages)$'\n'
+  locations=$("$ROOT/scripts/nginx-problems.sh" locations)$'\n'
   max_body=$(( $(setting max_body_bytes) + 16384 ))
   local user_line=""
   [ "$(id -u)" -eq 0 ] && user_line="user root;"
