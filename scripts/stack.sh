@@ -45,7 +45,12 @@ start_db() {
     mariadb-install-db --no-defaults --skip-test-db --datadir="$DBDIR" --user=root \
       --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1
   fi
+  # A temporary directory of its own: a starting mariadbd deletes every "#sql*" file in its
+  # tmpdir, which in a shared /tmp are the on-disk temporary tables of the other servers
+  # running there (their statements then fail with error 6).
+  mkdir -p "$DBDIR-tmp"
   setsid mariadbd --no-defaults --datadir="$DBDIR" --socket="$DB_SOCKET" --port="$DB_PORT" \
+    --tmpdir="$DBDIR-tmp" \
     --bind-address=127.0.0.1 --user=root --skip-name-resolve --pid-file="$RUN/mysqld.pid" \
     --log-error="$LOG/mariadb.log" --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_bin --innodb-buffer-pool-size=256M \

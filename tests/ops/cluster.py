@@ -132,7 +132,9 @@ class Cluster:
             os.makedirs(d, exist_ok=True)
             run("mariadb-install-db", "--no-defaults", "--skip-test-db", f"--datadir={data}",
                 "--user=root", "--auth-root-authentication-method=socket")
+        os.makedirs(f"{d}/tmp", exist_ok=True)  # not /tmp: see scripts/stack.sh
         args = ["mariadbd", "--no-defaults", f"--datadir={data}", f"--socket={d}/mysqld.sock",
+                f"--tmpdir={d}/tmp",
                 "--port=3306", f"--bind-address={ADDR[node]}", "--user=root",
                 "--skip-name-resolve", f"--pid-file={d}/mysqld.pid", f"--log-error={d}/error.log",
                 f"--server-id={server_id}", "--log-bin=binlog", "--binlog-format=ROW",
