@@ -116,6 +116,11 @@ test-faults: deps build
 test-cluster: deps build
 	@scripts/deps.sh ops
 	@timeout 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_cluster.py
+# Instructions per request of the hot routes (valgrind's callgrind: repeatable on a noisy
+# machine); see BENCHMARKS.md.
+callgrind: build
+	@scripts/deps.sh test
+	@scripts/callgrind.sh
 # deploy/: nginx -t, systemd-analyze verify, logrotate -d, nft -c, promtool (rules, alerts'
 # unit tests, a live scrape), the dashboard's queries.
 test-deploy: deps build
