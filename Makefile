@@ -29,7 +29,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all build deps run start stop reload test unit e2e asan valgrind bench fmt lint clean
-.PHONY: test-faults test-cluster test-deploy callgrind
+.PHONY: test-faults test-cluster test-deploy callgrind install
 
 all: build
 build: deps-build
@@ -106,6 +106,12 @@ asan: deps
 bench: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh
+
+# The three programs into $(DESTDIR)$(PREFIX)/bin (README "Deploying").
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 
 # Operations (README "Operations"): bounded targets of their own, run by .ci/run. The fault
 # test kills workers, MariaDB and pushd under a mobile-app load; the cluster test builds two
