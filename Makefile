@@ -118,10 +118,10 @@ install: build
 # hosts, a front and a primary with a replica in network namespaces (root only).
 test-faults: deps build
 	@scripts/deps.sh ops
-	@timeout 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_faults.py
+	@timeout -s INT -k 60 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_faults.py
 test-cluster: deps build
 	@scripts/deps.sh ops
-	@timeout 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_cluster.py
+	@timeout -s INT -k 60 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_cluster.py
 # Instructions per request of the hot routes (valgrind's callgrind: repeatable on a noisy
 # machine); see BENCHMARKS.md.
 callgrind: build
@@ -131,7 +131,7 @@ callgrind: build
 # unit tests, a live scrape), the dashboard's queries.
 test-deploy: deps build
 	@scripts/deps.sh ops
-	@timeout 600 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_deploy.py
+	@timeout -s INT -k 60 600 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_deploy.py
 
 FMT_FILES = $(LIB_SRC) cmd/*.c tests/unit/*.c $(wildcard */*.h tests/unit/*.h)
 fmt:

@@ -101,8 +101,8 @@ int bench_events(db_conn *c, int64_t first, int64_t last, int64_t *events)
     *events = 0;
     int rc = db_begin(c);
     if (rc == DB_OK)
-        rc = db_exec(c, "DELETE FROM application_events WHERE application_id BETWEEN ? AND ?",
-                     "ii", first, last);
+        rc = db_exec(c, "DELETE FROM application_events WHERE application_id BETWEEN ? AND ?", "ii",
+                     first, last);
     for (size_t i = 0; rc == DB_OK && i < sizeof passes / sizeof passes[0]; i++) {
         int64_t n = 0;
         rc = db_exec_count(c, &n, passes[i], "ii", first, last);

@@ -135,8 +135,7 @@ static int add_applications(db_conn *c, const bench_blobs *b, int64_t from, int6
     if (rc == DB_OK && n_services == 0)
         return DB_NOT_FOUND;
     for (int64_t done = 0; rc == DB_OK && done < count; done += BENCH_BATCH)
-        for (int try = 0; try == 0 || retry_batch(rc, try - 1, "a batch of applications");
-             try++) {
+        for (int try = 0; try == 0 || retry_batch(rc, try - 1, "a batch of applications"); try++) {
             int64_t n = 0;
             /* a new connection has lost the temporary table of the services */
             rc = try ? bench_services(c, &n_services) : DB_OK;
