@@ -127,22 +127,31 @@ static int add_citizens(db_conn *c, const bench_blobs *b, int64_t from, int64_t 
     return rc;
 }
 
-static int add_applications(db_conn *c, const bench_blobs *b, int64_t from, int64_t count,
-                            int64_t first_citizen, int64_t citizens, int64_t *inserted)
+/* The temporary tables the applications are spread over: this run's citizens and the
+ * active services, numbered (made again after a lost connection took them). */
+static int number_rows(db_conn *c, int64_t before_citizen, int64_t *citizens, int64_t *services)
 {
-    int64_t n_services = 0;
-    int rc = bench_services(c, &n_services);
-    if (rc == DB_OK && n_services == 0)
+    int rc = bench_citizen_numbers(c, before_citizen, citizens);
+    if (rc == DB_OK)
+        rc = bench_services(c, services);
+    if (rc == DB_OK && (*services == 0 || *citizens == 0))
         return DB_NOT_FOUND;
+    return rc;
+}
+
+static int add_applications(db_conn *c, const bench_blobs *b, int64_t from, int64_t count,
+                            int64_t before_citizen, int64_t *inserted)
+{
+    int64_t services = 0, citizens = 0;
+    int rc = number_rows(c, before_citizen, &citizens, &services);
     for (int64_t done = 0; rc == DB_OK && done < count; done += BENCH_BATCH)
         for (int try = 0; try == 0 || retry_batch(rc, try - 1, "a batch of applications"); try++) {
             int64_t n = 0;
-            /* a new connection has lost the temporary table of the services */
-            rc = try ? bench_services(c, &n_services) : DB_OK;
+            rc = try ? number_rows(c, before_citizen, &citizens, &services) : DB_OK;
             if (rc == DB_OK)
                 rc = bench_applications(c, b, from + done,
                                         count - done < BENCH_BATCH ? count - done : BENCH_BATCH,
-                                        first_citizen, citizens, n_services, &n);
+                                        citizens, services, &n);
             *inserted += n;
         }
     return rc;
@@ -169,17 +178,19 @@ int application_admin_generate(long count)
     static sealed_samples s;
     seal_samples(&s);
     db_conn *c = db_primary();
-    int64_t citizens = count / 5 > 0 ? count / 5 : 1, first_citizen, first_app, last_app;
-    int rc = bench_max_id(c, "citizens", &first_citizen);
+    int64_t citizens = count / 5 > 0 ? count / 5 : 1, before_citizen, last_citizen, first_app,
+            last_app;
+    int rc = bench_max_id(c, "citizens", &before_citizen);
     if (rc == DB_OK)
-        rc = add_citizens(c, &s.blobs, first_citizen, citizens);
+        rc = add_citizens(c, &s.blobs, before_citizen, citizens);
+    if (rc == DB_OK)
+        rc = bench_max_id(c, "citizens", &last_citizen);
     if (rc != DB_OK)
         return fail("cannot create citizens", rc);
-    first_citizen++;
     rc = bench_max_id(c, "applications", &first_app);
     int64_t inserted = 0;
     if (rc == DB_OK)
-        rc = add_applications(c, &s.blobs, first_app, count, first_citizen, citizens, &inserted);
+        rc = add_applications(c, &s.blobs, first_app, count, before_citizen, &inserted);
     if (rc == DB_NOT_FOUND)
         return fail("no active service (import a catalog first)", rc);
     if (rc != DB_OK || (rc = bench_max_id(c, "applications", &last_app)) != DB_OK)
@@ -188,8 +199,8 @@ int application_admin_generate(long count)
     rc = add_events(c, first_app + 1, last_app, &events);
     if (rc != DB_OK)
         return fail("cannot insert events", rc);
-    printf("applications: %lld\ncitizens: %lld-%lld\nevents: %lld\nseconds: %.1f\n",
-           (long long)inserted, (long long)first_citizen, (long long)(first_citizen + citizens - 1),
-           (long long)events, (double)(clock_mono_us() - t0) / 1e6);
+    printf("applications: %lld\ncitizens: %lld (ids %lld-%lld)\nevents: %lld\nseconds: %.1f\n",
+           (long long)inserted, (long long)citizens, (long long)before_citizen + 1,
+           (long long)last_citizen, (long long)events, (double)(clock_mono_us() - t0) / 1e6);
     return 0;
 }

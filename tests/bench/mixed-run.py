@@ -30,20 +30,22 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 def scrape(base):
     text = urllib.request.urlopen(base + "/metrics", timeout=30).read().decode()
-    counts, buckets = {}, {}
+    counts, buckets, failed = {}, {}, {}
     for line in text.splitlines():
         m = re.match(r'onewindow_http_requests_total\{route="([^"]*)",method="([^"]*)",'
                      r'status="(\d+)"\} (\d+)', line)
         if m:
             key = (m.group(2), m.group(1))
             counts[key] = counts.get(key, 0) + int(m.group(4))
+            if int(m.group(3)) >= 400:
+                failed[f"{m.group(2)} {m.group(1)} {m.group(3)}"] = int(m.group(4))
             continue
         m = re.match(r'onewindow_http_request_duration_seconds_bucket\{route="([^"]*)",'
                      r'le="([^"]+)"\} (\d+)', line)
         if m:
             buckets.setdefault(m.group(1), []).append(
                 (float("inf") if m.group(2) == "+Inf" else float(m.group(2)), int(m.group(3))))
-    return counts, buckets
+    return counts, buckets, failed
 
 
 def quantile(q, cumulative):
@@ -115,13 +117,14 @@ def main():
     seconds, conns, threads = int(seconds), int(conns), int(threads)
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mixed.lua")
     pids = groups(var)
-    counts0, buckets0 = scrape(base)
+    counts0, buckets0, failed0 = scrape(base)
     cpu0 = {g: sum(cpu_s(p) for p in ps) for g, ps in pids.items()}
     t0 = time.monotonic()
     rps, p50, p99, bad, errors = wrk(base, data, seconds, conns, threads, script)
     elapsed = time.monotonic() - t0
     cpu1 = {g: sum(cpu_s(p) for p in ps) for g, ps in pids.items()}
-    counts1, buckets1 = scrape(base)
+    counts1, buckets1, failed1 = scrape(base)
+    failed = {k: v - failed0.get(k, 0) for k, v in failed1.items() if v > failed0.get(k, 0)}
     total = sum(counts1.get(k, 0) - counts0.get(k, 0) for k in ROUTES)
     routes = {}
     for (method, route), name in ROUTES.items():
@@ -134,13 +137,15 @@ def main():
                         "p99_ms": round(quantile(0.99, delta) * 1000, 2) if delta else 0}
     cpu_us = {g: round((cpu1[g] - cpu0[g]) * 1e6 / max(total, 1)) for g in pids}
     figures = {"label": label, "rps": round(rps), "p50_ms": p50, "p99_ms": p99, "non2xx": bad,
+               "failed": failed,
                "socket_errors": errors, "requests": total, "routes": routes,
                "cpu_us_per_request": cpu_us,
                "cpu_cores_used": {g: round((cpu1[g] - cpu0[g]) / elapsed, 2) for g in pids}}
     with open(results, "a") as f:
         f.write(json.dumps(figures) + "\n")
     print(f"{label}: {rps:.0f} req/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, non-2xx {bad}; "
-          f"CPU µs/request: " + ", ".join(f"{g} {v}" for g, v in cpu_us.items()))
+          f"CPU µs/request: " + ", ".join(f"{g} {v}" for g, v in cpu_us.items())
+          + (f"; answers ≥ 400: {failed}" if failed else ""))
 
 
 if __name__ == "__main__":

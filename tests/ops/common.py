@@ -15,6 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 
 import stack as stack_module  # noqa: E402  (tests/e2e/stack.py)
+from helpers import wait_for  # noqa: E402,F401  (tests/e2e/helpers.py)
 
 ROOT = stack_module.ROOT
 BIN = stack_module.BIN
@@ -28,17 +29,6 @@ def sql_socket(socket, query, database="onewindow"):
                           "-e", query], check=True, capture_output=True, text=True,
                          timeout=60).stdout
     return [line.split("\t") for line in out.splitlines()]
-
-
-def wait_for(predicate, timeout, interval=0.05, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what}: not reached within {timeout} s")
-        time.sleep(interval)
 
 
 def new_phone():
