@@ -28,8 +28,9 @@ int bench_services(db_conn *c, int64_t *n);
  * (bench_services); *inserted: how many rows went in. */
 int bench_applications(db_conn *c, const bench_blobs *b, int64_t from, int64_t count,
                        int64_t citizens, int64_t n_services, int64_t *inserted);
-/* Timelines of the applications with ids in [first, last]: about three events each (one
- * transaction, which replaces what a failed run of the same range left). */
+/* Timelines of the applications with ids in [first, last]: about three events each, and a
+ * notification of each in the citizen's inbox (one transaction, skipped when a run of the same
+ * range committed already). */
 int bench_events(db_conn *c, int64_t first, int64_t last, int64_t *events);
 /* The largest id of a table (0 when empty): "citizens" or "applications". */
 int bench_max_id(db_conn *c, const char *table, int64_t *id);

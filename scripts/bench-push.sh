@@ -30,9 +30,21 @@ server {
 CONF
 }
 
+# Waits (up to a minute) until no outbox row matching the condition is pending; prints the
+# seconds since t0.
+drained_after() {
+  local cond=$1 t0=$2 left
+  for _ in $(seq 1200); do
+    left=$(sql "SELECT COUNT(*) FROM outbox WHERE $cond AND status = 'pending'")
+    [ "$left" -eq 0 ] && break
+    sleep 0.05
+  done
+  awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'
+}
+
 # One run: rows deliveries by n pushd processes; prints "deliveries/s claim_us_per_batch".
 push_run() {
-  local n=$1 rows=$2 conf=$ONEWINDOW_VAR_DIR/push-fake/pushd.conf pids=() t0 left
+  local n=$1 rows=$2 conf=$ONEWINDOW_VAR_DIR/push-fake/pushd.conf pids=() t0
   sql "INSERT INTO outbox (delivery_id, channel, notification_id, citizen_id, target_id)
        SELECT UUID(), 'jpush', $push_notification, $push_citizen, $push_device
        FROM seq_1_to_$rows"
@@ -43,12 +55,7 @@ push_run() {
       "$BIN/onewindow-pushd" >>"$ONEWINDOW_VAR_DIR/push-fake/pushd.log" 2>&1 &
     pids+=($!)
   done
-  for _ in $(seq 1200); do
-    left=$(sql "SELECT COUNT(*) FROM outbox WHERE channel = 'jpush' AND status = 'pending'")
-    [ "$left" -eq 0 ] && break
-    sleep 0.05
-  done
-  local secs; secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+  local secs; secs=$(drained_after "channel = 'jpush'" "$t0")
   kill -TERM "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null
   local bad; bad=$(sql "SELECT COUNT(*) FROM outbox WHERE channel = 'jpush' AND status <> 'done'")
   [ "$bad" -eq 0 ] || echo "bench: $bad JPush deliveries not done: the rate below means nothing" >&2
@@ -60,7 +67,7 @@ push_run() {
 # The SMS channel over HTTP/1.1 against a gateway answering in 300 ms: "deliveries/s
 # retried" (retried: rows that needed more than one try, e.g. a timeout).
 push_run_http1() {
-  local rows=$1 port conf=$ONEWINDOW_VAR_DIR/push-fake/pushd-sms.conf gw pid t0 left
+  local rows=$1 port conf=$ONEWINDOW_VAR_DIR/push-fake/pushd-sms.conf gw pid t0
   port=$(free_port)
   /usr/bin/python3 "$ROOT/tests/e2e/sms_gateway.py" --port "$port" --delay 0.3 &
   gw=$!
@@ -72,12 +79,7 @@ push_run_http1() {
   t0=$(date +%s.%N)
   ONEWINDOW_CONFIG=$conf "$BIN/onewindow-pushd" >>"$ONEWINDOW_VAR_DIR/push-fake/pushd.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1200); do
-    left=$(sql "SELECT COUNT(*) FROM outbox WHERE target_ref = 'bench-h1' AND status = 'pending'")
-    [ "$left" -eq 0 ] && break
-    sleep 0.05
-  done
-  local secs; secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+  local secs; secs=$(drained_after "target_ref = 'bench-h1'" "$t0")
   kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   kill "$gw" 2>/dev/null; wait "$gw" 2>/dev/null || true # killed: 143
   awk -v r="$rows" -v s="$secs" 'BEGIN { printf "%.0f ", r / s }'

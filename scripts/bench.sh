@@ -22,6 +22,8 @@ export ONEWINDOW_DB_PORT; ONEWINDOW_DB_PORT=$(free_port)
 export ONEWINDOW_CONFIG=${ONEWINDOW_CONFIG:-$ROOT/config/dev.conf}
 # The per-client-IP limit would answer most of one client's load with 429: lift it here.
 export ONEWINDOW_IP_RATE_PER_S=1000000 ONEWINDOW_IP_BURST=1000000
+# … and the app's own per-IP count of public progress queries (one client asks them all)
+export ONEWINDOW_PROGRESS_PER_IP_PER_MINUTE=1000000
 # The test-only token probe mints the generated citizens' access tokens (a private stack).
 export ONEWINDOW_TEST_ROUTES=1
 
@@ -235,6 +237,20 @@ row "GET /applications/{no} C, c$detail_conns" "$c_rps" "$c_p50" "$c_p99" "$c_ba
 read -r php_rps php_p50 php_p99 php_bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua \
   BENCH_PAIRS=$ONEWINDOW_VAR_DIR/detail-pairs measure "$peer")
 row "GET /applications/{no} PHP, c$detail_conns" "$php_rps" "$php_p50" "$php_p99" "$php_bad"
+
+# The citizen's inbox (GET /api/v1/notifications, ~3 notifications per application) with
+# each citizen's own token, and the public progress query over many numbers (number and
+# query code), both over the mixed scenario's data (the same citizens and applications).
+sed 's|^|/api/v1/notifications?limit=20\t|' "$ONEWINDOW_VAR_DIR/mixed/citizens.txt" \
+  >"$ONEWINDOW_VAR_DIR/inbox-pairs"
+read -r rps p50 p99 bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua \
+  BENCH_PAIRS=$ONEWINDOW_VAR_DIR/inbox-pairs measure "$base")
+row "GET /notifications (inbox), c$detail_conns" "$rps" "$p50" "$p99" "$bad"
+sed 's|^|/api/v1/progress\t-\t|' "$ONEWINDOW_VAR_DIR/mixed/progress.txt" \
+  >"$ONEWINDOW_VAR_DIR/progress-pairs"
+read -r rps p50 p99 bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua \
+  BENCH_PAIRS=$ONEWINDOW_VAR_DIR/progress-pairs measure "$base")
+row "POST /progress (public), c$detail_conns" "$rps" "$p50" "$p99" "$bad"
 
 # Submissions: POST /api/v1/applications with a new Idempotency-Key each, by the /me citizen
 # once real-name verified (a valid GB 11643 number; a few tries in case one is taken).

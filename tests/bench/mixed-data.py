@@ -11,39 +11,28 @@ POST /api/v1/test/token (test_routes = 1), and writes into DIR:
 
     /usr/bin/python3 tests/bench/mixed-data.py BASE DIR < apps.tsv
 """
-import http.client
 import json
 import os
 import sys
 import urllib.parse
 
-TTL_S = 3 * 3600
+from bench_tokens import Tokens
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main() -> int:
     base, out = sys.argv[1], sys.argv[2]
-    url = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-    tokens, detail, progress = {}, [], []
+    tokens, detail, progress = Tokens(base), [], []
     for line in sys.stdin:
         no, citizen, code = line.split()
-        if citizen not in tokens:
-            body = json.dumps({"sub": citizen, "role": "citizen", "ttl_s": TTL_S})
-            conn.request("POST", "/api/v1/test/token", body, {"Content-Type": "application/json"})
-            answer = conn.getresponse()
-            data = answer.read()
-            if answer.status != 200:
-                print(f"mixed-data: /api/v1/test/token answered {answer.status}", file=sys.stderr)
-                return 1
-            tokens[citizen] = json.loads(data)["access_token"]
-        detail.append(f"/api/v1/applications/{no}\t{tokens[citizen]}\n")
+        detail.append(f"/api/v1/applications/{no}\t{tokens.of(citizen)}\n")
         progress.append(json.dumps({"application_no": no, "query_code": code}) + "\n")
     queries = [l.strip() for l in open(os.path.join(HERE, "search-queries.txt"), encoding="utf-8")
                if l.strip() and not l.startswith("#")]
     files = {
         "detail.txt": detail,
-        "citizens.txt": [t + "\n" for t in tokens.values()],
+        "citizens.txt": [t + "\n" for t in tokens.tokens.values()],
         "progress.txt": progress,
         "search.txt": [f"/api/v1/services?q={urllib.parse.quote(q)}\n" for q in queries],
         "login.txt": [json.dumps({"phone": os.environ["LOGIN_PHONE"],
@@ -53,7 +42,7 @@ def main() -> int:
     for name, lines in files.items():
         with open(os.path.join(out, name), "w", encoding="utf-8") as f:
             f.writelines(lines)
-    print(f"{len(detail)} {len(tokens)}")  # applications, citizens
+    print(f"{len(detail)} {len(tokens.tokens)}")  # applications, citizens
     return 0
 
 
