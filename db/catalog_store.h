@@ -42,7 +42,7 @@ typedef struct catalog_detail {
     const char *code, *name, *department_code, *department_name, *audience, *kind, *fee;
     const char *topic_codes, *materials, *keywords; /* JSON arrays */
     const char *description, *handled_by_type, *handled_by_name;
-    int64_t online_level, legal_days, promised_days;
+    int64_t online_level, legal_days, promised_days, min_assurance_level;
 } catalog_detail;
 
 /* DB_OK, DB_NOT_FOUND (no such active item), or a failure. */
@@ -50,5 +50,11 @@ int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d)
 
 /* Adds detail views and applications to an item's popularity counters. */
 int catalog_store_add_counts(db_conn *c, int64_t service_id, int64_t views, int64_t applications);
+/* A client's detail view of a service on a day (YYYY-MM-DD): DB_OK the first one (it counts),
+ * DB_NOT_FOUND seen already, or a failure. */
+int catalog_store_view_client(db_conn *c, const char *day, int64_t service_id,
+                              const uint8_t client[16]);
+/* Forgets the viewers of days before day. */
+int catalog_store_forget_view_clients(db_conn *c, const char *day);
 
 #endif

@@ -10,14 +10,16 @@
 #include "core/arena.h"
 #include "db/db.h"
 
+struct audit_entry; /* db/audit_store.h */
+
 typedef struct citizen_row {
     int64_t id;
     const void *phone_enc, *name_enc, *id_number_enc; /* NULL when not set */
     size_t phone_len, name_len, id_number_len;
     const char *password_hash; /* NULL when none */
-    int64_t locked_for_s;      /* seconds the account stays locked; 0 when not locked */
     int64_t wechat_bound;
-    const char *created_at; /* RFC 3339, UTC */
+    int64_t assurance_level; /* auth/identity_provider.h: 1 phone, 2 form checked, 3 verified */
+    const char *created_at;  /* RFC 3339, UTC */
 } citizen_row;
 
 /* DB_OK, DB_NOT_FOUND, or a failure. */
@@ -33,11 +35,26 @@ int citizen_link_wechat(db_conn *c, int64_t id, const char *openid);
 /* The citizen with this phone, created if new (one per phone). */
 int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_enc, size_t len,
                           int64_t *id);
-int citizen_set_password(db_conn *c, int64_t id, const char *hash);
-/* DB_DUPLICATE when another citizen holds this ID number, or this citizen is verified
- * with another one already. */
-int citizen_set_real_name(db_conn *c, int64_t id, const void *name_enc, size_t name_len,
-                          const void *id_enc, size_t id_len, const uint8_t id_bidx[32]);
+/* The new password hash and, in the same transaction, the end of every other session of the
+ * citizen (all but keep_sid). */
+int citizen_set_password(db_conn *c, int64_t id, const char *hash, const char *keep_sid);
+/* A verified real name, as stored (encrypted, the ID number's blind index). */
+typedef struct citizen_identity {
+    const void *name_enc, *id_enc;
+    size_t name_len, id_len;
+    const uint8_t *id_bidx; /* 32 bytes */
+    int assurance_level;
+} citizen_identity;
+
+/* Binds a real name to a citizen who has none, with its audit row, in one transaction:
+ * DB_OK; DB_DUPLICATE when another citizen holds the ID number; DB_NOT_FOUND when this one
+ * is bound already (a parallel request was first); or a failure. */
+int citizen_bind_identity(db_conn *c, int64_t id, const citizen_identity *idn,
+                          const struct audit_entry *audit);
+/* An operator's unbinding (a disputed identity), in one transaction: the real name and ID
+ * number are gone, the level is back to 1, every session of the citizen ends, and the audit
+ * row says who and why. DB_OK; DB_NOT_FOUND when the citizen has no binding; or a failure. */
+int citizen_unbind_identity(db_conn *c, int64_t id, const struct audit_entry *audit);
 
 typedef struct sms_counts {
     int64_t last_age_s; /* seconds since the phone's last code; -1 when none today */
@@ -47,9 +64,9 @@ typedef struct sms_counts {
 /* Whether a new code may be sent, given the counts (last_age_s looks at every code of the
  * phone: a minute can span midnight). */
 typedef bool (*sms_allow_fn)(const sms_counts *counts, void *ctx);
-/* A new code of the phone when allow says so, checked and inserted one phone at a time on any
- * host (its sms_phones row is locked and changed in the transaction): DB_OK with *id, or 0 when
- * allow refused; or a failure. */
+/* A new code of the phone when allow says so, checked and inserted one phone and one address
+ * at a time on any host (their sms_send_locks rows are locked and changed in the
+ * transaction): DB_OK with *id, or 0 when allow refused; or a failure. */
 int sms_code_issue(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],
                    int64_t day_start, const uint8_t code_hash[32], int ttl_s, sms_allow_fn allow,
                    void *ctx, int64_t *id);

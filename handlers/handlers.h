@@ -15,6 +15,8 @@ void handle_readyz(req *r, resp *w);
 void handle_metrics(req *r, resp *w);
 /* handlers/jwks.c */
 void handle_jwks(req *r, resp *w);
+/* handlers/client_config.c */
+void handle_client_config(req *r, resp *w);
 
 /* handlers/auth.c */
 void handle_staff_login(req *r, resp *w);

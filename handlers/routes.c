@@ -5,6 +5,9 @@
 #include "api/dispatch.h"
 #include "handlers/handlers.h"
 
+/* A line may leave out the options (ROUTE_…): none. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 const route routes[] = {
     /* method, pattern,  handler,        auth,        scope, max_body */
     {"GET", "/healthz", handle_healthz, AUTH_PUBLIC, NULL, 0},
@@ -16,7 +19,8 @@ const route routes[] = {
     {"POST", "/api/v1/auth/wechat", handle_wechat_login, AUTH_PUBLIC, NULL, BODY_DEFAULT},
     {"POST", "/api/v1/auth/staff/login", handle_staff_login, AUTH_PUBLIC, NULL, BODY_DEFAULT},
     {"POST", "/api/v1/auth/refresh", handle_refresh, AUTH_PUBLIC, NULL, BODY_DEFAULT},
-    {"POST", "/api/v1/auth/logout", handle_logout, AUTH_USER, NULL, BODY_DEFAULT},
+    {"POST", "/api/v1/auth/logout", handle_logout, AUTH_USER, NULL, BODY_DEFAULT,
+     ROUTE_NEVER_REPLAYED},
     {"POST", "/api/v1/oauth/token", handle_oauth_token, AUTH_PUBLIC, NULL, BODY_FORM},
     {"GET", "/api/v1/me", handle_me, AUTH_CITIZEN, NULL, 0},
     {"PUT", "/api/v1/me/password", handle_me_password, AUTH_CITIZEN, NULL, BODY_DEFAULT},
@@ -52,6 +56,8 @@ const route routes[] = {
     {"GET", "/api/v1/staff/applications/{no}", handle_staff_application, AUTH_STAFF, NULL, 0},
     {"POST", "/api/v1/staff/applications/{no}/events", handle_staff_event, AUTH_STAFF, NULL,
      BODY_DEFAULT},
+    /* what a client must know (README "Client configuration") */
+    {"GET", "/api/v1/client-config", handle_client_config, AUTH_PUBLIC, NULL, 0},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

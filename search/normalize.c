@@ -74,7 +74,11 @@ static const char *simplify(const char *utf8, size_t *len, char *buf, size_t cap
         needed = changed_by_t2s(c);
         s += k;
     }
-    if (!needed || t2s == (opencc_t)-1 || *len * 4 + 1 > cap)
+    /* Only valid UTF-8 without NUL reaches OpenCC: 1.1.6 reads past the end of a truncated
+     * sequence (a heap-buffer-overflow tests/fuzz/fuzz_search.c found). The API checks
+     * queries and bodies before; this keeps the library safe for any other caller. */
+    if (!needed || t2s == (opencc_t)-1 || *len * 4 + 1 > cap ||
+        u8_check((const uint8_t *)utf8, *len) || memchr(utf8, '\0', *len))
         return utf8;
     pthread_mutex_lock(&t2s_lock);
     size_t n = opencc_convert_utf8_to_buffer(t2s, utf8, *len, buf);

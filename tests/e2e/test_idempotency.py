@@ -11,6 +11,7 @@ SHA-256(method + " " + path + "\\n" + raw body bytes)."""
 import concurrent.futures
 import hashlib
 import json
+import os
 import re
 import secrets
 import subprocess
@@ -286,10 +287,14 @@ def test_a_key_whose_owner_connection_ended_is_taken_over_at_once(base, http, st
     connection lives keeps the key; a claim made on another server is left to its lease; a
     claim older than the server's start is taken over even if its connection id is reused."""
     c = new_citizen(stack, http, base)
-    # a connection of the same account that stays open: the "worker" still at work
+    # a connection of the API's account that stays open: the "worker" still at work (an
+    # account without PROCESS sees only its own connections in the process list)
+    with open(os.path.join(stack.var_dir, "secrets", "db-api.password")) as f:
+        api_password = f.read().strip()
     owner = subprocess.Popen(
         ["mariadb", "--no-defaults", f"--socket={stack.var_dir}/run/mysqld.sock", "-N", "-B",
-         "--unbuffered", "-e", "SELECT CONNECTION_ID(); SELECT SLEEP(120)"],
+         "--user=onewindow_api", f"--password={api_password}", "--unbuffered", "onewindow",
+         "-e", "SELECT CONNECTION_ID(); SELECT SLEEP(120)"],
         stdout=subprocess.PIPE, text=True)
     try:
         conn = int(owner.stdout.readline())
@@ -326,3 +331,16 @@ def test_a_key_whose_owner_connection_ended_is_taken_over_at_once(base, http, st
     assert_replay(r, post_raw(http, base, APPS, c.token, key, raw))
     assert citizen_app_count(stack, c) == 2
     assert takeovers(base) >= before + 2
+def test_a_replayed_201_carries_the_same_location(base, http, stack):
+    """Issue 12, finding 10: a replay is the whole first answer, Location included."""
+    c = new_citizen(stack, http, base)
+    key = new_key()
+    raw = body_bytes(purpose="location")
+    first = post_raw(http, base, APPS, c.token, key, raw)
+    assert first.status_code == 201, first.text
+    location = first.headers.get("Location")
+    assert location == f"{APPS}/{first.json()['application_no']}", first.headers
+    for _ in range(2):
+        again = post_raw(http, base, APPS, c.token, key, raw)
+        assert_replay(first, again)
+        assert again.headers.get("Location") == location, again.headers
