@@ -148,8 +148,9 @@ def scrape():
     """/metrics of a private stack after a few requests (every family present; its own
     MariaDB named as its read replica too, so that the replica's series are there)."""
     s = Stack()
-    s.env["ONEWINDOW_DB_READ_DSN"] = (f"mysql://root@localhost/onewindow?socket="
-                                      f"{s.var_dir}/run/mysqld.sock")
+    s.env["ONEWINDOW_DB_READ_DSN"] = (f"mysql://onewindow_api@localhost/onewindow?socket="
+                                      f"{s.var_dir}/run/mysqld.sock&password_file="
+                                      f"{s.var_dir}/secrets/db-api.password")
     try:
         s.start()
         for path in ("/healthz", "/readyz", "/api/v1/services?q=身份证", "/nothing"):
