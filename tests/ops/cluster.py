@@ -78,6 +78,7 @@ class Cluster:
     def __init__(self):
         self.tag = "owc" + secrets.token_hex(2)
         self.dir = tempfile.mkdtemp(prefix="ow-cluster-")
+        os.chmod(self.dir, 0o755)  # the hosts' services run as their own user
         self.master_key = os.path.join(self.dir, "master.key")
         self.hosts = {}
 
