@@ -5,7 +5,8 @@
 # callgrind (--trace-children: the worker too), counting only inside the request function
 # (--toggle-collect=handle, api/server.c): routing, token check, handler, database client,
 # response, access log, metrics. For each route: CALLGRIND_WARMUP requests (caches warm, as in
-# production), counters zeroed, CALLGRIND_REQUESTS requests, counters dumped, Ir / requests.
+# production), counters dumped (a request to /api/v1/test/echo: --dump-before), CALLGRIND_REQUESTS
+# requests, counters dumped again, Ir / requests.
 #   CALLGRIND_REQUESTS (200), CALLGRIND_WARMUP (20), CALLGRIND_APPLICATIONS (2000 generated)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +32,10 @@ trap cleanup EXIT
 kill -TERM "$(cat "$ONEWINDOW_VAR_DIR/run/onewindow-fcgi.pid")"
 for _ in $(seq 100); do [ -S "$ONEWINDOW_VAR_DIR/run/fcgi-0.sock" ] || break; sleep 0.1; done
 mkdir -p "$OUT"
+# as root the worker runs as the service user (README "Privileges") and writes its own file
+[ "$(id -u)" -ne 0 ] || chown "$("$BIN/onewindow-admin" config | sed -n 's/^service_user: //p')" "$OUT"
 setsid valgrind --tool=callgrind --trace-children=yes --toggle-collect=handle \
+  --dump-before=handle_test_echo \
   --callgrind-out-file="$OUT/cg.%p" "$BIN/onewindow-fcgi" \
   </dev/null >>"$ONEWINDOW_VAR_DIR/log/onewindow.log" 2>"$OUT/valgrind.log" &
 echo $! >"$ONEWINDOW_VAR_DIR/run/onewindow-fcgi.pid"

@@ -3,9 +3,12 @@
     callgrind-routes.py BASE VAR_DIR MASTER_PID REQUESTS WARMUP
 
 The worker (the master's one child, both under callgrind) counts instructions only inside
-api/server.c's handle(). For each route: WARMUP requests, zero the counters
-(callgrind_control -z), REQUESTS requests on one keep-alive connection, dump
-(callgrind_control -d), and Ir of the dump / REQUESTS. Prints a Markdown table."""
+api/server.c's handle(), and dumps its counters (which zeroes them) whenever a request
+reaches handle_test_echo (--dump-before, scripts/callgrind.sh): a marker request, with no
+need of callgrind_control, whose vgdb cannot reach a worker that changed its user. For
+each route: WARMUP requests, a marker (that dump is dropped), REQUESTS requests on one
+keep-alive connection, a marker, and Ir of that dump / REQUESTS (the marker's own routing,
+a constant few thousand instructions, is in it). Prints a Markdown table."""
 import glob
 import http.client
 import json
@@ -83,20 +86,25 @@ def main():
          lambda i: call("POST", "/api/v1/applications", submit,
                         dict(auth, **{"Idempotency-Key": "cg-" + secrets.token_hex(8)}))),
     ]
+    def mark():
+        """A marker request: the worker dumps its counters. The dump's file."""
+        before = set(glob.glob(os.path.join(var, "callgrind", f"cg.{worker}.*")))
+        status, body = call("POST", "/api/v1/test/echo", {"text": "marker"})
+        assert status == 200, body
+        dumps = set(glob.glob(os.path.join(var, "callgrind", f"cg.{worker}.*"))) - before
+        assert len(dumps) == 1, dumps
+        return dumps.pop()
+
     print(f"| route | instructions per request (callgrind Ir, {n} requests after {warmup}) | answer |")
     print("|---|---|---|")
     for name, send in routes:
         for i in range(warmup):
             send(i)
-        subprocess.run(["callgrind_control", "-z", str(worker)], check=True, capture_output=True)
+        mark()
         statuses = set()
         for i in range(n):
             statuses.add(send(i)[0])
-        before = set(glob.glob(os.path.join(var, "callgrind", f"cg.{worker}.*")))
-        subprocess.run(["callgrind_control", "-d", str(worker)], check=True, capture_output=True)
-        dumps = set(glob.glob(os.path.join(var, "callgrind", f"cg.{worker}.*"))) - before
-        assert len(dumps) == 1, dumps
-        totals = [l for l in open(dumps.pop()) if l.startswith(("totals:", "summary:"))]
+        totals = [l for l in open(mark()) if l.startswith(("totals:", "summary:"))]
         ir = int(totals[0].split()[1])
         print(f"| {name} | {ir / n:,.0f} | {','.join(map(str, sorted(statuses)))} |")
 
