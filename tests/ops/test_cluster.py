@@ -53,16 +53,6 @@ def outboxes(c):
     return [c.var(h, "sms-outbox.jsonl") for h in ("app1", "app2")]
 
 
-def metrics(base):
-    text = requests.get(base + "/metrics", timeout=10).text
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
-
-
 def host_metrics(c, node):
     """A host's /metrics (served on its loopback only: read from inside the host)."""
     p = subprocess.run(c.exec(node, "curl", "-s", "http://127.0.0.1:8080/metrics"),
