@@ -34,6 +34,10 @@ if [ "$(id -u)" -eq 0 ]; then AS_ROOT=1 DB_USER=mysql; else AS_ROOT="" DB_USER=$
 FCGI_LISTEN=$(setting fcgi_listen) # ADDR:PORT: the workers on TCP (several hosts)
 
 say() { echo "stack: $*" >&2; }
+# A step that fails under set -e says which (the var/ of a failed test stack is removed, its
+# logs with it): start failed once in a while on a busy machine with no word of why.
+set -E
+trap 'say "failed (status $?) at line $LINENO: $BASH_COMMAND"' ERR
 pid_alive() { local pid; pid=$(cat "$1" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; }
 private_db() { [ -z "${ONEWINDOW_DB_DSN:-}" ] && [ -z "$(setting db_dsn)" ]; }
 
