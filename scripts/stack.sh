@@ -122,7 +122,8 @@ start_db() {
   if [ ! -d "$DBDIR/mysql" ]; then
     say "initializing MariaDB in $DBDIR"
     mariadb-install-db --no-defaults --skip-test-db --datadir="$DBDIR" --user="$DB_USER" \
-      --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1
+      --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1 ||
+      { say "mariadb-install-db failed:"; tail -n 15 "$LOG/mariadb-install.log" >&2; exit 1; }
   fi
   # A temporary directory of its own: a starting mariadbd deletes every "#sql*" file in its
   # tmpdir, which in a shared /tmp are the on-disk temporary tables of the other servers
