@@ -137,13 +137,13 @@ int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d)
                       "SELECT s.id, s.code, s.name, s.department_code, d.name, s.topic_codes, "
                       "s.audience, s.kind, s.online_level, s.legal_days, s.promised_days, s.fee, "
                       "s.materials, s.keywords, s.description, s.handled_by_type, "
-                      "COALESCE(s.handled_by_name, d.name), s.min_assurance_level "
+                      "COALESCE(s.handled_by_name, d.name), s.min_assurance_level, s.form_schema "
                       "FROM services s JOIN departments d ON d.code = s.department_code "
                       "WHERE s.code = ? AND s.retired_at IS NULL",
                       "s", code);
-    return db_row_one(&rows, rc, "isssssssiiissssssi", &d->service_id, &d->code, &d->name,
+    return db_row_one(&rows, rc, "isssssssiiissssssis", &d->service_id, &d->code, &d->name,
                       &d->department_code, &d->department_name, &d->topic_codes, &d->audience,
                       &d->kind, &d->online_level, &d->legal_days, &d->promised_days, &d->fee,
                       &d->materials, &d->keywords, &d->description, &d->handled_by_type,
-                      &d->handled_by_name, &d->min_assurance_level);
+                      &d->handled_by_name, &d->min_assurance_level, &d->form_schema);
 }

@@ -298,6 +298,8 @@ static cJSON *detail_json(req *r, const catalog_detail *d)
     cJSON *materials = cJSON_Parse(d->materials), *keywords = cJSON_Parse(d->keywords);
     cJSON_AddItemToObject(o, "materials", materials ? materials : cJSON_CreateArray());
     cJSON_AddItemToObject(o, "keywords", keywords ? keywords : cJSON_CreateArray());
+    cJSON *schema = d->form_schema ? cJSON_Parse(d->form_schema) : NULL;
+    cJSON_AddItemToObject(o, "form_schema", schema ? schema : cJSON_CreateNull());
     cJSON_AddStringToObject(o, "description", d->description);
     cJSON *by = cJSON_AddObjectToObject(o, "handled_by");
     cJSON_AddStringToObject(by, "type", d->handled_by_type);
