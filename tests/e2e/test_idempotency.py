@@ -322,7 +322,7 @@ def test_a_key_whose_owner_connection_ended_is_taken_over_at_once(base, http, st
     try:
         conn = int(owner.stdout.readline())
         before = takeovers(base)
-        key, raw = new_key(), body_bytes(purpose="owner alive")
+        key, raw = new_key(), body_bytes(materials_for(http, base, c), purpose="owner alive")
         in_flight(stack, c, key, APPS, raw, "NOW(3) + INTERVAL 1 HOUR",
                   f"{conn}, {SERVER_ID}, NOW(3)")
         assert_problem(post_raw(http, base, APPS, c.token, key, raw), 409, "conflict")
@@ -333,10 +333,10 @@ def test_a_key_whose_owner_connection_ended_is_taken_over_at_once(base, http, st
         assert_problem(post_raw(http, base, APPS, c.token, other,
                                 body_bytes(purpose="other server")), 409, "conflict")
         # claimed before the server started: whatever its connection id, it is gone
-        old = new_key()
-        in_flight(stack, c, old, APPS, body_bytes(purpose="before start"),
+        old, old_raw = new_key(), body_bytes(materials_for(http, base, c), purpose="before start")
+        in_flight(stack, c, old, APPS, old_raw,
                   "NOW(3) + INTERVAL 1 HOUR", f"{conn}, {SERVER_ID}, '2001-01-01 00:00:00'")
-        r = post_raw(http, base, APPS, c.token, old, body_bytes(purpose="before start"))
+        r = post_raw(http, base, APPS, c.token, old, old_raw)
         assert r.status_code == 201, r.text
         assert citizen_app_count(stack, c) == 1
     finally:
@@ -354,6 +354,8 @@ def test_a_key_whose_owner_connection_ended_is_taken_over_at_once(base, http, st
     assert_replay(r, post_raw(http, base, APPS, c.token, key, raw))
     assert citizen_app_count(stack, c) == 2
     assert takeovers(base) >= before + 2
+
+
 def test_a_replayed_201_carries_the_same_location(base, http, stack):
     """Issue 12, finding 10: a replay is the whole first answer, Location included."""
     c = new_citizen(stack, http, base)
