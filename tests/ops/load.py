@@ -19,6 +19,12 @@ import requests
 
 API = "/api/v1"
 SERVICE = "GA-GG-019"  # 无犯罪记录证明开具, GA, 3 working days (data/catalog-sample.json)
+
+
+def service_form(note):
+    """A form GA-GG-019's form_schema takes (no material is required)."""
+    return {"certificate_purpose": "就业", "certificate_format": "电子证明",
+            "certificate_receiving_unit": note}
 RETRYABLE = {409, 429, 500, 502, 503, 504, "conn"}
 SEARCHES = ["身份证", "社保", "公积金", "护照", "shebao", "结婚登记"]
 
@@ -134,7 +140,7 @@ class Load:
             while not self.stopping.is_set():
                 status, answer = self.keyed(http, "submit", f"{API}/applications", token,
                                             {"service_code": SERVICE,
-                                             "form": {"reason": "load", "n": secrets.token_hex(4)}})
+                                             "form": service_form("load " + secrets.token_hex(4))})
                 if status == 201:
                     no = answer["application_no"]
                     self.queue.append(no)

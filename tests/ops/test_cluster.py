@@ -31,7 +31,7 @@ import common
 import fcgi_client
 from cluster import ADDR, Cluster
 from common import API, wait_for
-from load import Load, print_phase, summary
+from load import SERVICE, Load, print_phase, service_form, summary
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
 
@@ -182,7 +182,7 @@ def test_a_citizens_own_reads_see_their_write_while_the_replica_lags(cluster):
     try:
         r = requests.post(c.base("app1") + API + "/applications", timeout=10,
                           headers={**auth, "Idempotency-Key": "ryw-1"},
-                          json={"service_code": "GA-GG-019", "form": {"reason": "ryw"}})
+                          json={"service_code": SERVICE, "form": service_form("ryw")})
         assert r.status_code == 201, r.text
         no = r.json()["application_no"]
         detail = requests.get(c.base("app2") + API + f"/applications/{no}", headers=auth,
@@ -277,7 +277,7 @@ def test_two_pushd_never_deliver_a_row_twice(cluster):
     cid, token = common.citizen(c.base("app1"), outboxes(c))
     r = requests.post(c.base("app1") + API + "/applications", timeout=10,
                       headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "flood"},
-                      json={"service_code": "GA-GG-019", "form": {"reason": "flood"}})
+                      json={"service_code": SERVICE, "form": service_form("flood")})
     assert r.status_code == 201, r.text
     nid = c.sql("db1", f"SELECT MAX(id) FROM notifications WHERE citizen_id = {int(cid)}")[0][0]
     wait_for(lambda: c.sql("db1", "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0]
