@@ -111,3 +111,80 @@ def test_missing_bundles_are_retired_and_restored(stack, tmp_path):
     finally:
         assert report(stack.admin("import-life-events", shipped))["retired"] == 1
     assert ("zz-extra", "0") in [(r[0], r[2]) for r in stored(stack)]
+
+
+# --- browse ------------------------------------------------------------------------------------
+LIFE_EVENTS = "/api/v1/life-events"
+with open(os.path.join(ROOT, "data", "catalog-sample.json"), encoding="utf-8") as _f:
+    CATALOG = {item["code"]: item for item in json.load(_f)}
+
+
+def test_the_list_names_every_bundle_with_its_source(base, http):
+    r = http.get(base + LIFE_EVENTS, timeout=30)
+    assert r.status_code == 200
+    items = r.json()["items"]
+    assert [i["code"] for i in items] == list(BUNDLES)
+    newborn = items[0]
+    assert newborn["name"] == "新生儿出生一件事" and newborn["lead_department"]["code"] == "WJ"
+    assert newborn["service_count"] == 6 and newborn["source"]["number"] == "国发〔2024〕3号"
+
+
+@pytest.mark.parametrize("code", list(BUNDLES))
+def test_each_bundle_merges_its_forms_and_materials(base, http, code):
+    b = http.get(f"{base}{LIFE_EVENTS}/{code}", timeout=30).json()
+    spec = BUNDLES[code]
+    assert [s["code"] for s in b["services"]] == [s["service"] for s in spec["services"]]
+    assert [q["code"] for q in b["questions"]] == [q["code"] for q in spec["questions"]]
+    items = [CATALOG[s["service"]] for s in spec["services"]]
+    # each field once, saying which services use it and which of the required ones need it
+    fields = {}
+    for s, item in zip(spec["services"], items):
+        for name, prop in item["form_schema"]["properties"].items():
+            assert b["form_schema"]["properties"][name] == prop
+            fields.setdefault(name, {"services": [], "required_by": []})["services"].append(
+                item["code"])
+            if s["required"] and name in item["form_schema"]["required"]:
+                fields[name]["required_by"].append(item["code"])
+    assert b["fields"] == fields
+    assert set(b["form_schema"]["properties"]) == set(fields)
+    assert sorted(b["form_schema"]["required"]) == sorted(
+        f for f, v in fields.items() if v["required_by"])
+    # each material once
+    produced = {p["material"]: p["service"] for p in spec.get("produces", [])}
+    required_services = {s["service"] for s in spec["services"] if s["required"]}
+    mats = {}
+    for item in items:
+        for m in item["materials"]:
+            e = mats.setdefault(m["code"], {**m, "required": False, "services": [],
+                                            "produced_by": produced.get(m["code"])})
+            e["services"].append(item["code"])
+            by = produced.get(m["code"])
+            if (item["code"] in required_services and m["required"]
+                    and not (by in required_services and by != item["code"])):
+                e["required"] = True
+    assert {m["code"]: m for m in b["materials"]} == mats
+    assert len(b["materials"]) == len(mats)
+    days = [i["promised_days"] for i in items]
+    assert b["promised_days"] == max(days) and b["separate_promised_days"] == sum(days)
+
+
+def test_the_birth_certificate_is_produced_inside_the_newborn_bundle(base, http):
+    b = http.get(f"{base}{LIFE_EVENTS}/newborn", timeout=30).json()
+    cert = next(m for m in b["materials"] if m["code"] == "birth_medical_certificate")
+    assert cert["produced_by"] == "WJ-QR-002" and cert["required"] is False
+    assert set(cert["services"]) >= {"WJ-GG-004", "GA-QR-007"}
+    assert len(b["fields"]["child_name"]["services"]) >= 3
+
+
+def test_unknown_and_odd_codes_are_404(base, http):
+    for code in ("no-such-event", "NEWBORN", "a" * 33, "new%20born"):
+        assert_problem(http.get(f"{base}{LIFE_EVENTS}/{code}", timeout=30), 404, "not_found")
+
+
+def test_a_service_lists_its_bundles(base, http):
+    item = http.get(f"{base}/api/v1/services/GA-QR-007", timeout=30).json()
+    assert item["life_events"] == [{"code": "newborn", "name": "新生儿出生一件事"}]
+    two = http.get(f"{base}/api/v1/services/GA-BA-024", timeout=30).json()
+    assert {e["code"] for e in two["life_events"]} == {"enterprise-change", "transport-company"}
+    none = http.get(f"{base}/api/v1/services/GA-GG-020", timeout=30).json()
+    assert none["life_events"] == []
