@@ -167,8 +167,9 @@ static void services(check *c, const cJSON *obj, arena *a, life_event_def *d, cJ
             fail(c, "service %s: a required service has no condition", ls->code);
         if (!ls->required) {
             if (!cJSON_IsString(cond) || !question_known(qs, cond->valuestring))
-                fail(c, "service %s: an optional service names one of the bundle's questions "
-                        "as its condition",
+                fail(c,
+                     "service %s: an optional service names one of the bundle's questions "
+                     "as its condition",
                      ls->code);
             else
                 ls->condition = arena_strdup(a, text(c, s, "condition", 40, o));
@@ -238,9 +239,17 @@ static const char *department(check *c, const cJSON *obj, const catalog_codes *c
 int life_event_parse(const cJSON *obj, const catalog_codes *codes, arena *a, life_event_def *out,
                      char *why, size_t whylen)
 {
-    static const char *const keys[] = {"code",     "name",     "name_en",         "description",
-                                       "description_en", "lead_department", "source",
-                                       "questions", "services", "produces",        NULL};
+    static const char *const keys[] = {"code",
+                                       "name",
+                                       "name_en",
+                                       "description",
+                                       "description_en",
+                                       "lead_department",
+                                       "source",
+                                       "questions",
+                                       "services",
+                                       "produces",
+                                       NULL};
     check c = {why, whylen, false};
     memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(obj)) {
@@ -402,13 +411,13 @@ static cJSON *new_entry(const cJSON *m, const bundle_part *p, size_t n,
 {
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "code", code);
-    cJSON_AddItemToObject(
-        e, "name", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, "name"), true));
+    cJSON_AddItemToObject(e, "name",
+                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, "name"), true));
     cJSON_AddBoolToObject(e, "required", false);
-    cJSON_AddItemToObject(
-        e, "accept", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, "accept"), true));
-    cJSON_AddItemToObject(
-        e, "max_bytes", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, "max_bytes"), true));
+    cJSON_AddItemToObject(e, "accept",
+                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, "accept"), true));
+    cJSON_AddItemToObject(e, "max_bytes",
+                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, "max_bytes"), true));
     cJSON_AddArrayToObject(e, "services");
     const life_event_product *pr = product_of(products, n_products, code);
     const bundle_part *producer = pr ? part_of(p, n, pr->service) : NULL;
@@ -456,8 +465,7 @@ cJSON *bundle_merge_materials(const bundle_part *p, size_t n, const life_event_p
 {
     cJSON *out = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++)
-        if (p[i].listed &&
-            !merge_materials(p, n, &p[i], products, n_products, out, why, whylen)) {
+        if (p[i].listed && !merge_materials(p, n, &p[i], products, n_products, out, why, whylen)) {
             cJSON_Delete(out);
             return NULL;
         }

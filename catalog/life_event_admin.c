@@ -54,8 +54,8 @@ static int check_against_catalog(arena *a, const life_event_def *d)
         fprintf(stderr, "invalid: bundle %s: %s\n", d->code, why);
         bad++;
     }
-    cJSON *mats = bundle_merge_materials(parts, d->n_services, d->products, d->n_products, why,
-                                         sizeof why);
+    cJSON *mats =
+        bundle_merge_materials(parts, d->n_services, d->products, d->n_products, why, sizeof why);
     if (!mats) {
         fprintf(stderr, "invalid: bundle %s: %s\n", d->code, why);
         bad++;
@@ -113,9 +113,9 @@ static void to_rows(arena *a, const life_event_def *defs, size_t n, life_event_r
             conds[k] = d->services[k].condition;
             req[k] = d->services[k].required;
         }
-        rows[i] = (life_event_row_new){d->code,  d->name, d->lead_department_code,
-                                       d->definition, d->hash, codes, req, conds,
-                                       d->n_services};
+        rows[i] = (life_event_row_new){d->code,       d->name, d->lead_department_code,
+                                       d->definition, d->hash, codes,
+                                       req,           conds,   d->n_services};
     }
 }
 

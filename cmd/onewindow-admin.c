@@ -208,14 +208,13 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "routes") == 0 && argc == 2)
         return cmd_routes();
     if (strcmp(argv[1], "import-catalog") == 0 || strcmp(argv[1], "retire-service") == 0 ||
-        strcmp(argv[1], "import-life-events") == 0 ||
-        strcmp(argv[1], "add-synonym") == 0 || strcmp(argv[1], "rotate-keys") == 0 ||
-        strcmp(argv[1], "create-staff") == 0 || strcmp(argv[1], "create-org") == 0 ||
-        strcmp(argv[1], "create-client") == 0 || strcmp(argv[1], "set-holidays") == 0 ||
-        strcmp(argv[1], "audit") == 0 || strcmp(argv[1], "explain-queries") == 0 ||
-        strcmp(argv[1], "generate-applications") == 0 || strcmp(argv[1], "outbox") == 0 ||
-        strcmp(argv[1], "unlock-staff") == 0 || strcmp(argv[1], "unbind-identity") == 0 ||
-        strcmp(argv[1], "storage") == 0)
+        strcmp(argv[1], "import-life-events") == 0 || strcmp(argv[1], "add-synonym") == 0 ||
+        strcmp(argv[1], "rotate-keys") == 0 || strcmp(argv[1], "create-staff") == 0 ||
+        strcmp(argv[1], "create-org") == 0 || strcmp(argv[1], "create-client") == 0 ||
+        strcmp(argv[1], "set-holidays") == 0 || strcmp(argv[1], "audit") == 0 ||
+        strcmp(argv[1], "explain-queries") == 0 || strcmp(argv[1], "generate-applications") == 0 ||
+        strcmp(argv[1], "outbox") == 0 || strcmp(argv[1], "unlock-staff") == 0 ||
+        strcmp(argv[1], "unbind-identity") == 0 || strcmp(argv[1], "storage") == 0)
         return catalog_command(&cfg, argc, argv);
     usage();
     return 2;

@@ -106,22 +106,21 @@ int life_event_import(db_conn *c, arena *a, const life_event_row_new *rows, size
 }
 
 #define LIFE_EVENT_FIELDS                                                                          \
-    "SELECT e.id, e.code, e.name, e.lead_department_code, d.name, e.definition "                  \
+    "SELECT e.id, e.code, e.name, e.lead_department_code, d.name, e.definition "                   \
     "FROM life_events e JOIN departments d ON d.code = e.lead_department_code "
 
 int life_event_list(db_conn *c, arena *a, life_event_row *out, size_t cap, size_t *n)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
-                      LIFE_EVENT_FIELDS "WHERE e.retired_at IS NULL ORDER BY e.position, e.id",
-                      "");
+                      LIFE_EVENT_FIELDS "WHERE e.retired_at IS NULL ORDER BY e.position, e.id", "");
     *n = 0;
     if (rc != DB_OK)
         return rc;
     life_event_row r;
-    while (*n < cap && (rc = db_row_next(&rows, "isssss", &r.id, &r.code, &r.name,
-                                         &r.lead_department_code, &r.lead_department_name,
-                                         &r.definition)) > 0)
+    while (*n < cap &&
+           (rc = db_row_next(&rows, "isssss", &r.id, &r.code, &r.name, &r.lead_department_code,
+                             &r.lead_department_name, &r.definition)) > 0)
         out[(*n)++] = r;
     return db_rows_done(&rows, rc);
 }
@@ -139,28 +138,27 @@ int life_event_parts(db_conn *c, arena *a, int64_t life_event_id, life_event_par
                      size_t *n)
 {
     db_rows rows;
-    int rc = db_query(
-        c, &rows, a,
-        "SELECT s.id, s.code, s.name, s.department_code, d.name, s.promised_days, "
-        "s.handled_by_type, COALESCE(s.handled_by_name, d.name), s.min_assurance_level, "
-        "s.audience, s.form_schema, s.materials, l.required, l.condition_code "
-        "FROM life_event_services l JOIN services s ON s.code = l.service_code "
-        "JOIN departments d ON d.code = s.department_code "
-        "WHERE l.life_event_id = ? AND s.retired_at IS NULL ORDER BY l.position",
-        "i", life_event_id);
+    int rc =
+        db_query(c, &rows, a,
+                 "SELECT s.id, s.code, s.name, s.department_code, d.name, s.promised_days, "
+                 "s.handled_by_type, COALESCE(s.handled_by_name, d.name), s.min_assurance_level, "
+                 "s.audience, s.form_schema, s.materials, l.required, l.condition_code "
+                 "FROM life_event_services l JOIN services s ON s.code = l.service_code "
+                 "JOIN departments d ON d.code = s.department_code "
+                 "WHERE l.life_event_id = ? AND s.retired_at IS NULL ORDER BY l.position",
+                 "i", life_event_id);
     *n = 0;
     if (rc != DB_OK)
         return rc;
     life_event_part p;
     int64_t required;
-    while (*n < cap &&
-           (rc = db_row_next(&rows, "issssississsis", &p.service.id, &p.service.code,
-                             &p.service.name, &p.service.department_code,
-                             &p.service.department_name, &p.service.promised_days,
-                             &p.service.handler_type, &p.service.handler_name,
-                             &p.service.min_assurance_level, &p.service.audience,
-                             &p.service.form_schema, &p.service.materials, &required,
-                             &p.condition)) > 0) {
+    while (*n < cap && (rc = db_row_next(&rows, "issssississsis", &p.service.id, &p.service.code,
+                                         &p.service.name, &p.service.department_code,
+                                         &p.service.department_name, &p.service.promised_days,
+                                         &p.service.handler_type, &p.service.handler_name,
+                                         &p.service.min_assurance_level, &p.service.audience,
+                                         &p.service.form_schema, &p.service.materials, &required,
+                                         &p.condition)) > 0) {
         p.required = required != 0;
         out[(*n)++] = p;
     }

@@ -41,6 +41,22 @@ bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn 
  * absent and not required. False after recording validation errors. */
 bool read_materials(req *r, const cJSON *body, bool required, material_given **list, size_t *count);
 
+/* The form of a body as compact JSON text, at most 16 KiB; NULL after recording an error. */
+const char *read_form(req *r, const cJSON *body);
+/* Whether the body's form matches schema (each bad field recorded with its pointer). */
+bool form_matches(req *r, const cJSON *schema, const cJSON *body);
+/* YYYYMMDD of a day (the form check's "today"). */
+long request_yyyymmdd(cal_day d);
+/* True when the citizen's identity is as sure as svc->min_assurance_level needs, read from
+ * the account now; else answered (403 real_name_required with required_assurance_level, or
+ * the failure). */
+bool identity_sure_enough(req *r, resp *w, const app_service *svc);
+/* The company named by the body's enterprise_id as svc->audience wants it (required for
+ * enterprise, optional for both, refused for personal). False after recording an error, or
+ * after answering a failure (w->status set). */
+bool read_enterprise(req *r, resp *w, const app_service *svc, const cJSON *body,
+                     app_enterprise *out);
+
 /* The error sink of workflow functions that report problems by JSON Pointer: the request. */
 app_errors request_errors(req *r);
 

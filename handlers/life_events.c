@@ -41,9 +41,9 @@ void handle_life_event_list(req *r, resp *w)
         cJSON *def = cJSON_Parse(rows[i].definition);
         cJSON *it = cJSON_CreateObject();
         add_head(it, &rows[i], def);
-        cJSON_AddNumberToObject(it, "service_count",
-                                cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(def,
-                                                                                     "services")));
+        cJSON_AddNumberToObject(
+            it, "service_count",
+            cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(def, "services")));
         cJSON_AddItemToArray(items, it);
         cJSON_Delete(def);
     }
@@ -87,9 +87,9 @@ static cJSON *detail_json(req *r, const bundle_def *d, const char **why_out)
     bundle_def_parts(d, NULL, parts);
     char *why = arena_alloc(&r->arena, 200);
     cJSON *fields = NULL, *form = bundle_merge_form(parts, d->n_parts, &fields, why, 200);
-    cJSON *mats = form ? bundle_merge_materials(parts, d->n_parts, d->products, d->n_products,
-                                                why, 200)
-                       : NULL;
+    cJSON *mats =
+        form ? bundle_merge_materials(parts, d->n_parts, d->products, d->n_products, why, 200)
+             : NULL;
     if (!mats) {
         cJSON_Delete(form);
         cJSON_Delete(fields);

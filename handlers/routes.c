@@ -68,6 +68,8 @@ const route routes[] = {
     /* life events: one submission, many departments (API.md §4, §5 "Bundles") */
     {"GET", "/api/v1/life-events", handle_life_event_list, AUTH_PUBLIC, NULL, 0},
     {"GET", "/api/v1/life-events/{code}", handle_life_event_detail, AUTH_PUBLIC, NULL, 0},
+    {"POST", "/api/v1/life-events/{code}/applications", handle_bundle_submit, AUTH_CITIZEN, NULL,
+     BODY_DEFAULT},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -31,4 +31,44 @@ int bundle_def_load(db_conn *c, arena *a, const char *code, bundle_def *out);
  * is NULL. */
 void bundle_def_parts(const bundle_def *d, const bool *chosen, bundle_part *out);
 
+#include "workflow/applications.h"
+
+#define BUNDLE_REFUSED_NOTHING 5 /* no service chosen (cannot happen: one is required) */
+
+/* What a citizen submits for a bundle, validated by the handler (form against the merged
+ * schema, answers, company, identity). */
+typedef struct bundle_submission {
+    const bundle_def *def;
+    const bool *chosen;          /* per part of def */
+    const char *answers;         /* JSON object text, as stored */
+    const cJSON *form;           /* the bundle's form: each child gets the fields it names */
+    const char *definitions;     /* merged material definitions of the chosen parts (JSON) */
+    const material_given *given; /* each document once */
+    size_t n_given;
+    app_enterprise enterprise; /* given to the children whose service is not personal */
+    app_errors errors;
+    cal_day today;
+    const app_actor_ref *who;
+} bundle_submission;
+
+typedef struct bundle_child {
+    const app_service *service;
+    app_submitted sub;
+} bundle_child;
+
+typedef struct bundle_submitted {
+    char no[APP_NO_BYTES], query_code[QUERY_CODE_BYTES], due_date[CAL_DATE_BYTES];
+    const char *submitted_at;
+    int64_t id;
+    bundle_child children[LIFE_EVENT_SERVICES_MAX];
+    size_t n_children;
+} bundle_submitted;
+
+/* Begins a transaction on c and writes the bundle: the materials checked once against the
+ * merged definitions (APP_INVALID after reporting), the bundle row under a fresh number,
+ * one child per chosen service (its fields of the form, its materials: each upload attached
+ * to the first child that needs it and listed on every other), and one notification for the
+ * bundle. DB_OK with *out (the transaction open, for idempotency_commit), or any other
+ * outcome (rolled back: nothing of it stays). */
+int bundle_submit(db_conn *c, arena *a, const bundle_submission *s, bundle_submitted *out);
 #endif

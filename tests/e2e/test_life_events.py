@@ -188,3 +188,216 @@ def test_a_service_lists_its_bundles(base, http):
     assert {e["code"] for e in two["life_events"]} == {"enterprise-change", "transport-company"}
     none = http.get(f"{base}/api/v1/services/GA-GG-020", timeout=30).json()
     assert none["life_events"] == []
+
+
+# --- one submission ----------------------------------------------------------------------------
+from helpers import field_error_list, field_errors  # noqa: E402
+from media import pdf, png  # noqa: E402
+from people import (bound_enterprise, call, new_citizen, new_staff, sample_value,  # noqa: E402
+                    service_department, uploaded)
+
+
+def chosen_services(code, answers):
+    return [s["service"] for s in BUNDLES[code]["services"]
+            if s["required"] or answers.get(s.get("condition"))]
+
+
+def all_yes(code):
+    return {q["code"]: True for q in BUNDLES[code]["questions"]}
+
+
+def bundle_form(base, http, code):
+    """Every field of the bundle's merged form, filled once."""
+    b = http.get(f"{base}{LIFE_EVENTS}/{code}", timeout=30).json()
+    out = {}
+    for name, prop in b["form_schema"]["properties"].items():
+        value = sample_value(prop)
+        if isinstance(value, str) and len(value) < prop.get("minLength", 0):
+            value = "1" * prop["minLength"]
+        out[name] = value
+    return out
+
+
+def needed_materials(code, answers):
+    """Codes of the documents the chosen services require, less those a chosen one produces."""
+    chosen = chosen_services(code, answers)
+    produced = {p["material"]: p["service"] for p in BUNDLES[code].get("produces", [])}
+    out = []
+    for svc in chosen:
+        for m in CATALOG[svc]["materials"]:
+            by = produced.get(m["code"])
+            if m["required"] and not (by in chosen and by != svc) and m["code"] not in out:
+                out.append(m["code"])
+    return out
+
+
+ACCEPTS = {m["code"]: m["accept"] for item in CATALOG.values()
+           for m in item["materials"] if isinstance(m, dict)}
+
+
+def upload_for(http, base, who, codes):
+    out = []
+    for c in codes:
+        kind = "application/pdf" if "application/pdf" in ACCEPTS[c] else "image/png"
+        data = pdf() if kind == "application/pdf" else png()
+        out.append({"code": c, "upload_id": uploaded(http, base, who, data, kind)["id"]})
+    return out
+
+
+def bundle_body(http, base, who, code, answers=None, form=None, materials=None):
+    answers = {} if answers is None else answers
+    body = {"answers": answers,
+            "form": bundle_form(base, http, code) if form is None else form,
+            "materials": (upload_for(http, base, who, needed_materials(code, answers))
+                          if materials is None else materials)}
+    if any(CATALOG[s]["audience"] != "personal" for s in chosen_services(code, answers)):
+        body["enterprise_id"] = bound_enterprise(http, base, who)
+    return body
+
+
+def submit_bundle(http, base, who, code, body, **kw):
+    return call(http, base, "POST", f"{LIFE_EVENTS}/{code}/applications", who.token, body, **kw)
+
+
+def submitted_bundle(stack, http, base, code="newborn", answers=None, who=None):
+    who = who or new_citizen(stack, http, base)
+    r = submit_bundle(http, base, who, code, bundle_body(http, base, who, code, answers))
+    assert r.status_code == 201, r.text
+    return who, r.json()
+
+
+def bundle_counts(stack, citizen):
+    q = lambda s: int(sql(stack, s % citizen.id)[0][0])  # noqa: E731
+    return {"bundles": q("SELECT COUNT(*) FROM bundles WHERE citizen_id = %s"),
+            "apps": q("SELECT COUNT(*) FROM applications WHERE citizen_id = %s"),
+            "notes": q("SELECT COUNT(*) FROM notifications WHERE citizen_id = %s"),
+            "attached": q("SELECT COUNT(*) FROM uploads WHERE citizen_id = %s "
+                          "AND application_id IS NOT NULL"),
+            "audit": q("SELECT COUNT(*) FROM audit_log WHERE actor_type = 'citizen' "
+                       "AND actor_id = '%s' AND action = 'application.submit'")}
+
+
+@pytest.mark.parametrize("code", list(BUNDLES))
+def test_each_bundle_submits_one_child_per_service(stack, base, http, code):
+    answers = all_yes(code)
+    who, b = submitted_bundle(stack, http, base, code, answers)
+    services = chosen_services(code, answers)
+    assert [c["service"]["code"] for c in b["children"]] == services
+    for c in b["children"]:
+        assert c["service"]["department"]["code"] == service_department(c["service"]["code"])[0]
+    assert b["life_event"] == {"code": code, "name": BUNDLES[code]["name"]}
+    assert b["due_date"] == max(c["due_date"] for c in b["children"])
+    counts = bundle_counts(stack, who)
+    assert counts["bundles"] == 1 and counts["apps"] == len(services)
+    assert counts["notes"] == 1, "one notification for the bundle, not one per child"
+    assert counts["audit"] == len(services)
+    assert counts["attached"] == len(needed_materials(code, answers)), "each document once"
+
+
+def test_optional_services_follow_the_answers(stack, base, http):
+    _, none = submitted_bundle(stack, http, base, "newborn", {})
+    assert [c["service"]["code"] for c in none["children"]] == ["WJ-QR-002", "WJ-GG-004",
+                                                                 "GA-QR-007"]
+    _, one = submitted_bundle(stack, http, base, "newborn", {"need_medical_insurance": True,
+                                                             "need_social_security_card": False})
+    assert [c["service"]["code"] for c in one["children"]][-1] == "YB-GG-022"
+    assert len(one["children"]) == 4
+
+
+def test_bad_answers_and_fields_are_reported_once_with_their_pointer(stack, base, http):
+    who = new_citizen(stack, http, base)
+    body = bundle_body(http, base, who, "newborn")
+    body["answers"] = {"no_such_question": True, "need_medical_insurance": "yes"}
+    r = submit_bundle(http, base, who, "newborn", body)
+    assert_problem(r, 400, "invalid_argument")
+    assert set(field_errors(r)) == {"/answers/no_such_question", "/answers/need_medical_insurance"}
+    body["answers"] = {}
+    body["form"]["child_birth_date"] = "2020-02-30"  # used by every service of the bundle
+    del body["form"]["child_name"]
+    r = submit_bundle(http, base, who, "newborn", body)
+    assert_problem(r, 400, "invalid_argument")
+    pointers = field_error_list(r)
+    assert sorted(pointers) == ["/form/child_birth_date", "/form/child_name"], pointers
+    assert bundle_counts(stack, who)["bundles"] == 0
+
+
+def test_materials_are_checked_once_for_the_bundle(stack, base, http):
+    who = new_citizen(stack, http, base)
+    body = bundle_body(http, base, who, "newborn", materials=[])
+    r = submit_bundle(http, base, who, "newborn", body)
+    assert_problem(r, 400, "invalid_argument")
+    assert "/materials" in field_errors(r)  # household_register of 出生登记
+    # the birth certificate comes from 出生医学证明首次签发 inside the bundle: no upload
+    assert "birth_medical_certificate" not in needed_materials("newborn", {})
+    # a document of a service that was not chosen is refused
+    body = bundle_body(http, base, who, "newborn")
+    extra = upload_for(http, base, who, ["id_photo"])  # 社会保障卡 only
+    r = submit_bundle(http, base, who, "newborn", {**body, "materials": body["materials"] + extra})
+    assert_problem(r, 400, "invalid_argument")
+    assert f"/materials/{len(body['materials'])}/code" in field_errors(r)
+    # a produced document is needed when its producer is not part of the submission
+    assert "business_license" in needed_materials("restaurant", {})
+    assert "business_license" not in needed_materials("restaurant", {"need_business_license": True})
+
+
+def test_unknown_bundle_and_identity(stack, base, http):
+    who = new_citizen(stack, http, base)
+    r = submit_bundle(http, base, who, "no-such-event", {"form": {}})
+    assert_problem(r, 404, "not_found")
+    plain = new_citizen(stack, http, base, verified=False)
+    r = submit_bundle(http, base, plain, "newborn", bundle_body(http, base, plain, "newborn"))
+    assert_problem(r, 403, "real_name_required")
+    assert bundle_counts(stack, plain)["apps"] == 0
+
+
+def test_idempotent_replay_gives_the_same_bundle(stack, base, http):
+    who = new_citizen(stack, http, base)
+    body = bundle_body(http, base, who, "retirement", all_yes("retirement"))
+    first = submit_bundle(http, base, who, "retirement", body, key="bundle-1")
+    again = submit_bundle(http, base, who, "retirement", body, key="bundle-1")
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json() and again.headers["Location"] == first.headers["Location"]
+    assert bundle_counts(stack, who)["bundles"] == 1
+
+
+def test_a_failure_in_the_middle_leaves_nothing(stack, base, http):
+    """The third child's INSERT fails (a trigger the test puts on the table): the bundle, the
+    two children before it, their events, audit rows, the notification and the attachments
+    all roll back; the same key then submits once the fault is gone."""
+    who = new_citizen(stack, http, base)
+    body = bundle_body(http, base, who, "newborn", {"need_medical_insurance": True})
+    before = bundle_counts(stack, who)
+    sql(stack, "DELIMITER //\nCREATE TRIGGER zz_fail_third_child BEFORE INSERT ON applications "
+               "FOR EACH ROW IF NEW.bundle_id IS NOT NULL AND NEW.service_code = 'GA-QR-007' "
+               "THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected'; END IF//")
+    try:
+        r = submit_bundle(http, base, who, "newborn", body, key="atomic-1")
+        assert_problem(r, 500, "internal")
+        assert bundle_counts(stack, who) == before
+        assert sql(stack, "SELECT COUNT(*) FROM application_events e JOIN applications a "
+                          "ON a.id = e.application_id WHERE a.citizen_id = %s" % who.id) == [["0"]]
+    finally:
+        sql(stack, "DROP TRIGGER IF EXISTS zz_fail_third_child")
+    r = submit_bundle(http, base, who, "newborn", body, key="atomic-1")
+    assert r.status_code == 201, r.text
+    assert bundle_counts(stack, who)["apps"] == 4
+
+
+def test_each_department_sees_only_its_child_with_its_part(stack, base, http):
+    who, b = submitted_bundle(stack, http, base, "newborn", {"need_medical_insurance": True})
+    by_service = {c["service"]["code"]: c["application_no"] for c in b["children"]}
+    ga, wj, yb = (new_staff(stack, http, base, d) for d in ("GA", "WJ", "YB"))
+    queue = lambda s: {i["application_no"] for i in call(  # noqa: E731
+        http, base, "GET", "/api/v1/staff/applications?limit=100", s.token).json()["items"]}
+    assert set(by_service.values()) & queue(ga) == {by_service["GA-QR-007"]}
+    assert set(by_service.values()) & queue(wj) == {by_service["WJ-QR-002"],
+                                                    by_service["WJ-GG-004"]}
+    assert set(by_service.values()) & queue(yb) == {by_service["YB-GG-022"]}
+    mine = call(http, base, "GET", f"/api/v1/staff/applications/{by_service['GA-QR-007']}",
+                ga.token).json()
+    assert set(mine["form"]) == set(CATALOG["GA-QR-007"]["form_schema"]["properties"])
+    assert {m["code"] for m in mine["materials"]} == {"household_register"}
+    other = call(http, base, "GET", f"/api/v1/staff/applications/{by_service['YB-GG-022']}",
+                 ga.token)
+    assert_problem(other, 404, "not_found")
