@@ -10,11 +10,13 @@
 #include "auth/identity_provider.h"
 #include "core/config.h"
 #include "core/json_out.h"
+#include "db/bundle_store.h"
 #include "db/citizen_store.h"
 #include "db/enterprise_store.h"
 #include "handlers/common.h"
 #include "workflow/application_no.h"
 #include "workflow/application_state.h"
+#include "workflow/bundles.h"
 #include "workflow/form_check.h"
 
 #define FORM_MAX_BYTES 16384
@@ -348,4 +350,55 @@ bool form_matches(req *r, const cJSON *schema, const cJSON *body)
     app_errors e = request_errors(r);
     return form_check(schema, cJSON_GetObjectItemCaseSensitive(body, "form"), "/form",
                       request_yyyymmdd(request_today(r)), &r->arena, e.fn, e.ctx) == 0;
+}
+
+/* The bundle of the path's number with its children (with timelines); false after answering
+ * 404 (unknown, malformed, or another citizen's: the same) or the failure. viewer 0: any. */
+bool load_bundle(req *r, resp *w, db_conn *c, const char *number, int64_t viewer, bundle_row *b,
+                 app_row *children, size_t *n)
+{
+    char no[APP_NO_BYTES];
+    int rc = number && application_no_normalize(number, no)
+                 ? bundle_by_no(c, &r->arena, no, false, b)
+                 : DB_NOT_FOUND;
+    if (rc == DB_OK && viewer && b->citizen_id != viewer)
+        rc = DB_NOT_FOUND;
+    if (rc == DB_OK)
+        rc = app_by_bundle(c, &r->arena, b->id, false, children, LIFE_EVENT_SERVICES_MAX, n);
+    if (rc == DB_NOT_FOUND)
+        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
+    else if (rc != DB_OK)
+        common_answer_failure(r, w, rc, "bundle detail");
+    return rc == DB_OK;
+}
+
+cJSON *bundle_json(req *r, const bundle_row *b, const app_row *children, size_t n, app_view view)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "bundle_no", b->no);
+    cJSON *le = cJSON_AddObjectToObject(o, "life_event");
+    cJSON_AddStringToObject(le, "code", b->life_event_code);
+    cJSON_AddStringToObject(le, "name", b->life_event_name);
+    cJSON_AddStringToObject(o, "status", bundle_status(children, n));
+    cJSON_AddStringToObject(o, "submitted_at", b->submitted_at);
+    cJSON_AddStringToObject(o, "due_date", b->due_date);
+    if (b->finished_at)
+        cJSON_AddStringToObject(o, "finished_at", b->finished_at);
+    else
+        cJSON_AddNullToObject(o, "finished_at");
+    cJSON_AddNumberToObject(o, "promised_days", (double)b->promised_days);
+    cJSON_AddNumberToObject(o, "separate_promised_days", (double)b->separate_days);
+    if (view == VIEW_CITIZEN) {
+        app_row code_row = {.no = b->no, .code = b->code};
+        char code[QUERY_CODE_BYTES];
+        if (query_code_of(&code_row, code))
+            cJSON_AddStringToObject(o, "query_code", code);
+        cJSON *answers = cJSON_Parse(b->answers);
+        cJSON_AddItemToObject(o, "answers", answers ? answers : cJSON_CreateObject());
+    }
+    cJSON *list = cJSON_AddArrayToObject(o, "children");
+    cal_day today = request_today(r);
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(list, app_detail_json(&children[i], today, view));
+    return o;
 }

@@ -12,6 +12,7 @@
 #include "api/response.h"
 #include "core/calendar.h"
 #include "db/application_store.h"
+#include "db/bundle_store.h"
 #include "workflow/applications.h"
 
 #define NOTE_MAX_CHARS 500
@@ -82,6 +83,14 @@ void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int 
  * (too many materials) or the failure, rolled back. */
 void take_step(req *r, resp *w, db_conn *c, app_row *a, const struct app_actor_ref *who,
                const struct app_step *st, app_view view);
+
+/* A life-event bundle (handlers/bundles.c, progress.c): the bundle of number with its
+ * children (with timelines), or false after answering 404 (unknown, malformed, or another
+ * citizen's when viewer is not 0: the same) or the failure; and its view (the query code and
+ * answers for its citizen only; the children as app_detail_json's view). */
+bool load_bundle(req *r, resp *w, db_conn *c, const char *number, int64_t viewer, bundle_row *b,
+                 app_row *children, size_t *n);
+cJSON *bundle_json(req *r, const bundle_row *b, const app_row *children, size_t n, app_view view);
 
 /* 409 invalid_transition naming the current status (member "current_status"). */
 void respond_invalid_transition(req *r, resp *w, const char *current);

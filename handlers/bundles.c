@@ -230,3 +230,16 @@ void handle_bundle_submit(req *r, resp *w)
     else
         commit_submission(r, w, c, out, &d);
 }
+
+void handle_bundle_detail(req *r, resp *w)
+{
+    bundle_row b;
+    app_row children[LIFE_EVENT_SERVICES_MAX];
+    size_t n = 0;
+    if (!load_bundle(r, w, db_primary(), req_path_param(r, "no"), common_principal_id(r), &b,
+                     children, &n))
+        return;
+    cJSON *o = bundle_json(r, &b, children, n, VIEW_CITIZEN);
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
+    common_answer_private(r, w, 200, o);
+}

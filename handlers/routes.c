@@ -70,6 +70,7 @@ const route routes[] = {
     {"GET", "/api/v1/life-events/{code}", handle_life_event_detail, AUTH_PUBLIC, NULL, 0},
     {"POST", "/api/v1/life-events/{code}/applications", handle_bundle_submit, AUTH_CITIZEN, NULL,
      BODY_DEFAULT},
+    {"GET", "/api/v1/bundles/{no}", handle_bundle_detail, AUTH_CITIZEN, NULL, 0},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -195,3 +195,21 @@ int bundle_submit(db_conn *c, arena *a, const bundle_submission *s, bundle_submi
         db_rollback(c);
     return rc;
 }
+
+const char *bundle_status(const app_row *children, size_t n)
+{
+    size_t final = 0, withdrawn = 0, submitted = 0;
+    for (size_t i = 0; i < n; i++) {
+        app_status st = app_status_parse(children[i].status);
+        if (st == APP_NEED_MATERIALS)
+            return "need_materials";
+        final += app_status_is_final(st);
+        withdrawn += st == APP_WITHDRAWN;
+        submitted += st == APP_SUBMITTED;
+    }
+    if (n && withdrawn == n)
+        return "withdrawn";
+    if (final == n)
+        return "completed";
+    return submitted == n ? "submitted" : "in_progress";
+}

@@ -71,4 +71,10 @@ typedef struct bundle_submitted {
  * bundle. DB_OK with *out (the transaction open, for idempotency_commit), or any other
  * outcome (rolled back: nothing of it stays). */
 int bundle_submit(db_conn *c, arena *a, const bundle_submission *s, bundle_submitted *out);
+/* The bundle's status, derived from its children's (API.md §5 "Bundles"): need_materials
+ * when any child asks for materials; withdrawn when every child is withdrawn; completed when
+ * every child is final (each with its own result); submitted while every child is
+ * submitted; else in_progress. */
+const char *bundle_status(const app_row *children, size_t n);
+
 #endif

@@ -401,3 +401,96 @@ def test_each_department_sees_only_its_child_with_its_part(stack, base, http):
     other = call(http, base, "GET", f"/api/v1/staff/applications/{by_service['YB-GG-022']}",
                  ga.token)
     assert_problem(other, 404, "not_found")
+
+
+# --- one progress ------------------------------------------------------------------------------
+from people import staff_step  # noqa: E402
+
+BUNDLE_PATH = "/api/v1/bundles"
+
+
+def bundle_detail(http, base, who, no):
+    r = call(http, base, "GET", f"{BUNDLE_PATH}/{no}", who.token)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_bundle_detail_shows_every_child(stack, base, http):
+    who, b = submitted_bundle(stack, http, base, "newborn", {"need_medical_insurance": True})
+    d = bundle_detail(http, base, who, b["bundle_no"])
+    assert d["status"] == "submitted" and d["query_code"] == b["query_code"]
+    assert d["answers"] == {"need_medical_insurance": True}
+    assert [c["application_no"] for c in d["children"]] == [c["application_no"]
+                                                            for c in b["children"]]
+    assert all(len(c["timeline"]) == 1 for c in d["children"])
+    assert d["promised_days"] == max(CATALOG[s]["promised_days"]
+                                     for s in chosen_services("newborn", d["answers"]))
+    lower = b["bundle_no"].lower()
+    assert bundle_detail(http, base, who, lower)["bundle_no"] == b["bundle_no"]
+    other = new_citizen(stack, http, base)
+    assert_problem(call(http, base, "GET", f"{BUNDLE_PATH}/{b['bundle_no']}", other.token),
+                   404, "not_found")
+    assert_problem(call(http, base, "GET", f"{BUNDLE_PATH}/not-a-number", who.token),
+                   404, "not_found")
+    child = b["children"][0]["application_no"]  # an application number is not a bundle's
+    assert_problem(call(http, base, "GET", f"{BUNDLE_PATH}/{child}", who.token), 404,
+                   "not_found")
+
+
+def test_the_derived_status_through_every_combination(stack, base, http):
+    who, b = submitted_bundle(stack, http, base, "retirement", {})  # RS + YB, two children
+    rs, yb = (c["application_no"] for c in b["children"])
+    staff_rs, staff_yb = new_staff(stack, http, base, "RS"), new_staff(stack, http, base, "YB")
+    status = lambda: bundle_detail(http, base, who, b["bundle_no"])["status"]  # noqa: E731
+    assert status() == "submitted"
+    staff_step(http, base, staff_rs, rs, "accepted")
+    assert status() == "in_progress"
+    staff_step(http, base, staff_yb, yb, "need_materials", note="请补充退休证明")
+    assert status() == "need_materials", "any child asking makes the bundle ask"
+    call(http, base, "POST", f"/api/v1/applications/{yb}/withdraw", who.token, {})
+    assert status() == "in_progress"
+    staff_step(http, base, staff_rs, rs, "completed", result="approved")
+    d = bundle_detail(http, base, who, b["bundle_no"])
+    assert d["status"] == "completed", "every child final"
+    assert {c["application_no"]: (c["status"], c["result"]) for c in d["children"]} == {
+        rs: ("completed", "approved"), yb: ("withdrawn", None)}
+    # all withdrawn
+    who2, b2 = submitted_bundle(stack, http, base, "retirement", {})
+    for c in b2["children"]:
+        call(http, base, "POST", f"/api/v1/applications/{c['application_no']}/withdraw",
+             who2.token, {})
+    assert bundle_detail(http, base, who2, b2["bundle_no"])["status"] == "withdrawn"
+    # not accepted and denied count as final too
+    who3, b3 = submitted_bundle(stack, http, base, "retirement", {})
+    rs3, yb3 = (c["application_no"] for c in b3["children"])
+    staff_step(http, base, staff_rs, rs3, "not_accepted", note="不符合条件")
+    assert bundle_detail(http, base, who3, b3["bundle_no"])["status"] == "in_progress"
+    staff_step(http, base, staff_yb, yb3, "accepted")
+    staff_step(http, base, staff_yb, yb3, "completed", result="denied")
+    assert bundle_detail(http, base, who3, b3["bundle_no"])["status"] == "completed"
+
+
+def test_public_progress_by_bundle_number(stack, base, http):
+    who, b = submitted_bundle(stack, http, base, "newborn", {})
+    r = http.post(f"{base}/api/v1/progress",
+                  json={"bundle_no": b["bundle_no"], "query_code": b["query_code"]}, timeout=30)
+    assert r.status_code == 200, r.text
+    p = r.json()
+    assert p["bundle_no"] == b["bundle_no"] and p["status"] == "submitted"
+    assert "query_code" not in p and "answers" not in p
+    assert len(p["children"]) == 3
+    for c in p["children"]:
+        assert "materials" not in c and "query_code" not in c
+        assert all("note" not in e for e in c["timeline"])
+    wrong = str((int(b["query_code"]) + 1) % 10 ** 8).zfill(8)
+    r = http.post(f"{base}/api/v1/progress",
+                  json={"bundle_no": b["bundle_no"], "query_code": wrong}, timeout=30)
+    assert_problem(r, 404, "not_found")
+    r = http.post(f"{base}/api/v1/progress",
+                  json={"bundle_no": b["children"][0]["application_no"],
+                        "query_code": b["query_code"]}, timeout=30)
+    assert_problem(r, 404, "not_found")
+    r = http.post(f"{base}/api/v1/progress",
+                  json={"bundle_no": b["bundle_no"], "application_no": b["bundle_no"],
+                        "query_code": b["query_code"]}, timeout=30)
+    assert_problem(r, 400, "invalid_argument")
