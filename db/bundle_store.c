@@ -47,14 +47,6 @@ int bundle_by_no(db_conn *c, arena *a, const char *no, bool for_update, bundle_r
     return rc;
 }
 
-int bundle_set_finished(db_conn *c, int64_t id)
-{
-    return db_exec(c,
-                   "UPDATE bundles SET finished_at = CURRENT_TIMESTAMP(3) "
-                   "WHERE id = ? AND finished_at IS NULL",
-                   "i", id);
-}
-
 int bundle_statistics(db_conn *c, arena *a, bundle_stats *out)
 {
     db_rows rows;

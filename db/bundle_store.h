@@ -34,8 +34,6 @@ typedef struct bundle_row {
 
 /* By number (normalized); for_update locks it (inside a transaction). */
 int bundle_by_no(db_conn *c, arena *a, const char *no, bool for_update, bundle_row *out);
-/* The day the last child became final (or NULL again: never, children stay final). */
-int bundle_set_finished(db_conn *c, int64_t id);
 
 /* Statistics (API.md §4 "Bundles"): bundles submitted, completed (every child final, at
  * least one completed), completed on time (every child finished by the bundle's due date),

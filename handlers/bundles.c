@@ -10,6 +10,7 @@
 #include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "search/catalog_cache.h"
+#include "workflow/application_no.h"
 #include "workflow/bundles.h"
 
 #define ANSWERS_MAX_BYTES 2048
@@ -242,4 +243,51 @@ void handle_bundle_detail(req *r, resp *w)
     cJSON *o = bundle_json(r, &b, children, n, VIEW_CITIZEN);
     arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
     common_answer_private(r, w, 200, o);
+}
+
+void handle_bundle_withdraw(req *r, resp *w)
+{
+    const cJSON *body = r->json ? req_body_object(r) : NULL;
+    const char *note = NULL, *number = req_path_param(r, "no");
+    if (body)
+        req_json_string(r, body, "/note", 0, NOTE_MAX_CHARS, false, &note);
+    if (r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
+    char no[APP_NO_BYTES];
+    app_actor_ref who = {ACTOR_CITIZEN,          "citizen",
+                         r->claims->sub,         common_principal_id(r),
+                         APPLICANT_DISPLAY_NAME, r->server_request_id,
+                         r->client_request_id};
+    db_conn *c = db_primary();
+    size_t withdrawn = 0;
+    int rc = number && application_no_normalize(number, no)
+                 ? bundle_withdraw(c, &r->arena, no, &who, note && *note ? note : NULL,
+                                   request_today(r), &withdrawn)
+                 : DB_NOT_FOUND;
+    if (rc == DB_NOT_FOUND) {
+        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
+        return;
+    }
+    if (rc == BUNDLE_NOTHING_TO_WITHDRAW) {
+        resp_problem2(r, w, PROBLEM_INVALID_TRANSITION, "这个“一件事”已没有可以撤回的事项。",
+                      "No application of this bundle can be withdrawn any more.");
+        return;
+    }
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "bundle withdraw");
+        return;
+    }
+    bundle_row b;
+    app_row children[LIFE_EVENT_SERVICES_MAX];
+    size_t n = 0;
+    if (!load_bundle(r, w, c, no, common_principal_id(r), &b, children, &n)) {
+        db_rollback(c);
+        return;
+    }
+    cJSON *o = bundle_json(r, &b, children, n, VIEW_CITIZEN);
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
+    common_answer_private(r, w, 200, o);
+    idempotency_commit(r, w, c);
 }

@@ -71,6 +71,8 @@ const route routes[] = {
     {"POST", "/api/v1/life-events/{code}/applications", handle_bundle_submit, AUTH_CITIZEN, NULL,
      BODY_DEFAULT},
     {"GET", "/api/v1/bundles/{no}", handle_bundle_detail, AUTH_CITIZEN, NULL, 0},
+    {"POST", "/api/v1/bundles/{no}/withdraw", handle_bundle_withdraw, AUTH_CITIZEN, NULL,
+     BODY_DEFAULT},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

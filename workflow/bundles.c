@@ -213,3 +213,52 @@ const char *bundle_status(const app_row *children, size_t n)
         return "completed";
     return submitted == n ? "submitted" : "in_progress";
 }
+
+static int withdraw_in_tx(db_conn *c, arena *a, const char *no, const app_actor_ref *who,
+                          const char *note, cal_day today, size_t *withdrawn)
+{
+    bundle_row b;
+    app_row children[LIFE_EVENT_SERVICES_MAX];
+    size_t n = 0;
+    int rc = bundle_by_no(c, a, no, true, &b);
+    if (rc == DB_OK && b.citizen_id != who->numeric_id)
+        rc = DB_NOT_FOUND;
+    if (rc == DB_OK)
+        rc = app_by_bundle(c, a, b.id, true, children, LIFE_EVENT_SERVICES_MAX, &n);
+    app_step st = {.to = APP_WITHDRAWN, .note = note, .today = today, .quiet = true};
+    *withdrawn = 0;
+    for (size_t i = 0; i < n && rc == DB_OK; i++) {
+        if (!app_transition_allowed(app_status_parse(children[i].status), APP_WITHDRAWN,
+                                    ACTOR_CITIZEN))
+            continue;
+        rc = application_step(c, a, &children[i], who, &st);
+        if (rc != DB_OK)
+            return rc; /* rolled back by application_step */
+        (*withdrawn)++;
+    }
+    if (rc == DB_OK && *withdrawn == 0)
+        rc = BUNDLE_NOTHING_TO_WITHDRAW;
+    if (rc == DB_OK) {
+        const ow_config *cfg = config_current();
+        notification_new msg = {who->numeric_id,
+                                children[0].id,
+                                BUNDLE_NOTICE_KIND,
+                                "“一件事”已撤回",
+                                arena_printf(a, "您的「%s」（编号 %s）已撤回 %zu 个事项。",
+                                             b.life_event_name, b.no, *withdrawn),
+                                cfg ? cfg->wechat_status_template : NULL,
+                                false};
+        int64_t id, deliveries;
+        rc = notification_insert(c, &msg, &id, &deliveries);
+    }
+    if (rc != DB_OK)
+        db_rollback(c);
+    return rc;
+}
+
+int bundle_withdraw(db_conn *c, arena *a, const char *no, const app_actor_ref *who,
+                    const char *note, cal_day today, size_t *withdrawn)
+{
+    int rc = db_begin(c);
+    return rc == DB_OK ? withdraw_in_tx(c, a, no, who, note, today, withdrawn) : rc;
+}

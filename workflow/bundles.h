@@ -77,4 +77,14 @@ int bundle_submit(db_conn *c, arena *a, const bundle_submission *s, bundle_submi
  * submitted; else in_progress. */
 const char *bundle_status(const app_row *children, size_t n);
 
+#define BUNDLE_NOTHING_TO_WITHDRAW 6 /* no child the citizen may still withdraw */
+
+/* Begins a transaction on c and withdraws every child of the citizen's bundle numbered no
+ * (normalized) that the citizen may still withdraw (submitted, need_materials; an accepted
+ * child goes on), each with its timeline event and audit row, and one notification for the
+ * bundle. DB_OK with *withdrawn (the transaction open), DB_NOT_FOUND (none of the citizen's),
+ * BUNDLE_NOTHING_TO_WITHDRAW, or a failure (rolled back). */
+int bundle_withdraw(db_conn *c, arena *a, const char *no, const app_actor_ref *who,
+                    const char *note, cal_day today, size_t *withdrawn);
+
 #endif

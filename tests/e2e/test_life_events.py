@@ -494,3 +494,35 @@ def test_public_progress_by_bundle_number(stack, base, http):
                   json={"bundle_no": b["bundle_no"], "application_no": b["bundle_no"],
                         "query_code": b["query_code"]}, timeout=30)
     assert_problem(r, 400, "invalid_argument")
+
+
+# --- withdrawal and per-bundle notifications ---------------------------------------------------
+def test_withdrawing_the_bundle_withdraws_every_child_it_can(stack, base, http):
+    who, b = submitted_bundle(stack, http, base, "newborn", {"need_medical_insurance": True})
+    nos = [c["application_no"] for c in b["children"]]
+    ga = new_staff(stack, http, base, "GA")
+    staff_step(http, base, ga, nos[2], "accepted")  # 出生登记 taken up: it goes on
+    notes_before = bundle_counts(stack, who)["notes"]
+    other = new_citizen(stack, http, base)
+    path = f"{BUNDLE_PATH}/{b['bundle_no']}/withdraw"
+    assert_problem(call(http, base, "POST", path, other.token, {}), 404, "not_found")
+    r = call(http, base, "POST", path, who.token, {"note": "不办了"}, key="w-1")
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert [c["status"] for c in d["children"]] == ["withdrawn", "withdrawn", "accepted",
+                                                    "withdrawn"]
+    assert d["status"] == "in_progress" and d["finished_at"] is None
+    again = call(http, base, "POST", path, who.token, {"note": "不办了"}, key="w-1")
+    assert again.json() == d and again.headers.get("Idempotent-Replayed") == "true"
+    assert bundle_counts(stack, who)["notes"] == notes_before + 1, "one notification"
+    assert_problem(call(http, base, "POST", path, who.token, {}), 409, "invalid_transition")
+    staff_step(http, base, ga, nos[2], "completed", result="approved")
+    d = bundle_detail(http, base, who, b["bundle_no"])
+    assert d["status"] == "completed" and d["finished_at"] is not None
+
+
+def test_staff_steps_notify_per_child_and_a_bundle_once(stack, base, http):
+    who, b = submitted_bundle(stack, http, base, "retirement", {})
+    notes = call(http, base, "GET", "/api/v1/notifications", who.token).json()["items"]
+    assert [n["kind"] for n in notes] == ["bundle"]
+    assert b["bundle_no"] in notes[0]["body"]
