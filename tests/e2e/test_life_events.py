@@ -193,8 +193,8 @@ def test_a_service_lists_its_bundles(base, http):
 # --- one submission ----------------------------------------------------------------------------
 from helpers import field_error_list, field_errors  # noqa: E402
 from media import pdf, png  # noqa: E402
-from people import (bound_enterprise, call, new_citizen, new_staff, sample_value,  # noqa: E402
-                    service_department, uploaded)
+from people import (all_pages, bound_enterprise, call, new_citizen, new_staff,  # noqa: E402
+                    sample_value, service_department, uploaded)
 
 
 def chosen_services(code, answers):
@@ -388,8 +388,8 @@ def test_each_department_sees_only_its_child_with_its_part(stack, base, http):
     who, b = submitted_bundle(stack, http, base, "newborn", {"need_medical_insurance": True})
     by_service = {c["service"]["code"]: c["application_no"] for c in b["children"]}
     ga, wj, yb = (new_staff(stack, http, base, d) for d in ("GA", "WJ", "YB"))
-    queue = lambda s: {i["application_no"] for i in call(  # noqa: E731
-        http, base, "GET", "/api/v1/staff/applications?limit=100", s.token).json()["items"]}
+    queue = lambda s: {i["application_no"] for i in all_pages(  # noqa: E731
+        http, base, s, "/api/v1/staff/applications", sort="due")[0]}
     assert set(by_service.values()) & queue(ga) == {by_service["GA-QR-007"]}
     assert set(by_service.values()) & queue(wj) == {by_service["WJ-QR-002"],
                                                     by_service["WJ-GG-004"]}
