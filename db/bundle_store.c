@@ -50,18 +50,16 @@ int bundle_by_no(db_conn *c, arena *a, const char *no, bool for_update, bundle_r
 int bundle_statistics(db_conn *c, arena *a, bundle_stats *out)
 {
     db_rows rows;
-    int rc = db_query(
-        c, &rows, a,
-        "SELECT COUNT(*), "
-        "COALESCE(SUM(b.finished_at IS NOT NULL AND x.completed > 0), 0), "
-        "COALESCE(SUM(b.finished_at IS NOT NULL AND x.completed > 0 AND x.late = 0), 0), "
-        "COALESCE(SUM(IF(b.finished_at IS NOT NULL AND x.completed > 0, "
-        "CAST(b.separate_days AS SIGNED) - CAST(b.promised_days AS SIGNED), 0)), 0) "
-        "FROM bundles b JOIN (SELECT bundle_id, SUM(status = 'completed') AS completed, "
-        "SUM(finished_at IS NOT NULL AND DATE(CONVERT_TZ(finished_at, '+00:00', '+08:00')) "
-        "> due_date) AS late FROM applications WHERE bundle_id IS NOT NULL GROUP BY bundle_id) x "
-        "ON x.bundle_id = b.id",
-        "");
+    int rc =
+        db_query(c, &rows, a,
+                 "SELECT COUNT(*), COALESCE(SUM(done), 0), COALESCE(SUM(done AND late = 0), 0), "
+                 "COALESCE(SUM(IF(done, saved, 0)), 0) FROM ("
+                 "SELECT SUM(a.is_open) = 0 AND SUM(a.status <> 'withdrawn') > 0 AS done, "
+                 "SUM(a.finished_at IS NOT NULL AND "
+                 "DATE(CONVERT_TZ(a.finished_at, '+00:00', '+08:00')) > b.due_date) AS late, "
+                 "CAST(b.separate_days AS SIGNED) - CAST(b.promised_days AS SIGNED) AS saved "
+                 "FROM bundles b JOIN applications a ON a.bundle_id = b.id GROUP BY b.id) x",
+                 "");
     return db_row_one(&rows, rc, "iiii", &out->submitted, &out->completed, &out->on_time,
                       &out->days_saved_sum);
 }

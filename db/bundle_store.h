@@ -35,9 +35,12 @@ typedef struct bundle_row {
 /* By number (normalized); for_update locks it (inside a transaction). */
 int bundle_by_no(db_conn *c, arena *a, const char *no, bool for_update, bundle_row *out);
 
-/* Statistics (API.md §4 "Bundles"): bundles submitted, completed (every child final, at
- * least one completed), completed on time (every child finished by the bundle's due date),
- * and the sums of separate_days - promised_days over the completed ones. */
+/* Statistics (API.md §5 "Bundles"): bundles submitted; completed (every child final, not
+ * all withdrawn); on time (completed, and every child finished by the bundle's due date, in
+ * China Standard Time); and the sum over the completed ones of the working days saved
+ * (separate_days - promised_days: the promises of separate applications one after another,
+ * less the bundle's own promise, its slowest service's). One pass over the bundles: for the
+ * public statistics, not a hot path. */
 typedef struct bundle_stats {
     int64_t submitted, completed, on_time, days_saved_sum;
 } bundle_stats;

@@ -75,6 +75,7 @@ void handle_material_download(req *r, resp *w);
 /* handlers/life_events.c, handlers/bundles.c (高效办成一件事) */
 void handle_life_event_list(req *r, resp *w);
 void handle_life_event_detail(req *r, resp *w);
+void handle_life_event_stats(req *r, resp *w);
 void handle_bundle_submit(req *r, resp *w);
 void handle_bundle_detail(req *r, resp *w);
 void handle_bundle_withdraw(req *r, resp *w);

@@ -4,6 +4,7 @@
  * reads of the catalog, like the services. */
 #include <string.h>
 
+#include "db/bundle_store.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "workflow/bundles.h"
@@ -137,5 +138,25 @@ void handle_life_event_detail(req *r, resp *w)
         resp_internal(r, w, "life event detail", why);
         return;
     }
+    resp_json(r, w, 200, o);
+}
+
+void handle_life_event_stats(req *r, resp *w)
+{
+    bundle_stats st;
+    int rc = bundle_statistics(db_reader(), &r->arena, &st);
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "life event statistics");
+        return;
+    }
+    cJSON *o = resp_new_object(r);
+    cJSON_AddNumberToObject(o, "bundles_submitted", (double)st.submitted);
+    cJSON_AddNumberToObject(o, "bundles_completed", (double)st.completed);
+    cJSON_AddNumberToObject(o, "bundles_on_time", (double)st.on_time);
+    if (st.completed)
+        cJSON_AddNumberToObject(o, "average_working_days_saved",
+                                (double)st.days_saved_sum / (double)st.completed);
+    else
+        cJSON_AddNullToObject(o, "average_working_days_saved");
     resp_json(r, w, 200, o);
 }

@@ -68,6 +68,7 @@ const route routes[] = {
     /* life events: one submission, many departments (API.md §4, §5 "Bundles") */
     {"GET", "/api/v1/life-events", handle_life_event_list, AUTH_PUBLIC, NULL, 0},
     {"GET", "/api/v1/life-events/{code}", handle_life_event_detail, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/stats/life-events", handle_life_event_stats, AUTH_PUBLIC, NULL, 0},
     {"POST", "/api/v1/life-events/{code}/applications", handle_bundle_submit, AUTH_CITIZEN, NULL,
      BODY_DEFAULT},
     {"GET", "/api/v1/bundles/{no}", handle_bundle_detail, AUTH_CITIZEN, NULL, 0},

@@ -526,3 +526,28 @@ def test_staff_steps_notify_per_child_and_a_bundle_once(stack, base, http):
     notes = call(http, base, "GET", "/api/v1/notifications", who.token).json()["items"]
     assert [n["kind"] for n in notes] == ["bundle"]
     assert b["bundle_no"] in notes[0]["body"]
+
+
+# --- statistics --------------------------------------------------------------------------------
+def test_statistics_count_completed_on_time_bundles_and_days_saved(stack, base, http):
+    stats = lambda: http.get(f"{base}/api/v1/stats/life-events", timeout=30).json()  # noqa: E731
+    before = stats()
+    who, b = submitted_bundle(stack, http, base, "retirement", {})
+    rs, yb = (c["application_no"] for c in b["children"])
+    staff_rs, staff_yb = new_staff(stack, http, base, "RS"), new_staff(stack, http, base, "YB")
+    for staff, no in ((staff_rs, rs), (staff_yb, yb)):
+        staff_step(http, base, staff, no, "accepted")
+        staff_step(http, base, staff, no, "completed", result="approved")
+    late_who, late = submitted_bundle(stack, http, base, "retirement", {})
+    for c in late["children"]:
+        call(http, base, "POST", f"/api/v1/applications/{c['application_no']}/withdraw",
+             late_who.token, {})
+    after = stats()
+    assert after["bundles_submitted"] == before["bundles_submitted"] + 2
+    assert after["bundles_completed"] == before["bundles_completed"] + 1, "all withdrawn: no"
+    assert after["bundles_on_time"] == before["bundles_on_time"] + 1
+    saved = CATALOG["RS-QR-013"]["promised_days"] + CATALOG["YB-QR-024"]["promised_days"] - max(
+        CATALOG["RS-QR-013"]["promised_days"], CATALOG["YB-QR-024"]["promised_days"])
+    n, avg = after["bundles_completed"], after["average_working_days_saved"]
+    prev = (before["average_working_days_saved"] or 0) * before["bundles_completed"]
+    assert abs(avg * n - (prev + saved)) < 1e-6
