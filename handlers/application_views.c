@@ -8,6 +8,7 @@
 
 #include "api/idempotency.h"
 #include "auth/identity_provider.h"
+#include "auth/token.h"
 #include "core/config.h"
 #include "core/json_out.h"
 #include "db/bundle_store.h"
@@ -408,4 +409,12 @@ cJSON *bundle_json(req *r, const bundle_row *b, const app_row *children, size_t 
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(list, app_detail_json(&children[i], today, view));
     return o;
+}
+
+app_actor_ref citizen_actor(const req *r)
+{
+    return (app_actor_ref){ACTOR_CITIZEN,          "citizen",
+                           r->claims->sub,         common_principal_id(r),
+                           APPLICANT_DISPLAY_NAME, r->server_request_id,
+                           r->client_request_id};
 }

@@ -58,6 +58,9 @@ bool identity_sure_enough(req *r, resp *w, const app_service *svc);
 bool read_enterprise(req *r, resp *w, const app_service *svc, const cJSON *body,
                      app_enterprise *out);
 
+/* The calling citizen as the actor of a step or submission. */
+app_actor_ref citizen_actor(const req *r);
+
 /* The error sink of workflow functions that report problems by JSON Pointer: the request. */
 app_errors request_errors(req *r);
 

@@ -15,14 +15,6 @@
 
 #define SERVICE_CODE_MAX_CHARS 64
 
-static app_actor_ref citizen_actor(const req *r)
-{
-    return (app_actor_ref){ACTOR_CITIZEN,          "citizen",
-                           r->claims->sub,         common_principal_id(r),
-                           APPLICANT_DISPLAY_NAME, r->server_request_id,
-                           r->client_request_id};
-}
-
 static cJSON *submitted_json(const app_submitted *s, const app_service *svc)
 {
     cJSON *o = cJSON_CreateObject();

@@ -206,10 +206,7 @@ void handle_bundle_submit(req *r, resp *w)
     }
     if (!identity_sure_enough(r, w, &needs))
         return;
-    app_actor_ref who = {ACTOR_CITIZEN,          "citizen",
-                         r->claims->sub,         common_principal_id(r),
-                         APPLICANT_DISPLAY_NAME, r->server_request_id,
-                         r->client_request_id};
+    app_actor_ref who = citizen_actor(r);
     bundle_submission s = {&d,
                            chosen,
                            answers,
@@ -256,10 +253,7 @@ void handle_bundle_withdraw(req *r, resp *w)
         return;
     }
     char no[APP_NO_BYTES];
-    app_actor_ref who = {ACTOR_CITIZEN,          "citizen",
-                         r->claims->sub,         common_principal_id(r),
-                         APPLICANT_DISPLAY_NAME, r->server_request_id,
-                         r->client_request_id};
+    app_actor_ref who = citizen_actor(r);
     db_conn *c = db_primary();
     size_t withdrawn = 0;
     int rc = number && application_no_normalize(number, no)
