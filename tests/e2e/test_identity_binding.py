@@ -179,8 +179,12 @@ def test_the_dev_provider_is_refused_in_production(stack):
     assert p.returncode == 2 and "identity_provider=dev" in p.stderr, (p.stdout, p.stderr)
     p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_TEST_ROUTES="0",
                      ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_ENTERPRISE_REGISTRY="none")
+    assert p.returncode == 2 and "sms_provider=log" in p.stderr, (p.stdout, p.stderr)
+    p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_TEST_ROUTES="0",
+                     ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_ENTERPRISE_REGISTRY="none",
+                     ONEWINDOW_SMS_PROVIDER="http")
     assert p.returncode == 0, p.stderr
-    p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production",
+    p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_SMS_PROVIDER="http",
                      ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_ENTERPRISE_REGISTRY="none")
     assert p.returncode == 2 and "test_routes=1" in p.stderr, (p.stdout, p.stderr)
     # production is what a configuration without the word is
