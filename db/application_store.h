@@ -58,6 +58,7 @@ typedef struct app_new {
     int64_t delegation_id, org_id;
     const char *org_name;
     app_enterprise enterprise;
+    int64_t bundle_id; /* the life-event bundle it is a child of; 0: none */
 } app_new;
 
 /* DB_DUPLICATE when the number is taken (the caller draws another). */
@@ -84,6 +85,10 @@ typedef struct app_row {
 /* By number, with its timeline; for_update locks the row for a step (inside a transaction)
  * and leaves the timeline out. DB_OK, DB_NOT_FOUND, or a failure. */
 int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *out);
+/* The children of a bundle in submission order, with their timelines (for_update: locked,
+ * without them), into out[0..cap). */
+int app_by_bundle(db_conn *c, arena *a, int64_t bundle_id, bool for_update, app_row *out,
+                  size_t cap, size_t *n);
 /* Rows whose query code is still in clear (migration 0025): how many, and up to limit of
  * them as fn(id, number, code). */
 int app_plain_code_count(db_conn *c, arena *a, int64_t *n);

@@ -6,7 +6,9 @@
 #include "auth/pii.h"
 #include "core/json_write.h"
 #include "core/strbuf.h"
+#include "catalog/life_event.h"
 #include "db/catalog_store.h"
+#include "db/life_event_store.h"
 #include "handlers/application_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
@@ -311,6 +313,26 @@ static cJSON *detail_json(req *r, const catalog_detail *d)
     return o;
 }
 
+/* The bundles the service is part of (API.md §4); false after answering the failure. */
+static bool add_life_events(req *r, resp *w, cJSON *o, const char *code)
+{
+    life_event_ref refs[LIFE_EVENTS_MAX];
+    size_t n = 0;
+    int rc = life_events_of_service(db_reader(), &r->arena, code, refs, LIFE_EVENTS_MAX, &n);
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "service detail: life events");
+        return false;
+    }
+    cJSON *list = cJSON_AddArrayToObject(o, "life_events");
+    for (size_t i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "code", refs[i].code);
+        cJSON_AddStringToObject(e, "name", refs[i].name);
+        cJSON_AddItemToArray(list, e);
+    }
+    return true;
+}
+
 void handle_service_detail(req *r, resp *w)
 {
     const char *code = req_path_param(r, "code");
@@ -336,5 +358,7 @@ void handle_service_detail(req *r, resp *w)
         pii_index("ip", r->client_key, client);
         catalog_cache_count_view((uint32_t)d.service_id, client);
     }
-    resp_json(r, w, 200, detail_json(r, &d));
+    cJSON *o = detail_json(r, &d);
+    if (add_life_events(r, w, o, d.code))
+        resp_json(r, w, 200, o);
 }

@@ -201,6 +201,8 @@ start_app() {
   # The demo catalog (idempotent; --partial keeps items imported by hand, e.g. the
   # benchmark's 100 k catalog).
   "$BIN/onewindow-admin" import-catalog "$ROOT/data/catalog-sample.json" --partial >/dev/null
+  # The life-event bundles over that catalog (API.md §4; idempotent).
+  "$BIN/onewindow-admin" import-life-events "$ROOT/data/life-events.json" >/dev/null
   if ! pid_alive "$RUN/onewindow-fcgi.pid"; then
     setsid "$BIN/onewindow-fcgi" </dev/null >>"$LOG/onewindow.log" 2>&1 &
     echo $! >"$RUN/onewindow-fcgi.pid"

@@ -63,6 +63,7 @@ static void notice_text(const char *service, const char *no, app_status from, co
 static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, const char *service,
                   app_status from, const app_actor_ref *who, const app_step *st, const char *due)
 {
+    bool notify = !st->quiet;
     app_event ev = {
         id,       who->numeric_id, app_status_name(st->to),   app_result_name(st->result),
         st->note, st->materials,   app_actor_name(who->kind), who->display_name};
@@ -94,7 +95,7 @@ static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, co
                           cfg ? cfg->wechat_status_template : NULL,
                           st->to == APP_NEED_MATERIALS};
     int64_t notification_id, deliveries;
-    if (rc == DB_OK)
+    if (rc == DB_OK && notify)
         rc = notification_insert(c, &n, &notification_id, &deliveries);
     return rc;
 }
@@ -168,13 +169,11 @@ static int check_given(db_conn *c, arena *a, const char *definitions, int64_t ci
     return rc < 0 ? rc : rc > 0 ? APP_INVALID : DB_OK;
 }
 
-static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submitted *out)
+/* The row, its materials, first event and audit row (and the notification unless quiet). */
+static int insert_application(db_conn *c, arena *a, const app_submission *s, int64_t bundle_id,
+                              const material_checked *checked, const bool *attach, bool quiet,
+                              app_submitted *out)
 {
-    material_checked *checked;
-    int rc = check_given(c, a, s->service->materials, s->who->numeric_id, s->given, s->n_given,
-                         true, &s->errors, &checked);
-    if (rc != DB_OK)
-        return rc;
     size_t form_len = strlen(s->form), sealed_len = 0;
     uint8_t *sealed = arena_alloc(a, form_len + PII_SEAL_OVERHEAD);
     if (!sealed)
@@ -187,22 +186,23 @@ static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submi
                  .form_len = sealed_len,
                  .materials = "[]",
                  .due_date = out->due_date,
-                 .enterprise = s->enterprise};
+                 .enterprise = s->enterprise,
+                 .bundle_id = bundle_id};
     char today[CAL_DATE_BYTES];
     cal_day_format(s->today, today);
     /* the delegation in force today (share-locked, so that a revocation lands either
      * before this submission or after it, never in between); the application stays with
-     * its organization until it is final (API.md §7) */
-    rc = delegation_in_force_locked(c, a, s->service->id, today, &n.delegation_id, &n.org_id,
-                                    &n.org_name);
+     * its organization until it is final (API.md §7); a bundle's child too */
+    int rc = delegation_in_force_locked(c, a, s->service->id, today, &n.delegation_id, &n.org_id,
+                                        &n.org_name);
     if (rc == DB_OK)
         rc = insert_new(c, &n, s->today, out);
     const char *materials = "[]";
     if (rc == DB_OK)
-        rc = materials_attach(c, a, out->id, "[]", checked, s->n_given, &materials);
+        rc = materials_attach_some(c, a, out->id, "[]", checked, attach, s->n_given, &materials);
     if (rc == DB_OK)
         rc = app_set_materials(c, out->id, materials);
-    app_step first = {.to = APP_SUBMITTED, .materials = materials};
+    app_step first = {.to = APP_SUBMITTED, .materials = materials, .quiet = quiet};
     if (rc == DB_OK)
         rc = record(c, out->id, s->who->numeric_id, out->no, s->service->name, APP_STATUS_NONE,
                     s->who, &first, NULL);
@@ -212,6 +212,21 @@ static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submi
         rc = organization_side(c, out->id, n.org_id, out->no, s->service->code, s->service->name,
                                APP_STATUS_NONE, APP_SUBMITTED, ACTOR_CITIZEN);
     return rc;
+}
+
+int application_insert_child(db_conn *c, arena *a, const app_submission *s, int64_t bundle_id,
+                             const material_checked *checked, const bool *attach,
+                             app_submitted *out)
+{
+    return insert_application(c, a, s, bundle_id, checked, attach, true, out);
+}
+
+static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submitted *out)
+{
+    material_checked *checked;
+    int rc = check_given(c, a, s->service->materials, s->who->numeric_id, s->given, s->n_given,
+                         true, &s->errors, &checked);
+    return rc == DB_OK ? insert_application(c, a, s, 0, checked, NULL, false, out) : rc;
 }
 
 int application_submit(db_conn *c, arena *a, const app_submission *s, app_submitted *out)

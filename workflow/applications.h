@@ -56,6 +56,7 @@ typedef struct app_step {
     const material_given *given; /* a supplement's materials: replace those of the same code */
     size_t n_given;
     app_errors errors; /* where problems with given materials are reported */
+    bool quiet;        /* no notification: the bundle the application belongs to sends one */
 } app_step;
 
 /* What a citizen submits, validated by the handler (the service active, the citizen
@@ -85,6 +86,14 @@ typedef struct app_submitted {
  * organization handles the application: its webhook and its change feed's next number are
  * written too. DB_OK with *out (the transaction open), or any other outcome (rolled back). */
 int application_submit(db_conn *c, arena *a, const app_submission *s, app_submitted *out);
+
+/* Inside the caller's open transaction (a bundle's, workflow/bundles.c): one child
+ * application of the bundle bundle_id with s's form, its checked materials (s->n_given of
+ * them; attach[i] false: already attached to a sibling, listed only), its first timeline
+ * event and audit row, and no notification of its own. Nothing is rolled back here. */
+int application_insert_child(db_conn *c, arena *a, const app_submission *s, int64_t bundle_id,
+                             const material_checked *checked, const bool *attach,
+                             app_submitted *out);
 
 /* Whether a viewer may see an application (a citizen its own, staff their department's);
  * to anyone else it is as if there were none. */

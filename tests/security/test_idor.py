@@ -34,8 +34,16 @@ def route_table(stack):
     return routes
 
 
+# Protected routes whose path parameter names public catalog data, not a principal's own
+# resource: any citizen may use any value (so there is no other principal to keep out).
+PUBLIC_PARAMETER = {
+    "/api/v1/life-events/{code}/applications",  # {code}: a life event of the public catalog
+}
+
+
 def routes_with_ids(stack):
-    return [(m, p, a) for m, p, a in route_table(stack) if "{" in p and a != "public"]
+    return [(m, p, a) for m, p, a in route_table(stack)
+            if "{" in p and a != "public" and p not in PUBLIC_PARAMETER]
 
 
 # --- how to make a resource owned by one principal --------------------------------------------
@@ -115,6 +123,20 @@ def citizen_enterprise(w):
         w.stack, f"SELECT credit_code, name, role FROM citizen_enterprises WHERE id = {int(eid)}")
 
 
+def citizen_bundle(w):
+    """A bundle of 退休一件事 with its two required services (neither needs an upload)."""
+    from people import sample_value
+    d = w.http.get(w.base + API + "/life-events/retirement", timeout=30).json()
+    form = {f: sample_value(d["form_schema"]["properties"][f]) for f in d["form_schema"]["required"]}
+    r = call(w.http, w.base, "POST", API + "/life-events/retirement/applications", w.owner.token,
+             {"answers": {}, "form": form})
+    assert r.status_code == 201, r.text
+    no = r.json()["bundle_no"]
+    return no, w.owner, w.other, lambda: sql(
+        w.stack, "SELECT a.status, a.updated_at FROM applications a JOIN bundles b "
+                 f"ON b.id = a.bundle_id WHERE b.bundle_no = {q(no)} ORDER BY a.id")
+
+
 def app_state(stack, no):
     return sql(stack, f"SELECT status, updated_at, materials, (SELECT COUNT(*) FROM audit_log "
                       f"WHERE target = {q(no)}) FROM applications WHERE application_no = {q(no)}")
@@ -138,6 +160,8 @@ RESOURCES = {
     "/api/v1/org/applications/{no}/events": (org_application, {"status": "accepted"}),
     "/api/v1/org/applications/{no}/messages": (org_application,
                                                {"title": "请携带原件", "body": "请带上身份证原件。"}),
+    "/api/v1/bundles/{no}": (citizen_bundle, None),
+    "/api/v1/bundles/{no}/withdraw": (citizen_bundle, None),
 }
 
 
