@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CC ?= gcc
 BUILD ?= build
-PKGS := fcgi libmariadb libjwt libcjson libsodium openssl libcurl opencc
+PKGS := fcgi libmariadb libjwt libcjson libsodium openssl libcurl opencc libpcre2-8 libmagic zlib libjpeg
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wformat=2 -Wno-format-nonliteral -I. -I$(BUILD)/gen
 OPT ?= -O2 -g
@@ -19,7 +19,7 @@ HANDLER_SRC := $(wildcard handlers/*.c)
 SEARCH_SRC := $(wildcard search/*.c) $(wildcard catalog/*.c)
 WORKFLOW_SRC := $(wildcard workflow/*.c)
 PUSH_SRC := $(wildcard push/*.c)
-AUTH_SRC := $(wildcard auth/*.c)
+AUTH_SRC := $(wildcard auth/*.c) $(wildcard storage/*.c)
 LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC) $(SEARCH_SRC) $(AUTH_SRC) $(WORKFLOW_SRC) $(PUSH_SRC)
 EMBEDDED_DATA := data/pinyin/chars.tsv data/pinyin/words.tsv data/synonyms.tsv data/holidays.tsv
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/migrations.o \
@@ -30,6 +30,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all build deps run start stop reload test unit e2e security asan valgrind bench fmt lint clean \
         fuzz fuzz-bins lint-api docs
+.PHONY: test-faults test-cluster test-deploy callgrind install
 
 all: build
 build: deps-build
@@ -117,6 +118,32 @@ asan: deps
 bench: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh
+
+# The three programs into $(DESTDIR)$(PREFIX)/bin (README "Deploying").
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+
+# Operations (README "Operations"): bounded targets of their own, run by .ci/run. The fault
+# test kills workers, MariaDB and pushd under a mobile-app load; the cluster test builds two
+# hosts, a front and a primary with a replica in network namespaces (root only).
+test-faults: deps build
+	@scripts/deps.sh ops
+	@timeout -s INT -k 60 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_faults.py
+test-cluster: deps build
+	@scripts/deps.sh ops
+	@timeout -s INT -k 60 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_cluster.py
+# Instructions per request of the hot routes (valgrind's callgrind: repeatable on a noisy
+# machine); see BENCHMARKS.md.
+callgrind: build
+	@scripts/deps.sh test
+	@scripts/callgrind.sh
+# deploy/: nginx -t, systemd-analyze verify, logrotate -d, nft -c, promtool (rules, alerts'
+# unit tests, a live scrape), the dashboard's queries.
+test-deploy: deps build
+	@scripts/deps.sh ops
+	@timeout -s INT -k 60 600 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_deploy.py
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c) built with clang, ASan and UBSan, each run for
 # FUZZ_SECONDS from the committed seeds (tests/fuzz/corpus/NAME); a crash fails the target

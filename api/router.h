@@ -13,6 +13,7 @@ typedef enum {
     AUTH_STAFF,   /* bearer token with role=staff */
     AUTH_ORG,     /* bearer token with role=org and the route's scope */
     AUTH_USER,    /* bearer token of a citizen or a staff member (logout) */
+    AUTH_ANY,     /* a citizen, a staff member, or an organization with the route's scope */
 } auth_policy;
 
 typedef void (*handler_fn)(req *r, resp *w);

@@ -8,6 +8,7 @@
 #include <unistr.h>
 
 #include "catalog/catalog_item.h"
+#include "core/clock.h"
 #include "core/json_guard.h"
 #include "db/catalog_import.h"
 
@@ -16,17 +17,17 @@
 #define SYNONYM_TERM_MAX 32
 #define SYNONYM_EXPANSION_MAX 64
 
-static char *read_file(const char *path, size_t *len)
+static char *read_file(const char *cmd, const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "import-catalog: cannot open %s\n", path);
+        fprintf(stderr, "%s: cannot open %s\n", cmd, path);
         return NULL;
     }
     char *buf = NULL;
     long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
     if (size < 0 || size > CATALOG_FILE_MAX)
-        fprintf(stderr, "import-catalog: %s: unreadable or larger than 512 MiB\n", path);
+        fprintf(stderr, "%s: %s: unreadable or larger than 512 MiB\n", cmd, path);
     else if ((buf = malloc((size_t)size + 1)) != NULL) {
         rewind(f);
         *len = fread(buf, 1, (size_t)size, f);
@@ -77,6 +78,8 @@ static size_t parse_items(const cJSON *list, const catalog_codes *codes, arena *
     return bad;
 }
 
+#define IMPORT_TRIES 3
+
 static int import_items(const cJSON *list, bool partial)
 {
     arena a;
@@ -93,7 +96,16 @@ static int import_items(const cJSON *list, bool partial)
         fprintf(stderr, "import-catalog: nothing imported: fix the items above\n");
     else {
         catalog_import_report r;
+        /* one transaction that makes the catalog what the file says: run again after a
+         * failure (a lost connection, even one whose commit went through; a deadlock) it
+         * does the rest, or nothing */
         rc = catalog_import(db_primary(), &a, items, n, !partial, &r);
+        for (int again = 1; rc != DB_OK && again < IMPORT_TRIES; again++) {
+            fprintf(stderr, "import-catalog: database %s; importing again\n",
+                    rc == DB_UNAVAILABLE ? "unavailable" : "error");
+            clock_sleep_ms(1000 << again);
+            rc = catalog_import(db_primary(), &a, items, n, !partial, &r);
+        }
         if (rc != DB_OK)
             fprintf(stderr, "import-catalog: database %s: nothing imported\n",
                     rc == DB_UNAVAILABLE ? "unavailable" : "error");
@@ -109,17 +121,23 @@ static int import_items(const cJSON *list, bool partial)
     return status;
 }
 
-int catalog_admin_import(const char *path, bool partial)
+cJSON *catalog_admin_load_json(const char *cmd, const char *path)
 {
     size_t len = 0;
-    char *text = read_file(path, &len);
+    char *text = read_file(cmd, path, &len);
     if (!text)
-        return 1;
+        return NULL;
     const char *end = NULL;
     cJSON *doc = NULL;
     if (json_guard_check(text, len, MAX_JSON_DEPTH) == JSON_GUARD_OK)
         doc = cJSON_ParseWithLengthOpts(text, len + 1, &end, true);
     free(text);
+    return doc;
+}
+
+int catalog_admin_import(const char *path, bool partial)
+{
+    cJSON *doc = catalog_admin_load_json("import-catalog", path);
     const cJSON *list = doc ? items_of(doc) : NULL;
     int status = 1;
     if (!list)

@@ -12,8 +12,10 @@
 #include "auth/org_admin.h"
 #include "auth/staff_admin.h"
 #include "catalog/catalog_admin.h"
+#include "catalog/life_event_admin.h"
 #include "core/cli.h"
 #include "core/config.h"
+#include "workflow/storage_admin.h"
 #include "core/log.h"
 #include "db/db.h"
 #include "db/grants.h"
@@ -71,7 +73,7 @@ static int cmd_migrate(const ow_config *cfg)
 
 static const char *auth_name(auth_policy a)
 {
-    static const char *names[] = {"public", "citizen", "staff", "org", "user"};
+    static const char *names[] = {"public", "citizen", "staff", "org", "user", "any"};
     return names[a];
 }
 
@@ -100,6 +102,8 @@ static void usage(void)
         "  routes                         print the route table: METHOD PATTERN AUTH\n"
         "  import-catalog FILE [--partial] upsert a JSON catalog; without --partial, items\n"
         "                                 missing from FILE are retired\n"
+        "  import-life-events FILE        the life-event bundles (data/life-events.json), all\n"
+        "                                 or nothing; bundles missing from FILE are retired\n"
         "  retire-service CODE            stop offering a service (it stays for old records)\n"
         "  add-synonym TERM EXPANSION...  teach search a colloquial or English term\n"
         "  rotate-keys [--if-missing]     a new access-token signing key becomes current\n"
@@ -150,6 +154,8 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         }
         return catalog_admin_import(argv[2], partial);
     }
+    if (strcmp(cmd, "import-life-events") == 0 && argc == 3)
+        return life_event_admin_import(argv[2]);
     if (strcmp(cmd, "retire-service") == 0 && argc == 3)
         return catalog_admin_retire(argv[2]);
     if (strcmp(cmd, "add-synonym") == 0 && argc >= 4)
@@ -195,6 +201,8 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
     }
     if (strcmp(cmd, "outbox") == 0)
         return outbox_admin(argc, argv);
+    if (strcmp(cmd, "storage") == 0)
+        return storage_admin(cfg, argc, argv);
     if (strcmp(cmd, "rotate-keys") == 0 &&
         (argc == 2 || (argc == 3 && !strcmp(argv[2], "--if-missing"))))
         return keys_admin_rotate(cfg, argc == 3);
@@ -228,12 +236,13 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "routes") == 0 && argc == 2)
         return cmd_routes();
     if (strcmp(argv[1], "import-catalog") == 0 || strcmp(argv[1], "retire-service") == 0 ||
-        strcmp(argv[1], "add-synonym") == 0 || strcmp(argv[1], "rotate-keys") == 0 ||
-        strcmp(argv[1], "create-staff") == 0 || strcmp(argv[1], "create-org") == 0 ||
-        strcmp(argv[1], "create-client") == 0 || strcmp(argv[1], "set-holidays") == 0 ||
-        strcmp(argv[1], "audit") == 0 || strcmp(argv[1], "explain-queries") == 0 ||
-        strcmp(argv[1], "generate-applications") == 0 || strcmp(argv[1], "outbox") == 0 ||
-        strcmp(argv[1], "unlock-staff") == 0 || strcmp(argv[1], "unbind-identity") == 0)
+        strcmp(argv[1], "import-life-events") == 0 || strcmp(argv[1], "add-synonym") == 0 ||
+        strcmp(argv[1], "rotate-keys") == 0 || strcmp(argv[1], "create-staff") == 0 ||
+        strcmp(argv[1], "create-org") == 0 || strcmp(argv[1], "create-client") == 0 ||
+        strcmp(argv[1], "set-holidays") == 0 || strcmp(argv[1], "audit") == 0 ||
+        strcmp(argv[1], "explain-queries") == 0 || strcmp(argv[1], "generate-applications") == 0 ||
+        strcmp(argv[1], "outbox") == 0 || strcmp(argv[1], "unlock-staff") == 0 ||
+        strcmp(argv[1], "unbind-identity") == 0 || strcmp(argv[1], "storage") == 0)
         return catalog_command(&cfg, argc, argv);
     static const char *const org_commands[] = {
         "revoke-client", "set-webhook-url", "rotate-webhook-secret", "disable-org",

@@ -19,9 +19,12 @@
 #include "core/metrics.h"
 #include "core/refresher.h"
 #include "db/db.h"
+#include "db/replica.h"
 #include "handlers/routes.h"
 #include "search/catalog_cache.h"
+#include "storage/object_store.h"
 #include "workflow/calendar_cache.h"
+#include "workflow/uploads.h"
 
 static int run_worker(const ow_config *cfg)
 {
@@ -42,19 +45,27 @@ static int run_worker(const ow_config *cfg)
         fprintf(stderr, "onewindow-fcgi: %s\n", err);
         return 1;
     }
+    if (db_replica_monitor_start(cfg->db_replica_check_ms, cfg->db_replica_max_lag_ms) != 0)
+        return 1;
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: the SMS gateway's client */
     setenv("TZ", cfg->timezone, 1);        /* local dates are the service's (logs stay UTC) */
     tzset();
     /* The key ring first: the refresher runs tasks in this order, so once the first search
      * index is built the keys are loaded too, and the worker starts serving with both. */
+    if (store_init(cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "onewindow-fcgi: %s\n", err);
+        return 1;
+    }
     if (keyring_init(cfg) != 0 || revocations_init(cfg) != 0 || catalog_cache_init(cfg) != 0 ||
         calendar_cache_init(cfg) != 0 || refresher_add(idempotency_prune_task, 60000) != 0 ||
+        refresher_add(uploads_sweep_task, cfg->upload_sweep_s * 1000) != 0 ||
         refresher_start(db_thread_end) != 0)
         return 1;
     catalog_cache_wait(30000);
     server_setup setup = {routes, routes_count, test_routes, test_routes_count, db_thread_end};
     int rc = server_run(cfg, 3, &setup);
     refresher_stop();
+    db_replica_monitor_stop();
     catalog_cache_free();
     calendar_cache_free();
     keyring_free();

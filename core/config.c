@@ -30,6 +30,8 @@ typedef struct setting {
 static int check_timezone(const char *v, char *why, size_t len);
 static int check_dsn(const char *v, char *why, size_t len);
 static int check_log_level(const char *v, char *why, size_t len);
+static int check_listen(const char *v, char *why, size_t len);
+static int check_addresses(const char *v, char *why, size_t len);
 static int check_account_name(const char *v, char *why, size_t len);
 static int check_proxies(const char *v, char *why, size_t len);
 
@@ -50,28 +52,42 @@ static int check_proxies(const char *v, char *why, size_t len);
             false                                                                                  \
     }
 
+/* A setting that takes one of two words: 0, or -1 with the message. */
+static int either(const char *v, const char *a, const char *b, const char *message, char *why,
+                  size_t len)
+{
+    if (strcmp(v, a) == 0 || strcmp(v, b) == 0)
+        return 0;
+    snprintf(why, len, "%s", message);
+    return -1;
+}
+
 static int check_sms_provider(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "log") == 0 || strcmp(v, "http") == 0)
-        return 0;
-    snprintf(why, len, "must be log or http");
-    return -1;
+    return either(v, "log", "http", "must be log or http", why, len);
+}
+
+static int check_storage(const char *v, char *why, size_t len)
+{
+    return either(v, "fs", "s3", "must be fs or s3", why, len);
+}
+
+static int check_enterprise_registry(const char *v, char *why, size_t len)
+{
+    return either(v, "none", "dev",
+                  "must be none (no registry: bindings are refused) or dev (development only: "
+                  "the format check)",
+                  why, len);
 }
 
 static int check_deployment(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "production") == 0 || strcmp(v, "development") == 0)
-        return 0;
-    snprintf(why, len, "must be production or development");
-    return -1;
+    return either(v, "production", "development", "must be production or development", why, len);
 }
 
 static int check_identity_provider(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "dev") == 0 || strcmp(v, "http") == 0)
-        return 0;
-    snprintf(why, len, "must be dev (development only) or http");
-    return -1;
+    return either(v, "dev", "http", "must be dev (development only) or http", why, len);
 }
 
 static const setting settings[] = {
@@ -104,7 +120,7 @@ static const setting settings[] = {
     INT_SETTING(refresh_grace_s, 0, 300, "10"),
     INT_SETTING(pwhash_ops, 1, 16, "2"),
     INT_SETTING(pwhash_mem_kib, 8, 1048576, "19456"),
-    STR_SETTING(sms_provider, "log", check_sms_provider),
+    STR_SETTING(sms_provider, "http", check_sms_provider),
     STR_SETTING(sms_url, "", NULL),
     INT_SETTING(sms_per_ip_per_hour, 1, 1000000, "20"),
     INT_SETTING(login_per_ip_per_minute, 1, 1000000, "30"),
@@ -119,7 +135,7 @@ static const setting settings[] = {
     INT_SETTING(webhook_retry_unit_ms, 10, 3600000, "60000"),
     INT_SETTING(outbox_keep_days, 1, 3650, "7"),
     INT_SETTING(push_batch, 1, 500, "200"),
-    INT_SETTING(push_lease_s, 1, 3600, "60"),
+    INT_SETTING(push_lease_s, 3, 3600, "10"),
     INT_SETTING(push_poll_ms, 10, 60000, "200"),
     INT_SETTING(push_max_attempts, 1, 50, "8"),
     INT_SETTING(push_retry_base_ms, 10, 3600000, "5000"),
@@ -156,6 +172,27 @@ static const setting settings[] = {
     INT_SETTING(org_messages_per_minute, 1, 100000, "60"),
     INT_SETTING(rating_window_days, 1, 366, "30"),
     INT_SETTING(rectification_days, 1, 60, "5"),
+    /* operations at scale */
+    INT_SETTING(db_replica_max_lag_ms, 100, 3600000, "2000"),
+    INT_SETTING(db_replica_check_ms, 50, 60000, "500"),
+    STR_SETTING(fcgi_listen, "", check_listen),
+    STR_SETTING(fcgi_allow_from, "", check_addresses),
+    INT_SETTING(push_connections_per_host, 1, 1000, "200"),
+    INT_SETTING(upload_ttl_s, 1, 30 * 86400, "86400"),
+    INT_SETTING(upload_sweep_s, 1, 86400, "60"),
+    INT_SETTING(upload_daily_count, 1, 100000, "100"),
+    INT_SETTING(upload_daily_mib, 1, 1048576, "500"),
+    STR_SETTING(storage, "fs", check_storage),
+    STR_SETTING(store_dir, "", NULL),
+    STR_SETTING(s3_endpoint, "", NULL),
+    STR_SETTING(s3_bucket, "", NULL),
+    STR_SETTING(s3_region, "us-east-1", NULL),
+    INT_SETTING(s3_path_style, 0, 1, "1"),
+    CREDENTIAL(s3_access_key),
+    CREDENTIAL(s3_secret_key),
+    INT_SETTING(download_url_ttl_s, 10, 3600, "300"),
+    STR_SETTING(clamd_socket, "", NULL),
+    STR_SETTING(enterprise_registry, "none", check_enterprise_registry),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -197,6 +234,45 @@ static int check_log_level(const char *v, char *why, size_t len)
     if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error")) {
         snprintf(why, len, "must be debug, info, warn or error");
         return -1;
+    }
+    return 0;
+}
+
+/* An IPv4 address in dotted decimal (what libfcgi compares FCGI_WEB_SERVER_ADDRS with). */
+static bool is_ipv4(const char *v, size_t n)
+{
+    char buf[16];
+    struct in_addr a;
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    return inet_pton(AF_INET, buf, &a) == 1;
+}
+
+static int check_listen(const char *v, char *why, size_t len)
+{
+    const char *colon = strrchr(v, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (!*v || (colon && is_ipv4(v, (size_t)(colon - v)) && end && !*end && port >= 1 &&
+                port <= 65535 - 64))
+        return 0;
+    snprintf(why, len, "must be IPV4:PORT (slot i listens on PORT+i), or empty for unix sockets");
+    return -1;
+}
+
+static int check_addresses(const char *v, char *why, size_t len)
+{
+    for (const char *p = v; *v;) { /* empty: none */
+        size_t n = strcspn(p, ",");
+        if (!is_ipv4(p, n)) {
+            snprintf(why, len, "must be a comma list of IPv4 addresses");
+            return -1;
+        }
+        if (!p[n])
+            break;
+        p += n + 1;
     }
     return 0;
 }
@@ -383,6 +459,14 @@ static bool production_refuses(const ow_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "identity_provider=dev: the development identity provider accepts any "
                  "well-formed ID number; refused unless deployment = development");
+    else if (strcmp(cfg->enterprise_registry, "dev") == 0)
+        snprintf(err, errlen,
+                 "enterprise_registry=dev: the development registry step accepts any "
+                 "well-formed credit code; refused unless deployment = development");
+    else if (strcmp(cfg->sms_provider, "log") == 0)
+        snprintf(err, errlen,
+                 "sms_provider=log: login codes go to a file instead of the citizen's phone; "
+                 "refused unless deployment = development");
     else if (cfg->test_routes)
         snprintf(err, errlen,
                  "test_routes=1: test-only routes; refused unless deployment = "
@@ -421,6 +505,12 @@ int config_load(ow_config *cfg, char *err, size_t errlen)
     }
     if (production_refuses(cfg, err, errlen))
         return -1;
+    /* FastCGI over TCP answers whoever connects with whatever REMOTE_ADDR they claim: only
+     * the nginx hosts may (README "Deploying": and a firewall) */
+    if (cfg->fcgi_listen[0] && !cfg->fcgi_allow_from[0]) {
+        snprintf(err, errlen, "fcgi_allow_from: required with fcgi_listen (the nginx hosts)");
+        return -1;
+    }
     if (!cfg->master_key_file[0]) /* development: generated there by scripts/stack.sh */
         snprintf(cfg->master_key_file, sizeof cfg->master_key_file, "%.240s/master.key",
                  cfg->var_dir);

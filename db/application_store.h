@@ -20,7 +20,19 @@ typedef struct app_service {
     int64_t min_assurance_level; /* who may apply (auth/identity_provider.h): 2 or 3 */
     const char *code, *name, *department_code, *department_name;
     const char *handler_type, *handler_name; /* the catalog's 办理主体 */
+    const char *audience;                    /* personal | enterprise | both */
+    const char *form_schema;                 /* JSON, or NULL: a free form */
+    const char *materials;                   /* the material definitions (JSON array) */
 } app_service;
+
+/* The material definitions of a service, retired or not (a supplement of an old application). */
+int app_service_materials(db_conn *c, arena *a, const char *code, const char **materials);
+
+/* The company an application is made for (all NULL and id 0: a personal application). */
+typedef struct app_enterprise {
+    int64_t id;
+    const char *credit_code, *name, *role;
+} app_enterprise;
 
 /* DB_OK (active, not retired), DB_NOT_FOUND, or a failure. */
 int app_service_active(db_conn *c, arena *a, const char *code, app_service *out);
@@ -45,10 +57,14 @@ typedef struct app_new {
      * handles the application until it is final (API.md §7) */
     int64_t delegation_id, org_id;
     const char *org_name;
+    app_enterprise enterprise;
+    int64_t bundle_id; /* the life-event bundle it is a child of; 0: none */
 } app_new;
 
 /* DB_DUPLICATE when the number is taken (the caller draws another). */
 int app_insert(db_conn *c, const app_new *n, int64_t *id);
+/* A new application's material list, once its uploads are attached. */
+int app_set_materials(db_conn *c, int64_t id, const char *materials);
 /* The database's time of a new application's submission (RFC 3339), for its answer. */
 int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out);
 
@@ -62,12 +78,17 @@ typedef struct app_row {
     const char *handler_type, *handler_name, *materials;
     const char *submitted_at, *updated_at, *finished_at; /* RFC 3339; finished_at may be NULL */
     const char *due_date, *paused_on;                    /* YYYY-MM-DD; paused_on may be NULL */
+    app_enterprise enterprise;
     const char *timeline; /* JSON array of the steps, oldest first ("" when locked) */
 } app_row;
 
 /* By number, with its timeline; for_update locks the row for a step (inside a transaction)
  * and leaves the timeline out. DB_OK, DB_NOT_FOUND, or a failure. */
 int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *out);
+/* The children of a bundle in submission order, with their timelines (for_update: locked,
+ * without them), into out[0..cap). */
+int app_by_bundle(db_conn *c, arena *a, int64_t bundle_id, bool for_update, app_row *out,
+                  size_t cap, size_t *n);
 /* Rows whose query code is still in clear (migration 0025): how many, and up to limit of
  * them as fn(id, number, code). */
 int app_plain_code_count(db_conn *c, arena *a, int64_t *n);

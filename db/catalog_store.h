@@ -41,6 +41,7 @@ typedef struct catalog_detail {
     int64_t service_id;
     const char *code, *name, *department_code, *department_name, *audience, *kind, *fee;
     const char *topic_codes, *materials, *keywords; /* JSON arrays */
+    const char *form_schema;                        /* JSON object, or NULL: none */
     const char *description, *handled_by_type, *handled_by_name;
     int64_t online_level, legal_days, promised_days, min_assurance_level;
     int64_t rating_count, rating_sum; /* ratings not excluded (API.md §8) */

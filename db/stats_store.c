@@ -1,10 +1,5 @@
 #include "db/stats_store.h"
 
-db_conn *stats_connection(void)
-{
-    return db_primary();
-}
-
 /* clang-format off */
 #define COUNTER_COLUMNS \
     "completed, on_time, processing_days, rated, score_sum, level_1, level_2, level_3, " \

@@ -18,10 +18,6 @@ typedef struct stats_counts {
     int64_t rectified, visited, visit_satisfied;
 } stats_counts;
 
-/* The connection statistics are read from. Today the primary; a read replica may serve
- * them (a few seconds behind is fine for public figures): change only this function. */
-db_conn *stats_connection(void);
-
 /* Adds d to the counters of a department and a service on a local day (YYYY-MM-DD) and its
  * month, inside the caller's transaction. */
 int stats_add(db_conn *c, const char *department_code, const char *service_code, const char *day,

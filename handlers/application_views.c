@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "api/idempotency.h"
+#include "auth/identity_provider.h"
 #include "auth/pii.h"
 #include "auth/token.h"
 #include "core/clock.h"
@@ -15,11 +16,17 @@
 #include "core/json_write.h"
 #include "core/strbuf.h"
 #include "db/audit_store.h"
+#include "db/bundle_store.h"
 #include "db/citizen_store.h"
+#include "db/enterprise_store.h"
 #include "handlers/common.h"
 #include "handlers/rating_views.h"
 #include "workflow/application_no.h"
 #include "workflow/application_state.h"
+#include "workflow/bundles.h"
+#include "workflow/form_check.h"
+
+#define FORM_MAX_BYTES 16384
 
 #define PII_TEXT_MAX 512
 
@@ -65,56 +72,55 @@ bool app_owned_by_citizen(const app_row *a, const void *citizen_id)
     return a->citizen_id == *(const int64_t *)citizen_id;
 }
 
-app_actor_ref app_citizen_actor(const req *r)
+bool read_materials(req *r, const cJSON *body, bool required, material_given **list, size_t *count)
 {
-    return (app_actor_ref){ACTOR_CITIZEN,          "citizen",
-                           r->claims->sub,         common_principal_id(r),
-                           APPLICANT_DISPLAY_NAME, r->server_request_id,
-                           r->client_request_id};
-}
-
-bool read_materials(req *r, const cJSON *body, bool required, const char **json, int *count)
-{
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(body, "materials");
+    const cJSON *given = cJSON_GetObjectItemCaseSensitive(body, "materials");
     *count = 0;
-    if (!list && !required) {
-        *json = "[]";
+    *list = NULL;
+    if (!given && !required)
         return true;
-    }
-    int n = cJSON_GetArraySize(list);
-    if (!cJSON_IsArray(list) || n > MATERIALS_MAX || (required && n == 0)) {
-        req_add_error(r, "/materials", "材料须为 1 到 50 项的列表，每项为 {\"name\": …}。",
-                      "materials must be a list of 1 to 50 objects {\"name\": …}.");
+    int n = cJSON_GetArraySize(given);
+    if (!cJSON_IsArray(given) || n > MATERIALS_MAX || (required && n == 0)) {
+        req_add_error(r, "/materials",
+                      required ? "材料须为 1 到 50 项的列表，每项为 {\"code\", \"upload_id\"}。"
+                               : "材料须为至多 50 项的列表，每项为 {\"code\", \"upload_id\"}。",
+                      required
+                          ? "materials must be a list of 1 to 50 {\"code\", \"upload_id\"}."
+                          : "materials must be a list of at most 50 {\"code\", \"upload_id\"}.");
         return false;
     }
-    cJSON *out = cJSON_CreateArray();
-    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, out);
+    *list = arena_calloc(&r->arena, n ? (size_t)n : 1, sizeof **list);
+    if (!*list)
+        return false;
     int i = 0;
     bool ok = true;
-    for (const cJSON *item = list->child; item; item = item->next, i++) {
-        const char *pointer = arena_printf(&r->arena, "/materials/%d/name", i);
-        const char *name = NULL;
+    for (const cJSON *item = given->child; item; item = item->next, i++) {
+        material_given *m = &(*list)[i];
         if (!cJSON_IsObject(item)) {
             req_add_error(r, arena_printf(&r->arena, "/materials/%d", i), "每项材料须为对象。",
                           "Each material must be an object.");
             ok = false;
             continue;
         }
-        if (!req_json_string(r, item, pointer, 1, MATERIAL_NAME_MAX_CHARS, true, &name))
-            ok = false;
-        else {
-            cJSON *m = cJSON_CreateObject();
-            cJSON_AddStringToObject(m, "name", name);
-            cJSON_AddItemToArray(out, m);
-        }
+        ok = req_json_string(r, item, arena_printf(&r->arena, "/materials/%d/code", i), 1,
+                             MATERIAL_CODE_MAX_CHARS, true, &m->code) &&
+             ok;
+        ok = req_json_string(r, item, arena_printf(&r->arena, "/materials/%d/upload_id", i), 1,
+                             UPLOAD_ID_CHARS, true, &m->upload_id) &&
+             ok;
     }
-    if (!ok)
-        return false;
-    char *text = cJSON_PrintUnformatted(out);
-    *json = text ? arena_strdup(&r->arena, text) : NULL;
-    cJSON_free(text);
-    *count = n;
-    return *json != NULL;
+    *count = (size_t)n;
+    return ok;
+}
+
+static void add_request_error(void *ctx, const char *pointer, const char *zh, const char *en)
+{
+    req_add_error(ctx, pointer, zh, en);
+}
+
+app_errors request_errors(req *r)
+{
+    return (app_errors){add_request_error, r};
 }
 
 bool application_overdue(const char *status, const char *due_date, cal_day today)
@@ -215,6 +221,21 @@ static cJSON *timeline_json(const char *stored, app_view view)
     return list;
 }
 
+/* The company applied for, or null. */
+static cJSON *enterprise_json(const app_enterprise *e)
+{
+    if (!e->id && !e->credit_code)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)e->id);
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "credit_code", e->credit_code ? e->credit_code : "");
+    cJSON_AddStringToObject(o, "name", e->name ? e->name : "");
+    cJSON_AddStringToObject(o, "role", e->role ? e->role : "");
+    return o;
+}
+
 cJSON *app_detail_json(const app_row *a, cal_day today, app_view view)
 {
     cJSON *o = cJSON_CreateObject();
@@ -236,6 +257,7 @@ cJSON *app_detail_json(const app_row *a, cal_day today, app_view view)
         cJSON_AddStringToObject(h, "type", a->handler_type);
         cJSON_AddStringToObject(h, "name", a->handler_name);
         cJSON_AddItemToObject(o, "materials", cJSON_Parse(a->materials));
+        cJSON_AddItemToObject(o, "enterprise", enterprise_json(&a->enterprise));
     }
     char code[QUERY_CODE_BYTES];
     if (view == VIEW_CITIZEN && query_code_of(a, code))
@@ -354,6 +376,8 @@ void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who
                                    a->handler_name),
                       "An organization handles this application under a delegation: the "
                       "department may act on it once it revokes the delegation.");
+    else if (rc == APP_INVALID)
+        resp_invalid(r, w);
     else if (rc == APP_MATERIALS_FULL) {
         req_add_error(r, "/materials", "这件申请的材料已达 200 项上限。",
                       "This application already has the maximum of 200 materials.");
@@ -385,4 +409,164 @@ void respond_invalid_transition(req *r, resp *w, const char *current)
     const char *en =
         arena_printf(&r->arena, "The application is %s now: this step is not possible.", current);
     resp_problem_member(r, w, PROBLEM_INVALID_TRANSITION, zh, en, "current_status", current);
+}
+
+/* The form as compact JSON text, at most 16 KiB; NULL after recording an error. */
+const char *read_form(req *r, const cJSON *body)
+{
+    const cJSON *form = cJSON_GetObjectItemCaseSensitive(body, "form");
+    if (!cJSON_IsObject(form)) {
+        req_add_error(r, "/form", "表单须为 JSON 对象。", "form must be a JSON object.");
+        return NULL;
+    }
+    char *text = cJSON_PrintUnformatted(form);
+    const char *copy =
+        text && strlen(text) <= FORM_MAX_BYTES ? arena_strdup(&r->arena, text) : NULL;
+    cJSON_free(text);
+    if (!copy)
+        req_add_error(r, "/form", "表单内容不能超过 16 KiB。", "form must not exceed 16 KiB.");
+    return copy;
+}
+
+/* True when the citizen's identity is as sure as the service needs (API.md §3, §5: a real
+ * name, and for some services one verified by an identity provider), read from the account
+ * now (an operator may have unbound it since the token was signed); else answered (403
+ * real_name_required with required_assurance_level, or the failure). */
+bool identity_sure_enough(req *r, resp *w, const app_service *svc)
+{
+    citizen_row c;
+    int rc = citizen_profile(db_primary(), &r->arena, common_principal_id(r), &c);
+    int64_t need = svc->min_assurance_level > ASSURANCE_FORMAT_CHECKED ? svc->min_assurance_level
+                                                                       : ASSURANCE_FORMAT_CHECKED;
+    if (rc == DB_OK && c.id_number_enc && c.assurance_level >= need)
+        return true;
+    if (rc != DB_OK && rc != DB_NOT_FOUND) {
+        common_answer_failure(r, w, rc, "application submit");
+        return false;
+    }
+    const char *level = arena_printf(&r->arena, "%lld", (long long)need);
+    if (rc == DB_OK && c.id_number_enc) /* a real name, not verified enough for this service */
+        resp_problem_member(r, w, PROBLEM_REAL_NAME_REQUIRED,
+                            "办理此事项需要经身份核验的实名认证。",
+                            "This service needs a real name verified by an identity provider.",
+                            "required_assurance_level", level);
+    else
+        resp_problem_member(r, w, PROBLEM_REAL_NAME_REQUIRED, NULL, NULL,
+                            "required_assurance_level", level);
+    return false;
+}
+
+long request_yyyymmdd(cal_day d)
+{
+    char text[CAL_DATE_BYTES];
+    cal_day_format(d, text);
+    return strtol(text, NULL, 10) * 10000 + strtol(text + 5, NULL, 10) * 100 +
+           strtol(text + 8, NULL, 10);
+}
+
+/* The company named by enterprise_id, as the service's audience wants it: required for an
+ * enterprise service, optional for one of both, refused for a personal one. False after
+ * recording an error or answering a failure. */
+bool read_enterprise(req *r, resp *w, const app_service *svc, const cJSON *body,
+                     app_enterprise *out)
+{
+    const char *id_text = NULL;
+    bool wanted = strcmp(svc->audience, "personal") != 0;
+    bool required = strcmp(svc->audience, "enterprise") == 0;
+    *out = (app_enterprise){0, NULL, NULL, NULL};
+    if (!wanted && cJSON_GetObjectItemCaseSensitive(body, "enterprise_id")) {
+        req_add_error(r, "/enterprise_id", "这是面向个人的事项，不能以企业名义申请。",
+                      "This service is for individuals: it cannot be applied for by a company.");
+        return false;
+    }
+    if (!req_json_string(r, body, "/enterprise_id", 1, 20, required, &id_text) || !id_text)
+        return !required;
+    char *end;
+    long long id = strtoll(id_text, &end, 10);
+    enterprise_row e;
+    int rc = *end || id <= 0
+                 ? DB_NOT_FOUND
+                 : enterprise_get(db_primary(), &r->arena, common_principal_id(r), id, &e);
+    if (rc == DB_NOT_FOUND)
+        req_add_error(r, "/enterprise_id", "不是您绑定的企业（/me/enterprises）。",
+                      "This is not one of your companies (/me/enterprises).");
+    else if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "application submit");
+        return false;
+    } else
+        *out = (app_enterprise){e.id, e.credit_code, e.name, e.role};
+    return rc == DB_OK;
+}
+
+bool form_matches(req *r, const cJSON *schema, const cJSON *body)
+{
+    app_errors e = request_errors(r);
+    return form_check(schema, cJSON_GetObjectItemCaseSensitive(body, "form"), "/form",
+                      request_yyyymmdd(request_today(r)), &r->arena, e.fn, e.ctx) == 0;
+}
+
+/* The bundle of the path's number with its children (with timelines); false after answering
+ * 404 (unknown, malformed, or another citizen's: the same) or the failure. viewer 0: any. */
+bool load_bundle(req *r, resp *w, db_conn *c, const char *number, int64_t viewer, bundle_row *b,
+                 app_row *children, size_t *n)
+{
+    char no[APP_NO_BYTES];
+    int rc = number && application_no_normalize(number, no)
+                 ? bundle_by_no(c, &r->arena, no, false, b)
+                 : DB_NOT_FOUND;
+    if (rc == DB_OK && viewer && b->citizen_id != viewer)
+        rc = DB_NOT_FOUND;
+    if (rc == DB_OK)
+        rc = app_by_bundle(c, &r->arena, b->id, false, children, LIFE_EVENT_SERVICES_MAX, n);
+    if (rc == DB_NOT_FOUND)
+        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
+    else if (rc != DB_OK)
+        common_answer_failure(r, w, rc, "bundle detail");
+    return rc == DB_OK;
+}
+
+cJSON *bundle_json(req *r, const bundle_row *b, const app_row *children, size_t n, app_view view)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "bundle_no", b->no);
+    cJSON *le = cJSON_AddObjectToObject(o, "life_event");
+    cJSON_AddStringToObject(le, "code", b->life_event_code);
+    cJSON_AddStringToObject(le, "name", b->life_event_name);
+    cJSON_AddStringToObject(o, "status", bundle_status(children, n));
+    cJSON_AddStringToObject(o, "submitted_at", b->submitted_at);
+    cJSON_AddStringToObject(o, "due_date", b->due_date);
+    /* finished when the last child became final (RFC 3339 strings order as times) */
+    const char *finished = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!app_status_is_final(app_status_parse(children[i].status))) {
+            finished = NULL;
+            break;
+        }
+        if (children[i].finished_at && (!finished || strcmp(children[i].finished_at, finished) > 0))
+            finished = children[i].finished_at;
+    }
+    json_add_string_or_null(o, "finished_at", finished);
+    cJSON_AddNumberToObject(o, "promised_days", (double)b->promised_days);
+    cJSON_AddNumberToObject(o, "separate_promised_days", (double)b->separate_days);
+    if (view == VIEW_CITIZEN) {
+        app_row code_row = {.no = b->no, .code = b->code};
+        char code[QUERY_CODE_BYTES];
+        if (query_code_of(&code_row, code))
+            cJSON_AddStringToObject(o, "query_code", code);
+        cJSON *answers = cJSON_Parse(b->answers);
+        cJSON_AddItemToObject(o, "answers", answers ? answers : cJSON_CreateObject());
+    }
+    cJSON *list = cJSON_AddArrayToObject(o, "children");
+    cal_day today = request_today(r);
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(list, app_detail_json(&children[i], today, view));
+    return o;
+}
+
+app_actor_ref citizen_actor(const req *r)
+{
+    return (app_actor_ref){ACTOR_CITIZEN,          "citizen",
+                           r->claims->sub,         common_principal_id(r),
+                           APPLICANT_DISPLAY_NAME, r->server_request_id,
+                           r->client_request_id};
 }

@@ -12,11 +12,13 @@
 #include "api/response.h"
 #include "core/calendar.h"
 #include "db/application_store.h"
+#include "db/bundle_store.h"
 #include "workflow/applications.h"
 
 #define NOTE_MAX_CHARS 500
 #define MATERIALS_MAX 50
-#define MATERIAL_NAME_MAX_CHARS 100
+#define UPLOAD_ID_CHARS 32
+#define MATERIAL_CODE_MAX_CHARS 32
 
 struct app_actor_ref;
 struct app_step;
@@ -43,12 +45,32 @@ bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn 
                       const void *viewer, app_row *out);
 /* load_application's visible for the citizen's own applications (viewer: the citizen's id). */
 bool app_owned_by_citizen(const app_row *a, const void *citizen_id);
-/* The calling citizen as the actor of a step, a rating or a return visit. */
-struct app_actor_ref app_citizen_actor(const req *r);
 
-/* The material list of a body ({"name"} objects) as a JSON array text; "[]" when absent and
- * not required. False after recording validation errors. *count: how many. */
-bool read_materials(req *r, const cJSON *body, bool required, const char **json, int *count);
+/* The material list of a body ([{"code","upload_id"}], at most MATERIALS_MAX); empty when
+ * absent and not required. False after recording validation errors. */
+bool read_materials(req *r, const cJSON *body, bool required, material_given **list, size_t *count);
+
+/* The form of a body as compact JSON text, at most 16 KiB; NULL after recording an error. */
+const char *read_form(req *r, const cJSON *body);
+/* Whether the body's form matches schema (each bad field recorded with its pointer). */
+bool form_matches(req *r, const cJSON *schema, const cJSON *body);
+/* YYYYMMDD of a day (the form check's "today"). */
+long request_yyyymmdd(cal_day d);
+/* True when the citizen's identity is as sure as svc->min_assurance_level needs, read from
+ * the account now; else answered (403 real_name_required with required_assurance_level, or
+ * the failure). */
+bool identity_sure_enough(req *r, resp *w, const app_service *svc);
+/* The company named by the body's enterprise_id as svc->audience wants it (required for
+ * enterprise, optional for both, refused for personal). False after recording an error, or
+ * after answering a failure (w->status set). */
+bool read_enterprise(req *r, resp *w, const app_service *svc, const cJSON *body,
+                     app_enterprise *out);
+
+/* The calling citizen as the actor of a step or submission. */
+app_actor_ref citizen_actor(const req *r);
+
+/* The error sink of workflow functions that report problems by JSON Pointer: the request. */
+app_errors request_errors(req *r);
 
 bool application_overdue(const char *status, const char *due_date, cal_day today);
 
@@ -96,6 +118,14 @@ void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int 
  * a delegation in effect) or the failure, rolled back. */
 void take_step(req *r, resp *w, db_conn *c, app_row *a, const struct app_actor_ref *who,
                const struct app_step *st, app_view view);
+
+/* A life-event bundle (handlers/bundles.c, progress.c): the bundle of number with its
+ * children (with timelines), or false after answering 404 (unknown, malformed, or another
+ * citizen's when viewer is not 0: the same) or the failure; and its view (the query code and
+ * answers for its citizen only; the children as app_detail_json's view). */
+bool load_bundle(req *r, resp *w, db_conn *c, const char *number, int64_t viewer, bundle_row *b,
+                 app_row *children, size_t *n);
+cJSON *bundle_json(req *r, const bundle_row *b, const app_row *children, size_t n, app_view view);
 
 /* 409 invalid_transition naming the current status (member "current_status"). */
 void respond_invalid_transition(req *r, resp *w, const char *current);

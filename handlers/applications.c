@@ -6,62 +6,15 @@
 #include <string.h>
 
 #include "api/idempotency.h"
-#include "auth/identity_provider.h"
 #include "auth/token.h"
-#include "db/citizen_store.h"
+#include "core/calendar.h"
 #include "handlers/application_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "handlers/rating_views.h"
 #include "search/catalog_cache.h"
 
-#define FORM_MAX_BYTES 16384
 #define SERVICE_CODE_MAX_CHARS 64
-
-/* The form as compact JSON text, at most 16 KiB; NULL after recording an error. */
-static const char *read_form(req *r, const cJSON *body)
-{
-    const cJSON *form = cJSON_GetObjectItemCaseSensitive(body, "form");
-    if (!cJSON_IsObject(form)) {
-        req_add_error(r, "/form", "表单须为 JSON 对象。", "form must be a JSON object.");
-        return NULL;
-    }
-    char *text = cJSON_PrintUnformatted(form);
-    const char *copy =
-        text && strlen(text) <= FORM_MAX_BYTES ? arena_strdup(&r->arena, text) : NULL;
-    cJSON_free(text);
-    if (!copy)
-        req_add_error(r, "/form", "表单内容不能超过 16 KiB。", "form must not exceed 16 KiB.");
-    return copy;
-}
-
-/* True when the citizen's identity is as sure as the service needs (API.md §3, §5: a real
- * name, and for some services one verified by an identity provider), read from the account
- * now (an operator may have unbound it since the token was signed); else answered (403
- * real_name_required with required_assurance_level, or the failure). */
-static bool identity_sure_enough(req *r, resp *w, const app_service *svc)
-{
-    citizen_row c;
-    int rc = citizen_profile(db_primary(), &r->arena, common_principal_id(r), &c);
-    int64_t need = svc->min_assurance_level > ASSURANCE_FORMAT_CHECKED ? svc->min_assurance_level
-                                                                       : ASSURANCE_FORMAT_CHECKED;
-    if (rc == DB_OK && c.id_number_enc && c.assurance_level >= need)
-        return true;
-    if (rc != DB_OK && rc != DB_NOT_FOUND) {
-        common_answer_failure(r, w, rc, "application submit");
-        return false;
-    }
-    const char *level = arena_printf(&r->arena, "%lld", (long long)need);
-    if (rc == DB_OK && c.id_number_enc) /* a real name, not verified enough for this service */
-        resp_problem_member(r, w, PROBLEM_REAL_NAME_REQUIRED,
-                            "办理此事项需要经身份核验的实名认证。",
-                            "This service needs a real name verified by an identity provider.",
-                            "required_assurance_level", level);
-    else
-        resp_problem_member(r, w, PROBLEM_REAL_NAME_REQUIRED, NULL, NULL,
-                            "required_assurance_level", level);
-    return false;
-}
 
 static cJSON *submitted_json(const app_submitted *s, const app_service *svc)
 {
@@ -93,29 +46,57 @@ static bool find_service(req *r, resp *w, const char *code, app_service *s)
     return rc == DB_OK;
 }
 
+/* The form against the service's schema (a service without one takes any object). */
+static bool form_valid(req *r, const app_service *svc, const cJSON *body)
+{
+    if (!svc->form_schema)
+        return true;
+    cJSON *schema = cJSON_Parse(svc->form_schema);
+    if (!schema)
+        return true; /* checked at import: cannot happen */
+    bool ok = form_matches(r, schema, body);
+    cJSON_Delete(schema);
+    return ok;
+}
+
 void handle_application_submit(req *r, resp *w)
 {
     const cJSON *body = req_body_object(r);
-    const char *code = NULL, *form = NULL, *materials = NULL;
-    int n_materials;
+    const char *code = NULL, *form = NULL;
+    material_given *given = NULL;
+    size_t n_given = 0;
     if (body) {
         req_json_string(r, body, "/service_code", 1, SERVICE_CODE_MAX_CHARS, true, &code);
         form = read_form(r, body);
-        read_materials(r, body, false, &materials, &n_materials);
+        read_materials(r, body, false, &given, &n_given);
     }
     if (r->n_errors) {
         resp_invalid(r, w);
         return;
     }
     app_service svc;
-    if (!common_personal_data_ready(r, w) || !find_service(r, w, code, &svc) ||
-        !identity_sure_enough(r, w, &svc))
+    app_enterprise company;
+    if (!common_personal_data_ready(r, w) || !find_service(r, w, code, &svc))
         return;
-    app_actor_ref who = app_citizen_actor(r);
-    app_submission s = {&svc, form, materials, request_today(r), &who};
+    bool form_ok = form_valid(r, &svc, body);
+    if (!read_enterprise(r, w, &svc, body, &company) && w->status)
+        return;
+    if (!form_ok || r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
+    if (!identity_sure_enough(r, w, &svc))
+        return;
+    app_actor_ref who = citizen_actor(r);
+    app_submission s = {&svc, form, given, n_given, company, request_errors(r), request_today(r),
+                        &who};
     app_submitted out;
     db_conn *c = db_primary();
     int rc = application_submit(c, &r->arena, &s, &out);
+    if (rc == APP_INVALID) {
+        resp_invalid(r, w);
+        return;
+    }
     if (rc != DB_OK) {
         common_answer_failure(r, w, rc, "application submit");
         return;
@@ -174,7 +155,7 @@ static void citizen_step(req *r, resp *w, const app_step *st)
     app_row a;
     if (!load_application(r, w, c, LOAD_FOR_STEP, app_owned_by_citizen, &me, &a))
         return;
-    app_actor_ref who = app_citizen_actor(r);
+    app_actor_ref who = citizen_actor(r);
     take_step(r, w, c, &a, &who, st, VIEW_CITIZEN);
 }
 
@@ -202,11 +183,12 @@ void handle_application_withdraw(req *r, resp *w)
 void handle_application_supplement(req *r, resp *w)
 {
     const cJSON *body = req_body_object(r);
-    const char *note = NULL, *materials = NULL;
-    int n;
+    const char *note = NULL;
+    material_given *given = NULL;
+    size_t n_given = 0;
     if (body) {
         read_note(r, body, &note);
-        read_materials(r, body, true, &materials, &n);
+        read_materials(r, body, true, &given, &n_given);
     }
     if (r->n_errors) {
         resp_invalid(r, w);
@@ -214,7 +196,9 @@ void handle_application_supplement(req *r, resp *w)
     }
     app_step st = {.to = APP_SUBMITTED,
                    .note = note && *note ? note : NULL,
-                   .materials = materials,
-                   .today = request_today(r)};
+                   .today = request_today(r),
+                   .given = given,
+                   .n_given = n_given,
+                   .errors = request_errors(r)};
     citizen_step(r, w, &st);
 }

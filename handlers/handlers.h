@@ -89,6 +89,21 @@ void handle_notification_read_all(req *r, resp *w);
 void handle_notification_settings_get(req *r, resp *w);
 void handle_notification_settings_put(req *r, resp *w);
 
+/* handlers/uploads.c, handlers/enterprises.c, handlers/materials.c */
+void handle_upload(req *r, resp *w);
+void handle_enterprise_add(req *r, resp *w);
+void handle_enterprise_list(req *r, resp *w);
+void handle_enterprise_delete(req *r, resp *w);
+void handle_material_download(req *r, resp *w);
+
+/* handlers/life_events.c, handlers/bundles.c (高效办成一件事) */
+void handle_life_event_list(req *r, resp *w);
+void handle_life_event_detail(req *r, resp *w);
+void handle_life_event_stats(req *r, resp *w);
+void handle_bundle_submit(req *r, resp *w);
+void handle_bundle_detail(req *r, resp *w);
+void handle_bundle_withdraw(req *r, resp *w);
+
 /* handlers/test_probes.c (served only with test_routes = 1) */
 void handle_test_echo(req *r, resp *w);
 void handle_test_query(req *r, resp *w);

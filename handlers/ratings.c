@@ -164,7 +164,7 @@ void handle_application_rating(req *r, resp *w)
     app_row a;
     if (!load_application(r, w, c, LOAD_FOR_STEP, app_owned_by_citizen, &me, &a))
         return;
-    app_actor_ref who = app_citizen_actor(r);
+    app_actor_ref who = citizen_actor(r);
     rating_made m;
     cal_day today = request_today(r);
     int rc = rating_submit(c, &r->arena, &a, &who, &in, today, &m);

@@ -158,7 +158,7 @@ void handle_rectification_visit(req *r, resp *w)
     app_row a;
     if (!load_application(r, w, c, LOAD_WITH_TIMELINE, app_owned_by_citizen, &me, &a))
         return;
-    app_actor_ref who = app_citizen_actor(r);
+    app_actor_ref who = citizen_actor(r);
     rectification_row k;
     int rc = rectification_visit(c, &r->arena, a.id, a.no, satisfied, &who, &k);
     if (rc == DB_NOT_FOUND)

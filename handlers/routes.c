@@ -91,6 +91,22 @@ const route routes[] = {
     {"GET", "/api/v1/stats/services/{code}", handle_stats_service, AUTH_PUBLIC, NULL, 0},
     /* what a client must know (README "Client configuration") */
     {"GET", "/api/v1/client-config", handle_client_config, AUTH_PUBLIC, NULL, 0},
+    /* uploads, materials and acting for a company (API.md §3, §5) */
+    {"POST", "/api/v1/uploads", handle_upload, AUTH_CITIZEN, NULL, BODY_FILE},
+    {"GET", "/api/v1/applications/{no}/materials/{code}", handle_material_download, AUTH_ANY,
+     "applications:read", 0},
+    {"POST", "/api/v1/me/enterprises", handle_enterprise_add, AUTH_CITIZEN, NULL, BODY_DEFAULT},
+    {"GET", "/api/v1/me/enterprises", handle_enterprise_list, AUTH_CITIZEN, NULL, 0},
+    {"DELETE", "/api/v1/me/enterprises/{id}", handle_enterprise_delete, AUTH_CITIZEN, NULL, 0},
+    /* life events: one submission, many departments (API.md §4, §5 "Bundles") */
+    {"GET", "/api/v1/life-events", handle_life_event_list, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/life-events/{code}", handle_life_event_detail, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/stats/life-events", handle_life_event_stats, AUTH_PUBLIC, NULL, 0},
+    {"POST", "/api/v1/life-events/{code}/applications", handle_bundle_submit, AUTH_CITIZEN, NULL,
+     BODY_DEFAULT},
+    {"GET", "/api/v1/bundles/{no}", handle_bundle_detail, AUTH_CITIZEN, NULL, 0},
+    {"POST", "/api/v1/bundles/{no}/withdraw", handle_bundle_withdraw, AUTH_CITIZEN, NULL,
+     BODY_DEFAULT},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

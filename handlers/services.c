@@ -6,7 +6,9 @@
 #include "auth/pii.h"
 #include "core/json_write.h"
 #include "core/strbuf.h"
+#include "catalog/life_event.h"
 #include "db/catalog_store.h"
+#include "db/life_event_store.h"
 #include "handlers/application_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
@@ -299,6 +301,8 @@ static cJSON *detail_json(req *r, const catalog_detail *d)
     cJSON *materials = cJSON_Parse(d->materials), *keywords = cJSON_Parse(d->keywords);
     cJSON_AddItemToObject(o, "materials", materials ? materials : cJSON_CreateArray());
     cJSON_AddItemToObject(o, "keywords", keywords ? keywords : cJSON_CreateArray());
+    cJSON *schema = d->form_schema ? cJSON_Parse(d->form_schema) : NULL;
+    cJSON_AddItemToObject(o, "form_schema", schema ? schema : cJSON_CreateNull());
     cJSON_AddStringToObject(o, "description", d->description);
     cJSON *by = cJSON_AddObjectToObject(o, "handled_by");
     cJSON_AddStringToObject(by, "type", d->handled_by_type);
@@ -312,6 +316,26 @@ static cJSON *detail_json(req *r, const catalog_detail *d)
         cJSON_AddNullToObject(rating, "average");
     cJSON_AddNumberToObject(rating, "count", (double)d->rating_count);
     return o;
+}
+
+/* The bundles the service is part of (API.md §4); false after answering the failure. */
+static bool add_life_events(req *r, resp *w, cJSON *o, const char *code)
+{
+    life_event_ref refs[LIFE_EVENTS_MAX];
+    size_t n = 0;
+    int rc = life_events_of_service(db_reader(), &r->arena, code, refs, LIFE_EVENTS_MAX, &n);
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "service detail: life events");
+        return false;
+    }
+    cJSON *list = cJSON_AddArrayToObject(o, "life_events");
+    for (size_t i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "code", refs[i].code);
+        cJSON_AddStringToObject(e, "name", refs[i].name);
+        cJSON_AddItemToArray(list, e);
+    }
+    return true;
 }
 
 void handle_service_detail(req *r, resp *w)
@@ -339,5 +363,7 @@ void handle_service_detail(req *r, resp *w)
         pii_index("ip", r->client_key, client);
         catalog_cache_count_view((uint32_t)d.service_id, client);
     }
-    resp_json(r, w, 200, detail_json(r, &d));
+    cJSON *o = detail_json(r, &d);
+    if (add_life_events(r, w, o, d.code))
+        resp_json(r, w, 200, o);
 }

@@ -1,7 +1,9 @@
 /* Public performance statistics (API.md §8): every department, one department or one
  * service over a range of local days (at most 366), with a monthly series for one. The
  * counters are exact (moved in each event's transaction, db/stats_store.h); a range reads its
- * whole months and end days only, so an answer is cheap, and public caches may keep it. */
+ * whole months and end days only, so an answer is cheap, and public caches may keep it. Read
+ * from db_reader(): the replica when it is within its lag bound (public figures may trail by
+ * seconds). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,7 +194,7 @@ void handle_stats_departments(req *r, resp *w)
         return;
     }
     stats_items s = {0};
-    int rc = stats_departments(stats_connection(), &r->arena, NULL, &q.parts, collect, &s);
+    int rc = stats_departments(db_reader(), &r->arena, NULL, &q.parts, collect, &s);
     if (rc == DB_OK && s.failed)
         rc = DB_ERROR;
     if (rc != DB_OK && rc != DB_NOT_FOUND) {
@@ -263,7 +265,7 @@ static void stats_one(req *r, resp *w, const char *kind)
         return;
     }
     stats_items s = {0};
-    db_conn *c = stats_connection();
+    db_conn *c = db_reader();
     int rc = strcmp(kind, "service") == 0
                  ? stats_service(c, &r->arena, code, &q.parts, collect, &s)
                  : stats_departments(c, &r->arena, code, &q.parts, collect, &s);

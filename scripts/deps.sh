@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project needs, only those that are missing.
-# Usage: scripts/deps.sh [build|lint|run|test|bench|fuzz]   (run, test and bench include the
-# ones before them; lint is build plus the checkers of `make lint`; fuzz is build plus clang)
+# Usage: scripts/deps.sh [build|lint|run|test|bench|fuzz|ops]   (run, test and bench include
+# the ones before them; lint is build plus the checkers of `make lint`; fuzz is build plus
+# clang; ops is test plus what the operations targets need)
 set -euo pipefail
 
-build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev
+build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev libpcre2-dev libmagic-dev zlib1g-dev libjpeg-dev
             libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev)
 run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data
           python3-yaml)
 # python3-jsonschema: the e2e answers checked against api/openapi.yaml (tests/e2e/contract.py)
 test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jwt
-           python3-cryptography python3-jsonschema valgrind)
+           python3-cryptography python3-jsonschema valgrind python3-pil python3-botocore
+           clamav-daemon)
 # chromium: the headless browser of the /docs/ page test (driven by tools/' playwright-core)
 test_pkgs+=(chromium)
 lint_pkgs=(clang-format cppcheck python3)
@@ -18,6 +20,9 @@ lint_pkgs=(clang-format cppcheck python3)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 # php-fpm + php-mysql: only the benchmark's PHP peer (tests/bench/peers/php).
 bench_pkgs=(wrk php-fpm php-mysql)
+# make test-deploy / test-faults / test-cluster (README "Operations"): promtool, the
+# checkers of the deployment files, network namespaces.
+ops_pkgs=(prometheus systemd logrotate nftables iproute2 util-linux openssl)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
@@ -27,11 +32,13 @@ case "${1:-build}" in
   test)  want+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
   bench) want+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
   fuzz)  want+=("${fuzz_pkgs[@]}") ;;
-  *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench|fuzz)" >&2; exit 2 ;;
+  ops)   want+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${ops_pkgs[@]}") ;;
+  *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench|fuzz|ops)" >&2; exit 2 ;;
 esac
 
 # The npm tools (tools/package-lock.json: the /docs/ renderer, OpenAPI linters, the browser
-# driver) for run, test and bench: `npm ci` when node_modules is missing or the lock changed.
+# driver, s3rver for the s3 store's tests) for run, test and bench: `npm ci` when node_modules
+# is missing or the lock changed.
 npm_tools() {
   [ "${1:-build}" = build ] || [ "${1:-build}" = lint ] && return 0
   local root lock stamp

@@ -23,6 +23,8 @@ export ONEWINDOW_VAR_DIR=$VAR   # absolute, for every process started below
 RUN=$VAR/run LOG=$VAR/log DBDIR=$VAR/db NGX=$VAR/nginx SECRETS=$VAR/secrets
 # MariaDB's own folder (socket, pid), writable by its user; run/ links to both for clients.
 MYSQLD_DIR=$VAR/mysqld
+# The object store of uploads (fs) and, with either store, its tmp/ spool of uploads in flight.
+STORE=$(setting store_dir); [ -n "$STORE" ] || STORE=$VAR/store
 PORT=$(setting port)
 DB_PORT=$(setting db_port)
 DB_SOCKET=$RUN/mysqld.sock
@@ -31,8 +33,13 @@ DB_SOCKET=$RUN/mysqld.sock
 SERVICE_USER=$(setting service_user)
 WEB_USER=$(setting socket_group)
 if [ "$(id -u)" -eq 0 ]; then AS_ROOT=1 DB_USER=mysql; else AS_ROOT="" DB_USER=$(id -un); fi
+FCGI_LISTEN=$(setting fcgi_listen) # ADDR:PORT: the workers on TCP (several hosts)
 
 say() { echo "stack: $*" >&2; }
+# A step that fails under set -e says which (the var/ of a failed test stack is removed, its
+# logs with it): start failed once in a while on a busy machine with no word of why.
+set -E
+trap 'say "failed (status $?) at line $LINENO: $BASH_COMMAND"' ERR
 pid_alive() { local pid; pid=$(cat "$1" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; }
 private_db() { [ -z "${ONEWINDOW_DB_DSN:-}" ] && [ -z "$(setting db_dsn)" ]; }
 
@@ -89,6 +96,16 @@ prepare_var() {
   for f in "$VAR/sms-outbox.jsonl" "$VAR/sms-notifications.jsonl"; do
     [ -e "$f" ] || : >"$f"; own "$SERVICE_USER:$SERVICE_USER" 0640 "$f"
   done
+  # The store: the service writes it, nginx's workers read it (material downloads through
+  # /_store/). setgid, so that what the service makes in it belongs to nginx's group (files
+  # 0640, folders 0750); tmp/, the uploads in flight, is the service's alone.
+  mkdir -p "$STORE/tmp"
+  if [ -n "$AS_ROOT" ] && [ "$(stat -c %U "$STORE")" != "$SERVICE_USER" ]; then
+    chown -R "$SERVICE_USER:$WEB_USER" "$STORE"   # a store of a stack that ran as root
+    find "$STORE" -type d -exec chmod g+s {} +
+  fi
+  own "$SERVICE_USER:$WEB_USER" 2750 "$STORE"
+  own "$SERVICE_USER:$WEB_USER" 0700 "$STORE/tmp"
   ln -sfn ../mysqld/mysqld.sock "$RUN/mysqld.sock"
   ln -sfn ../mysqld/mysqld.pid "$RUN/mysqld.pid"
 }
@@ -117,12 +134,14 @@ start_db() {
   if [ ! -d "$DBDIR/mysql" ]; then
     say "initializing MariaDB in $DBDIR"
     mariadb-install-db --no-defaults --skip-test-db --datadir="$DBDIR" --user="$DB_USER" \
-      --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1
+      --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1 ||
+      { say "mariadb-install-db failed:"; tail -n 15 "$LOG/mariadb-install.log" >&2; exit 1; }
   fi
-  # its temporary files in the stack's own folder: a shared /tmp may be cleaned under it
-  # (a lost file fails the statement with "Error on delete of /tmp/#sql-temptable-…")
+  # A temporary directory of its own: a starting mariadbd deletes every "#sql*" file in its
+  # tmpdir, which in a shared /tmp are the on-disk temporary tables of the other servers
+  # running there (their statements then fail with error 6).
   mkdir -p "$MYSQLD_DIR/tmp"
-  own "$DB_USER:$DB_USER" 0700 "$MYSQLD_DIR/tmp"
+  [ -z "$AS_ROOT" ] || chown "$DB_USER:$DB_USER" "$MYSQLD_DIR/tmp"
   setsid mariadbd --no-defaults --datadir="$DBDIR" --socket="$MYSQLD_DIR/mysqld.sock" \
     --port="$DB_PORT" --bind-address=127.0.0.1 --user="$DB_USER" --skip-name-resolve \
     --pid-file="$MYSQLD_DIR/mysqld.pid" --tmpdir="$MYSQLD_DIR/tmp" \
@@ -182,6 +201,8 @@ start_app() {
   # The demo catalog (idempotent; --partial keeps items imported by hand, e.g. the
   # benchmark's 100 k catalog).
   "$BIN/onewindow-admin" import-catalog "$ROOT/data/catalog-sample.json" --partial >/dev/null
+  # The life-event bundles over that catalog (API.md §4; idempotent).
+  "$BIN/onewindow-admin" import-life-events "$ROOT/data/life-events.json" >/dev/null
   if ! pid_alive "$RUN/onewindow-fcgi.pid"; then
     setsid "$BIN/onewindow-fcgi" </dev/null >>"$LOG/onewindow.log" 2>&1 &
     echo $! >"$RUN/onewindow-fcgi.pid"
@@ -193,37 +214,43 @@ start_app() {
   fi
   local workers; workers=$(setting workers)
   for _ in $(seq 100); do
-    [ -S "$RUN/fcgi-$((workers - 1)).sock" ] && return 0
+    if [ -n "$FCGI_LISTEN" ]; then # the last slot's TCP port (ADDR:PORT+i)
+      ss -Hltn "sport = :$(( ${FCGI_LISTEN##*:} + workers - 1 ))" | grep -q . && return 0
+    else
+      [ -S "$RUN/fcgi-$((workers - 1)).sock" ] && return 0
+    fi
     sleep 0.1
   done
   say "onewindow-fcgi did not open its sockets: see $LOG/onewindow.log"; exit 1
 }
 
+# Where nginx proxies a material download of the s3 store (presigned by the worker):
+# endpoint/bucket/ (path style) or scheme://bucket.host/ (virtual-hosted style).
+s3_proxy_base() {
+  local endpoint bucket
+  endpoint=$(setting s3_endpoint) bucket=$(setting s3_bucket)
+  if [ "$(setting storage)" != s3 ] || [ -z "$endpoint" ]; then
+    echo "http://127.0.0.1:9/"   # never used: the fs store serves from /_store/
+  elif [ "$(setting s3_path_style)" = 1 ]; then
+    echo "${endpoint%/}/$bucket/"
+  else
+    echo "${endpoint%%://*}://$bucket.${endpoint#*://}/"
+  fi
+}
+
 # Writes nginx's config from the templates and the settings.
 render_nginx() {
-  local workers upstream="" errors="" locations="" max_body status code title zh en
+  local workers upstream="" errors="" locations="" max_body
   workers=$(setting workers)
   for i in $(seq 0 $((workers - 1))); do
-    upstream+="        server unix:$RUN/fcgi-$i.sock max_fails=0;"$'\n'
+    if [ -n "$FCGI_LISTEN" ]; then
+      upstream+="        server ${FCGI_LISTEN%:*}:$(( ${FCGI_LISTEN##*:} + i )) max_fails=0;"$'\n'
+    else
+      upstream+="        server unix:$RUN/fcgi-$i.sock max_fails=0;"$'\n'
+    fi
   done
-  while IFS=$'\t' read -r status code title zh en; do
-    [[ $status =~ ^[0-9]+$ ]] || continue
-    # nginx answers its internal 494 (header too large) as 400 on the wire: say the same.
-    local wire=$status
-    [ "$status" = 494 ] && wire=400
-    local retry="# no Retry-After"
-    case $status in 429|502|503|504) retry="add_header Retry-After 1 always;" ;; esac
-    errors+="        error_page $status /_problem/$status;"$'\n'
-    locations+="        location = /_problem/$status {
-            internal;
-            default_type application/problem+json;
-            add_header X-Request-Id \$ow_request_id always;
-            $retry
-            set \$detail \"$zh\";
-            if (\$ow_lang = en) { set \$detail \"$en\"; }
-            return $wire '{\"type\":\"about:blank\",\"title\":\"$title\",\"status\":$wire,\"detail\":\"\$detail\",\"code\":\"$code\",\"request_id\":\"\$ow_request_id\"}';
-        }"$'\n'
-  done <"$ROOT/nginx/problems.tsv"
+  errors=$("$ROOT/scripts/nginx-problems.sh" error_pages)$'\n'
+  locations=$("$ROOT/scripts/nginx-problems.sh" locations)$'\n'
   # Trusted proxies (README "Client IP"): X-Forwarded-For names the client only behind them.
   local real_ip="    # trusted_proxies is empty: the peer is the client" proxy proxies
   proxies=$(setting trusted_proxies)
@@ -234,6 +261,9 @@ render_nginx() {
     real_ip+="    real_ip_header X-Forwarded-For;"$'\n'"    real_ip_recursive on;"
   fi
   max_body=$(( $(setting max_body_bytes) + 16384 ))
+  local upload_max s3_base
+  upload_max=$(( $(setting upload_max_bytes) + 16384 ))
+  s3_base=$(s3_proxy_base)
   local user_line=""
   [ -n "$AS_ROOT" ] && user_line="user $WEB_USER $WEB_USER;"
   mkdir -p "$NGX"
@@ -244,8 +274,10 @@ render_nginx() {
   LOG_DIR="$LOG" NGINX_DIR="$NGX" PORT="$PORT" NGINX_MAX_BODY="$max_body" \
   DOCS_DIR="$ROOT/build/docs" \
   IP_RATE="$(setting ip_rate_per_s)" IP_BURST="$(setting ip_burst)" \
+  NGINX_UPLOAD_MAX="$upload_max" STORE_DIR="$STORE" OBJECT_STORE_URL="$s3_base" \
   UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" REAL_IP="$real_ip" \
   PROBLEM_LOCATIONS="${locations%$'\n'}" \
+  EXTRA_LISTEN="${ONEWINDOW_NGINX_LISTEN:+listen $ONEWINDOW_NGINX_LISTEN:$PORT;}" \
   /usr/bin/python3 -c '
 import os, re, sys
 text = open(sys.argv[1]).read()

@@ -64,6 +64,7 @@ static void notice_text(const char *service, const char *no, app_status from, co
 static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, const char *service,
                   app_status from, const app_actor_ref *who, const app_step *st, const char *due)
 {
+    bool notify = !st->quiet;
     app_event ev = {
         id,       who->numeric_id, app_status_name(st->to),   app_result_name(st->result),
         st->note, st->materials,   app_actor_name(who->kind), who->display_name};
@@ -95,7 +96,7 @@ static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, co
                           cfg ? cfg->wechat_status_template : NULL,
                           st->to == APP_NEED_MATERIALS};
     int64_t notification_id, deliveries;
-    if (rc == DB_OK)
+    if (rc == DB_OK && notify)
         rc = notification_insert(c, &n, &notification_id, &deliveries);
     return rc;
 }
@@ -155,7 +156,24 @@ static int insert_new(db_conn *c, app_new *n, cal_day today, app_submitted *out)
     return rc;
 }
 
-static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submitted *out)
+/* Checks the given materials in the open transaction: DB_OK (out filled, the uploads
+ * locked), APP_INVALID (reported), or a failure. */
+static int check_given(db_conn *c, arena *a, const char *definitions, int64_t citizen_id,
+                       const material_given *given, size_t n, bool all_required,
+                       const app_errors *errors, material_checked **out)
+{
+    *out = arena_calloc(a, n ? n : 1, sizeof **out);
+    if (!*out)
+        return DB_ERROR;
+    int rc = materials_check(c, a, definitions, citizen_id, given, n, all_required, "/materials",
+                             errors->fn, errors->ctx, *out);
+    return rc < 0 ? rc : rc > 0 ? APP_INVALID : DB_OK;
+}
+
+/* The row, its materials, first event and audit row (and the notification unless quiet). */
+static int insert_application(db_conn *c, arena *a, const app_submission *s, int64_t bundle_id,
+                              const material_checked *checked, const bool *attach, bool quiet,
+                              app_submitted *out)
 {
     size_t form_len = strlen(s->form), sealed_len = 0;
     uint8_t *sealed = arena_alloc(a, form_len + PII_SEAL_OVERHEAD);
@@ -167,18 +185,25 @@ static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submi
                  .service = s->service,
                  .form_enc = sealed,
                  .form_len = sealed_len,
-                 .materials = s->materials,
-                 .due_date = out->due_date};
+                 .materials = "[]",
+                 .due_date = out->due_date,
+                 .enterprise = s->enterprise,
+                 .bundle_id = bundle_id};
     char today[CAL_DATE_BYTES];
     cal_day_format(s->today, today);
-    /* first: the delegation in force today (share-locked, so that a revocation lands either
+    /* the delegation in force today (share-locked, so that a revocation lands either
      * before this submission or after it, never in between); the application stays with
-     * its organization until it is final (API.md §7) */
+     * its organization until it is final (API.md §7); a bundle's child too */
     int rc = delegation_in_force_locked(c, a, s->service->id, today, &n.delegation_id, &n.org_id,
                                         &n.org_name);
     if (rc == DB_OK)
         rc = insert_new(c, &n, s->today, out);
-    app_step first = {.to = APP_SUBMITTED, .materials = s->materials};
+    const char *materials = "[]";
+    if (rc == DB_OK)
+        rc = materials_attach_some(c, a, out->id, "[]", checked, attach, s->n_given, &materials);
+    if (rc == DB_OK)
+        rc = app_set_materials(c, out->id, materials);
+    app_step first = {.to = APP_SUBMITTED, .materials = materials, .quiet = quiet};
     if (rc == DB_OK)
         rc = record(c, out->id, s->who->numeric_id, out->no, s->service->name, APP_STATUS_NONE,
                     s->who, &first, NULL);
@@ -188,6 +213,21 @@ static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submi
         rc = organization_side(c, out->id, n.org_id, out->no, s->service->code, s->service->name,
                                APP_STATUS_NONE, APP_SUBMITTED, ACTOR_CITIZEN);
     return rc;
+}
+
+int application_insert_child(db_conn *c, arena *a, const app_submission *s, int64_t bundle_id,
+                             const material_checked *checked, const bool *attach,
+                             app_submitted *out)
+{
+    return insert_application(c, a, s, bundle_id, checked, attach, true, out);
+}
+
+static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submitted *out)
+{
+    material_checked *checked;
+    int rc = check_given(c, a, s->service->materials, s->who->numeric_id, s->given, s->n_given,
+                         true, &s->errors, &checked);
+    return rc == DB_OK ? insert_application(c, a, s, 0, checked, NULL, false, out) : rc;
 }
 
 int application_submit(db_conn *c, arena *a, const app_submission *s, app_submitted *out)
@@ -212,23 +252,24 @@ int application_step_begin(db_conn *c, arena *a, const char *no, app_visible_fn 
     return rc;
 }
 
-/* existing + added, both JSON arrays of {"name"} (NULL when out of memory or malformed);
- * *total: how many in all. */
-static const char *append_materials(arena *a, const char *existing, const char *added, int *total)
+/* A supplement's materials: checked against the service's definitions and attached in place
+ * of those of the same code; *all the application's new list. */
+static int supplement_materials(db_conn *c, arena *a, const app_row *row, const app_step *st,
+                                const char **all)
 {
-    cJSON *all = cJSON_Parse(existing), *more = cJSON_Parse(added);
-    const char *copy = NULL;
-    if (cJSON_IsArray(all) && cJSON_IsArray(more)) {
-        while (more->child)
-            cJSON_AddItemToArray(all, cJSON_DetachItemViaPointer(more, more->child));
-        char *text = cJSON_PrintUnformatted(all);
-        copy = text ? arena_strdup(a, text) : NULL;
-        cJSON_free(text);
-        *total = cJSON_GetArraySize(all);
-    }
-    cJSON_Delete(all);
-    cJSON_Delete(more);
-    return copy;
+    const char *definitions;
+    material_checked *checked;
+    int rc = app_service_materials(c, a, row->service_code, &definitions);
+    if (rc == DB_OK)
+        rc = check_given(c, a, definitions, row->citizen_id, st->given, st->n_given, false,
+                         &st->errors, &checked);
+    if (rc == DB_OK)
+        rc = materials_attach(c, a, row->id, row->materials, checked, st->n_given, all);
+    cJSON *list = rc == DB_OK ? cJSON_Parse(*all) : NULL;
+    if (rc == DB_OK && cJSON_GetArraySize(list) > MATERIALS_TOTAL_MAX)
+        rc = APP_MATERIALS_FULL;
+    cJSON_Delete(list);
+    return rc;
 }
 
 /* The due date after this step: the clock stops in need_materials and the date moves on by
@@ -270,14 +311,17 @@ static int step_in_tx(db_conn *c, arena *a, app_row *row, const app_actor_ref *w
     if (allowed != DB_OK)
         return allowed;
     const char *all_materials = NULL;
-    int total = 0;
-    if (st->materials && from == APP_NEED_MATERIALS) {
-        all_materials = append_materials(a, row->materials, st->materials, &total);
-        if (!all_materials || total > MATERIALS_TOTAL_MAX)
-            return APP_MATERIALS_FULL;
-    }
     if (!app_transition_allowed(from, st->to, who->kind))
         return APP_REFUSED;
+    if (st->n_given) {
+        int rc = supplement_materials(c, a, row, st, &all_materials);
+        if (rc != DB_OK)
+            return rc;
+    }
+    app_step event = *st;
+    if (all_materials)
+        event.materials = all_materials;
+    st = &event;
     char due[CAL_DATE_BYTES], paused[CAL_DATE_BYTES];
     bool paused_set;
     next_dates(row, from, st, due, paused, &paused_set);

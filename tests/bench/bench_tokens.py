@@ -1,5 +1,6 @@
-"""make bench: access tokens for the generated principals, minted by the stack's test-only
-POST /api/v1/test/token (test_routes = 1; the bench's private stack only)."""
+"""make bench: access tokens for the generated principals (citizens, organizations' clients),
+one per principal (cached), minted by the stack's test-only POST /api/v1/test/token
+(test_routes = 1; the bench's private stack only)."""
 import http.client
 import json
 import sys
@@ -31,6 +32,16 @@ class Minter:
                 return None
             self.tokens[key] = json.loads(data)["access_token"]
         return self.tokens[key]
+
+
+class Tokens(Minter):
+    """Citizens' tokens by citizen id; a failure ends the script."""
+
+    def of(self, citizen):
+        token = self.token({"sub": citizen, "role": "citizen"})
+        if token is None:
+            sys.exit(1)
+        return token
 
 
 def write_pairs(out, lines, what):

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from conftest import assert_problem
-from helpers import sql
+from helpers import credit_code, sql
 from orgs import Org, delegate, take_services
 from people import (API, APPS, GA_3, STAFF_APPS, call, new_citizen, new_staff, q,
                     shanghai_today, staff_step, submitted)
@@ -34,8 +34,16 @@ def route_table(stack):
     return routes
 
 
+# Protected routes whose path parameter names public catalog data, not a principal's own
+# resource: any citizen may use any value (so there is no other principal to keep out).
+PUBLIC_PARAMETER = {
+    "/api/v1/life-events/{code}/applications",  # {code}: a life event of the public catalog
+}
+
+
 def routes_with_ids(stack):
-    return [(m, p, a) for m, p, a in route_table(stack) if "{" in p and a != "public"]
+    return [(m, p, a) for m, p, a in route_table(stack)
+            if "{" in p and a != "public" and p not in PUBLIC_PARAMETER]
 
 
 # --- how to make a resource owned by one principal --------------------------------------------
@@ -148,6 +156,29 @@ def org_case(w):
     return case_id, w.org, w.other_org, lambda: case_state(w.stack, case_id)
 
 
+def citizen_enterprise(w):
+    r = call(w.http, w.base, "POST", API + "/me/enterprises", w.owner.token,
+             {"credit_code": credit_code(), "name": "甲公司", "role": "agent"})
+    assert r.status_code == 201, r.text
+    eid = r.json()["id"]
+    return eid, w.owner, w.other, lambda: sql(
+        w.stack, f"SELECT credit_code, name, role FROM citizen_enterprises WHERE id = {int(eid)}")
+
+
+def citizen_bundle(w):
+    """A bundle of 退休一件事 with its two required services (neither needs an upload)."""
+    from people import sample_value
+    d = w.http.get(w.base + API + "/life-events/retirement", timeout=30).json()
+    form = {f: sample_value(d["form_schema"]["properties"][f]) for f in d["form_schema"]["required"]}
+    r = call(w.http, w.base, "POST", API + "/life-events/retirement/applications", w.owner.token,
+             {"answers": {}, "form": form})
+    assert r.status_code == 201, r.text
+    no = r.json()["bundle_no"]
+    return no, w.owner, w.other, lambda: sql(
+        w.stack, "SELECT a.status, a.updated_at FROM applications a JOIN bundles b "
+                 f"ON b.id = a.bundle_id WHERE b.bundle_no = {q(no)} ORDER BY a.id")
+
+
 def app_state(stack, no):
     return sql(stack, f"SELECT status, updated_at, materials, (SELECT COUNT(*) FROM audit_log "
                       f"WHERE target = {q(no)}) FROM applications WHERE application_no = {q(no)}")
@@ -157,8 +188,11 @@ def app_state(stack, no):
 RESOURCES = {
     "/api/v1/applications/{no}": (citizen_application, None),
     "/api/v1/applications/{no}/withdraw": (citizen_application, None),
-    "/api/v1/applications/{no}/supplement": (citizen_application,
-                                            {"materials": [{"name": "补正材料"}]}),
+    "/api/v1/applications/{no}/supplement": (
+        citizen_application, {"materials": [{"code": "material_1", "upload_id": "0" * 32}]}),
+    # {code}: a material every application to GA_3 has (its first required one)
+    "/api/v1/applications/{no}/materials/{code}": (citizen_application, None),
+    "/api/v1/me/enterprises/{id}": (citizen_enterprise, None),
     "/api/v1/devices/{id}": (citizen_device, None),
     "/api/v1/notifications/{id}/read": (citizen_notification, None),
     "/api/v1/staff/applications/{no}": (staff_application, None),
@@ -172,6 +206,8 @@ RESOURCES = {
     "/api/v1/applications/{no}/rectification/visit": (citizen_case, {"satisfied": True}),
     "/api/v1/staff/rectifications/{id}/resolve": (staff_case, RESPONSE),
     "/api/v1/org/rectifications/{id}/resolve": (org_case, RESPONSE),
+    "/api/v1/bundles/{no}": (citizen_bundle, None),
+    "/api/v1/bundles/{no}/withdraw": (citizen_bundle, None),
 }
 
 
@@ -190,7 +226,8 @@ def test_every_route_with_an_id_is_covered(stack):
 
 
 def fill(pattern, value):
-    return pattern.replace("{no}", str(value)).replace("{id}", str(value))
+    return (pattern.replace("{no}", str(value)).replace("{id}", str(value))
+            .replace("{code}", "material_1"))
 
 
 def test_another_principals_id_is_404_on_every_route(stack, world):
