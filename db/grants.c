@@ -19,6 +19,9 @@ static const struct {
     {"audit_log", "SELECT, INSERT"},
     /* A rating is never deleted (API.md §8): an appeal's decision only excludes it. */
     {"ratings", "SELECT, INSERT, UPDATE"},
+    /* A feedback ticket is kept, and a reply stands as written (API.md §8). */
+    {"feedback_tickets", "SELECT, INSERT, UPDATE"},
+    {"feedback_replies", "SELECT, INSERT"},
     /* The owner's own bookkeeping: the API neither reads nor writes it. */
     {"schema_migrations", NULL},
     {"schema_migrations_lock", NULL},

@@ -76,6 +76,15 @@ void handle_application_rating(req *r, resp *w);
 void handle_rectification_list(req *r, resp *w);
 void handle_rectification_resolve(req *r, resp *w);
 void handle_rectification_visit(req *r, resp *w);
+/* handlers/feedback.c (API.md §8) */
+void handle_feedback_create(req *r, resp *w);
+void handle_feedback_list(req *r, resp *w);
+void handle_feedback_get(req *r, resp *w);
+void handle_feedback_satisfaction(req *r, resp *w);
+void handle_staff_feedback_list(req *r, resp *w);
+void handle_staff_feedback_get(req *r, resp *w);
+void handle_staff_feedback_reply(req *r, resp *w);
+void handle_staff_feedback_close(req *r, resp *w);
 
 /* handlers/devices.c */
 void handle_device_register(req *r, resp *w);

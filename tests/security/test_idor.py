@@ -156,6 +156,31 @@ def org_case(w):
     return case_id, w.org, w.other_org, lambda: case_state(w.stack, case_id)
 
 
+def feedback_ticket(w, department):
+    """A ticket of a fresh citizen (each has open-ticket limits of their own) routed to
+    department."""
+    owner = new_citizen(w.stack, w.http, w.base)
+    r = call(w.http, w.base, "POST", API + "/feedback", owner.token,
+             {"kind": "consultation", "title": "问", "body": "请问", "department_code": department})
+    assert r.status_code == 201, r.text
+    tid = r.json()["id"]
+    return owner, tid, lambda: sql(
+        w.stack, f"SELECT status, COALESCE(satisfaction, 0), (SELECT COUNT(*) FROM "
+                 f"feedback_replies WHERE ticket_id = {int(tid)}) FROM feedback_tickets "
+                 f"WHERE id = {int(tid)}")
+
+
+def citizen_feedback(w):
+    owner, tid, state = feedback_ticket(w, "GA")
+    return tid, owner, w.other, state
+
+
+def staff_feedback(w):
+    """A ticket of department GA: staff of another department must not see it."""
+    _, tid, state = feedback_ticket(w, "GA")
+    return tid, w.staff, w.other_staff, state
+
+
 def citizen_enterprise(w):
     r = call(w.http, w.base, "POST", API + "/me/enterprises", w.owner.token,
              {"credit_code": credit_code(), "name": "甲公司", "role": "agent"})
@@ -206,6 +231,11 @@ RESOURCES = {
     "/api/v1/applications/{no}/rectification/visit": (citizen_case, {"satisfied": True}),
     "/api/v1/staff/rectifications/{id}/resolve": (staff_case, RESPONSE),
     "/api/v1/org/rectifications/{id}/resolve": (org_case, RESPONSE),
+    "/api/v1/feedback/{id}": (citizen_feedback, None),
+    "/api/v1/feedback/{id}/satisfaction": (citizen_feedback, {"satisfaction": 5}),
+    "/api/v1/staff/feedback/{id}": (staff_feedback, None),
+    "/api/v1/staff/feedback/{id}/replies": (staff_feedback, {"body": "答复"}),
+    "/api/v1/staff/feedback/{id}/close": (staff_feedback, None),
     "/api/v1/bundles/{no}": (citizen_bundle, None),
     "/api/v1/bundles/{no}/withdraw": (citizen_bundle, None),
 }
