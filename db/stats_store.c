@@ -118,3 +118,65 @@ int stats_service(db_conn *c, arena *a, const char *code, const stats_range *r, 
                       r->head_from, r->head_to, r->tail_from, r->tail_to, code);
     return each_row(&rows, rc, fn, ctx);
 }
+
+int stats_clear(db_conn *c)
+{
+    return db_exec(c, "DELETE FROM stats_counters", "");
+}
+
+int stats_completions(db_conn *c, arena *a, int64_t after, size_t max, stats_completion *out,
+                      size_t *n)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT id, department_code, service_code, "
+                      "DATE_FORMAT(submitted_at, '%Y-%m-%dT%H:%i:%sZ'), "
+                      "DATE_FORMAT(finished_at, '%Y-%m-%dT%H:%i:%sZ'), "
+                      "DATE_FORMAT(due_date, '%Y-%m-%d') FROM applications "
+                      "WHERE status = 'completed' AND id > ? ORDER BY id LIMIT ?",
+                      "ii", after, (int64_t)max);
+    *n = 0;
+    if (rc != DB_OK)
+        return rc;
+    for (;;) {
+        stats_completion *o = &out[*n];
+        rc = db_row_next(&rows, "isssss", &o->id, &o->department_code, &o->service_code,
+                         &o->submitted_at, &o->finished_at, &o->due_date);
+        if (rc <= 0)
+            break;
+        (*n)++;
+    }
+    return db_rows_done(&rows, rc);
+}
+
+int stats_rating_groups(db_conn *c, arena *a, stats_group_fn fn, void *ctx)
+{
+    db_rows rows;
+    int rc = db_query(
+        c, &rows, a,
+        "SELECT r.department_code, r.service_code, DATE_FORMAT(r.rated_day, '%Y-%m-%d'), "
+        "COUNT(*), CAST(SUM(r.score) AS SIGNED), CAST(SUM(r.score = 1) AS SIGNED), "
+        "CAST(SUM(r.score = 2) AS SIGNED), CAST(SUM(r.score = 3) AS SIGNED), "
+        "CAST(SUM(r.score = 4) AS SIGNED), CAST(SUM(r.score = 5) AS SIGNED), "
+        "CAST(COALESCE(SUM(k.status = 'closed'), 0) AS SIGNED), "
+        "CAST(COALESCE(SUM(k.visit IS NOT NULL), 0) AS SIGNED), "
+        "CAST(COALESCE(SUM(k.visit = 'satisfied'), 0) AS SIGNED) "
+        "FROM ratings r LEFT JOIN rectifications k ON k.rating_id = r.id "
+        "WHERE r.excluded_at IS NULL GROUP BY r.department_code, r.service_code, r.rated_day",
+        "");
+    if (rc != DB_OK)
+        return rc;
+    for (;;) {
+        const char *dept, *service, *day;
+        stats_counts d = {0};
+        int64_t *l = d.levels;
+        rc = db_row_next(&rows, "sssiiiiiiiiii", &dept, &service, &day, &d.rated, &d.score_sum,
+                         &l[0], &l[1], &l[2], &l[3], &l[4], &d.rectified, &d.visited,
+                         &d.visit_satisfied);
+        if (rc <= 0)
+            break;
+        if ((rc = fn(dept, service, day, &d, ctx)) != DB_OK)
+            break;
+    }
+    return db_rows_done(&rows, rc);
+}

@@ -25,6 +25,21 @@ int stats_add(db_conn *c, const char *department_code, const char *service_code,
 /* The same for the department, service and day a rating was given on. */
 int stats_add_for_rating(db_conn *c, int64_t rating_id, const stats_counts *d);
 
+/* Rebuilding (`onewindow-admin rebuild-stats`, inside the caller's transaction): every
+ * counter removed; the completed applications after id, in id order, up to max; the ratings
+ * still counted (not excluded), summed per department, service and rating day with their
+ * cases' closings and visits, each group to fn. */
+int stats_clear(db_conn *c);
+typedef struct stats_completion {
+    int64_t id;
+    const char *department_code, *service_code, *submitted_at, *finished_at, *due_date;
+} stats_completion;
+int stats_completions(db_conn *c, arena *a, int64_t after, size_t max, stats_completion *out,
+                      size_t *n);
+typedef int (*stats_group_fn)(const char *department_code, const char *service_code,
+                              const char *day, const stats_counts *d, void *ctx);
+int stats_rating_groups(db_conn *c, arena *a, stats_group_fn fn, void *ctx);
+
 /* A range of local days cut into its parts: whole months [month_from, month_to) and the days
  * [head_from, head_to) and [tail_from, tail_to) outside them (YYYY-MM-DD; ends exclusive). */
 typedef struct stats_range {

@@ -138,6 +138,18 @@ int calendar_cache_init(const ow_config *cfg)
     return refresher_add(calendar_tick, cfg->calendar_refresh_ms);
 }
 
+int calendar_cache_load(void)
+{
+    cal_exception *days;
+    size_t n;
+    if (calendar_shipped(&days, &n) != 0)
+        return -1;
+    current.days = days;
+    current.n = n;
+    calendar_tick(false);
+    return 0;
+}
+
 void calendar_cache_free(void)
 {
     install(NULL, 0, -1);

@@ -10,6 +10,8 @@
 
 /* Parses the shipped table and registers the refresher task. 0 or -1. */
 int calendar_cache_init(const ow_config *cfg);
+/* For a command: the shipped table with the stored years over it, once (no refresher). */
+int calendar_cache_load(void);
 void calendar_cache_free(void);
 
 /* due_date of API.md §5: the promised_days-th working day after the submission day (即办件,

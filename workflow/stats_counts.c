@@ -53,3 +53,74 @@ int stats_count_visit(db_conn *c, int64_t rating_id, bool satisfied)
     stats_counts d = {.visited = 1, .visit_satisfied = satisfied};
     return stats_add_for_rating(c, rating_id, &d);
 }
+
+#define REBUILD_PAGE 2000
+
+typedef struct rebuild_groups {
+    db_conn *c;
+    int64_t ratings;
+} rebuild_groups;
+
+static int add_group(const char *department_code, const char *service_code, const char *day,
+                     const stats_counts *d, void *ctx)
+{
+    rebuild_groups *g = ctx;
+    g->ratings += d->rated;
+    return stats_add(g->c, department_code, service_code, day, d);
+}
+
+/* One completed application, counted on its completion's local day as it was then. */
+static int add_completion(db_conn *c, const stats_completion *k)
+{
+    cal_day submitted, finished, due;
+    if (local_day(k->submitted_at, &submitted) != 0 || local_day(k->finished_at, &finished) != 0 ||
+        cal_day_parse(k->due_date, &due) != 0)
+        return DB_ERROR;
+    stats_counts d = {.completed = 1,
+                      .on_time = finished <= due,
+                      .processing_days = calendar_workdays(submitted, finished)};
+    char day[CAL_DATE_BYTES];
+    cal_day_format(finished, day);
+    return stats_add(c, k->department_code, k->service_code, day, &d);
+}
+
+static int rebuild_in_tx(db_conn *c, int64_t *applications, int64_t *ratings)
+{
+    static stats_completion page[REBUILD_PAGE]; /* a command's one run: off the stack */
+    arena a;
+    arena_init(&a, 1 << 16);
+    int64_t after = 0;
+    rebuild_groups groups = {c, 0};
+    size_t n = REBUILD_PAGE;
+    int rc = stats_clear(c);
+    while (rc == DB_OK && n == REBUILD_PAGE) {
+        arena_reset(&a);
+        rc = stats_completions(c, &a, after, REBUILD_PAGE, page, &n);
+        for (size_t i = 0; rc == DB_OK && i < n; i++)
+            rc = add_completion(c, &page[i]);
+        if (n)
+            after = page[n - 1].id;
+        *applications += rc == DB_OK ? (int64_t)n : 0;
+    }
+    if (rc == DB_OK) {
+        arena_reset(&a);
+        rc = stats_rating_groups(c, &a, add_group, &groups);
+    }
+    *ratings = groups.ratings;
+    arena_destroy(&a);
+    return rc;
+}
+
+int stats_rebuild(db_conn *c, int64_t *applications, int64_t *ratings)
+{
+    *applications = *ratings = 0;
+    int rc = db_begin(c);
+    if (rc != DB_OK)
+        return rc;
+    rc = rebuild_in_tx(c, applications, ratings);
+    if (rc == DB_OK)
+        rc = db_commit(c);
+    else
+        db_rollback(c);
+    return rc;
+}

@@ -18,4 +18,9 @@ int stats_count_case_closed(db_conn *c, int64_t rating_id);
 /* The citizen's return visit of a closed case. */
 int stats_count_visit(db_conn *c, int64_t rating_id, bool satisfied);
 
+/* Recomputes every counter from the raw tables in one transaction (`onewindow-admin
+ * rebuild-stats`: data from before migration 0081, generated applications): the completed
+ * applications and the ratings it counted. DB_OK (committed) or a failure (rolled back). */
+int stats_rebuild(db_conn *c, int64_t *applications, int64_t *ratings);
+
 #endif
