@@ -21,7 +21,7 @@
 static const char *const kinds[] = {"consultation", "complaint", "suggestion", "praise", NULL};
 static const char *const statuses[] = {"open", "closed", NULL};
 
-static cJSON *ticket_json(req *r, const feedback_row *t, bool with_body)
+static cJSON *ticket_json(const feedback_row *t, bool with_body)
 {
     cJSON *o = cJSON_CreateObject();
     char id[24];
@@ -41,7 +41,6 @@ static cJSON *ticket_json(req *r, const feedback_row *t, bool with_body)
         cJSON_AddNumberToObject(o, "satisfaction", t->satisfaction);
     else
         cJSON_AddNullToObject(o, "satisfaction");
-    (void)r;
     return o;
 }
 
@@ -53,7 +52,7 @@ static cJSON *ticket_detail(req *r, db_conn *c, const feedback_row *t, int *rc)
     *rc = replies ? feedback_replies(c, &r->arena, t->id, replies, REPLIES_MAX, &n) : DB_ERROR;
     if (*rc != DB_OK)
         return NULL;
-    cJSON *o = ticket_json(r, t, true), *list = cJSON_AddArrayToObject(o, "replies");
+    cJSON *o = ticket_json(t, true), *list = cJSON_AddArrayToObject(o, "replies");
     for (size_t i = 0; i < n; i++) {
         cJSON *item = cJSON_CreateObject();
         cJSON_AddStringToObject(item, "department_code", replies[i].department_code);
@@ -94,7 +93,7 @@ static void answer_list(req *r, resp *w, feedback_query *q)
     size_t shown = n >= (size_t)q->limit ? (size_t)q->limit - 1 : n;
     cJSON *o = resp_new_object(r), *items = cJSON_AddArrayToObject(o, "items");
     for (size_t i = 0; i < shown; i++)
-        cJSON_AddItemToArray(items, ticket_json(r, &rows[i], false));
+        cJSON_AddItemToArray(items, ticket_json(&rows[i], false));
     if (n > shown)
         cJSON_AddStringToObject(o, "next_cursor", common_id_cursor(r, rows[shown - 1].id));
     else
