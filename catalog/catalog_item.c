@@ -174,6 +174,16 @@ static void handled_by(check *c, const cJSON *obj, catalog_item *it)
     it->handled_by_name = string_field(c, h, "name", 1, CATALOG_NAME_MAX, NULL);
 }
 
+/* An optional translation: absent, null or "" is NULL (none). */
+static const char *optional_text(check *c, const cJSON *obj, const char *key, size_t max)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return NULL;
+    const char *s = string_field(c, obj, key, 0, max, NULL);
+    return *s ? s : NULL;
+}
+
 static void hash_item(catalog_item *it)
 {
     crypto_hash_sha256_state st;
@@ -196,6 +206,13 @@ static void hash_item(catalog_item *it)
     int n = snprintf(nums, sizeof nums, "%lld/%lld/%lld", (long long)it->online_level,
                      (long long)it->legal_days, (long long)it->promised_days);
     crypto_hash_sha256_update(&st, (const unsigned char *)nums, (unsigned long long)n);
+    /* the translations only when present: items imported before them keep their hash */
+    if (it->name_en || it->description_en) {
+        const char *en[] = {"en", it->name_en ? it->name_en : "",
+                            it->description_en ? it->description_en : ""};
+        for (size_t i = 0; i < sizeof en / sizeof *en; i++)
+            crypto_hash_sha256_update(&st, (const unsigned char *)en[i], strlen(en[i]) + 1);
+    }
     crypto_hash_sha256_final(&st, it->hash);
 }
 
@@ -233,6 +250,8 @@ int catalog_item_parse(const cJSON *obj, const catalog_codes *codes, arena *a, c
     it->keywords = string_list(&c, obj, "keywords", CATALOG_KEYWORDS_MAX, CATALOG_KEYWORD_MAX, a);
     it->description = string_field(&c, obj, "description", 0, CATALOG_DESCRIPTION_MAX, "");
     handled_by(&c, obj, it);
+    it->name_en = optional_text(&c, obj, "name_en", CATALOG_NAME_EN_MAX);
+    it->description_en = optional_text(&c, obj, "description_en", CATALOG_DESCRIPTION_MAX);
     if (c.failed)
         return -1;
     hash_item(it);

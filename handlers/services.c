@@ -266,7 +266,8 @@ static cJSON *topics_json(const char *codes_json)
         if (!cJSON_IsString(c))
             continue;
         int t = ix ? index_topic(ix, c->valuestring) : -1;
-        search_code fallback = {{0}, {0}, 0};
+        search_code fallback;
+        memset(&fallback, 0, sizeof fallback);
         if (t < 0) {
             strncpy(fallback.code, c->valuestring, sizeof fallback.code - 1);
             strncpy(fallback.name, c->valuestring, sizeof fallback.name - 1);

@@ -17,6 +17,7 @@
 #include "search/index_build.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
+#include "search/segment.h"
 
 #define VIEW_SLOTS 1024
 
@@ -92,14 +93,19 @@ static void flush_views(void)
                     batch[i].count, batch[i].applications, batch[i].service_id);
 }
 
-static int add_dept(const char *code, const char *name, void *b)
+static int add_dept(const char *code, const char *name, const char *name_en, void *b)
 {
-    return search_builder_add_dept(b, code, name);
+    return search_builder_add_dept(b, code, name, name_en);
 }
 
-static int add_topic(const char *code, const char *name, void *b)
+static int add_topic(const char *code, const char *name, const char *name_en, void *b)
 {
-    return search_builder_add_topic(b, code, name);
+    return search_builder_add_topic(b, code, name, name_en);
+}
+
+static int add_concept(const char *name, const char *situations, const char *services, void *b)
+{
+    return search_builder_add_concept(b, name, situations, services);
 }
 
 static int add_synonym(const char *term, const char *expansion, void *b)
@@ -111,7 +117,8 @@ static int add_item(const catalog_row *row, void *b)
 {
     search_doc d = {row->service_id, row->code,         row->name,          row->department_code,
                     row->audience,   row->kind,         row->description,   row->topic_codes,
-                    row->keywords,   row->online_level, row->promised_days, row->popularity};
+                    row->keywords,   row->online_level, row->promised_days, row->popularity,
+                    row->name_en,    row->description_en, row->materials,   NULL};
     return search_builder_add_item(b, &d);
 }
 
@@ -132,6 +139,11 @@ static search_index *build(uint64_t version)
         rc = catalog_store_each_synonym(c, &a, add_synonym, b);
     if (rc == DB_OK)
         rc = catalog_store_each_item(c, add_item, b);
+    /* concepts after the items: their services resolve to the catalog's terms at the end */
+    if (rc == DB_OK)
+        rc = search_builder_add_shipped_concepts(b) == 0 ? DB_OK : DB_ERROR;
+    if (rc == DB_OK)
+        rc = catalog_store_each_concept(c, &a, add_concept, b);
     arena_destroy(&a);
     if (rc != DB_OK) {
         search_builder_abort(b);
@@ -206,8 +218,9 @@ static void catalog_tick(bool stopping)
 
 int catalog_cache_init(const ow_config *cfg)
 {
-    if (normalize_init() != 0 || pinyin_init() != 0) {
-        log_msg(LOG_ERROR, "search: OpenCC t2s or the pinyin table could not be loaded");
+    if (normalize_init() != 0 || pinyin_init() != 0 || segment_init() != 0) {
+        log_msg(LOG_ERROR, "search: OpenCC t2s, the pinyin table or the word dictionary could "
+                           "not be loaded");
         return -1;
     }
     /* A fixed threshold: big index arrays are mmap'd and go back to the system when freed

@@ -1,6 +1,7 @@
 #include "search/index.h"
 
 #include "search/blob_cache.h"
+#include "search/ranked_build.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,7 @@ void search_index_free(search_index *ix)
     free(ix->dept_off);
     free(ix->topic_items);
     free(ix->topic_off);
+    ranked_index_free(&ix->ranked);
     blob_cache_free(ix->reading_cache);
     free(ix);
 }

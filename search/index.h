@@ -29,6 +29,7 @@ enum { AUDIENCE_PERSONAL = 0, AUDIENCE_ENTERPRISE = 1, AUDIENCE_BOTH = 2 };
 typedef struct search_item {
     uint32_t service_id;
     uint32_t code, name, name_compact; /* offsets of NUL-terminated strings in the pool */
+    uint32_t name_en, description_en;  /* the same; 0 (the empty string): no translation */
     uint32_t name_id;                  /* items with the same name share it (type-ahead) */
     uint16_t name_chars;               /* code points of the compact normalized name */
     uint16_t name_py_len;              /* letters of its full pinyin */
@@ -43,6 +44,7 @@ typedef struct search_item {
 typedef struct search_code {
     char code[32 * 4 + 1];  /* VARCHAR(32): up to 4 bytes a character */
     char name[100 * 4 + 1]; /* VARCHAR(100) */
+    char name_en[201];      /* VARCHAR(200), "" when not translated */
     uint32_t count;         /* active items */
 } search_code;
 
@@ -55,6 +57,35 @@ typedef struct synonym_entry {
     uint32_t term, expansion; /* pool offsets: normalized UTF-8 */
     bool ascii;
 } synonym_entry;
+
+/* A situation word of a concept: every part must occur in the query (hanzi parts as
+ * substrings of the query's hanzi, English parts as " stem stem " in its stemmed words). */
+typedef struct concept_pattern {
+    uint32_t part[3]; /* offsets in ranked_index.pool */
+    uint8_t n_parts;
+    uint8_t ascii; /* bit i: part i is English */
+    uint32_t concept;
+} concept_pattern;
+
+/* The ranked retrieval (search/ranked.c, built by search/ranked_build.c): BM25F over every
+ * field of an item, as one impact per (term, item); and the concept layer. */
+typedef struct ranked_index {
+    char *pool; /* term strings, concept parts and names */
+    size_t pool_len;
+    u64map term_index; /* hash(term) → term id */
+    uint32_t *term_str; /* term id → pool offset */
+    uint32_t *off;      /* term id → first posting; n_terms + 1 */
+    uint32_t *items;    /* postings: the item, ascending within a term */
+    uint16_t *impact;   /* its BM25F score / scale */
+    size_t n_terms;
+    float scale;
+    concept_pattern *patterns;
+    size_t n_patterns;
+    uint32_t *concept_name; /* concept → pool offset */
+    uint32_t *concept_off;  /* concept → first of its service terms; n_concepts + 1 */
+    uint32_t *concept_terms;
+    size_t n_concepts;
+} ranked_index;
 
 typedef struct search_index {
     atomic_int refs;
@@ -92,6 +123,8 @@ typedef struct search_index {
     uint32_t *topic_items;   /* and by topic (an item under each of its topics) */
     uint32_t *topic_off;     /* n_topics + 1 */
     uint32_t audience_level_count[3][5]; /* items by audience and online level (browse) */
+
+    ranked_index ranked;
 
     struct blob_cache *reading_cache; /* reading → match list (search.c); NULL: none */
 } search_index;

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
+#include "search/ranked_build.h"
 
 typedef struct u32vec {
     uint32_t *v;
@@ -42,6 +43,7 @@ struct search_builder {
     pair *term_pairs; /* (term, posting) */
     size_t n_term_pairs, term_pairs_cap;
     size_t entries_cap;
+    ranked_builder *ranked;
     bool failed;
     /* scratch of one item */
     gram_list grams;
@@ -100,7 +102,8 @@ search_builder *search_builder_new(void)
     if (!b)
         return NULL;
     b->ix = calloc(1, sizeof *b->ix);
-    if (!b->ix || u64map_init(&b->ix->grams, 1 << 16) != 0 ||
+    b->ranked = ranked_builder_new();
+    if (!b->ix || !b->ranked || u64map_init(&b->ix->grams, 1 << 16) != 0 ||
         u64map_init(&b->term_index, 1 << 12) != 0 || u64map_init(&b->name_index, 1 << 12) != 0 ||
         u64map_init(&b->ix->synonym_index, 1 << 10) != 0) {
         search_builder_abort(b);
@@ -111,7 +114,7 @@ search_builder *search_builder_new(void)
 }
 
 static int add_code(search_code **list, size_t *n, size_t *cap, const char *code, const char *name,
-                    size_t max)
+                    const char *name_en, size_t max)
 {
     if (*n >= max || grow((void **)list, cap, *n + 1, sizeof **list) != 0)
         return -1;
@@ -119,15 +122,20 @@ static int add_code(search_code **list, size_t *n, size_t *cap, const char *code
     memset(c, 0, sizeof *c);
     strncpy(c->code, code, sizeof c->code - 1);
     strncpy(c->name, name, sizeof c->name - 1);
+    if (name_en)
+        strncpy(c->name_en, name_en, sizeof c->name_en - 1);
     return 0;
 }
 
-int search_builder_add_dept(search_builder *b, const char *code, const char *name)
+int search_builder_add_dept(search_builder *b, const char *code, const char *name,
+                            const char *name_en)
 {
-    return add_code(&b->ix->depts, &b->ix->n_depts, &b->depts_cap, code, name, UINT16_MAX);
+    return add_code(&b->ix->depts, &b->ix->n_depts, &b->depts_cap, code, name, name_en,
+                    UINT16_MAX);
 }
 
-int search_builder_add_topic(search_builder *b, const char *code, const char *name)
+int search_builder_add_topic(search_builder *b, const char *code, const char *name,
+                             const char *name_en)
 {
     if (b->ix->n_topics == SEARCH_MAX_TOPICS) {
         /* the per-item bitmask holds 64: a 65th topic is left out of the index (its items
@@ -136,7 +144,7 @@ int search_builder_add_topic(search_builder *b, const char *code, const char *na
                 SEARCH_MAX_TOPICS, code);
         return 0;
     }
-    return add_code(&b->ix->topics, &b->ix->n_topics, &b->topics_cap, code, name,
+    return add_code(&b->ix->topics, &b->ix->n_topics, &b->topics_cap, code, name, name_en,
                     SEARCH_MAX_TOPICS);
 }
 
@@ -357,6 +365,9 @@ int search_builder_add_item(search_builder *b, const search_doc *row)
     it->service_id = clamp_u32(row->service_id);
     it->code = pool_add(b, row->code, strlen(row->code));
     it->name = pool_add(b, row->name, strlen(row->name));
+    it->name_en = row->name_en ? pool_add(b, row->name_en, strlen(row->name_en)) : 0;
+    it->description_en =
+        row->description_en ? pool_add(b, row->description_en, strlen(row->description_en)) : 0;
     it->name_id = name_id(b, row->name, item);
     int d = index_dept(ix, row->department_code);
     it->dept = (uint16_t)(d < 0 ? 0 : d);
@@ -382,6 +393,7 @@ int search_builder_add_item(search_builder *b, const search_doc *row)
         normalize_text(row->description, strlen(row->description), b->text, NORM_MAX_CHARS, true);
     grams_of(g, b->text, n, FIELD_DESCRIPTION, false);
     rc |= add_postings(b, g, item);
+    rc |= ranked_builder_add_item(b->ranked, item, row);
     if (rc != 0 || b->failed)
         return -1;
     return 0;
@@ -429,6 +441,36 @@ int search_builder_add_shipped_synonyms(search_builder *b)
             memcpy(exp, tab + 1, n - (size_t)(tab - p) - 1);
             exp[n - (size_t)(tab - p) - 1] = '\0';
             if (search_builder_add_synonym(b, term, exp) != 0)
+                return -1;
+        }
+        p += n + 1;
+    }
+    return 0;
+}
+
+/* ---- concepts ---- */
+
+int search_builder_add_concept(search_builder *b, const char *name, const char *situations,
+                               const char *services)
+{
+    return ranked_builder_add_concept(b->ranked, name, situations, services);
+}
+
+/* data/concepts.tsv: name<TAB>situations<TAB>services lines; '#' comments. */
+int search_builder_add_shipped_concepts(search_builder *b)
+{
+    const char *p = concepts_tsv, *end = concepts_tsv + concepts_tsv_len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = (size_t)((nl ? nl : end) - p);
+        const char *t1 = memchr(p, '\t', n);
+        const char *t2 = t1 ? memchr(t1 + 1, '\t', n - (size_t)(t1 + 1 - p)) : NULL;
+        if (n > 0 && p[0] != '#' && t2 && n < 4096) {
+            char line[4096];
+            memcpy(line, p, n);
+            line[n] = '\0';
+            line[t1 - p] = line[t2 - p] = '\0';
+            if (search_builder_add_concept(b, line, line + (t1 - p) + 1, line + (t2 - p) + 1))
                 return -1;
         }
         p += n + 1;
@@ -551,6 +593,10 @@ search_index *search_builder_finish(search_builder *b, uint64_t version)
     search_index *ix = b->ix;
     if (b->failed || compact_grams(b) != 0 || compact_terms(b) != 0)
         goto fail;
+    int rrc = ranked_builder_finish(b->ranked, ix->n_items, &ix->ranked);
+    b->ranked = NULL;
+    if (rrc != 0)
+        goto fail;
     if (ix->n_entries)
         qsort_r(ix->entries, ix->n_entries, sizeof *ix->entries, cmp_entry, ix);
     ix->by_popularity = malloc((ix->n_items + 1) * sizeof *ix->by_popularity);
@@ -580,6 +626,7 @@ void search_builder_abort(search_builder *b)
             free(b->slots[s].v);
         search_index_free(b->ix);
     }
+    ranked_builder_abort(b->ranked);
     free(b->slots);
     free(b->term_pairs);
     free(b->grams.g);

@@ -1,0 +1,239 @@
+#include "search/query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "search/normalize.h"
+#include "search/terms.h"
+
+/* Weights of the query's terms by where they come from. */
+#define W_QUERY 1.0f
+#define W_SYNONYM 0.7f
+#define W_CONCEPT 1.0f
+#define MAX_QTERMS 96
+
+typedef struct qterm {
+    uint32_t term;
+    float weight;
+} qterm;
+
+typedef struct qterms {
+    qterm t[MAX_QTERMS];
+    size_t n, unknown_en, unknown_cjk;
+    const ranked_index *r;
+    float weight;
+} qterms;
+
+static void add_qterm(qterms *q, uint32_t term, float weight)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (q->t[i].term == term) {
+            if (weight > q->t[i].weight)
+                q->t[i].weight = weight;
+            return;
+        }
+    if (q->n < MAX_QTERMS)
+        q->t[q->n++] = (qterm){term, weight};
+}
+
+static int64_t term_id(const ranked_index *r, const char *s, size_t len)
+{
+    size_t pos = 0;
+    uint32_t id;
+    while (u64map_next(&r->term_index, hash_bytes(s, len), &pos, &id))
+        if (strcmp(r->pool + r->term_str[id], s) == 0)
+            return id;
+    return -1;
+}
+
+static int on_term(const char *s, size_t len, void *ctx)
+{
+    qterms *q = ctx;
+    int64_t id = term_id(q->r, s, len);
+    if (id >= 0)
+        add_qterm(q, (uint32_t)id, q->weight);
+    else if ((unsigned char)s[0] < 0x80)
+        q->unknown_en++;
+    else
+        q->unknown_cjk++;
+    return 0;
+}
+
+/* The query's hanzi without spaces, and its English words as " stem stem " (stop words kept
+ * as they are), the forms the concept patterns are written in. */
+static void pattern_forms(const uint32_t *c, size_t n, char *hz, size_t hz_cap, char *en,
+                          size_t en_cap)
+{
+    uint32_t h[SEARCH_MAX_QUERY_CHARS * 2];
+    size_t nh = 0, k = 0;
+    en[k++] = ' ';
+    for (size_t i = 0; i < n;) {
+        if (is_hanzi(c[i])) {
+            h[nh++] = c[i++];
+            continue;
+        }
+        if (!(c[i] >= 'a' && c[i] <= 'z')) {
+            i++;
+            continue;
+        }
+        char word[40], stem[40];
+        size_t wl = 0;
+        for (; i < n && c[i] >= 'a' && c[i] <= 'z'; i++)
+            if (wl < sizeof word - 1)
+                word[wl++] = (char)c[i];
+        word[wl] = '\0';
+        size_t sl = terms_stem(word, wl, stem, sizeof stem);
+        const char *w = sl ? stem : word;
+        size_t wlen = sl ? sl : wl;
+        if (k + wlen + 2 < en_cap) {
+            memcpy(en + k, w, wlen);
+            k += wlen;
+            en[k++] = ' ';
+        }
+    }
+    en[k] = '\0';
+    normalize_to_utf8(h, nh, hz, hz_cap);
+}
+
+static bool pattern_matches(const ranked_index *r, const concept_pattern *p, const char *hz,
+                            const char *en)
+{
+    for (size_t i = 0; i < p->n_parts; i++)
+        if (!strstr((p->ascii >> i) & 1 ? en : hz, r->pool + p->part[i]))
+            return false;
+    return true;
+}
+
+/* The services of every concept a pattern of which the query holds. */
+static size_t add_concepts(const ranked_index *r, const uint32_t *c, size_t n, qterms *q)
+{
+    char hz[SEARCH_MAX_QUERY_CHARS * 8 + 1], en[SEARCH_MAX_QUERY_CHARS * 4 + 2];
+    pattern_forms(c, n, hz, sizeof hz, en, sizeof en);
+    bool en_any = en[1] != '\0';
+    size_t found = 0;
+    uint32_t last = UINT32_MAX;
+    for (size_t i = 0; i < r->n_patterns; i++) {
+        const concept_pattern *p = &r->patterns[i];
+        if (p->concept == last || (!hz[0] && p->ascii != (1u << p->n_parts) - 1) ||
+            (!en_any && p->ascii) || !pattern_matches(r, p, hz, en))
+            continue;
+        last = p->concept; /* patterns of a concept are consecutive */
+        found++;
+        for (uint32_t k = r->concept_off[p->concept]; k < r->concept_off[p->concept + 1]; k++)
+            add_qterm(q, r->concept_terms[k], W_CONCEPT);
+    }
+    return found;
+}
+
+static void tokens_terms(const alternative *alt, qterms *q)
+{
+    for (size_t t = 0; t < alt->n_tok; t++)
+        terms_of(alt->tok[t].c, alt->tok[t].n, on_term, q);
+}
+
+static bool ranks_before(const ranked_hit *x, const ranked_hit *y)
+{
+    return x->score != y->score ? x->score > y->score : x->item < y->item;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+    const ranked_hit *x = a, *y = b;
+    return x->item < y->item ? -1 : x->item > y->item;
+}
+
+/* The best RANKED_TOP of hits[0..n) into out (in place), by item: a bounded heap whose root
+ * is the worst kept, O(n log k). */
+static void keep_best(ranked_hit *hits, size_t n, ranked_list *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        ranked_hit h = hits[i];
+        size_t at;
+        if (k < RANKED_TOP) {
+            for (at = k++; at > 0 && ranks_before(&hits[(at - 1) / 2], &h); at = (at - 1) / 2)
+                hits[at] = hits[(at - 1) / 2];
+            hits[at] = h;
+            continue;
+        }
+        if (!ranks_before(&h, &hits[0]))
+            continue;
+        for (at = 0;;) {
+            size_t ch = 2 * at + 1;
+            if (ch >= k)
+                break;
+            if (ch + 1 < k && ranks_before(&hits[ch], &hits[ch + 1]))
+                ch++;
+            if (!ranks_before(&h, &hits[ch]))
+                break;
+            hits[at] = hits[ch];
+            at = ch;
+        }
+        hits[at] = h;
+    }
+    out->top = 0;
+    for (size_t i = 0; i < k; i++)
+        if (hits[i].score > out->top)
+            out->top = hits[i].score;
+    if (k)
+        qsort(hits, k, sizeof *hits, cmp_item);
+    out->h = hits;
+    out->n = k;
+}
+
+int ranked_run(const search_index *ix, const search_query *sq, const char *text,
+               const search_filters *f, arena *a, ranked_list *out)
+{
+    const ranked_index *r = &ix->ranked;
+    memset(out, 0, sizeof *out);
+    if (r->n_terms == 0)
+        return 0;
+    uint32_t c[SEARCH_MAX_QUERY_CHARS * 2];
+    size_t n = normalize_text(text, strlen(text), c, sizeof c / sizeof *c, true);
+    qterms *q = arena_alloc(a, sizeof *q);
+    if (!q)
+        return -1;
+    q->n = q->unknown_en = q->unknown_cjk = 0;
+    q->r = r;
+    q->weight = W_QUERY;
+    terms_of(c, n, on_term, q);
+    out->n_terms = q->n;
+    out->n_unknown_en = q->unknown_en;
+    out->has_cjk = false;
+    for (size_t i = 0; i < n && !out->has_cjk; i++)
+        out->has_cjk = is_hanzi(c[i]);
+    q->weight = W_SYNONYM;
+    for (size_t i = 1; i < sq->n_alt; i++)
+        if (sq->alt[i].kind == ALT_SYNONYM)
+            tokens_terms(&sq->alt[i], q);
+    out->n_concepts = add_concepts(r, c, n, q);
+    size_t sum = 0;
+    for (size_t i = 0; i < q->n; i++)
+        sum += r->off[q->t[i].term + 1] - r->off[q->t[i].term];
+    if (sum == 0)
+        return 0;
+    size_t cap = sum < ix->n_items ? sum : ix->n_items;
+    ranked_hit *hits = arena_alloc(a, (cap + 1) * sizeof *hits);
+    item_set *s = set_for(ix->n_items);
+    if (!hits || !s)
+        return -1;
+    size_t nh = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        float w = q->t[i].weight * r->scale;
+        for (uint32_t p = r->off[q->t[i].term]; p < r->off[q->t[i].term + 1]; p++) {
+            uint32_t item = r->items[p];
+            uint32_t at = s->slot[item];
+            if (!at) {
+                if (!rank_passes(&ix->items[item], f))
+                    continue;
+                hits[nh] = (ranked_hit){item, 0};
+                s->slot[item] = at = (uint32_t)++nh;
+            }
+            hits[at - 1].score += w * r->impact[p];
+        }
+    }
+    for (size_t i = 0; i < nh; i++)
+        s->slot[hits[i].item] = 0;
+    keep_best(hits, nh, out);
+    return 0;
+}

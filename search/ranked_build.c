@@ -1,0 +1,453 @@
+#include "search/ranked_build.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "search/normalize.h"
+#include "search/terms.h"
+
+/* Fields with their BM25F weight, the length normalization b and a typical length in terms
+ * (measured on the demo catalog; a fixed average keeps the build one pass). */
+enum { F_NAME, F_KEYWORD, F_BUNDLE, F_DESC, F_MATERIAL, F_NAME_EN, F_DESC_EN, N_FIELDS };
+static const struct {
+    float weight, b, avg_len;
+} fields[N_FIELDS] = {
+    [F_NAME] = {3.0f, 0.3f, 6},    [F_KEYWORD] = {2.5f, 0.3f, 8}, [F_BUNDLE] = {2.0f, 0.2f, 4},
+    [F_DESC] = {1.0f, 0.6f, 24},   [F_MATERIAL] = {0.6f, 0.3f, 14},
+    [F_NAME_EN] = {3.0f, 0.3f, 5}, [F_DESC_EN] = {1.0f, 0.6f, 18},
+};
+#define K1 1.2f
+
+typedef struct posting {
+    uint32_t term, item;
+    float tfw; /* the field-weighted, length-normalized frequency */
+} posting;
+
+typedef struct occ {
+    uint32_t term;
+    uint8_t field;
+} occ;
+
+typedef struct pending_concept {
+    uint32_t name, services; /* pool offsets: the name and the normalized services */
+} pending_concept;
+
+struct ranked_builder {
+    ranked_index r;
+    size_t pool_cap, terms_cap;
+    posting *post;
+    size_t n_post, post_cap;
+    /* one item's occurrences */
+    occ *occ;
+    size_t n_occ, occ_cap;
+    uint32_t field_len[N_FIELDS];
+    /* chunk of normalized text → its term ids, so that variants sharing text segment once */
+    u64map memo;
+    uint32_t *memo_terms; /* runs: count, then the ids */
+    size_t n_memo_terms, memo_terms_cap;
+    size_t patterns_cap;
+    pending_concept *concepts;
+    size_t n_concepts, concepts_cap;
+    uint32_t text[NORM_MAX_CHARS];
+    bool failed;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*p, n * size);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+static uint32_t pool_add(ranked_builder *rb, const char *s, size_t len)
+{
+    ranked_index *r = &rb->r;
+    if (r->pool_len + len + 1 > UINT32_MAX ||
+        grow((void **)&r->pool, &rb->pool_cap, r->pool_len + len + 1, 1) != 0) {
+        rb->failed = true;
+        return 0;
+    }
+    uint32_t off = (uint32_t)r->pool_len;
+    memcpy(r->pool + off, s, len);
+    r->pool[off + len] = '\0';
+    r->pool_len += len + 1;
+    return off;
+}
+
+ranked_builder *ranked_builder_new(void)
+{
+    ranked_builder *rb = calloc(1, sizeof *rb);
+    if (!rb)
+        return NULL;
+    if (u64map_init(&rb->r.term_index, 1 << 14) != 0 || u64map_init(&rb->memo, 1 << 14) != 0) {
+        ranked_builder_abort(rb);
+        return NULL;
+    }
+    pool_add(rb, "", 0);
+    return rb;
+}
+
+/* The id of a term, added when new (create) or -1 when unknown. */
+static int64_t term_lookup(ranked_builder *rb, const char *s, size_t len, bool create)
+{
+    ranked_index *r = &rb->r;
+    uint64_t h = hash_bytes(s, len);
+    size_t pos = 0;
+    uint32_t id;
+    while (u64map_next(&r->term_index, h, &pos, &id))
+        if (strcmp(r->pool + r->term_str[id], s) == 0)
+            return id;
+    if (!create)
+        return -1;
+    uint32_t off = pool_add(rb, s, len);
+    if (rb->failed ||
+        grow((void **)&r->term_str, &rb->terms_cap, r->n_terms + 1, sizeof *r->term_str) != 0 ||
+        u64map_put(&r->term_index, h, (uint32_t)r->n_terms) != 0)
+        return -1;
+    r->term_str[r->n_terms] = off;
+    return (int64_t)r->n_terms++;
+}
+
+static int memo_push(ranked_builder *rb, uint32_t v)
+{
+    if (grow((void **)&rb->memo_terms, &rb->memo_terms_cap, rb->n_memo_terms + 1,
+             sizeof *rb->memo_terms) != 0)
+        return -1;
+    rb->memo_terms[rb->n_memo_terms++] = v;
+    return 0;
+}
+
+static int memo_term(const char *term, size_t len, void *ctx)
+{
+    ranked_builder *rb = ctx;
+    int64_t id = term_lookup(rb, term, len, true);
+    return id < 0 || memo_push(rb, (uint32_t)id) != 0 ? -1 : 0;
+}
+
+/* The term ids of one chunk (text between spaces), segmented once per build. */
+static int chunk_terms(ranked_builder *rb, const uint32_t *c, size_t n, const uint32_t **ids,
+                       size_t *count)
+{
+    uint64_t h = hash_bytes(c, n * sizeof *c);
+    uint32_t at;
+    if (!u64map_get(&rb->memo, h, &at)) {
+        at = (uint32_t)rb->n_memo_terms;
+        if (memo_push(rb, 0) != 0 || terms_of(c, n, memo_term, rb) != 0 ||
+            u64map_put(&rb->memo, h, at) != 0)
+            return -1;
+        rb->memo_terms[at] = (uint32_t)(rb->n_memo_terms - at - 1);
+    }
+    *count = rb->memo_terms[at];
+    *ids = rb->memo_terms + at + 1;
+    return 0;
+}
+
+static int add_text(ranked_builder *rb, const char *s, int field)
+{
+    if (!s || !*s)
+        return 0;
+    size_t n = normalize_text(s, strlen(s), rb->text, NORM_MAX_CHARS, true);
+    for (size_t i = 0; i < n;) {
+        while (i < n && rb->text[i] == ' ')
+            i++;
+        size_t start = i;
+        while (i < n && rb->text[i] != ' ')
+            i++;
+        if (i == start)
+            continue;
+        const uint32_t *ids;
+        size_t count;
+        if (chunk_terms(rb, rb->text + start, i - start, &ids, &count) != 0 ||
+            grow((void **)&rb->occ, &rb->occ_cap, rb->n_occ + count, sizeof *rb->occ) != 0)
+            return -1;
+        for (size_t k = 0; k < count; k++)
+            rb->occ[rb->n_occ++] = (occ){ids[k], (uint8_t)field};
+        rb->field_len[field] += (uint32_t)count;
+    }
+    return 0;
+}
+
+static int add_list(ranked_builder *rb, const char *json, int field)
+{
+    if (!json)
+        return 0;
+    cJSON *arr = cJSON_ParseWithLength(json, strlen(json) + 1);
+    const cJSON *v;
+    int rc = 0;
+    cJSON_ArrayForEach(v, arr) if (cJSON_IsString(v) && rc == 0) rc = add_text(rb, v->valuestring, field);
+    cJSON_Delete(arr);
+    return rc;
+}
+
+static int cmp_occ(const void *a, const void *b)
+{
+    const occ *x = a, *y = b;
+    if (x->term != y->term)
+        return x->term < y->term ? -1 : 1;
+    return (int)x->field - (int)y->field;
+}
+
+int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc *d)
+{
+    if (rb->failed)
+        return -1;
+    rb->n_occ = 0;
+    memset(rb->field_len, 0, sizeof rb->field_len);
+    int rc = add_text(rb, d->name, F_NAME);
+    rc |= add_list(rb, d->keywords, F_KEYWORD);
+    rc |= add_list(rb, d->bundles, F_BUNDLE);
+    rc |= add_text(rb, d->description, F_DESC);
+    rc |= add_list(rb, d->materials, F_MATERIAL);
+    rc |= add_text(rb, d->name_en, F_NAME_EN);
+    rc |= add_text(rb, d->description_en, F_DESC_EN);
+    if (rc != 0)
+        return -1;
+    if (rb->n_occ)
+        qsort(rb->occ, rb->n_occ, sizeof *rb->occ, cmp_occ);
+    float norm[N_FIELDS];
+    for (int f = 0; f < N_FIELDS; f++)
+        norm[f] = fields[f].weight /
+                  (1 - fields[f].b + fields[f].b * (float)rb->field_len[f] / fields[f].avg_len);
+    for (size_t i = 0; i < rb->n_occ;) {
+        uint32_t term = rb->occ[i].term;
+        float tfw = 0;
+        for (; i < rb->n_occ && rb->occ[i].term == term; i++)
+            tfw += norm[rb->occ[i].field];
+        if (grow((void **)&rb->post, &rb->post_cap, rb->n_post + 1, sizeof *rb->post) != 0)
+            return -1;
+        rb->post[rb->n_post++] = (posting){term, item, tfw};
+    }
+    return 0;
+}
+
+/* ---- concepts ---- */
+
+/* A situation part normalized: hanzi compact, or English " stem stem ". */
+static uint32_t part_of(ranked_builder *rb, const char *s, size_t len, bool *ascii)
+{
+    uint32_t c[128];
+    char buf[512];
+    size_t n = normalize_text(s, len, c, 128, true), k = 0;
+    *ascii = n > 0 && c[0] < 0x80;
+    if (*ascii) {
+        buf[k++] = ' ';
+        for (size_t i = 0; i < n;) {
+            while (i < n && c[i] == ' ')
+                i++;
+            char word[40], stem[40];
+            size_t wl = 0;
+            for (; i < n && c[i] != ' '; i++)
+                if (wl < sizeof word - 1)
+                    word[wl++] = (char)c[i];
+            word[wl] = '\0';
+            size_t sl = terms_stem(word, wl, stem, sizeof stem);
+            if (!sl) { /* a stop word inside a phrase stays as it is */
+                memcpy(stem, word, wl + 1);
+                sl = wl;
+            }
+            if (sl && k + sl + 2 < sizeof buf) {
+                memcpy(buf + k, stem, sl);
+                k += sl;
+                buf[k++] = ' ';
+            }
+        }
+        buf[k] = '\0';
+        return k > 1 ? pool_add(rb, buf, k) : 0;
+    }
+    uint32_t compact[128];
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (c[i] != ' ')
+            compact[m++] = c[i];
+    k = normalize_to_utf8(compact, m, buf, sizeof buf);
+    return k ? pool_add(rb, buf, k) : 0;
+}
+
+static int add_pattern(ranked_builder *rb, const char *s, size_t len, uint32_t concept)
+{
+    concept_pattern p = {{0, 0, 0}, 0, 0, concept};
+    for (size_t i = 0; i < len && p.n_parts < 3;) {
+        const char *plus = memchr(s + i, '+', len - i);
+        size_t end = plus ? (size_t)(plus - s) : len;
+        bool ascii = false;
+        uint32_t off = end > i ? part_of(rb, s + i, end - i, &ascii) : 0;
+        if (off) {
+            p.ascii |= (uint8_t)(ascii << p.n_parts);
+            p.part[p.n_parts++] = off;
+        }
+        i = end + 1;
+    }
+    ranked_index *r = &rb->r;
+    if (p.n_parts == 0)
+        return 0;
+    if (grow((void **)&r->patterns, &rb->patterns_cap, r->n_patterns + 1, sizeof *r->patterns))
+        return -1;
+    r->patterns[r->n_patterns++] = p;
+    return 0;
+}
+
+int ranked_builder_add_concept(ranked_builder *rb, const char *name, const char *situations,
+                               const char *services)
+{
+    if (grow((void **)&rb->concepts, &rb->concepts_cap, rb->n_concepts + 1, sizeof *rb->concepts))
+        return -1;
+    uint32_t id = (uint32_t)rb->n_concepts;
+    rb->concepts[id].name = pool_add(rb, name, strlen(name));
+    rb->concepts[id].services = pool_add(rb, services, strlen(services));
+    rb->n_concepts++;
+    size_t len = strlen(situations);
+    for (size_t i = 0; i < len;) {
+        const char *bar = memchr(situations + i, '|', len - i);
+        size_t end = bar ? (size_t)(bar - situations) : len;
+        if (end > i && add_pattern(rb, situations + i, end - i, id) != 0)
+            return -1;
+        i = end + 1;
+    }
+    return rb->failed ? -1 : 0;
+}
+
+typedef struct id_list {
+    uint32_t *v;
+    size_t n, cap;
+    ranked_builder *rb;
+} id_list;
+
+static int known_term(const char *term, size_t len, void *ctx)
+{
+    id_list *l = ctx;
+    int64_t id = term_lookup(l->rb, term, len, false);
+    if (id < 0)
+        return 0; /* a word no item holds cannot find anything */
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i] == (uint32_t)id)
+            return 0;
+    if (grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) != 0)
+        return -1;
+    l->v[l->n++] = (uint32_t)id;
+    return 0;
+}
+
+/* Each concept's services as the term ids of the catalog (known only once items are in). */
+static int resolve_concepts(ranked_builder *rb)
+{
+    ranked_index *r = &rb->r;
+    r->n_concepts = rb->n_concepts;
+    r->concept_name = malloc((rb->n_concepts + 1) * sizeof *r->concept_name);
+    r->concept_off = malloc((rb->n_concepts + 1) * sizeof *r->concept_off);
+    id_list l = {NULL, 0, 0, rb};
+    if (!r->concept_name || !r->concept_off)
+        return -1;
+    for (size_t i = 0; i < rb->n_concepts; i++) {
+        r->concept_name[i] = rb->concepts[i].name;
+        r->concept_off[i] = (uint32_t)l.n;
+        const char *s = r->pool + rb->concepts[i].services;
+        size_t len = strlen(s);
+        for (size_t at = 0; at < len;) {
+            const char *bar = memchr(s + at, '|', len - at);
+            size_t end = bar ? (size_t)(bar - s) : len;
+            size_t n = normalize_text(s + at, end - at, rb->text, NORM_MAX_CHARS, true);
+            if (terms_of(rb->text, n, known_term, &l) != 0) {
+                free(l.v);
+                return -1;
+            }
+            at = end + 1;
+        }
+    }
+    r->concept_off[rb->n_concepts] = (uint32_t)l.n;
+    r->concept_terms = l.v ? l.v : malloc(sizeof *r->concept_terms);
+    return r->concept_terms ? 0 : -1;
+}
+
+/* ---- finish ---- */
+
+static int compact_postings(ranked_builder *rb, size_t n_items)
+{
+    ranked_index *r = &rb->r;
+    r->off = calloc(r->n_terms + 2, sizeof *r->off);
+    r->items = malloc((rb->n_post + 1) * sizeof *r->items);
+    r->impact = malloc((rb->n_post + 1) * sizeof *r->impact);
+    float *score = malloc((rb->n_post + 1) * sizeof *score);
+    if (!r->off || !r->items || !r->impact || !score || rb->n_post > UINT32_MAX) {
+        free(score);
+        return -1;
+    }
+    for (size_t i = 0; i < rb->n_post; i++) /* counting sort by term: items stay ascending */
+        r->off[rb->post[i].term + 1]++;
+    for (size_t t = 0; t < r->n_terms; t++)
+        r->off[t + 1] += r->off[t];
+    uint32_t *fill = calloc(r->n_terms + 1, sizeof *fill);
+    if (!fill) {
+        free(score);
+        return -1;
+    }
+    float max = 0;
+    for (size_t i = 0; i < rb->n_post; i++) {
+        const posting *p = &rb->post[i];
+        double df = r->off[p->term + 1] - r->off[p->term];
+        double idf = log(1.0 + ((double)n_items - df + 0.5) / (df + 0.5));
+        float s = (float)(idf * p->tfw * (K1 + 1) / (p->tfw + K1));
+        uint32_t at = r->off[p->term] + fill[p->term]++;
+        r->items[at] = p->item;
+        score[at] = s;
+        if (s > max)
+            max = s;
+    }
+    free(fill);
+    r->scale = max > 0 ? max / 65535.0f : 1;
+    for (size_t i = 0; i < rb->n_post; i++) {
+        float q = score[i] / r->scale + 0.5f;
+        r->impact[i] = (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q);
+    }
+    free(score);
+    return 0;
+}
+
+int ranked_builder_finish(ranked_builder *rb, size_t n_items, ranked_index *out)
+{
+    int rc = rb->failed || resolve_concepts(rb) != 0 || compact_postings(rb, n_items) != 0 ? -1 : 0;
+    if (rc == 0) {
+        *out = rb->r;
+        memset(&rb->r, 0, sizeof rb->r);
+    }
+    ranked_builder_abort(rb);
+    return rc;
+}
+
+void ranked_index_free(ranked_index *r)
+{
+    free(r->pool);
+    u64map_free(&r->term_index);
+    free(r->term_str);
+    free(r->off);
+    free(r->items);
+    free(r->impact);
+    free(r->patterns);
+    free(r->concept_name);
+    free(r->concept_off);
+    free(r->concept_terms);
+    memset(r, 0, sizeof *r);
+}
+
+void ranked_builder_abort(ranked_builder *rb)
+{
+    if (!rb)
+        return;
+    ranked_index_free(&rb->r);
+    free(rb->post);
+    free(rb->occ);
+    u64map_free(&rb->memo);
+    free(rb->memo_terms);
+    free(rb->concepts);
+    free(rb);
+}
