@@ -63,7 +63,8 @@ typedef struct synonym_entry {
 typedef struct concept_pattern {
     uint32_t part[3]; /* offsets in ranked_index.pool */
     uint8_t n_parts;
-    uint8_t ascii; /* bit i: part i is English */
+    uint8_t ascii;       /* bit i: part i is English */
+    uint8_t specificity; /* characters (an English word counts 2) of all its parts */
     uint32_t concept;
 } concept_pattern;
 
@@ -82,9 +83,10 @@ typedef struct ranked_index {
     concept_pattern *patterns;
     size_t n_patterns;
     uint32_t *concept_name; /* concept → pool offset */
-    uint32_t *concept_off;  /* concept → first of its service terms; n_concepts + 1 */
-    uint32_t *concept_terms;
-    size_t n_concepts;
+    uint32_t *concept_off;  /* concept → its first service phrase; n_concepts + 1 */
+    uint32_t *phrase_off;   /* phrase → its first term in phrase_terms; n_phrases + 1 */
+    uint32_t *phrase_terms;
+    size_t n_concepts, n_phrases;
 } ranked_index;
 
 typedef struct search_index {

@@ -9,7 +9,7 @@
 /* Weights of the query's terms by where they come from. */
 #define W_QUERY 1.0f
 #define W_SYNONYM 0.7f
-#define W_CONCEPT 1.0f
+#define CONCEPT_BOOST 1.5f /* a concept's service against the query's own words (0..1) */
 #define MAX_QTERMS 96
 
 typedef struct qterm {
@@ -104,23 +104,35 @@ static bool pattern_matches(const ranked_index *r, const concept_pattern *p, con
     return true;
 }
 
-/* The services of every concept a pattern of which the query holds. */
-static size_t add_concepts(const ranked_index *r, const uint32_t *c, size_t n, qterms *q)
+typedef struct concept_hit {
+    uint32_t concept;
+    float weight; /* by the specificity of the best pattern it matched */
+} concept_hit;
+
+#define MAX_CONCEPTS 8
+
+/* The concepts a pattern of which the query holds (the most specific first few). */
+static size_t find_concepts(const ranked_index *r, const uint32_t *c, size_t n, concept_hit *out)
 {
     char hz[SEARCH_MAX_QUERY_CHARS * 8 + 1], en[SEARCH_MAX_QUERY_CHARS * 4 + 2];
     pattern_forms(c, n, hz, sizeof hz, en, sizeof en);
     bool en_any = en[1] != '\0';
     size_t found = 0;
-    uint32_t last = UINT32_MAX;
     for (size_t i = 0; i < r->n_patterns; i++) {
         const concept_pattern *p = &r->patterns[i];
-        if (p->concept == last || (!hz[0] && p->ascii != (1u << p->n_parts) - 1) ||
-            (!en_any && p->ascii) || !pattern_matches(r, p, hz, en))
+        if ((!hz[0] && p->ascii != (1u << p->n_parts) - 1) || (!en_any && p->ascii) ||
+            !pattern_matches(r, p, hz, en))
             continue;
-        last = p->concept; /* patterns of a concept are consecutive */
-        found++;
-        for (uint32_t k = r->concept_off[p->concept]; k < r->concept_off[p->concept + 1]; k++)
-            add_qterm(q, r->concept_terms[k], W_CONCEPT);
+        float spec = p->specificity > 6 ? 6 : p->specificity;
+        float w = 0.7f + 0.1f * spec;
+        size_t k = 0;
+        while (k < found && out[k].concept != p->concept)
+            k++;
+        if (k < found) {
+            if (w > out[k].weight)
+                out[k].weight = w;
+        } else if (found < MAX_CONCEPTS)
+            out[found++] = (concept_hit){p->concept, w};
     }
     return found;
 }
@@ -129,6 +141,71 @@ static void tokens_terms(const alternative *alt, qterms *q)
 {
     for (size_t t = 0; t < alt->n_tok; t++)
         terms_of(alt->tok[t].c, alt->tok[t].n, on_term, q);
+}
+
+typedef struct acc {
+    uint32_t item;
+    float lit; /* BM25F of the query's own terms and synonyms */
+    float con; /* the best concept service phrase it is */
+    float tmp; /* the phrase being scored */
+} acc;
+
+typedef struct accs {
+    acc *a;
+    size_t n, cap;
+    item_set *slots;
+    const search_index *ix;
+    const search_filters *f;
+} accs;
+
+/* The accumulator of item (NULL when the filters exclude it). */
+static acc *acc_of(accs *s, uint32_t item)
+{
+    uint32_t at = s->slots->slot[item];
+    if (at)
+        return &s->a[at - 1];
+    if (s->n == s->cap || !rank_passes(&s->ix->items[item], s->f))
+        return NULL;
+    s->a[s->n] = (acc){item, 0, 0, 0};
+    s->slots->slot[item] = (uint32_t)++s->n;
+    return &s->a[s->n - 1];
+}
+
+static size_t postings_of(const ranked_index *r, uint32_t term)
+{
+    return r->off[term + 1] - r->off[term];
+}
+
+/* A concept's service phrases: each item scores the share it holds of the phrase (relative to
+ * the item holding most of it, squared: the service itself, not one shared word), earlier
+ * phrases of the concept more than later ones; an item keeps its best phrase. */
+static int score_concept(const ranked_index *r, const concept_hit *ch, accs *s, uint32_t *touched)
+{
+    for (uint32_t ph = r->concept_off[ch->concept]; ph < r->concept_off[ch->concept + 1]; ph++) {
+        size_t nt = 0;
+        float best = 0;
+        for (uint32_t k = r->phrase_off[ph]; k < r->phrase_off[ph + 1]; k++)
+            for (uint32_t p = r->off[r->phrase_terms[k]]; p < r->off[r->phrase_terms[k] + 1]; p++) {
+                acc *x = acc_of(s, r->items[p]);
+                if (!x)
+                    continue;
+                if (x->tmp == 0)
+                    touched[nt++] = (uint32_t)(x - s->a);
+                x->tmp += r->impact[p];
+                if (x->tmp > best)
+                    best = x->tmp;
+            }
+        float rank = (float)(ph - r->concept_off[ch->concept]);
+        float decay = 1 - 0.06f * rank < 0.6f ? 0.6f : 1 - 0.06f * rank;
+        for (size_t i = 0; i < nt; i++) {
+            acc *x = &s->a[touched[i]];
+            float share = x->tmp / best, v = ch->weight * decay * share * share;
+            if (v > x->con)
+                x->con = v;
+            x->tmp = 0;
+        }
+    }
+    return 0;
 }
 
 static bool ranks_before(const ranked_hit *x, const ranked_hit *y)
@@ -206,34 +283,44 @@ int ranked_run(const search_index *ix, const search_query *sq, const char *text,
     for (size_t i = 1; i < sq->n_alt; i++)
         if (sq->alt[i].kind == ALT_SYNONYM)
             tokens_terms(&sq->alt[i], q);
-    out->n_concepts = add_concepts(r, c, n, q);
+    concept_hit concepts[MAX_CONCEPTS];
+    out->n_concepts = find_concepts(r, c, n, concepts);
     size_t sum = 0;
     for (size_t i = 0; i < q->n; i++)
-        sum += r->off[q->t[i].term + 1] - r->off[q->t[i].term];
+        sum += postings_of(r, q->t[i].term);
+    for (size_t i = 0; i < out->n_concepts; i++)
+        for (uint32_t ph = r->concept_off[concepts[i].concept];
+             ph < r->concept_off[concepts[i].concept + 1]; ph++)
+            for (uint32_t k = r->phrase_off[ph]; k < r->phrase_off[ph + 1]; k++)
+                sum += postings_of(r, r->phrase_terms[k]);
     if (sum == 0)
         return 0;
-    size_t cap = sum < ix->n_items ? sum : ix->n_items;
-    ranked_hit *hits = arena_alloc(a, (cap + 1) * sizeof *hits);
-    item_set *s = set_for(ix->n_items);
-    if (!hits || !s)
+    accs s = {NULL, 0, sum < ix->n_items ? sum : ix->n_items, set_for(ix->n_items), ix, f};
+    s.a = arena_alloc(a, (s.cap + 1) * sizeof *s.a);
+    uint32_t *touched = arena_alloc(a, (s.cap + 1) * sizeof *touched);
+    if (!s.a || !touched || !s.slots)
         return -1;
-    size_t nh = 0;
-    for (size_t i = 0; i < q->n; i++) {
-        float w = q->t[i].weight * r->scale;
+    for (size_t i = 0; i < q->n; i++)
         for (uint32_t p = r->off[q->t[i].term]; p < r->off[q->t[i].term + 1]; p++) {
-            uint32_t item = r->items[p];
-            uint32_t at = s->slot[item];
-            if (!at) {
-                if (!rank_passes(&ix->items[item], f))
-                    continue;
-                hits[nh] = (ranked_hit){item, 0};
-                s->slot[item] = at = (uint32_t)++nh;
-            }
-            hits[at - 1].score += w * r->impact[p];
+            acc *x = acc_of(&s, r->items[p]);
+            if (x)
+                x->lit += q->t[i].weight * r->impact[p];
         }
+    for (size_t i = 0; i < out->n_concepts; i++)
+        score_concept(r, &concepts[i], &s, touched);
+    float max_lit = 0;
+    for (size_t i = 0; i < s.n; i++)
+        if (s.a[i].lit > max_lit)
+            max_lit = s.a[i].lit;
+    ranked_hit *hits = arena_alloc(a, (s.n + 1) * sizeof *hits);
+    if (!hits)
+        return -1;
+    for (size_t i = 0; i < s.n; i++) {
+        s.slots->slot[s.a[i].item] = 0;
+        float lit = max_lit > 0 ? s.a[i].lit / max_lit : 0;
+        hits[i] = (ranked_hit){s.a[i].item, lit + CONCEPT_BOOST * s.a[i].con};
     }
-    for (size_t i = 0; i < nh; i++)
-        s->slot[hits[i].item] = 0;
+    size_t nh = s.n;
     keep_best(hits, nh, out);
     return 0;
 }

@@ -234,7 +234,8 @@ int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc 
 /* ---- concepts ---- */
 
 /* A situation part normalized: hanzi compact, or English " stem stem ". */
-static uint32_t part_of(ranked_builder *rb, const char *s, size_t len, bool *ascii)
+static uint32_t part_of(ranked_builder *rb, const char *s, size_t len, bool *ascii,
+                        size_t *chars)
 {
     uint32_t c[128];
     char buf[512];
@@ -263,6 +264,8 @@ static uint32_t part_of(ranked_builder *rb, const char *s, size_t len, bool *asc
             }
         }
         buf[k] = '\0';
+        for (size_t i = 1; i < k; i++)
+            *chars += buf[i] == ' ' ? 2 : 0;
         return k > 1 ? pool_add(rb, buf, k) : 0;
     }
     uint32_t compact[128];
@@ -271,17 +274,19 @@ static uint32_t part_of(ranked_builder *rb, const char *s, size_t len, bool *asc
         if (c[i] != ' ')
             compact[m++] = c[i];
     k = normalize_to_utf8(compact, m, buf, sizeof buf);
+    *chars += m;
     return k ? pool_add(rb, buf, k) : 0;
 }
 
 static int add_pattern(ranked_builder *rb, const char *s, size_t len, uint32_t concept)
 {
-    concept_pattern p = {{0, 0, 0}, 0, 0, concept};
+    concept_pattern p = {{0, 0, 0}, 0, 0, 0, concept};
+    size_t chars = 0;
     for (size_t i = 0; i < len && p.n_parts < 3;) {
         const char *plus = memchr(s + i, '+', len - i);
         size_t end = plus ? (size_t)(plus - s) : len;
         bool ascii = false;
-        uint32_t off = end > i ? part_of(rb, s + i, end - i, &ascii) : 0;
+        uint32_t off = end > i ? part_of(rb, s + i, end - i, &ascii, &chars) : 0;
         if (off) {
             p.ascii |= (uint8_t)(ascii << p.n_parts);
             p.part[p.n_parts++] = off;
@@ -291,6 +296,7 @@ static int add_pattern(ranked_builder *rb, const char *s, size_t len, uint32_t c
     ranked_index *r = &rb->r;
     if (p.n_parts == 0)
         return 0;
+    p.specificity = (uint8_t)(chars > 255 ? 255 : chars);
     if (grow((void **)&r->patterns, &rb->patterns_cap, r->n_patterns + 1, sizeof *r->patterns))
         return -1;
     r->patterns[r->n_patterns++] = p;
@@ -319,7 +325,7 @@ int ranked_builder_add_concept(ranked_builder *rb, const char *name, const char 
 
 typedef struct id_list {
     uint32_t *v;
-    size_t n, cap;
+    size_t n, cap, from; /* from: the first id of the phrase being read */
     ranked_builder *rb;
 } id_list;
 
@@ -329,7 +335,7 @@ static int known_term(const char *term, size_t len, void *ctx)
     int64_t id = term_lookup(l->rb, term, len, false);
     if (id < 0)
         return 0; /* a word no item holds cannot find anything */
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = l->from; i < l->n; i++)
         if (l->v[i] == (uint32_t)id)
             return 0;
     if (grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) != 0)
@@ -338,35 +344,49 @@ static int known_term(const char *term, size_t len, void *ctx)
     return 0;
 }
 
-/* Each concept's services as the term ids of the catalog (known only once items are in). */
+/* Each concept's service phrases as term ids of the catalog (known once items are in). */
 static int resolve_concepts(ranked_builder *rb)
 {
     ranked_index *r = &rb->r;
     r->n_concepts = rb->n_concepts;
     r->concept_name = malloc((rb->n_concepts + 1) * sizeof *r->concept_name);
     r->concept_off = malloc((rb->n_concepts + 1) * sizeof *r->concept_off);
-    id_list l = {NULL, 0, 0, rb};
+    id_list l = {NULL, 0, 0, 0, rb};
+    uint32_t *phrase_off = NULL;
+    size_t n_phrases = 0, phrases_cap = 0;
     if (!r->concept_name || !r->concept_off)
         return -1;
     for (size_t i = 0; i < rb->n_concepts; i++) {
         r->concept_name[i] = rb->concepts[i].name;
-        r->concept_off[i] = (uint32_t)l.n;
+        r->concept_off[i] = (uint32_t)n_phrases;
         const char *s = r->pool + rb->concepts[i].services;
         size_t len = strlen(s);
         for (size_t at = 0; at < len;) {
             const char *bar = memchr(s + at, '|', len - at);
             size_t end = bar ? (size_t)(bar - s) : len;
             size_t n = normalize_text(s + at, end - at, rb->text, NORM_MAX_CHARS, true);
-            if (terms_of(rb->text, n, known_term, &l) != 0) {
+            l.from = l.n;
+            if (terms_of(rb->text, n, known_term, &l) != 0 ||
+                grow((void **)&phrase_off, &phrases_cap, n_phrases + 2, sizeof *phrase_off)) {
                 free(l.v);
+                free(phrase_off);
                 return -1;
             }
+            if (l.n > l.from) /* a phrase the catalog knows */
+                phrase_off[n_phrases++] = (uint32_t)l.from;
             at = end + 1;
         }
     }
-    r->concept_off[rb->n_concepts] = (uint32_t)l.n;
-    r->concept_terms = l.v ? l.v : malloc(sizeof *r->concept_terms);
-    return r->concept_terms ? 0 : -1;
+    r->concept_off[rb->n_concepts] = (uint32_t)n_phrases;
+    if (!phrase_off && !(phrase_off = malloc(sizeof *phrase_off))) {
+        free(l.v);
+        return -1;
+    }
+    phrase_off[n_phrases] = (uint32_t)l.n;
+    r->phrase_off = phrase_off;
+    r->n_phrases = n_phrases;
+    r->phrase_terms = l.v ? l.v : malloc(sizeof *r->phrase_terms);
+    return r->phrase_terms ? 0 : -1;
 }
 
 /* ---- finish ---- */
@@ -435,7 +455,8 @@ void ranked_index_free(ranked_index *r)
     free(r->patterns);
     free(r->concept_name);
     free(r->concept_off);
-    free(r->concept_terms);
+    free(r->phrase_off);
+    free(r->phrase_terms);
     memset(r, 0, sizeof *r);
 }
 
