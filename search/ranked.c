@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistr.h>
+
 #include "search/normalize.h"
 #include "search/terms.h"
 
@@ -95,12 +97,58 @@ static void pattern_forms(const uint32_t *c, size_t n, char *hz, size_t hz_cap, 
     normalize_to_utf8(h, nh, hz, hz_cap);
 }
 
+#define MAX_GAP 2
+
+/* A short Chinese situation word also matches with a few characters inside it, as people say
+ * it: 打井 in 打口井, 砍树 in 砍几棵树, 买房 in 买了房, 学手艺 in 学门手艺. */
+static bool gapped_in(const char *hz, const char *part)
+{
+    uint32_t w[4];
+    size_t n = 0;
+    for (const uint8_t *s = (const uint8_t *)part; *s;) {
+        ucs4_t u;
+        int len = u8_mbtouc(&u, s, 4);
+        if (n == 4)
+            return false;
+        w[n++] = u;
+        s += len > 0 ? len : 1;
+    }
+    if (n < 2 || n > 3)
+        return false;
+    uint32_t q[SEARCH_MAX_QUERY_CHARS * 2];
+    size_t m = 0;
+    for (const uint8_t *s = (const uint8_t *)hz; *s && m < sizeof q / sizeof *q;) {
+        ucs4_t u;
+        int len = u8_mbtouc(&u, s, 4);
+        q[m++] = u;
+        s += len > 0 ? len : 1;
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (q[i] != w[0])
+            continue;
+        size_t at = i, k = 1, gaps = 0;
+        for (size_t j = i + 1; j < m && k < n && gaps <= MAX_GAP; j++) {
+            if (q[j] == w[k]) {
+                k++;
+                at = j;
+            } else
+                gaps++;
+        }
+        if (k == n && at - i + 1 - n <= MAX_GAP)
+            return true;
+    }
+    return false;
+}
+
 static bool pattern_matches(const ranked_index *r, const concept_pattern *p, const char *hz,
                             const char *en)
 {
-    for (size_t i = 0; i < p->n_parts; i++)
-        if (!strstr((p->ascii >> i) & 1 ? en : hz, r->pool + p->part[i]))
+    for (size_t i = 0; i < p->n_parts; i++) {
+        const char *part = r->pool + p->part[i];
+        bool ascii = (p->ascii >> i) & 1;
+        if (!strstr(ascii ? en : hz, part) && (ascii || !gapped_in(hz, part)))
             return false;
+    }
     return true;
 }
 
