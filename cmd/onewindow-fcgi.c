@@ -21,6 +21,7 @@
 #include "db/db.h"
 #include "handlers/routes.h"
 #include "search/catalog_cache.h"
+#include "search/search_log.h"
 #include "workflow/calendar_cache.h"
 
 static int run_worker(const ow_config *cfg)
@@ -48,7 +49,8 @@ static int run_worker(const ow_config *cfg)
     /* The key ring first: the refresher runs tasks in this order, so once the first search
      * index is built the keys are loaded too, and the worker starts serving with both. */
     if (keyring_init(cfg) != 0 || revocations_init(cfg) != 0 || catalog_cache_init(cfg) != 0 ||
-        calendar_cache_init(cfg) != 0 || refresher_add(idempotency_prune_task, 60000) != 0 ||
+        calendar_cache_init(cfg) != 0 || search_log_init(cfg) != 0 ||
+        refresher_add(idempotency_prune_task, 60000) != 0 ||
         refresher_start(db_thread_end) != 0)
         return 1;
     catalog_cache_wait(30000);
