@@ -183,6 +183,52 @@ int catalog_retire(db_conn *c, const char *code)
     return rc == DB_OK ? end_change(c, retire_code(c, code)) : rc;
 }
 
+int catalog_item_lock(db_conn *c, arena *a, const char *code, const char **dept, bool *retired)
+{
+    db_rows rows;
+    int64_t r = 0;
+    int rc = db_query(c, &rows, a,
+                      "SELECT department_code, retired_at IS NOT NULL FROM services "
+                      "WHERE code = ? FOR UPDATE",
+                      "s", code);
+    rc = db_row_one(&rows, rc, "si", dept, &r);
+    *retired = r != 0;
+    return rc;
+}
+
+int catalog_item_insert(db_conn *c, const catalog_item *it)
+{
+    return insert_item(c, it);
+}
+
+int catalog_item_update(db_conn *c, const catalog_item *it)
+{
+    return update_item(c, it);
+}
+
+int catalog_item_retire(db_conn *c, const char *code)
+{
+    return retire_code(c, code);
+}
+
+int catalog_synonym_insert(db_conn *c, const char *term, const char *expansion)
+{
+    return db_exec_changed(c, "INSERT IGNORE INTO synonyms (term, expansion) VALUES (?, ?)", "ss",
+                           term, expansion);
+}
+
+int catalog_concept_insert(db_conn *c, const char *name, const char *situations,
+                           const char *services)
+{
+    return db_exec(c, "INSERT INTO search_concepts (name, situations, services) VALUES (?, ?, ?)",
+                   "sss", name, situations, services);
+}
+
+int catalog_bump_version(db_conn *c)
+{
+    return bump_version(c);
+}
+
 int catalog_add_synonym(db_conn *c, const char *term, const char *expansion)
 {
     int rc = db_begin(c);

@@ -63,6 +63,14 @@ void handle_notification_read_all(req *r, resp *w);
 void handle_notification_settings_get(req *r, resp *w);
 void handle_notification_settings_put(req *r, resp *w);
 
+/* handlers/staff_catalog.c */
+void handle_staff_catalog_create(req *r, resp *w);
+void handle_staff_catalog_update(req *r, resp *w);
+void handle_staff_catalog_retire(req *r, resp *w);
+void handle_staff_synonym_add(req *r, resp *w);
+void handle_staff_concept_add(req *r, resp *w);
+void handle_staff_search_misses(req *r, resp *w);
+
 /* handlers/test_probes.c (served only with test_routes = 1) */
 void handle_test_echo(req *r, resp *w);
 void handle_test_query(req *r, resp *w);

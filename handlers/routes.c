@@ -52,6 +52,18 @@ const route routes[] = {
     {"GET", "/api/v1/staff/applications/{no}", handle_staff_application, AUTH_STAFF, NULL, 0},
     {"POST", "/api/v1/staff/applications/{no}/events", handle_staff_event, AUTH_STAFF, NULL,
      BODY_DEFAULT},
+    /* the staff catalog and the search miss log (issue 14) */
+    {"POST", "/api/v1/staff/catalog/items", handle_staff_catalog_create, AUTH_CATALOG, NULL,
+     BODY_DEFAULT},
+    {"PUT", "/api/v1/staff/catalog/items/{code}", handle_staff_catalog_update, AUTH_CATALOG, NULL,
+     BODY_DEFAULT},
+    {"DELETE", "/api/v1/staff/catalog/items/{code}", handle_staff_catalog_retire, AUTH_CATALOG,
+     NULL, 0},
+    {"POST", "/api/v1/staff/catalog/synonyms", handle_staff_synonym_add, AUTH_OPERATOR, NULL,
+     BODY_DEFAULT},
+    {"POST", "/api/v1/staff/catalog/concepts", handle_staff_concept_add, AUTH_OPERATOR, NULL,
+     BODY_DEFAULT},
+    {"GET", "/api/v1/staff/search-misses", handle_staff_search_misses, AUTH_OPERATOR, NULL, 0},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];
