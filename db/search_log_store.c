@@ -5,29 +5,26 @@
 
 #define ROW_SQL "(?, ?, ?, ?, ?, ?)"
 
-/* One INSERT … ON DUPLICATE KEY UPDATE for up to 8 rows (a prepared statement per count). */
+/* One INSERT … ON DUPLICATE KEY UPDATE for up to ROWS rows (a prepared statement per count;
+ * 6 parameters a row, within the statement helper's 32). */
+#define ROWS 4
 static int add_some(db_conn *c, const search_log_row *r, size_t n)
 {
-    static const char *const sql[8] = {
 #define HEAD                                                                                       \
     "INSERT INTO search_log (day, query_hash, query, searches, empty, opens) VALUES "
 #define TAIL                                                                                       \
     " ON DUPLICATE KEY UPDATE searches = searches + VALUES(searches), "                            \
     "empty = empty + VALUES(empty), opens = opens + VALUES(opens), "                               \
     "query = IF(VALUES(query) = '', query, VALUES(query))"
+    static const char *const sql[ROWS] = {
         HEAD ROW_SQL TAIL,
         HEAD ROW_SQL "," ROW_SQL TAIL,
         HEAD ROW_SQL "," ROW_SQL "," ROW_SQL TAIL,
         HEAD ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL TAIL,
-        HEAD ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL TAIL,
-        HEAD ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL TAIL,
-        HEAD ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL TAIL,
-        HEAD ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL "," ROW_SQL
-             "," ROW_SQL TAIL,
+    };
 #undef HEAD
 #undef TAIL
-    };
-    static const char types[] = "sbsiiisbsiiisbsiiisbsiiisbsiiisbsiiisbsiiisbsiii";
+    static const char types[] = "sbsiiisbsiiisbsiiisbsiii";
     char t[sizeof types];
     memcpy(t, types, n * 6);
     t[n * 6] = '\0';
@@ -35,16 +32,15 @@ static int add_some(db_conn *c, const search_log_row *r, size_t n)
     r[i].day, r[i].hash, (size_t)SEARCH_LOG_HASH_BYTES, r[i].query ? r[i].query : "",              \
         r[i].searches, r[i].empty, r[i].opens
 #define PICK(i) (i < n ? i : 0)
-    return db_exec(c, sql[n - 1], t, R(PICK(0)), R(PICK(1)), R(PICK(2)), R(PICK(3)), R(PICK(4)),
-                   R(PICK(5)), R(PICK(6)), R(PICK(7)));
+    return db_exec(c, sql[n - 1], t, R(PICK(0)), R(PICK(1)), R(PICK(2)), R(PICK(3)));
 #undef PICK
 #undef R
 }
 
 int search_log_store_add(db_conn *c, const search_log_row *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i += 8) {
-        int rc = add_some(c, rows + i, n - i < 8 ? n - i : 8);
+    for (size_t i = 0; i < n; i += ROWS) {
+        int rc = add_some(c, rows + i, n - i < ROWS ? n - i : ROWS);
         if (rc != DB_OK)
             return rc;
     }

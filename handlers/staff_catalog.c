@@ -236,7 +236,7 @@ void handle_staff_concept_add(req *r, resp *w)
     arena_defer(&r->arena, cJSON_free, svc_json);
     catalog_actor who = actor_of(r);
     int rc = sit_json && svc_json
-                 ? catalog_edit_add_concept(db_primary(), name, situations, services, &who)
+                 ? catalog_edit_add_concept(db_primary(), name, sit_json, svc_json, &who)
                  : DB_ERROR;
     if (rc == DB_DUPLICATE) {
         resp_problem2(r, w, PROBLEM_CONFLICT, "已有同名概念。", "A concept of this name exists.");

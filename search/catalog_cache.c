@@ -4,8 +4,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <cjson/cJSON.h>
 
 #include "core/arena.h"
 #include "core/clock.h"
@@ -103,9 +106,35 @@ static int add_topic(const char *code, const char *name, const char *name_en, vo
     return search_builder_add_topic(b, code, name, name_en);
 }
 
+/* A JSON array of strings joined by '|' (the shipped concepts' format), or NULL. */
+static char *joined(const char *json)
+{
+    cJSON *arr = cJSON_Parse(json);
+    size_t len = 1;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, arr) len += cJSON_IsString(v) ? strlen(v->valuestring) + 1 : 0;
+    char *out = arr ? malloc(len) : NULL;
+    if (out) {
+        out[0] = '\0';
+        cJSON_ArrayForEach(v, arr) if (cJSON_IsString(v))
+        {
+            if (out[0])
+                strcat(out, "|");
+            strcat(out, v->valuestring);
+        }
+    }
+    cJSON_Delete(arr);
+    return out;
+}
+
+/* An operator's concept (situations and services stored as JSON arrays). */
 static int add_concept(const char *name, const char *situations, const char *services, void *b)
 {
-    return search_builder_add_concept(b, name, situations, services);
+    char *sit = joined(situations), *svc = joined(services);
+    int rc = sit && svc ? search_builder_add_concept(b, name, sit, svc) : 0;
+    free(sit);
+    free(svc);
+    return rc;
 }
 
 static int add_synonym(const char *term, const char *expansion, void *b)
