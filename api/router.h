@@ -8,11 +8,11 @@
 #include "api/response.h"
 
 typedef enum {
-    AUTH_PUBLIC,  /* anyone */
-    AUTH_CITIZEN, /* bearer token with role=citizen */
-    AUTH_STAFF,   /* bearer token with role=staff */
-    AUTH_ORG,     /* bearer token with role=org and the route's scope */
-    AUTH_USER,    /* bearer token of a citizen, a staff member or an operator (logout) */
+    AUTH_PUBLIC,   /* anyone */
+    AUTH_CITIZEN,  /* bearer token with role=citizen */
+    AUTH_STAFF,    /* bearer token with role=staff */
+    AUTH_ORG,      /* bearer token with role=org and the route's scope */
+    AUTH_USER,     /* bearer token of a citizen, a staff member or an operator (logout) */
     AUTH_OPERATOR, /* bearer token with role=operator (the platform's operators) */
     AUTH_CATALOG,  /* role=staff (their department's items) or role=operator (all) */
 } auth_policy;

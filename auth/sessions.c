@@ -100,8 +100,8 @@ session_status session_start(token_claims *claims, int64_t principal_id, arena *
     /* an operator is a staff account: its session is a staff session (claims are re-read
      * from the account on every refresh) */
     const char *role = claims->role == ROLE_CITIZEN ? "citizen" : "staff";
-    int rc = session_create(db_primary(), out->sid, role, principal_id,
-                            claims->client_id, hash, config_current()->refresh_ttl_s);
+    int rc = session_create(db_primary(), out->sid, role, principal_id, claims->client_id, hash,
+                            config_current()->refresh_ttl_s);
     if (rc != DB_OK)
         return from_db(rc);
     snprintf(claims->sid, sizeof claims->sid, "%s", out->sid);

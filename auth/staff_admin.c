@@ -19,11 +19,11 @@ int staff_admin_create(int argc, char **argv)
     const char *username = cli_option(argc, argv, "--username");
     const char *password = cli_option(argc, argv, "--password");
     const char *dept = cli_option(argc, argv, "--department");
-    bool operator = false;
+    bool operator= false;
     for (int i = 2; i < argc; i++)
-        operator = operator || strcmp(argv[i], "--operator") == 0;
+        operator= operator|| strcmp(argv[i], "--operator") == 0;
     /* department staff name their department; an operator may (its home unit) or not */
-    int want = 6 + (dept ? 2 : 0) + (operator ? 1 : 0);
+    int want = 6 + (dept ? 2 : 0) + (operator? 1 : 0);
     if (argc != want || !username || !password || (!dept && !operator)) {
         fprintf(stderr, "usage: onewindow-admin create-staff --username U --password P "
                         "(--department CODE | --operator [--department CODE])\n");
@@ -43,7 +43,7 @@ int staff_admin_create(int argc, char **argv)
         fprintf(stderr, "create-staff: cannot hash the password (out of memory?)\n");
         return 1;
     }
-    int rc = staff_create(db_primary(), username, hash, dept, operator, &id);
+    int rc = staff_create(db_primary(), username, hash, dept, operator, & id);
     if (rc == DB_DUPLICATE) {
         fprintf(stderr, "create-staff: username %s is taken\n", username);
         return 1;
@@ -53,7 +53,7 @@ int staff_admin_create(int argc, char **argv)
                 dept ? dept : "-");
         return 1;
     }
-    printf("id: %lld\nusername: %s\nrole: %s\n", (long long)id, username,
-           operator ? "operator" : "staff");
+    printf("id: %lld\nusername: %s\nrole: %s\n", (long long)id,
+           username, operator? "operator" : "staff");
     return 0;
 }

@@ -54,7 +54,8 @@ static int cmd_migrate(const ow_config *cfg)
 
 static const char *auth_name(auth_policy a)
 {
-    static const char *names[] = {"public", "citizen", "staff", "org", "user", "operator", "catalog"};
+    static const char *names[] = {"public", "citizen",  "staff",  "org",
+                                  "user",   "operator", "catalog"};
     return names[a];
 }
 
@@ -186,11 +187,11 @@ int main(int argc, char **argv)
         return cmd_routes();
     if (strcmp(argv[1], "import-catalog") == 0 || strcmp(argv[1], "retire-service") == 0 ||
         strcmp(argv[1], "add-synonym") == 0 || strcmp(argv[1], "rotate-keys") == 0 ||
-        strcmp(argv[1], "search-misses") == 0 ||
-        strcmp(argv[1], "create-staff") == 0 || strcmp(argv[1], "create-org") == 0 ||
-        strcmp(argv[1], "create-client") == 0 || strcmp(argv[1], "set-holidays") == 0 ||
-        strcmp(argv[1], "audit") == 0 || strcmp(argv[1], "explain-queries") == 0 ||
-        strcmp(argv[1], "generate-applications") == 0 || strcmp(argv[1], "outbox") == 0)
+        strcmp(argv[1], "search-misses") == 0 || strcmp(argv[1], "create-staff") == 0 ||
+        strcmp(argv[1], "create-org") == 0 || strcmp(argv[1], "create-client") == 0 ||
+        strcmp(argv[1], "set-holidays") == 0 || strcmp(argv[1], "audit") == 0 ||
+        strcmp(argv[1], "explain-queries") == 0 || strcmp(argv[1], "generate-applications") == 0 ||
+        strcmp(argv[1], "outbox") == 0)
         return catalog_command(&cfg, argc, argv);
     usage();
     return 2;

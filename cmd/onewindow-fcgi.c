@@ -50,8 +50,7 @@ static int run_worker(const ow_config *cfg)
      * index is built the keys are loaded too, and the worker starts serving with both. */
     if (keyring_init(cfg) != 0 || revocations_init(cfg) != 0 || catalog_cache_init(cfg) != 0 ||
         calendar_cache_init(cfg) != 0 || search_log_init(cfg) != 0 ||
-        refresher_add(idempotency_prune_task, 60000) != 0 ||
-        refresher_start(db_thread_end) != 0)
+        refresher_add(idempotency_prune_task, 60000) != 0 || refresher_start(db_thread_end) != 0)
         return 1;
     catalog_cache_wait(30000);
     server_setup setup = {routes, routes_count, test_routes, test_routes_count, db_thread_end};

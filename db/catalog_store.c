@@ -60,8 +60,7 @@ int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx)
         while ((rc = db_row_next(&rows, "issssssiississs", &r.service_id, &r.code, &r.name,
                                  &r.department_code, &r.topic_codes, &r.audience, &r.kind,
                                  &r.online_level, &r.promised_days, &r.keywords, &r.description,
-                                 &r.popularity, &r.name_en, &r.description_en,
-                                 &r.materials)) > 0) {
+                                 &r.popularity, &r.name_en, &r.description_en, &r.materials)) > 0) {
             n++;
             after = r.service_id;
             if (fn(&r, ctx) != 0) {
@@ -157,6 +156,5 @@ int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d)
                       &d->department_code, &d->department_name, &d->topic_codes, &d->audience,
                       &d->kind, &d->online_level, &d->legal_days, &d->promised_days, &d->fee,
                       &d->materials, &d->keywords, &d->description, &d->handled_by_type,
-                      &d->handled_by_name, &d->name_en, &d->description_en,
-                      &d->department_name_en);
+                      &d->handled_by_name, &d->name_en, &d->description_en, &d->department_name_en);
 }

@@ -4,12 +4,12 @@
 #include <string.h>
 
 int staff_create(db_conn *c, const char *username, const char *hash, const char *dept,
-                 bool operator, int64_t *id)
+                 bool operator, int64_t * id)
 {
     int rc = db_exec(c,
                      "INSERT INTO staff (username, password_hash, department_code, role) "
                      "VALUES (?, ?, ?, ?)",
-                     "ssss", username, hash, dept, operator ? "operator" : "staff");
+                     "ssss", username, hash, dept, operator? "operator" : "staff");
     if (rc == DB_OK)
         *id = db_last_insert_id(c);
     return rc;
@@ -20,13 +20,13 @@ static int one_staff(db_rows *rows, int rc, staff_row *out)
     int64_t op = 0;
     rc = db_row_one(rows, rc, "issssii", &out->id, &out->username, &out->password_hash,
                     &out->department_code, &out->department_name, &out->locked_for_s, &op);
-    out->operator = op != 0;
+    out->operator= op != 0;
     return rc;
 }
 
 #define STAFF_COLUMNS                                                                              \
     "SELECT s.id, s.username, s.password_hash, COALESCE(s.department_code, ''), "                  \
-    "COALESCE(d.name, ''), "                        \
+    "COALESCE(d.name, ''), "                                                                       \
     "CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "                      \
     "COALESCE(s.locked_until, CURRENT_TIMESTAMP(3))) / 1000000)) AS SIGNED), "                     \
     "s.role = 'operator' FROM staff s "                                                            \

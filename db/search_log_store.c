@@ -10,8 +10,7 @@
 #define ROWS 4
 static int add_some(db_conn *c, const search_log_row *r, size_t n)
 {
-#define HEAD                                                                                       \
-    "INSERT INTO search_log (day, query_hash, query, searches, empty, opens) VALUES "
+#define HEAD "INSERT INTO search_log (day, query_hash, query, searches, empty, opens) VALUES "
 #define TAIL                                                                                       \
     " ON DUPLICATE KEY UPDATE searches = searches + VALUES(searches), "                            \
     "empty = empty + VALUES(empty), opens = opens + VALUES(opens), "                               \

@@ -21,7 +21,7 @@ static cJSON *staff_json(const staff_row *s)
     snprintf(id, sizeof id, "%lld", (long long)s->id);
     cJSON_AddStringToObject(o, "id", id);
     cJSON_AddStringToObject(o, "username", s->username);
-    cJSON_AddStringToObject(o, "role", s->operator ? "operator" : "staff");
+    cJSON_AddStringToObject(o, "role", s->operator? "operator" : "staff");
     if (!s->department_code[0]) {
         cJSON_AddNullToObject(o, "department"); /* an operator of the platform */
         return o;
@@ -35,7 +35,7 @@ static cJSON *staff_json(const staff_row *s)
 static void staff_claims(const staff_row *s, token_claims *c)
 {
     memset(c, 0, sizeof *c);
-    c->role = s->operator ? ROLE_OPERATOR : ROLE_STAFF;
+    c->role = s->operator? ROLE_OPERATOR : ROLE_STAFF;
     snprintf(c->sub, sizeof c->sub, "%lld", (long long)s->id);
     snprintf(c->dept, sizeof c->dept, "%s", s->department_code);
     snprintf(c->client_id, sizeof c->client_id, "%s", STAFF_CLIENT_ID);

@@ -336,9 +336,8 @@ static cJSON *detail_json(req *r, const catalog_detail *d)
     cJSON_AddStringToObject(o, "name", en && d->name_en ? d->name_en : d->name);
     cJSON *dept = cJSON_AddObjectToObject(o, "department");
     cJSON_AddStringToObject(dept, "code", d->department_code);
-    cJSON_AddStringToObject(dept, "name",
-                            en && d->department_name_en ? d->department_name_en
-                                                        : d->department_name);
+    cJSON_AddStringToObject(
+        dept, "name", en && d->department_name_en ? d->department_name_en : d->department_name);
     cJSON_AddItemToObject(o, "topics", topics_json(d->topic_codes, en));
     cJSON_AddStringToObject(o, "audience", d->audience);
     cJSON_AddStringToObject(o, "kind", d->kind);

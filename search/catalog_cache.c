@@ -144,10 +144,10 @@ static int add_synonym(const char *term, const char *expansion, void *b)
 
 static int add_item(const catalog_row *row, void *b)
 {
-    search_doc d = {row->service_id, row->code,         row->name,          row->department_code,
-                    row->audience,   row->kind,         row->description,   row->topic_codes,
-                    row->keywords,   row->online_level, row->promised_days, row->popularity,
-                    row->name_en,    row->description_en, row->materials,   NULL};
+    search_doc d = {row->service_id, row->code,           row->name,          row->department_code,
+                    row->audience,   row->kind,           row->description,   row->topic_codes,
+                    row->keywords,   row->online_level,   row->promised_days, row->popularity,
+                    row->name_en,    row->description_en, row->materials,     NULL};
     return search_builder_add_item(b, &d);
 }
 

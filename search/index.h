@@ -73,7 +73,7 @@ typedef struct concept_pattern {
 typedef struct ranked_index {
     char *pool; /* term strings, concept parts and names */
     size_t pool_len;
-    u64map term_index; /* hash(term) → term id */
+    u64map term_index;  /* hash(term) → term id */
     uint32_t *term_str; /* term id → pool offset */
     uint32_t *off;      /* term id → first posting; n_terms + 1 */
     uint32_t *items;    /* postings: the item, ascending within a term */

@@ -130,8 +130,7 @@ static int add_code(search_code **list, size_t *n, size_t *cap, const char *code
 int search_builder_add_dept(search_builder *b, const char *code, const char *name,
                             const char *name_en)
 {
-    return add_code(&b->ix->depts, &b->ix->n_depts, &b->depts_cap, code, name, name_en,
-                    UINT16_MAX);
+    return add_code(&b->ix->depts, &b->ix->n_depts, &b->depts_cap, code, name, name_en, UINT16_MAX);
 }
 
 int search_builder_add_topic(search_builder *b, const char *code, const char *name,

@@ -116,9 +116,9 @@ typedef struct ranked_hit {
 typedef struct ranked_list {
     ranked_hit *h; /* the best RANKED_TOP, by item */
     size_t n;
-    float top;          /* the best score */
-    size_t n_concepts;  /* concepts the query named */
-    size_t n_terms;     /* query terms the catalog knows */
+    float top;           /* the best score */
+    size_t n_concepts;   /* concepts the query named */
+    size_t n_terms;      /* query terms the catalog knows */
     size_t n_unknown_en; /* English words it does not know (misspelt?) */
     bool has_cjk;
 } ranked_list;

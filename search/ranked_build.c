@@ -15,9 +15,9 @@ enum { F_NAME, F_KEYWORD, F_BUNDLE, F_DESC, F_MATERIAL, F_NAME_EN, F_DESC_EN, N_
 static const struct {
     float weight, b, avg_len;
 } fields[N_FIELDS] = {
-    [F_NAME] = {3.0f, 0.3f, 6},    [F_KEYWORD] = {2.5f, 0.3f, 8}, [F_BUNDLE] = {2.0f, 0.2f, 4},
-    [F_DESC] = {1.0f, 0.6f, 24},   [F_MATERIAL] = {0.6f, 0.3f, 14},
-    [F_NAME_EN] = {3.0f, 0.3f, 5}, [F_DESC_EN] = {1.0f, 0.6f, 18},
+    [F_NAME] = {3.0f, 0.3f, 6},     [F_KEYWORD] = {2.5f, 0.3f, 8},   [F_BUNDLE] = {2.0f, 0.2f, 4},
+    [F_DESC] = {1.0f, 0.6f, 24},    [F_MATERIAL] = {0.6f, 0.3f, 14}, [F_NAME_EN] = {3.0f, 0.3f, 5},
+    [F_DESC_EN] = {1.0f, 0.6f, 18},
 };
 #define K1 1.2f
 
@@ -185,7 +185,8 @@ static int add_list(ranked_builder *rb, const char *json, int field)
     cJSON *arr = cJSON_ParseWithLength(json, strlen(json) + 1);
     const cJSON *v;
     int rc = 0;
-    cJSON_ArrayForEach(v, arr) if (cJSON_IsString(v) && rc == 0) rc = add_text(rb, v->valuestring, field);
+    cJSON_ArrayForEach(v, arr) if (cJSON_IsString(v) && rc == 0) rc =
+        add_text(rb, v->valuestring, field);
     cJSON_Delete(arr);
     return rc;
 }
@@ -234,8 +235,7 @@ int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc 
 /* ---- concepts ---- */
 
 /* A situation part normalized: hanzi compact, or English " stem stem ". */
-static uint32_t part_of(ranked_builder *rb, const char *s, size_t len, bool *ascii,
-                        size_t *chars)
+static uint32_t part_of(ranked_builder *rb, const char *s, size_t len, bool *ascii, size_t *chars)
 {
     uint32_t c[128];
     char buf[512];

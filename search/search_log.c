@@ -36,8 +36,9 @@ void search_log_text(const char *q, char *out, size_t cap)
     for (size_t i = 0; i < n;) {
         /* a run of digits, maybe split by single spaces, maybe ending in x (ID numbers) */
         size_t j = i, digits = 0;
-        while (j < n && ((c[j] >= '0' && c[j] <= '9') || (digits && c[j] == 'x') ||
-                         (digits && c[j] == ' ' && j + 1 < n && c[j + 1] >= '0' && c[j + 1] <= '9')))
+        while (j < n &&
+               ((c[j] >= '0' && c[j] <= '9') || (digits && c[j] == 'x') ||
+                (digits && c[j] == ' ' && j + 1 < n && c[j + 1] >= '0' && c[j + 1] <= '9')))
             digits += c[j++] != ' ';
         if (digits >= 5) {
             c[k++] = '#';

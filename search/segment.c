@@ -76,7 +76,8 @@ static void load(void)
         if (tab) {
             uint32_t c[SEGMENT_MAX_WORD];
             size_t n = 0;
-            for (const uint8_t *s = (const uint8_t *)p; s < (const uint8_t *)tab && n < SEGMENT_MAX_WORD;) {
+            for (const uint8_t *s = (const uint8_t *)p;
+                 s < (const uint8_t *)tab && n < SEGMENT_MAX_WORD;) {
                 ucs4_t u;
                 int len = u8_mbtouc(&u, s, (size_t)((const uint8_t *)tab - s));
                 c[n++] = u;

@@ -13,27 +13,32 @@
 /* Words that say nothing about which service is meant: function words, and the verbs of
  * every item ("办理", "申请"). Matched as whole segmented words. */
 static const char *const cjk_stop[] = {
-    "的", "了", "和", "与", "及", "或", "等", "在", "是", "有", "为", "对", "由", "向", "把",
-    "被", "从", "到", "之", "其", "该", "并", "以", "于", "我", "你", "他", "她", "它", "们",
-    "吗", "呢", "啊", "吧", "呀", "要", "想", "去", "能", "会", "可", "也", "都", "就", "还",
-    "又", "个", "一", "些", "这", "那", "哪", "给", "让", "得", "着", "过", "很", "怎么",
-    "如何", "什么", "怎样", "哪里", "哪些", "需要", "可以", "办理", "申请", "请问", "一下",
-    "怎么办", "手续", "流程", "我们", "我家", "自己", "现在", "应该", "是否", "这个", "那个",
-    "或者", "以及", "相关", "有关", "进行", "按照", "规定", "所需", "要求", "其他", "我想",
-    "想要", "我要", "能不能", "可不可以", "办",
+    "的",   "了",   "和",   "与",   "及",     "或",   "等",     "在",       "是",   "有",   "为",
+    "对",   "由",   "向",   "把",   "被",     "从",   "到",     "之",       "其",   "该",   "并",
+    "以",   "于",   "我",   "你",   "他",     "她",   "它",     "们",       "吗",   "呢",   "啊",
+    "吧",   "呀",   "要",   "想",   "去",     "能",   "会",     "可",       "也",   "都",   "就",
+    "还",   "又",   "个",   "一",   "些",     "这",   "那",     "哪",       "给",   "让",   "得",
+    "着",   "过",   "很",   "怎么", "如何",   "什么", "怎样",   "哪里",     "哪些", "需要", "可以",
+    "办理", "申请", "请问", "一下", "怎么办", "手续", "流程",   "我们",     "我家", "自己", "现在",
+    "应该", "是否", "这个", "那个", "或者",   "以及", "相关",   "有关",     "进行", "按照", "规定",
+    "所需", "要求", "其他", "我想", "想要",   "我要", "能不能", "可不可以", "办",
 };
 
 static const char *const en_stop[] = {
-    "a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "with",
-    "by", "from", "as", "into", "is", "are", "was", "were", "be", "been", "being", "am", "do",
-    "does", "did", "done", "have", "has", "had", "how", "what", "where", "when", "which", "who",
-    "whom", "why", "can", "could", "should", "would", "will", "shall", "may", "might", "must",
-    "need", "needs", "want", "wants", "get", "got", "getting", "please", "help", "about", "this",
-    "that", "these", "those", "there", "here", "some", "any", "so", "just", "i", "me", "my",
-    "mine", "we", "us", "our", "you", "your", "he", "him", "his", "she", "her", "it", "its",
-    "they", "them", "their", "im", "ive", "id", "dont", "cant", "s", "t", "also", "then",
-    "than", "too", "very", "all", "each", "per", "via", "up", "out", "one", "apply", "applying",
-    "application", "applications", "go", "going", "like", "would", "let", "make", "now",
+    "a",     "an",       "the",         "and",          "or",   "but",   "if",    "of",     "to",
+    "in",    "on",       "at",          "for",          "with", "by",    "from",  "as",     "into",
+    "is",    "are",      "was",         "were",         "be",   "been",  "being", "am",     "do",
+    "does",  "did",      "done",        "have",         "has",  "had",   "how",   "what",   "where",
+    "when",  "which",    "who",         "whom",         "why",  "can",   "could", "should", "would",
+    "will",  "shall",    "may",         "might",        "must", "need",  "needs", "want",   "wants",
+    "get",   "got",      "getting",     "please",       "help", "about", "this",  "that",   "these",
+    "those", "there",    "here",        "some",         "any",  "so",    "just",  "i",      "me",
+    "my",    "mine",     "we",          "us",           "our",  "you",   "your",  "he",     "him",
+    "his",   "she",      "her",         "it",           "its",  "they",  "them",  "their",  "im",
+    "ive",   "id",       "dont",        "cant",         "s",    "t",     "also",  "then",   "than",
+    "too",   "very",     "all",         "each",         "per",  "via",   "up",    "out",    "one",
+    "apply", "applying", "application", "applications", "go",   "going", "like",  "would",  "let",
+    "make",  "now",
 };
 
 #define STOP_SLOTS 512

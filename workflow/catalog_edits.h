@@ -13,8 +13,8 @@
 #include "db/db.h"
 
 enum {
-    CATALOG_EXISTS = 100,       /* create: the code is taken */
-    CATALOG_OTHER_DEPT = 101,   /* the item would belong to another department than the staff's */
+    CATALOG_EXISTS = 100,     /* create: the code is taken */
+    CATALOG_OTHER_DEPT = 101, /* the item would belong to another department than the staff's */
 };
 
 typedef struct catalog_actor {
