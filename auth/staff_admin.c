@@ -53,7 +53,8 @@ int staff_admin_create(int argc, char **argv)
                 dept ? dept : "-");
         return 1;
     }
-    printf("id: %lld\nusername: %s\nrole: %s\n", (long long)id,
-           username, operator? "operator" : "staff");
+    printf("id: %lld\nusername: %s\n", (long long)id, username);
+    if (operator)
+        printf("role: operator\n");
     return 0;
 }

@@ -51,6 +51,10 @@ static int64_t term_id(const ranked_index *r, const char *s, size_t len)
 static int on_term(const char *s, size_t len, void *ctx)
 {
     qterms *q = ctx;
+    /* one hanzi alone ("证", "办") is in too many items to rank by; the literal matching and
+     * the concepts still use it */
+    if (q->weight == W_QUERY && (unsigned char)s[0] >= 0x80 && len <= 3)
+        return 0;
     int64_t id = term_id(q->r, s, len);
     if (id >= 0)
         add_qterm(q, (uint32_t)id, q->weight);
