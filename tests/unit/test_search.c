@@ -690,8 +690,12 @@ static void test_shipped_synonyms(void **state)
     search_builder *b = search_builder_new();
     assert_non_null(b);
     assert_int_equal(search_builder_add_dept(b, "ga", "公安局", NULL), 0);
-    search_doc row = {1, "GA-9", "居民身份证换领", "ga", "personal", "即办件", "", "[]", "[]", 2,
-                      0, 10};
+    search_doc row = {1,    "GA-9",     "居民身份证换领",
+                      "ga", "personal", "即办件",
+                      "",   "[]",       "[]",
+                      2,    0,          10,
+                      NULL, NULL,       NULL,
+                      NULL};
     assert_int_equal(search_builder_add_item(b, &row), 0);
     assert_int_equal(search_builder_add_shipped_synonyms(b), 0);
     search_index *ix = search_builder_finish(b, 1);
@@ -848,7 +852,7 @@ static size_t highlight(fixture *fx, const char *q, const char *code, uint32_t r
     const search_hit *h = find_hit(fx->ix, &r, code);
     if (!h)
         fail_msg("%s: %s is not among the hits", q, code);
-    return search_highlight(fx->ix, &r, h, ranges, max);
+    return search_highlight(fx->ix, &r, h, false, ranges, max);
 }
 
 /* Compares the highlight of code for q with want; reports a difference (not fatal). */
@@ -937,7 +941,11 @@ static void test_highlight_after_ascii_run(void **state)
                           "[]",
                           2,
                           0,
-                          10};
+                          10,
+                          NULL,
+                          NULL,
+                          NULL,
+                          NULL};
         assert_int_equal(search_builder_add_item(b, &row), 0);
     }
     fixture fx = {search_builder_finish(b, 1), {0}};
@@ -1001,7 +1009,7 @@ static void test_long_queries(void **state)
     assert_true(r.total <= N_ITEMS);
     if (r.n > 0) {
         uint32_t ranges[64][2];
-        search_highlight(fx->ix, &r, &r.hits[0], ranges, 64);
+        search_highlight(fx->ix, &r, &r.hits[0], false, ranges, 64);
     }
 }
 
