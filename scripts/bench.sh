@@ -227,6 +227,15 @@ read -r rps p50 p99 bad < <(measure "$base" "$paths")
 row "GET /services?q= (26-query mix)" "$rps" "$p50" "$p99" "$bad"
 read -r rps p50 p99 bad < <(measure "$base" "$suggest")
 row "GET /services/suggest (mix)" "$rps" "$p50" "$p99" "$bad"
+# situations: the ranked retrieval and the concepts over every field (issue 14)
+situations=$ONEWINDOW_VAR_DIR/situation-paths
+/usr/bin/python3 - "$ROOT/tests/bench/situation-queries.txt" "$situations" <<'PY'
+import sys, urllib.parse
+qs = [l.strip() for l in open(sys.argv[1], encoding="utf-8") if l.strip() and not l.startswith("#")]
+open(sys.argv[2], "w").write("".join(f"/api/v1/services?q={urllib.parse.quote(q)}\n" for q in qs))
+PY
+read -r rps p50 p99 bad < <(measure "$base" "$situations")
+row "GET /services?q= (situations)" "$rps" "$p50" "$p99" "$bad"
 
 # Memory of each worker with the catalog loaded, and its peak (VmHWM) after a forced rebuild.
 rss() { for pid in $(pgrep -P "$(cat "$ONEWINDOW_VAR_DIR/run/onewindow-fcgi.pid")"); do awk -v k="$1" '$1 == k":" { printf "%d ", $2 / 1024 }' "/proc/$pid/status"; done; }

@@ -5,6 +5,8 @@
 
 #include <unistr.h>
 
+#include "core/strbuf.h"
+#include "search/blob_cache.h"
 #include "search/normalize.h"
 #include "search/terms.h"
 
@@ -18,6 +20,9 @@ typedef struct qterm {
     uint32_t term;
     float weight;
 } qterm;
+
+/* A hit without a concept must hold at least half of the query's words (unknown ones
+ * included): one shared common word ("登记") is not an answer. */
 
 typedef struct qterms {
     qterm t[MAX_QTERMS];
@@ -197,9 +202,11 @@ static void tokens_terms(const alternative *alt, qterms *q)
 
 typedef struct acc {
     uint32_t item;
-    float lit; /* BM25F of the query's own terms and synonyms */
-    float con; /* the best concept service phrase it is */
-    float tmp; /* the phrase being scored */
+    float lit;      /* BM25F of the query's own terms and synonyms */
+    float con;      /* the best concept service phrase it is */
+    float tmp;      /* the phrase being scored */
+    uint16_t words; /* the query's own words it holds (a synonym reading counts as one) */
+    bool synonym;
 } acc;
 
 typedef struct accs {
@@ -218,7 +225,7 @@ static acc *acc_of(accs *s, uint32_t item)
         return &s->a[at - 1];
     if (s->n == s->cap || !rank_passes(&s->ix->items[item], s->f))
         return NULL;
-    s->a[s->n] = (acc){item, 0, 0, 0};
+    s->a[s->n] = (acc){item, 0, 0, 0, 0, false};
     s->slots->slot[item] = (uint32_t)++s->n;
     return &s->a[s->n - 1];
 }
@@ -310,8 +317,42 @@ static void keep_best(ranked_hit *hits, size_t n, ranked_list *out)
     out->n = k;
 }
 
+static int ranked_compute(const search_index *ix, const search_query *sq, const char *text,
+                          const search_filters *f, arena *a, ranked_list *out);
+
+/* Cached in the snapshot's reading cache under the text and the filters (the synonym
+ * readings and concepts follow from the text and the snapshot). */
 int ranked_run(const search_index *ix, const search_query *sq, const char *text,
                const search_filters *f, arena *a, ranked_list *out)
+{
+    strbuf key;
+    sb_init(&key, a, 128);
+    sb_append(&key, "R", 1);
+    sb_append(&key, (const char *)f, sizeof *f);
+    sb_puts(&key, text);
+    void *val;
+    size_t vlen;
+    if (!key.failed && blob_cache_get(ix->reading_cache, key.data, key.len, a, &val, &vlen) &&
+        vlen >= sizeof *out) {
+        memcpy(out, val, sizeof *out);
+        out->h = (ranked_hit *)((char *)val + sizeof *out);
+        return 0;
+    }
+    if (ranked_compute(ix, sq, text, f, a, out) != 0)
+        return -1;
+    size_t bytes = sizeof *out + out->n * sizeof *out->h;
+    char *blob = key.failed ? NULL : arena_alloc(a, bytes);
+    if (blob) {
+        memcpy(blob, out, sizeof *out);
+        if (out->n)
+            memcpy(blob + sizeof *out, out->h, out->n * sizeof *out->h);
+        blob_cache_put(ix->reading_cache, key.data, key.len, blob, bytes);
+    }
+    return 0;
+}
+
+static int ranked_compute(const search_index *ix, const search_query *sq, const char *text,
+                          const search_filters *f, arena *a, ranked_list *out)
 {
     const ranked_index *r = &ix->ranked;
     memset(out, 0, sizeof *out);
@@ -355,8 +396,15 @@ int ranked_run(const search_index *ix, const search_query *sq, const char *text,
     for (size_t i = 0; i < q->n; i++)
         for (uint32_t p = r->off[q->t[i].term]; p < r->off[q->t[i].term + 1]; p++) {
             acc *x = acc_of(&s, r->items[p]);
-            if (x)
-                x->lit += q->t[i].weight * r->impact[p];
+            if (!x)
+                continue;
+            x->lit += q->t[i].weight * r->impact[p];
+            if (q->t[i].weight == W_QUERY)
+                x->words++;
+            else if (!x->synonym) {
+                x->synonym = true;
+                x->words++;
+            }
         }
     for (size_t i = 0; i < out->n_concepts; i++)
         score_concept(r, &concepts[i], &s, touched);
@@ -367,12 +415,14 @@ int ranked_run(const search_index *ix, const search_query *sq, const char *text,
     ranked_hit *hits = arena_alloc(a, (s.n + 1) * sizeof *hits);
     if (!hits)
         return -1;
+    size_t words = out->n_terms + q->unknown_cjk + q->unknown_en, nh = 0;
     for (size_t i = 0; i < s.n; i++) {
         s.slots->slot[s.a[i].item] = 0;
+        if (s.a[i].con <= 0 && (size_t)s.a[i].words * 2 < words)
+            continue;
         float lit = max_lit > 0 ? s.a[i].lit / max_lit : 0;
-        hits[i] = (ranked_hit){s.a[i].item, lit + CONCEPT_BOOST * s.a[i].con};
+        hits[nh++] = (ranked_hit){s.a[i].item, lit + CONCEPT_BOOST * s.a[i].con};
     }
-    size_t nh = s.n;
     keep_best(hits, nh, out);
     return 0;
 }
