@@ -44,6 +44,11 @@ struct ranked_builder {
     occ *occ;
     size_t n_occ, occ_cap;
     uint32_t field_len[N_FIELDS];
+    /* per term: 1 + the item that last held it, and where in that item's sums */
+    uint32_t *stamp, *slot;
+    size_t stamp_cap, slot_cap;
+    posting *sums;
+    size_t sums_cap, stamped;
     /* chunk of normalized text → its term ids, so that variants sharing text segment once */
     u64map memo;
     uint32_t *memo_terms; /* runs: count, then the ids */
@@ -191,14 +196,6 @@ static int add_list(ranked_builder *rb, const char *json, int field)
     return rc;
 }
 
-static int cmp_occ(const void *a, const void *b)
-{
-    const occ *x = a, *y = b;
-    if (x->term != y->term)
-        return x->term < y->term ? -1 : 1;
-    return (int)x->field - (int)y->field;
-}
-
 int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc *d)
 {
     if (rb->failed)
@@ -214,21 +211,33 @@ int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc 
     rc |= add_text(rb, d->description_en, F_DESC_EN);
     if (rc != 0)
         return -1;
-    if (rb->n_occ)
-        qsort(rb->occ, rb->n_occ, sizeof *rb->occ, cmp_occ);
     float norm[N_FIELDS];
     for (int f = 0; f < N_FIELDS; f++)
         norm[f] = fields[f].weight /
                   (1 - fields[f].b + fields[f].b * (float)rb->field_len[f] / fields[f].avg_len);
-    for (size_t i = 0; i < rb->n_occ;) {
+    /* sums per term without sorting: a stamp per term says whether this item has one yet */
+    size_t n_terms = rb->r.n_terms;
+    if (grow((void **)&rb->stamp, &rb->stamp_cap, n_terms, sizeof *rb->stamp) != 0 ||
+        grow((void **)&rb->slot, &rb->slot_cap, n_terms, sizeof *rb->slot) != 0 ||
+        grow((void **)&rb->sums, &rb->sums_cap, rb->n_occ + 1, sizeof *rb->sums) != 0)
+        return -1;
+    for (size_t t = rb->stamped; t < n_terms; t++)
+        rb->stamp[t] = 0;
+    rb->stamped = n_terms;
+    size_t n_sums = 0;
+    for (size_t i = 0; i < rb->n_occ; i++) {
         uint32_t term = rb->occ[i].term;
-        float tfw = 0;
-        for (; i < rb->n_occ && rb->occ[i].term == term; i++)
-            tfw += norm[rb->occ[i].field];
-        if (grow((void **)&rb->post, &rb->post_cap, rb->n_post + 1, sizeof *rb->post) != 0)
-            return -1;
-        rb->post[rb->n_post++] = (posting){term, item, tfw};
+        if (rb->stamp[term] != item + 1) {
+            rb->stamp[term] = item + 1;
+            rb->slot[term] = (uint32_t)n_sums;
+            rb->sums[n_sums++] = (posting){term, item, 0};
+        }
+        rb->sums[rb->slot[term]].tfw += norm[rb->occ[i].field];
     }
+    if (grow((void **)&rb->post, &rb->post_cap, rb->n_post + n_sums, sizeof *rb->post) != 0)
+        return -1;
+    memcpy(rb->post + rb->n_post, rb->sums, n_sums * sizeof *rb->sums);
+    rb->n_post += n_sums;
     return 0;
 }
 
@@ -467,6 +476,9 @@ void ranked_builder_abort(ranked_builder *rb)
     ranked_index_free(&rb->r);
     free(rb->post);
     free(rb->occ);
+    free(rb->stamp);
+    free(rb->slot);
+    free(rb->sums);
     u64map_free(&rb->memo);
     free(rb->memo_terms);
     free(rb->concepts);
