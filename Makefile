@@ -29,7 +29,8 @@ BINS := $(BUILD)/bin/onewindow-fcgi $(BUILD)/bin/onewindow-admin $(BUILD)/bin/on
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all build deps run start stop reload test unit e2e asan valgrind bench fmt lint clean
+.PHONY: all build deps run start stop reload test unit e2e asan valgrind bench fmt lint clean \
+        callgrind-search
 
 all: build
 build: deps-build
@@ -90,6 +91,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -Itests/unit $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS) -lcmocka
 
+# The search engine alone on a catalog file, no HTTP or database (`make callgrind-search`).
+$(BUILD)/bench/search-driver: tests/bench/search_driver.c $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
+
 .SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -121,8 +128,12 @@ asan: deps
 bench: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh
+# Instructions per query of the search engine (this tree's and CALLGRIND_BASE's, default
+# main) and of its index build, with valgrind: repeatable on a busy machine (BENCHMARKS.md).
+callgrind-search: build $(BUILD)/bench/search-driver
+	@scripts/callgrind-search.sh
 
-FMT_FILES = $(LIB_SRC) cmd/*.c tests/unit/*.c $(wildcard */*.h tests/unit/*.h)
+FMT_FILES = $(LIB_SRC) cmd/*.c tests/unit/*.c tests/bench/*.c $(wildcard */*.h tests/unit/*.h)
 fmt:
 	clang-format -i $(FMT_FILES)
 # Formatting, cppcheck, and the include order of the layers (README, "Layers").
