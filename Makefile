@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CC ?= gcc
 BUILD ?= build
-PKGS := fcgi libmariadb libjwt libcjson libsodium openssl libcurl opencc
+PKGS := fcgi libmariadb libjwt libcjson libsodium openssl libcurl opencc libxxhash
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wformat=2 -Wno-format-nonliteral -I. -I$(BUILD)/gen
 OPT ?= -O2 -g

@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev
             libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev
-            libstemmer-dev python3 python3-jieba)
+            libstemmer-dev libxxhash-dev python3 python3-jieba)
 run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data)
 test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jwt
            python3-cryptography valgrind)

@@ -6,6 +6,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/grow.h"
+#include "search/build_memo.h"
 #include "search/normalize.h"
 #include "search/terms.h"
 
@@ -49,10 +51,11 @@ struct ranked_builder {
     size_t stamp_cap, slot_cap;
     posting *sums;
     size_t sums_cap, stamped;
-    /* chunk of normalized text → its term ids, so that variants sharing text segment once */
-    u64map memo;
-    uint32_t *memo_terms; /* runs: count, then the ids */
-    size_t n_memo_terms, memo_terms_cap;
+    /* a field's text → its terms; a chunk of normalized text (between spaces) → its terms:
+     * repeated texts and the clauses that descriptions share are segmented once */
+    build_memo *memo;
+    uint32_t *run;
+    size_t n_run, run_cap;
     size_t patterns_cap;
     pending_concept *concepts;
     size_t n_concepts, concepts_cap;
@@ -60,26 +63,11 @@ struct ranked_builder {
     bool failed;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 64;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * size);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
 static uint32_t pool_add(ranked_builder *rb, const char *s, size_t len)
 {
     ranked_index *r = &rb->r;
     if (r->pool_len + len + 1 > UINT32_MAX ||
-        grow((void **)&r->pool, &rb->pool_cap, r->pool_len + len + 1, 1) != 0) {
+        grow_array((void **)&r->pool, &rb->pool_cap, r->pool_len + len + 1, 1) != 0) {
         rb->failed = true;
         return 0;
     }
@@ -95,7 +83,8 @@ ranked_builder *ranked_builder_new(void)
     ranked_builder *rb = calloc(1, sizeof *rb);
     if (!rb)
         return NULL;
-    if (u64map_init(&rb->r.term_index, 1 << 14) != 0 || u64map_init(&rb->memo, 1 << 14) != 0) {
+    rb->memo = build_memo_new();
+    if (!rb->memo || u64map_init(&rb->r.term_index, 1 << 14) != 0) {
         ranked_builder_abort(rb);
         return NULL;
     }
@@ -117,98 +106,121 @@ static int64_t term_lookup(ranked_builder *rb, const char *s, size_t len, bool c
         return -1;
     uint32_t off = pool_add(rb, s, len);
     if (rb->failed ||
-        grow((void **)&r->term_str, &rb->terms_cap, r->n_terms + 1, sizeof *r->term_str) != 0 ||
+        grow_array((void **)&r->term_str, &rb->terms_cap, r->n_terms + 1, sizeof *r->term_str) !=
+            0 ||
         u64map_put(&r->term_index, h, (uint32_t)r->n_terms) != 0)
         return -1;
     r->term_str[r->n_terms] = off;
     return (int64_t)r->n_terms++;
 }
 
-static int memo_push(ranked_builder *rb, uint32_t v)
+/* Memo kinds: a chunk, or a field's whole text (MEMO_FIELD + field). */
+enum { MEMO_CHUNK = 1, MEMO_FIELD = 16 };
+
+static int run_push(ranked_builder *rb, uint32_t v)
 {
-    if (grow((void **)&rb->memo_terms, &rb->memo_terms_cap, rb->n_memo_terms + 1,
-             sizeof *rb->memo_terms) != 0)
+    if (grow_array((void **)&rb->run, &rb->run_cap, rb->n_run + 1, sizeof *rb->run) != 0)
         return -1;
-    rb->memo_terms[rb->n_memo_terms++] = v;
+    rb->run[rb->n_run++] = v;
     return 0;
 }
 
-static int memo_term(const char *term, size_t len, void *ctx)
+static int run_term(const char *term, size_t len, void *ctx)
 {
     ranked_builder *rb = ctx;
     int64_t id = term_lookup(rb, term, len, true);
-    return id < 0 || memo_push(rb, (uint32_t)id) != 0 ? -1 : 0;
+    return id < 0 || run_push(rb, (uint32_t)id) != 0 ? -1 : 0;
 }
 
-/* The term ids of one chunk (text between spaces), segmented once per build. */
-static int chunk_terms(ranked_builder *rb, const uint32_t *c, size_t n, const uint32_t **ids,
-                       size_t *count)
+/* Appends the term ids of normalized text c[0..n) to the run, chunk by chunk (the text
+ * between spaces), each chunk segmented once per build. */
+static int run_text(ranked_builder *rb, const uint32_t *c, size_t n)
 {
-    uint64_t h = hash_bytes(c, n * sizeof *c);
-    uint32_t at;
-    if (!u64map_get(&rb->memo, h, &at)) {
-        at = (uint32_t)rb->n_memo_terms;
-        if (memo_push(rb, 0) != 0 || terms_of(c, n, memo_term, rb) != 0 ||
-            u64map_put(&rb->memo, h, at) != 0)
-            return -1;
-        rb->memo_terms[at] = (uint32_t)(rb->n_memo_terms - at - 1);
-    }
-    *count = rb->memo_terms[at];
-    *ids = rb->memo_terms + at + 1;
-    return 0;
-}
-
-static int add_text(ranked_builder *rb, const char *s, int field)
-{
-    if (!s || !*s)
-        return 0;
-    size_t n = normalize_text(s, strlen(s), rb->text, NORM_MAX_CHARS, true);
     for (size_t i = 0; i < n;) {
-        while (i < n && rb->text[i] == ' ')
+        while (i < n && c[i] == ' ')
             i++;
         size_t start = i;
-        while (i < n && rb->text[i] != ' ')
+        while (i < n && c[i] != ' ')
             i++;
         if (i == start)
             continue;
-        const uint32_t *ids;
-        size_t count;
-        if (chunk_terms(rb, rb->text + start, i - start, &ids, &count) != 0 ||
-            grow((void **)&rb->occ, &rb->occ_cap, rb->n_occ + count, sizeof *rb->occ) != 0)
+        const char *key = (const char *)(c + start);
+        size_t klen = (i - start) * sizeof *c, count;
+        const uint32_t *ids = build_memo_get(rb->memo, MEMO_CHUNK, key, klen, &count);
+        if (ids) {
+            for (size_t k = 0; k < count; k++)
+                if (run_push(rb, ids[k]) != 0)
+                    return -1;
+            continue;
+        }
+        size_t from = rb->n_run;
+        if (terms_of(c + start, i - start, run_term, rb) != 0 ||
+            build_memo_put(rb->memo, MEMO_CHUNK, key, klen, rb->run + from, rb->n_run - from))
             return -1;
-        for (size_t k = 0; k < count; k++)
-            rb->occ[rb->n_occ++] = (occ){ids[k], (uint8_t)field};
-        rb->field_len[field] += (uint32_t)count;
     }
     return 0;
 }
 
-static int add_list(ranked_builder *rb, const char *json, int field)
+/* The item's occurrences of the terms of a run, in field. */
+static int add_occurrences(ranked_builder *rb, const uint32_t *ids, size_t count, int field)
 {
-    if (!json)
-        return 0;
-    cJSON *arr = cJSON_ParseWithLength(json, strlen(json) + 1);
-    const cJSON *v;
-    int rc = 0;
-    cJSON_ArrayForEach(v, arr) if (cJSON_IsString(v) && rc == 0) rc =
-        add_text(rb, v->valuestring, field);
-    cJSON_Delete(arr);
-    return rc;
+    if (grow_array((void **)&rb->occ, &rb->occ_cap, rb->n_occ + count, sizeof *rb->occ) != 0)
+        return -1;
+    for (size_t k = 0; k < count; k++)
+        rb->occ[rb->n_occ++] = (occ){ids[k], (uint8_t)field};
+    rb->field_len[field] += (uint32_t)count;
+    return 0;
 }
 
-int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc *d)
+/* The terms of a field's text (list: a JSON array of strings), from the memo when the
+ * text was seen before. */
+static int add_field(ranked_builder *rb, const char *s, int field, bool list)
+{
+    if (!s || !*s)
+        return 0;
+    size_t len = strlen(s), count;
+    const uint32_t *ids = build_memo_get(rb->memo, MEMO_FIELD + (uint32_t)field, s, len, &count);
+    if (ids)
+        return add_occurrences(rb, ids, count, field);
+    rb->n_run = 0;
+    int rc = 0;
+    if (list) {
+        cJSON *arr = cJSON_ParseWithLength(s, len + 1);
+        const cJSON *v;
+        cJSON_ArrayForEach(v, arr) if (cJSON_IsString(v) && rc == 0)
+        {
+            size_t n = normalize_text(v->valuestring, strlen(v->valuestring), rb->text,
+                                      NORM_MAX_CHARS, true);
+            rc = run_text(rb, rb->text, n);
+        }
+        cJSON_Delete(arr);
+    } else {
+        size_t n = normalize_text(s, len, rb->text, NORM_MAX_CHARS, true);
+        rc = run_text(rb, rb->text, n);
+    }
+    if (rc != 0 ||
+        build_memo_put(rb->memo, MEMO_FIELD + (uint32_t)field, s, len, rb->run, rb->n_run) != 0)
+        return -1;
+    return add_occurrences(rb, rb->run, rb->n_run, field);
+}
+
+int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc *d,
+                            const uint32_t *description, size_t description_len)
 {
     if (rb->failed)
         return -1;
     rb->n_occ = 0;
     memset(rb->field_len, 0, sizeof rb->field_len);
-    int rc = add_text(rb, d->name, F_NAME);
-    rc |= add_list(rb, d->keywords, F_KEYWORD);
-    rc |= add_list(rb, d->bundles, F_BUNDLE);
-    rc |= add_text(rb, d->description, F_DESC);
-    rc |= add_list(rb, d->materials, F_MATERIAL);
-    rc |= add_text(rb, d->name_en, F_NAME_EN);
-    rc |= add_text(rb, d->description_en, F_DESC_EN);
+    int rc = add_field(rb, d->name, F_NAME, false);
+    rc |= add_field(rb, d->keywords, F_KEYWORD, true);
+    rc |= add_field(rb, d->bundles, F_BUNDLE, true);
+    /* descriptions seldom repeat whole: their clauses do (the chunk memo) */
+    rb->n_run = 0;
+    rc |= run_text(rb, description, description_len);
+    rc |= add_occurrences(rb, rb->run, rb->n_run, F_DESC);
+    rc |= add_field(rb, d->materials, F_MATERIAL, true);
+    rc |= add_field(rb, d->name_en, F_NAME_EN, false);
+    rc |= add_field(rb, d->description_en, F_DESC_EN, false);
     if (rc != 0)
         return -1;
     float norm[N_FIELDS];
@@ -217,9 +229,9 @@ int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc 
                   (1 - fields[f].b + fields[f].b * (float)rb->field_len[f] / fields[f].avg_len);
     /* sums per term without sorting: a stamp per term says whether this item has one yet */
     size_t n_terms = rb->r.n_terms;
-    if (grow((void **)&rb->stamp, &rb->stamp_cap, n_terms, sizeof *rb->stamp) != 0 ||
-        grow((void **)&rb->slot, &rb->slot_cap, n_terms, sizeof *rb->slot) != 0 ||
-        grow((void **)&rb->sums, &rb->sums_cap, rb->n_occ + 1, sizeof *rb->sums) != 0)
+    if (grow_array((void **)&rb->stamp, &rb->stamp_cap, n_terms, sizeof *rb->stamp) != 0 ||
+        grow_array((void **)&rb->slot, &rb->slot_cap, n_terms, sizeof *rb->slot) != 0 ||
+        grow_array((void **)&rb->sums, &rb->sums_cap, rb->n_occ + 1, sizeof *rb->sums) != 0)
         return -1;
     for (size_t t = rb->stamped; t < n_terms; t++)
         rb->stamp[t] = 0;
@@ -234,7 +246,7 @@ int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc 
         }
         rb->sums[rb->slot[term]].tfw += norm[rb->occ[i].field];
     }
-    if (grow((void **)&rb->post, &rb->post_cap, rb->n_post + n_sums, sizeof *rb->post) != 0)
+    if (grow_array((void **)&rb->post, &rb->post_cap, rb->n_post + n_sums, sizeof *rb->post) != 0)
         return -1;
     memcpy(rb->post + rb->n_post, rb->sums, n_sums * sizeof *rb->sums);
     rb->n_post += n_sums;
@@ -306,7 +318,8 @@ static int add_pattern(ranked_builder *rb, const char *s, size_t len, uint32_t c
     if (p.n_parts == 0)
         return 0;
     p.specificity = (uint8_t)(chars > 255 ? 255 : chars);
-    if (grow((void **)&r->patterns, &rb->patterns_cap, r->n_patterns + 1, sizeof *r->patterns))
+    if (grow_array((void **)&r->patterns, &rb->patterns_cap, r->n_patterns + 1,
+                   sizeof *r->patterns))
         return -1;
     r->patterns[r->n_patterns++] = p;
     return 0;
@@ -315,7 +328,8 @@ static int add_pattern(ranked_builder *rb, const char *s, size_t len, uint32_t c
 int ranked_builder_add_concept(ranked_builder *rb, const char *name, const char *situations,
                                const char *services)
 {
-    if (grow((void **)&rb->concepts, &rb->concepts_cap, rb->n_concepts + 1, sizeof *rb->concepts))
+    if (grow_array((void **)&rb->concepts, &rb->concepts_cap, rb->n_concepts + 1,
+                   sizeof *rb->concepts))
         return -1;
     uint32_t id = (uint32_t)rb->n_concepts;
     rb->concepts[id].name = pool_add(rb, name, strlen(name));
@@ -347,7 +361,7 @@ static int known_term(const char *term, size_t len, void *ctx)
     for (size_t i = l->from; i < l->n; i++)
         if (l->v[i] == (uint32_t)id)
             return 0;
-    if (grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) != 0)
+    if (grow_array((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) != 0)
         return -1;
     l->v[l->n++] = (uint32_t)id;
     return 0;
@@ -376,7 +390,7 @@ static int resolve_concepts(ranked_builder *rb)
             size_t n = normalize_text(s + at, end - at, rb->text, NORM_MAX_CHARS, true);
             l.from = l.n;
             if (terms_of(rb->text, n, known_term, &l) != 0 ||
-                grow((void **)&phrase_off, &phrases_cap, n_phrases + 2, sizeof *phrase_off)) {
+                grow_array((void **)&phrase_off, &phrases_cap, n_phrases + 2, sizeof *phrase_off)) {
                 free(l.v);
                 free(phrase_off);
                 return -1;
@@ -479,8 +493,8 @@ void ranked_builder_abort(ranked_builder *rb)
     free(rb->stamp);
     free(rb->slot);
     free(rb->sums);
-    u64map_free(&rb->memo);
-    free(rb->memo_terms);
+    build_memo_free(rb->memo);
+    free(rb->run);
     free(rb->concepts);
     free(rb);
 }

@@ -12,8 +12,10 @@
 typedef struct ranked_builder ranked_builder;
 
 ranked_builder *ranked_builder_new(void);
-/* 0, or -1 when out of memory. */
-int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc *d);
+/* description: d->description normalized (search/normalize.h; the gram index needed it too).
+ * 0, or -1 when out of memory. */
+int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc *d,
+                            const uint32_t *description, size_t description_len);
 int ranked_builder_add_concept(ranked_builder *rb, const char *name, const char *situations,
                                const char *services);
 /* Fills out (its arrays owned by the index now) and frees rb; 0 or -1. */

@@ -5,7 +5,7 @@
  * (page of 10, highlights, suggestions when it answers badly) and the type-ahead suggest
  * (8 distinct names, highlights).
  *
- *   search-driver CODES.json CATALOG.json [--builds N] QUERIES.txt...
+ *   search-driver CODES.json CATALOG.json [--builds N] [--print] QUERIES.txt...
  *
  * Prints the build's CPU and wall time (best and median of N builds) and, per query file,
  * the CPU time per query and what the first few answered. The build runs in bench_build and
@@ -355,10 +355,49 @@ static void run_file(search_index *ix, const char *path, arena *a)
         free(qs[i]);
 }
 
+/* --print: every query's answers (total, the page's codes and score, the suggestions'
+ * topics, departments and services, the type-ahead's codes), to compare two builds. */
+static void print_file(search_index *ix, const char *path, arena *a)
+{
+    static char *qs[MAX_QUERIES];
+    size_t n = read_queries(path, qs, MAX_QUERIES);
+    search_filters f = {-1, -1, -1, 0};
+    for (size_t i = 0; i < n; i++) {
+        search_results res;
+        printf("%s\t", qs[i]);
+        if (search_run(ix, qs[i], &f, 0, 10, false, a, &res) == 0) {
+            printf("%zu", res.total);
+            for (size_t k = 0; k < res.n; k++)
+                printf(" %s:%u", ix->pool + ix->items[res.hits[k].item].code, res.hits[k].score);
+        }
+#if HAVE_RANKED
+        search_suggestions sg;
+        if (search_needs_suggestions(&res) && search_suggest(ix, qs[i], a, &sg) == 0) {
+            printf("\tsuggest");
+            for (size_t k = 0; k < sg.n_topics; k++)
+                printf(" t:%s", ix->topics[sg.topics[k]].code);
+            for (size_t k = 0; k < sg.n_depts; k++)
+                printf(" d:%s", ix->depts[sg.depts[k]].code);
+            for (size_t k = 0; k < sg.n_items; k++)
+                printf(" %s", ix->pool + ix->items[sg.items[k]].code);
+        }
+#endif
+        arena_reset(a);
+        printf("\ttype-ahead");
+        if (search_run(ix, qs[i], &f, 0, 8, true, a, &res) == 0)
+            for (size_t k = 0; k < res.n; k++)
+                printf(" %s", ix->pool + ix->items[res.hits[k].item].code);
+        printf("\n");
+        arena_reset(a);
+        free(qs[i]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: search-driver CODES.json CATALOG.json [--builds N] QUERIES...\n");
+        fprintf(stderr, "usage: search-driver CODES.json CATALOG.json [--builds N] [--print] "
+                        "QUERIES...\n");
         return 2;
     }
 #if HAVE_RANKED
@@ -385,8 +424,13 @@ int main(int argc, char **argv)
     }
     arena q;
     arena_init(&q, 1 << 20);
-    for (int i = first_file; i < argc; i++)
-        run_file(ix, argv[i], &q);
+    bool print = first_file < argc && strcmp(argv[first_file], "--print") == 0;
+    for (int i = first_file + print; i < argc; i++) {
+        if (print)
+            print_file(ix, argv[i], &q);
+        else
+            run_file(ix, argv[i], &q);
+    }
     arena_destroy(&q);
     search_index_free(ix);
     arena_destroy(&a);
