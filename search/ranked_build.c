@@ -430,16 +430,21 @@ static int compact_postings(ranked_builder *rb, size_t n_items)
     for (size_t t = 0; t < r->n_terms; t++)
         r->off[t + 1] += r->off[t];
     uint32_t *fill = calloc(r->n_terms + 1, sizeof *fill);
-    if (!fill) {
+    double *idf = malloc((r->n_terms + 1) * sizeof *idf);
+    if (!fill || !idf) {
+        free(fill);
+        free(idf);
         free(score);
         return -1;
+    }
+    for (size_t t = 0; t < r->n_terms; t++) {
+        double df = r->off[t + 1] - r->off[t];
+        idf[t] = log(1.0 + ((double)n_items - df + 0.5) / (df + 0.5));
     }
     float max = 0;
     for (size_t i = 0; i < rb->n_post; i++) {
         const posting *p = &rb->post[i];
-        double df = r->off[p->term + 1] - r->off[p->term];
-        double idf = log(1.0 + ((double)n_items - df + 0.5) / (df + 0.5));
-        float s = (float)(idf * p->tfw * (K1 + 1) / (p->tfw + K1));
+        float s = (float)(idf[p->term] * p->tfw * (K1 + 1) / (p->tfw + K1));
         uint32_t at = r->off[p->term] + fill[p->term]++;
         r->items[at] = p->item;
         score[at] = s;
@@ -447,6 +452,7 @@ static int compact_postings(ranked_builder *rb, size_t n_items)
             max = s;
     }
     free(fill);
+    free(idf);
     r->scale = max > 0 ? max / 65535.0f : 1;
     for (size_t i = 0; i < rb->n_post; i++) {
         float q = score[i] / r->scale + 0.5f;
