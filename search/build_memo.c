@@ -61,8 +61,8 @@ const uint32_t *build_memo_get(build_memo *m, uint32_t kind, const char *s, size
     return NULL;
 }
 
-int build_memo_put(build_memo *m, uint32_t kind, const char *s, size_t len, const uint32_t *v,
-                   size_t n)
+const uint32_t *build_memo_put(build_memo *m, uint32_t kind, const char *s, size_t len,
+                               const uint32_t *v, size_t n)
 {
     XXH128_hash_t h = key_of(kind, s, len);
     if (m->n_values + n > UINT32_MAX ||
@@ -70,11 +70,11 @@ int build_memo_put(build_memo *m, uint32_t kind, const char *s, size_t len, cons
             0 ||
         grow_array((void **)&m->values, &m->values_cap, m->n_values + n, sizeof *m->values) != 0 ||
         u64map_put(&m->index, h.low64, (uint32_t)m->n_entries) != 0)
-        return -1;
+        return NULL;
     m->entries[m->n_entries++] =
         (memo_entry){h.low64, h.high64, (uint32_t)m->n_values, (uint32_t)n};
     for (size_t i = 0; i < n; i++)
         m->values[m->n_values + i] = v[i];
     m->n_values += n;
-    return 0;
+    return m->values + m->n_values - n;
 }

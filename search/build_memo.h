@@ -19,8 +19,9 @@ void build_memo_free(build_memo *m);
 /* The run stored for (kind, s[0..len)) and its length in *n, or NULL. The pointer is valid
  * until the next build_memo_put. */
 const uint32_t *build_memo_get(build_memo *m, uint32_t kind, const char *s, size_t len, size_t *n);
-/* Stores a copy of v[0..n) as the run of (kind, s[0..len)); 0, or -1 when out of memory. */
-int build_memo_put(build_memo *m, uint32_t kind, const char *s, size_t len, const uint32_t *v,
-                   size_t n);
+/* Stores a copy of v[0..n) as the run of (kind, s[0..len)); returns the copy (valid until
+ * the next put), or NULL when out of memory. */
+const uint32_t *build_memo_put(build_memo *m, uint32_t kind, const char *s, size_t len,
+                               const uint32_t *v, size_t n);
 
 #endif

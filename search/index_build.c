@@ -24,7 +24,7 @@ typedef struct pair {
 } pair;
 
 /* Memo kinds (search/build_memo.h) of the gram index. */
-enum { MEMO_NAME = 1, MEMO_KEYWORDS, MEMO_TOPICS, MEMO_POOL };
+enum { MEMO_NAME = 1, MEMO_KEYWORD, MEMO_KEYWORDS, MEMO_TOPICS, MEMO_POOL };
 
 /* A name's run in the memo: where the item's fields come from, then its gram slots. */
 enum {
@@ -289,7 +289,8 @@ static void pinyin_terms(search_builder *b, const uint32_t *c, size_t n, uint32_
 
 /* ---- items ---- */
 
-/* A text's run from the memo, computing it with fn on the first sight; NULL on failure. */
+/* A text's run from the memo, computed by fn (pushing onto the scratch run) on its first
+ * sight; NULL on failure. Valid until the next text is memoized. */
 typedef void (*run_fn)(search_builder *b, const char *s);
 
 static const uint32_t *memo_run(search_builder *b, uint32_t kind, const char *s, run_fn fn,
@@ -299,14 +300,14 @@ static const uint32_t *memo_run(search_builder *b, uint32_t kind, const char *s,
     const uint32_t *run = build_memo_get(b->memo, kind, s, len, n);
     if (run)
         return run;
-    b->n_run = 0;
+    size_t from = b->n_run; /* computing a text may memoize others (a list, its elements) */
     fn(b, s);
-    if (b->failed || build_memo_put(b->memo, kind, s, len, b->run, b->n_run) != 0) {
+    run = b->failed ? NULL : build_memo_put(b->memo, kind, s, len, b->run + from, b->n_run - from);
+    *n = b->n_run - from;
+    b->n_run = from;
+    if (!run)
         b->failed = true;
-        return NULL;
-    }
-    *n = b->n_run;
-    return b->run;
+    return run;
 }
 
 /* A string in the pool once, however many items hold it. */
@@ -347,32 +348,39 @@ static void name_run(search_builder *b, const char *name)
     run_grams(b, c, n, true);
 }
 
-/* Keywords (a JSON array): n pinyin terms, then the grams of them all. */
+/* One keyword: its pinyin terms (full, initials), then its grams. */
+static void keyword_run(search_builder *b, const char *keyword)
+{
+    size_t n = normalize_text(keyword, strlen(keyword), b->text, NORM_MAX_CHARS, true);
+    uint32_t full, initials;
+    pinyin_terms(b, b->text, n, &full, &initials);
+    run_push(b, full);
+    run_push(b, initials);
+    run_grams(b, b->text, n, true);
+}
+
+/* Keywords (a JSON array): the count of pinyin terms, the terms, then the grams of them all. */
 static void keywords_run(search_builder *b, const char *json)
 {
     cJSON *arr = cJSON_ParseWithLength(json, strlen(json) + 1);
     const cJSON *k;
+    size_t count_at = b->n_run;
     run_push(b, 0);
-    cJSON_ArrayForEach(k, arr)
-    {
-        if (!cJSON_IsString(k))
-            continue;
-        size_t n =
-            normalize_text(k->valuestring, strlen(k->valuestring), b->text, NORM_MAX_CHARS, true);
-        uint32_t full, initials;
-        pinyin_terms(b, b->text, n, &full, &initials);
-        run_push(b, full);
-        run_push(b, initials);
-        b->run[0] += 2;
-    }
-    cJSON_ArrayForEach(k, arr)
-    {
-        if (!cJSON_IsString(k))
-            continue;
-        size_t n =
-            normalize_text(k->valuestring, strlen(k->valuestring), b->text, NORM_MAX_CHARS, true);
-        run_grams(b, b->text, n, true);
-    }
+    for (int pass = 0; pass < 2 && !b->failed; pass++)
+        cJSON_ArrayForEach(k, arr)
+        {
+            size_t n;
+            const uint32_t *kw = cJSON_IsString(k)
+                                     ? memo_run(b, MEMO_KEYWORD, k->valuestring, keyword_run, &n)
+                                     : NULL;
+            if (!kw)
+                continue;
+            size_t from = pass == 0 ? 0 : 2, to = pass == 0 ? 2 : n;
+            for (size_t i = from; i < to; i++)
+                run_push(b, kw[i]); /* kw lives in the memo: pushing cannot move it */
+            if (pass == 0 && !b->failed)
+                b->run[count_at] += 2;
+        }
     cJSON_Delete(arr);
 }
 
@@ -637,23 +645,86 @@ static int compact_terms(search_builder *b)
     return 0;
 }
 
-static int cmp_entry(const void *a, const void *b, void *ctx)
+/* Sorting by strings, fast: each element carries the first bytes of its string as numbers
+ * that compare as strcmp compares them (big-endian, zeros after the end), so most comparisons
+ * are of integers; equal prefixes fall back to strcmp of the rest, then to a and b. */
+typedef struct keyed {
+    uint64_t k[3];
+    const char *rest;
+    uint32_t a, b;
+} keyed;
+
+/* The next 8 bytes of *s as such a number; *s moves past them (or stops at its end). */
+static uint64_t prefix8(const char **s)
 {
-    const search_index *ix = ctx;
-    const search_entry *x = a, *y = b;
-    int c = strcmp(ix->pool + ix->terms[x->term] + x->pos, ix->pool + ix->terms[y->term] + y->pos);
-    if (c != 0)
-        return c;
-    return x->term != y->term ? (x->term < y->term ? -1 : 1) : (int)x->pos - (int)y->pos;
+    const unsigned char *p = (const unsigned char *)*s;
+    uint64_t k = 0;
+    int i = 0;
+    for (; i < 8 && p[i]; i++)
+        k = k << 8 | p[i];
+    *s += i;
+    return i == 8 ? k : k << (8 * (8 - i));
 }
 
-static int cmp_popularity(const void *a, const void *b, void *ctx)
+static int cmp_keyed(const void *x, const void *y)
 {
-    const search_index *ix = ctx;
-    const search_item *x = &ix->items[*(const uint32_t *)a], *y = &ix->items[*(const uint32_t *)b];
-    if (x->popularity != y->popularity)
-        return x->popularity > y->popularity ? -1 : 1;
-    return strcmp(ix->pool + x->code, ix->pool + y->code);
+    const keyed *a = x, *b = y;
+    for (int i = 0; i < 3; i++)
+        if (a->k[i] != b->k[i])
+            return a->k[i] < b->k[i] ? -1 : 1;
+    int c = strcmp(a->rest, b->rest);
+    if (c != 0)
+        return c;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/* Pinyin entries by the suffix they point at (then term, position). */
+static int sort_entries(search_index *ix)
+{
+    keyed *k = malloc((ix->n_entries + 1) * sizeof *k);
+    if (!k)
+        return -1;
+    for (size_t i = 0; i < ix->n_entries; i++) {
+        const search_entry *e = &ix->entries[i];
+        const char *s = ix->pool + ix->terms[e->term] + e->pos;
+        k[i].k[0] = prefix8(&s);
+        k[i].k[1] = prefix8(&s);
+        k[i].k[2] = prefix8(&s);
+        k[i].rest = s;
+        k[i].a = e->term;
+        k[i].b = e->pos;
+    }
+    qsort(k, ix->n_entries, sizeof *k, cmp_keyed);
+    for (size_t i = 0; i < ix->n_entries; i++)
+        ix->entries[i] = (search_entry){k[i].a, k[i].b};
+    free(k);
+    return 0;
+}
+
+/* Items by popularity, most used first, then by code. */
+static int sort_by_popularity(search_index *ix)
+{
+    ix->by_popularity = malloc((ix->n_items + 1) * sizeof *ix->by_popularity);
+    keyed *k = malloc((ix->n_items + 1) * sizeof *k);
+    if (!ix->by_popularity || !k) {
+        free(k);
+        return -1;
+    }
+    for (size_t i = 0; i < ix->n_items; i++) {
+        const char *code = ix->pool + ix->items[i].code;
+        k[i].k[0] = UINT32_MAX - ix->items[i].popularity;
+        k[i].k[1] = prefix8(&code);
+        k[i].k[2] = prefix8(&code);
+        k[i].rest = code;
+        k[i].a = k[i].b = (uint32_t)i;
+    }
+    qsort(k, ix->n_items, sizeof *k, cmp_keyed);
+    for (size_t i = 0; i < ix->n_items; i++)
+        ix->by_popularity[i] = k[i].a;
+    free(k);
+    return 0;
 }
 
 /* Browse lists: the popularity order grouped by department and by topic. */
@@ -702,16 +773,7 @@ search_index *search_builder_finish(search_builder *b, uint64_t version)
     b->ranked = NULL;
     if (rrc != 0)
         goto fail;
-    if (ix->n_entries)
-        qsort_r(ix->entries, ix->n_entries, sizeof *ix->entries, cmp_entry, ix);
-    ix->by_popularity = malloc((ix->n_items + 1) * sizeof *ix->by_popularity);
-    if (!ix->by_popularity)
-        goto fail;
-    for (size_t i = 0; i < ix->n_items; i++)
-        ix->by_popularity[i] = (uint32_t)i;
-    if (ix->n_items)
-        qsort_r(ix->by_popularity, ix->n_items, sizeof *ix->by_popularity, cmp_popularity, ix);
-    if (group_lists(ix) != 0)
+    if (sort_entries(ix) != 0 || sort_by_popularity(ix) != 0 || group_lists(ix) != 0)
         goto fail;
     ix->version = version;
     b->ix = NULL;

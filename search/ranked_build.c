@@ -155,7 +155,7 @@ static int run_text(ranked_builder *rb, const uint32_t *c, size_t n)
         }
         size_t from = rb->n_run;
         if (terms_of(c + start, i - start, run_term, rb) != 0 ||
-            build_memo_put(rb->memo, MEMO_CHUNK, key, klen, rb->run + from, rb->n_run - from))
+            !build_memo_put(rb->memo, MEMO_CHUNK, key, klen, rb->run + from, rb->n_run - from))
             return -1;
     }
     return 0;
@@ -199,7 +199,7 @@ static int add_field(ranked_builder *rb, const char *s, int field, bool list)
         rc = run_text(rb, rb->text, n);
     }
     if (rc != 0 ||
-        build_memo_put(rb->memo, MEMO_FIELD + (uint32_t)field, s, len, rb->run, rb->n_run) != 0)
+        !build_memo_put(rb->memo, MEMO_FIELD + (uint32_t)field, s, len, rb->run, rb->n_run))
         return -1;
     return add_occurrences(rb, rb->run, rb->n_run, field);
 }

@@ -355,6 +355,31 @@ static void run_file(search_index *ix, const char *path, arena *a)
         free(qs[i]);
 }
 
+/* FNV-1a of bytes (the driver's own: the engine's hash may change between two builds). */
+static uint64_t fnv(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* The postings of every gram, whatever the order of the slots. */
+static uint64_t gram_postings_hash(const search_index *ix)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < ix->grams.cap; i++) {
+        if (!ix->grams.keys[i])
+            continue;
+        uint32_t slot = ix->grams.vals[i];
+        uint64_t key = ix->grams.keys[i];
+        sum += fnv(&key, sizeof key) ^ fnv(ix->postings + ix->gram_off[slot],
+                                           (ix->gram_off[slot + 1] - ix->gram_off[slot]) * 4);
+    }
+    return sum;
+}
+
 /* --print: every query's answers (total, the page's codes and score, the suggestions'
  * topics, departments and services, the type-ahead's codes), to compare two builds. */
 static void print_file(search_index *ix, const char *path, arena *a)
@@ -425,6 +450,21 @@ int main(int argc, char **argv)
     arena q;
     arena_init(&q, 1 << 20);
     bool print = first_file < argc && strcmp(argv[first_file], "--print") == 0;
+    if (print) /* the arrays a build makes, to compare two builds of one engine */
+        printf("index: items by popularity %016llx, by department %016llx, by topic %016llx, "
+               "gram postings %016llx, pinyin entries %016llx, pinyin postings %016llx\n",
+               (unsigned long long)fnv(ix->by_popularity, ix->n_items * 4),
+               (unsigned long long)fnv(ix->dept_items, ix->n_items * 4),
+               (unsigned long long)fnv(ix->topic_items, ix->topic_off[ix->n_topics] * 4),
+               (unsigned long long)gram_postings_hash(ix),
+               (unsigned long long)fnv(ix->entries, ix->n_entries * sizeof *ix->entries),
+               (unsigned long long)fnv(ix->term_postings, ix->term_off[ix->n_terms] * 4));
+#if HAVE_RANKED
+    if (print)
+        printf("ranked: %zu terms, items %016llx, impacts %016llx\n", ix->ranked.n_terms,
+               (unsigned long long)fnv(ix->ranked.items, ix->ranked.off[ix->ranked.n_terms] * 4),
+               (unsigned long long)fnv(ix->ranked.impact, ix->ranked.off[ix->ranked.n_terms] * 2));
+#endif
     for (int i = first_file + print; i < argc; i++) {
         if (print)
             print_file(ix, argv[i], &q);
