@@ -56,7 +56,8 @@ measure() {
   done
 }
 
-count_queries() { grep -v '^#' "$1" | cut -f1 | grep -c . ; }
+# as the driver reads them: one a line, or the second field of an evaluation set's lines
+count_queries() { awk -F'\t' '!/^#/ { q = NF >= 2 ? $2 : $1; if (q != "") n++ } END { print n + 0 }' "$1"; }
 
 engines=("this:$ROOT/build/bench/search-driver")
 if [ -n "$base" ]; then

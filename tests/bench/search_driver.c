@@ -296,17 +296,24 @@ PASS(bench_suggest_cold, suggest_pass)
 PASS(bench_search_warm, search_pass)
 PASS(bench_suggest_warm, suggest_pass)
 
-/* The queries of a file (one a line, '#' comments; a .tsv: the first column). */
+/* The queries of a file: one a line, '#' comments; lines of tab-separated fields are the
+ * evaluation sets' (class, query, expected codes): the second. */
 static size_t read_queries(const char *path, char **qs, size_t max)
 {
     char *text = slurp(path);
     size_t n = 0;
     for (char *line = text ? strtok(text, "\n") : NULL; line && n < max;
          line = strtok(NULL, "\n")) {
+        if (line[0] == '#')
+            continue;
         char *tab = strchr(line, '\t');
-        if (tab)
-            *tab = '\0';
-        if (line[0] && line[0] != '#')
+        if (tab) {
+            line = tab + 1;
+            tab = strchr(line, '\t');
+            if (tab)
+                *tab = '\0';
+        }
+        if (line[0])
             qs[n++] = strdup(line);
     }
     free(text);
