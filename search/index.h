@@ -78,6 +78,7 @@ typedef struct ranked_index {
     uint32_t *off;      /* term id → first posting; n_terms + 1 */
     uint32_t *items;    /* postings: the item, ascending within a term */
     uint16_t *impact;   /* its BM25F score / scale */
+    uint16_t *term_max; /* term id → its highest impact (bounds what a term can add) */
     size_t n_terms;
     float scale;
     concept_pattern *patterns;
@@ -85,7 +86,7 @@ typedef struct ranked_index {
     uint32_t *concept_name; /* concept → pool offset */
     uint32_t *concept_off;  /* concept → its first service phrase; n_concepts + 1 */
     uint32_t *phrase_off;   /* phrase → its first term in phrase_terms; n_phrases + 1 */
-    uint32_t *phrase_terms;
+    uint32_t *phrase_terms; /* each phrase's terms, the rarest first */
     size_t n_concepts, n_phrases;
 } ranked_index;
 

@@ -215,15 +215,16 @@ typedef struct accs {
     item_set *slots;
     const search_index *ix;
     const search_filters *f;
+    bool filtered; /* f excludes some items */
 } accs;
 
 /* The accumulator of item (NULL when the filters exclude it). */
-static acc *acc_of(accs *s, uint32_t item)
+static inline acc *acc_of(accs *s, uint32_t item)
 {
     uint32_t at = s->slots->slot[item];
     if (at)
         return &s->a[at - 1];
-    if (s->n == s->cap || !rank_passes(&s->ix->items[item], s->f))
+    if (s->n == s->cap || (s->filtered && !rank_passes(&s->ix->items[item], s->f)))
         return NULL;
     s->a[s->n] = (acc){item, 0, 0, 0, 0, false};
     s->slots->slot[item] = (uint32_t)++s->n;
@@ -235,16 +236,52 @@ static size_t postings_of(const ranked_index *r, uint32_t term)
     return r->off[term + 1] - r->off[term];
 }
 
+/* The position of item in a term's postings (ascending), or -1. */
+static int64_t find_posting(const uint32_t *items, size_t n, uint32_t item)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (items[mid] < item)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && items[lo] == item ? (int64_t)lo : -1;
+}
+
+/* An item holding less of a phrase than this share of the best holder's is not that service
+ * (one common word of it, "生活" of 最低生活保障): the phrase gives it nothing. */
+#define PHRASE_MIN_SHARE 0.5f
+
 /* A concept's service phrases: each item scores the share it holds of the phrase (relative to
  * the item holding most of it, squared: the service itself, not one shared word), earlier
- * phrases of the concept more than later ones; an item keeps its best phrase. */
+ * phrases of the concept more than later ones; an item keeps its best phrase.
+ * The phrase's terms come rarest first. Once what the remaining terms could add together
+ * (their highest impacts) is below PHRASE_MIN_SHARE of the best sum so far, an item holding
+ * none of the terms seen cannot reach that share: the remaining (long) posting lists are only
+ * searched for the items already holding some of the phrase (max-score pruning). */
 static int score_concept(const ranked_index *r, const concept_hit *ch, accs *s, uint32_t *touched)
 {
     for (uint32_t ph = r->concept_off[ch->concept]; ph < r->concept_off[ch->concept + 1]; ph++) {
         size_t nt = 0;
-        float best = 0;
+        float best = 0, rest = 0;
         for (uint32_t k = r->phrase_off[ph]; k < r->phrase_off[ph + 1]; k++)
-            for (uint32_t p = r->off[r->phrase_terms[k]]; p < r->off[r->phrase_terms[k] + 1]; p++) {
+            rest += r->term_max[r->phrase_terms[k]];
+        for (uint32_t k = r->phrase_off[ph]; k < r->phrase_off[ph + 1]; k++) {
+            uint32_t t = r->phrase_terms[k], from = r->off[t], to = r->off[t + 1];
+            bool probe = best > 0 && rest < PHRASE_MIN_SHARE * best;
+            rest -= r->term_max[t];
+            if (probe) {
+                for (size_t i = 0; i < nt; i++) {
+                    acc *x = &s->a[touched[i]];
+                    int64_t at = find_posting(r->items + from, to - from, x->item);
+                    if (at >= 0 && (x->tmp += r->impact[from + at]) > best)
+                        best = x->tmp;
+                }
+                continue;
+            }
+            for (uint32_t p = from; p < to; p++) {
                 acc *x = acc_of(s, r->items[p]);
                 if (!x)
                     continue;
@@ -254,12 +291,13 @@ static int score_concept(const ranked_index *r, const concept_hit *ch, accs *s, 
                 if (x->tmp > best)
                     best = x->tmp;
             }
+        }
         float rank = (float)(ph - r->concept_off[ch->concept]);
         float decay = 1 - 0.06f * rank < 0.6f ? 0.6f : 1 - 0.06f * rank;
         for (size_t i = 0; i < nt; i++) {
             acc *x = &s->a[touched[i]];
             float share = x->tmp / best, v = ch->weight * decay * share * share;
-            if (v > x->con)
+            if (share >= PHRASE_MIN_SHARE && v > x->con)
                 x->con = v;
             x->tmp = 0;
         }
@@ -388,7 +426,13 @@ static int ranked_compute(const search_index *ix, const search_query *sq, const 
                 sum += postings_of(r, r->phrase_terms[k]);
     if (sum == 0)
         return 0;
-    accs s = {NULL, 0, sum < ix->n_items ? sum : ix->n_items, set_for(ix->n_items), ix, f};
+    accs s = {NULL,
+              0,
+              sum < ix->n_items ? sum : ix->n_items,
+              set_for(ix->n_items),
+              ix,
+              f,
+              f->dept >= 0 || f->topic >= 0 || f->audience >= 0 || f->online_level_min > 1};
     s.a = arena_alloc(a, (s.cap + 1) * sizeof *s.a);
     uint32_t *touched = arena_alloc(a, (s.cap + 1) * sizeof *touched);
     if (!s.a || !touched || !s.slots)
@@ -418,7 +462,8 @@ static int ranked_compute(const search_index *ix, const search_query *sq, const 
     size_t words = out->n_terms + q->unknown_cjk + q->unknown_en, nh = 0;
     for (size_t i = 0; i < s.n; i++) {
         s.slots->slot[s.a[i].item] = 0;
-        if (s.a[i].con <= 0 && (size_t)s.a[i].words * 2 < words)
+        /* no concept: its words must be, and at least half of the query's */
+        if (s.a[i].con <= 0 && (s.a[i].lit <= 0 || (size_t)s.a[i].words * 2 < words))
             continue;
         float lit = max_lit > 0 ? s.a[i].lit / max_lit : 0;
         hits[nh++] = (ranked_hit){s.a[i].item, lit + CONCEPT_BOOST * s.a[i].con};

@@ -459,13 +459,38 @@ static int compact_postings(ranked_builder *rb, size_t n_items)
         r->impact[i] = (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q);
     }
     free(score);
+    r->term_max = calloc(r->n_terms + 1, sizeof *r->term_max);
+    if (!r->term_max)
+        return -1;
+    for (size_t t = 0; t < r->n_terms; t++)
+        for (uint32_t p = r->off[t]; p < r->off[t + 1]; p++)
+            if (r->impact[p] > r->term_max[t])
+                r->term_max[t] = r->impact[p];
     return 0;
+}
+
+/* Each phrase's terms, the rarest (fewest postings) first: a query scores them in this
+ * order and can stop scanning the common ones (search/ranked.c score_concept). */
+static void order_phrase_terms(ranked_index *r)
+{
+    for (size_t ph = 0; ph < r->n_phrases; ph++)
+        for (uint32_t i = r->phrase_off[ph] + 1; i < r->phrase_off[ph + 1]; i++) {
+            uint32_t t = r->phrase_terms[i], n = r->off[t + 1] - r->off[t], j = i;
+            for (; j > r->phrase_off[ph]; j--) {
+                uint32_t u = r->phrase_terms[j - 1];
+                if (r->off[u + 1] - r->off[u] <= n)
+                    break;
+                r->phrase_terms[j] = u;
+            }
+            r->phrase_terms[j] = t;
+        }
 }
 
 int ranked_builder_finish(ranked_builder *rb, size_t n_items, ranked_index *out)
 {
     int rc = rb->failed || resolve_concepts(rb) != 0 || compact_postings(rb, n_items) != 0 ? -1 : 0;
     if (rc == 0) {
+        order_phrase_terms(&rb->r);
         *out = rb->r;
         memset(&rb->r, 0, sizeof rb->r);
     }
@@ -481,6 +506,7 @@ void ranked_index_free(ranked_index *r)
     free(r->off);
     free(r->items);
     free(r->impact);
+    free(r->term_max);
     free(r->patterns);
     free(r->concept_name);
     free(r->concept_off);

@@ -81,6 +81,8 @@ static const item_def items[] = {
     {"SL-1", "取水许可", "[\"取水证\"]", "直接从江河、湖泊或者地下取用水资源。", "Water permit"},
     {"GA-1", "居民身份证换领", "[\"身份证到期\"]", "居民身份证有效期满的换领。",
      "Resident identity card renewal"},
+    /* holds one common word (生活) of 低保's service phrase 最低生活保障 */
+    {"CG-1", "生活垃圾分类指导", "[\"垃圾分类\"]", "居民生活垃圾分类投放。", "Waste sorting"},
 };
 #define N_ITEMS (sizeof items / sizeof *items)
 
@@ -116,7 +118,8 @@ static search_index *build(void)
     return ix;
 }
 
-static const char *first(const search_index *ix, const char *q)
+/* The code of the first hit of q ("" when none); *total: how many hits. */
+static const char *first_of(const search_index *ix, const char *q, size_t *total)
 {
     static char code[64];
     arena a;
@@ -125,8 +128,15 @@ static const char *first(const search_index *ix, const char *q)
     search_results r;
     assert_int_equal(search_run(ix, q, &f, 0, 3, false, &a, &r), 0);
     snprintf(code, sizeof code, "%s", r.n ? ix->pool + ix->items[r.hits[0].item].code : "");
+    *total = r.total;
     arena_destroy(&a);
     return code;
+}
+
+static const char *first(const search_index *ix, const char *q)
+{
+    size_t total;
+    return first_of(ix, q, &total);
 }
 
 static void test_concepts_and_ranking(void **state)
@@ -144,12 +154,26 @@ static void test_concepts_and_ranking(void **state)
     search_index_free(ix);
 }
 
+/* A concept's phrase gives nothing to an item holding less than half of it (by impact, of
+ * the best holder's): 生活 alone is not 最低生活保障. */
+static void test_concept_phrase_share_floor(void **state)
+{
+    (void)state;
+    search_index *ix = build();
+    size_t total;
+    assert_string_equal(first_of(ix, "爸妈没有收入了", &total), "MZ-1");
+    assert_int_equal(total, 1);
+    assert_string_equal(first_of(ix, "垃圾分类", &total), "CG-1"); /* still found by its words */
+    search_index_free(ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_segmentation),
         cmocka_unit_test(test_english_stems_and_stop_words),
         cmocka_unit_test(test_concepts_and_ranking),
+        cmocka_unit_test(test_concept_phrase_share_floor),
     };
     return cmocka_run_group_tests(tests, init, NULL);
 }
