@@ -174,10 +174,11 @@ static void write_codes(strbuf *sb, const char *key, const search_code *list, co
 }
 
 /* "suggestions": what the words point to when they found nothing good (API.md §4). */
-static int write_suggestions(req *r, strbuf *sb, const search_index *ix, const char *q)
+static int write_suggestions(req *r, strbuf *sb, const search_index *ix, const char *q,
+                             const search_results *res)
 {
     search_suggestions sg;
-    if (search_suggest(ix, q, &r->arena, &sg) != 0)
+    if (search_suggest(ix, q, res, &r->arena, &sg) != 0)
         return -1;
     sb_puts(sb, ",\"suggestions\":{\"life_events\":[]");
     write_codes(sb, "topics", ix->topics, sg.topics, sg.n_topics, r->lang_en);
@@ -247,7 +248,8 @@ void handle_services_search(req *r, resp *w)
             sb_puts(&sb, ",\"search_id\":");
             jw_string(&sb, search_id);
         }
-        if (page == 1 && search_needs_suggestions(&res) && write_suggestions(r, &sb, ix, q) != 0)
+        if (page == 1 && search_needs_suggestions(&res) &&
+            write_suggestions(r, &sb, ix, q, &res) != 0)
             sb.failed = true;
     }
     sb_puts(&sb, "}");

@@ -236,10 +236,18 @@ static size_t postings_of(const ranked_index *r, uint32_t term)
     return r->off[term + 1] - r->off[term];
 }
 
-/* The position of item in a term's postings (ascending), or -1. */
-static int64_t find_posting(const uint32_t *items, size_t n, uint32_t item)
+/* The first position at or after from in items[0..n) (ascending) holding item or more:
+ * galloping, so that probing k items in order costs O(k log(n / k)). */
+static size_t gallop(const uint32_t *items, size_t n, size_t from, uint32_t item)
 {
-    size_t lo = 0, hi = n;
+    size_t lo = from, hi = from, step = 1;
+    while (hi < n && items[hi] < item) {
+        lo = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    if (hi > n)
+        hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (items[mid] < item)
@@ -247,7 +255,24 @@ static int64_t find_posting(const uint32_t *items, size_t n, uint32_t item)
         else
             hi = mid;
     }
-    return lo < n && items[lo] == item ? (int64_t)lo : -1;
+    return lo;
+}
+
+/* The accumulators touched[0..n) in item order into out, through the item set's bitmap
+ * (left empty again): O(n + items / 64), no comparisons. */
+static void in_item_order(const accs *s, const uint32_t *touched, size_t n, uint32_t *out)
+{
+    uint64_t *words = s->slots->words;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t item = s->a[touched[i]].item;
+        words[item / 64] |= 1ULL << (item % 64);
+    }
+    size_t k = 0;
+    for (size_t w = 0; w <= s->ix->n_items / 64 && k < n; w++)
+        for (uint64_t word = words[w]; word; word &= word - 1)
+            out[k++] = s->slots->slot[w * 64 + (size_t)__builtin_ctzll(word)] - 1;
+    for (size_t i = 0; i < n; i++)
+        words[s->a[touched[i]].item / 64] = 0;
 }
 
 /* An item holding less of a phrase than this share of the best holder's is not that service
@@ -261,22 +286,28 @@ static int64_t find_posting(const uint32_t *items, size_t n, uint32_t item)
  * (their highest impacts) is below PHRASE_MIN_SHARE of the best sum so far, an item holding
  * none of the terms seen cannot reach that share: the remaining (long) posting lists are only
  * searched for the items already holding some of the phrase (max-score pruning). */
-static int score_concept(const ranked_index *r, const concept_hit *ch, accs *s, uint32_t *touched)
+static int score_concept(const ranked_index *r, const concept_hit *ch, accs *s, uint32_t *touched,
+                         uint32_t *by_item)
 {
     for (uint32_t ph = r->concept_off[ch->concept]; ph < r->concept_off[ch->concept + 1]; ph++) {
         size_t nt = 0;
         float best = 0, rest = 0;
+        bool probing = false;
         for (uint32_t k = r->phrase_off[ph]; k < r->phrase_off[ph + 1]; k++)
             rest += r->term_max[r->phrase_terms[k]];
         for (uint32_t k = r->phrase_off[ph]; k < r->phrase_off[ph + 1]; k++) {
             uint32_t t = r->phrase_terms[k], from = r->off[t], to = r->off[t + 1];
-            bool probe = best > 0 && rest < PHRASE_MIN_SHARE * best;
+            if (!probing && best > 0 && rest < PHRASE_MIN_SHARE * best) {
+                probing = true; /* from now on: the items found, in item order */
+                in_item_order(s, touched, nt, by_item);
+            }
             rest -= r->term_max[t];
-            if (probe) {
-                for (size_t i = 0; i < nt; i++) {
-                    acc *x = &s->a[touched[i]];
-                    int64_t at = find_posting(r->items + from, to - from, x->item);
-                    if (at >= 0 && (x->tmp += r->impact[from + at]) > best)
+            if (probing) {
+                size_t at = from;
+                for (size_t i = 0; i < nt && at < to; i++) {
+                    acc *x = &s->a[by_item[i]];
+                    at = gallop(r->items, to, at, x->item);
+                    if (at < to && r->items[at] == x->item && (x->tmp += r->impact[at]) > best)
                         best = x->tmp;
                 }
                 continue;
@@ -435,7 +466,8 @@ static int ranked_compute(const search_index *ix, const search_query *sq, const 
               f->dept >= 0 || f->topic >= 0 || f->audience >= 0 || f->online_level_min > 1};
     s.a = arena_alloc(a, (s.cap + 1) * sizeof *s.a);
     uint32_t *touched = arena_alloc(a, (s.cap + 1) * sizeof *touched);
-    if (!s.a || !touched || !s.slots)
+    uint32_t *by_item = arena_alloc(a, (s.cap + 1) * sizeof *by_item);
+    if (!s.a || !touched || !by_item || !s.slots)
         return -1;
     for (size_t i = 0; i < q->n; i++)
         for (uint32_t p = r->off[q->t[i].term]; p < r->off[q->t[i].term + 1]; p++) {
@@ -451,7 +483,7 @@ static int ranked_compute(const search_index *ix, const search_query *sq, const 
             }
         }
     for (size_t i = 0; i < out->n_concepts; i++)
-        score_concept(r, &concepts[i], &s, touched);
+        score_concept(r, &concepts[i], &s, touched, by_item);
     float max_lit = 0;
     for (size_t i = 0; i < s.n; i++)
         if (s.a[i].lit > max_lit)

@@ -66,7 +66,9 @@ int search_run(const search_index *ix, const char *text, const search_filters *f
     if (!q)
         return -1;
     out->query = q;
+    out->ranked = NULL;
     query_parse(ix, text, q);
+    size_t parsed = q->n_alt; /* the readings suggestions parse too (search_suggest) */
     hit_list hits = {0};
     if (q->alt[0].n_tok == 0) {
         out->n = out->total = 0;
@@ -97,9 +99,13 @@ int search_run(const search_index *ix, const char *text, const search_filters *f
     /* Not named well enough: rank every field by its words, synonyms and concepts. When
      * only a misspelling's readings found something (a typo of a name), they go first. */
     if (!exact && best_score(&hits) < T_NAME * 1000) {
-        ranked_list rl;
-        if (ranked_run(ix, q, text, f, a, &rl) != 0)
+        ranked_list *rl_kept = arena_alloc(a, sizeof *rl_kept);
+        if (!rl_kept || ranked_run(ix, q, text, f, a, rl_kept) != 0)
             return -1;
+        const ranked_list rl = *rl_kept;
+        if (q->n_alt == parsed && f->dept < 0 && f->topic < 0 && f->audience < 0 &&
+            f->online_level_min <= 1)
+            out->ranked = rl_kept; /* what suggestions would compute (search_suggest) */
         bool typo_like = literal_hits == 0 && hits.n > 0 && rl.n_concepts == 0 &&
                          (rl.has_cjk || rl.n_unknown_en > 0);
         if (rl.n && merge_ranked(&rl, typo_like ? 1 : T_DESC, typo_like ? T_TYPO : T_SYN_NAME, a,
@@ -135,6 +141,7 @@ int search_browse(const search_index *ix, const search_filters *f, size_t offset
                   arena *a, search_results *out)
 {
     out->query = NULL;
+    out->ranked = NULL;
     out->total = 0;
     out->n = 0;
     const uint32_t *list = ix->by_popularity;

@@ -33,12 +33,14 @@ typedef struct search_hit {
 } search_hit;
 
 typedef struct search_query search_query;
+struct ranked_list;
 
 typedef struct search_results {
     search_hit *hits; /* the requested page */
     size_t n;
     size_t total; /* every match, exactly */
     const search_query *query;
+    const struct ranked_list *ranked; /* its ranked retrieval, for suggestions (or NULL) */
 } search_results;
 
 /* Runs q (UTF-8, already bounded) with filters; fills the page [offset, offset + limit).
@@ -62,8 +64,10 @@ typedef struct search_suggestions {
 
 /* True when the page answers q badly: nothing, or only misspelling-like matches. */
 bool search_needs_suggestions(const search_results *res);
-/* Fills the suggestions for q (0, or -1 when out of memory). */
-int search_suggest(const search_index *ix, const char *q, arena *a, search_suggestions *out);
+/* Fills the suggestions for q (0, or -1 when out of memory); res: the search of q, whose
+ * ranked retrieval is reused when it ran unfiltered on the parsed readings (NULL: none). */
+int search_suggest(const search_index *ix, const char *q, const search_results *res, arena *a,
+                   search_suggestions *out);
 
 /* True when q holds nothing to search for (only spaces or punctuation): browse instead. */
 bool search_text_is_blank(const char *q);

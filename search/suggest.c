@@ -51,21 +51,28 @@ static void add_popular(const search_index *ix, const uint32_t *list, size_t n, 
     (void)ix;
 }
 
-int search_suggest(const search_index *ix, const char *text, arena *a, search_suggestions *out)
+int search_suggest(const search_index *ix, const char *text, const search_results *res, arena *a,
+                   search_suggestions *out)
 {
     memset(out, 0, sizeof *out);
-    search_query *q = arena_alloc(a, sizeof *q);
     float *topic_w = arena_alloc(a, (ix->n_topics + 1) * sizeof *topic_w);
     float *dept_w = arena_alloc(a, (ix->n_depts + 1) * sizeof *dept_w);
-    if (!q || !topic_w || !dept_w)
+    if (!topic_w || !dept_w)
         return -1;
     memset(topic_w, 0, (ix->n_topics + 1) * sizeof *topic_w);
     memset(dept_w, 0, (ix->n_depts + 1) * sizeof *dept_w);
-    query_parse(ix, text, q);
-    search_filters none = {-1, -1, -1, 0};
     ranked_list rl;
-    if (ranked_run(ix, q, text, &none, a, &rl) != 0)
-        return -1;
+    if (res && res->ranked) /* the search ran it, unfiltered, with the same readings */
+        rl = *res->ranked;
+    else {
+        search_query *q = arena_alloc(a, sizeof *q);
+        if (!q)
+            return -1;
+        query_parse(ix, text, q);
+        search_filters none = {-1, -1, -1, 0};
+        if (ranked_run(ix, q, text, &none, a, &rl) != 0)
+            return -1;
+    }
     for (size_t i = 0; i < rl.n; i++) {
         const search_item *it = &ix->items[rl.h[i].item];
         if (it->dept < ix->n_depts)

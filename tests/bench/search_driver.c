@@ -238,7 +238,7 @@ static size_t one_search(const search_index *ix, const char *q, arena *a, search
 #if HAVE_RANKED
         marks += search_highlight(ix, res, &res->hits[i], false, ranges, 16);
     search_suggestions sg;
-    if (search_needs_suggestions(res) && search_suggest(ix, q, a, &sg) == 0)
+    if (search_needs_suggestions(res) && search_suggest(ix, q, res, a, &sg) == 0)
         marks += sg.n_items;
 #else
         marks += search_highlight(ix, res, &res->hits[i], ranges, 16);
@@ -404,7 +404,7 @@ static void print_file(search_index *ix, const char *path, arena *a)
         }
 #if HAVE_RANKED
         search_suggestions sg;
-        if (search_needs_suggestions(&res) && search_suggest(ix, qs[i], a, &sg) == 0) {
+        if (search_needs_suggestions(&res) && search_suggest(ix, qs[i], &res, a, &sg) == 0) {
             printf("\tsuggest");
             for (size_t k = 0; k < sg.n_topics; k++)
                 printf(" t:%s", ix->topics[sg.topics[k]].code);
