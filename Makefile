@@ -29,8 +29,8 @@ BINS := $(BUILD)/bin/onewindow-fcgi $(BUILD)/bin/onewindow-admin $(BUILD)/bin/on
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all build deps run start stop reload test unit e2e asan valgrind bench fmt lint clean \
-        callgrind-search
+.PHONY: all build deps run start stop reload test unit e2e security asan valgrind bench fmt lint clean \
+        fuzz fuzz-bins lint-api callgrind-search
 
 all: build
 build: deps-build
@@ -112,19 +112,22 @@ stop:
 reload: build
 	@scripts/stack.sh reload
 
-# Every test: unit (cmocka) then end-to-end (pytest through nginx against MariaDB).
-test: deps build unit e2e
+# Every test: unit (cmocka), end-to-end (pytest through nginx against MariaDB), then the
+# attacker's checklist (tests/security, on a private stack of its own).
+test: deps build unit e2e security
 unit: $(UNIT_BINS)
 	@scripts/run-unit.sh $(UNIT_BINS)
 e2e: build
 	@ONEWINDOW_BIN=$(abspath $(BUILD))/bin scripts/run-e2e.sh $(E2E_ARGS)
+security: build
+	@ONEWINDOW_BIN=$(abspath $(BUILD))/bin scripts/run-e2e.sh tests/security $(SECURITY_ARGS)
 valgrind: $(UNIT_BINS)
 	@VALGRIND=1 scripts/run-unit.sh $(UNIT_BINS)
 # Leak checks are off for the servers (killed and restarted on purpose); the unit tests
 # run under valgrind's leak check instead.
 asan: deps
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" unit e2e
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" unit e2e security
 bench: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh
@@ -133,7 +136,25 @@ bench: build
 callgrind-search: build $(BUILD)/bench/search-driver
 	@scripts/callgrind-search.sh
 
-FMT_FILES = $(LIB_SRC) cmd/*.c tests/unit/*.c tests/bench/*.c $(wildcard */*.h tests/unit/*.h)
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) built with clang, ASan and UBSan, each run for
+# FUZZ_SECONDS from the committed seeds (tests/fuzz/corpus/NAME); a crash fails the target
+# and leaves its input in build-fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined" fuzz-bins
+	@scripts/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
+fuzz-bins: $(FUZZ_BINS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer $< $(LIB_OBJ) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
+
+FMT_FILES = $(LIB_SRC) cmd/*.c tests/unit/*.c tests/fuzz/*.c tests/bench/*.c \
+            $(wildcard */*.h tests/unit/*.h)
 fmt:
 	clang-format -i $(FMT_FILES)
 # Formatting, cppcheck, and the include order of the layers (README, "Layers").
@@ -146,6 +167,17 @@ lint:
 	    --suppress=missingIncludeSystem -I. $(LIB_SRC) cmd/*.c
 	@echo "  CHECK scripts/check-layers.py"
 	$(Q)/usr/bin/python3 scripts/check-layers.py
+	@$(MAKE) --no-print-directory lint-api
+# api/openapi.yaml under Redocly and Spectral (pinned in tools/package.json), no warning left.
+lint-api:
+	@[ -x tools/node_modules/.bin/redocly ] || npm ci --prefix tools --no-audit --no-fund >/dev/null
+	@echo "  CHECK redocly lint api/openapi.yaml"
+	$(Q)NO_UPDATE_NOTIFIER=1 tools/node_modules/.bin/redocly lint --config api/redocly.yaml \
+	    --max-problems 50 api/openapi.yaml 2>&1 | grep -v -e '^ *[║╔╚]' -e '^$$'; \
+	    exit $${PIPESTATUS[0]}
+	@echo "  CHECK spectral lint api/openapi.yaml"
+	$(Q)tools/node_modules/.bin/spectral lint --ruleset api/spectral.yaml --fail-severity=warn \
+	    --quiet api/openapi.yaml
 
 clean:
 	rm -rf build build-asan

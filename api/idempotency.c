@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "api/router.h"
+#include "auth/pii.h"
 #include "auth/token.h"
 #include "core/config.h"
 #include "db/idempotency_store.h"
@@ -12,6 +13,7 @@
 #define WHAT "Idempotency-Key"
 
 #define KEY_MAX_BYTES 64
+#define SEALED_FIELD "idempotent-answer"
 #define TAKEOVER_TRIES 3
 
 struct idempotency_claim {
@@ -52,20 +54,37 @@ static void answer_failure(req *r, resp *w, int rc)
         resp_internal(r, w, WHAT, db_status_name(rc));
 }
 
-static void replay(req *r, resp *w, const idem_state *s)
+/* A kept body in clear (from the arena), opened when it was stored sealed; NULL on failure. */
+static char *kept_body(req *r, const idem_state *s, size_t *len)
 {
     char *body = arena_alloc(&r->arena, s->body_len + 1);
+    if (!body)
+        return NULL;
+    if (!s->sealed) {
+        memcpy(body, s->body, s->body_len);
+        body[s->body_len] = '\0';
+    } else if (pii_ready() != DB_OK ||
+               pii_decrypt(SEALED_FIELD, s->body, s->body_len, body, s->body_len + 1) != 0)
+        return NULL;
+    *len = strlen(body);
+    return body;
+}
+
+static void replay(req *r, resp *w, const idem_state *s)
+{
+    size_t len = 0;
+    char *body = kept_body(r, s, &len);
     if (!body) {
-        resp_internal(r, w, WHAT " replay", "out of memory");
+        resp_internal(r, w, WHAT " replay", "the kept answer does not open");
         return;
     }
-    memcpy(body, s->body, s->body_len);
-    body[s->body_len] = '\0';
     resp_header(w, "Idempotent-Replayed", "true");
     resp_header(w, "Cache-Control", "no-store");
+    if (s->location)
+        resp_header(w, "Location", arena_strdup(&r->arena, s->location));
     resp_body(w, (int)s->status,
               s->content_type && *s->content_type ? arena_strdup(&r->arena, s->content_type) : NULL,
-              body, s->body_len);
+              body, len);
 }
 
 /* The key exists: replay, refuse, or take an abandoned claim over. true: proceed. */
@@ -120,7 +139,8 @@ static bool keep_answer(int status)
 bool idempotency_begin(req *r, resp *w)
 {
     const char *key = req_header(r, "HTTP_IDEMPOTENCY_KEY");
-    if (!key || strcmp(r->method, "POST") != 0 || r->route->auth == AUTH_PUBLIC || !r->claims)
+    if (!key || strcmp(r->method, "POST") != 0 || r->route->auth == AUTH_PUBLIC || !r->claims ||
+        (r->route->options & ROUTE_NEVER_REPLAYED))
         return true;
     if (!key_is_sane(key)) {
         req_add_error(r, "Idempotency-Key", "幂等键须为 1 到 64 个可打印 ASCII 字符。",
@@ -151,6 +171,30 @@ bool idempotency_begin(req *r, resp *w)
     return true;
 }
 
+/* The answer to keep: its body sealed under the personal-data key (it may hold what must not
+ * sit in clear for a day, such as a submission's query code), or in clear when that key is
+ * away (503s are not kept anyway). */
+static idem_answer answer_of(req *r, const resp *w)
+{
+    idem_answer a = {w->status, w->content_type, resp_header_value(w, "Location"),
+                     w->body,   w->body_len,     false};
+    uint8_t *sealed =
+        w->body && w->body_len && memchr(w->body, '\0', w->body_len) == NULL && pii_ready() == DB_OK
+            ? arena_alloc(&r->arena, w->body_len + PII_SEAL_OVERHEAD + 1)
+            : NULL;
+    if (sealed) {
+        char *text = arena_alloc(&r->arena, w->body_len + 1);
+        if (!text)
+            return a;
+        memcpy(text, w->body, w->body_len);
+        text[w->body_len] = '\0';
+        pii_encrypt(SEALED_FIELD, text, sealed, &a.body_len);
+        a.body = sealed;
+        a.sealed = true;
+    }
+    return a;
+}
+
 /* Inside the transaction, after the answer is built: DB_OK (also when the request has no
  * key), DB_NOT_FOUND when another request took the key over, or a failure. */
 static int save(req *r, db_conn *c, const resp *w)
@@ -158,7 +202,8 @@ static int save(req *r, db_conn *c, const resp *w)
     idempotency_claim *cl = r->idem;
     if (!cl || !keep_answer(w->status))
         return DB_OK;
-    int rc = idem_finish(c, &cl->ref, w->status, w->content_type, w->body, w->body_len);
+    idem_answer answer = answer_of(r, w);
+    int rc = idem_finish(c, &cl->ref, &answer);
     if (rc == DB_OK)
         cl->saved = true; /* provisional: cleared below if the commit fails */
     return rc;
@@ -190,9 +235,10 @@ void idempotency_end(req *r, resp *w)
     idempotency_claim *cl = r->idem;
     if (!cl || cl->saved)
         return;
-    if (keep_answer(w->status))
-        idem_finish(db_primary(), &cl->ref, w->status, w->content_type, w->body, w->body_len);
-    else
+    if (keep_answer(w->status)) {
+        idem_answer answer = answer_of(r, w);
+        idem_finish(db_primary(), &cl->ref, &answer);
+    } else
         idem_release(db_primary(), &cl->ref);
 }
 

@@ -8,8 +8,11 @@
  * A handler whose work runs in a transaction (begun by workflow/, README "Transactions")
  * ends it with idempotency_commit: the answer is saved under the key inside it, so that the
  * work and its answer commit together and nothing is ever done twice. Other handlers'
- * answers are saved after them. 5xx and 429 answers are not kept. Keys of public POSTs
- * (logins, the progress query) are ignored: there is no caller to key them by. */
+ * answers are saved after them, with a Location header if they have one, the body sealed
+ * under the personal-data key (a submission's answer holds its query code). 5xx and 429
+ * answers are not kept. Keys of public POSTs (logins, the progress query) are ignored: there
+ * is no caller to key them by; so are keys of ROUTE_NEVER_REPLAYED routes (logout: a replayed
+ * 204 would end no session). */
 #ifndef OW_IDEMPOTENCY_H
 #define OW_IDEMPOTENCY_H
 

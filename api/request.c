@@ -33,8 +33,24 @@ bool req_id_is_sane(const char *id)
     return n > 0;
 }
 
+/* The id the server made (nginx's $request_id: 32 hex digits), else one of our own. */
+static void set_server_request_id(req *r)
+{
+    const char *id = req_param(r, "SERVER_REQUEST_ID");
+    if (id && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32) {
+        memcpy(r->server_request_id, id, 33);
+        return;
+    }
+    unsigned char raw[16];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(r->server_request_id, sizeof r->server_request_id, raw, sizeof raw);
+}
+
 static void set_request_id(req *r)
 {
+    set_server_request_id(r);
+    const char *client = req_param(r, "HTTP_X_REQUEST_ID");
+    r->client_request_id = client && req_id_is_sane(client) ? client : NULL;
     /* nginx passes its choice (the client's sane X-Request-Id, else $request_id); the app
      * checks again in case another front end sits before it. */
     const char *candidates[] = {req_param(r, "REQUEST_ID"), req_param(r, "HTTP_X_REQUEST_ID")};
@@ -43,9 +59,7 @@ static void set_request_id(req *r)
             strcpy(r->request_id, candidates[i]);
             return;
         }
-    unsigned char raw[16];
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2hex(r->request_id, sizeof r->request_id, raw, sizeof raw);
+    strcpy(r->request_id, r->server_request_id);
 }
 
 static int parse_query(req *r, const char *q)
@@ -129,7 +143,7 @@ int req_parse_head(req *r)
     /* Copied: FastCGI parameters die at FCGX_Finish_r, before the access log is written. */
     r->method = arena_strdup(&r->arena, m && method_is_token(m) ? m : "OTHER");
     const char *ip = req_param(r, "REMOTE_ADDR");
-    r->client_ip = ip ? ip : "";
+    client_key_of(ip ? ip : "", r->client_key, sizeof r->client_key);
     const char *uri = req_param(r, "REQUEST_URI");
     if (!uri || uri[0] != '/')
         uri = "/";

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/arena.h"
+#include "core/client_key.h"
 
 #define MAX_PATH_BYTES 2048
 #define MAX_QUERY_BYTES 4096
@@ -40,11 +41,13 @@ typedef struct req {
     size_t n_query;
     name_value path_params[MAX_PATH_PARAMS];
     size_t n_path_params;
-    const char *client_ip;
-    char request_id[MAX_REQUEST_ID_BYTES + 1];
-    bool lang_en;       /* Accept-Language prefers English */
-    const route *route; /* matched route, NULL before routing or when none */
-    const char *body;   /* NUL-terminated copy of the body (or NULL) */
+    char client_key[CLIENT_KEY_BYTES]; /* per-client limits count this (core/client_key.h) */
+    char request_id[MAX_REQUEST_ID_BYTES + 1]; /* echoed: the client's when sane, else ours */
+    char server_request_id[33];                /* ours (nginx's $request_id), unique */
+    const char *client_request_id;             /* the client's sane X-Request-Id, or NULL */
+    bool lang_en;                              /* Accept-Language prefers English */
+    const route *route;                        /* matched route, NULL before routing or when none */
+    const char *body;                          /* NUL-terminated copy of the body (or NULL) */
     size_t body_len;
     cJSON *json; /* parsed body, when the request had one */
     validation_error errors[MAX_VALIDATION_ERRORS];
@@ -59,7 +62,7 @@ const char *req_param(const req *r, const char *name);
 /* A request header by its CGI name ("HTTP_IDEMPOTENCY_KEY") or NULL. */
 #define req_header(r, cgi_name) req_param((r), (cgi_name))
 
-/* Fills method, path, query, client IP, request id and language from params_env.
+/* Fills method, path, query, client key, request id and language from params_env.
  * Returns 0, or -1 with r->errors set (a query that breaks its limits: 400). */
 int req_parse_head(req *r);
 

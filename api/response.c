@@ -1,6 +1,7 @@
 #include "api/response.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -10,6 +11,14 @@ void resp_header(resp *w, const char *name, const char *value)
 {
     if (w->n_headers < MAX_RESPONSE_HEADERS)
         w->headers[w->n_headers++] = (name_value){name, value};
+}
+
+const char *resp_header_value(const resp *w, const char *name)
+{
+    for (size_t i = 0; i < w->n_headers; i++)
+        if (strcasecmp(w->headers[i].name, name) == 0)
+            return w->headers[i].value;
+    return NULL;
 }
 
 void resp_body(resp *w, int status, const char *content_type, const char *body, size_t len)

@@ -21,6 +21,8 @@ typedef struct resp {
 } resp;
 
 void resp_header(resp *w, const char *name, const char *value);
+/* The value of a header set on w (names compared case-insensitively), or NULL. */
+const char *resp_header_value(const resp *w, const char *name);
 /* A body whose memory outlives the request (a constant, or from the request's arena). */
 void resp_body(resp *w, int status, const char *content_type, const char *body, size_t len);
 /* A new JSON object freed with the request's arena (NULL when out of memory). */

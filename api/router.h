@@ -19,6 +19,11 @@ typedef enum {
 
 typedef void (*handler_fn)(req *r, resp *w);
 
+/* Route options (a bit set; a table line without them has none). */
+enum {
+    ROUTE_NEVER_REPLAYED = 1, /* Idempotency-Key ignored: the handler runs every time (logout) */
+};
+
 struct route {
     const char *method;  /* "GET", "POST" …; GET routes also answer HEAD */
     const char *pattern; /* "/api/v1/services/{code}": literal segments and {name} */
@@ -26,6 +31,7 @@ struct route {
     auth_policy auth;
     const char *scope; /* AUTH_ORG: the scope the token must hold */
     size_t max_body;   /* 0: no body accepted (any body → 413) */
+    unsigned options;  /* ROUTE_… */
 };
 
 typedef enum { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_WRONG_METHOD } route_result;

@@ -78,7 +78,7 @@ static void handle(FCGX_Request *fr, req *r)
     finish(fr); /* the client has its answer before we log and count */
     int64_t took = clock_mono_us() - r->started_us;
     const char *label = r->route ? r->route->pattern : "unmatched";
-    log_access(r->request_id, r->method, label, w.status, took);
+    log_access(r->request_id, r->server_request_id, r->method, label, w.status, took);
     log_request_end(w.status);
     metrics_observe_request(label, r->method, w.status, took);
     arena_reset(&r->arena);

@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/privileges.h"
 
 #define LISTEN_BACKLOG 1024
 #define RELOAD_OVERLAP_MS 200 /* new and old worker both accept for this long */
@@ -29,6 +30,8 @@
 typedef struct slot {
     int fd;
     char path[320];
+    uid_t uid;      /* the socket's owner and group when the master starts as root, */
+    gid_t gid;      /* else -1 (the master's own) */
     pid_t pid;      /* the serving worker, 0 when none */
     pid_t retiring; /* a worker being replaced by a reload, 0 when none */
     int64_t started_ms;
@@ -63,8 +66,12 @@ static int open_socket(slot *s)
         log_msg(LOG_ERROR, "cannot listen on %s: %s", s->path, strerror(errno));
         return -1;
     }
-    /* nginx's workers may run as another user: they must be able to connect. */
-    chmod(s->path, 0666);
+    /* Only the service and nginx's workers may speak FastCGI (whoever can claims any
+     * REMOTE_ADDR): 0660, the group nginx's workers run in (README "Privileges"). */
+    if (chmod(s->path, 0660) != 0 || (s->gid != (gid_t)-1 && chown(s->path, s->uid, s->gid) != 0)) {
+        log_msg(LOG_ERROR, "cannot set the mode of %s: %s", s->path, strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
@@ -214,7 +221,17 @@ static int open_slots(master *m)
     char dir[270];
     snprintf(dir, sizeof dir, "%s/run", m->cfg->var_dir);
     mkdir(dir, 0755);
+    uid_t uid = (uid_t)-1;
+    gid_t gid = (gid_t)-1;
+    char err[200];
+    if (geteuid() == 0 && privileges_lookup(m->cfg->service_user, m->cfg->socket_group, &uid, &gid,
+                                            err, sizeof err) != 0) {
+        log_msg(LOG_ERROR, "%s", err);
+        return -1;
+    }
     for (int i = 0; i < m->n; i++) {
+        m->slots[i].uid = uid;
+        m->slots[i].gid = gid;
         snprintf(m->slots[i].path, sizeof m->slots[i].path, "%s/fcgi-%d.sock", dir, i);
         if (open_socket(&m->slots[i]) != 0)
             return -1;
@@ -229,6 +246,12 @@ int supervisor_run(const ow_config *cfg, const char *exe)
     m.metrics_fd = metrics_create_shared();
     if (!m.slots || m.metrics_fd < 0 || open_slots(&m) != 0)
         return 1;
+    /* Root was needed only for the sockets: the master and every worker run as the service. */
+    char err[200];
+    if (privileges_drop(cfg->service_user, err, sizeof err) != 0) {
+        log_msg(LOG_ERROR, "%s", err);
+        return 1;
+    }
     fcntl(m.metrics_fd, F_SETFD, FD_CLOEXEC);
     sigset_t set;
     sigemptyset(&set);

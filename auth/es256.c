@@ -114,8 +114,53 @@ void es256_thumbprint(const char *x, const char *y, char kid[ES256_KID_BYTES])
     b64url_encode(hash, sizeof hash, kid, ES256_KID_BYTES);
 }
 
+/* The order n of P-256's base point and n / 2 (rounded down), big-endian. */
+static const uint8_t p256_order[32] = {
+    0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
+static const uint8_t p256_half_order[32] = {
+    0x7F, 0xFF, 0xFF, 0xFF, 0x80, 0x00, 0x00, 0x00, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xDE, 0x73, 0x7D, 0x56, 0xD3, 0x8B, 0xCF, 0x42, 0x79, 0xDC, 0xE5, 0x61, 0x7E, 0x31, 0x92, 0xA8};
+
+bool es256_low_s(const uint8_t sig[64])
+{
+    return memcmp(sig + 32, p256_half_order, 32) <= 0;
+}
+
+void es256_normalize_s(uint8_t sig[64])
+{
+    if (es256_low_s(sig))
+        return;
+    unsigned borrow = 0; /* S := n - S, byte by byte from the end */
+    for (int i = 31; i >= 0; i--) {
+        unsigned d = (unsigned)p256_order[i] - sig[32 + i] - borrow;
+        sig[32 + i] = (uint8_t)d;
+        borrow = (d >> 8) & 1;
+    }
+}
+
+int es256_sign(EVP_PKEY *pk, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+    uint8_t der[80];
+    size_t der_len = sizeof der;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = ctx && EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pk) == 1 &&
+              EVP_DigestSign(ctx, der, &der_len, msg, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    const uint8_t *p = der;
+    ECDSA_SIG *s = ok ? d2i_ECDSA_SIG(NULL, &p, (long)der_len) : NULL;
+    ok = s && BN_bn2binpad(ECDSA_SIG_get0_r(s), sig, 32) == 32 &&
+         BN_bn2binpad(ECDSA_SIG_get0_s(s), sig + 32, 32) == 32;
+    ECDSA_SIG_free(s);
+    if (ok)
+        es256_normalize_s(sig);
+    return ok ? 0 : -1;
+}
+
 bool es256_verify(EVP_PKEY *pk, const uint8_t *msg, size_t len, const uint8_t sig[64])
 {
+    if (!es256_low_s(sig)) /* (R, n - S) verifies too: one token, one signature */
+        return false;
     /* JWS carries R‖S; OpenSSL wants DER. */
     ECDSA_SIG *s = ECDSA_SIG_new();
     BIGNUM *r = BN_bin2bn(sig, 32, NULL), *ss = BN_bin2bn(sig + 32, 32, NULL);

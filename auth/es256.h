@@ -23,8 +23,15 @@ EVP_PKEY *es256_private_from_pem(const char *pem);
 int es256_jwk_xy(EVP_PKEY *pk, char x[ES256_COORD_B64], char y[ES256_COORD_B64]);
 /* The RFC 7638 thumbprint of the JWK {crv, kty, x, y}. */
 void es256_thumbprint(const char *x, const char *y, char kid[ES256_KID_BYTES]);
-/* Checks a JWS signature (raw R‖S, 64 bytes) of msg. */
+/* Checks a JWS signature (raw R‖S, 64 bytes) of msg. A signature with S above n / 2 is
+ * refused: ECDSA's (R, n - S) is valid as well, and a token has one form only. */
 bool es256_verify(EVP_PKEY *pk, const uint8_t *msg, size_t len, const uint8_t sig[64]);
+/* True when S is at most n / 2 (the one form es256_verify accepts). */
+bool es256_low_s(const uint8_t sig[64]);
+/* Replaces a high S with n - S (the same signature in its accepted form). */
+void es256_normalize_s(uint8_t sig[64]);
+/* Signs msg with a private key: raw R‖S with the low S. 0 or -1. */
+int es256_sign(EVP_PKEY *pk, const uint8_t *msg, size_t len, uint8_t sig[64]);
 
 /* base64url without padding (libsodium): decode returns the length or -1. */
 long b64url_decode(const char *in, size_t len, uint8_t *out, size_t cap);

@@ -44,15 +44,34 @@ const signing_key *keyring_find(const keyring *kr, const char *kid, size_t kid_l
     return NULL;
 }
 
+const signing_key *keyring_signer(const keyring *kr, int64_t now_ms)
+{
+    const signing_key *best = NULL;
+    for (size_t i = 0; kr && i < kr->n; i++) {
+        const signing_key *k = &kr->keys[i];
+        if (k->private_pem && k->signs_from_ms <= now_ms &&
+            (!best || k->signs_from_ms > best->signs_from_ms))
+            best = k;
+    }
+    return best;
+}
+
+static void forget_private(signing_key *k)
+{
+    if (k->private_pem) {
+        sodium_memzero(k->private_pem, k->private_len);
+        free(k->private_pem);
+    }
+    k->private_pem = NULL;
+}
+
 void keyring_destroy(keyring *kr)
 {
     if (!kr)
         return;
-    for (size_t i = 0; i < kr->n; i++)
+    for (size_t i = 0; i < kr->n; i++) {
         EVP_PKEY_free(kr->keys[i].pub);
-    if (kr->private_pem) {
-        sodium_memzero(kr->private_pem, kr->private_len);
-        free(kr->private_pem);
+        forget_private(&kr->keys[i]);
     }
     free(kr);
 }
@@ -93,7 +112,7 @@ static bool key_authentic(const char *kid, const char *private_pem, const signin
 }
 
 static int add_key(const char *kid, const char *pem, const void *sealed, size_t sealed_len,
-                   bool is_current, void *p)
+                   int64_t signs_from_ms, void *p)
 {
     load_ctx *ctx = p;
     keyring *kr = ctx->kr;
@@ -119,14 +138,10 @@ static int add_key(const char *kid, const char *pem, const void *sealed, size_t 
         return 0;
     }
     strcpy(k->kid, kid);
+    k->private_pem = private_pem;
+    k->private_len = len;
+    k->signs_from_ms = signs_from_ms;
     kr->n++;
-    if (is_current && !kr->private_pem) {
-        kr->private_pem = private_pem;
-        kr->private_len = len;
-    } else {
-        sodium_memzero(private_pem, len);
-        free(private_pem);
-    }
     return 0;
 }
 

@@ -58,7 +58,8 @@ int keys_admin_rotate(const ow_config *cfg, bool if_missing)
     if (new_key(master, kid, &public_pem, &sealed, &sealed_len) != 0)
         fprintf(stderr, "rotate-keys: key generation failed\n");
     else if (keys_store_rotate(db_primary(), kid, public_pem, sealed, sealed_len,
-                               cfg->access_ttl_s + TOKEN_SKEW_S, if_missing, &created) != DB_OK)
+                               cfg->key_publish_ahead_s, cfg->access_ttl_s + TOKEN_SKEW_S,
+                               if_missing, &created) != DB_OK)
         fprintf(stderr, "rotate-keys: database error: nothing changed\n");
     else {
         printf("kid: %s\ncreated: %s\n", created ? kid : "(unchanged)", created ? "true" : "false");

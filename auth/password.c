@@ -1,6 +1,7 @@
 #include "auth/password.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -40,6 +41,22 @@ void password_verify_dummy(const char *password)
 {
     pthread_once(&dummy_once, make_dummy);
     (void)password_verify(dummy, password);
+}
+
+static atomic_int slots_taken;
+
+bool password_slot_take(void)
+{
+    int limit = config_current()->pwhash_concurrency;
+    if (atomic_fetch_add(&slots_taken, 1) < limit)
+        return true;
+    atomic_fetch_sub(&slots_taken, 1);
+    return false;
+}
+
+void password_slot_give(void)
+{
+    atomic_fetch_sub(&slots_taken, 1);
 }
 
 bool password_acceptable(const char *password)

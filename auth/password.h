@@ -16,4 +16,10 @@ bool password_verify(const char *hash, const char *password);
 void password_verify_dummy(const char *password);
 bool password_acceptable(const char *password);
 
+/* Argon2 runs in at most pwhash_concurrency threads of a process at once, so that a flood of
+ * password logins cannot occupy every worker thread: a caller takes a slot before hashing or
+ * verifying and gives it back after. False when none is free (answer 503 with Retry-After). */
+bool password_slot_take(void);
+void password_slot_give(void);
+
 #endif

@@ -1,6 +1,7 @@
 #include "auth/pii.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@
 #define DATA_KEY_PURPOSE "personal-data-key"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static bool loaded;
+static atomic_bool loaded; /* set once, after the keys: checked without the lock */
 static uint8_t enc_key[32], index_key[crypto_generichash_KEYBYTES];
 
 /* The data key from the database, made and stored by the first process that needs it. */
@@ -44,6 +45,8 @@ static int load(const uint8_t master[MASTER_KEY_BYTES], uint8_t key[32])
 
 int pii_ready(void)
 {
+    if (atomic_load_explicit(&loaded, memory_order_acquire))
+        return DB_OK;
     pthread_mutex_lock(&lock);
     int rc = DB_OK;
     if (!loaded) {
@@ -57,7 +60,7 @@ int pii_ready(void)
         if (rc == DB_OK) {
             crypto_kdf_derive_from_key(enc_key, sizeof enc_key, 1, "ow-pii__", key);
             crypto_kdf_derive_from_key(index_key, sizeof index_key, 2, "ow-pii__", key);
-            loaded = true;
+            atomic_store_explicit(&loaded, true, memory_order_release);
         } else if (rc == -1)
             log_msg(LOG_ERROR, "the personal-data key does not open with this master key");
         sodium_memzero(master, sizeof master);

@@ -108,6 +108,15 @@ session_status session_start(token_claims *claims, int64_t principal_id, arena *
     return sign_access(claims, a, out);
 }
 
+int session_end_named(const char *refresh_token, const char *role, int64_t principal_id)
+{
+    char sid[33];
+    int64_t generation;
+    if (refresh_key() != 0 || parse(refresh_token, sid, &generation) != 0)
+        return DB_OK;
+    return session_revoke_own(db_primary(), sid, role, principal_id);
+}
+
 typedef enum { ADVANCE, REPEAT, REUSED } rotation;
 
 /* In one transaction: advance the generation, repeat the current one (grace), or revoke. */

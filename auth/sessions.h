@@ -32,6 +32,9 @@ typedef enum {
 
 /* A new session for the principal whose access claims are given (sid is filled in). */
 session_status session_start(token_claims *claims, int64_t principal_id, arena *a, token_pair *out);
+/* Ends the session a refresh token names when it is one of the principal's; any other token
+ * is ignored (the caller's answer says nothing about it). DB_OK or a failure. */
+int session_end_named(const char *refresh_token, const char *role, int64_t principal_id);
 /* Rotates a refresh token; claims_of fills the access claims of the session's principal
  * (DB_OK, DB_NOT_FOUND when the principal is gone, or a failure). */
 session_status session_rotate(const char *refresh_token, arena *a,

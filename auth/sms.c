@@ -7,9 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "core/config.h"
+#include "core/http_client.h"
 #include "core/log.h"
 
 static int send_log(const ow_config *cfg, const char *phone, const char *code)
@@ -30,36 +29,18 @@ static int send_log(const ow_config *cfg, const char *phone, const char *code)
     return ok ? 0 : -1;
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *ctx)
-{
-    (void)p;
-    (void)ctx;
-    return size * n;
-}
-
 static int send_http(const ow_config *cfg, const char *phone, const char *code)
 {
     char body[200];
     snprintf(body, sizeof body,
              "{\"phone\":\"%s\",\"template\":\"login_code\",\"params\":{\"code\":\"%s\"}}", phone,
              code);
-    CURL *curl = curl_easy_init();
-    if (!curl)
-        return -1;
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, cfg->sms_url);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-    CURLcode rc = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (rc != CURLE_OK || status < 200 || status > 299) {
-        log_msg(LOG_WARN, "SMS gateway failed: %s, HTTP %ld", curl_easy_strerror(rc), status);
+    static _Thread_local http_reply reply;
+    http_call call = {cfg->sms_url, body, "application/json", NULL};
+    int rc = http_client_call(&call, &reply);
+    if (rc != 0 || reply.status < 200 || reply.status > 299) {
+        log_msg(LOG_WARN, "SMS gateway failed: %s, HTTP %ld", reply.error ? reply.error : "answer",
+                reply.status);
         return -1;
     }
     return 0;

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/lockout.h"
 #include "auth/password.h"
 #include "core/cli.h"
+#include "db/audit_store.h"
 #include "db/identity_store.h"
 
 static bool username_ok(const char *u)
@@ -56,5 +58,40 @@ int staff_admin_create(int argc, char **argv)
     printf("id: %lld\nusername: %s\n", (long long)id, username);
     if (operator)
         printf("role: operator\n");
+    return 0;
+}
+
+int staff_admin_unlock(int argc, char **argv)
+{
+    const char *username = cli_option(argc, argv, "--username");
+    const char *reason = cli_option(argc, argv, "--reason");
+    if (argc != 6 || !username || !reason || !cli_reason_ok(reason)) {
+        fprintf(stderr, "usage: onewindow-admin unlock-staff --username U --reason TEXT "
+                        "(1..200 bytes)\n");
+        return 2;
+    }
+    arena a;
+    arena_init(&a, 4096);
+    staff_row s;
+    int rc = staff_by_username(db_primary(), &a, username, &s);
+    char operator_name[64], target[40];
+    cli_operator(operator_name, sizeof operator_name);
+    if (rc == DB_OK) {
+        snprintf(target, sizeof target, "staff:%lld", (long long)s.id);
+        audit_entry e = {"operator", operator_name, "staff.unlock", target, reason, NULL, NULL};
+        rc = lockout_forget(LOGIN_STAFF, username);
+        if (rc == DB_OK)
+            rc = audit_insert(db_primary(), &e);
+    }
+    arena_destroy(&a);
+    if (rc == DB_NOT_FOUND) {
+        fprintf(stderr, "unlock-staff: no staff named %s\n", username);
+        return 1;
+    }
+    if (rc != DB_OK) {
+        fprintf(stderr, "unlock-staff: database error (%s)\n", db_status_name(rc));
+        return 1;
+    }
+    printf("username: %s\nunlocked: true\n", username);
     return 0;
 }

@@ -5,5 +5,9 @@
 #define OW_STAFF_ADMIN_H
 
 int staff_admin_create(int argc, char **argv);
+/* onewindow-admin unlock-staff --username U --reason TEXT: clears the wrong-password waits of
+ * a staff username (auth/lockout.h), with an audit row (operator, staff.unlock, the reason).
+ * Returns the exit status (1: no such staff; 2: bad arguments). */
+int staff_admin_unlock(int argc, char **argv);
 
 #endif

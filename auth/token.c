@@ -10,6 +10,8 @@
 #include <sodium.h>
 
 #include "core/config.h"
+#include "core/decimal_id.h"
+#include "core/json_guard.h"
 
 #define HEADER_MAX 512
 #define PAYLOAD_MAX 3072
@@ -17,12 +19,15 @@
 #define FAIL_SLOTS 1024
 #define FAIL_MEMORY_S 60
 #define STRIPES 16
+#define MEMBERS_MAX 32 /* a header or claims set with more members is not one of ours */
+#define PART_DEPTH_MAX 4
 
 /* ---- caches ---- */
 
 typedef struct verified {
     uint8_t digest[32];
     token_claims claims;
+    char kid[65]; /* a hit counts only while the ring still holds its key */
     bool used;
 } verified;
 
@@ -61,26 +66,28 @@ static size_t slot_of(const uint8_t d[32], size_t n)
     return (size_t)(v % n);
 }
 
-static bool cached(const uint8_t d[32], int64_t now, token_claims *out)
+static bool cached(const keyring *kr, const uint8_t d[32], int64_t now, token_claims *out)
 {
     size_t i = slot_of(d, CACHE_SLOTS);
     pthread_mutex_t *m = &stripe[i % STRIPES];
     pthread_mutex_lock(m);
     bool hit = cache[i].used && sodium_memcmp(cache[i].digest, d, 32) == 0 &&
-               cache[i].claims.exp + TOKEN_SKEW_S > now;
+               cache[i].claims.exp + TOKEN_SKEW_S > now &&
+               keyring_find(kr, cache[i].kid, strlen(cache[i].kid)) != NULL;
     if (hit)
         *out = cache[i].claims;
     pthread_mutex_unlock(m);
     return hit;
 }
 
-static void remember(const uint8_t d[32], const token_claims *c)
+static void remember(const uint8_t d[32], const token_claims *c, const char *kid)
 {
     size_t i = slot_of(d, CACHE_SLOTS);
     pthread_mutex_t *m = &stripe[i % STRIPES];
     pthread_mutex_lock(m);
     memcpy(cache[i].digest, d, 32);
     cache[i].claims = *c;
+    snprintf(cache[i].kid, sizeof cache[i].kid, "%s", kid);
     cache[i].used = true;
     pthread_mutex_unlock(m);
 }
@@ -125,18 +132,35 @@ static bool b64url_charset(const char *s, size_t len)
     return len > 0;
 }
 
-/* base64url JSON part → object (caller deletes), or NULL. */
+/* True when the object has at most MEMBERS_MAX members, no name twice (cJSON keeps both
+ * and its getter returns the first: another reader could take the second). */
+static bool members_unique(const cJSON *obj)
+{
+    int n = 0;
+    for (const cJSON *a = obj->child; a; a = a->next, n++) {
+        if (n == MEMBERS_MAX)
+            return false;
+        for (const cJSON *b = a->next; b; b = b->next)
+            if (strcmp(a->string, b->string) == 0)
+                return false;
+    }
+    return true;
+}
+
+/* base64url JSON part → object (caller deletes), or NULL. Strict: valid UTF-8 without NUL,
+ * one object and nothing after it, each member once. */
 static cJSON *decode_part(const char *s, size_t len, size_t max)
 {
     uint8_t buf[PAYLOAD_MAX + 1];
     if (len > max * 4 / 3 + 4)
         return NULL;
     long n = b64url_decode(s, len, buf, sizeof buf - 1);
-    if (n <= 0)
+    if (n <= 0 || json_guard_check((const char *)buf, (size_t)n, PART_DEPTH_MAX) != JSON_GUARD_OK)
         return NULL;
     buf[n] = '\0';
-    cJSON *j = cJSON_ParseWithLength((const char *)buf, (size_t)n + 1);
-    if (j && !cJSON_IsObject(j)) {
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts((const char *)buf, (size_t)n + 1, &end, 0);
+    if (j && (!cJSON_IsObject(j) || end != (const char *)buf + n || !members_unique(j))) {
         cJSON_Delete(j);
         return NULL;
     }
@@ -160,6 +184,20 @@ static bool time_claim(const cJSON *obj, const char *key, int64_t *out)
     if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e12)
         return false;
     *out = (int64_t)v->valuedouble;
+    return true;
+}
+
+/* An optional small integer claim (1..max): true when absent (*out 0) or valid. */
+static bool level_claim(const cJSON *obj, const char *key, int max, int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = 0;
+    if (!v)
+        return true;
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)v->valueint || v->valueint < 1 ||
+        v->valueint > max)
+        return false;
+    *out = v->valueint;
     return true;
 }
 
@@ -203,13 +241,15 @@ static bool read_claims(const char *s, size_t len, int64_t now, token_claims *c)
     bool ok = p && copy_string(p, "iss", iss, sizeof iss, true) &&
               strcmp(iss, cfg->jwt_issuer) == 0 &&
               audience_ok(cJSON_GetObjectItemCaseSensitive(p, "aud"), cfg->jwt_audience) &&
-              copy_string(p, "sub", c->sub, sizeof c->sub, true) && c->sub[0] &&
+              copy_string(p, "sub", c->sub, sizeof c->sub, true) &&
+              decimal_id_parse(c->sub, strlen(c->sub), NULL) &&
               copy_string(p, "role", role, sizeof role, true) &&
               copy_string(p, "sid", c->sid, sizeof c->sid, false) &&
               copy_string(p, "client_id", c->client_id, sizeof c->client_id, false) &&
               copy_string(p, "dept", c->dept, sizeof c->dept, false) &&
               copy_string(p, "scope", c->scope, sizeof c->scope, false) &&
               copy_string(p, "jti", c->jti, sizeof c->jti, false) &&
+              level_claim(p, "assurance_level", 3, &c->assurance_level) &&
               time_claim(p, "exp", &c->exp) && c->exp + TOKEN_SKEW_S > now &&
               (!cJSON_GetObjectItemCaseSensitive(p, "nbf") ||
                (time_claim(p, "nbf", &c->nbf) && c->nbf - TOKEN_SKEW_S <= now)) &&
@@ -240,7 +280,7 @@ token_status token_verify(const keyring *kr, const char *token, size_t len, int6
     digest_of(token, len, d);
     if (failed_recently(d, now))
         return TOKEN_INVALID;
-    if (cached(d, now, out))
+    if (cached(kr, d, now, out)) /* while its key verifies: a removed key ends its tokens */
         return TOKEN_OK;
     /* Shape, key and claims are cheap to check and may change (a rotation brings the kid,
      * nbf arrives): not remembered. A bad signature under a known kid is for good. */
@@ -253,11 +293,22 @@ token_status token_verify(const keyring *kr, const char *token, size_t len, int6
         remember_failure(d, now);
         return TOKEN_INVALID;
     }
-    remember(d, out);
+    remember(d, out, key->kid);
     return TOKEN_OK;
 }
 
 /* ---- signing ---- */
+
+/* libjwt writes whatever S OpenSSL chose; verification accepts the low one only. */
+static void low_s_form(char *token)
+{
+    char *sig = token ? strrchr(token, '.') : NULL;
+    uint8_t raw[64];
+    if (!sig || b64url_decode(sig + 1, strlen(sig + 1), raw, sizeof raw) != 64)
+        return;
+    es256_normalize_s(raw);
+    b64url_encode(raw, sizeof raw, sig + 1, strlen(sig + 1) + 1);
+}
 
 static int add_optional(jwt_t *j, const char *name, const char *value)
 {
@@ -267,7 +318,8 @@ static int add_optional(jwt_t *j, const char *name, const char *value)
 char *token_sign(const keyring *kr, const token_request *rq, int64_t now)
 {
     const ow_config *cfg = config_current();
-    if (!kr || !kr->private_pem || kr->n == 0)
+    const signing_key *signer = keyring_signer(kr, now * 1000);
+    if (!signer)
         return NULL;
     const token_claims *c = rq->claims;
     uint8_t raw[12];
@@ -277,20 +329,52 @@ char *token_sign(const keyring *kr, const token_request *rq, int64_t now)
     jwt_t *j = NULL;
     char *out = NULL;
     if (jwt_new(&j) == 0 &&
-        jwt_set_alg(j, JWT_ALG_ES256, (const unsigned char *)kr->private_pem,
-                    (int)kr->private_len) == 0 &&
-        jwt_add_header(j, "kid", kr->keys[0].kid) == 0 &&
+        jwt_set_alg(j, JWT_ALG_ES256, (const unsigned char *)signer->private_pem,
+                    (int)signer->private_len) == 0 &&
+        jwt_add_header(j, "kid", signer->kid) == 0 &&
         jwt_add_grant(j, "iss", cfg->jwt_issuer) == 0 &&
         jwt_add_grant(j, "aud", rq->audience ? rq->audience : cfg->jwt_audience) == 0 &&
         jwt_add_grant(j, "sub", c->sub) == 0 &&
         jwt_add_grant(j, "role", token_role_name(c->role)) == 0 &&
         jwt_add_grant(j, "jti", jti) == 0 && add_optional(j, "sid", c->sid) == 0 &&
         add_optional(j, "client_id", c->client_id) == 0 && add_optional(j, "dept", c->dept) == 0 &&
-        add_optional(j, "scope", c->scope) == 0 && jwt_add_grant_int(j, "iat", (long)now) == 0 &&
+        add_optional(j, "scope", c->scope) == 0 &&
+        (c->assurance_level <= 0 ||
+         jwt_add_grant_int(j, "assurance_level", c->assurance_level) == 0) &&
+        jwt_add_grant_int(j, "iat", (long)now) == 0 &&
         jwt_add_grant_int(j, "nbf", (long)(now + rq->nbf_offset_s)) == 0 &&
         jwt_add_grant_int(j, "exp", (long)(now + rq->ttl_s)) == 0)
         out = jwt_encode_str(j);
     jwt_free(j);
+    low_s_form(out);
+    return out;
+}
+
+char *token_sign_parts(const char *header, const char *payload)
+{
+    const keyring *kr = keyring_acquire();
+    const signing_key *signer = keyring_signer(kr, (int64_t)time(NULL) * 1000);
+    EVP_PKEY *pk = signer ? es256_private_from_pem(signer->private_pem) : NULL;
+    keyring_release(kr);
+    size_t hlen = strlen(header), plen = strlen(payload);
+    size_t cap = (hlen + plen) * 4 / 3 + 8 + 90;
+    char *out = pk ? malloc(cap) : NULL;
+    uint8_t sig[64];
+    if (out) {
+        b64url_encode((const uint8_t *)header, hlen, out, cap);
+        strcat(out, ".");
+        size_t at = strlen(out);
+        b64url_encode((const uint8_t *)payload, plen, out + at, cap - at);
+        at = strlen(out);
+        if (es256_sign(pk, (const uint8_t *)out, at, sig) == 0) {
+            out[at++] = '.';
+            b64url_encode(sig, sizeof sig, out + at, cap - at);
+        } else {
+            free(out);
+            out = NULL;
+        }
+    }
+    EVP_PKEY_free(pk);
     return out;
 }
 

@@ -22,6 +22,7 @@ typedef enum { ROLE_NONE = -1, ROLE_CITIZEN, ROLE_STAFF, ROLE_ORG, ROLE_OPERATOR
 typedef struct token_claims {
     char sub[65], sid[65], client_id[65], dept[33], scope[257], jti[33];
     token_role role;
+    int assurance_level; /* a citizen's (auth/identity_provider.h: 1..3); 0 when not given */
     int64_t exp, iat, nbf;
 } token_claims;
 
@@ -37,6 +38,9 @@ typedef struct token_request {
 char *token_sign(const keyring *kr, const token_request *rq, int64_t now);
 /* The same with the worker's current key ring, now. */
 char *token_sign_now(const token_request *rq);
+/* header and payload taken as they are (any JSON text, even broken), base64url-encoded and
+ * signed with the current key (malloc'd), or NULL: the test probe's tokens of any shape. */
+char *token_sign_parts(const char *header, const char *payload);
 
 typedef enum { TOKEN_OK = 0, TOKEN_INVALID = -1 } token_status;
 

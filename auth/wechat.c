@@ -1,6 +1,7 @@
 #include "auth/wechat.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,61 +13,31 @@
 
 #include "auth/gb_ids.h"
 #include "core/config.h"
+#include "core/http_client.h"
 #include "core/log.h"
-
-#define WECHAT_TIMEOUT_MS 5000L
-#define REPLY_MAX 16384
-
-typedef struct reply {
-    char buf[REPLY_MAX];
-    size_t len;
-} reply;
-
-static size_t collect(char *p, size_t size, size_t n, void *ctx)
-{
-    reply *r = ctx;
-    size_t len = size * n;
-    if (r->len + len >= sizeof r->buf)
-        return 0; /* too big: abort the transfer */
-    memcpy(r->buf + r->len, p, len);
-    r->len += len;
-    r->buf[r->len] = '\0';
-    return len;
-}
 
 /* GET (body NULL) or POST JSON; the parsed JSON object, or NULL (network, non-JSON). */
 static cJSON *call(const char *url, const char *body)
 {
-    CURL *curl = curl_easy_init();
-    if (!curl)
-        return NULL;
-    static _Thread_local reply r;
-    r.len = 0;
-    r.buf[0] = '\0';
-    struct curl_slist *headers = NULL;
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, WECHAT_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
-    if (body) {
-        headers = curl_slist_append(NULL, "Content-Type: application/json");
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    }
-    CURLcode rc = curl_easy_perform(curl);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (rc != CURLE_OK) {
-        log_msg(LOG_WARN, "WeChat API: %s", curl_easy_strerror(rc));
+    static _Thread_local http_reply r;
+    http_call c = {url, body, "application/json", NULL};
+    if (http_client_call(&c, &r) != 0) {
+        log_msg(LOG_WARN, "WeChat API: %s", r.error);
         return NULL;
     }
-    cJSON *j = cJSON_ParseWithLength(r.buf, r.len + 1);
+    cJSON *j = cJSON_ParseWithLength(r.body, r.len + 1);
     if (j && !cJSON_IsObject(j)) {
         cJSON_Delete(j);
         return NULL;
     }
     return j;
+}
+
+bool wechat_code_ok(const char *code)
+{
+    size_t n = strlen(code);
+    return n > 0 &&
+           strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
 static wechat_status status_of(const cJSON *j)
@@ -90,9 +61,22 @@ static char *escape(CURL *c, const char *s)
     return curl_easy_escape(c, s, 0);
 }
 
+/* Without the mini-program's credentials nothing is asked: 503 at once, said once. */
+static bool configured(const ow_config *cfg)
+{
+    static atomic_bool said;
+    if (cfg->wechat_appid[0] && cfg->wechat_secret[0])
+        return true;
+    if (!atomic_exchange(&said, true))
+        log_msg(LOG_WARN, "WeChat login: wechat_appid or wechat_secret is not set");
+    return false;
+}
+
 wechat_status wechat_openid(const char *code, char *openid, size_t cap)
 {
     const ow_config *cfg = config_current();
+    if (!configured(cfg))
+        return WECHAT_UNAVAILABLE;
     CURL *c = curl_easy_init();
     char *ec = c ? escape(c, code) : NULL, url[1024];
     snprintf(url, sizeof url,
@@ -186,6 +170,8 @@ static cJSON *phone_number_call(const char *phone_code)
 
 wechat_status wechat_phone(const char *phone_code, char *phone, size_t cap)
 {
+    if (!configured(config_current()))
+        return WECHAT_UNAVAILABLE;
     cJSON *j = phone_number_call(phone_code);
     if (!j)
         return WECHAT_UNAVAILABLE;

@@ -5,6 +5,7 @@
 #ifndef OW_WECHAT_H
 #define OW_WECHAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum {
@@ -14,6 +15,9 @@ typedef enum {
     WECHAT_UNAVAILABLE, /* -1, 45011, network, timeouts: try again → 503 */
 } wechat_status;
 
+/* WeChat's codes (wx.login, getPhoneNumber) are [A-Za-z0-9_-]: anything else is refused
+ * before a call (escaped, it could also overflow the request's URL). */
+bool wechat_code_ok(const char *code);
 wechat_status wechat_openid(const char *code, char *openid, size_t cap);
 /* The mainland phone number (purePhoneNumber, country code 86 only). */
 wechat_status wechat_phone(const char *phone_code, char *phone, size_t cap);

@@ -205,6 +205,9 @@ static void hash_item(catalog_item *it)
     char nums[64];
     int n = snprintf(nums, sizeof nums, "%lld/%lld/%lld", (long long)it->online_level,
                      (long long)it->legal_days, (long long)it->promised_days);
+    if (it->min_assurance_level != CATALOG_ASSURANCE_DEFAULT) /* items of before stay unchanged */
+        n += snprintf(nums + n, sizeof nums - (size_t)n, "/assurance %lld",
+                      (long long)it->min_assurance_level);
     crypto_hash_sha256_update(&st, (const unsigned char *)nums, (unsigned long long)n);
     /* the translations only when present: items imported before them keep their hash */
     if (it->name_en || it->description_en) {
@@ -242,6 +245,9 @@ int catalog_item_parse(const cJSON *obj, const catalog_codes *codes, arena *a, c
     it->online_level = int_field(&c, obj, "online_level", 1, 4);
     it->legal_days = int_field(&c, obj, "legal_days", 0, CATALOG_DAYS_MAX);
     it->promised_days = int_field(&c, obj, "promised_days", 0, CATALOG_DAYS_MAX);
+    it->min_assurance_level = cJSON_GetObjectItemCaseSensitive(obj, "min_assurance_level")
+                                  ? int_field(&c, obj, "min_assurance_level", 2, 3)
+                                  : CATALOG_ASSURANCE_DEFAULT;
     if (!c.failed && it->promised_days > it->legal_days)
         fail(&c, "%s: must not exceed legal_days", "promised_days");
     it->fee = string_field(&c, obj, "fee", 0, CATALOG_FEE_MAX, "");

@@ -23,6 +23,8 @@
 #define CATALOG_KEYWORD_MAX 32
 #define CATALOG_TOPICS_MAX 10
 #define CATALOG_DAYS_MAX 3650
+/* min_assurance_level when an item names none: any real name (auth/identity_provider.h) */
+#define CATALOG_ASSURANCE_DEFAULT 2
 
 /* Validates obj into item (strings from the arena). 0, or -1 with the reason in why. */
 int catalog_item_parse(const cJSON *obj, const catalog_codes *codes, arena *a, catalog_item *item,

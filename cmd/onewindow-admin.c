@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "auth/citizen_admin.h"
 #include "auth/keys_admin.h"
 #include "auth/org_admin.h"
 #include "auth/staff_admin.h"
@@ -15,6 +16,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "db/grants.h"
 #include "db/migrate.h"
 #include "handlers/routes.h"
 #include "push/outbox_admin.h"
@@ -32,24 +34,38 @@ static int print_config_line(const char *line, void *ctx)
     return printf("%s\n", line);
 }
 
-static int open_db(const ow_config *cfg, bool multi_statements, char *err, size_t errlen)
+/* The API account (db_dsn) for what only reads and writes rows; the owner account
+ * (db_owner_dsn) for DDL: migrations, and the benchmark loader's temporary table. */
+static int open_db(const ow_config *cfg, bool owner, bool multi_statements, char *err,
+                   size_t errlen)
 {
-    char dsn[600];
-    config_primary_dsn(cfg, dsn, sizeof dsn);
+    char dsn[1024];
+    if (owner)
+        config_owner_dsn(cfg, dsn, sizeof dsn);
+    else
+        config_primary_dsn(cfg, dsn, sizeof dsn);
     /* Imports of big catalogs run long transactions: generous read/write timeouts. */
     db_settings ds = {dsn, NULL, cfg->db_connect_timeout_s, 600, 600, multi_statements};
     return db_init(&ds, err, errlen);
 }
 
+/* Migrates with the owner account, then grants the API account (when it is another one)
+ * its privileges on every table, new ones included. */
 static int cmd_migrate(const ow_config *cfg)
 {
-    char err[400];
-    if (open_db(cfg, true, err, sizeof err) != 0 ||
-        migrate_apply(print_line, err, sizeof err) != 0) {
+    char err[400], api[1024], owner[1024], account[300];
+    config_primary_dsn(cfg, api, sizeof api);
+    config_owner_dsn(cfg, owner, sizeof owner);
+    int tables = 0;
+    if (open_db(cfg, true, true, err, sizeof err) != 0 ||
+        migrate_apply(print_line, err, sizeof err) != 0 ||
+        (strcmp(api, owner) != 0 &&
+         (db_account_of(api, account, sizeof account, err, sizeof err) != 0 ||
+          grants_apply(db_primary(), account, &tables, err, sizeof err) != 0))) {
         fprintf(stderr, "onewindow-admin migrate: %s\n", err);
         return 1;
     }
-    return 0;
+    return application_admin_hash_query_codes(); /* what SQL cannot do: it needs a key */
 }
 
 static const char *auth_name(auth_policy a)
@@ -93,6 +109,11 @@ static void usage(void)
         "                                 a department staff account\n"
         "  create-staff --username U --password P --operator\n"
         "                                 a platform operator (catalog, search)\n"
+        "  unlock-staff --username U --reason TEXT\n"
+        "                                 end the wrong-password waits of a staff username\n"
+        "                                 (audited)\n"
+        "  unbind-identity --citizen ID --reason TEXT\n"
+        "                                 remove a disputed real-name binding (audited)\n"
         "  create-org --name N --credit-code C --webhook-url URL\n"
         "  create-client --org ID --scopes \"...\"  (prints the secret once)\n"
         "  set-holidays FILE              official holidays and adjusted workdays of the\n"
@@ -109,7 +130,8 @@ static void usage(void)
 static int catalog_command(const ow_config *cfg, int argc, char **argv)
 {
     char err[400];
-    if (open_db(cfg, false, err, sizeof err) != 0) {
+    bool owner = strcmp(argv[1], "generate-applications") == 0;
+    if (open_db(cfg, owner, false, err, sizeof err) != 0) {
         fprintf(stderr, "onewindow-admin: %s\n", err);
         return 1;
     }
@@ -135,6 +157,10 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         return catalog_admin_add_synonym(argv[2], argv + 3, argc - 3);
     if (strcmp(cmd, "create-staff") == 0)
         return staff_admin_create(argc, argv);
+    if (strcmp(cmd, "unlock-staff") == 0)
+        return staff_admin_unlock(argc, argv);
+    if (strcmp(cmd, "unbind-identity") == 0)
+        return citizen_admin_unbind(argc, argv);
     if (strcmp(cmd, "create-org") == 0)
         return org_admin_create_org(argc, argv);
     if (strcmp(cmd, "create-client") == 0)
@@ -191,7 +217,8 @@ int main(int argc, char **argv)
         strcmp(argv[1], "create-org") == 0 || strcmp(argv[1], "create-client") == 0 ||
         strcmp(argv[1], "set-holidays") == 0 || strcmp(argv[1], "audit") == 0 ||
         strcmp(argv[1], "explain-queries") == 0 || strcmp(argv[1], "generate-applications") == 0 ||
-        strcmp(argv[1], "outbox") == 0)
+        strcmp(argv[1], "outbox") == 0 || strcmp(argv[1], "unlock-staff") == 0 ||
+        strcmp(argv[1], "unbind-identity") == 0)
         return catalog_command(&cfg, argc, argv);
     usage();
     return 2;

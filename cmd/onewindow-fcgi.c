@@ -31,7 +31,7 @@ static int run_worker(const ow_config *cfg)
         fprintf(stderr, "onewindow-fcgi: cannot map the metrics region (fd 4)\n");
         return 1;
     }
-    char dsn[600], err[200];
+    char dsn[1024], err[200];
     config_primary_dsn(cfg, dsn, sizeof dsn);
     db_settings ds = {dsn,
                       cfg->db_read_dsn,

@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/privileges.h"
 #include "db/db.h"
 #include "push/pushd.h"
 
@@ -26,6 +27,10 @@ int main(int argc, char **argv)
         return 2;
     }
     config_set_current(&cfg);
+    if (privileges_drop(cfg.service_user, err, sizeof err) != 0) { /* before anything opens */
+        fprintf(stderr, "onewindow-pushd: %s\n", err);
+        return 1;
+    }
     log_set_component("pushd");
     log_set_level(cfg.log_level);
     if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -33,7 +38,7 @@ int main(int argc, char **argv)
         return 1;
     }
     setenv("TZ", cfg.timezone, 1);
-    char dsn[600];
+    char dsn[1024];
     config_primary_dsn(&cfg, dsn, sizeof dsn);
     db_settings ds = {
         dsn, NULL, cfg.db_connect_timeout_s, cfg.db_read_timeout_s, cfg.db_write_timeout_s, false};

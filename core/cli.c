@@ -1,6 +1,12 @@
 #include "core/cli.h"
 
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <unistr.h>
 
 const char *cli_option(int argc, char **argv, const char *name)
 {
@@ -8,4 +14,25 @@ const char *cli_option(int argc, char **argv, const char *name)
         if (strcmp(argv[i], name) == 0)
             return argv[i + 1];
     return NULL;
+}
+
+void cli_operator(char *out, size_t cap)
+{
+    const char *name = getenv("SUDO_USER");
+    struct passwd pw, *found = NULL;
+    char buf[1024];
+    if ((!name || !*name) && getpwuid_r(geteuid(), &pw, buf, sizeof buf, &found) == 0 && found)
+        name = found->pw_name;
+    snprintf(out, cap, "%s", name && *name ? name : "operator");
+}
+
+bool cli_reason_ok(const char *reason)
+{
+    size_t n = strlen(reason);
+    if (n == 0 || n > 200 || u8_check((const uint8_t *)reason, n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f)
+            return false;
+    return true;
 }

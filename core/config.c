@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "core/dsn.h"
 
 typedef enum { SETTING_INT, SETTING_STRING } setting_type;
@@ -28,6 +30,8 @@ typedef struct setting {
 static int check_timezone(const char *v, char *why, size_t len);
 static int check_dsn(const char *v, char *why, size_t len);
 static int check_log_level(const char *v, char *why, size_t len);
+static int check_account_name(const char *v, char *why, size_t len);
+static int check_proxies(const char *v, char *why, size_t len);
 
 #define INT_SETTING(n, lo, hi, d)                                                                  \
     {                                                                                              \
@@ -51,6 +55,22 @@ static int check_sms_provider(const char *v, char *why, size_t len)
     if (strcmp(v, "log") == 0 || strcmp(v, "http") == 0)
         return 0;
     snprintf(why, len, "must be log or http");
+    return -1;
+}
+
+static int check_deployment(const char *v, char *why, size_t len)
+{
+    if (strcmp(v, "production") == 0 || strcmp(v, "development") == 0)
+        return 0;
+    snprintf(why, len, "must be production or development");
+    return -1;
+}
+
+static int check_identity_provider(const char *v, char *why, size_t len)
+{
+    if (strcmp(v, "dev") == 0 || strcmp(v, "http") == 0)
+        return 0;
+    snprintf(why, len, "must be dev (development only) or http");
     return -1;
 }
 
@@ -117,6 +137,20 @@ static const setting settings[] = {
     STR_SETTING(jpush_base, "https://api.jpush.cn", NULL),
     CREDENTIAL(jpush_app_key),
     CREDENTIAL(jpush_master_secret),
+    STR_SETTING(db_owner_dsn, "", check_dsn),
+    STR_SETTING(service_user, "onewindow", check_account_name),
+    STR_SETTING(socket_group, "onewindow-web", check_account_name),
+    STR_SETTING(trusted_proxies, "", check_proxies),
+    INT_SETTING(upload_max_bytes, 1024, 64 * 1024 * 1024, "10485760"),
+    /* trust (issue 12, part A): keys, passwords, identity providers, outbound calls */
+    INT_SETTING(key_publish_ahead_s, 0, 3600, "90"),
+    INT_SETTING(pwhash_concurrency, 1, 256, "2"),
+    STR_SETTING(deployment, "production", check_deployment),
+    STR_SETTING(identity_provider, "http", check_identity_provider),
+    STR_SETTING(identity_url, "", NULL),
+    CREDENTIAL(identity_token),
+    INT_SETTING(outbound_connect_timeout_ms, 100, 60000, "2000"),
+    INT_SETTING(outbound_timeout_ms, 100, 120000, "5000"),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -145,7 +179,9 @@ static int check_dsn(const char *v, char *why, size_t len)
 {
     db_target t;
     if (*v && dsn_parse(v, &t) != 0) {
-        snprintf(why, len, "must look like mysql://user:pass@host:port/db[?socket=/path]");
+        snprintf(why, len,
+                 "must look like mysql://user:pass@host:port/db[?socket=/path]"
+                 "[&password_file=/path]");
         return -1;
     }
     return 0;
@@ -156,6 +192,63 @@ static int check_log_level(const char *v, char *why, size_t len)
     if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error")) {
         snprintf(why, len, "must be debug, info, warn or error");
         return -1;
+    }
+    return 0;
+}
+
+/* A user or group name as useradd accepts it (no ':' or '/' that would confuse a lookup). */
+static int check_account_name(const char *v, char *why, size_t len)
+{
+    bool ok = *v && *v != '-';
+    for (const char *p = v; ok && *p; p++)
+        ok = isalnum((unsigned char)*p) || strchr("_.-", *p);
+    if (!ok)
+        snprintf(why, len, "must be a user or group name ([A-Za-z0-9_.-])");
+    return ok ? 0 : -1;
+}
+
+/* One address or CIDR block (IPv4 or IPv6) of the comma list; 0 or -1. */
+static int check_proxy(const char *s, size_t n)
+{
+    char buf[64];
+    unsigned char addr[16];
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *slash = strchr(buf, '/');
+    if (slash)
+        *slash = '\0';
+    int family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+    if (inet_pton(family, buf, addr) != 1)
+        return -1;
+    if (!slash)
+        return 0;
+    int bits = 0, max = family == AF_INET6 ? 128 : 32;
+    const char *p = slash + 1;
+    if (!*p || strlen(p) > 3)
+        return -1;
+    for (; *p; p++) {
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        bits = bits * 10 + (*p - '0');
+    }
+    return bits <= max ? 0 : -1;
+}
+
+static int check_proxies(const char *v, char *why, size_t len)
+{
+    while (*v) {
+        size_t n = strcspn(v, ",");
+        if (check_proxy(v, n) != 0) {
+            snprintf(why, len, "must be a comma list of IP addresses or CIDR blocks");
+            return -1;
+        }
+        v += n + (v[n] == ',');
+        if (v[-1] == ',' && !*v) {
+            snprintf(why, len, "must be a comma list of IP addresses or CIDR blocks");
+            return -1;
+        }
     }
     return 0;
 }
@@ -242,6 +335,14 @@ static int load_file(ow_config *cfg, const char *path, char *err, size_t errlen)
     int lineno = 0, rc = 0;
     while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
+        /* A longer line would be read in pieces, and a piece (a long comment's tail, say)
+         * taken for a setting of its own. */
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "%s:%d: longer than %zu characters", path, lineno,
+                     sizeof line - 2);
+            rc = -1;
+            break;
+        }
         char *l = trim(line);
         if (!*l || *l == '#')
             continue;
@@ -267,6 +368,25 @@ static int load_file(ow_config *cfg, const char *path, char *err, size_t errlen)
     return rc;
 }
 
+/* What only development may use: a production configuration that names it stops (fails
+ * closed, API.md §3: the dev identity provider takes any well-formed ID number). */
+static bool production_refuses(const ow_config *cfg, char *err, size_t errlen)
+{
+    if (strcmp(cfg->deployment, "production") != 0)
+        return false;
+    if (strcmp(cfg->identity_provider, "dev") == 0)
+        snprintf(err, errlen,
+                 "identity_provider=dev: the development identity provider accepts any "
+                 "well-formed ID number; refused unless deployment = development");
+    else if (cfg->test_routes)
+        snprintf(err, errlen,
+                 "test_routes=1: test-only routes; refused unless deployment = "
+                 "development");
+    else
+        return false;
+    return true;
+}
+
 int config_load(ow_config *cfg, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -290,6 +410,8 @@ int config_load(ow_config *cfg, char *err, size_t errlen)
         if (v && set_value(cfg, &settings[i], v, name, err, errlen))
             return -1;
     }
+    if (production_refuses(cfg, err, errlen))
+        return -1;
     if (!cfg->master_key_file[0]) /* development: generated there by scripts/stack.sh */
         snprintf(cfg->master_key_file, sizeof cfg->master_key_file, "%.240s/master.key",
                  cfg->var_dir);
@@ -298,7 +420,7 @@ int config_load(ow_config *cfg, char *err, size_t errlen)
 
 void config_print(const ow_config *cfg, int (*out)(const char *line, void *ctx), void *ctx)
 {
-    char line[700], masked[520];
+    char line[1200], masked[1100];
     for (size_t i = 0; i < N_SETTINGS; i++) {
         const setting *s = &settings[i];
         const char *p = (const char *)cfg + s->offset;
@@ -312,6 +434,26 @@ void config_print(const ow_config *cfg, int (*out)(const char *line, void *ctx),
         }
         out(line, ctx);
     }
+    /* The accounts actually used (README "Privileges"), passwords masked. */
+    char dsn[1024];
+    config_primary_dsn(cfg, dsn, sizeof dsn);
+    mask_dsn(dsn, masked, sizeof masked);
+    snprintf(line, sizeof line, "effective_db_dsn: %s", masked);
+    out(line, ctx);
+    config_owner_dsn(cfg, dsn, sizeof dsn);
+    mask_dsn(dsn, masked, sizeof masked);
+    snprintf(line, sizeof line, "effective_db_owner_dsn: %s", masked);
+    out(line, ctx);
+}
+
+/* The accounts scripts/stack.sh makes in the private MariaDB, reached over its unix socket
+ * with the passwords it keeps in <var_dir>/secrets/ (README "Privileges"). */
+static void private_dsn(const ow_config *cfg, const char *account, char *dsn, size_t len)
+{
+    snprintf(dsn, len,
+             "mysql://onewindow_%s@localhost/onewindow?socket=%s/run/mysqld.sock"
+             "&password_file=%s/secrets/db-%s.password",
+             account, cfg->var_dir, cfg->var_dir, account);
 }
 
 void config_primary_dsn(const ow_config *cfg, char *dsn, size_t len)
@@ -319,8 +461,17 @@ void config_primary_dsn(const ow_config *cfg, char *dsn, size_t len)
     if (cfg->db_dsn[0])
         snprintf(dsn, len, "%s", cfg->db_dsn);
     else
-        snprintf(dsn, len, "mysql://root@localhost/onewindow?socket=%s/run/mysqld.sock",
-                 cfg->var_dir);
+        private_dsn(cfg, "api", dsn, len);
+}
+
+void config_owner_dsn(const ow_config *cfg, char *dsn, size_t len)
+{
+    if (cfg->db_owner_dsn[0])
+        snprintf(dsn, len, "%s", cfg->db_owner_dsn);
+    else if (cfg->db_dsn[0])
+        snprintf(dsn, len, "%s", cfg->db_dsn);
+    else
+        private_dsn(cfg, "owner", dsn, len);
 }
 
 static const ow_config *current;

@@ -63,6 +63,24 @@ typedef struct ow_config {
     char hms_app_id[64], hms_app_secret[128];
     char jpush_base[256]; /* JPush (Xiaomi, OPPO, vivo, Honor phones) */
     char jpush_app_key[64], jpush_master_secret[128];
+    /* least privilege and the client's address (README "Privileges", "Client IP") */
+    /* The owner account (migrate, generate-applications); empty: db_dsn's when that is set,
+     * else the private owner account. */
+    char db_owner_dsn[512];
+    char service_user[64];     /* started as root, onewindow-fcgi and -pushd switch to it */
+    char socket_group[64];     /* group of the FastCGI sockets (0660): nginx's workers' */
+    char trusted_proxies[512]; /* nginx: X-Forwarded-For is believed from these (CIDRs) */
+    /* what a client must know (GET /api/v1/client-config) */
+    int upload_max_bytes; /* one upload's size limit (nginx allows a little more) */
+    /* trust (issue 12, part A): keys, passwords, identity providers, outbound calls */
+    int key_publish_ahead_s;   /* a rotated-in key is published this long before it signs */
+    int pwhash_concurrency;    /* argon2 hashes a worker process runs at once (beyond: 503) */
+    char deployment[16];       /* production | development: development allows dev providers */
+    char identity_provider[8]; /* dev (development only) | http */
+    char identity_url[256];    /* the http identity provider's endpoint */
+    char identity_token[256];  /* its bearer token (a credential: config file only) */
+    int outbound_connect_timeout_ms; /* every outbound HTTP call: connecting */
+    int outbound_timeout_ms;         /* a call from a request (WeChat, SMS, identity): in all */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.
@@ -72,8 +90,13 @@ int config_load(ow_config *cfg, char *err, size_t errlen);
 /* Prints every setting as "name: value" (secrets in DSNs masked). */
 void config_print(const ow_config *cfg, int (*out)(const char *line, void *ctx), void *ctx);
 
-/* Fills dsn with the effective primary DSN (the private MariaDB's socket when db_dsn is empty). */
+/* Fills dsn with the effective primary DSN: db_dsn, or when it is empty the API account of
+ * the private MariaDB of scripts/stack.sh (its socket and password file under var_dir). */
 void config_primary_dsn(const ow_config *cfg, char *dsn, size_t len);
+
+/* Fills dsn with the effective owner DSN (migrations): db_owner_dsn, else db_dsn when that is
+ * set (one account for both), else the private MariaDB's owner account. */
+void config_owner_dsn(const ow_config *cfg, char *dsn, size_t len);
 
 /* The process's configuration, set once at start (before threads) by cmd/. */
 void config_set_current(const ow_config *cfg);

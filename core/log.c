@@ -162,16 +162,18 @@ void log_request_end(int status)
     current_id = NULL;
 }
 
-void log_access(const char *request_id, const char *method, const char *route, int status,
-                int64_t duration_us)
+void log_access(const char *request_id, const char *server_request_id, const char *method,
+                const char *route, int status, int64_t duration_us)
 {
-    char line[512], ts[32];
+    char line[600], ts[32], server[64] = "";
     log_time_rfc3339(ts, clock_real_ms());
-    /* request_id, method and route are validated or ours: no escaping needed. */
+    if (server_request_id && strcmp(server_request_id, request_id) != 0)
+        snprintf(server, sizeof server, "\"server_request_id\":\"%.32s\",", server_request_id);
+    /* the ids, method and route are validated or ours: no escaping needed. */
     int n = snprintf(line, sizeof line,
-                     "{\"time\":\"%s\",\"kind\":\"access\",\"request_id\":\"%s\","
+                     "{\"time\":\"%s\",\"kind\":\"access\",\"request_id\":\"%s\",%s"
                      "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f}\n",
-                     ts, request_id, method, route, status, (double)duration_us / 1000.0);
+                     ts, request_id, server, method, route, status, (double)duration_us / 1000.0);
     if (n > 0)
         write_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }

@@ -30,9 +30,11 @@ void log_cause(log_level level, const char *fmt, ...) __attribute__((format(prin
  * cause. what names the operation ("application submit"), never personal data. */
 void log_failure(log_level level, const char *what, const char *how);
 
-/* The access-log line: no path, no query, no body, no client IP: only the route pattern. */
-void log_access(const char *request_id, const char *method, const char *route, int status,
-                int64_t duration_us);
+/* The access-log line: no path, no query, no body, no client IP: only the route pattern.
+ * server_request_id is written too when it differs from request_id (the client chose that
+ * one): the audit log records the server's. */
+void log_access(const char *request_id, const char *server_request_id, const char *method,
+                const char *route, int status, int64_t duration_us);
 
 /* Formats t (UTC) as RFC 3339 with milliseconds; buf must hold 32 bytes. */
 void log_time_rfc3339(char *buf, int64_t unix_ms);

@@ -147,11 +147,22 @@ static latency_series *find_latency_series(const char *route)
     return NULL;
 }
 
+/* The method label: a method of HTTP's registry the API may see, else OTHER, so that invented
+ * methods cannot exhaust the series table (nginx refuses them too). */
+static const char *method_label(const char *method)
+{
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    for (size_t i = 0; method && i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(method, known[i]) == 0)
+            return known[i];
+    return "OTHER";
+}
+
 void metrics_observe_request(const char *route, const char *method, int status, int64_t duration_us)
 {
     if (!region)
         return;
-    request_series *rs = find_request_series(route, method, status);
+    request_series *rs = find_request_series(route, method_label(method), status);
     latency_series *ls = find_latency_series(route);
     if (!rs || !ls) {
         atomic_fetch_add_explicit(&region->dropped, 1, memory_order_relaxed);

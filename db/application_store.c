@@ -7,7 +7,7 @@
 
 #define SQL_SERVICE                                                                                \
     "SELECT s.id, s.code, s.name, s.department_code, d.name, s.promised_days, s.handled_by_type, " \
-    "COALESCE(s.handled_by_name, d.name) FROM services s "                                         \
+    "COALESCE(s.handled_by_name, d.name), s.min_assurance_level FROM services s "                  \
     "JOIN departments d ON d.code = s.department_code "                                            \
     "WHERE s.code = ? AND s.retired_at IS NULL"
 static const char sql_service[] = SQL_SERVICE;
@@ -16,23 +16,24 @@ int app_service_active(db_conn *c, arena *a, const char *code, app_service *out)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, sql_service, "s", code);
-    return db_row_one(&rows, rc, "issssiss", &out->id, &out->code, &out->name,
+    return db_row_one(&rows, rc, "issssissi", &out->id, &out->code, &out->name,
                       &out->department_code, &out->department_name, &out->promised_days,
-                      &out->handler_type, &out->handler_name);
+                      &out->handler_type, &out->handler_name, &out->min_assurance_level);
 }
 
 int app_insert(db_conn *c, const app_new *n, int64_t *id)
 {
     const app_service *sv = n->service;
     int rc = db_exec(c,
-                     "INSERT INTO applications (application_no, query_code, citizen_id, "
-                     "service_id, service_code, service_name, department_code, "
-                     "department_name, handler_type, handler_name, status, form_enc, "
-                     "materials, due_date) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)",
-                     "ssiissssssbss", n->no, n->query_code, n->citizen_id, sv->id, sv->code,
-                     sv->name, sv->department_code, sv->department_name, sv->handler_type,
-                     sv->handler_name, n->form_enc, n->form_len, n->materials, n->due_date);
+                     "INSERT INTO applications (application_no, query_code_hash, "
+                     "query_code_enc, citizen_id, service_id, service_code, service_name, "
+                     "department_code, department_name, handler_type, handler_name, status, "
+                     "form_enc, materials, due_date) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)",
+                     "sbbiissssssbss", n->no, n->code.hash, (size_t)QUERY_CODE_HASH_BYTES,
+                     n->code.sealed, n->code.sealed_len, n->citizen_id, sv->id, sv->code, sv->name,
+                     sv->department_code, sv->department_name, sv->handler_type, sv->handler_name,
+                     n->form_enc, n->form_len, n->materials, n->due_date);
     if (rc == DB_OK)
         *id = db_last_insert_id(c);
     return rc;
@@ -48,7 +49,8 @@ int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out)
 
 /* clang-format off */
 #define APP_FIELDS \
-    "a.id, a.citizen_id, COALESCE(a.org_id, 0), a.application_no, a.query_code, a.status, " \
+    "a.id, a.citizen_id, COALESCE(a.org_id, 0), a.application_no, a.query_code, " \
+    "a.query_code_hash, a.query_code_enc, a.status, " \
     "a.result, a.department_code, a.department_name, a.service_code, a.service_name, " \
     "a.handler_type, a.handler_name, a.materials, " TS("a.submitted_at") ", " \
     TS("a.updated_at") ", " TS("a.finished_at") ", " DAY("a.due_date") ", " DAY("a.paused_on")
@@ -64,12 +66,49 @@ int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *ou
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, for_update ? sql_by_no_locked : sql_by_no, "s", no);
-    return db_row_one(&rows, rc, "iiisssssssssssssssss", &out->id, &out->citizen_id, &out->org_id,
-                      &out->no, &out->query_code, &out->status, &out->result, &out->department_code,
-                      &out->department_name, &out->service_code, &out->service_name,
-                      &out->handler_type, &out->handler_name, &out->materials, &out->submitted_at,
-                      &out->updated_at, &out->finished_at, &out->due_date, &out->paused_on,
-                      &out->timeline);
+    size_t hash_len = 0;
+    rc = db_row_one(&rows, rc, "iiissbbsssssssssssssss", &out->id, &out->citizen_id, &out->org_id,
+                    &out->no, &out->plain_query_code, &out->code.hash, &hash_len, &out->code.sealed,
+                    &out->code.sealed_len, &out->status, &out->result, &out->department_code,
+                    &out->department_name, &out->service_code, &out->service_name,
+                    &out->handler_type, &out->handler_name, &out->materials, &out->submitted_at,
+                    &out->updated_at, &out->finished_at, &out->due_date, &out->paused_on,
+                    &out->timeline);
+    if (rc == DB_OK && out->code.hash && hash_len != QUERY_CODE_HASH_BYTES)
+        out->code.hash = NULL; /* not a hash of ours: no code matches */
+    return rc;
+}
+
+int app_plain_code_count(db_conn *c, arena *a, int64_t *n)
+{
+    return db_query_int(c, a, n, "SELECT COUNT(*) FROM applications WHERE query_code IS NOT NULL",
+                        "");
+}
+
+int app_plain_codes(db_conn *c, arena *a, int limit,
+                    void (*fn)(int64_t id, const char *no, const char *code, void *ctx), void *ctx)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT id, application_no, query_code FROM applications "
+                      "WHERE query_code IS NOT NULL ORDER BY query_code LIMIT ?",
+                      "i", (int64_t)limit);
+    if (rc != DB_OK)
+        return rc;
+    int64_t id;
+    const char *no, *code;
+    while ((rc = db_row_next(&rows, "iss", &id, &no, &code)) > 0)
+        fn(id, no, code, ctx);
+    return db_rows_done(&rows, rc);
+}
+
+int app_code_convert(db_conn *c, int64_t id, const char *plain, const app_query_code *code)
+{
+    return db_exec_changed(c,
+                           "UPDATE applications SET query_code = NULL, query_code_hash = ?, "
+                           "query_code_enc = ? WHERE id = ? AND query_code = ?",
+                           "bbis", code->hash, (size_t)QUERY_CODE_HASH_BYTES, code->sealed,
+                           code->sealed_len, id, plain);
 }
 
 int app_form(db_conn *c, arena *a, int64_t id, const void **form_enc, size_t *len)

@@ -17,6 +17,7 @@
 /* An active service, with what a submission needs of it. */
 typedef struct app_service {
     int64_t id, promised_days;
+    int64_t min_assurance_level; /* who may apply (auth/identity_provider.h): 2 or 3 */
     const char *code, *name, *department_code, *department_name;
     const char *handler_type, *handler_name; /* the catalog's 办理主体 */
 } app_service;
@@ -24,8 +25,16 @@ typedef struct app_service {
 /* DB_OK (active, not retired), DB_NOT_FOUND, or a failure. */
 int app_service_active(db_conn *c, arena *a, const char *code, app_service *out);
 
+/* A query code as stored: its keyed hash (QUERY_CODE_HASH_BYTES) and the code sealed. */
+#define QUERY_CODE_HASH_BYTES 32
+typedef struct app_query_code {
+    const void *hash, *sealed;
+    size_t sealed_len;
+} app_query_code;
+
 typedef struct app_new {
-    const char *no, *query_code;
+    const char *no;
+    app_query_code code;
     int64_t citizen_id;
     const app_service *service;
     const void *form_enc;
@@ -40,8 +49,10 @@ int app_insert(db_conn *c, const app_new *n, int64_t *id);
 int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out);
 
 typedef struct app_row {
-    int64_t id, citizen_id, org_id;                /* org_id 0: not delegated */
-    const char *no, *query_code, *status, *result; /* result NULL until completed */
+    int64_t id, citizen_id, org_id;   /* org_id 0: not delegated */
+    const char *no, *status, *result; /* result NULL until completed */
+    const char *plain_query_code;     /* a row of an older release: the code in clear, or NULL */
+    app_query_code code;              /* hash NULL on such a row */
     const char *department_code, *department_name, *service_code, *service_name;
     const char *handler_type, *handler_name, *materials;
     const char *submitted_at, *updated_at, *finished_at; /* RFC 3339; finished_at may be NULL */
@@ -52,6 +63,14 @@ typedef struct app_row {
 /* By number, with its timeline; for_update locks the row for a step (inside a transaction)
  * and leaves the timeline out. DB_OK, DB_NOT_FOUND, or a failure. */
 int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *out);
+/* Rows whose query code is still in clear (migration 0025): how many, and up to limit of
+ * them as fn(id, number, code). */
+int app_plain_code_count(db_conn *c, arena *a, int64_t *n);
+int app_plain_codes(db_conn *c, arena *a, int limit,
+                    void (*fn)(int64_t id, const char *no, const char *code, void *ctx), void *ctx);
+/* Replaces a row's code in clear with its stored form: DB_OK, or DB_NOT_FOUND when it changed
+ * meanwhile. */
+int app_code_convert(db_conn *c, int64_t id, const char *plain, const app_query_code *code);
 /* The sealed form of an application. */
 int app_form(db_conn *c, arena *a, int64_t id, const void **form_enc, size_t *len);
 

@@ -9,10 +9,11 @@
 typedef struct audit_entry {
     const char *actor_type; /* citizen | staff | organization | system | operator */
     const char *actor_id;
-    const char *action; /* "application.submit", "application.read" … */
-    const char *target; /* e.g. the application number */
-    const char *detail; /* NULL or a short note ("submitted → accepted") */
-    const char *request_id;
+    const char *action;            /* "application.submit", "application.read" … */
+    const char *target;            /* e.g. the application number */
+    const char *detail;            /* NULL or a short note ("submitted → accepted") */
+    const char *request_id;        /* the id the server made for the request, or NULL */
+    const char *client_request_id; /* the client's own X-Request-Id, or NULL */
 } audit_entry;
 
 int audit_insert(db_conn *c, const audit_entry *e);

@@ -28,7 +28,8 @@ typedef struct catalog_item {
     const char *handled_by_type, *handled_by_name;  /* name NULL: the department */
     const char *name_en, *description_en;           /* NULL: no translation */
     int64_t online_level, legal_days, promised_days;
-    uint8_t hash[32]; /* SHA-256 of the canonical item */
+    int64_t min_assurance_level; /* who may apply: 2 a real name, 3 a verified one */
+    uint8_t hash[32];            /* SHA-256 of the canonical item */
 } catalog_item;
 
 typedef struct catalog_import_report {

@@ -140,7 +140,21 @@ int catalog_store_add_counts(db_conn *c, int64_t service_id, int64_t views, int6
                    "iii", service_id, views, applications);
 }
 
-int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d)
+int catalog_store_view_client(db_conn *c, const char *day, int64_t service_id,
+                              const uint8_t client[16])
+{
+    return db_exec_changed(c,
+                           "INSERT IGNORE INTO service_view_clients (day, service_id, client) "
+                           "VALUES (?, ?, ?)",
+                           "sib", day, service_id, client, (size_t)16);
+}
+
+int catalog_store_forget_view_clients(db_conn *c, const char *day)
+{
+    return db_exec(c, "DELETE FROM service_view_clients WHERE day < ?", "s", day);
+}
+
+int catalog_store_get(db_conn *c, arena *a, const char *code, bool retired_too, catalog_detail *d)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
@@ -148,13 +162,16 @@ int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d)
                       "s.audience, s.kind, s.online_level, s.legal_days, s.promised_days, s.fee, "
                       "s.materials, s.keywords, s.description, s.handled_by_type, "
                       "COALESCE(s.handled_by_name, d.name), s.name_en, s.description_en, "
-                      "d.name_en "
+                      "d.name_en, s.min_assurance_level, "
+                      "DATE_FORMAT(s.retired_at, '%Y-%m-%dT%H:%i:%sZ'), "
+                      "DATE_FORMAT(s.updated_at, '%Y-%m-%dT%H:%i:%sZ') "
                       "FROM services s JOIN departments d ON d.code = s.department_code "
-                      "WHERE s.code = ? AND s.retired_at IS NULL",
-                      "s", code);
-    return db_row_one(&rows, rc, "isssssssiiisssssssss", &d->service_id, &d->code, &d->name,
+                      "WHERE s.code = ? AND (s.retired_at IS NULL OR ?)",
+                      "si", code, (int64_t)retired_too);
+    return db_row_one(&rows, rc, "isssssssiiissssssssssiss", &d->service_id, &d->code, &d->name,
                       &d->department_code, &d->department_name, &d->topic_codes, &d->audience,
                       &d->kind, &d->online_level, &d->legal_days, &d->promised_days, &d->fee,
                       &d->materials, &d->keywords, &d->description, &d->handled_by_type,
-                      &d->handled_by_name, &d->name_en, &d->description_en, &d->department_name_en);
+                      &d->handled_by_name, &d->name_en, &d->description_en, &d->department_name_en,
+                      &d->min_assurance_level, &d->retired_at, &d->updated_at);
 }

@@ -44,20 +44,27 @@ int catalog_store_each_topic(db_conn *c, arena *a, catalog_code_fn fn, void *ctx
 int catalog_store_each_synonym(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx);
 int catalog_store_each_concept(db_conn *c, arena *a, catalog_concept_fn fn, void *ctx);
 
-/* A whole active item for the detail endpoint (strings from the arena). */
+/* A whole item for the detail endpoints (strings from the arena). */
 typedef struct catalog_detail {
     int64_t service_id;
     const char *code, *name, *department_code, *department_name, *audience, *kind, *fee;
     const char *topic_codes, *materials, *keywords; /* JSON arrays */
     const char *description, *handled_by_type, *handled_by_name;
-    int64_t online_level, legal_days, promised_days;
+    int64_t online_level, legal_days, promised_days, min_assurance_level;
     const char *name_en, *description_en, *department_name_en; /* NULL: not translated */
+    const char *retired_at, *updated_at; /* UTC, ISO 8601 with 'Z'; retired_at NULL: offered */
 } catalog_detail;
 
-/* DB_OK, DB_NOT_FOUND (no such active item), or a failure. */
-int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d);
+/* DB_OK, DB_NOT_FOUND (no such item, or retired and not retired_too), or a failure. */
+int catalog_store_get(db_conn *c, arena *a, const char *code, bool retired_too, catalog_detail *d);
 
 /* Adds detail views and applications to an item's popularity counters. */
 int catalog_store_add_counts(db_conn *c, int64_t service_id, int64_t views, int64_t applications);
+/* A client's detail view of a service on a day (YYYY-MM-DD): DB_OK the first one (it counts),
+ * DB_NOT_FOUND seen already, or a failure. */
+int catalog_store_view_client(db_conn *c, const char *day, int64_t service_id,
+                              const uint8_t client[16]);
+/* Forgets the viewers of days before day. */
+int catalog_store_forget_view_clients(db_conn *c, const char *day);
 
 #endif

@@ -2,18 +2,18 @@
 
 #include <string.h>
 
+#include "db/audit_store.h"
+#include "db/identity_store.h"
+
 #define CITIZEN_COLUMNS                                                                            \
-    "SELECT id, phone_enc, name_enc, id_number_enc, password_hash, "                               \
-    "CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "                      \
-    "COALESCE(locked_until, CURRENT_TIMESTAMP(3))) / 1000000)) AS SIGNED), "                       \
-    "wechat_openid IS NOT NULL, "                                                                  \
-    "DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM citizens "
+    "SELECT id, phone_enc, name_enc, id_number_enc, password_hash, wechat_openid IS NOT NULL, "    \
+    "assurance_level, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM citizens "
 
 static int one_citizen(db_rows *rows, int rc, citizen_row *out)
 {
     return db_row_one(rows, rc, "ibbbsiis", &out->id, &out->phone_enc, &out->phone_len,
                       &out->name_enc, &out->name_len, &out->id_number_enc, &out->id_number_len,
-                      &out->password_hash, &out->locked_for_s, &out->wechat_bound,
+                      &out->password_hash, &out->wechat_bound, &out->assurance_level,
                       &out->created_at);
 }
 
@@ -51,14 +51,15 @@ int citizen_profile(db_conn *c, arena *a, int64_t id, citizen_row *out)
     db_rows rows;
     int rc = db_query(c, &rows, a,
                       "SELECT phone_enc, name_enc, id_number_bidx IS NOT NULL, "
-                      "wechat_openid IS NOT NULL, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') "
-                      "FROM citizens WHERE id = ?",
+                      "wechat_openid IS NOT NULL, assurance_level, "
+                      "DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM citizens WHERE id = ?",
                       "i", id);
     int64_t verified = 0;
     memset(out, 0, sizeof *out);
     out->id = id;
-    rc = db_row_one(&rows, rc, "bbiis", &out->phone_enc, &out->phone_len, &out->name_enc,
-                    &out->name_len, &verified, &out->wechat_bound, &out->created_at);
+    rc = db_row_one(&rows, rc, "bbiiis", &out->phone_enc, &out->phone_len, &out->name_enc,
+                    &out->name_len, &verified, &out->wechat_bound, &out->assurance_level,
+                    &out->created_at);
     out->id_number_enc = verified ? "" : NULL; /* only whether it is set */
     return rc;
 }
@@ -76,22 +77,57 @@ int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_
     return rc;
 }
 
-int citizen_set_password(db_conn *c, int64_t id, const char *hash)
+/* Ends the transaction begun by the caller: commit when rc is DB_OK, else roll back. */
+static int end_transaction(db_conn *c, int rc)
 {
-    return db_exec(c, "UPDATE citizens SET password_hash = ? WHERE id = ?", "si", hash, id);
+    if (rc == DB_OK)
+        return db_commit(c);
+    db_rollback(c);
+    return rc;
 }
 
-int citizen_set_real_name(db_conn *c, int64_t id, const void *name_enc, size_t name_len,
-                          const void *id_enc, size_t id_len, const uint8_t id_bidx[32])
+int citizen_set_password(db_conn *c, int64_t id, const char *hash, const char *keep_sid)
 {
-    /* once verified, only the same ID number again (a retry) is accepted */
-    int rc = db_exec_changed(c,
-                             "UPDATE citizens SET name_enc = ?, id_number_enc = ?, "
-                             "id_number_bidx = ? WHERE id = ? "
-                             "AND (id_number_bidx IS NULL OR id_number_bidx = ?)",
-                             "bbbib", name_enc, name_len, id_enc, id_len, id_bidx, (size_t)32, id,
-                             id_bidx, (size_t)32);
-    return rc == DB_NOT_FOUND ? DB_DUPLICATE : rc; /* verified with another number */
+    int rc = db_begin(c);
+    if (rc == DB_OK)
+        rc = db_exec(c, "UPDATE citizens SET password_hash = ? WHERE id = ?", "si", hash, id);
+    if (rc == DB_OK)
+        rc = sessions_revoke_others(c, "citizen", id, keep_sid);
+    return end_transaction(c, rc);
+}
+
+int citizen_bind_identity(db_conn *c, int64_t id, const citizen_identity *idn,
+                          const audit_entry *audit)
+{
+    int rc = db_begin(c);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_exec_changed(c,
+                         "UPDATE citizens SET name_enc = ?, id_number_enc = ?, id_number_bidx = ?, "
+                         "assurance_level = ?, identity_verified_at = CURRENT_TIMESTAMP(3) "
+                         "WHERE id = ? AND id_number_bidx IS NULL",
+                         "bbbii", idn->name_enc, idn->name_len, idn->id_enc, idn->id_len,
+                         idn->id_bidx, (size_t)32, (int64_t)idn->assurance_level, id);
+    if (rc == DB_OK)
+        rc = audit_insert(c, audit);
+    return end_transaction(c, rc);
+}
+
+int citizen_unbind_identity(db_conn *c, int64_t id, const audit_entry *audit)
+{
+    int rc = db_begin(c);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_exec_changed(c,
+                         "UPDATE citizens SET name_enc = NULL, id_number_enc = NULL, "
+                         "id_number_bidx = NULL, assurance_level = 1, identity_verified_at = NULL "
+                         "WHERE id = ? AND id_number_bidx IS NOT NULL",
+                         "i", id);
+    if (rc == DB_OK)
+        rc = sessions_revoke_others(c, "citizen", id, "");
+    if (rc == DB_OK)
+        rc = audit_insert(c, audit);
+    return end_transaction(c, rc);
 }
 
 int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],

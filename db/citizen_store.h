@@ -10,14 +10,16 @@
 #include "core/arena.h"
 #include "db/db.h"
 
+struct audit_entry; /* db/audit_store.h */
+
 typedef struct citizen_row {
     int64_t id;
     const void *phone_enc, *name_enc, *id_number_enc; /* NULL when not set */
     size_t phone_len, name_len, id_number_len;
     const char *password_hash; /* NULL when none */
-    int64_t locked_for_s;      /* seconds the account stays locked; 0 when not locked */
     int64_t wechat_bound;
-    const char *created_at; /* RFC 3339, UTC */
+    int64_t assurance_level; /* auth/identity_provider.h: 1 phone, 2 form checked, 3 verified */
+    const char *created_at;  /* RFC 3339, UTC */
 } citizen_row;
 
 /* DB_OK, DB_NOT_FOUND, or a failure. */
@@ -33,11 +35,26 @@ int citizen_link_wechat(db_conn *c, int64_t id, const char *openid);
 /* The citizen with this phone, created if new (one per phone). */
 int citizen_get_or_create(db_conn *c, const uint8_t bidx[32], const void *phone_enc, size_t len,
                           int64_t *id);
-int citizen_set_password(db_conn *c, int64_t id, const char *hash);
-/* DB_DUPLICATE when another citizen holds this ID number, or this citizen is verified
- * with another one already. */
-int citizen_set_real_name(db_conn *c, int64_t id, const void *name_enc, size_t name_len,
-                          const void *id_enc, size_t id_len, const uint8_t id_bidx[32]);
+/* The new password hash and, in the same transaction, the end of every other session of the
+ * citizen (all but keep_sid). */
+int citizen_set_password(db_conn *c, int64_t id, const char *hash, const char *keep_sid);
+/* A verified real name, as stored (encrypted, the ID number's blind index). */
+typedef struct citizen_identity {
+    const void *name_enc, *id_enc;
+    size_t name_len, id_len;
+    const uint8_t *id_bidx; /* 32 bytes */
+    int assurance_level;
+} citizen_identity;
+
+/* Binds a real name to a citizen who has none, with its audit row, in one transaction:
+ * DB_OK; DB_DUPLICATE when another citizen holds the ID number; DB_NOT_FOUND when this one
+ * is bound already (a parallel request was first); or a failure. */
+int citizen_bind_identity(db_conn *c, int64_t id, const citizen_identity *idn,
+                          const struct audit_entry *audit);
+/* An operator's unbinding (a disputed identity), in one transaction: the real name and ID
+ * number are gone, the level is back to 1, every session of the citizen ends, and the audit
+ * row says who and why. DB_OK; DB_NOT_FOUND when the citizen has no binding; or a failure. */
+int citizen_unbind_identity(db_conn *c, int64_t id, const struct audit_entry *audit);
 
 typedef struct sms_counts {
     int64_t last_age_s; /* seconds since the phone's last code; -1 when none today */
@@ -57,8 +74,8 @@ int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,
 /* Spends one of the code's attempts before it is compared (parallel guesses cannot exceed
  * the limit): DB_OK allowed, DB_NOT_FOUND dead (used or out of attempts), or a failure. */
 int sms_code_try(db_conn *c, int64_t id, int max_attempts);
-/* A named lock (GET_LOCK) serializing the check-then-insert of one phone's codes: DB_OK, or
- * DB_UNAVAILABLE when it is not had within 5 s. */
+/* A named lock (GET_LOCK) serializing the check-then-insert of one phone's codes (or of one
+ * address's): DB_OK, or DB_UNAVAILABLE when it is not had within 5 s. */
 int sms_phone_lock(db_conn *c, arena *a, const char *name, bool take);
 /* DB_OK when this call used it (a code works once), DB_NOT_FOUND when someone else did. */
 int sms_code_use(db_conn *c, int64_t id);

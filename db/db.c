@@ -52,9 +52,18 @@ int db_init(const db_settings *s, char *err, size_t errlen)
         snprintf(err, errlen, "db_dsn: not a valid mysql://user:pass@host:port/db");
         return -1;
     }
+    char why[300];
+    if (dsn_read_password(&primary_target, why, sizeof why) != 0) {
+        snprintf(err, errlen, "db_dsn: %s", why);
+        return -1;
+    }
     has_replica = s->read_dsn && *s->read_dsn;
     if (has_replica && dsn_parse(s->read_dsn, &read_target) != 0) {
         snprintf(err, errlen, "db_read_dsn: not a valid mysql://user:pass@host:port/db");
+        return -1;
+    }
+    if (has_replica && dsn_read_password(&read_target, why, sizeof why) != 0) {
+        snprintf(err, errlen, "db_read_dsn: %s", why);
         return -1;
     }
     if (mysql_library_init(0, NULL, NULL) != 0) {
@@ -535,6 +544,40 @@ int db_exec_script(db_conn *c, const char *sql, char *err, size_t errlen)
         return fail(c, mysql_errno(c->mysql), "script", NULL);
     }
     return DB_OK;
+}
+
+int db_account_of(const char *dsn, char *account, size_t len, char *err, size_t errlen)
+{
+    db_target t;
+    char why[300];
+    if (dsn_parse(dsn, &t) != 0 || dsn_read_password(&t, why, sizeof why) != 0) {
+        snprintf(err, errlen, "db_dsn: %s", t.host[0] ? why : "not a valid DSN");
+        return -1;
+    }
+    MYSQL *m = mysql_init(NULL);
+    unsigned ct = (unsigned)settings.connect_timeout_s;
+    if (m)
+        mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row = NULL;
+    /* No database: before its first grants the account may not enter it. */
+    if (m &&
+        mysql_real_connect(m, t.host, t.user, t.password, NULL, t.port,
+                           t.socket[0] ? t.socket : NULL, 0) &&
+        mysql_query(m, "SELECT CURRENT_USER()") == 0 && (res = mysql_store_result(m)))
+        row = mysql_fetch_row(res);
+    int rc = row && row[0] ? 0 : -1;
+    if (rc == 0)
+        snprintf(account, len, "%s", row[0]);
+    else
+        snprintf(err, errlen, "cannot log in with db_dsn: %u %s", m ? mysql_errno(m) : 0,
+                 m ? mysql_error(m) : "out of memory");
+    if (res)
+        mysql_free_result(res);
+    if (m)
+        mysql_close(m);
+    explicit_bzero(t.password, sizeof t.password);
+    return rc;
 }
 
 int db_ping(db_conn *c, arena *a)

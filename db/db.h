@@ -105,6 +105,10 @@ void db_rollback(db_conn *c);
 
 /* Runs a script of several statements (migrations). Needs multi_statements. */
 int db_exec_script(db_conn *c, const char *sql, char *err, size_t errlen);
+
+/* The account (user@host, as CURRENT_USER() names it) that dsn logs in as, over a
+ * connection of its own that is closed at once. Returns 0, or -1 with err set. */
+int db_account_of(const char *dsn, char *account, size_t len, char *err, size_t errlen);
 /* `onewindow-admin explain-queries`: a query prefixed with DB_EXPLAIN and run by db_query
  * (rc, rows) hands its EXPLAIN FORMAT=JSON plan to fn under name. Returns DB_OK or rc. */
 #define DB_EXPLAIN "EXPLAIN FORMAT=JSON "

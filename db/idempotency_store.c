@@ -13,13 +13,15 @@ int idem_read(db_conn *c, arena *a, const idem_ref *k, idem_state *out)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
-                      "SELECT request_hash, COALESCE(status, 0), content_type, body, "
+                      "SELECT request_hash, COALESCE(status, 0), content_type, location, sealed, "
+                      "body, "
                       "status IS NULL AND lease_until > CURRENT_TIMESTAMP(3), "
                       "created_at < CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY "
                       "FROM idempotency_keys WHERE caller = ? AND idem_key = ?",
                       "ss", k->caller, k->key);
-    return db_row_one(&rows, rc, "bisbii", &out->hash, &out->hash_len, &out->status,
-                      &out->content_type, &out->body, &out->body_len, &out->leased, &out->stale);
+    return db_row_one(&rows, rc, "bissibii", &out->hash, &out->hash_len, &out->status,
+                      &out->content_type, &out->location, &out->sealed, &out->body, &out->body_len,
+                      &out->leased, &out->stale);
 }
 
 int idem_take_over(db_conn *c, const idem_ref *k, int lease_s, bool stale)
@@ -28,7 +30,8 @@ int idem_take_over(db_conn *c, const idem_ref *k, int lease_s, bool stale)
                        c,
                        "UPDATE idempotency_keys SET request_hash = ?, owner = ?, "
                        "lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, status = NULL, "
-                       "content_type = NULL, body = NULL, created_at = CURRENT_TIMESTAMP(3) "
+                       "content_type = NULL, location = NULL, sealed = 0, body = NULL, "
+                       "created_at = CURRENT_TIMESTAMP(3) "
                        "WHERE caller = ? AND idem_key = ? "
                        "AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY",
                        "bbiss", k->hash, (size_t)IDEM_HASH_BYTES, k->owner,
@@ -42,15 +45,16 @@ int idem_take_over(db_conn *c, const idem_ref *k, int lease_s, bool stale)
                                    k->caller, k->key, k->hash, (size_t)IDEM_HASH_BYTES);
 }
 
-int idem_finish(db_conn *c, const idem_ref *k, int status, const char *content_type,
-                const void *body, size_t len)
+int idem_finish(db_conn *c, const idem_ref *k, const idem_answer *answer)
 {
     return db_exec_changed(c,
-                           "UPDATE idempotency_keys SET status = ?, content_type = ?, body = ?, "
-                           "lease_until = NULL WHERE caller = ? AND idem_key = ? AND owner = ? "
-                           "AND status IS NULL",
-                           "isbssb", (int64_t)status, content_type, body ? body : "", len,
-                           k->caller, k->key, k->owner, (size_t)IDEM_OWNER_BYTES);
+                           "UPDATE idempotency_keys SET status = ?, content_type = ?, "
+                           "location = ?, sealed = ?, body = ?, lease_until = NULL "
+                           "WHERE caller = ? AND idem_key = ? AND owner = ? AND status IS NULL",
+                           "issibssb", (int64_t)answer->status, answer->content_type,
+                           answer->location, (int64_t)answer->sealed,
+                           answer->body ? answer->body : "", answer->body_len, k->caller, k->key,
+                           k->owner, (size_t)IDEM_OWNER_BYTES);
 }
 
 int idem_release(db_conn *c, const idem_ref *k)

@@ -26,6 +26,8 @@ typedef struct idem_state {
     size_t hash_len;
     int64_t status; /* 0 while in flight */
     const char *content_type;
+    const char *location; /* NULL when the answer had none */
+    int64_t sealed;       /* the body is sealed (auth/pii.h, field "idempotent-answer") */
     const void *body;
     size_t body_len;
     int64_t leased; /* in flight and its lease still runs */
@@ -39,10 +41,18 @@ int idem_read(db_conn *c, arena *a, const idem_ref *k, idem_state *out);
 /* Takes over an in-flight row whose lease ran out (same request), or a stale row (any
  * request): DB_OK taken, DB_NOT_FOUND someone else was first, or a failure. */
 int idem_take_over(db_conn *c, const idem_ref *k, int lease_s, bool stale);
+/* What a replay gives back. */
+typedef struct idem_answer {
+    int status;
+    const char *content_type, *location; /* NULL: none */
+    const void *body;
+    size_t body_len;
+    bool sealed;
+} idem_answer;
+
 /* Saves the answer if this request still owns the key: DB_OK saved, DB_NOT_FOUND lost (no
  * longer ours), or a failure. */
-int idem_finish(db_conn *c, const idem_ref *k, int status, const char *content_type,
-                const void *body, size_t len);
+int idem_finish(db_conn *c, const idem_ref *k, const idem_answer *answer);
 /* Gives the key up (the answer is not to be replayed: 5xx, 429). */
 int idem_release(db_conn *c, const idem_ref *k);
 /* Deletes the rows older than 24 h (up to 100 000 a call, 1000 at a time). */

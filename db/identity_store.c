@@ -18,18 +18,15 @@ int staff_create(db_conn *c, const char *username, const char *hash, const char 
 static int one_staff(db_rows *rows, int rc, staff_row *out)
 {
     int64_t op = 0;
-    rc = db_row_one(rows, rc, "issssii", &out->id, &out->username, &out->password_hash,
-                    &out->department_code, &out->department_name, &out->locked_for_s, &op);
+    rc = db_row_one(rows, rc, "issssi", &out->id, &out->username, &out->password_hash,
+                    &out->department_code, &out->department_name, &op);
     out->operator= op != 0;
     return rc;
 }
 
 #define STAFF_COLUMNS                                                                              \
     "SELECT s.id, s.username, s.password_hash, COALESCE(s.department_code, ''), "                  \
-    "COALESCE(d.name, ''), "                                                                       \
-    "CAST(GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(3), "                      \
-    "COALESCE(s.locked_until, CURRENT_TIMESTAMP(3))) / 1000000)) AS SIGNED), "                     \
-    "s.role = 'operator' FROM staff s "                                                            \
+    "COALESCE(d.name, ''), s.role = 'operator' FROM staff s "                                      \
     "LEFT JOIN departments d ON d.code = s.department_code "
 
 int staff_by_username(db_conn *c, arena *a, const char *username, staff_row *out)
@@ -85,6 +82,22 @@ int session_revoke(db_conn *c, const char *sid)
                    "UPDATE sessions SET revoked_at = CURRENT_TIMESTAMP(3) "
                    "WHERE sid = ? AND revoked_at IS NULL",
                    "s", sid);
+}
+
+int session_revoke_own(db_conn *c, const char *sid, const char *role, int64_t principal)
+{
+    return db_exec(c,
+                   "UPDATE sessions SET revoked_at = CURRENT_TIMESTAMP(3) "
+                   "WHERE sid = ? AND role = ? AND principal_id = ? AND revoked_at IS NULL",
+                   "ssi", sid, role, principal);
+}
+
+int sessions_revoke_others(db_conn *c, const char *role, int64_t principal, const char *keep_sid)
+{
+    return db_exec(c,
+                   "UPDATE sessions SET revoked_at = CURRENT_TIMESTAMP(3) "
+                   "WHERE role = ? AND principal_id = ? AND sid <> ? AND revoked_at IS NULL",
+                   "sis", role, principal, keep_sid);
 }
 
 int sessions_revoked_since(db_conn *c, arena *a, int64_t since_ms,

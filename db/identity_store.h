@@ -12,8 +12,7 @@
 typedef struct staff_row {
     int64_t id;
     const char *username, *password_hash, *department_code, *department_name; /* "" operators */
-    bool operator;        /* role operator (migration 0051): the platform, not a department */
-    int64_t locked_for_s; /* seconds the account stays locked; 0 when not locked */
+    bool operator; /* role operator (migration 0051): the platform, not a department */
 } staff_row;
 
 /* DB_OK with *id, DB_DUPLICATE when the username is taken, or another db_status. dept NULL:
@@ -39,6 +38,10 @@ int session_lock(db_conn *c, arena *a, const char *sid, session_row *out);
 /* The next generation becomes current. */
 int session_advance(db_conn *c, const char *sid, int64_t generation, const uint8_t hash[32]);
 int session_revoke(db_conn *c, const char *sid);
+/* The same for a session of this principal only (another's is left alone). */
+int session_revoke_own(db_conn *c, const char *sid, const char *role, int64_t principal);
+/* Ends every live session of the principal but keep_sid ("" to end them all). */
+int sessions_revoke_others(db_conn *c, const char *role, int64_t principal, const char *keep_sid);
 
 /* Sessions revoked at or after since_ms (unix ms): fn(sid, revoked_ms). */
 int sessions_revoked_since(db_conn *c, arena *a, int64_t since_ms,

@@ -11,20 +11,22 @@ int keys_store_version(db_conn *c, arena *a, uint64_t *version)
 int keys_store_each(db_conn *c, arena *a, signing_key_fn fn, void *ctx)
 {
     db_rows rows;
-    int rc = db_query(c, &rows, a,
-                      "SELECT kid, public_pem, private_sealed, retire_after IS NULL "
-                      "FROM signing_keys WHERE retire_after IS NULL "
-                      "OR retire_after > CURRENT_TIMESTAMP(3) "
-                      "ORDER BY retire_after IS NULL DESC, created_at DESC",
-                      "");
+    int rc =
+        db_query(c, &rows, a,
+                 "SELECT kid, public_pem, private_sealed, "
+                 "CAST(FLOOR(UNIX_TIMESTAMP(COALESCE(signs_from, created_at))) AS SIGNED) * 1000 "
+                 "FROM signing_keys WHERE retire_after IS NULL "
+                 "OR retire_after > CURRENT_TIMESTAMP(3) "
+                 "ORDER BY retire_after IS NULL DESC, created_at DESC",
+                 "");
     if (rc != DB_OK)
         return rc;
     const char *kid, *pem;
     const void *sealed;
     size_t sealed_len;
-    int64_t current;
-    while ((rc = db_row_next(&rows, "ssbi", &kid, &pem, &sealed, &sealed_len, &current)) > 0)
-        if (fn(kid, pem, sealed, sealed_len, current != 0, ctx) != 0) {
+    int64_t signs_from_ms;
+    while ((rc = db_row_next(&rows, "ssbi", &kid, &pem, &sealed, &sealed_len, &signs_from_ms)) > 0)
+        if (fn(kid, pem, sealed, sealed_len, signs_from_ms, ctx) != 0) {
             rc = DB_ERROR;
             break;
         }
@@ -41,7 +43,7 @@ static int has_current(db_conn *c, arena *a, bool *yes)
 }
 
 int keys_store_rotate(db_conn *c, const char *kid, const char *public_pem, const void *sealed,
-                      size_t sealed_len, int keep_s, bool if_missing, bool *created)
+                      size_t sealed_len, int ahead_s, int keep_s, bool if_missing, bool *created)
 {
     *created = false;
     arena a;
@@ -52,15 +54,18 @@ int keys_store_rotate(db_conn *c, const char *kid, const char *public_pem, const
         rc = has_current(c, &a, &exists);
     arena_destroy(&a);
     if (rc == DB_OK && !(if_missing && exists)) {
+        if (!exists) /* the first key signs at once: there is no other */
+            ahead_s = 0;
         rc = db_exec(c,
                      "UPDATE signing_keys SET retire_after = CURRENT_TIMESTAMP(3) + "
                      "INTERVAL ? SECOND WHERE retire_after IS NULL",
-                     "i", (int64_t)keep_s);
+                     "i", (int64_t)(ahead_s + keep_s));
         if (rc == DB_OK)
             rc = db_exec(c,
-                         "INSERT INTO signing_keys (kid, alg, public_pem, private_sealed) "
-                         "VALUES (?, 'ES256', ?, ?)",
-                         "ssb", kid, public_pem, sealed, sealed_len);
+                         "INSERT INTO signing_keys (kid, alg, public_pem, private_sealed, "
+                         "signs_from) VALUES (?, 'ES256', ?, ?, "
+                         "CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)",
+                         "ssbi", kid, public_pem, sealed, sealed_len, (int64_t)ahead_s);
         if (rc == DB_OK)
             rc = db_exec(c, "UPDATE keys_state SET version = version + 1 WHERE id = 1", "");
         *created = rc == DB_OK;

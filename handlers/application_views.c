@@ -158,8 +158,11 @@ cJSON *app_detail_json(const app_row *a, cal_day today, app_view view)
         cJSON_AddStringToObject(h, "name", a->handler_name);
         cJSON_AddItemToObject(o, "materials", cJSON_Parse(a->materials));
     }
-    if (view == VIEW_CITIZEN)
-        cJSON_AddStringToObject(o, "query_code", a->query_code);
+    char code[QUERY_CODE_BYTES];
+    if (view == VIEW_CITIZEN && query_code_of(a, code))
+        cJSON_AddStringToObject(o, "query_code", code);
+    else if (view == VIEW_CITIZEN)
+        cJSON_AddNullToObject(o, "query_code");
     cJSON_AddItemToObject(o, "timeline", timeline_json(a->timeline, view));
     return o;
 }

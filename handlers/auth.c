@@ -7,6 +7,7 @@
 #include "auth/lockout.h"
 #include "auth/password.h"
 #include "auth/sessions.h"
+#include "db/citizen_store.h"
 #include "db/identity_store.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
@@ -41,20 +42,21 @@ static void staff_claims(const staff_row *s, token_claims *c)
     snprintf(c->client_id, sizeof c->client_id, "%s", STAFF_CLIENT_ID);
 }
 
-/* The staff member's password under the lockout: true when right, else answered (401, 429,
- * or the failure). */
-static bool staff_password_right(req *r, resp *w, const staff_row *s, const char *password)
+/* The password of a username under the login throttle, whether an account has the name or
+ * not (s NULL): true when right, else answered (401, 429, or the failure). */
+static bool staff_password_right(req *r, resp *w, const char *username, const staff_row *s,
+                                 const char *password)
 {
-    if (s->locked_for_s > 0) {
-        common_answer_locked(r, w, s->locked_for_s);
-        return false;
-    }
     password_verdict v;
-    int rc = lockout_try_password(ACCOUNT_STAFF, s->id, s->password_hash, password, &v);
+    int64_t wait_s = 0;
+    int rc = lockout_try_password(&r->arena, LOGIN_STAFF, username, r->client_key,
+                                  s ? s->password_hash : NULL, password, &v, &wait_s);
     if (rc != DB_OK)
         common_answer_failure(r, w, rc, "staff login");
-    else if (v == PASSWORD_LOCKED)
-        common_answer_locked(r, w, LOGIN_LOCK_S);
+    else if (v == PASSWORD_WAIT)
+        common_answer_locked(r, w, wait_s);
+    else if (v == PASSWORD_BUSY)
+        common_answer_busy(r, w, "staff login");
     else if (v == PASSWORD_WRONG)
         resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
     return rc == DB_OK && v == PASSWORD_RIGHT;
@@ -76,16 +78,12 @@ void handle_staff_login(req *r, resp *w)
         return;
     staff_row s;
     int rc = staff_by_username(db_primary(), &r->arena, username, &s);
-    if (rc == DB_NOT_FOUND) { /* as slow as a wrong password: usernames cannot be probed */
-        password_verify_dummy(password);
-        resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
-        return;
-    }
-    if (rc != DB_OK) {
+    if (rc != DB_OK && rc != DB_NOT_FOUND) {
         common_answer_failure(r, w, rc, "staff login");
         return;
     }
-    if (!staff_password_right(r, w, &s, password))
+    /* an unknown username is throttled and answered alike: usernames cannot be probed */
+    if (!staff_password_right(r, w, username, rc == DB_OK ? &s : NULL, password))
         return;
     token_claims c;
     staff_claims(&s, &c);
@@ -101,10 +99,13 @@ void handle_staff_login(req *r, resp *w)
 /* The access claims of a session's principal: DB_OK, DB_NOT_FOUND (gone), or a failure. */
 static int claims_of_session(const session_row *session, arena *a, token_claims *c)
 {
-    if (strcmp(session->role, "citizen") == 0) {
-        /* the session exists, so does its citizen (rows are never deleted) */
-        identity_citizen_claims(session->principal_id, session->client_id, c);
-        return DB_OK;
+    if (strcmp(session->role, "citizen") == 0) { /* with the citizen's assurance level now */
+        citizen_row citizen;
+        int rc = citizen_profile(db_primary(), a, session->principal_id, &citizen);
+        if (rc == DB_OK)
+            identity_citizen_claims(session->principal_id, (int)citizen.assurance_level,
+                                    session->client_id, c);
+        return rc;
     }
     staff_row s;
     int rc = staff_by_id(db_primary(), a, session->principal_id, &s);
@@ -133,7 +134,7 @@ void handle_refresh(req *r, resp *w)
     bool citizen = strcmp(session.role, "citizen") == 0;
     cJSON *principal = NULL;
     staff_row s;
-    int rc = citizen ? identity_me_json(r, session.principal_id, true, &principal)
+    int rc = citizen ? identity_me_json(r, session.principal_id, true, &principal, NULL)
                      : staff_by_id(db_primary(), &r->arena, session.principal_id, &s);
     if (rc != DB_OK && rc != DB_NOT_FOUND) {
         common_answer_failure(r, w, rc, "refresh");
@@ -155,6 +156,8 @@ void handle_logout(req *r, resp *w)
         return;
     }
     int rc = r->claims->sid[0] ? session_revoke(db_primary(), r->claims->sid) : DB_OK;
+    if (rc == DB_OK && token) /* the client's stored session, when the bearer is of another */
+        rc = session_end_named(token, token_role_name(r->claims->role), common_principal_id(r));
     if (rc != DB_OK) {
         common_answer_failure(r, w, rc, "logout");
         return;

@@ -8,6 +8,7 @@
 
 #include "auth/gb_ids.h"
 #include "auth/lockout.h"
+#include "auth/login_codes.h"
 #include "auth/password.h"
 #include "auth/pii.h"
 #include "auth/sessions.h"
@@ -19,10 +20,8 @@
 #include "handlers/handlers.h"
 #include "handlers/identity.h"
 
-#define SMS_CODE_TTL_S 300
 #define SMS_INTERVAL_S 60
 #define SMS_PER_DAY 10
-#define SMS_MAX_ATTEMPTS 5
 #define CITIZEN_CLIENT_ID "citizen-app"
 
 /* Midnight today in the service time zone (the worker's TZ), as unix seconds. */
@@ -34,14 +33,6 @@ static int64_t day_start(int64_t now)
     tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
     tm.tm_isdst = -1;
     return (int64_t)mktime(&tm);
-}
-
-/* keyed, and bound to the phone: a code's hash says nothing without the index key */
-static void code_hash(const char *phone, const char *code, uint8_t out[PII_INDEX_BYTES])
-{
-    char both[32];
-    snprintf(both, sizeof both, "%s:%s", phone, code);
-    pii_index("sms-code", both, out);
 }
 
 static bool read_phone(req *r, const cJSON *body, const char **phone)
@@ -88,14 +79,19 @@ void handle_sms_send(req *r, resp *w)
     int rc;
     uint8_t phone_bidx[PII_INDEX_BYTES], ip_bidx[PII_INDEX_BYTES], hash[PII_INDEX_BYTES];
     pii_index("phone", phone, phone_bidx);
-    pii_index("ip", r->client_ip ? r->client_ip : "", ip_bidx);
-    /* the checks and the insert of one phone run one at a time (parallel sends: one code) */
-    char lock[48], hex[33];
+    pii_index("ip", r->client_key, ip_bidx);
+    /* the checks and the insert of one phone run one at a time (parallel sends: one code),
+     * and so do those of one address (parallel sends for many phones: its hourly limit) */
+    char lock[48], ip_lock[48], hex[33];
     sodium_bin2hex(hex, sizeof hex, phone_bidx, 16);
     snprintf(lock, sizeof lock, "sms:%s", hex);
+    sodium_bin2hex(hex, sizeof hex, ip_bidx, 16);
+    snprintf(ip_lock, sizeof ip_lock, "sms-ip:%s", hex);
     rc = sms_phone_lock(db_primary(), &r->arena, lock, true);
+    if (rc == DB_OK && (rc = sms_phone_lock(db_primary(), &r->arena, ip_lock, true)) != DB_OK)
+        sms_phone_lock(db_primary(), &r->arena, lock, false);
     if (rc != DB_OK) {
-        common_answer_failure(r, w, rc, "SMS send: phone lock");
+        common_answer_failure(r, w, rc, "SMS send: lock");
         return;
     }
     int64_t now = (int64_t)time(NULL);
@@ -106,9 +102,10 @@ void handle_sms_send(req *r, resp *w)
     bool refused = rc == DB_OK && limited(r, w, &n, now);
     if (rc == DB_OK && !refused) {
         snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
-        code_hash(phone, code, hash);
-        rc = sms_code_insert(db_primary(), phone_bidx, ip_bidx, hash, SMS_CODE_TTL_S, &code_id);
+        login_code_hash(phone, code, hash);
+        rc = sms_code_insert(db_primary(), phone_bidx, ip_bidx, hash, LOGIN_CODE_TTL_S, &code_id);
     }
+    sms_phone_lock(db_primary(), &r->arena, ip_lock, false);
     sms_phone_lock(db_primary(), &r->arena, lock, false);
     if (refused)
         return;
@@ -126,71 +123,43 @@ void handle_sms_send(req *r, resp *w)
     resp_json(r, w, 202, out);
 }
 
-/* Phone + code: DB_OK with *verdict (right: the code is used up; wrong), or a failure. */
-static int code_matches(req *r, const char *phone, const uint8_t bidx[PII_INDEX_BYTES],
-                        const char *code, password_verdict *verdict)
-{
-    int64_t id = 0, attempts = 0;
-    const void *stored = NULL;
-    *verdict = PASSWORD_WRONG;
-    int rc = sms_code_live(db_primary(), &r->arena, bidx, &id, &stored, &attempts);
-    /* every try counts, the right one too: five tries per code, parallel or not */
-    if (rc == DB_OK)
-        rc = sms_code_try(db_primary(), id, SMS_MAX_ATTEMPTS);
-    uint8_t want[PII_INDEX_BYTES];
-    if (rc == DB_OK) {
-        code_hash(phone, code, want);
-        if (sodium_memcmp(want, stored, sizeof want) != 0)
-            return DB_OK;
-        rc = sms_code_use(db_primary(), id); /* DB_NOT_FOUND: a parallel login used it first */
-    }
-    if (rc == DB_OK)
-        *verdict = PASSWORD_RIGHT;
-    return rc == DB_NOT_FOUND ? DB_OK : rc; /* no live code, dead, or used: wrong */
-}
-
-/* Phone + password under the lockout: DB_OK with *verdict (and *id when right, *retry when
- * locked), or a failure. */
-static int password_matches(req *r, const uint8_t bidx[PII_INDEX_BYTES], const char *password,
-                            int64_t *id, int64_t *retry, password_verdict *verdict)
+/* Phone + password under the login throttle, whether an account has the phone (with a
+ * password) or not: DB_OK with *verdict (and *id when right, *retry when it must wait), or a
+ * failure. */
+static int password_matches(req *r, const char *phone, const uint8_t bidx[PII_INDEX_BYTES],
+                            const char *password, int64_t *id, int64_t *retry,
+                            password_verdict *verdict)
 {
     citizen_row c;
     *verdict = PASSWORD_WRONG;
     int rc = citizen_by_phone(db_primary(), &r->arena, bidx, &c);
-    if (rc == DB_NOT_FOUND || (rc == DB_OK && !c.password_hash)) {
-        password_verify_dummy(password); /* as slow as a wrong password */
-        return DB_OK;
-    }
-    if (rc != DB_OK)
+    if (rc != DB_OK && rc != DB_NOT_FOUND)
         return rc;
-    if (c.locked_for_s > 0) {
-        *retry = c.locked_for_s;
-        *verdict = PASSWORD_LOCKED;
-        return DB_OK;
-    }
-    rc = lockout_try_password(ACCOUNT_CITIZEN, c.id, c.password_hash, password, verdict);
-    *retry = LOGIN_LOCK_S;
-    *id = c.id;
-    return rc;
+    const char *hash = rc == DB_OK ? c.password_hash : NULL;
+    *id = rc == DB_OK ? c.id : 0;
+    return lockout_try_password(&r->arena, LOGIN_CITIZEN, phone, r->client_key, hash, password,
+                                verdict, retry);
 }
 
 static void start_session(req *r, resp *w, int64_t citizen_id)
 {
-    token_claims c;
-    identity_citizen_claims(citizen_id, CITIZEN_CLIENT_ID, &c);
-    token_pair p;
-    session_status st = session_start(&c, citizen_id, &r->arena, &p);
-    if (st != SESSION_OK) {
-        identity_answer_session_error(r, w, st);
-        return;
-    }
     cJSON *me = NULL;
-    int rc = identity_me_json(r, citizen_id, true, &me);
-    if (rc != DB_OK && rc != DB_NOT_FOUND) {
+    int level = 0;
+    int rc = identity_me_json(r, citizen_id, true, &me, &level);
+    if (rc != DB_OK) { /* DB_NOT_FOUND too: the citizen was just found or made */
         common_answer_failure(r, w, rc, "citizen login");
         return;
     }
-    identity_answer_tokens(r, w, &p, "citizen", me);
+    token_claims c;
+    identity_citizen_claims(citizen_id, level, CITIZEN_CLIENT_ID, &c);
+    token_pair p;
+    session_status st = session_start(&c, citizen_id, &r->arena, &p);
+    if (st != SESSION_OK) {
+        cJSON_Delete(me);
+        identity_answer_session_error(r, w, st);
+        return;
+    }
+    identity_answer_tokens(r, w, &p, "citizen", me); /* which takes me */
 }
 
 void handle_citizen_login(req *r, resp *w)
@@ -201,6 +170,10 @@ void handle_citizen_login(req *r, resp *w)
         read_phone(r, body, &phone);
         req_json_string(r, body, "/code", 6, 6, false, &code);
         req_json_string(r, body, "/password", 1, PASSWORD_MAX_CHARS, false, &password);
+        if (code && !login_code_well_formed(code)) { /* a sure miss costs the code no try */
+            req_add_error(r, "/code", "验证码为 6 位数字。", "The code is 6 digits.");
+            code = NULL;
+        }
         if (!code == !password)
             req_add_error(r, "/code", "请输入验证码或密码（二选一）。",
                           "Give either code or password.");
@@ -217,19 +190,23 @@ void handle_citizen_login(req *r, resp *w)
     password_verdict v;
     int rc;
     if (code) {
-        rc = code_matches(r, phone, bidx, code, &v);
-        if (rc == DB_OK && v == PASSWORD_RIGHT) { /* the first SMS login registers the citizen */
+        bool right = false;
+        rc = login_code_check(&r->arena, phone, bidx, code, &right);
+        v = right ? PASSWORD_RIGHT : PASSWORD_WRONG;
+        if (rc == DB_OK && right) { /* the first SMS login registers the citizen */
             uint8_t enc[32 + PII_SEAL_OVERHEAD];
             size_t len;
             pii_encrypt("phone", phone, enc, &len);
             rc = citizen_get_or_create(db_primary(), bidx, enc, len, &id);
         }
     } else
-        rc = password_matches(r, bidx, password, &id, &retry, &v);
+        rc = password_matches(r, phone, bidx, password, &id, &retry, &v);
     if (rc != DB_OK)
         common_answer_failure(r, w, rc, "citizen login");
-    else if (v == PASSWORD_LOCKED)
+    else if (v == PASSWORD_WAIT)
         common_answer_locked(r, w, retry);
+    else if (v == PASSWORD_BUSY)
+        common_answer_busy(r, w, "citizen login");
     else if (v == PASSWORD_WRONG)
         resp_problem(r, w, PROBLEM_UNAUTHORIZED, NULL);
     else
@@ -290,6 +267,10 @@ void handle_wechat_login(req *r, resp *w)
     if (body) {
         req_json_string(r, body, "/code", 1, 128, true, &code);
         req_json_string(r, body, "/phone_code", 1, 128, false, &phone_code);
+        if (code && !wechat_code_ok(code))
+            req_add_error(r, "/code", "微信登录凭证格式无效。", "Not a WeChat login code.");
+        if (phone_code && !wechat_code_ok(phone_code))
+            req_add_error(r, "/phone_code", "手机号授权凭证格式无效。", "Not a WeChat phone code.");
     }
     if (!body || r->n_errors) {
         resp_invalid(r, w);

@@ -10,10 +10,11 @@
 #include "auth/es256.h"
 #include "auth/pii.h"
 #include "auth/token.h"
+#include "core/decimal_id.h"
+#include "core/log.h"
 #include "db/db.h"
 
 #define CURSOR_MAX_BYTES 64
-#define ID_MAX_DIGITS 19 /* INT64_MAX has 19 */
 
 int64_t common_principal_id(const req *r)
 {
@@ -23,15 +24,7 @@ int64_t common_principal_id(const req *r)
 bool common_path_id(const req *r, const char *name, int64_t *out)
 {
     const char *s = req_path_param(r, name);
-    size_t len = s ? strlen(s) : 0;
-    if (len == 0 || len > ID_MAX_DIGITS || s[0] < '1' || s[0] > '9' ||
-        strspn(s, "0123456789") != len)
-        return false;
-    unsigned long long v = strtoull(s, NULL, 10);
-    if (v > INT64_MAX)
-        return false;
-    *out = (int64_t)v;
-    return true;
+    return s && decimal_id_parse(s, strlen(s), out);
 }
 
 bool common_read_limit(req *r, int *limit)
@@ -123,8 +116,16 @@ void common_answer_rate_limited(req *r, resp *w, int64_t seconds, const char *zh
 
 void common_answer_locked(req *r, resp *w, int64_t seconds)
 {
-    common_answer_rate_limited(r, w, seconds, "密码错误次数过多，账户已暂时锁定，请稍后再试。",
-                               "Too many wrong passwords: the account is locked for a while.");
+    common_answer_rate_limited(r, w, seconds, "密码错误次数过多，请稍后再试。",
+                               "Too many wrong passwords: wait a while before the next try.");
+}
+
+void common_answer_busy(req *r, resp *w, const char *what)
+{
+    log_failure(LOG_WARN, what, "every password-hashing slot is taken");
+    resp_header(w, "Retry-After", "1");
+    resp_problem2(r, w, PROBLEM_UNAVAILABLE, "服务繁忙，请稍后重试。",
+                  "The service is busy: try again in a moment.");
 }
 
 void common_answer_private(req *r, resp *w, int status, const cJSON *json)

@@ -43,8 +43,10 @@ void common_answer_failure(req *r, resp *w, int rc, const char *what);
 void common_answer_changed(req *r, resp *w, int rc, const char *what);
 /* 429 rate_limited with Retry-After (at least 1 s) and a sentence for each language. */
 void common_answer_rate_limited(req *r, resp *w, int64_t seconds, const char *zh, const char *en);
-/* 429 for an account locked by wrong passwords, for seconds more. */
+/* 429 for a login name that must wait after wrong passwords, for seconds more. */
 void common_answer_locked(req *r, resp *w, int64_t seconds);
+/* 503 with Retry-After: 1 when every argon2 slot of the process is taken (auth/password.h). */
+void common_answer_busy(req *r, resp *w, const char *what);
 /* An answer about one person (Cache-Control: no-store). */
 void common_answer_private(req *r, resp *w, int status, const cJSON *json);
 

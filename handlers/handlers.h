@@ -15,6 +15,8 @@ void handle_readyz(req *r, resp *w);
 void handle_metrics(req *r, resp *w);
 /* handlers/jwks.c */
 void handle_jwks(req *r, resp *w);
+/* handlers/client_config.c */
+void handle_client_config(req *r, resp *w);
 
 /* handlers/auth.c */
 void handle_staff_login(req *r, resp *w);
@@ -65,6 +67,7 @@ void handle_notification_settings_put(req *r, resp *w);
 
 /* handlers/staff_catalog.c */
 void handle_staff_catalog_create(req *r, resp *w);
+void handle_staff_catalog_get(req *r, resp *w);
 void handle_staff_catalog_update(req *r, resp *w);
 void handle_staff_catalog_retire(req *r, resp *w);
 void handle_staff_synonym_add(req *r, resp *w);

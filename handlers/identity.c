@@ -51,7 +51,7 @@ bool identity_login_limited(req *r, resp *w)
     if (pii_ready() != DB_OK)
         return false; /* the login itself will answer 503 */
     uint8_t ip[PII_INDEX_BYTES];
-    pii_index("ip", r->client_ip ? r->client_ip : "", ip);
+    pii_index("ip", r->client_key, ip);
     int64_t n = 0;
     int rc = login_attempt(db_primary(), &r->arena, ip, randombytes_uniform(64) == 0, &n);
     if (rc != DB_OK) {
@@ -74,7 +74,7 @@ static void masked(const char *field, const void *enc, size_t len,
         mask(clear, out, cap);
 }
 
-int identity_me_json(req *r, int64_t citizen_id, bool just_written, cJSON **out)
+int identity_me_json(req *r, int64_t citizen_id, bool just_written, cJSON **out, int *level)
 {
     citizen_row c;
     int rc = pii_ready();
@@ -95,16 +95,36 @@ int identity_me_json(req *r, int64_t citizen_id, bool just_written, cJSON **out)
     else
         cJSON_AddNullToObject(o, "name_masked");
     cJSON_AddBoolToObject(o, "real_name_verified", c.id_number_enc != NULL);
+    cJSON_AddNumberToObject(o, "assurance_level", (double)c.assurance_level);
     cJSON_AddBoolToObject(o, "wechat_bound", c.wechat_bound != 0);
     cJSON_AddStringToObject(o, "created_at", c.created_at);
     *out = o;
+    if (level)
+        *level = (int)c.assurance_level;
     return DB_OK;
 }
 
-void identity_citizen_claims(int64_t citizen_id, const char *client_id, token_claims *c)
+void identity_answer_me(req *r, resp *w, int64_t citizen_id, bool just_written)
+{
+    cJSON *me = NULL;
+    int rc = identity_me_json(r, citizen_id, just_written, &me, NULL);
+    if (rc == DB_NOT_FOUND) {
+        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
+        return;
+    }
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "me");
+        return;
+    }
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, me);
+    common_answer_private(r, w, 200, me);
+}
+
+void identity_citizen_claims(int64_t citizen_id, int level, const char *client_id, token_claims *c)
 {
     memset(c, 0, sizeof *c);
     c->role = ROLE_CITIZEN;
+    c->assurance_level = level;
     snprintf(c->sub, sizeof c->sub, "%lld", (long long)citizen_id);
     snprintf(c->client_id, sizeof c->client_id, "%s", client_id);
 }

@@ -15,15 +15,16 @@
 #include "workflow/application_no.h"
 
 #define WINDOW_S 60
-/* Wrong codes for one number before it answers nothing for the rest of the hour: spreading
- * guesses over many addresses does not help against a known number. */
+/* Wrong codes for one number from one client before the number answers that client nothing
+ * for the rest of the hour. Per (number, client), so that a stranger's guesses cannot lock the
+ * owner out; with 10^8 codes, spreading guesses over many addresses does not pay either. */
 #define WRONG_CODES_PER_HOUR 10
 #define HOUR_S 3600
 
 static bool over_limit(req *r, resp *w)
 {
     uint8_t ip[PII_INDEX_BYTES];
-    pii_index("ip", r->client_ip ? r->client_ip : "", ip);
+    pii_index("ip", r->client_key, ip);
     int64_t hits = 0;
     int rc = rate_hit(db_primary(), "progress", ip, WINDOW_S, randombytes_uniform(64) == 0, &hits);
     if (rc != DB_OK) {
@@ -38,22 +39,13 @@ static bool over_limit(req *r, resp *w)
     return true;
 }
 
-/* Constant time in what the caller typed: always eight bytes compared. */
-static bool code_matches(const char *stored, const char *given)
-{
-    char padded[QUERY_CODE_BYTES] = {0};
-    size_t len = strlen(given);
-    memcpy(padded, given, len < sizeof padded - 1 ? len : sizeof padded - 1);
-    bool same = sodium_memcmp(stored, padded, QUERY_CODE_BYTES - 1) == 0;
-    return same && len == QUERY_CODE_BYTES - 1;
-}
-
-/* 0 to go on; 1 after answering (the number is locked: the same 404 as any miss; or 503).
- * Counts a wrong code of a known number. */
+/* 0 to go on; 1 after answering (the number is locked for this client: the same 404 as any
+ * miss; or 503). Counts a wrong code of a known number. */
 static int guessed_too_often(req *r, resp *w, const char *no, bool right)
 {
     uint8_t key[PII_INDEX_BYTES];
-    pii_index("application_no", no, key);
+    const char *guesser = arena_printf(&r->arena, "%s|%s", no, r->client_key);
+    pii_index("progress-guesses", guesser ? guesser : no, key);
     int64_t wrong = 0;
     int rc = right ? rate_peek(db_primary(), &r->arena, "progress_wrong", key, HOUR_S, &wrong)
                    : rate_hit(db_primary(), "progress_wrong", key, HOUR_S, false, &wrong);
@@ -75,12 +67,12 @@ void handle_progress(req *r, resp *w)
         req_json_string(r, body, "/application_no", 1, 32, true, &number);
         req_json_string(r, body, "/query_code", 1, 16, true, &code);
     }
-    if (!common_personal_data_ready(r, w) || over_limit(r, w))
-        return;
-    if (r->n_errors) {
+    if (r->n_errors) { /* before the limit: a malformed query uses up nothing */
         resp_invalid(r, w);
         return;
     }
+    if (!common_personal_data_ready(r, w) || over_limit(r, w))
+        return;
     char no[APP_NO_BYTES];
     app_row a;
     int rc = application_no_normalize(number, no) ? app_by_no(db_reader(), &r->arena, no, false, &a)
@@ -89,9 +81,9 @@ void handle_progress(req *r, resp *w)
         common_answer_failure(r, w, rc, "progress query");
         return;
     }
-    /* an unknown number compares against a dummy: the same work as a wrong code */
+    /* an unknown number costs the same work as a wrong code */
     bool known = rc == DB_OK;
-    bool right = code_matches(known ? a.query_code : "00000000", code) && known;
+    bool right = query_code_matches(known ? &a : NULL, code);
     if (known && guessed_too_often(r, w, no, right) != 0)
         return;
     if (!right) {

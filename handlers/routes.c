@@ -5,6 +5,9 @@
 #include "api/dispatch.h"
 #include "handlers/handlers.h"
 
+/* A line may leave out the options (ROUTE_…): none. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 const route routes[] = {
     /* method, pattern,  handler,        auth,        scope, max_body */
     {"GET", "/healthz", handle_healthz, AUTH_PUBLIC, NULL, 0},
@@ -16,7 +19,8 @@ const route routes[] = {
     {"POST", "/api/v1/auth/wechat", handle_wechat_login, AUTH_PUBLIC, NULL, BODY_DEFAULT},
     {"POST", "/api/v1/auth/staff/login", handle_staff_login, AUTH_PUBLIC, NULL, BODY_DEFAULT},
     {"POST", "/api/v1/auth/refresh", handle_refresh, AUTH_PUBLIC, NULL, BODY_DEFAULT},
-    {"POST", "/api/v1/auth/logout", handle_logout, AUTH_USER, NULL, BODY_DEFAULT},
+    {"POST", "/api/v1/auth/logout", handle_logout, AUTH_USER, NULL, BODY_DEFAULT,
+     ROUTE_NEVER_REPLAYED},
     {"POST", "/api/v1/oauth/token", handle_oauth_token, AUTH_PUBLIC, NULL, BODY_FORM},
     {"GET", "/api/v1/me", handle_me, AUTH_CITIZEN, NULL, 0},
     {"PUT", "/api/v1/me/password", handle_me_password, AUTH_CITIZEN, NULL, BODY_DEFAULT},
@@ -55,6 +59,7 @@ const route routes[] = {
     /* the staff catalog and the search miss log (issue 14) */
     {"POST", "/api/v1/staff/catalog/items", handle_staff_catalog_create, AUTH_CATALOG, NULL,
      BODY_DEFAULT},
+    {"GET", "/api/v1/staff/catalog/items/{code}", handle_staff_catalog_get, AUTH_CATALOG, NULL, 0},
     {"PUT", "/api/v1/staff/catalog/items/{code}", handle_staff_catalog_update, AUTH_CATALOG, NULL,
      BODY_DEFAULT},
     {"DELETE", "/api/v1/staff/catalog/items/{code}", handle_staff_catalog_retire, AUTH_CATALOG,
@@ -64,6 +69,8 @@ const route routes[] = {
     {"POST", "/api/v1/staff/catalog/concepts", handle_staff_concept_add, AUTH_OPERATOR, NULL,
      BODY_DEFAULT},
     {"GET", "/api/v1/staff/search-misses", handle_staff_search_misses, AUTH_OPERATOR, NULL, 0},
+    /* what a client must know (README "Client configuration") */
+    {"GET", "/api/v1/client-config", handle_client_config, AUTH_PUBLIC, NULL, 0},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

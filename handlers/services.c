@@ -3,6 +3,7 @@
  * database, so a retired item is gone at once. */
 #include <string.h>
 
+#include "auth/pii.h"
 #include "core/json_write.h"
 #include "core/strbuf.h"
 #include "db/catalog_store.h"
@@ -346,6 +347,7 @@ static cJSON *detail_json(req *r, const catalog_detail *d)
     cJSON_AddNumberToObject(o, "online_level", (double)d->online_level);
     cJSON_AddNumberToObject(o, "legal_days", (double)d->legal_days);
     cJSON_AddNumberToObject(o, "promised_days", (double)d->promised_days);
+    cJSON_AddNumberToObject(o, "min_assurance_level", (double)d->min_assurance_level);
     cJSON_AddStringToObject(o, "fee", d->fee);
     cJSON *materials = cJSON_Parse(d->materials), *keywords = cJSON_Parse(d->keywords);
     cJSON_AddItemToObject(o, "materials", materials ? materials : cJSON_CreateArray());
@@ -385,7 +387,7 @@ void handle_service_detail(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    int rc = catalog_store_get(db_reader(), &r->arena, code, &d);
+    int rc = catalog_store_get(db_reader(), &r->arena, code, false, &d);
     if (rc != DB_OK && rc != DB_NOT_FOUND) {
         common_answer_failure(r, w, rc, "service detail");
         return;
@@ -395,7 +397,11 @@ void handle_service_detail(req *r, resp *w)
                       "No such service, or it is no longer offered.");
         return;
     }
-    catalog_cache_count_view((uint32_t)d.service_id);
+    uint8_t client[PII_INDEX_BYTES];
+    if (pii_ready() == DB_OK) { /* a view counts once per client a day: by a keyed hash */
+        pii_index("ip", r->client_key, client);
+        catalog_cache_count_view((uint32_t)d.service_id, client);
+    }
     if (search_id) /* a result of that search was opened (search/search_log.h) */
         search_log_open(search_id);
     resp_json(r, w, 200, detail_json(r, &d));

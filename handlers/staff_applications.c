@@ -7,6 +7,7 @@
 
 #include "auth/pii.h"
 #include "auth/token.h"
+#include "core/decimal_id.h"
 #include "db/audit_store.h"
 #include "db/citizen_store.h"
 #include "handlers/application_views.h"
@@ -26,13 +27,12 @@ static const char *queue_cursor(req *r, const app_summary *last)
 /* "due|id" of queue_cursor. */
 static bool parse_queue_cursor(req *r, char *text, app_queue_query *q)
 {
-    char *bar = strchr(text, '|'), *end;
+    char *bar = strchr(text, '|');
     cal_day d;
     if (!bar)
         return false;
     *bar = '\0';
-    q->after_id = strtoll(bar + 1, &end, 10);
-    if (*end || q->after_id < 0 || cal_day_parse(text, &d) != 0)
+    if (!decimal_id_parse(bar + 1, strlen(bar + 1), &q->after_id) || cal_day_parse(text, &d) != 0)
         return false;
     q->after_due = arena_strdup(&r->arena, text);
     return true;
@@ -89,9 +89,13 @@ static cJSON *with_applicant(req *r, const app_row *a, cJSON *detail, int *rc)
     citizen_row c;
     const void *form_enc;
     size_t form_len;
-    audit_entry au = {
-        "staff",      r->claims->sub, "application.read", a->no, "applicant data and form",
-        r->request_id};
+    audit_entry au = {"staff",
+                      r->claims->sub,
+                      "application.read",
+                      a->no,
+                      "applicant data and form",
+                      r->server_request_id,
+                      r->client_request_id};
     if ((*rc = pii_ready()) != DB_OK || (*rc = audit_insert(db_primary(), &au)) != DB_OK)
         return NULL;
     *rc = citizen_by_id(db_primary(), &r->arena, a->citizen_id, &c);
@@ -170,7 +174,8 @@ void handle_staff_event(req *r, resp *w)
     if (!load_application(r, w, c, LOAD_FOR_STEP, of_department, r->claims->dept, &a))
         return;
     app_actor_ref who = {ACTOR_DEPARTMENT,       "staff",           r->claims->sub,
-                         common_principal_id(r), a.department_name, r->request_id};
+                         common_principal_id(r), a.department_name, r->server_request_id,
+                         r->client_request_id};
     /* the answer leaves the applicant's data out: it may be kept under an Idempotency-Key
      * and replayed, and a read of personal data is a GET of its own, audited each time */
     take_step(r, w, c, &a, &who, &st, VIEW_STAFF);

@@ -3,6 +3,7 @@
  * naming another department 403) and by operators (every item); synonyms, concepts and the
  * search miss log for operators only. Every change is audited and bumps the catalog version
  * (workflow/catalog_edits.c): every worker searches with it within about two seconds. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "catalog/catalog_item.h"
 #include "core/calendar.h"
 #include "core/strbuf.h"
+#include "db/catalog_store.h"
 #include "db/search_log_store.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
@@ -28,7 +30,7 @@ static catalog_actor actor_of(const req *r)
 {
     bool op = r->claims->role == ROLE_OPERATOR;
     return (catalog_actor){op ? "operator" : "staff", r->claims->sub, op ? "" : r->claims->dept,
-                           r->request_id};
+                           r->server_request_id, r->client_request_id};
 }
 
 /* The body as a catalog item (the import's format), code from the path when given; NULL after
@@ -151,6 +153,68 @@ void handle_staff_catalog_retire(req *r, resp *w)
     }
     resp_body(w, 204, NULL, NULL, 0);
     idempotency_commit(r, w, db_primary());
+}
+
+/* The item as its editors see it: the format PUT takes (department and topics by code),
+ * whether offered or retired. */
+static cJSON *staff_item_json(req *r, const catalog_detail *d)
+{
+    cJSON *o = resp_new_object(r);
+    cJSON_AddStringToObject(o, "code", d->code);
+    cJSON_AddStringToObject(o, "name", d->name);
+    cJSON_AddStringToObject(o, "department", d->department_code);
+    static const struct {
+        const char *key;
+        size_t at;
+    } lists[] = {{"topics", offsetof(catalog_detail, topic_codes)},
+                 {"materials", offsetof(catalog_detail, materials)},
+                 {"keywords", offsetof(catalog_detail, keywords)}};
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+        cJSON *v = cJSON_Parse(*(const char *const *)((const char *)d + lists[i].at));
+        cJSON_AddItemToObject(o, lists[i].key, cJSON_IsArray(v) ? v : cJSON_CreateArray());
+        if (v && !cJSON_IsArray(v))
+            cJSON_Delete(v);
+    }
+    cJSON_AddStringToObject(o, "audience", d->audience);
+    cJSON_AddStringToObject(o, "kind", d->kind);
+    cJSON_AddNumberToObject(o, "online_level", (double)d->online_level);
+    cJSON_AddNumberToObject(o, "legal_days", (double)d->legal_days);
+    cJSON_AddNumberToObject(o, "promised_days", (double)d->promised_days);
+    cJSON_AddNumberToObject(o, "min_assurance_level", (double)d->min_assurance_level);
+    cJSON_AddStringToObject(o, "fee", d->fee);
+    cJSON_AddStringToObject(o, "description", d->description);
+    cJSON *by = cJSON_AddObjectToObject(o, "handled_by");
+    cJSON_AddStringToObject(by, "type", d->handled_by_type);
+    if (strcmp(d->handled_by_type, "organization") == 0)
+        cJSON_AddStringToObject(by, "name", d->handled_by_name);
+    const char *opt[][2] = {{"name_en", d->name_en},
+                            {"description_en", d->description_en},
+                            {"retired_at", d->retired_at}};
+    for (size_t i = 0; i < sizeof opt / sizeof *opt; i++)
+        if (opt[i][1])
+            cJSON_AddStringToObject(o, opt[i][0], opt[i][1]);
+        else
+            cJSON_AddNullToObject(o, opt[i][0]);
+    cJSON_AddStringToObject(o, "updated_at", d->updated_at);
+    return o;
+}
+
+void handle_staff_catalog_get(req *r, resp *w)
+{
+    const char *code = req_path_param(r, "code");
+    catalog_detail d;
+    /* from the primary: an editor reads what they just wrote */
+    int rc = code && strlen(code) <= CATALOG_CODE_MAX
+                 ? catalog_store_get(db_primary(), &r->arena, code, true, &d)
+                 : DB_NOT_FOUND;
+    if (rc == DB_OK && r->claims->role != ROLE_OPERATOR &&
+        strcmp(d.department_code, r->claims->dept) != 0)
+        rc = DB_NOT_FOUND; /* another department's item: as if there were none */
+    if (rc != DB_OK) {
+        answer_edit_failure(r, w, rc, "staff catalog item");
+        return;
+    }
+    common_answer_private(r, w, 200, staff_item_json(r, &d));
 }
 
 void handle_staff_synonym_add(req *r, resp *w)

@@ -79,8 +79,30 @@ void handle_test_item(req *r, resp *w)
     resp_json(r, w, 200, out);
 }
 
+/* {"raw_header", "raw_payload"}: those texts signed as they are (malformed tokens). */
+static void answer_raw_token(req *r, resp *w, const cJSON *body)
+{
+    const char *header = NULL, *payload = NULL;
+    req_json_string(r, body, "/raw_header", 1, 1024, true, &header);
+    req_json_string(r, body, "/raw_payload", 1, 3000, true, &payload);
+    if (r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
+    char *token = token_sign_parts(header, payload);
+    if (!token) {
+        resp_unavailable(r, w, "test token", "no signing key");
+        return;
+    }
+    arena_defer(&r->arena, free, token);
+    cJSON *out = resp_new_object(r);
+    cJSON_AddStringToObject(out, "access_token", token);
+    resp_json(r, w, 200, out);
+}
+
 /* POST /api/v1/test/token: an access token signed with the current key, with the claims and
- * time shifts a test asks for (expired, not yet valid, another audience …). */
+ * time shifts a test asks for (expired, not yet valid, another audience …), or raw header and
+ * payload texts signed as they are. */
 void handle_test_token(req *r, resp *w)
 {
     static const char *const roles[] = {"citizen", "staff", "org", NULL};
@@ -89,6 +111,10 @@ void handle_test_token(req *r, resp *w)
     const char *sub = NULL, *role = NULL, *sid = "", *dept = "", *scope = "", *client = "";
     const char *aud = NULL;
     long ttl = config_current()->access_ttl_s, nbf = 0;
+    if (body && cJSON_GetObjectItemCaseSensitive(body, "raw_payload")) {
+        answer_raw_token(r, w, body);
+        return;
+    }
     if (body) {
         req_json_string(r, body, "/sub", 1, 64, true, &sub);
         req_json_string(r, body, "/role", 1, 16, true, &role);

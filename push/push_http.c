@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/http_client.h"
 #include "core/utf8_cut.h"
 #include "push/channel.h"
 
@@ -31,8 +32,7 @@ static size_t capture(char *p, size_t size, size_t n, void *ctx)
 
 static void common_options(CURL *curl, const ow_config *cfg)
 {
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)cfg->push_timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    http_client_limits(curl, (long)cfg->push_timeout_ms);
     curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     if (cfg->push_ca_file[0])
         curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->push_ca_file);

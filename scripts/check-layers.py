@@ -29,7 +29,8 @@ def main(root):
     problems = []
     for path in sorted(root.glob("*/**/*.[ch]")):
         folder = path.relative_to(root).parts[0]
-        if folder in NOT_CHECKED or folder.startswith("."):
+        # build output of any flavour (build, build-asan, build-fuzz …) is not source
+        if folder in NOT_CHECKED or folder.startswith((".", "build-", "node_modules")):
             continue
         if folder not in rank:
             problems.append(f"{path.relative_to(root)}: folder {folder}/ has no layer in "

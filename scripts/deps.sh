@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project needs, only those that are missing.
-# Usage: scripts/deps.sh [build|lint|run|test|bench]   (run, test and bench include the ones
-# before them; lint is build plus the checkers of `make lint`)
+# Usage: scripts/deps.sh [build|lint|run|test|bench|fuzz]   (run, test and bench include the
+# ones before them; lint is build plus the checkers of `make lint`; fuzz is build plus clang)
 set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev
             libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev
             libstemmer-dev libxxhash-dev python3 python3-jieba)
 run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data)
+# python3-jsonschema: the e2e answers checked against api/openapi.yaml (tests/e2e/contract.py)
 test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jwt
-           python3-cryptography valgrind)
+           python3-cryptography python3-jsonschema valgrind)
 lint_pkgs=(clang-format cppcheck python3)
+# clang's libFuzzer and sanitizers: `make fuzz` (tests/fuzz).
+fuzz_pkgs=(clang libclang-rt-14-dev)
 # php-fpm + php-mysql: only the benchmark's PHP peer (tests/bench/peers/php).
 bench_pkgs=(wrk php-fpm php-mysql)
 
@@ -21,7 +24,8 @@ case "${1:-build}" in
   run)   want+=("${run_pkgs[@]}") ;;
   test)  want+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
   bench) want+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench)" >&2; exit 2 ;;
+  fuzz)  want+=("${fuzz_pkgs[@]}") ;;
+  *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench|fuzz)" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The whole stack on one machine: a private MariaDB (unless ONEWINDOW_DB_DSN names an
 # external one), the onewindow-fcgi master and its workers, onewindow-pushd, and nginx.
-#   scripts/stack.sh start | stop | run | reload | status
+#   scripts/stack.sh start | stop | run | reload | status | accounts
+# (accounts: creates the system users the services run as, when run as root.)
 # Settings: ONEWINDOW_CONFIG (default config/dev.conf) and ONEWINDOW_* overrides; the
 # effective values come from `onewindow-admin config`, so there is one source of truth.
 set -euo pipefail
+# Logs, keys and configs this script makes are not for every local user (README "Privileges").
+umask 027
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${ONEWINDOW_BIN:-$ROOT/build/bin}
@@ -17,10 +20,17 @@ setting() { sed -n "s/^$1: //p" <<<"$SETTINGS"; }
 VAR=$(setting var_dir)
 case $VAR in /*) ;; *) VAR=$ROOT/$VAR ;; esac
 export ONEWINDOW_VAR_DIR=$VAR   # absolute, for every process started below
-RUN=$VAR/run LOG=$VAR/log DBDIR=$VAR/db NGX=$VAR/nginx
+RUN=$VAR/run LOG=$VAR/log DBDIR=$VAR/db NGX=$VAR/nginx SECRETS=$VAR/secrets
+# MariaDB's own folder (socket, pid), writable by its user; run/ links to both for clients.
+MYSQLD_DIR=$VAR/mysqld
 PORT=$(setting port)
 DB_PORT=$(setting db_port)
 DB_SOCKET=$RUN/mysqld.sock
+# Started as root, every process runs as its own account (README "Privileges"): the app as
+# service_user, nginx's workers as the user named like socket_group, MariaDB as mysql.
+SERVICE_USER=$(setting service_user)
+WEB_USER=$(setting socket_group)
+if [ "$(id -u)" -eq 0 ]; then AS_ROOT=1 DB_USER=mysql; else AS_ROOT="" DB_USER=$(id -un); fi
 
 say() { echo "stack: $*" >&2; }
 pid_alive() { local pid; pid=$(cat "$1" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; }
@@ -36,16 +46,82 @@ wait_gone() {
   return 1
 }
 
+# The system accounts (root only): created when missing, never changed. Several stacks may
+# start at once: a lost race to create one is fine when it exists afterwards.
+ensure_account() {
+  local name=$1
+  getent passwd "$name" >/dev/null && return 0
+  local group_opt=(--user-group)
+  getent group "$name" >/dev/null && group_opt=(--gid "$name")
+  useradd --system "${group_opt[@]}" --no-create-home --home-dir /nonexistent \
+    --shell /usr/sbin/nologin "$name" 2>/dev/null || getent passwd "$name" >/dev/null ||
+    { say "cannot create the system user $name"; exit 1; }
+}
+
+# Owner, group and mode of a path (owner and group only when root).
+own() {
+  local owner=$1 mode=$2 path=$3
+  [ -n "$AS_ROOT" ] && chown "$owner" "$path"
+  chmod "$mode" "$path"
+}
+
+# The folders and files other accounts need, with nothing more than they need.
+prepare_var() {
+  if [ -n "$AS_ROOT" ]; then
+    ensure_account "$SERVICE_USER"
+    ensure_account "$WEB_USER"
+    getent passwd "$DB_USER" >/dev/null || { say "no $DB_USER user: install mariadb-server"; exit 1; }
+  fi
+  mkdir -p "$RUN" "$LOG" "$DBDIR" "$NGX" "$SECRETS" "$MYSQLD_DIR"
+  own root:root 0755 "$VAR"; own root:root 0755 "$RUN"; own root:root 0755 "$LOG"
+  own root:root 0755 "$NGX"
+  own "root:$SERVICE_USER" 0750 "$SECRETS"
+  own "$DB_USER:$DB_USER" 0755 "$MYSQLD_DIR"
+  if [ -n "$AS_ROOT" ] && [ "$(stat -c %U "$DBDIR")" != "$DB_USER" ]; then
+    chown -R "$DB_USER:$DB_USER" "$DBDIR"   # a var/ of a stack that ran MariaDB as root
+  fi
+  own "$DB_USER:$DB_USER" 0750 "$DBDIR"
+  # Opened by the processes themselves once they run as their own users.
+  local f
+  for f in "$LOG/mariadb.log"; do
+    [ -e "$f" ] || : >"$f"; own "$DB_USER:$DB_USER" 0640 "$f"
+  done
+  for f in "$VAR/sms-outbox.jsonl" "$VAR/sms-notifications.jsonl"; do
+    [ -e "$f" ] || : >"$f"; own "$SERVICE_USER:$SERVICE_USER" 0640 "$f"
+  done
+  ln -sfn ../mysqld/mysqld.sock "$RUN/mysqld.sock"
+  ln -sfn ../mysqld/mysqld.pid "$RUN/mysqld.pid"
+}
+
+# Fails clearly when the service's account cannot reach what it runs (a checkout in a
+# private home folder, say): better than workers that die at exec or nginx's 502s.
+check_reachable() {
+  [ -n "$AS_ROOT" ] || return 0
+  local path test
+  for path in "$BIN/onewindow-fcgi" "$BIN/onewindow-pushd" "$RUN" "$ONEWINDOW_CONFIG"; do
+    test=-x
+    [ "$path" = "$ONEWINDOW_CONFIG" ] && test=-r
+    setpriv --reuid="$SERVICE_USER" --regid="$SERVICE_USER" --init-groups \
+      test "$test" "$path" || {
+      say "$path is not readable by the user $SERVICE_USER (or a parent folder is private):"
+      say "the services run as $SERVICE_USER (README \"Privileges\"); a config file with"
+      say "credentials: chgrp $SERVICE_USER and chmod 0640"
+      exit 1
+    }
+  done
+}
+
 start_db() {
   private_db || return 0
   if pid_alive "$RUN/mysqld.pid"; then return 0; fi
   if [ ! -d "$DBDIR/mysql" ]; then
     say "initializing MariaDB in $DBDIR"
-    mariadb-install-db --no-defaults --skip-test-db --datadir="$DBDIR" --user=root \
+    mariadb-install-db --no-defaults --skip-test-db --datadir="$DBDIR" --user="$DB_USER" \
       --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1
   fi
-  setsid mariadbd --no-defaults --datadir="$DBDIR" --socket="$DB_SOCKET" --port="$DB_PORT" \
-    --bind-address=127.0.0.1 --user=root --skip-name-resolve --pid-file="$RUN/mysqld.pid" \
+  setsid mariadbd --no-defaults --datadir="$DBDIR" --socket="$MYSQLD_DIR/mysqld.sock" \
+    --port="$DB_PORT" --bind-address=127.0.0.1 --user="$DB_USER" --skip-name-resolve \
+    --pid-file="$MYSQLD_DIR/mysqld.pid" \
     --log-error="$LOG/mariadb.log" --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_bin --innodb-buffer-pool-size=256M \
     --max-connections=500 </dev/null >/dev/null 2>&1 &
@@ -56,6 +132,33 @@ start_db() {
   mariadb --no-defaults --socket="$DB_SOCKET" -e \
     "CREATE DATABASE IF NOT EXISTS onewindow CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" \
     || { say "MariaDB did not start: see $LOG/mariadb.log"; exit 1; }
+  provision_db_accounts
+}
+
+# A random password in $SECRETS/$1 (made once), readable by $2 (owner:group) only.
+password_file() {
+  local file=$SECRETS/$1 owner=$2 mode=$3
+  if [ ! -s "$file" ]; then
+    (umask 077; /usr/bin/python3 -c 'import secrets; print(secrets.token_hex(24))' >"$file")
+  fi
+  own "$owner" "$mode" "$file"
+  cat "$file"
+}
+
+# The private MariaDB's two accounts (README "Privileges"): the owner (migrations) with every
+# privilege on the database, and the API's account, which `onewindow-admin migrate` grants
+# only the DML it needs. The OS root keeps MariaDB's root over the socket (inspection).
+provision_db_accounts() {
+  local owner_pw api_pw
+  owner_pw=$(password_file db-owner.password root:root 0600)
+  api_pw=$(password_file db-api.password "root:$SERVICE_USER" 0640)
+  mariadb --no-defaults --socket="$DB_SOCKET" -e "
+    CREATE USER IF NOT EXISTS 'onewindow_owner'@'localhost';
+    ALTER USER 'onewindow_owner'@'localhost' IDENTIFIED BY '$owner_pw';
+    GRANT ALL PRIVILEGES ON onewindow.* TO 'onewindow_owner'@'localhost' WITH GRANT OPTION;
+    CREATE USER IF NOT EXISTS 'onewindow_api'@'localhost';
+    ALTER USER 'onewindow_api'@'localhost' IDENTIFIED BY '$api_pw';" \
+    || { say "cannot create the database accounts"; exit 1; }
 }
 
 start_app() {
@@ -66,6 +169,8 @@ start_app() {
   if [ ! -s "$master" ]; then
     (umask 077; /usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))' >"$master")
   fi
+  own "root:$SERVICE_USER" 0640 "$master"   # the service reads it; nobody else
+  check_reachable
   "$BIN/onewindow-admin" rotate-keys --if-missing >/dev/null
   # A demo staff account (API.md §9: make run loads demo accounts); exists after the first start.
   "$BIN/onewindow-admin" create-staff --username demo-ga --password onewindow-demo \
@@ -115,9 +220,18 @@ render_nginx() {
             return $wire '{\"type\":\"about:blank\",\"title\":\"$title\",\"status\":$wire,\"detail\":\"\$detail\",\"code\":\"$code\",\"request_id\":\"\$ow_request_id\"}';
         }"$'\n'
   done <"$ROOT/nginx/problems.tsv"
+  # Trusted proxies (README "Client IP"): X-Forwarded-For names the client only behind them.
+  local real_ip="    # trusted_proxies is empty: the peer is the client" proxy proxies
+  proxies=$(setting trusted_proxies)
+  if [ -n "$proxies" ]; then
+    real_ip=""
+    IFS=, read -ra list <<<"$proxies"
+    for proxy in "${list[@]}"; do real_ip+="    set_real_ip_from $proxy;"$'\n'; done
+    real_ip+="    real_ip_header X-Forwarded-For;"$'\n'"    real_ip_recursive on;"
+  fi
   max_body=$(( $(setting max_body_bytes) + 16384 ))
   local user_line=""
-  [ "$(id -u)" -eq 0 ] && user_line="user root;"
+  [ -n "$AS_ROOT" ] && user_line="user $WEB_USER $WEB_USER;"
   mkdir -p "$NGX"
   sed -e "s|@UPSTREAM_TIMEOUT@|${ONEWINDOW_UPSTREAM_TIMEOUT:-60}|g" \
       "$ROOT/nginx/fastcgi.conf.in" >"$NGX/fastcgi.conf"
@@ -125,7 +239,7 @@ render_nginx() {
   USER_LINE="$user_line" NGINX_WORKERS="${ONEWINDOW_NGINX_WORKERS:-1}" RUN_DIR="$RUN" \
   LOG_DIR="$LOG" NGINX_DIR="$NGX" PORT="$PORT" NGINX_MAX_BODY="$max_body" \
   IP_RATE="$(setting ip_rate_per_s)" IP_BURST="$(setting ip_burst)" \
-  UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" \
+  UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" REAL_IP="$real_ip" \
   PROBLEM_LOCATIONS="${locations%$'\n'}" \
   /usr/bin/python3 -c '
 import os, re, sys
@@ -152,7 +266,8 @@ wait_ready() {
 }
 
 cmd_start() {
-  mkdir -p "$RUN" "$LOG" "$DBDIR" "$NGX"
+  prepare_var
+  find "$LOG" -type f -exec chmod o-rwx {} + # logs of a start before umask 027
   start_db
   start_app
   start_nginx
@@ -163,6 +278,7 @@ onewindow is up
   MariaDB    127.0.0.1:$DB_PORT and $DB_SOCKET (database onewindow)
   logs       $LOG
   settings   $ONEWINDOW_CONFIG
+  users      app $( [ -n "$AS_ROOT" ] && echo "$SERVICE_USER, nginx workers $WEB_USER, MariaDB $DB_USER" || id -un ) (README "Privileges")
   demo       staff demo-ga / onewindow-demo (市公安局); citizens: POST /api/v1/auth/sms/send,
              then the code is in $VAR/sms-outbox.jsonl; notifications sent by SMS
              (pushd, log provider) go to $VAR/sms-notifications.jsonl
@@ -181,6 +297,7 @@ stop_process() {
 cmd_stop() {
   stop_process "$RUN/nginx.pid" QUIT 10
   stop_process "$RUN/onewindow-fcgi.pid" TERM 15
+  rm -f "$RUN"/fcgi-*.sock   # the master runs as the service: it cannot remove them in run/
   stop_process "$RUN/onewindow-pushd.pid" TERM 15
   stop_process "$RUN/mysqld.pid" TERM 60
   say "stopped"
@@ -214,5 +331,6 @@ case "${1:-}" in
   run) cmd_run ;;
   reload) cmd_reload ;;
   status) cmd_status ;;
-  *) echo "usage: $0 start|stop|run|reload|status" >&2; exit 2 ;;
+  accounts) [ -z "$AS_ROOT" ] || { ensure_account "$SERVICE_USER"; ensure_account "$WEB_USER"; } ;;
+  *) echo "usage: $0 start|stop|run|reload|status|accounts" >&2; exit 2 ;;
 esac

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/refresher.h"
+#include "core/u64map.h"
 #include "db/catalog_store.h"
 #include "db/db.h"
 #include "search/blob_cache.h"
@@ -23,6 +24,10 @@
 #include "search/segment.h"
 
 #define VIEW_SLOTS 1024
+/* Distinct (service, client) views buffered between flushes; more are dropped (popularity is
+ * a hint, not a ledger). The set has twice the slots, for short probes. */
+#define VIEWERS_MAX 4096
+#define VIEWER_SLOTS (2 * VIEWERS_MAX)
 
 typedef struct view_slot {
     uint32_t service_id;
@@ -30,10 +35,18 @@ typedef struct view_slot {
     uint32_t applications; /* submissions */
 } view_slot;
 
+typedef struct viewer {
+    uint32_t service_id;
+    uint8_t client[CATALOG_CLIENT_BYTES];
+} viewer;
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t first_build = PTHREAD_COND_INITIALIZER;
 static search_index *current;
 static view_slot views[VIEW_SLOTS];
+static uint64_t viewer_keys[VIEWER_SLOTS]; /* 0: free */
+static viewer viewers[VIEWERS_MAX];
+static size_t n_viewers;
 static int rebuild_s, search_cache_mb;
 
 const search_index *catalog_cache_acquire(void)
@@ -71,9 +84,63 @@ static void count(uint32_t service_id, bool application)
     pthread_mutex_unlock(&lock);
 }
 
-void catalog_cache_count_view(uint32_t service_id)
+void catalog_cache_count_view(uint32_t service_id, const uint8_t client[CATALOG_CLIENT_BYTES])
 {
-    count(service_id, false);
+    uint8_t key_bytes[4 + CATALOG_CLIENT_BYTES];
+    memcpy(key_bytes, &service_id, 4);
+    memcpy(key_bytes + 4, client, CATALOG_CLIENT_BYTES);
+    uint64_t key = hash_bytes(key_bytes, sizeof key_bytes);
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0, at = key % VIEWER_SLOTS; service_id && i < VIEWER_SLOTS; i++) {
+        uint64_t *k = &viewer_keys[(at + i) % VIEWER_SLOTS];
+        if (*k == key) /* this client's view of it is buffered already */
+            break;
+        if (*k == 0) {
+            if (n_viewers < VIEWERS_MAX) {
+                *k = key;
+                viewers[n_viewers].service_id = service_id;
+                memcpy(viewers[n_viewers++].client, client, CATALOG_CLIENT_BYTES);
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+/* Today in the service time zone (the worker's TZ), YYYY-MM-DD. */
+static void today(char out[11])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* The buffered viewers: each is a view only when the database has not seen that client view
+ * that service today (every worker of every host counts into the same table). */
+static void flush_viewers(void)
+{
+    static viewer batch[VIEWERS_MAX];
+    static char day_pruned[11];
+    pthread_mutex_lock(&lock);
+    size_t n = n_viewers;
+    memcpy(batch, viewers, n * sizeof batch[0]);
+    if (n)
+        memset(viewer_keys, 0, sizeof viewer_keys);
+    n_viewers = 0;
+    pthread_mutex_unlock(&lock);
+    char day[11];
+    today(day);
+    if (strcmp(day, day_pruned) != 0 &&
+        catalog_store_forget_view_clients(db_primary(), day) == DB_OK)
+        memcpy(day_pruned, day, sizeof day);
+    for (size_t i = 0; i < n; i++) {
+        int rc = catalog_store_view_client(db_primary(), day, batch[i].service_id, batch[i].client);
+        if (rc == DB_OK)
+            count(batch[i].service_id, false);
+        else if (rc != DB_NOT_FOUND)
+            log_msg(LOG_WARN, "could not record a view of service %u", batch[i].service_id);
+    }
 }
 
 void catalog_cache_count_application(uint32_t service_id)
@@ -84,6 +151,7 @@ void catalog_cache_count_application(uint32_t service_id)
 static void flush_views(void)
 {
     static view_slot batch[VIEW_SLOTS];
+    flush_viewers();
     pthread_mutex_lock(&lock);
     memcpy(batch, views, sizeof views);
     memset(views, 0, sizeof views);

@@ -22,8 +22,11 @@ void catalog_cache_free(void);
 const search_index *catalog_cache_acquire(void);
 void catalog_cache_release(const search_index *ix);
 
-/* One more detail view of a service (added to its popularity within a second or so). */
-void catalog_cache_count_view(uint32_t service_id);
+#define CATALOG_CLIENT_BYTES 16
+
+/* A detail view of a service by a client (a keyed hash of its address): added to the
+ * service's popularity within a second or so, at most once per client, service and day. */
+void catalog_cache_count_view(uint32_t service_id, const uint8_t client[CATALOG_CLIENT_BYTES]);
 /* One more application for a service (counted apart from the submission's transaction, so
  * that submissions to one service never queue on its counter row). */
 void catalog_cache_count_application(uint32_t service_id);

@@ -127,7 +127,11 @@ size_t normalize_text(const char *utf8, size_t len, uint32_t *out, size_t cap, b
     if (n != SIZE_MAX)
         return n;
     const char *text = utf8;
-    if (t2s != (opencc_t)-1 && len * 4 + 1 <= sizeof buf) {
+    /* Only valid UTF-8 without NUL reaches OpenCC: 1.1.6 reads past the end of a truncated
+     * sequence (a heap-buffer-overflow tests/fuzz/fuzz_search.c found). The API checks
+     * queries and bodies before; this keeps the library safe for any other caller. */
+    if (t2s != (opencc_t)-1 && len * 4 + 1 <= sizeof buf && !u8_check((const uint8_t *)utf8, len) &&
+        !memchr(utf8, '\0', len)) {
         pthread_mutex_lock(&t2s_lock);
         size_t converted = opencc_convert_utf8_to_buffer(t2s, utf8, len, buf);
         pthread_mutex_unlock(&t2s_lock);

@@ -13,6 +13,7 @@
 #include "db/audit_store.h"
 #include "db/bench_store.h"
 #include "db/notification_store.h"
+#include "workflow/application_no.h"
 
 static void print_audit(const audit_entry *e, int64_t id, const char *at, void *ctx)
 {
@@ -27,6 +28,7 @@ static void print_audit(const audit_entry *e, int64_t id, const char *at, void *
     cJSON_AddStringToObject(o, "target", e->target);
     json_add_string_or_null(o, "detail", e->detail);
     json_add_string_or_null(o, "request_id", e->request_id);
+    json_add_string_or_null(o, "client_request_id", e->client_request_id);
     cJSON_AddStringToObject(o, "created_at", at);
     json_print_line(o);
 }
@@ -140,4 +142,71 @@ int application_admin_generate(long count)
            (long long)inserted, (long long)first_citizen, (long long)(first_citizen + citizens - 1),
            (long long)events, (double)(clock_mono_us() - t0) / 1e6);
     return 0;
+}
+
+typedef struct plain_code {
+    int64_t id;
+    char no[APP_NO_BYTES], code[QUERY_CODE_BYTES];
+} plain_code;
+
+typedef struct plain_batch {
+    plain_code rows[1000];
+    size_t n;
+} plain_batch;
+
+static void collect_plain(int64_t id, const char *no, const char *code, void *ctx)
+{
+    plain_batch *b = ctx;
+    if (b->n == sizeof b->rows / sizeof b->rows[0])
+        return;
+    plain_code *p = &b->rows[b->n++];
+    p->id = id;
+    snprintf(p->no, sizeof p->no, "%s", no);
+    snprintf(p->code, sizeof p->code, "%s", code);
+}
+
+/* One batch converted: DB_OK with *done rows, or a failure. */
+static int hash_batch(arena *a, plain_batch *b, int64_t *done)
+{
+    b->n = 0;
+    arena_reset(a);
+    int rc = app_plain_codes(db_primary(), a, (int)(sizeof b->rows / sizeof b->rows[0]),
+                             collect_plain, b);
+    for (size_t i = 0; rc == DB_OK && i < b->n; i++) {
+        query_code_stored s;
+        query_code_store(b->rows[i].no, b->rows[i].code, &s);
+        app_query_code code = {s.hash, s.sealed, s.sealed_len};
+        rc = app_code_convert(db_primary(), b->rows[i].id, b->rows[i].code, &code);
+        if (rc == DB_OK)
+            (*done)++;
+        else if (rc == DB_NOT_FOUND) /* converted meanwhile by another run */
+            rc = DB_OK;
+    }
+    return rc;
+}
+
+int application_admin_hash_query_codes(void)
+{
+    static plain_batch batch;
+    arena a;
+    arena_init(&a, 64 * 1024);
+    int64_t left = 0, done = 0;
+    int rc = app_plain_code_count(db_primary(), &a, &left);
+    if (rc == DB_OK && left > 0 && pii_ready() != DB_OK) {
+        printf("query codes in clear: %lld (the master key is needed to hash them: run "
+               "onewindow-admin migrate where master_key_file is readable)\n",
+               (long long)left);
+        left = 0;
+    }
+    while (rc == DB_OK && left > 0) {
+        int64_t before = done;
+        rc = hash_batch(&a, &batch, &done);
+        left = batch.n > 0 && done > before ? left : 0;
+    }
+    arena_destroy(&a);
+    if (done > 0)
+        printf("query codes hashed: %lld\n", (long long)done);
+    if (rc != DB_OK)
+        fprintf(stderr, "query codes: database error (%s)\n", db_status_name(rc));
+    return rc == DB_OK ? 0 : 1;
 }

@@ -11,5 +11,10 @@ int application_admin_explain(void);
 /* generate-applications --count N: N applications with about three events each, owned by
  * N/5 new real-name-verified citizens, over the active services (benchmarks only). */
 int application_admin_generate(long count);
+/* Part of migrate: query codes an older release stored in clear get their stored form (a keyed
+ * hash and the code sealed: workflow/application_no.h). Needs the master key; without it the
+ * rows are left (the progress query still answers them) and a line says how many remain.
+ * Prints "query codes hashed: N" when it converted any; 0, or 1 on a database failure. */
+int application_admin_hash_query_codes(void);
 
 #endif

@@ -1,6 +1,7 @@
 #include "workflow/application_no.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -70,4 +71,43 @@ void query_code_new(char out[QUERY_CODE_BYTES])
     for (int i = 0; i < QUERY_CODE_BYTES - 1; i++)
         out[i] = (char)('0' + randombytes_uniform(10));
     out[QUERY_CODE_BYTES - 1] = '\0';
+}
+
+/* "<number>:<code>": equal codes of two applications hash apart. */
+static void code_hash(const char *no, const char *code, uint8_t out[QUERY_CODE_HASH_BYTES])
+{
+    char both[APP_NO_BYTES + QUERY_CODE_BYTES + 1];
+    snprintf(both, sizeof both, "%s:%s", no, code);
+    pii_index("query-code", both, out);
+}
+
+void query_code_store(const char *no, const char *code, query_code_stored *out)
+{
+    code_hash(no, code, out->hash);
+    pii_encrypt("query-code", code, out->sealed, &out->sealed_len);
+}
+
+bool query_code_matches(const app_row *a, const char *code)
+{
+    uint8_t want[QUERY_CODE_HASH_BYTES], given[QUERY_CODE_HASH_BYTES];
+    code_hash(a ? a->no : "", code, given);
+    if (a && a->code.hash)
+        memcpy(want, a->code.hash, sizeof want);
+    else if (a && a->plain_query_code) /* an older release's row, until migrate converts it */
+        code_hash(a->no, a->plain_query_code, want);
+    else
+        sodium_memzero(want, sizeof want);
+    return sodium_memcmp(want, given, sizeof want) == 0 && a &&
+           (a->code.hash || a->plain_query_code);
+}
+
+bool query_code_of(const app_row *a, char out[QUERY_CODE_BYTES])
+{
+    if (a->code.sealed && pii_ready() == DB_OK)
+        return pii_decrypt("query-code", a->code.sealed, a->code.sealed_len, out,
+                           QUERY_CODE_BYTES) == 0;
+    if (!a->plain_query_code)
+        return false;
+    snprintf(out, QUERY_CODE_BYTES, "%s", a->plain_query_code);
+    return true;
 }

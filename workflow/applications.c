@@ -73,7 +73,8 @@ static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, co
                       from == APP_STATUS_NONE ? "application.submit" : "application.transition",
                       no,
                       detail,
-                      who->request_id};
+                      who->request_id,
+                      who->client_request_id};
     if (rc == DB_OK)
         rc = audit_insert(c, &au);
     const char *title;
@@ -100,11 +101,13 @@ static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, co
 static int insert_new(db_conn *c, app_new *n, cal_day today, app_submitted *out)
 {
     int rc = DB_DUPLICATE;
+    query_code_stored stored;
     for (int i = 0; i < NUMBER_TRIES && rc == DB_DUPLICATE; i++) {
         application_no_new(today, out->no);
         query_code_new(out->query_code);
+        query_code_store(out->no, out->query_code, &stored);
         n->no = out->no;
-        n->query_code = out->query_code;
+        n->code = (app_query_code){stored.hash, stored.sealed, stored.sealed_len};
         rc = app_insert(c, n, &out->id);
     }
     return rc;

@@ -31,7 +31,7 @@ typedef struct app_actor_ref {
     const char *id;         /* the principal's id */
     int64_t numeric_id;
     const char *display_name;
-    const char *request_id;
+    const char *request_id, *client_request_id; /* for the audit log (db/audit_store.h) */
 } app_actor_ref;
 
 #define APPLICANT_DISPLAY_NAME "申请人"

@@ -10,7 +10,8 @@ static int finish(db_conn *c, int rc, const catalog_actor *who, const char *acti
                   const char *target, const char *detail)
 {
     if (rc == DB_OK) {
-        audit_entry e = {who->type, who->id, action, target, detail, who->request_id};
+        audit_entry e = {
+            who->type, who->id, action, target, detail, who->request_id, who->client_request_id};
         rc = audit_insert(c, &e);
     }
     if (rc == DB_OK)

@@ -20,8 +20,9 @@ enum {
 typedef struct catalog_actor {
     const char *type; /* "staff" | "operator" */
     const char *id;
-    const char *dept; /* "" for operators */
-    const char *request_id;
+    const char *dept;              /* "" for operators */
+    const char *request_id;        /* the server's id of the request */
+    const char *client_request_id; /* the client's own X-Request-Id, or NULL */
 } catalog_actor;
 
 /* DB_OK, CATALOG_EXISTS, CATALOG_OTHER_DEPT, or a failure. */

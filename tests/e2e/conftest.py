@@ -3,7 +3,11 @@ import atexit
 import pytest
 import requests
 
+import contract
 from stack import Stack
+
+# Every answer of a stack is checked against api/openapi.yaml (tests/e2e/contract.py).
+contract.install()
 
 
 @pytest.fixture(scope="session")

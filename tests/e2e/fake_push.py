@@ -52,6 +52,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from stack import service_readable
+
 CHANNELS = ("apns", "hms_token", "hms", "jpush", "wechat_token", "wechat", "sms")
 HMS_OAUTH_PATH = "/oauth2/v3/token"
 WECHAT_TOKEN_PATH = "/cgi-bin/stable_token"
@@ -327,8 +329,10 @@ class FakePush:
         self.stop()
 
     def start(self):
+        service_readable(self.dir)  # onewindow-pushd reads the key and the CA in it
         with open(self.apns_key_file, "wb") as f:
             os.chmod(self.apns_key_file, 0o600)
+            service_readable(self.apns_key_file)  # onewindow-pushd reads it
             f.write(self.apns_private_key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption()))

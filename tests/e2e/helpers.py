@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+import contract
 import stack as stack_module
 from conftest import assert_problem
 
@@ -26,6 +27,12 @@ HEX32 = re.compile(r"^[0-9a-f]{32}$")
 def unique_id(prefix="e2e"):
     """A sane X-Request-Id (API.md §1: 1..64 of [A-Za-z0-9._-]) that no other test uses."""
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+def unique_sub():
+    """A token subject no other test uses: our ids are canonical decimal numbers (a token
+    whose sub is not one is refused)."""
+    return str(10**12 + secrets.randbelow(10**15))
 
 
 def wait_for(predicate, timeout, interval=0.02, what="condition"):
@@ -227,6 +234,34 @@ class Load:
             return Counter(str(r[1]) for r in self.results)
 
 
+# --- fakes of outside services ----------------------------------------------------------------
+def serve_http(handle):
+    """A threaded HTTP server on a free loopback port, in daemon threads of this process, that
+    calls handle(request handler) for every GET and POST (a fake provider's whole server).
+    Broken pipes of a client that gave up waiting (a scripted hang) are expected."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            handle(self)
+
+        def do_POST(self):
+            handle(self)
+
+        def log_message(self, *args):
+            pass
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            pass
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 # --- raw responses (http.client) -----------------------------------------------------
 class RawResponse:
     """An http.client answer shaped like requests' Response, for conftest.assert_problem."""
@@ -249,9 +284,11 @@ def raw_request(base, method, target, body=None, headers=None, source_address=No
                                       source_address=source_address)
     try:
         conn.request(method, target, body=body, headers=headers or {})
-        return RawResponse(conn.getresponse())
+        resp = RawResponse(conn.getresponse())
     finally:
         conn.close()
+    contract.check(method, base + target, resp.status_code, dict(resp.headers), resp.content)
+    return resp
 
 
 # --- answers of the API shared by several modules --------------------------------------------

@@ -9,9 +9,24 @@ import time
 
 import requests
 
+import contract
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # `make asan` points this at the sanitizer build.
 BIN = os.environ.get("ONEWINDOW_BIN", os.path.join(ROOT, "build", "bin"))
+SERVICE_USER = "onewindow"  # the default of the setting service_user
+
+
+def service_readable(path):
+    """Lets the services read path (a config file with credentials, a key, a folder of a fake
+    provider): group of the service user, 0640 (0750 for a folder), when the tests run as root
+    and the services as their own user (README "Privileges"); never world-readable."""
+    if os.geteuid() != 0:
+        return
+    subprocess.run([os.path.join(ROOT, "scripts", "stack.sh"), "accounts"], check=True,
+                   capture_output=True, timeout=60)
+    shutil.chown(path, group=SERVICE_USER)
+    os.chmod(path, 0o750 if os.path.isdir(path) else 0o640)
 
 
 def free_port():
@@ -47,7 +62,10 @@ class Stack:
                               timeout=120)
 
     def start(self):
-        self.script("start")
+        r = self.script("start", check=False)
+        # stack.sh says why on stderr (a port taken, MariaDB that did not start …): show it.
+        assert r.returncode == 0, f"scripts/stack.sh start failed:\n{r.stderr[-3000:]}"
+        contract.watch(self.base)  # its answers are checked against api/openapi.yaml
 
     def stop(self):
         self.script("stop", check=False)

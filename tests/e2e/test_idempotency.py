@@ -265,3 +265,18 @@ def test_public_posts_ignore_the_header(base, http, stack):
         refresh = r.json()["refresh_token"]
         assert refresh not in seen
         seen.add(refresh)
+
+
+def test_a_replayed_201_carries_the_same_location(base, http, stack):
+    """Issue 12, finding 10: a replay is the whole first answer, Location included."""
+    c = new_citizen(stack, http, base)
+    key = new_key()
+    raw = body_bytes(purpose="location")
+    first = post_raw(http, base, APPS, c.token, key, raw)
+    assert first.status_code == 201, first.text
+    location = first.headers.get("Location")
+    assert location == f"{APPS}/{first.json()['application_no']}", first.headers
+    for _ in range(2):
+        again = post_raw(http, base, APPS, c.token, key, raw)
+        assert_replay(first, again)
+        assert again.headers.get("Location") == location, again.headers

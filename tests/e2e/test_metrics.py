@@ -127,3 +127,14 @@ def test_metrics_only_from_loopback_127_0_0_1(base):
     # The same client may use the API: the rule covers /metrics only.
     ok = raw_request(base, "GET", "/healthz", source_address=("127.0.0.2", 0))
     assert ok.status_code == 200
+
+
+def test_invented_methods_add_no_series(base, http):
+    """Issue 12, finding 5: series are counted by method from a fixed set (plus OTHER), so
+    invented methods cannot exhaust the table shared by every process of the host."""
+    for i in range(40):
+        raw_request(base, f"INVENTED{i}", "/healthz")
+    methods = {labels["method"] for labels, _ in scrape(base, http).series(
+        "onewindow_http_requests_total")}
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "OTHER"}, \
+        methods

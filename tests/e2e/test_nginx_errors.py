@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from conftest import assert_problem
-from helpers import HEX32, pid_running, unique_id, wait_for
+from helpers import HEX32, pid_running, raw_request, unique_id, wait_for
 from stack import free_port
 
 
@@ -122,6 +122,9 @@ class SilentUpstream:
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(path)
+        # nginx's workers run as their own user (README "Privileges"): let them connect.
+        os.chmod(os.path.dirname(path), 0o755)
+        os.chmod(path, 0o666)
         self.sock.listen(16)
         self.sock.settimeout(0.1)
         self.conns = []
@@ -232,3 +235,30 @@ def test_uri_too_long_is_414_problem(base):
     r = requests.get(base + "/api/v1/test/query?q=" + "a" * 9000, timeout=10)
     body = assert_problem(r, 414, "invalid_argument")
     assert body["title"] == "URI Too Long"
+
+
+# --- methods (issue 12, finding 5) -----------------------------------------------------------
+@pytest.mark.parametrize("method", ["TRACE", "FOO", "PROPFIND", "M-SEARCH", "BREW", "X" * 30])
+def test_unknown_methods_are_405_problem_from_nginx(base, method):
+    """Only the methods of HTTP's registry that the API may see reach the workers; any other
+    (TRACE included) is nginx's 405 as problem+json, with X-Request-Id."""
+    rid = unique_id("method")
+    for path in ("/healthz", "/api/v1/services", "/no/such/path"):
+        r = raw_request(base, method, path, headers={"X-Request-Id": rid})
+        body = check_nginx_problem(r, 405, "method_not_allowed", rid)
+        assert body["title"] == "Method Not Allowed", body
+
+
+def test_a_method_that_is_not_a_method_is_400_problem(base):
+    """nginx parses methods as upper-case letters (and _ -): anything else is a bad request."""
+    r = raw_request(base, "get", "/healthz")
+    assert_problem(r, 400, "invalid_argument")
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "PUT", "PATCH", "DELETE"])
+def test_known_methods_still_reach_the_app(base, method):
+    """The app answers these itself: 405 with Allow on a route that lacks them."""
+    rid = unique_id("method")
+    r = raw_request(base, method, "/healthz", headers={"X-Request-Id": rid})
+    check_nginx_problem(r, 405, "method_not_allowed", rid)
+    assert r.headers.get("Allow") == "GET, HEAD", r.headers

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from conftest import assert_problem
-from helpers import raw_request
+from helpers import raw_request, sql
 from people import (APPLICANT, GA_3, PROGRESS, RFC3339_UTC, DATE_RE, call, detail,
                     new_citizen, new_staff, staff_step, submitted, supplement, CATALOG)
 from stack import Stack
@@ -98,10 +98,10 @@ def test_wrong_code_and_unknown_number_look_the_same(base, http, stack):
     assert progress(http, base, no, code).status_code == 200
 
 
-def test_ten_wrong_codes_lock_a_number_for_the_hour(base, http, stack):
-    """Guesses spread over many addresses do not help against a known number: after ten
-    wrong codes in an hour it answers the same 404 even to the right code (and the locked
-    number looks like any miss). Other numbers are not affected."""
+def test_ten_wrong_codes_lock_a_number_for_the_guessing_client(base, http, stack):
+    """After ten wrong codes for a number in an hour, the client that guessed gets the same
+    404 even for the right code (the locked number looks like any miss). Other numbers, and
+    other clients (the owner), are not affected: tests/security/test_lockout.py."""
     c = new_citizen(stack, http, base)
     first = submitted(http, base, c, GA_3)
     other = submitted(http, base, c, GA_3)
@@ -198,3 +198,18 @@ def test_progress_rate_limit_per_ip(limited_stack):
     assert_problem(r, 404, "not_found")
     # other routes are not affected
     assert requests.get(base + "/api/v1/departments", timeout=10).status_code == 200
+
+
+def progress_hits(stack):
+    return int(sql(stack, "SELECT COALESCE(SUM(hits), 0) FROM rate_counters "
+                          "WHERE bucket = 'progress'")[0][0])
+
+
+def test_a_malformed_query_does_not_count_against_the_address(base, http, stack):
+    """Validation comes first: only well-formed queries use the per-IP budget."""
+    before = progress_hits(stack)
+    for body in ({}, {"application_no": 7, "query_code": "12345678"}):
+        assert field_errors(call(http, base, "POST", PROGRESS, None, body))
+    assert progress_hits(stack) == before
+    assert_problem(progress(http, base, "20261128-00000-00000", "12345678"), 404, "not_found")
+    assert progress_hits(stack) == before + 1

@@ -34,7 +34,7 @@ from fake_push import FakePush, Reply
 from helpers import scrape, settings, sql, wait_for
 from people import (API, GA_3, REAL_NAME, SEND, LOGIN, Citizen, app_id, call, new_id_number,
                     new_name, new_phone, new_staff, q, staff_step, submitted)
-from stack import BIN, ROOT, Stack
+from stack import BIN, ROOT, Stack, service_readable
 
 TEMPLATE = "tmpl-status-test"  # config/test.conf wechat_status_template
 PAGE = "pages/notifications/index"
@@ -93,6 +93,7 @@ def pstack(fake):
     with open(path, "w", encoding="utf-8") as f:
         f.write(config_text(fake))
     os.chmod(path, 0o600)
+    service_readable(path)  # credentials: the services' group only
     s.env["ONEWINDOW_CONFIG"] = path
     atexit.register(s.stop)
     s.start()

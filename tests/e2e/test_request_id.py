@@ -6,8 +6,9 @@ import uuid
 import pytest
 
 from conftest import assert_problem
-from helpers import (HEX32, app_access_entries, raw_request, unique_id, wait_app_access,
-                     wait_nginx_access)
+from helpers import (HEX32, app_access_entries, raw_request, sql, unique_id, wait_app_access,
+                     wait_for, wait_nginx_access)
+from people import APPS, GA_3, call, new_citizen, q, submitted
 
 RFC3339_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -132,3 +133,34 @@ def test_logs_hold_route_patterns_not_paths_or_queries(stack, base, http):
         for secret in (phone, item, unknown):
             assert secret not in text, f"{secret} written to {name}"
     assert app_access_entries(stack, "no-such-id") == []
+
+
+# --- the audit log keeps the server's id (issue 12, finding 6) -------------------------------
+def audit_ids(stack, no):
+    return sql(stack, "SELECT request_id, COALESCE(client_request_id, 'NULL') FROM audit_log "
+                      f"WHERE target = {q(no)} AND action = 'application.submit'")
+
+
+def test_the_audit_log_keeps_the_servers_id_and_the_clients_apart(stack, base, http):
+    """A client chooses its X-Request-Id (two requests may share one): the audit row holds the
+    id the server made, unique, with the client's kept apart; the access log line of the
+    request names both."""
+    c = new_citizen(stack, http, base)
+    rid = unique_id("audit")
+    numbers = [submitted(http, base, c, GA_3, rid=rid)["application_no"] for _ in range(2)]
+    rows = [audit_ids(stack, no) for no in numbers]
+    assert all(len(r) == 1 for r in rows), rows
+    (server_one, client_one), (server_two, client_two) = rows[0][0], rows[1][0]
+    assert HEX32.match(server_one) and HEX32.match(server_two) and server_one != server_two
+    assert client_one == client_two == rid
+    entries = wait_for(lambda: app_access_entries(stack, rid) if len(
+        app_access_entries(stack, rid)) == 2 else None, 5, what="two access lines")
+    assert {e.get("server_request_id") for e in entries} == {server_one, server_two}, entries
+
+
+def test_without_a_client_id_the_audit_holds_the_one_echoed(stack, base, http):
+    c = new_citizen(stack, http, base)
+    r = call(http, base, "POST", APPS, c.token, {"service_code": GA_3, "form": {"a": "b"}})
+    assert r.status_code == 201, r.text
+    [(server, client)] = audit_ids(stack, r.json()["application_no"])
+    assert server == r.headers["X-Request-Id"] and HEX32.match(server) and client == "NULL"

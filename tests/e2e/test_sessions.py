@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from conftest import assert_problem
-from helpers import settings, unique_id, wait_for
+from helpers import settings, unique_id, unique_sub, wait_for
 from helpers import field_error_list as field_errors
 from helpers import assert_invalid_token, b64url_decode, post
 
@@ -35,8 +35,6 @@ ISSUER = "onewindow"
 AUDIENCE = "onewindow-api"
 CLIENT_ID = "staff-web"
 ACCESS_TTL_S = 900
-LOCK_AFTER = 10  # wrong passwords
-LOCK_S = 15 * 60
 
 REALM = 'Bearer realm="onewindow"'
 SCOPE = 'Bearer realm="onewindow", error="insufficient_scope"'
@@ -398,49 +396,7 @@ def test_login_other_methods(base, http):
     assert "POST" in r.headers["Allow"]
 
 
-# --- lockout ---------------------------------------------------------------------------------
-def test_ten_wrong_passwords_lock_the_account(base, http, stack):
-    _, username, password = create_staff(stack)
-    _, other, other_password = create_staff(stack)
-    for i in range(LOCK_AFTER):
-        wrong = f"wrong-{i}-{secrets.token_hex(4)}"
-        PASSWORDS.append(wrong)
-        assert_unauthorized_login(login(http, base, username, wrong))
-
-    # locked: even the right password
-    r = login(http, base, username, password)
-    assert_problem(r, 429, "rate_limited")
-    retry = r.headers.get("Retry-After")
-    assert retry is not None and retry.isdigit(), r.headers
-    assert 0 < int(retry) <= LOCK_S, retry  # never more than the 15 min lock
-    assert "access_token" not in r.text and "refresh_token" not in r.text
-    # and a wrong one: the same 429 (the lock does not reveal which is right)
-    r = login(http, base, username, password + "x")
-    assert_problem(r, 429, "rate_limited")
-    assert 0 < int(r.headers["Retry-After"]) <= LOCK_S
-    # in English
-    r = login(http, base, username, password, headers={"Accept-Language": "en"})
-    assert_problem(r, 429, "rate_limited")
-
-    # another account is not affected, neither by the lock nor by the count
-    login_ok(http, base, other, other_password)
-    assert_unauthorized_login(login(http, base, other, other_password + "x"))
-    login_ok(http, base, other, other_password)
-
-
-def test_a_good_login_resets_the_count(base, http, stack):
-    _, username, password = create_staff(stack)
-    for _ in range(2):
-        for i in range(LOCK_AFTER - 1):
-            assert_unauthorized_login(login(http, base, username, f"nope-{i}-{username}"))
-        login_ok(http, base, username, password)
-
-
-def test_unknown_usernames_are_never_locked(base, http):
-    """An unknown username keeps answering 401 (a lock would reveal that it exists... or not)."""
-    username = new_username("ghost")
-    for i in range(LOCK_AFTER + 2):
-        assert_unauthorized_login(login(http, base, username, f"guess-{i}-password"))
+# --- lockout: tests/security/test_lockout.py ----------------------------------------------
 
 
 # --- refresh ---------------------------------------------------------------------------------
@@ -688,7 +644,7 @@ def test_logout_twice(base, http, stack):
 
 
 def test_logout_with_a_citizen_token(base, http):
-    r = http.post(base + TOKEN, json={"sub": unique_id("cit"), "role": "citizen",
+    r = http.post(base + TOKEN, json={"sub": unique_sub(), "role": "citizen",
                                       "sid": uuid.uuid4().hex, "client_id": "miniapp"},
                   timeout=10)
     assert r.status_code == 200, r.text
@@ -700,7 +656,7 @@ def test_logout_with_a_citizen_token(base, http):
 
 
 def test_logout_with_an_org_token_is_forbidden(base, http):
-    r = http.post(base + TOKEN, json={"sub": unique_id("org"), "role": "org",
+    r = http.post(base + TOKEN, json={"sub": unique_sub(), "role": "org",
                                       "scope": "test:read", "client_id": "org-client"},
                   timeout=10)
     assert r.status_code == 200, r.text
@@ -742,3 +698,49 @@ def test_no_password_or_refresh_token_in_the_logs(stack):
             text = f.read()
         leaked = [s for s in needles if s and s in text]
         assert not leaked, f"{path} holds {len(leaked)} passwords or refresh tokens"
+
+
+def test_logout_is_never_replayed_under_a_reused_key(base, http, stack):
+    """Issue 12, finding 2: an Idempotency-Key of an earlier logout must not turn the next
+    logout into a replayed 204 that ends nothing."""
+    _, username, password = create_staff(stack)
+    key = "logout-" + uuid.uuid4().hex
+    first = login_ok(http, base, username, password)
+    r = post(http, base, LOGOUT, token=first["access_token"], headers={"Idempotency-Key": key})
+    assert r.status_code == 204, r.text
+    second = login_ok(http, base, username, password)
+    assert_accepted_everywhere(http, base, second["access_token"])
+    r = post(http, base, LOGOUT, token=second["access_token"], headers={"Idempotency-Key": key})
+    assert r.status_code == 204, r.text
+    assert "Idempotent-Replayed" not in r.headers, r.headers
+    wait_refused_everywhere(http, base, second["access_token"], LOGOUT_VISIBLE_S,
+                            "the second session's token after its logout")
+    assert_problem(refresh(http, base, second["refresh_token"]), 401, "unauthorized")
+
+
+def test_logout_also_ends_the_session_of_the_refresh_token_given(base, http, stack):
+    """The refresh token in the body names a session to end too (the client's stored one,
+    when its access token belongs to another): the caller's own sessions only."""
+    _, username, password = create_staff(stack)
+    one = login_ok(http, base, username, password)
+    two = login_ok(http, base, username, password)
+    r = post(http, base, LOGOUT, {"refresh_token": two["refresh_token"]},
+             token=one["access_token"])
+    assert r.status_code == 204, r.text
+    for pair in (one, two):
+        wait_refused_everywhere(http, base, pair["access_token"], LOGOUT_VISIBLE_S,
+                                "both sessions ended")
+        assert_problem(refresh(http, base, pair["refresh_token"]), 401, "unauthorized")
+
+
+def test_logout_leaves_another_accounts_session_alone(base, http, stack):
+    _, user_a, password_a = create_staff(stack)
+    _, user_b, password_b = create_staff(stack)
+    a = login_ok(http, base, user_a, password_a)
+    b = login_ok(http, base, user_b, password_b)
+    r = post(http, base, LOGOUT, {"refresh_token": b["refresh_token"]}, token=a["access_token"])
+    assert r.status_code == 204, r.text
+    wait_refused_everywhere(http, base, a["access_token"], LOGOUT_VISIBLE_S, "own session ended")
+    time.sleep(0.6)
+    assert_accepted_everywhere(http, base, b["access_token"])
+    refresh_ok(http, base, b["refresh_token"])

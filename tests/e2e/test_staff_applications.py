@@ -8,13 +8,14 @@ another department's numbers (404), role checks and the append-only audit_log.
 
 Queue tests each use a department no other test submits to (and only look at their own
 applications), so the tests do not depend on each other."""
+import base64
 import json
 import subprocess
 
 import pytest
 
 from conftest import assert_problem
-from helpers import sql, unique_id
+from helpers import HEX32, sql, unique_id
 from people import (APPLICANT, APPS, DETAIL_KEYS, GA_3, OPEN_STATUSES, RFC3339_UTC,
                     STAFF_APPS, STAFF_DETAIL_KEYS, STATUSES, SUMMARY_KEYS, all_pages, app_id,
                     app_row, assert_one_step, bring_to, call, detail, event, new_citizen,
@@ -24,7 +25,7 @@ from helpers import field_errors
 
 NOTE_MAX = 500
 AUDIT_KEYS = {"id", "actor_type", "actor_id", "action", "target", "detail", "request_id",
-              "created_at"}
+              "client_request_id", "created_at"}
 
 
 def queue(http, base, staff, limit=100, **params):
@@ -197,8 +198,9 @@ def test_staff_detail_shows_the_applicant_and_form_and_is_audited(base, http, st
 
     lines = audit_lines(stack, no)
     reads = [l for l in lines if l["action"] == "application.read"]
-    assert [(l["actor_type"], str(l["actor_id"]), l["request_id"]) for l in reads] == [
+    assert [(l["actor_type"], str(l["actor_id"]), l["client_request_id"]) for l in reads] == [
         ("staff", s.id, rid1), ("staff", s.id, rid2)], reads
+    assert all(HEX32.match(l["request_id"]) for l in reads), reads  # the server's own ids
     others = [l for l in lines if l["action"] != "application.read"]
     assert len(others) == 1, lines  # the submission
     assert (others[0]["actor_type"], str(others[0]["actor_id"])) == ("citizen", c.id), others
@@ -219,7 +221,8 @@ def test_audit_command_prints_the_documented_fields(base, http, stack):
     for line in lines:
         assert set(line) == AUDIT_KEYS, line
         assert RFC3339_UTC.match(line["created_at"]), line
-    assert any(l["action"] == "application.read" and l["request_id"] == rid for l in lines)
+    assert any(l["action"] == "application.read" and l["client_request_id"] == rid
+               and HEX32.match(l["request_id"]) for l in lines)
     assert stack.admin("audit", "--target", "00000000-00000-00000").stdout.strip() == ""
 
 
@@ -444,3 +447,16 @@ def test_audit_log_is_append_only(base, http, stack):
     assert sql(stack, f"SELECT id, action, actor_id FROM audit_log WHERE target = {q(no)} "
                       f"ORDER BY id") == rows
     assert app_id(stack, no) > 0
+
+
+def b64url_text(text):
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("cursor", ["2026-01-05|", "2026-01-05|0", "2026-01-05|-3",
+                                    "2026-01-05|+3", "2026-01-05| 3", "|7", "2026-13-01|7"])
+def test_queue_refuses_cursors_it_never_made(base, http, stack, cursor):
+    s = new_staff(stack, http, base, "GA")
+    r = http.get(base + STAFF_APPS, params={"cursor": b64url_text(cursor)},
+                 headers={"Authorization": f"Bearer {s.token}"}, timeout=30)
+    assert field_errors(r) == ["cursor"], (cursor, r.text)

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import signal
+import subprocess
 import time
 
 import jwt
@@ -26,7 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from conftest import assert_problem
-from helpers import unique_id, wait_for
+from helpers import BIN, unique_id, unique_sub, wait_for
 from helpers import assert_invalid_token, b64url_decode, jwks
 
 JWKS = "/.well-known/jwks.json"
@@ -39,6 +40,7 @@ ISSUER = "onewindow"
 AUDIENCE = "onewindow-api"
 SKEW_S = 60
 ROTATION_VISIBLE_S = 5  # every worker reloads its ring within ~1 s; we allow 5
+BEFORE, AFTER = "1000001", "1000002"  # the subjects of the rotation test's tokens
 
 REALM = 'Bearer realm="onewindow"'
 SCOPE = 'Bearer realm="onewindow", error="insufficient_scope"'
@@ -85,7 +87,7 @@ def hs256_token(header, claims, secret):
 # --- the server -----------------------------------------------------------------------------
 def mint(http, base, sub=None, role="citizen", **fields):
     """An access token from the test-only token endpoint."""
-    body = {"sub": sub or unique_id(role), "role": role, **fields}
+    body = {"sub": sub or unique_sub(), "role": role, **fields}
     r = http.post(base + TOKEN, json=body, timeout=10)
     assert r.status_code == 200, r.text
     token = r.json()["access_token"]
@@ -192,7 +194,7 @@ def test_jwks_shape(base, http):
 
 
 def test_jwks_verifies_a_token_with_pyjwt(base, http):
-    sub = unique_id("pyjwt")
+    sub = unique_sub()
     token = mint(http, base, sub=sub, role="citizen", sid="s-1", client_id="app-1")
     header = jwt.get_unverified_header(token)
     assert header == {"alg": "ES256", "typ": "JWT", "kid": current_kid(http, base)}
@@ -218,13 +220,13 @@ def test_jwks_verifies_a_token_with_pyjwt(base, http):
 
 
 def test_jti_is_unique(base, http):
-    tokens = [mint(http, base, sub="same-sub") for _ in range(5)]
+    tokens = [mint(http, base, sub="4242") for _ in range(5)]
     assert len({claims_of(t)["jti"] for t in tokens}) == 5
 
 
 # --- 2. happy paths --------------------------------------------------------------------------
 def test_citizen_token_on_citizen_route(base, http):
-    sub = unique_id("cit")
+    sub = unique_sub()
     token = mint(http, base, sub=sub, role="citizen", sid="sess-1", client_id="miniapp")
     expected = {"sub": sub, "role": "citizen", "sid": "sess-1", "dept": "", "scope": "",
                 "client_id": "miniapp"}
@@ -233,7 +235,7 @@ def test_citizen_token_on_citizen_route(base, http):
 
 
 def test_staff_token_on_staff_route(base, http):
-    sub = unique_id("staff")
+    sub = unique_sub()
     token = mint(http, base, sub=sub, role="staff", sid="sess-2", dept="D042", client_id="desk")
     expected = {"sub": sub, "role": "staff", "sid": "sess-2", "dept": "D042", "scope": "",
                 "client_id": "desk"}
@@ -242,7 +244,7 @@ def test_staff_token_on_staff_route(base, http):
 
 
 def test_org_token_with_scope_on_org_route(base, http):
-    sub = unique_id("org")
+    sub = unique_sub()
     token = mint(http, base, sub=sub, role="org", scope="other:write test:read",
                  client_id="org-client")
     expected = {"sub": sub, "role": "org", "sid": "", "dept": "",
@@ -253,7 +255,7 @@ def test_org_token_with_scope_on_org_route(base, http):
 
 def test_bearer_scheme_is_case_insensitive(base, http):
     """RFC 7235 §2.1: the auth scheme is case-insensitive."""
-    sub = unique_id("case")
+    sub = unique_sub()
     token = mint(http, base, sub=sub)
     r = call(http, base, CITIZEN, authorization=f"bearer {token}")
     assert r.status_code == 200, r.text
@@ -295,13 +297,13 @@ def test_hs256_with_the_public_key_as_secret_is_refused(base, http):
 
 
 def test_changed_payload_is_refused(base, http):
-    sub = "tamper-" + secrets.token_hex(4) + "-a"
+    sub = unique_sub()[:-1] + "1"
     token = mint(http, base, sub=sub)
     assert call(http, base, CITIZEN, token).status_code == 200  # verified and cached
     header_b64, payload_b64, signature = token.split(".")
     payload = json.loads(b64url_decode(payload_b64))
-    payload["sub"] = sub[:-1] + "b"
-    # the same JSON text with one letter changed: re-encoded, it differs in a character or two
+    payload["sub"] = sub[:-1] + "2"
+    # the same JSON text with one digit changed: re-encoded, it differs in a character or two
     text = b64url_decode(payload_b64).replace(sub.encode(), payload["sub"].encode())
     forged_payload = b64url(text)
     assert len(forged_payload) == len(payload_b64)
@@ -355,7 +357,7 @@ def test_expired_token_is_refused(base, http):
 
 
 def test_token_expired_within_the_skew_is_accepted(base, http):
-    sub = unique_id("skew")
+    sub = unique_sub()
     token = mint(http, base, sub=sub, ttl_s=-30)
     for _ in range(REPEAT):
         r = call(http, base, CITIZEN, token)
@@ -493,7 +495,7 @@ def test_org_token_with_the_scope_among_others(base, http):
 
 # --- 5, 6. rotation (changes the stack's ring for good: after the tests above) --------------
 def test_rotation_keeps_old_tokens_valid(base, http, stack):
-    old_token = mint(http, base, sub="before-rotation")
+    old_token = mint(http, base, sub=BEFORE)
     old_kid = header_of(old_token)["kid"]
     before = kids(http, base)
     assert before[0] == old_kid
@@ -506,13 +508,13 @@ def test_rotation_keeps_old_tokens_valid(base, http, stack):
     assert [k["kid"] for k in body["keys"]] == [new_kid, old_kid]
     assert all(k["kid"] == thumbprint(k) for k in body["keys"])
 
-    new_token = mint(http, base, sub="after-rotation")
+    new_token = mint(http, base, sub=AFTER)
     assert header_of(new_token) == {"alg": "ES256", "typ": "JWT", "kid": new_kid}
     for _ in range(REPEAT):
-        assert call(http, base, CITIZEN, old_token).json()["sub"] == "before-rotation"
-        assert call(http, base, CITIZEN, new_token).json()["sub"] == "after-rotation"
-    assert pyjwt_verify(old_token, body)["sub"] == "before-rotation"
-    assert pyjwt_verify(new_token, body)["sub"] == "after-rotation"
+        assert call(http, base, CITIZEN, old_token).json()["sub"] == BEFORE
+        assert call(http, base, CITIZEN, new_token).json()["sub"] == AFTER
+    assert pyjwt_verify(old_token, body)["sub"] == BEFORE
+    assert pyjwt_verify(new_token, body)["sub"] == AFTER
 
 
 def restart_one_worker(stack):
@@ -536,7 +538,7 @@ def mint_during_reload(base, new_kid):
     deadline = time.monotonic() + 3
     with requests.Session() as s:
         while time.monotonic() < deadline and len(seen) < 200:
-            token = mint(s, base, sub=unique_id("race"))
+            token = mint(s, base, sub=unique_sub())
             if header_of(token)["kid"] != new_kid:
                 continue
             seen.append(token)
@@ -575,6 +577,41 @@ def test_tokens_of_a_new_key_work_everywhere_once_rotated(base, http, stack):
             f"(refused while reloading, answers now): {refused[:5]}")
         if early:
             break
+
+
+def test_a_new_key_is_published_before_it_signs(base, http, stack):
+    """A rotated-in key is in the JWKS (cached by clients for 60 s) and in every worker's
+    ring key_publish_ahead_s before the first token it signs (here 3 s; production 90 s): no
+    client or worker meets a token of a key it has not seen. Until then the old key signs."""
+    ahead_s = 3
+    old_kid = current_signer = header_of(mint(http, base))["kid"]
+    started = time.monotonic()
+    p = subprocess.run([os.path.join(BIN, "onewindow-admin"), "rotate-keys"],
+                       env=dict(stack.env, ONEWINDOW_KEY_PUBLISH_AHEAD_S=str(ahead_s)),
+                       capture_output=True, text=True, timeout=60)
+    fields = dict(line.split(": ", 1) for line in p.stdout.splitlines() if ": " in line)
+    assert p.returncode == 0 and fields.get("created") == "true", (p.stdout, p.stderr)
+    new_kid = fields["kid"]
+    wait_for(lambda: new_kid in kids(http, base), ROTATION_VISIBLE_S, what="new key in JWKS")
+    published = time.monotonic() - started
+    assert published < ahead_s - 1, published
+    first_signed = None
+    while time.monotonic() - started < ahead_s + ROTATION_VISIBLE_S:
+        token = mint(http, base)
+        kid = header_of(token)["kid"]
+        assert kid in (old_kid, new_kid), kid
+        assert call(http, base, CITIZEN, token).status_code == 200
+        if kid == new_kid:
+            first_signed = time.monotonic() - started
+            break
+        time.sleep(0.05)
+    assert first_signed is not None, "the new key never signed"
+    # signing times are whole seconds: the new key signs from the second it is due in
+    assert first_signed >= ahead_s - 1.2 and first_signed > published + 1, (published,
+                                                                            first_signed)
+    for _ in range(REPEAT):  # from now on the new key signs, on every worker
+        assert header_of(mint(http, base))["kid"] == new_kid
+    assert current_signer == old_kid
 
 
 def test_rotate_if_missing_keeps_the_current_key(base, http, stack):

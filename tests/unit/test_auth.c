@@ -37,8 +37,8 @@ static keyring *ring_with_new_key(const char *kid_override)
     if (kid_override)
         snprintf(kr->keys[0].kid, sizeof kr->keys[0].kid, "%s", kid_override);
     kr->n = 1;
-    kr->private_pem = priv;
-    kr->private_len = strlen(priv);
+    kr->keys[0].private_pem = priv;
+    kr->keys[0].private_len = strlen(priv);
     free(pub);
     return kr;
 }
@@ -223,12 +223,56 @@ static void test_jwk_thumbprint(void **state)
         es256_public_from_pem("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n"));
 }
 
+/* (R, n - S) verifies as well as (R, S): the verifier takes only the low S, the signer (and
+ * es256_normalize_s) gives it; S = n / 2 is low, n / 2 + 1 high; n - (n - S) = S. */
+static void test_low_s(void **state)
+{
+    (void)state;
+    static const uint8_t half[32] = {0x7F, 0xFF, 0xFF, 0xFF, 0x80, 0x00, 0x00, 0x00,
+                                     0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                     0xDE, 0x73, 0x7D, 0x56, 0xD3, 0x8B, 0xCF, 0x42,
+                                     0x79, 0xDC, 0xE5, 0x61, 0x7E, 0x31, 0x92, 0xA8};
+    uint8_t sig[64] = {0};
+    memcpy(sig + 32, half, 32);
+    assert_true(es256_low_s(sig));
+    sig[63]++; /* n / 2 + 1 */
+    assert_false(es256_low_s(sig));
+    uint8_t twin[64];
+    memcpy(twin, sig, 64);
+    es256_normalize_s(twin);
+    assert_true(es256_low_s(twin));
+    assert_memory_equal(twin + 32, half, 32); /* n - (n/2 + 1) = n/2 (n is odd) */
+    /* a real signature and its twin: both forms verify with OpenSSL's ECDSA, ours only one */
+    EVP_PKEY *pk = es256_private_from_pem(ring->keys[0].private_pem);
+    assert_non_null(pk);
+    const uint8_t msg[] = "header.payload";
+    assert_int_equal(es256_sign(pk, msg, sizeof msg - 1, sig), 0);
+    assert_true(es256_low_s(sig));
+    assert_true(es256_verify(ring->keys[0].pub, msg, sizeof msg - 1, sig));
+    memcpy(twin, sig, 64);
+    unsigned borrow = 0; /* twin's S := n - S, by hand */
+    static const uint8_t n[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF,
+                                  0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17,
+                                  0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
+    for (int i = 31; i >= 0; i--) {
+        unsigned d = (unsigned)n[i] - twin[32 + i] - borrow;
+        twin[32 + i] = (uint8_t)d;
+        borrow = (d >> 8) & 1;
+    }
+    assert_false(es256_low_s(twin));
+    assert_false(es256_verify(ring->keys[0].pub, msg, sizeof msg - 1, twin));
+    es256_normalize_s(twin);
+    assert_memory_equal(twin, sig, 64);
+    EVP_PKEY_free(pk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_seal_round_trip_and_tamper), cmocka_unit_test(test_master_key_file),
-        cmocka_unit_test(test_token_round_trip),           cmocka_unit_test(test_token_refusals),
-        cmocka_unit_test(test_cold_verification_cost),     cmocka_unit_test(test_jwk_thumbprint),
+        cmocka_unit_test(test_low_s),           cmocka_unit_test(test_seal_round_trip_and_tamper),
+        cmocka_unit_test(test_master_key_file), cmocka_unit_test(test_token_round_trip),
+        cmocka_unit_test(test_token_refusals),  cmocka_unit_test(test_cold_verification_cost),
+        cmocka_unit_test(test_jwk_thumbprint),
     };
     return cmocka_run_group_tests_name("auth", tests, setup, teardown);
 }

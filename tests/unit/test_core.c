@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,10 @@
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "core/client_key.h"
 #include "core/config.h"
+#include "core/decimal_id.h"
+#include "core/metrics.h"
 #include "core/percent.h"
 #include "core/strbuf.h"
 #include "core/dsn.h"
@@ -264,6 +268,68 @@ static void test_dsn_malformed(void **state)
     assert_dsn_bad("mysql://u:p@/db"); /* no host */
     assert_dsn_bad("postgres://u:p@host/db");
     assert_dsn_bad("mysql://u:p%zz@host/db");
+    assert_dsn_bad("mysql://u:p@host:+33/db"); /* a port is plain digits */
+    assert_dsn_bad("mysql://u:p@host: 33/db");
+    assert_dsn_bad("mysql://u:p@host:000033/db");
+    assert_dsn_bad("mysql://u@host/db?");
+    assert_dsn_bad("mysql://u@host/db?socket=/a&");
+    assert_dsn_bad("mysql://u@host/db?socket=/a&socket=/b"); /* twice */
+    assert_dsn_bad("mysql://u@host/db?socket");
+    assert_dsn_bad("mysql://u@host/db?password_file=");
+    assert_dsn_bad("mysql://u:p@host/db?password_file=/x"); /* two passwords */
+}
+
+static void test_dsn_password_file(void **state)
+{
+    (void)state;
+    db_target t;
+    assert_int_equal(
+        dsn_parse("mysql://api@localhost/ow?password_file=/run/pw&socket=/x/y.sock", &t), 0);
+    assert_string_equal(t.password_file, "/run/pw");
+    assert_string_equal(t.socket, "/x/y.sock");
+    assert_string_equal(t.password, "");
+    char path[] = "/tmp/ow-unit-pw-XXXXXX", err[300];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "s3cret pw\nsecond line\n", 22), 22);
+    close(fd);
+    snprintf(t.password_file, sizeof t.password_file, "%s", path);
+    assert_int_equal(dsn_read_password(&t, err, sizeof err), 0);
+    assert_string_equal(t.password, "s3cret pw");
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_int_equal(write(fd, "\n", 1), 1); /* an empty first line */
+    close(fd);
+    assert_int_equal(dsn_read_password(&t, err, sizeof err), -1);
+    assert_string_equal(t.password, "");
+    unlink(path);
+    assert_int_equal(dsn_read_password(&t, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot be read"));
+}
+
+/* ---- client_key_of: one key per IPv4 address and per IPv6 /64 ---- */
+
+static void test_client_key(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+        {"2001:DB8:1:2::9", "2001:db8:1:2::/64"},
+        {"2001:db8:0:0:1::", "2001:db8::/64"},
+        {"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+        {"::1", "::/64"},
+        {"::ffff:192.0.2.9", "192.0.2.9"},
+        {"198.51.100.1", "198.51.100.1"},
+        {"unix:", "unix:"},
+        {"", ""},
+    };
+    char key[CLIENT_KEY_BYTES];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        client_key_of(cases[i][0], key, sizeof key);
+        assert_string_equal(key, cases[i][1]);
+    }
+    char longest[] = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
+    client_key_of(longest, key, sizeof key);
+    assert_string_equal(key, "ffff:ffff:ffff:ffff::/64");
 }
 
 /* ---- config_load ---- */
@@ -340,6 +406,71 @@ static void test_config_env_rejected(void **state)
     assert_env_rejected("ONEWINDOW_WORKERS", "");
     assert_env_rejected("ONEWINDOW_TIMEZONE", "Mars/Base");
     assert_env_rejected("ONEWINDOW_TIMEZONE", "../../etc/passwd");
+}
+
+static void assert_env_accepted(const char *name, const char *value)
+{
+    ow_config cfg;
+    char err[512] = "";
+    setenv(name, value, 1);
+    if (config_load(&cfg, err, sizeof err) != 0)
+        fail_msg("%s=%s refused: %s", name, value, err);
+    unsetenv(name);
+}
+
+/* The settings of least privilege and the client's address (README "Privileges",
+ * "Client IP"), at their limits and past them. */
+static void test_config_privilege_and_proxy_settings(void **state)
+{
+    (void)state;
+    assert_env_accepted("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.0/8,2001:db8::/32,192.0.2.1");
+    assert_env_accepted("ONEWINDOW_TRUSTED_PROXIES", "0.0.0.0/0,::/128");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.0/33");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "2001:db8::/129");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.0/8,");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.0/");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.0/+8");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "lb.internal");
+    assert_env_rejected("ONEWINDOW_TRUSTED_PROXIES", "10.0.0.1;include /etc/x");
+    assert_env_accepted("ONEWINDOW_SERVICE_USER", "ow_app-1.x");
+    assert_env_rejected("ONEWINDOW_SERVICE_USER", "-x");
+    assert_env_rejected("ONEWINDOW_SOCKET_GROUP", "web:root");
+    assert_env_rejected("ONEWINDOW_SOCKET_GROUP", "");
+    assert_env_accepted("ONEWINDOW_UPLOAD_MAX_BYTES", "1024");
+    assert_env_rejected("ONEWINDOW_UPLOAD_MAX_BYTES", "1023");
+    assert_env_accepted("ONEWINDOW_UPLOAD_MAX_BYTES", "67108864");
+    assert_env_rejected("ONEWINDOW_UPLOAD_MAX_BYTES", "67108865");
+    assert_env_accepted("ONEWINDOW_DB_OWNER_DSN", "mysql://o@db/ow?password_file=/root/pw");
+    assert_env_rejected("ONEWINDOW_DB_OWNER_DSN", "mysql://o:x@db/ow?password_file=/root/pw");
+}
+
+/* The effective DSNs: the private accounts by default, db_dsn's account for both when only
+ * it is set, each its own when both are. */
+static void test_config_effective_dsns(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "", dsn[1024];
+    setenv("ONEWINDOW_VAR_DIR", "/v", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), 0);
+    config_primary_dsn(&cfg, dsn, sizeof dsn);
+    assert_string_equal(dsn, "mysql://onewindow_api@localhost/onewindow?socket=/v/run/mysqld.sock"
+                             "&password_file=/v/secrets/db-api.password");
+    config_owner_dsn(&cfg, dsn, sizeof dsn);
+    assert_non_null(strstr(dsn, "mysql://onewindow_owner@localhost/onewindow?"));
+    setenv("ONEWINDOW_DB_DSN", "mysql://app:pw@db/ow", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), 0);
+    config_owner_dsn(&cfg, dsn, sizeof dsn);
+    assert_string_equal(dsn, "mysql://app:pw@db/ow");
+    setenv("ONEWINDOW_DB_OWNER_DSN", "mysql://own:pw@db/ow", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), 0);
+    config_owner_dsn(&cfg, dsn, sizeof dsn);
+    assert_string_equal(dsn, "mysql://own:pw@db/ow");
+    config_primary_dsn(&cfg, dsn, sizeof dsn);
+    assert_string_equal(dsn, "mysql://app:pw@db/ow");
+    unsetenv("ONEWINDOW_DB_OWNER_DSN");
+    unsetenv("ONEWINDOW_DB_DSN");
+    unsetenv("ONEWINDOW_VAR_DIR");
 }
 
 /* A DSN the parser refuses is named in the message, with its password masked. */
@@ -434,6 +565,80 @@ static void test_config_file_bad_lines(void **state)
     assert_non_null(strstr(err, "ONEWINDOW_CONFIG=/nonexistent/ow.conf"));
 }
 
+/* ---- canonical decimal ids ---- */
+
+static void test_decimal_id(void **state)
+{
+    (void)state;
+    int64_t v = 0;
+    assert_true(decimal_id_parse("1", 1, &v) && v == 1);
+    assert_true(decimal_id_parse("9223372036854775807", 19, &v) && v == INT64_MAX);
+    static const char *const bad[] = {"",
+                                      "0",
+                                      "01",
+                                      "-1",
+                                      "+1",
+                                      " 1",
+                                      "1 ",
+                                      "1.0",
+                                      "1e3",
+                                      "abc",
+                                      "9223372036854775808",
+                                      "99999999999999999999",
+                                      "\xd9\xa3"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(decimal_id_parse(bad[i], strlen(bad[i]), &v));
+    assert_true(decimal_id_parse("42x", 2, NULL)); /* len bytes only */
+}
+
+/* ---- metrics ---- */
+
+/* Series by method are a fixed set plus OTHER: invented methods cannot exhaust the table. */
+static void test_metrics_methods_are_a_fixed_set(void **state)
+{
+    (void)state;
+    assert_int_equal(metrics_attach_private(), 0);
+    char method[16];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(method, sizeof method, "M%d", i);
+        metrics_observe_request("unmatched", method, 405, 10);
+    }
+    metrics_observe_request("unmatched", "GET", 404, 10);
+    metrics_observe_request("unmatched", "get", 404, 10);
+    arena a;
+    arena_init(&a, 4096);
+    strbuf sb;
+    sb_init(&sb, &a, 4096);
+    metrics_render(&sb);
+    assert_false(sb.failed);
+    assert_non_null(strstr(sb.data, "route=\"unmatched\",method=\"OTHER\",status=\"405\"} 5000"));
+    assert_non_null(strstr(sb.data, "route=\"unmatched\",method=\"GET\",status=\"404\"} 1"));
+    assert_non_null(strstr(sb.data, "route=\"unmatched\",method=\"OTHER\",status=\"404\"} 1"));
+    assert_null(strstr(sb.data, "method=\"M1\""));
+    assert_non_null(strstr(sb.data, "onewindow_metrics_dropped_total 0\n"));
+    arena_destroy(&a);
+}
+
+/* A line longer than the reader's buffer was read in pieces: the tail of a long comment
+ * became a setting of its own (found writing tests/fuzz/fuzz_config.c). */
+static void test_config_file_long_line(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "", text[1200];
+    int n = snprintf(text, sizeof text, "# %s", "");
+    memset(text + n, 'x', 1021 - (size_t)n);
+    snprintf(text + 1021, sizeof text - 1021, "workers = 7\n");
+    assert_int_equal(load_with_file(text, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, ".conf:1: longer than"));
+    memset(text, 0, sizeof text);
+    memcpy(text, "# ", 2);
+    memset(text + 2, 'y', 1019); /* 1021 characters and the line end: the longest line */
+    strcat(text, "\nworkers = 7\n");
+    assert_int_equal(load_with_file(text, &cfg, err, sizeof err), 0);
+    assert_int_equal(cfg.workers, 7);
+}
+
 #define CONFIG_TEST(f) cmocka_unit_test_setup_teardown(f, config_setup, config_teardown)
 
 int main(void)
@@ -451,6 +656,10 @@ int main(void)
         cmocka_unit_test(test_dsn_full),
         cmocka_unit_test(test_dsn_defaults_and_socket),
         cmocka_unit_test(test_dsn_malformed),
+        cmocka_unit_test(test_metrics_methods_are_a_fixed_set),
+        cmocka_unit_test(test_decimal_id),
+        cmocka_unit_test(test_dsn_password_file),
+        cmocka_unit_test(test_client_key),
         CONFIG_TEST(test_config_defaults),
         CONFIG_TEST(test_config_env_override),
         CONFIG_TEST(test_config_env_rejected),
@@ -459,6 +668,9 @@ int main(void)
         CONFIG_TEST(test_config_env_beats_file),
         CONFIG_TEST(test_config_file_unknown_key),
         CONFIG_TEST(test_config_file_bad_lines),
+        CONFIG_TEST(test_config_file_long_line),
+        CONFIG_TEST(test_config_privilege_and_proxy_settings),
+        CONFIG_TEST(test_config_effective_dsns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

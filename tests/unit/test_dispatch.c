@@ -45,11 +45,11 @@ static void handle_nothing(req *r, resp *w)
 }
 
 static const route table[] = {
-    {"POST", "/echo", handle_echo, AUTH_PUBLIC, NULL, 100},
-    {"GET", "/items/{id}", handle_item, AUTH_PUBLIC, NULL, 0},
-    {"GET", "/private", handle_item, AUTH_STAFF, NULL, 0},
-    {"GET", "/nothing", handle_nothing, AUTH_PUBLIC, NULL, 0},
-    {"POST", "/default", handle_echo, AUTH_PUBLIC, NULL, BODY_DEFAULT},
+    {"POST", "/echo", handle_echo, AUTH_PUBLIC, NULL, 100, 0},
+    {"GET", "/items/{id}", handle_item, AUTH_PUBLIC, NULL, 0, 0},
+    {"GET", "/private", handle_item, AUTH_STAFF, NULL, 0, 0},
+    {"GET", "/nothing", handle_nothing, AUTH_PUBLIC, NULL, 0, 0},
+    {"POST", "/default", handle_echo, AUTH_PUBLIC, NULL, BODY_DEFAULT, 0},
 };
 #define N_ROUTES (sizeof table / sizeof table[0])
 

@@ -72,12 +72,21 @@ static void test_head_basics(void **state)
     assert_int_equal(parse_uri(f, "/api/v1/x?a=1&b=2"), 0);
     assert_string_equal(f->r.method, "GET");
     assert_string_equal(f->r.path, "/api/v1/x");
-    assert_string_equal(f->r.client_ip, "192.0.2.7");
+    assert_string_equal(f->r.client_key, "192.0.2.7");
     assert_int_equal(f->r.n_query, 2);
     assert_string_equal(query(f, 0, "a"), "1");
     assert_string_equal(query(f, 1, "b"), "2");
     assert_false(f->r.lang_en);
     assert_int_equal(f->r.n_errors, 0);
+}
+
+/* An IPv6 client counts by its /64 (README "Client IP"; the cases: test_core). */
+static void test_head_client_key(void **state)
+{
+    fixture *f = *state;
+    fake_env_set(f, "REMOTE_ADDR", "2001:db8:1:2:3:4:5:6");
+    assert_int_equal(parse_uri(f, "/"), 0);
+    assert_string_equal(f->r.client_key, "2001:db8:1:2::/64");
 }
 
 static void test_head_defaults(void **state)
@@ -87,7 +96,7 @@ static void test_head_defaults(void **state)
     assert_int_equal(req_parse_head(&f->r), 0);
     assert_string_equal(f->r.method, "OTHER");
     assert_string_equal(f->r.path, "/"); /* no REQUEST_URI */
-    assert_string_equal(f->r.client_ip, "");
+    assert_string_equal(f->r.client_key, "");
     assert_int_equal(f->r.n_query, 0);
 }
 
@@ -571,6 +580,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_head_basics),
+        T(test_head_client_key),
         T(test_head_defaults),
         T(test_path_without_query),
         T(test_query_decoding),

@@ -17,12 +17,12 @@ static void handler_a(req *r, resp *w)
 }
 
 static const route table[] = {
-    {"GET", "/healthz", handler_a, AUTH_PUBLIC, NULL, 0},
-    {"GET", "/api/v1/services/{code}", handler_a, AUTH_PUBLIC, NULL, 0},
-    {"POST", "/api/v1/applications/{no}/withdraw", handler_a, AUTH_PUBLIC, NULL, 100},
-    {"GET", "/api/v1/applications/{no}", handler_a, AUTH_PUBLIC, NULL, 0},
-    {"POST", "/api/v1/applications", handler_a, AUTH_PUBLIC, NULL, 100},
-    {"GET", "/api/v1/pairs/{a}/{b}", handler_a, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/healthz", handler_a, AUTH_PUBLIC, NULL, 0, 0},
+    {"GET", "/api/v1/services/{code}", handler_a, AUTH_PUBLIC, NULL, 0, 0},
+    {"POST", "/api/v1/applications/{no}/withdraw", handler_a, AUTH_PUBLIC, NULL, 100, 0},
+    {"GET", "/api/v1/applications/{no}", handler_a, AUTH_PUBLIC, NULL, 0, 0},
+    {"POST", "/api/v1/applications", handler_a, AUTH_PUBLIC, NULL, 100, 0},
+    {"GET", "/api/v1/pairs/{a}/{b}", handler_a, AUTH_PUBLIC, NULL, 0, 0},
 };
 #define N_ROUTES (sizeof table / sizeof table[0])
 

@@ -70,6 +70,25 @@ static void assert_pinyin(const char *s, const char *full, const char *initials)
 
 /* ---- 1. normalizer ---- */
 
+/* Found by tests/fuzz/fuzz_search.c: OpenCC 1.1.6 reads past the end of invalid UTF-8 (a
+ * heap-buffer-overflow in its segmentation, seen under ASan). Text with a character t2s
+ * changes (護) and a truncated sequence at the end must not reach it. */
+static void test_norm_invalid_utf8_stays_away_from_opencc(void **state)
+{
+    (void)state;
+    static const char in[] = "\x18ICP\xe5\xa4\x87l\xe8\xad\xb7\xe7\x85\xa7 "
+                             "\xe8\xbe\x5a\xe7\xa3\x00\xe7\x74\xa0";
+    uint32_t c[NORM_MAX_CHARS];
+    for (size_t len = 1; len <= sizeof in - 1; len++) {
+        char *copy = malloc(len); /* exactly len bytes: a read past them is ASan's to see */
+        memcpy(copy, in, len);
+        size_t n = normalize_text(copy, len, c, NORM_MAX_CHARS, true);
+        assert_true(n <= len);
+        free(copy);
+    }
+    assert_norm("\xe8\xad\xb7\xe7\x85\xa7", true, "护照"); /* valid text still converts */
+}
+
 static void test_norm_full_width(void **state)
 {
     (void)state;
@@ -1144,6 +1163,7 @@ int main(void)
 {
     const struct CMUnitTest normalizer[] = {
         cmocka_unit_test(test_norm_full_width),
+        cmocka_unit_test(test_norm_invalid_utf8_stays_away_from_opencc),
         cmocka_unit_test(test_norm_lower_case),
         cmocka_unit_test(test_norm_traditional),
         cmocka_unit_test(test_norm_punctuation_collapse),

@@ -1,0 +1,149 @@
+"""Another principal's id, on every route that takes one (API.md §1: another principal's
+resource is 404, like an unknown one, and stays as it was).
+
+The routes come from the route table itself (`onewindow-admin routes`): every protected route
+whose pattern has a path parameter must have an entry in RESOURCES below -- how to make a
+resource owned by one principal, and who the other principal is -- or
+test_every_route_with_an_id_is_covered fails. A new route with an id is thereby covered, or
+flagged, the day it is added.
+
+For each route: the owner makes the resource; the other principal (a citizen, or staff of
+another department) calls the route with it and must get the same 404 as for an unknown id,
+and the resource must be unchanged; then the owner's own call must not be a 404 (so that the
+other's call was well-formed and the 404 meant something)."""
+import secrets
+
+import pytest
+import requests
+
+from conftest import assert_problem
+from helpers import sql
+from people import (API, APPS, GA_3, STAFF_APPS, call, new_citizen, new_staff, q, staff_step,
+                    submitted)
+
+
+def route_table(stack):
+    out = stack.admin("routes").stdout
+    routes = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and "test-only" not in parts:
+            routes.append((parts[0], parts[1], parts[2]))
+    return routes
+
+
+def routes_with_ids(stack):
+    return [(m, p, a) for m, p, a in route_table(stack) if "{" in p and a != "public"]
+
+
+# --- how to make a resource owned by one principal --------------------------------------------
+class World:
+    """Two citizens and two staff members of different departments, made once."""
+
+    def __init__(self, stack, base):
+        self.stack, self.base = stack, base
+        self.http = requests.Session()
+        self.owner = new_citizen(stack, self.http, base)
+        self.other = new_citizen(stack, self.http, base)
+        self.staff = new_staff(stack, self.http, base, "GA")
+        self.other_staff = new_staff(stack, self.http, base, "MZ")
+
+
+def citizen_application(w):
+    no = submitted(w.http, w.base, w.owner, GA_3)["application_no"]
+    return no, w.owner, w.other, lambda: app_state(w.stack, no)
+
+
+def staff_application(w):
+    no = submitted(w.http, w.base, w.owner, GA_3)["application_no"]  # of department GA
+    return no, w.staff, w.other_staff, lambda: app_state(w.stack, no)
+
+
+def citizen_device(w):
+    r = call(w.http, w.base, "POST", API + "/devices", w.owner.token,
+             {"platform": "jpush", "token": "idor-" + secrets.token_hex(16)})
+    assert r.status_code == 201, r.text
+    device = r.json()["id"]
+    return device, w.owner, w.other, lambda: sql(
+        w.stack, f"SELECT active FROM devices WHERE id = {int(device)}")
+
+
+def citizen_notification(w):
+    no = submitted(w.http, w.base, w.owner, GA_3)["application_no"]
+    staff_step(w.http, w.base, w.staff, no, "accepted")
+    r = call(w.http, w.base, "GET", API + "/notifications", w.owner.token)
+    assert r.status_code == 200, r.text
+    note = r.json()["items"][0]["id"]
+    return note, w.owner, w.other, lambda: sql(
+        w.stack, f"SELECT COALESCE(read_at, 'unread') FROM notifications WHERE id = {int(note)}")
+
+
+def app_state(stack, no):
+    return sql(stack, f"SELECT status, updated_at, materials, (SELECT COUNT(*) FROM audit_log "
+                      f"WHERE target = {q(no)}) FROM applications WHERE application_no = {q(no)}")
+
+
+# pattern → (resource factory, a body for a well-formed call of the route's method)
+RESOURCES = {
+    "/api/v1/applications/{no}": (citizen_application, None),
+    "/api/v1/applications/{no}/withdraw": (citizen_application, None),
+    "/api/v1/applications/{no}/supplement": (citizen_application,
+                                            {"materials": [{"name": "补正材料"}]}),
+    "/api/v1/devices/{id}": (citizen_device, None),
+    "/api/v1/notifications/{id}/read": (citizen_notification, None),
+    "/api/v1/staff/applications/{no}": (staff_application, None),
+    "/api/v1/staff/applications/{no}/events": (staff_application, {"status": "accepted"}),
+}
+
+
+@pytest.fixture(scope="module")
+def world(stack, base):
+    w = World(stack, base)
+    yield w
+    w.http.close()
+
+
+def test_every_route_with_an_id_is_covered(stack):
+    routes = routes_with_ids(stack)
+    assert routes, "no protected route with a path parameter?"
+    missing = sorted({p for _, p, _ in routes} - set(RESOURCES))
+    assert not missing, f"routes with an id but no IDOR check (add them to RESOURCES): {missing}"
+
+
+def fill(pattern, value):
+    return pattern.replace("{no}", str(value)).replace("{id}", str(value))
+
+
+def test_another_principals_id_is_404_on_every_route(stack, world):
+    checked = []
+    for method, pattern, _ in routes_with_ids(stack):
+        make, body = RESOURCES[pattern]
+        rid, owner, other, state = make(world)
+        before = state()
+        path = fill(pattern, rid)
+        kw = {} if body is None else {"body": body}
+        r = call(world.http, world.base, method, path, other.token, **kw)
+        assert_problem(r, 404, "not_found")
+        unknown = call(world.http, world.base, method, fill(pattern, "9" * 15 if "{id}" in pattern
+                                                            else "20200101-00000-00000"),
+                       other.token, **kw)
+        assert_problem(unknown, 404, "not_found")
+        strip = lambda resp: {k: v for k, v in resp.json().items() if k != "request_id"}
+        assert strip(r) == strip(unknown), (method, pattern)  # the same answer as an unknown id
+        assert state() == before, (method, pattern, "changed by another principal")
+        mine = call(world.http, world.base, method, path, owner.token, **kw)
+        assert mine.status_code != 404, (method, pattern, mine.text)
+        checked.append((method, pattern))
+    assert len(checked) == len(routes_with_ids(stack)), checked
+
+
+def test_ids_are_not_enumerable_by_shape(stack, world):
+    """Numbers and ids that cannot name a row are the same 404 too (no 400 that would tell a
+    well-formed id from a taken one)."""
+    for method, pattern, auth in routes_with_ids(stack):
+        _, body = RESOURCES[pattern]
+        token = world.staff.token if auth == "staff" else world.other.token
+        for bad in ("0", "-1", "00001", "abc", "1" * 30, "%2e%2e"):
+            r = call(world.http, world.base, method, fill(pattern, bad), token,
+                     **({} if body is None else {"body": body}))
+            assert_problem(r, 404, "not_found")
