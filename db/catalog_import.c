@@ -43,7 +43,7 @@ static int bump_version(db_conn *c)
 }
 
 /* The item's columns in the order both statements below bind them, code last. */
-#define ITEM_TYPES "sssssiiiisssssssbs"
+#define ITEM_TYPES "sssssiiiissssssssbs"
 #define ITEM_VALUES(it)                                                                            \
     (it)->name, (it)->department_code, (it)->topic_codes, (it)->audience, (it)->kind,              \
         (it)->online_level, (it)->legal_days, (it)->promised_days, (it)->min_assurance_level,      \

@@ -168,7 +168,7 @@ int catalog_store_get(db_conn *c, arena *a, const char *code, bool retired_too, 
                       "FROM services s JOIN departments d ON d.code = s.department_code "
                       "WHERE s.code = ? AND (s.retired_at IS NULL OR ?)",
                       "si", code, (int64_t)retired_too);
-    return db_row_one(&rows, rc, "isssssssiiissssssssssiss", &d->service_id, &d->code, &d->name,
+    return db_row_one(&rows, rc, "isssssssiiisssssssssiss", &d->service_id, &d->code, &d->name,
                       &d->department_code, &d->department_name, &d->topic_codes, &d->audience,
                       &d->kind, &d->online_level, &d->legal_days, &d->promised_days, &d->fee,
                       &d->materials, &d->keywords, &d->description, &d->handled_by_type,

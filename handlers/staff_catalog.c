@@ -183,10 +183,11 @@ static cJSON *staff_item_json(req *r, const catalog_detail *d)
     cJSON_AddNumberToObject(o, "min_assurance_level", (double)d->min_assurance_level);
     cJSON_AddStringToObject(o, "fee", d->fee);
     cJSON_AddStringToObject(o, "description", d->description);
-    cJSON *by = cJSON_AddObjectToObject(o, "handled_by");
-    cJSON_AddStringToObject(by, "type", d->handled_by_type);
-    if (strcmp(d->handled_by_type, "organization") == 0)
+    if (strcmp(d->handled_by_type, "organization") == 0) { /* else its department (default) */
+        cJSON *by = cJSON_AddObjectToObject(o, "handled_by");
+        cJSON_AddStringToObject(by, "type", d->handled_by_type);
         cJSON_AddStringToObject(by, "name", d->handled_by_name);
+    }
     const char *opt[][2] = {{"name_en", d->name_en},
                             {"description_en", d->description_en},
                             {"retired_at", d->retired_at}};

@@ -256,6 +256,43 @@ def test_create_edit_retire_is_searchable_and_audited(stack, http, base):
                                "operator", "catalog.retire"], actions
 
 
+def test_editors_read_their_items_retired_too(stack, http, base):
+    staff = new_staff(stack, http, base, "GA")
+    op = new_operator(stack, http, base)
+    code = new_code()
+    body = item(code, name_en="Test item", keywords=["测试", "读回"], fee="不收费",
+                materials=["居民身份证"])
+    assert call(http, base, "POST", ITEMS, tok(staff), body, key=key()).status_code == 201
+    r = call(http, base, "GET", f"{ITEMS}/{code}", tok(staff))
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["code"] == code and got["department"] == "GA" and got["retired_at"] is None
+    assert got["keywords"] == ["测试", "读回"] and got["materials"] == ["居民身份证"]
+    assert got["name_en"] == "Test item" and got["description_en"] is None
+    assert "handled_by" not in got and got["updated_at"].endswith("Z")  # its department
+    assert r.headers["Cache-Control"] == "no-store"  # never cached: editors read what they wrote
+    # what GET gives, PUT takes back unchanged
+    back = {k: v for k, v in got.items() if k not in ("retired_at", "updated_at")}
+    assert call(http, base, "PUT", f"{ITEMS}/{code}", tok(staff), back).status_code == 200
+    # retired: still the editors' to read (and to bring back), no longer the public's
+    assert call(http, base, "DELETE", f"{ITEMS}/{code}", tok(staff)).status_code == 204
+    for who in (tok(staff), op.token):
+        r = call(http, base, "GET", f"{ITEMS}/{code}", who)
+        assert r.status_code == 200 and r.json()["retired_at"].endswith("Z"), r.text
+    assert_problem(http.get(base + SEARCH + "/" + code, timeout=30), 404, "not_found")
+
+
+def test_editors_read_no_other_department_item(stack, http, base):
+    staff = new_staff(stack, http, base, "GA")
+    citizen = new_citizen(stack, http, base)
+    assert call(http, base, "GET", f"{ITEMS}/GA-GG-001", tok(staff)).status_code == 200
+    # another department's item, an unknown code, a code no item can have: all alike
+    for code in ("MZ-QR-001", "NO-SUCH-ITEM-1", "x" * 65, "bad%20code"):
+        assert_problem(call(http, base, "GET", f"{ITEMS}/{code}", tok(staff)), 404, "not_found")
+    assert_problem(call(http, base, "GET", f"{ITEMS}/GA-GG-001", None), 401, "unauthorized")
+    assert_problem(call(http, base, "GET", f"{ITEMS}/GA-GG-001", tok(citizen)), 403, "forbidden")
+
+
 def test_bad_items_are_refused_with_the_field(stack, http, base):
     op = new_operator(stack, http, base)
     bad = item(new_code(), online_level=9)
