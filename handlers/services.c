@@ -7,6 +7,7 @@
 #include "core/json_write.h"
 #include "core/strbuf.h"
 #include "db/catalog_store.h"
+#include "handlers/catalog_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "search/catalog_cache.h"
@@ -342,16 +343,9 @@ static cJSON *detail_json(req *r, const catalog_detail *d)
     cJSON_AddStringToObject(
         dept, "name", en && d->department_name_en ? d->department_name_en : d->department_name);
     cJSON_AddItemToObject(o, "topics", topics_json(d->topic_codes, en));
-    cJSON_AddStringToObject(o, "audience", d->audience);
-    cJSON_AddStringToObject(o, "kind", d->kind);
-    cJSON_AddNumberToObject(o, "online_level", (double)d->online_level);
-    cJSON_AddNumberToObject(o, "legal_days", (double)d->legal_days);
-    cJSON_AddNumberToObject(o, "promised_days", (double)d->promised_days);
-    cJSON_AddNumberToObject(o, "min_assurance_level", (double)d->min_assurance_level);
-    cJSON_AddStringToObject(o, "fee", d->fee);
-    cJSON *materials = cJSON_Parse(d->materials), *keywords = cJSON_Parse(d->keywords);
-    cJSON_AddItemToObject(o, "materials", materials ? materials : cJSON_CreateArray());
-    cJSON_AddItemToObject(o, "keywords", keywords ? keywords : cJSON_CreateArray());
+    catalog_views_add_terms(o, d);
+    catalog_views_add_list(o, "materials", d->materials);
+    catalog_views_add_list(o, "keywords", d->keywords);
     cJSON_AddStringToObject(o, "description",
                             en && d->description_en ? d->description_en : d->description);
     /* both languages whatever was asked, so that an app can show either (additive) */

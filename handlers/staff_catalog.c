@@ -3,7 +3,6 @@
  * naming another department 403) and by operators (every item); synonyms, concepts and the
  * search miss log for operators only. Every change is audited and bumps the catalog version
  * (workflow/catalog_edits.c): every worker searches with it within about two seconds. */
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,9 +10,11 @@
 #include "auth/token.h"
 #include "catalog/catalog_item.h"
 #include "core/calendar.h"
+#include "core/json_out.h"
 #include "core/strbuf.h"
 #include "db/catalog_store.h"
 #include "db/search_log_store.h"
+#include "handlers/catalog_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "workflow/catalog_edits.h"
@@ -163,39 +164,19 @@ static cJSON *staff_item_json(req *r, const catalog_detail *d)
     cJSON_AddStringToObject(o, "code", d->code);
     cJSON_AddStringToObject(o, "name", d->name);
     cJSON_AddStringToObject(o, "department", d->department_code);
-    static const struct {
-        const char *key;
-        size_t at;
-    } lists[] = {{"topics", offsetof(catalog_detail, topic_codes)},
-                 {"materials", offsetof(catalog_detail, materials)},
-                 {"keywords", offsetof(catalog_detail, keywords)}};
-    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
-        cJSON *v = cJSON_Parse(*(const char *const *)((const char *)d + lists[i].at));
-        cJSON_AddItemToObject(o, lists[i].key, cJSON_IsArray(v) ? v : cJSON_CreateArray());
-        if (v && !cJSON_IsArray(v))
-            cJSON_Delete(v);
-    }
-    cJSON_AddStringToObject(o, "audience", d->audience);
-    cJSON_AddStringToObject(o, "kind", d->kind);
-    cJSON_AddNumberToObject(o, "online_level", (double)d->online_level);
-    cJSON_AddNumberToObject(o, "legal_days", (double)d->legal_days);
-    cJSON_AddNumberToObject(o, "promised_days", (double)d->promised_days);
-    cJSON_AddNumberToObject(o, "min_assurance_level", (double)d->min_assurance_level);
-    cJSON_AddStringToObject(o, "fee", d->fee);
+    catalog_views_add_list(o, "topics", d->topic_codes);
+    catalog_views_add_terms(o, d);
+    catalog_views_add_list(o, "materials", d->materials);
+    catalog_views_add_list(o, "keywords", d->keywords);
     cJSON_AddStringToObject(o, "description", d->description);
     if (strcmp(d->handled_by_type, "organization") == 0) { /* else its department (default) */
         cJSON *by = cJSON_AddObjectToObject(o, "handled_by");
         cJSON_AddStringToObject(by, "type", d->handled_by_type);
         cJSON_AddStringToObject(by, "name", d->handled_by_name);
     }
-    const char *opt[][2] = {{"name_en", d->name_en},
-                            {"description_en", d->description_en},
-                            {"retired_at", d->retired_at}};
-    for (size_t i = 0; i < sizeof opt / sizeof *opt; i++)
-        if (opt[i][1])
-            cJSON_AddStringToObject(o, opt[i][0], opt[i][1]);
-        else
-            cJSON_AddNullToObject(o, opt[i][0]);
+    json_add_string_or_null(o, "name_en", d->name_en);
+    json_add_string_or_null(o, "description_en", d->description_en);
+    json_add_string_or_null(o, "retired_at", d->retired_at);
     cJSON_AddStringToObject(o, "updated_at", d->updated_at);
     return o;
 }

@@ -144,6 +144,9 @@ static inline uint64_t gram_bigram(uint32_t a, uint32_t b)
 
 /* The postings of a gram (NULL, 0 when absent). */
 const uint32_t *index_gram_postings(const search_index *ix, uint64_t key, size_t *n);
+/* The first position at or after from in the ascending list[0..n) holding value or more,
+ * by galloping: looking up k values in ascending order costs O(k log(n / k)). */
+size_t index_gallop(const uint32_t *list, size_t n, size_t from, uint32_t value);
 /* The field mask (1 << FIELD_…) of item in a sorted posting list. For items asked in
  * ascending order *pos moves forward by galloping (start it at 0), so checking c items
  * costs O(c log(n / c)) rather than O(c log n). */

@@ -81,16 +81,9 @@ static int vec_push(u32vec *v, uint32_t x)
 /* Copies s into the pool; returns its offset (UINT32_MAX when out of memory). */
 static uint32_t pool_add(search_builder *b, const char *s, size_t len)
 {
-    search_index *ix = b->ix;
-    if (ix->pool_len + len + 1 > UINT32_MAX ||
-        grow_array((void **)&ix->pool, &b->pool_cap, ix->pool_len + len + 1, 1) != 0) {
+    uint32_t off = pool_append(&b->ix->pool, &b->ix->pool_len, &b->pool_cap, s, len);
+    if (off == UINT32_MAX)
         b->failed = true;
-        return UINT32_MAX;
-    }
-    uint32_t off = (uint32_t)ix->pool_len;
-    memcpy(ix->pool + off, s, len);
-    ix->pool[off + len] = '\0';
-    ix->pool_len += len + 1;
     return off;
 }
 

@@ -236,28 +236,6 @@ static size_t postings_of(const ranked_index *r, uint32_t term)
     return r->off[term + 1] - r->off[term];
 }
 
-/* The first position at or after from in items[0..n) (ascending) holding item or more:
- * galloping, so that probing k items in order costs O(k log(n / k)). */
-static size_t gallop(const uint32_t *items, size_t n, size_t from, uint32_t item)
-{
-    size_t lo = from, hi = from, step = 1;
-    while (hi < n && items[hi] < item) {
-        lo = hi + 1;
-        hi += step;
-        step *= 2;
-    }
-    if (hi > n)
-        hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (items[mid] < item)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* The accumulators touched[0..n) in item order into out, through the item set's bitmap
  * (left empty again): O(n + items / 64), no comparisons. */
 static void in_item_order(const accs *s, const uint32_t *touched, size_t n, uint32_t *out)
@@ -306,7 +284,7 @@ static int score_concept(const ranked_index *r, const concept_hit *ch, accs *s, 
                 size_t at = from;
                 for (size_t i = 0; i < nt && at < to; i++) {
                     acc *x = &s->a[by_item[i]];
-                    at = gallop(r->items, to, at, x->item);
+                    at = index_gallop(r->items, to, at, x->item);
                     if (at < to && r->items[at] == x->item && (x->tmp += r->impact[at]) > best)
                         best = x->tmp;
                 }

@@ -63,19 +63,14 @@ struct ranked_builder {
     bool failed;
 };
 
+/* Copies s into the pool; its offset, or 0 (the empty string) when out of memory. */
 static uint32_t pool_add(ranked_builder *rb, const char *s, size_t len)
 {
-    ranked_index *r = &rb->r;
-    if (r->pool_len + len + 1 > UINT32_MAX ||
-        grow_array((void **)&r->pool, &rb->pool_cap, r->pool_len + len + 1, 1) != 0) {
-        rb->failed = true;
-        return 0;
-    }
-    uint32_t off = (uint32_t)r->pool_len;
-    memcpy(r->pool + off, s, len);
-    r->pool[off + len] = '\0';
-    r->pool_len += len + 1;
-    return off;
+    uint32_t off = pool_append(&rb->r.pool, &rb->r.pool_len, &rb->pool_cap, s, len);
+    if (off != UINT32_MAX)
+        return off;
+    rb->failed = true;
+    return 0;
 }
 
 ranked_builder *ranked_builder_new(void)

@@ -7,6 +7,7 @@
 #include <libstemmer.h>
 #include <unistr.h>
 
+#include "core/u64map.h"
 #include "search/normalize.h"
 #include "search/segment.h"
 
@@ -61,26 +62,6 @@ static bool has(const uint64_t *table, uint64_t h)
     return false;
 }
 
-static uint64_t hash_cps(const uint32_t *c, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= c[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h ? h : 1;
-}
-
-static uint64_t hash_str(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL ^ 0x5a;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h ? h : 1;
-}
-
 static void make_stops(void)
 {
     for (size_t w = 0; w < sizeof cjk_stop / sizeof *cjk_stop; w++) {
@@ -91,16 +72,16 @@ static void make_stops(void)
             s += u8_mbtouc(&u, s, 4);
             c[n++] = u;
         }
-        put(cjk_stop_hash, hash_cps(c, n));
+        put(cjk_stop_hash, hash_bytes(c, n * sizeof *c));
     }
     for (size_t w = 0; w < sizeof en_stop / sizeof *en_stop; w++)
-        put(en_stop_hash, hash_str(en_stop[w], strlen(en_stop[w])));
+        put(en_stop_hash, hash_bytes(en_stop[w], strlen(en_stop[w])));
 }
 
 bool terms_cjk_stop(const uint32_t *c, size_t n)
 {
     pthread_once(&stop_once, make_stops);
-    return has(cjk_stop_hash, hash_cps(c, n));
+    return has(cjk_stop_hash, hash_bytes(c, n * sizeof *c));
 }
 
 /* Snowball stemmers are not thread-safe: one per thread. */
@@ -135,7 +116,7 @@ size_t terms_stem(const char *word, size_t len, char *out, size_t cap)
 {
     pthread_once(&stop_once, make_stops);
     out[0] = '\0';
-    if (len == 0 || len >= cap || len > 32 || has(en_stop_hash, hash_str(word, len)))
+    if (len == 0 || len >= cap || len > 32 || has(en_stop_hash, hash_bytes(word, len)))
         return 0;
     struct sb_stemmer *s = stemmer();
     const sb_symbol *st = s ? sb_stemmer_stem(s, (const sb_symbol *)word, (int)len) : NULL;
