@@ -656,6 +656,8 @@ static uint64_t prefix8(const char **s)
     for (; i < 8 && p[i]; i++)
         k = k << 8 | p[i];
     *s += i;
+    if (i == 0)
+        return 0; /* at the end (a shift by 64 is undefined) */
     return i == 8 ? k : k << (8 * (8 - i));
 }
 
