@@ -24,7 +24,7 @@ typedef struct pair {
 } pair;
 
 /* Memo kinds (search/build_memo.h) of the gram index. */
-enum { MEMO_NAME = 1, MEMO_KEYWORD, MEMO_KEYWORDS, MEMO_TOPICS, MEMO_POOL };
+enum { MEMO_NAME = 1, MEMO_KEYWORD, MEMO_KEYWORDS, MEMO_TOPICS, MEMO_POOL, MEMO_HANZI_RUN };
 
 /* A name's run in the memo: where the item's fields come from, then its gram slots. */
 enum {
@@ -447,14 +447,42 @@ static void index_keywords(search_builder *b, uint32_t item, const char *json)
         post_gram(b, run[i], item, FIELD_KEYWORD);
 }
 
+/* The gram slots of the bigrams of the hanzi c[0..n), by the run: descriptions seldom repeat
+ * whole, but their clauses do (the same conditions, the same office), so each distinct run
+ * of hanzi is looked up once per build. Bigrams never cross a non-hanzi, so this posts what
+ * looking up each bigram would. */
+static const uint32_t *hanzi_run_slots(search_builder *b, const uint32_t *c, size_t n)
+{
+    size_t len = n * sizeof *c, got;
+    const uint32_t *run = build_memo_get(b->memo, MEMO_HANZI_RUN, (const char *)c, len, &got);
+    if (run)
+        return run;
+    size_t from = b->n_run;
+    for (size_t i = 0; i + 1 < n; i++)
+        run_push(b, gram_slot(b, gram_bigram(c[i], c[i + 1])));
+    run = b->failed ? NULL
+                    : build_memo_put(b->memo, MEMO_HANZI_RUN, (const char *)c, len, b->run + from,
+                                     b->n_run - from);
+    b->n_run = from;
+    if (!run)
+        b->failed = true;
+    return run;
+}
+
 /* Description: its bigrams (text the gram index and the ranked build both need). */
 static size_t index_description(search_builder *b, uint32_t item, const char *description)
 {
     uint32_t *c = b->text;
     size_t n = normalize_text(description, strlen(description), c, NORM_MAX_CHARS, true);
-    for (size_t i = 0; i + 1 < n; i++)
-        if (is_hanzi(c[i]) && is_hanzi(c[i + 1]))
-            post_gram(b, gram_slot(b, gram_bigram(c[i], c[i + 1])), item, FIELD_DESCRIPTION);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && is_hanzi(c[j]))
+            j++;
+        const uint32_t *slots = j - i >= 2 ? hanzi_run_slots(b, c + i, j - i) : NULL;
+        for (size_t k = 0; slots && k + 1 < j - i; k++)
+            post_gram(b, slots[k], item, FIELD_DESCRIPTION);
+        i = j > i ? j : i + 1;
+    }
     return n;
 }
 
