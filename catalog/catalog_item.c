@@ -146,7 +146,7 @@ static const char *topic_list(check *c, const cJSON *obj, const catalog_codes *c
     return json;
 }
 
-static bool code_ok(const char *s)
+bool catalog_code_ok(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > CATALOG_CODE_MAX)
@@ -230,7 +230,7 @@ int catalog_item_parse(const cJSON *obj, const catalog_codes *codes, arena *a, c
         return -1;
     }
     it->code = string_field(&c, obj, "code", 1, CATALOG_CODE_MAX, NULL);
-    if (!c.failed && !code_ok(it->code))
+    if (!c.failed && !catalog_code_ok(it->code))
         fail(&c, "%s: only letters, digits, '-' and '_', at most 64", "code");
     it->name = string_field(&c, obj, "name", 1, CATALOG_NAME_MAX, NULL);
     it->department_code =

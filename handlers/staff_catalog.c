@@ -126,6 +126,10 @@ void handle_staff_catalog_create(req *r, resp *w)
 void handle_staff_catalog_update(req *r, resp *w)
 {
     const char *code = req_path_param(r, "code");
+    if (!code || !catalog_code_ok(code)) { /* no item has it: 404 before the body (as GET) */
+        resp_problem2(r, w, PROBLEM_NOT_FOUND, "没有这个事项。", "No such item.");
+        return;
+    }
     const catalog_item *it = item_of_body(r, w, code);
     if (!it)
         return;
@@ -143,7 +147,7 @@ void handle_staff_catalog_retire(req *r, resp *w)
 {
     const char *code = req_path_param(r, "code");
     catalog_actor who = actor_of(r);
-    if (!code || strlen(code) > CATALOG_CODE_MAX) {
+    if (!code || !catalog_code_ok(code)) {
         resp_problem2(r, w, PROBLEM_NOT_FOUND, "没有这个事项。", "No such item.");
         return;
     }
@@ -186,7 +190,7 @@ void handle_staff_catalog_get(req *r, resp *w)
     const char *code = req_path_param(r, "code");
     catalog_detail d;
     /* from the primary: an editor reads what they just wrote */
-    int rc = code && strlen(code) <= CATALOG_CODE_MAX
+    int rc = code && catalog_code_ok(code)
                  ? catalog_store_get(db_primary(), &r->arena, code, true, &d)
                  : DB_NOT_FOUND;
     if (rc == DB_OK && r->claims->role != ROLE_OPERATOR &&
