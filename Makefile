@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CC ?= gcc
 BUILD ?= build
-PKGS := fcgi libmariadb libjwt libcjson libsodium openssl libcurl opencc libxxhash
+PKGS := fcgi libmariadb libjwt libcjson libsodium openssl libcurl opencc libxxhash libpcre2-8 libmagic zlib libjpeg
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wformat=2 -Wno-format-nonliteral -I. -I$(BUILD)/gen
 OPT ?= -O2 -g
@@ -19,7 +19,7 @@ HANDLER_SRC := $(wildcard handlers/*.c)
 SEARCH_SRC := $(wildcard search/*.c) $(wildcard catalog/*.c)
 WORKFLOW_SRC := $(wildcard workflow/*.c)
 PUSH_SRC := $(wildcard push/*.c)
-AUTH_SRC := $(wildcard auth/*.c)
+AUTH_SRC := $(wildcard auth/*.c) $(wildcard storage/*.c)
 LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC) $(SEARCH_SRC) $(AUTH_SRC) $(WORKFLOW_SRC) $(PUSH_SRC)
 EMBEDDED_DATA := data/pinyin/chars.tsv data/pinyin/words.tsv data/synonyms.tsv data/holidays.tsv \
                  data/concepts.tsv

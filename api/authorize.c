@@ -21,6 +21,7 @@ static bool role_allowed(auth_policy policy, token_role role)
     case AUTH_USER: return role == ROLE_CITIZEN || role == ROLE_STAFF || role == ROLE_OPERATOR;
     case AUTH_OPERATOR: return role == ROLE_OPERATOR;
     case AUTH_CATALOG: return role == ROLE_STAFF || role == ROLE_OPERATOR;
+    case AUTH_ANY: return role == ROLE_CITIZEN || role == ROLE_STAFF || role == ROLE_ORG;
     default: return false;
     }
 }
@@ -69,7 +70,8 @@ bool authorize(req *r, resp *w)
         return refuse(r, w, PROBLEM_UNAUTHORIZED, invalid);
     if (!role_allowed(rt->auth, c->role))
         return refuse(r, w, PROBLEM_FORBIDDEN, c->role == ROLE_ORG ? scope_missing : realm);
-    if (rt->auth == AUTH_ORG && rt->scope && !has_scope(c->scope, rt->scope))
+    if ((rt->auth == AUTH_ORG || (rt->auth == AUTH_ANY && c->role == ROLE_ORG)) && rt->scope &&
+        !has_scope(c->scope, rt->scope))
         return refuse(r, w, PROBLEM_FORBIDDEN, scope_missing);
     r->claims = c;
     return true;

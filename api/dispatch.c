@@ -7,7 +7,9 @@
 
 #include "api/authorize.h"
 #include "api/idempotency.h"
+#include "core/config.h"
 #include "core/json_guard.h"
+#include "storage/spool.h"
 
 static bool is_json_media_type(const char *ct)
 {
@@ -119,6 +121,68 @@ static bool take_body(req *r, resp *w, size_t limit, bool form, body_reader read
     return true;
 }
 
+static void close_spool(void *s)
+{
+    spool_close(s);
+}
+
+static void file_incomplete(req *r, resp *w)
+{
+    req_add_error(r, "", "文件没有完整送达，请重新上传。",
+                  "The file did not arrive complete; upload it again.");
+    resp_invalid(r, w);
+}
+
+/* A raw file body (BODY_FILE routes: POST /uploads), false after answering. nginx has
+ * buffered the whole body before it called us (fastcgi_request_buffering on), so a slow
+ * client never holds this thread; the body is streamed from the FastCGI connection in
+ * pieces of SPOOL_CHUNK_BYTES into a spool file of the worker's own, hashed on the way
+ * (storage/spool.h says why the worker never opens nginx's temporary file). Over
+ * upload_max_bytes → 413; no body at all is left for the handler to refuse. */
+static bool take_file(req *r, resp *w, body_reader read, void *ctx)
+{
+    const ow_config *cfg = config_current();
+    long long limit = cfg ? cfg->upload_max_bytes : 0, declared = content_length(r);
+    if (declared < 0 || declared > limit) {
+        resp_problem(r, w, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
+        return false;
+    }
+    spool *s = arena_alloc(&r->arena, sizeof *s);
+    char buf[SPOOL_CHUNK_BYTES];
+    int n;
+    if (!s) {
+        resp_internal(r, w, "upload", "out of memory");
+        return false;
+    }
+    s->fd = -1;
+    while ((n = read(ctx, buf, (int)sizeof buf)) > 0) {
+        if (s->fd < 0 && (spool_open(s) != 0 || arena_defer(&r->arena, close_spool, s) != 0)) {
+            resp_unavailable(r, w, "upload", "no spool file");
+            return false;
+        }
+        if (s->bytes + n > limit) {
+            resp_problem(r, w, PROBLEM_PAYLOAD_TOO_LARGE, NULL);
+            return false;
+        }
+        if (spool_write(s, buf, (size_t)n) != 0) {
+            resp_unavailable(r, w, "upload", "the spool file could not be written");
+            return false;
+        }
+    }
+    int64_t got = s->fd < 0 ? 0 : s->bytes;
+    if (declared > 0 && got != declared) {
+        file_incomplete(r, w);
+        return false;
+    }
+    r->has_body_file = got > 0;
+    if (r->has_body_file) {
+        spool_digest(s, r->body_sha256);
+        r->body_fd = s->fd;
+        r->body_file_bytes = got;
+    }
+    return true;
+}
+
 void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_body_default,
               body_reader read, void *ctx)
 {
@@ -140,8 +204,9 @@ void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_b
     bool form = r->route->max_body == BODY_FORM;
     size_t limit =
         r->route->max_body == BODY_DEFAULT || form ? max_body_default : r->route->max_body;
-    if (!take_body(r, w, limit, form, read, ctx)) /* limit 0: any body is too large */
-        return;
+    if (r->route->max_body == BODY_FILE ? !take_file(r, w, read, ctx)
+                                        : !take_body(r, w, limit, form, read, ctx))
+        return; /* limit 0: any body is too large */
     if (!idempotency_begin(r, w))
         return;
     r->route->handler(r, w);

@@ -18,5 +18,8 @@ void dispatch(req *r, resp *w, const route *table, size_t n_routes, size_t max_b
  * or of an application/x-www-form-urlencoded one (OAuth's token endpoint, RFC 6749). */
 #define BODY_DEFAULT ((size_t)-1)
 #define BODY_FORM ((size_t)-2)
+/* A raw file body (POST /uploads), at most upload_max_bytes: streamed in bounded pieces
+ * into a spool file of the worker's own (storage/spool.h), never held in memory. */
+#define BODY_FILE ((size_t)-3)
 
 #endif

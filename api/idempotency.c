@@ -42,6 +42,8 @@ static void request_hash(const req *r, uint8_t out[IDEM_HASH_BYTES])
     crypto_hash_sha256_update(&st, (const uint8_t *)"\n", 1);
     if (r->body)
         crypto_hash_sha256_update(&st, (const uint8_t *)r->body, r->body_len);
+    if (r->has_body_file) /* a spooled file: its hash stands for its bytes */
+        crypto_hash_sha256_update(&st, (const uint8_t *)r->body_sha256, 64);
     crypto_hash_sha256_final(&st, out);
 }
 

@@ -50,6 +50,13 @@ typedef struct req {
     const char *body;                          /* NUL-terminated copy of the body (or NULL) */
     size_t body_len;
     cJSON *json; /* parsed body, when the request had one */
+    /* A raw file body (routes with BODY_FILE), in the worker's own spool file (read-write,
+     * closed with the request), with its size and SHA-256 (hex); has_body_file false when
+     * the request had no body. */
+    bool has_body_file;
+    int body_fd;
+    int64_t body_file_bytes;
+    char body_sha256[65];
     validation_error errors[MAX_VALIDATION_ERRORS];
     size_t n_errors;
     int64_t started_us;                /* monotonic clock, for the duration */

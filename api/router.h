@@ -15,6 +15,7 @@ typedef enum {
     AUTH_USER,     /* bearer token of a citizen, a staff member or an operator (logout) */
     AUTH_OPERATOR, /* bearer token with role=operator (the platform's operators) */
     AUTH_CATALOG,  /* role=staff (their department's items) or role=operator (all) */
+    AUTH_ANY,      /* a citizen, a staff member, or an organization with the route's scope */
 } auth_policy;
 
 typedef void (*handler_fn)(req *r, resp *w);

@@ -7,6 +7,8 @@
 #include <sodium.h>
 #include <unistr.h>
 
+#include "catalog/form_schema.h"
+
 typedef struct check {
     char *why;
     size_t len;
@@ -184,6 +186,22 @@ static const char *optional_text(check *c, const cJSON *obj, const char *key, si
     return *s ? s : NULL;
 }
 
+/* The form schema and the materials (catalog/form_schema.c), with the reason of a bad one. */
+static void definitions(check *c, const cJSON *obj, catalog_item *it, arena *a)
+{
+    char why[256];
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(obj, "form_schema");
+    it->form_schema = NULL;
+    if (schema && !cJSON_IsNull(schema) &&
+        form_schema_parse(schema, a, &it->form_schema, why, sizeof why) != 0)
+        fail(c, "form_schema%s", why);
+    if (materials_parse(cJSON_GetObjectItemCaseSensitive(obj, "materials"), a, &it->materials, why,
+                        sizeof why) != 0) {
+        fail(c, "materials%s", why);
+        it->materials = "[]";
+    }
+}
+
 static void hash_item(catalog_item *it)
 {
     crypto_hash_sha256_state st;
@@ -197,6 +215,7 @@ static void hash_item(catalog_item *it)
                            it->description,
                            it->topic_codes,
                            it->materials,
+                           it->form_schema ? it->form_schema : "",
                            it->keywords,
                            it->handled_by_type,
                            it->handled_by_name ? it->handled_by_name : ""};
@@ -251,8 +270,7 @@ int catalog_item_parse(const cJSON *obj, const catalog_codes *codes, arena *a, c
     if (!c.failed && it->promised_days > it->legal_days)
         fail(&c, "%s: must not exceed legal_days", "promised_days");
     it->fee = string_field(&c, obj, "fee", 0, CATALOG_FEE_MAX, "");
-    it->materials =
-        string_list(&c, obj, "materials", CATALOG_MATERIALS_MAX, CATALOG_MATERIAL_MAX, a);
+    definitions(&c, obj, it, a);
     it->keywords = string_list(&c, obj, "keywords", CATALOG_KEYWORDS_MAX, CATALOG_KEYWORD_MAX, a);
     it->description = string_field(&c, obj, "description", 0, CATALOG_DESCRIPTION_MAX, "");
     handled_by(&c, obj, it);

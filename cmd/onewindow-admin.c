@@ -14,6 +14,7 @@
 #include "catalog/catalog_admin.h"
 #include "core/cli.h"
 #include "core/config.h"
+#include "workflow/storage_admin.h"
 #include "core/log.h"
 #include "db/db.h"
 #include "db/grants.h"
@@ -70,8 +71,8 @@ static int cmd_migrate(const ow_config *cfg)
 
 static const char *auth_name(auth_policy a)
 {
-    static const char *names[] = {"public", "citizen",  "staff",  "org",
-                                  "user",   "operator", "catalog"};
+    static const char *names[] = {"public", "citizen",  "staff",   "org", "user",
+                                  "operator", "catalog", "any"};
     return names[a];
 }
 
@@ -179,6 +180,8 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
     }
     if (strcmp(cmd, "outbox") == 0)
         return outbox_admin(argc, argv);
+    if (strcmp(cmd, "storage") == 0)
+        return storage_admin(cfg, argc, argv);
     if (strcmp(cmd, "rotate-keys") == 0 &&
         (argc == 2 || (argc == 3 && !strcmp(argv[2], "--if-missing"))))
         return keys_admin_rotate(cfg, argc == 3);
@@ -218,7 +221,7 @@ int main(int argc, char **argv)
         strcmp(argv[1], "set-holidays") == 0 || strcmp(argv[1], "audit") == 0 ||
         strcmp(argv[1], "explain-queries") == 0 || strcmp(argv[1], "generate-applications") == 0 ||
         strcmp(argv[1], "outbox") == 0 || strcmp(argv[1], "unlock-staff") == 0 ||
-        strcmp(argv[1], "unbind-identity") == 0)
+        strcmp(argv[1], "unbind-identity") == 0 || strcmp(argv[1], "storage") == 0)
         return catalog_command(&cfg, argc, argv);
     usage();
     return 2;

@@ -22,7 +22,9 @@
 #include "handlers/routes.h"
 #include "search/catalog_cache.h"
 #include "search/search_log.h"
+#include "storage/object_store.h"
 #include "workflow/calendar_cache.h"
+#include "workflow/uploads.h"
 
 static int run_worker(const ow_config *cfg)
 {
@@ -48,9 +50,15 @@ static int run_worker(const ow_config *cfg)
     tzset();
     /* The key ring first: the refresher runs tasks in this order, so once the first search
      * index is built the keys are loaded too, and the worker starts serving with both. */
+    if (store_init(cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "onewindow-fcgi: %s\n", err);
+        return 1;
+    }
     if (keyring_init(cfg) != 0 || revocations_init(cfg) != 0 || catalog_cache_init(cfg) != 0 ||
         calendar_cache_init(cfg) != 0 || search_log_init(cfg) != 0 ||
-        refresher_add(idempotency_prune_task, 60000) != 0 || refresher_start(db_thread_end) != 0)
+        refresher_add(idempotency_prune_task, 60000) != 0 ||
+        refresher_add(uploads_sweep_task, cfg->upload_sweep_s * 1000) != 0 ||
+        refresher_start(db_thread_end) != 0)
         return 1;
     catalog_cache_wait(30000);
     server_setup setup = {routes, routes_count, test_routes, test_routes_count, db_thread_end};

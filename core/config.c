@@ -50,28 +50,42 @@ static int check_proxies(const char *v, char *why, size_t len);
             false                                                                                  \
     }
 
+/* A setting that takes one of two words: 0, or -1 with the message. */
+static int either(const char *v, const char *a, const char *b, const char *message, char *why,
+                  size_t len)
+{
+    if (strcmp(v, a) == 0 || strcmp(v, b) == 0)
+        return 0;
+    snprintf(why, len, "%s", message);
+    return -1;
+}
+
 static int check_sms_provider(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "log") == 0 || strcmp(v, "http") == 0)
-        return 0;
-    snprintf(why, len, "must be log or http");
-    return -1;
+    return either(v, "log", "http", "must be log or http", why, len);
+}
+
+static int check_storage(const char *v, char *why, size_t len)
+{
+    return either(v, "fs", "s3", "must be fs or s3", why, len);
+}
+
+static int check_enterprise_registry(const char *v, char *why, size_t len)
+{
+    return either(v, "none", "dev",
+                  "must be none (no registry: bindings are refused) or dev (development only: "
+                  "the format check)",
+                  why, len);
 }
 
 static int check_deployment(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "production") == 0 || strcmp(v, "development") == 0)
-        return 0;
-    snprintf(why, len, "must be production or development");
-    return -1;
+    return either(v, "production", "development", "must be production or development", why, len);
 }
 
 static int check_identity_provider(const char *v, char *why, size_t len)
 {
-    if (strcmp(v, "dev") == 0 || strcmp(v, "http") == 0)
-        return 0;
-    snprintf(why, len, "must be dev (development only) or http");
-    return -1;
+    return either(v, "dev", "http", "must be dev (development only) or http", why, len);
 }
 
 static const setting settings[] = {
@@ -104,7 +118,7 @@ static const setting settings[] = {
     INT_SETTING(refresh_grace_s, 0, 300, "10"),
     INT_SETTING(pwhash_ops, 1, 16, "2"),
     INT_SETTING(pwhash_mem_kib, 8, 1048576, "19456"),
-    STR_SETTING(sms_provider, "log", check_sms_provider),
+    STR_SETTING(sms_provider, "http", check_sms_provider),
     STR_SETTING(sms_url, "", NULL),
     INT_SETTING(sms_per_ip_per_hour, 1, 1000000, "20"),
     INT_SETTING(login_per_ip_per_minute, 1, 1000000, "30"),
@@ -151,6 +165,21 @@ static const setting settings[] = {
     CREDENTIAL(identity_token),
     INT_SETTING(outbound_connect_timeout_ms, 100, 60000, "2000"),
     INT_SETTING(outbound_timeout_ms, 100, 120000, "5000"),
+    INT_SETTING(upload_ttl_s, 1, 30 * 86400, "86400"),
+    INT_SETTING(upload_sweep_s, 1, 86400, "60"),
+    INT_SETTING(upload_daily_count, 1, 100000, "100"),
+    INT_SETTING(upload_daily_mib, 1, 1048576, "500"),
+    STR_SETTING(storage, "fs", check_storage),
+    STR_SETTING(store_dir, "", NULL),
+    STR_SETTING(s3_endpoint, "", NULL),
+    STR_SETTING(s3_bucket, "", NULL),
+    STR_SETTING(s3_region, "us-east-1", NULL),
+    INT_SETTING(s3_path_style, 0, 1, "1"),
+    CREDENTIAL(s3_access_key),
+    CREDENTIAL(s3_secret_key),
+    INT_SETTING(download_url_ttl_s, 10, 3600, "300"),
+    STR_SETTING(clamd_socket, "", NULL),
+    STR_SETTING(enterprise_registry, "none", check_enterprise_registry),
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -378,6 +407,14 @@ static bool production_refuses(const ow_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "identity_provider=dev: the development identity provider accepts any "
                  "well-formed ID number; refused unless deployment = development");
+    else if (strcmp(cfg->enterprise_registry, "dev") == 0)
+        snprintf(err, errlen,
+                 "enterprise_registry=dev: the development registry step accepts any "
+                 "well-formed credit code; refused unless deployment = development");
+    else if (strcmp(cfg->sms_provider, "log") == 0)
+        snprintf(err, errlen,
+                 "sms_provider=log: login codes go to a file instead of the citizen's phone; "
+                 "refused unless deployment = development");
     else if (cfg->test_routes)
         snprintf(err, errlen,
                  "test_routes=1: test-only routes; refused unless deployment = "

@@ -81,6 +81,22 @@ typedef struct ow_config {
     char identity_token[256];  /* its bearer token (a credential: config file only) */
     int outbound_connect_timeout_ms; /* every outbound HTTP call: connecting */
     int outbound_timeout_ms;         /* a call from a request (WeChat, SMS, identity): in all */
+    /* uploads and materials (API.md §5) */
+    int upload_ttl_s;        /* an upload not attached to an application expires */
+    int upload_sweep_s;      /* how often each worker deletes expired uploads */
+    int upload_daily_count;  /* uploads of one citizen per day */
+    int upload_daily_mib;    /* MiB one citizen may upload per day */
+    char storage[8];         /* fs | s3 */
+    char store_dir[256];     /* fs: the object store; tmp/: the upload spool; "": var/store */
+    char s3_endpoint[256];   /* s3: http(s)://host[:port] */
+    char s3_bucket[64];      /* s3: the bucket */
+    char s3_region[32];      /* s3: the SigV4 region */
+    int s3_path_style;       /* 1: endpoint/bucket/key (MinIO); 0: bucket.endpoint/key (OSS) */
+    char s3_access_key[128]; /* s3 credentials (config file only, never printed) */
+    char s3_secret_key[128];
+    int download_url_ttl_s;      /* s3: lifetime of a download's presigned request */
+    char clamd_socket[256];      /* clamd's unix socket: every upload is scanned; "": no scan */
+    char enterprise_registry[8]; /* none: bindings refused (503); dev: format only (dev) */
 } ow_config;
 
 /* Loads defaults, then the file named by ONEWINDOW_CONFIG (if set), then the environment.

@@ -185,20 +185,82 @@ void metrics_db_error(void)
         atomic_fetch_add_explicit(&region->db_errors, 1, memory_order_relaxed);
 }
 
+/* A key may hold more than one slot: when the process claiming a slot stalls past
+ * wait_ready's limit, the next observer of that key passes the slot by and claims a later
+ * one (find_request_series). Slots are never freed, so a key's slots all lie on its probe
+ * path with no empty slot between them; rendering sums them under the first. */
+typedef bool (*slot_same_fn)(size_t i, size_t j);
+
+static bool slot_used(_Atomic uint32_t *state)
+{
+    return atomic_load_explicit(state, memory_order_acquire) != SLOT_EMPTY;
+}
+
+static bool request_used(size_t i)
+{
+    return slot_used(&region->requests[i].state);
+}
+
+static bool latency_used(size_t i)
+{
+    return slot_used(&region->latency[i].state);
+}
+
+/* Whether slot i is the first of its key: no slot before it on the path holds the key. */
+static bool first_of_key(size_t i, size_t n, bool (*used)(size_t), slot_same_fn same)
+{
+    for (size_t k = 1; k < n; k++) {
+        size_t j = (i + n - k) % n;
+        if (!used(j))
+            return true;
+        if (same(i, j))
+            return false;
+    }
+    return true;
+}
+
+static bool same_request(size_t i, size_t j)
+{
+    const request_series *a = &region->requests[i], *b = &region->requests[j];
+    return atomic_load_explicit(&b->state, memory_order_acquire) == SLOT_READY &&
+           a->status == b->status && strncmp(a->route, b->route, ROUTE_LABEL_MAX) == 0 &&
+           strncmp(a->method, b->method, METHOD_LABEL_MAX) == 0;
+}
+
+static bool same_latency(size_t i, size_t j)
+{
+    return atomic_load_explicit(&region->latency[j].state, memory_order_acquire) == SLOT_READY &&
+           strncmp(region->latency[i].route, region->latency[j].route, ROUTE_LABEL_MAX) == 0;
+}
+
+/* The request count of slot i's key: its own and that of its later slots. */
+static uint64_t request_count(size_t i)
+{
+    uint64_t n = atomic_load_explicit(&region->requests[i].count, memory_order_relaxed);
+    for (size_t k = 1; k < MAX_REQUEST_SERIES; k++) {
+        size_t j = (i + k) % MAX_REQUEST_SERIES;
+        if (!request_used(j))
+            break;
+        if (same_request(i, j))
+            n += atomic_load_explicit(&region->requests[j].count, memory_order_relaxed);
+    }
+    return n;
+}
+
 static void render_requests(strbuf *out)
 {
     sb_puts(out, "# HELP onewindow_http_requests_total HTTP requests answered, by route, "
                  "method and status.\n# TYPE onewindow_http_requests_total counter\n");
     for (size_t i = 0; i < MAX_REQUEST_SERIES; i++) {
         request_series *s = &region->requests[i];
-        if (atomic_load_explicit(&s->state, memory_order_acquire) != SLOT_READY)
+        if (atomic_load_explicit(&s->state, memory_order_acquire) != SLOT_READY ||
+            !first_of_key(i, MAX_REQUEST_SERIES, request_used, same_request))
             continue;
         sb_printf(out,
                   "onewindow_http_requests_total{route=\"%.*s\",method=\"%.*s\",status=\"%u\"} "
                   "%llu\n",
                   ROUTE_LABEL_MAX - 1, s->route, METHOD_LABEL_MAX - 1, s->method,
-                  (unsigned)s->status,
-                  (unsigned long long)atomic_load_explicit(&s->count, memory_order_relaxed));
+                  (unsigned)s->status, (unsigned long long)request_count(i));
     }
 }
 
@@ -209,15 +271,28 @@ static void render_latency(strbuf *out)
                  "# TYPE onewindow_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i < MAX_LATENCY_SERIES; i++) {
         latency_series *s = &region->latency[i];
-        if (atomic_load_explicit(&s->state, memory_order_acquire) != SLOT_READY)
+        if (atomic_load_explicit(&s->state, memory_order_acquire) != SLOT_READY ||
+            !first_of_key(i, MAX_LATENCY_SERIES, latency_used, same_latency))
             continue;
-        /* Read count first: buckets only grow, so the cumulative +Inf bucket (= count)
+        /* Read counts first: buckets only grow, so the cumulative +Inf bucket (= count)
          * is never below the finite buckets rendered after it. */
-        uint64_t count = atomic_load_explicit(&s->count, memory_order_acquire);
-        uint64_t sum_us = atomic_load_explicit(&s->sum_us, memory_order_relaxed);
-        uint64_t cumulative = 0;
+        size_t slots[MAX_LATENCY_SERIES], n = 0;
+        for (size_t k = 0; k < MAX_LATENCY_SERIES; k++) {
+            size_t j = (i + k) % MAX_LATENCY_SERIES;
+            if (!latency_used(j))
+                break;
+            if (k == 0 || same_latency(i, j))
+                slots[n++] = j;
+        }
+        uint64_t count = 0, sum_us = 0, cumulative = 0;
+        for (size_t k = 0; k < n; k++) {
+            count += atomic_load_explicit(&region->latency[slots[k]].count, memory_order_acquire);
+            sum_us += atomic_load_explicit(&region->latency[slots[k]].sum_us, memory_order_relaxed);
+        }
         for (size_t b = 0; b < N_BUCKETS; b++) {
-            cumulative += atomic_load_explicit(&s->buckets[b], memory_order_relaxed);
+            for (size_t k = 0; k < n; k++)
+                cumulative += atomic_load_explicit(&region->latency[slots[k]].buckets[b],
+                                                   memory_order_relaxed);
             if (cumulative > count)
                 cumulative = count;
             sb_printf(out,

@@ -7,7 +7,8 @@
 
 #define SQL_SERVICE                                                                                \
     "SELECT s.id, s.code, s.name, s.department_code, d.name, s.promised_days, s.handled_by_type, " \
-    "COALESCE(s.handled_by_name, d.name), s.min_assurance_level FROM services s "                  \
+    "COALESCE(s.handled_by_name, d.name), s.min_assurance_level, s.audience, s.form_schema, "      \
+    "s.materials FROM services s "                                                                 \
     "JOIN departments d ON d.code = s.department_code "                                            \
     "WHERE s.code = ? AND s.retired_at IS NULL"
 static const char sql_service[] = SQL_SERVICE;
@@ -16,9 +17,10 @@ int app_service_active(db_conn *c, arena *a, const char *code, app_service *out)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, sql_service, "s", code);
-    return db_row_one(&rows, rc, "issssissi", &out->id, &out->code, &out->name,
+    return db_row_one(&rows, rc, "issssississs", &out->id, &out->code, &out->name,
                       &out->department_code, &out->department_name, &out->promised_days,
-                      &out->handler_type, &out->handler_name, &out->min_assurance_level);
+                      &out->handler_type, &out->handler_name, &out->min_assurance_level,
+                      &out->audience, &out->form_schema, &out->materials);
 }
 
 int app_insert(db_conn *c, const app_new *n, int64_t *id)
@@ -28,12 +30,15 @@ int app_insert(db_conn *c, const app_new *n, int64_t *id)
                      "INSERT INTO applications (application_no, query_code_hash, "
                      "query_code_enc, citizen_id, service_id, service_code, service_name, "
                      "department_code, department_name, handler_type, handler_name, status, "
-                     "form_enc, materials, due_date) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)",
-                     "sbbiissssssbss", n->no, n->code.hash, (size_t)QUERY_CODE_HASH_BYTES,
+                     "form_enc, materials, due_date, enterprise_id, enterprise_credit_code, "
+                     "enterprise_name, enterprise_role) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, "
+                     "NULLIF(?, 0), ?, ?, ?)",
+                     "sbbiissssssbssisss", n->no, n->code.hash, (size_t)QUERY_CODE_HASH_BYTES,
                      n->code.sealed, n->code.sealed_len, n->citizen_id, sv->id, sv->code, sv->name,
                      sv->department_code, sv->department_name, sv->handler_type, sv->handler_name,
-                     n->form_enc, n->form_len, n->materials, n->due_date);
+                     n->form_enc, n->form_len, n->materials, n->due_date, n->enterprise.id,
+                     n->enterprise.credit_code, n->enterprise.name, n->enterprise.role);
     if (rc == DB_OK)
         *id = db_last_insert_id(c);
     return rc;
@@ -53,7 +58,8 @@ int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out)
     "a.query_code_hash, a.query_code_enc, a.status, " \
     "a.result, a.department_code, a.department_name, a.service_code, a.service_name, " \
     "a.handler_type, a.handler_name, a.materials, " TS("a.submitted_at") ", " \
-    TS("a.updated_at") ", " TS("a.finished_at") ", " DAY("a.due_date") ", " DAY("a.paused_on")
+    TS("a.updated_at") ", " TS("a.finished_at") ", " DAY("a.due_date") ", " DAY("a.paused_on") \
+    ", COALESCE(a.enterprise_id, 0), a.enterprise_credit_code, a.enterprise_name, a.enterprise_role"
 
 #define SQL_BY_NO "SELECT " APP_FIELDS ", a.timeline FROM applications a WHERE a.application_no = ?"
 #define SQL_BY_NO_LOCKED \
@@ -67,16 +73,29 @@ int app_by_no(db_conn *c, arena *a, const char *no, bool for_update, app_row *ou
     db_rows rows;
     int rc = db_query(c, &rows, a, for_update ? sql_by_no_locked : sql_by_no, "s", no);
     size_t hash_len = 0;
-    rc = db_row_one(&rows, rc, "iiissbbsssssssssssssss", &out->id, &out->citizen_id, &out->org_id,
-                    &out->no, &out->plain_query_code, &out->code.hash, &hash_len, &out->code.sealed,
-                    &out->code.sealed_len, &out->status, &out->result, &out->department_code,
-                    &out->department_name, &out->service_code, &out->service_name,
-                    &out->handler_type, &out->handler_name, &out->materials, &out->submitted_at,
-                    &out->updated_at, &out->finished_at, &out->due_date, &out->paused_on,
-                    &out->timeline);
+    rc = db_row_one(&rows, rc, "iiissbbssssssssssssssissss", &out->id, &out->citizen_id,
+                    &out->org_id, &out->no, &out->plain_query_code, &out->code.hash, &hash_len,
+                    &out->code.sealed, &out->code.sealed_len, &out->status, &out->result,
+                    &out->department_code, &out->department_name, &out->service_code,
+                    &out->service_name, &out->handler_type, &out->handler_name, &out->materials,
+                    &out->submitted_at, &out->updated_at, &out->finished_at, &out->due_date,
+                    &out->paused_on, &out->enterprise.id, &out->enterprise.credit_code,
+                    &out->enterprise.name, &out->enterprise.role, &out->timeline);
     if (rc == DB_OK && out->code.hash && hash_len != QUERY_CODE_HASH_BYTES)
         out->code.hash = NULL; /* not a hash of ours: no code matches */
     return rc;
+}
+
+int app_service_materials(db_conn *c, arena *a, const char *code, const char **materials)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, "SELECT materials FROM services WHERE code = ?", "s", code);
+    return db_row_one(&rows, rc, "s", materials);
+}
+
+int app_set_materials(db_conn *c, int64_t id, const char *materials)
+{
+    return db_exec(c, "UPDATE applications SET materials = ? WHERE id = ?", "si", materials, id);
 }
 
 int app_plain_code_count(db_conn *c, arena *a, int64_t *n)

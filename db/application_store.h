@@ -20,7 +20,19 @@ typedef struct app_service {
     int64_t min_assurance_level; /* who may apply (auth/identity_provider.h): 2 or 3 */
     const char *code, *name, *department_code, *department_name;
     const char *handler_type, *handler_name; /* the catalog's 办理主体 */
+    const char *audience;                    /* personal | enterprise | both */
+    const char *form_schema;                 /* JSON, or NULL: a free form */
+    const char *materials;                   /* the material definitions (JSON array) */
 } app_service;
+
+/* The material definitions of a service, retired or not (a supplement of an old application). */
+int app_service_materials(db_conn *c, arena *a, const char *code, const char **materials);
+
+/* The company an application is made for (all NULL and id 0: a personal application). */
+typedef struct app_enterprise {
+    int64_t id;
+    const char *credit_code, *name, *role;
+} app_enterprise;
 
 /* DB_OK (active, not retired), DB_NOT_FOUND, or a failure. */
 int app_service_active(db_conn *c, arena *a, const char *code, app_service *out);
@@ -41,10 +53,13 @@ typedef struct app_new {
     size_t form_len;
     const char *materials; /* JSON array */
     const char *due_date;  /* YYYY-MM-DD */
+    app_enterprise enterprise;
 } app_new;
 
 /* DB_DUPLICATE when the number is taken (the caller draws another). */
 int app_insert(db_conn *c, const app_new *n, int64_t *id);
+/* A new application's material list, once its uploads are attached. */
+int app_set_materials(db_conn *c, int64_t id, const char *materials);
 /* The database's time of a new application's submission (RFC 3339), for its answer. */
 int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out);
 
@@ -57,6 +72,7 @@ typedef struct app_row {
     const char *handler_type, *handler_name, *materials;
     const char *submitted_at, *updated_at, *finished_at; /* RFC 3339; finished_at may be NULL */
     const char *due_date, *paused_on;                    /* YYYY-MM-DD; paused_on may be NULL */
+    app_enterprise enterprise;
     const char *timeline; /* JSON array of the steps, oldest first ("" when locked) */
 } app_row;
 

@@ -43,22 +43,22 @@ static int bump_version(db_conn *c)
 }
 
 /* The item's columns in the order both statements below bind them, code last. */
-#define ITEM_TYPES "sssssiiiissssssssbs"
+#define ITEM_TYPES "sssssiiiisssssssssbs"
 #define ITEM_VALUES(it)                                                                            \
     (it)->name, (it)->department_code, (it)->topic_codes, (it)->audience, (it)->kind,              \
         (it)->online_level, (it)->legal_days, (it)->promised_days, (it)->min_assurance_level,      \
-        (it)->fee, (it)->materials, (it)->keywords, (it)->description, (it)->handled_by_type,      \
-        (it)->handled_by_name, (it)->name_en, (it)->description_en, (it)->hash, sizeof(it)->hash,  \
-        (it)->code
+        (it)->fee, (it)->materials, (it)->form_schema, (it)->keywords, (it)->description,          \
+        (it)->handled_by_type, (it)->handled_by_name, (it)->name_en, (it)->description_en,         \
+        (it)->hash, sizeof(it)->hash, (it)->code
 
 static int insert_item(db_conn *c, const catalog_item *it)
 {
     return db_exec(c,
                    "INSERT INTO services (name, department_code, topic_codes, audience, kind, "
                    "online_level, legal_days, promised_days, min_assurance_level, fee, "
-                   "materials, keywords, description, handled_by_type, handled_by_name, name_en, "
-                   "description_en, content_hash, code) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "materials, form_schema, keywords, description, handled_by_type, "
+                   "handled_by_name, name_en, description_en, content_hash, code) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    ITEM_TYPES, ITEM_VALUES(it));
 }
 
@@ -67,9 +67,9 @@ static int update_item(db_conn *c, const catalog_item *it)
     return db_exec(c,
                    "UPDATE services SET name = ?, department_code = ?, topic_codes = ?, "
                    "audience = ?, kind = ?, online_level = ?, legal_days = ?, promised_days = ?, "
-                   "min_assurance_level = ?, fee = ?, materials = ?, keywords = ?, "
-                   "description = ?, handled_by_type = ?, handled_by_name = ?, name_en = ?, "
-                   "description_en = ?, content_hash = ?, retired_at = NULL, "
+                   "min_assurance_level = ?, fee = ?, materials = ?, form_schema = ?, "
+                   "keywords = ?, description = ?, handled_by_type = ?, handled_by_name = ?, "
+                   "name_en = ?, description_en = ?, content_hash = ?, retired_at = NULL, "
                    "updated_at = CURRENT_TIMESTAMP(3) WHERE code = ?",
                    ITEM_TYPES, ITEM_VALUES(it));
 }

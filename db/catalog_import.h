@@ -25,6 +25,7 @@ typedef struct catalog_codes {
 typedef struct catalog_item {
     const char *code, *name, *department_code, *audience, *kind, *fee, *description;
     const char *topic_codes, *materials, *keywords; /* canonical JSON arrays */
+    const char *form_schema;                        /* canonical JSON, or NULL: none */
     const char *handled_by_type, *handled_by_name;  /* name NULL: the department */
     const char *name_en, *description_en;           /* NULL: no translation */
     int64_t online_level, legal_days, promised_days;

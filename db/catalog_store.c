@@ -162,16 +162,16 @@ int catalog_store_get(db_conn *c, arena *a, const char *code, bool retired_too, 
                       "s.audience, s.kind, s.online_level, s.legal_days, s.promised_days, s.fee, "
                       "s.materials, s.keywords, s.description, s.handled_by_type, "
                       "COALESCE(s.handled_by_name, d.name), s.name_en, s.description_en, "
-                      "d.name_en, s.min_assurance_level, "
+                      "d.name_en, s.min_assurance_level, s.form_schema, "
                       "DATE_FORMAT(s.retired_at, '%Y-%m-%dT%H:%i:%sZ'), "
                       "DATE_FORMAT(s.updated_at, '%Y-%m-%dT%H:%i:%sZ') "
                       "FROM services s JOIN departments d ON d.code = s.department_code "
                       "WHERE s.code = ? AND (s.retired_at IS NULL OR ?)",
                       "si", code, (int64_t)retired_too);
-    return db_row_one(&rows, rc, "isssssssiiisssssssssiss", &d->service_id, &d->code, &d->name,
+    return db_row_one(&rows, rc, "isssssssiiisssssssssisss", &d->service_id, &d->code, &d->name,
                       &d->department_code, &d->department_name, &d->topic_codes, &d->audience,
                       &d->kind, &d->online_level, &d->legal_days, &d->promised_days, &d->fee,
                       &d->materials, &d->keywords, &d->description, &d->handled_by_type,
                       &d->handled_by_name, &d->name_en, &d->description_en, &d->department_name_en,
-                      &d->min_assurance_level, &d->retired_at, &d->updated_at);
+                      &d->min_assurance_level, &d->form_schema, &d->retired_at, &d->updated_at);
 }

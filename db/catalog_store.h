@@ -18,7 +18,7 @@ typedef struct catalog_row {
     const char *keywords;    /* JSON array of strings */
     int64_t online_level, promised_days, popularity;
     const char *name_en, *description_en; /* NULL: not translated */
-    const char *materials;                /* JSON array of strings */
+    const char *materials;                /* JSON array of {code, name, …} (or of names) */
 } catalog_row;
 
 typedef int (*catalog_row_fn)(const catalog_row *row, void *ctx);
@@ -49,6 +49,7 @@ typedef struct catalog_detail {
     int64_t service_id;
     const char *code, *name, *department_code, *department_name, *audience, *kind, *fee;
     const char *topic_codes, *materials, *keywords; /* JSON arrays */
+    const char *form_schema;                        /* JSON object, or NULL: none */
     const char *description, *handled_by_type, *handled_by_name;
     int64_t online_level, legal_days, promised_days, min_assurance_level;
     const char *name_en, *description_en, *department_name_en; /* NULL: not translated */

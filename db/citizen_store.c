@@ -24,6 +24,12 @@ int citizen_by_phone(db_conn *c, arena *a, const uint8_t bidx[32], citizen_row *
     return one_citizen(&rows, rc, out);
 }
 
+int citizen_lock(db_conn *c, arena *a, int64_t id)
+{
+    int64_t found;
+    return db_query_int(c, a, &found, "SELECT id FROM citizens WHERE id = ? FOR UPDATE", "i", id);
+}
+
 int citizen_by_id(db_conn *c, arena *a, int64_t id, citizen_row *out)
 {
     db_rows rows;

@@ -29,6 +29,11 @@ int citizen_by_id(db_conn *c, arena *a, int64_t id, citizen_row *out);
  * verified, its bytes not fetched), wechat_bound, created_at. */
 int citizen_profile(db_conn *c, arena *a, int64_t id, citizen_row *out);
 int citizen_by_openid(db_conn *c, arena *a, const char *openid, citizen_row *out);
+/* Locks the citizen's row (inside a transaction): changes of one citizen that must not pass a
+ * limit together (devices, company bindings) queue on it. The reads after it see what the
+ * previous holder committed: InnoDB takes a transaction's snapshot at its first plain read,
+ * which comes after this lock. DB_OK, DB_NOT_FOUND, or a failure. */
+int citizen_lock(db_conn *c, arena *a, int64_t id);
 /* Links a WeChat openid: DB_OK linked, DB_NOT_FOUND the citizen already has another one,
  * DB_DUPLICATE when the openid belongs to another citizen, or a failure. */
 int citizen_link_wechat(db_conn *c, int64_t id, const char *openid);

@@ -1,14 +1,6 @@
 #include "db/device_store.h"
 
-/* Registrations of one citizen queue on the citizen's row, so that two at once cannot both
- * pass the device limit. The reads after it see what the previous holder committed: InnoDB
- * takes a transaction's snapshot at its first plain read, which comes after this lock. */
-static int lock_citizen(db_conn *c, arena *a, int64_t citizen_id)
-{
-    int64_t id;
-    return db_query_int(c, a, &id, "SELECT id FROM citizens WHERE id = ? FOR UPDATE", "i",
-                        citizen_id);
-}
+#include "db/citizen_store.h"
 
 /* The row of the token, whoever it belongs to: DB_OK, DB_NOT_FOUND, or a failure. */
 static int token_row(db_conn *c, arena *a, const device_new *d, int64_t *id, int64_t *owner,
@@ -44,7 +36,9 @@ static int upsert(db_conn *c, const device_new *d, int64_t *id)
 int device_register(db_conn *c, arena *a, const device_new *d, int64_t max_active, int64_t *id)
 {
     int64_t owner = 0, active = 0, n = 0;
-    int rc = lock_citizen(c, a, d->citizen_id); /* it exists: citizens are never deleted */
+    /* Registrations of one citizen queue on the citizen's row, so that two at once cannot
+     * both pass the device limit (it exists: citizens are never deleted). */
+    int rc = citizen_lock(c, a, d->citizen_id);
     if (rc != DB_OK)
         return rc;
     rc = token_row(c, a, d, id, &owner, &active);

@@ -39,48 +39,55 @@ bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn 
     return rc == DB_OK;
 }
 
-bool read_materials(req *r, const cJSON *body, bool required, const char **json, int *count)
+bool read_materials(req *r, const cJSON *body, bool required, material_given **list, size_t *count)
 {
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(body, "materials");
+    const cJSON *given = cJSON_GetObjectItemCaseSensitive(body, "materials");
     *count = 0;
-    if (!list && !required) {
-        *json = "[]";
+    *list = NULL;
+    if (!given && !required)
         return true;
-    }
-    int n = cJSON_GetArraySize(list);
-    if (!cJSON_IsArray(list) || n > MATERIALS_MAX || (required && n == 0)) {
-        req_add_error(r, "/materials", "材料须为 1 到 50 项的列表，每项为 {\"name\": …}。",
-                      "materials must be a list of 1 to 50 objects {\"name\": …}.");
+    int n = cJSON_GetArraySize(given);
+    if (!cJSON_IsArray(given) || n > MATERIALS_MAX || (required && n == 0)) {
+        req_add_error(r, "/materials",
+                      required ? "材料须为 1 到 50 项的列表，每项为 {\"code\", \"upload_id\"}。"
+                               : "材料须为至多 50 项的列表，每项为 {\"code\", \"upload_id\"}。",
+                      required
+                          ? "materials must be a list of 1 to 50 {\"code\", \"upload_id\"}."
+                          : "materials must be a list of at most 50 {\"code\", \"upload_id\"}.");
         return false;
     }
-    cJSON *out = cJSON_CreateArray();
-    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, out);
+    *list = arena_calloc(&r->arena, n ? (size_t)n : 1, sizeof **list);
+    if (!*list)
+        return false;
     int i = 0;
     bool ok = true;
-    for (const cJSON *item = list->child; item; item = item->next, i++) {
-        const char *pointer = arena_printf(&r->arena, "/materials/%d/name", i);
-        const char *name = NULL;
+    for (const cJSON *item = given->child; item; item = item->next, i++) {
+        material_given *m = &(*list)[i];
         if (!cJSON_IsObject(item)) {
             req_add_error(r, arena_printf(&r->arena, "/materials/%d", i), "每项材料须为对象。",
                           "Each material must be an object.");
             ok = false;
             continue;
         }
-        if (!req_json_string(r, item, pointer, 1, MATERIAL_NAME_MAX_CHARS, true, &name))
-            ok = false;
-        else {
-            cJSON *m = cJSON_CreateObject();
-            cJSON_AddStringToObject(m, "name", name);
-            cJSON_AddItemToArray(out, m);
-        }
+        ok = req_json_string(r, item, arena_printf(&r->arena, "/materials/%d/code", i), 1,
+                             MATERIAL_CODE_MAX_CHARS, true, &m->code) &&
+             ok;
+        ok = req_json_string(r, item, arena_printf(&r->arena, "/materials/%d/upload_id", i), 1,
+                             UPLOAD_ID_CHARS, true, &m->upload_id) &&
+             ok;
     }
-    if (!ok)
-        return false;
-    char *text = cJSON_PrintUnformatted(out);
-    *json = text ? arena_strdup(&r->arena, text) : NULL;
-    cJSON_free(text);
-    *count = n;
-    return *json != NULL;
+    *count = (size_t)n;
+    return ok;
+}
+
+static void add_request_error(void *ctx, const char *pointer, const char *zh, const char *en)
+{
+    req_add_error(ctx, pointer, zh, en);
+}
+
+app_errors request_errors(req *r)
+{
+    return (app_errors){add_request_error, r};
 }
 
 bool application_overdue(const char *status, const char *due_date, cal_day today)
@@ -136,6 +143,21 @@ static cJSON *timeline_json(const char *stored, app_view view)
     return list;
 }
 
+/* The company applied for, or null. */
+static cJSON *enterprise_json(const app_enterprise *e)
+{
+    if (!e->id && !e->credit_code)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)e->id);
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "credit_code", e->credit_code ? e->credit_code : "");
+    cJSON_AddStringToObject(o, "name", e->name ? e->name : "");
+    cJSON_AddStringToObject(o, "role", e->role ? e->role : "");
+    return o;
+}
+
 cJSON *app_detail_json(const app_row *a, cal_day today, app_view view)
 {
     cJSON *o = cJSON_CreateObject();
@@ -157,6 +179,7 @@ cJSON *app_detail_json(const app_row *a, cal_day today, app_view view)
         cJSON_AddStringToObject(h, "type", a->handler_type);
         cJSON_AddStringToObject(h, "name", a->handler_name);
         cJSON_AddItemToObject(o, "materials", cJSON_Parse(a->materials));
+        cJSON_AddItemToObject(o, "enterprise", enterprise_json(&a->enterprise));
     }
     char code[QUERY_CODE_BYTES];
     if (view == VIEW_CITIZEN && query_code_of(a, code))
@@ -186,6 +209,8 @@ void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who
     int rc = application_step(c, &r->arena, a, who, st);
     if (rc == APP_REFUSED)
         respond_invalid_transition(r, w, a->status);
+    else if (rc == APP_INVALID)
+        resp_invalid(r, w);
     else if (rc == APP_MATERIALS_FULL) {
         req_add_error(r, "/materials", "这件申请的材料已达 200 项上限。",
                       "This application already has the maximum of 200 materials.");

@@ -16,7 +16,8 @@
 
 #define NOTE_MAX_CHARS 500
 #define MATERIALS_MAX 50
-#define MATERIAL_NAME_MAX_CHARS 100
+#define UPLOAD_ID_CHARS 32
+#define MATERIAL_CODE_MAX_CHARS 32
 
 struct app_actor_ref;
 struct app_step;
@@ -36,9 +37,12 @@ typedef enum {
 bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn visible,
                       const void *viewer, app_row *out);
 
-/* The material list of a body ({"name"} objects) as a JSON array text; "[]" when absent and
- * not required. False after recording validation errors. *count: how many. */
-bool read_materials(req *r, const cJSON *body, bool required, const char **json, int *count);
+/* The material list of a body ([{"code","upload_id"}], at most MATERIALS_MAX); empty when
+ * absent and not required. False after recording validation errors. */
+bool read_materials(req *r, const cJSON *body, bool required, material_given **list, size_t *count);
+
+/* The error sink of workflow functions that report problems by JSON Pointer: the request. */
+app_errors request_errors(req *r);
 
 bool application_overdue(const char *status, const char *due_date, cal_day today);
 

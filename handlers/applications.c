@@ -8,11 +8,14 @@
 #include "api/idempotency.h"
 #include "auth/identity_provider.h"
 #include "auth/token.h"
+#include "core/calendar.h"
 #include "db/citizen_store.h"
+#include "db/enterprise_store.h"
 #include "handlers/application_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "search/catalog_cache.h"
+#include "workflow/form_check.h"
 
 #define FORM_MAX_BYTES 16384
 #define SERVICE_CODE_MAX_CHARS 64
@@ -100,29 +103,101 @@ static bool find_service(req *r, resp *w, const char *code, app_service *s)
     return rc == DB_OK;
 }
 
+static long yyyymmdd(cal_day d)
+{
+    char text[CAL_DATE_BYTES];
+    cal_day_format(d, text);
+    return strtol(text, NULL, 10) * 10000 + strtol(text + 5, NULL, 10) * 100 +
+           strtol(text + 8, NULL, 10);
+}
+
+/* The form against the service's schema (a service without one takes any object). */
+static bool form_valid(req *r, const app_service *svc, const cJSON *body)
+{
+    if (!svc->form_schema)
+        return true;
+    cJSON *schema = cJSON_Parse(svc->form_schema);
+    if (!schema)
+        return true; /* checked at import: cannot happen */
+    app_errors e = request_errors(r);
+    int n = form_check(schema, cJSON_GetObjectItemCaseSensitive(body, "form"), "/form",
+                       yyyymmdd(request_today(r)), &r->arena, e.fn, e.ctx);
+    cJSON_Delete(schema);
+    return n == 0;
+}
+
+/* The company named by enterprise_id, as the service's audience wants it: required for an
+ * enterprise service, optional for one of both, refused for a personal one. False after
+ * recording an error or answering a failure. */
+static bool read_enterprise(req *r, resp *w, const app_service *svc, const cJSON *body,
+                            app_enterprise *out)
+{
+    const char *id_text = NULL;
+    bool wanted = strcmp(svc->audience, "personal") != 0;
+    bool required = strcmp(svc->audience, "enterprise") == 0;
+    *out = (app_enterprise){0, NULL, NULL, NULL};
+    if (!wanted && cJSON_GetObjectItemCaseSensitive(body, "enterprise_id")) {
+        req_add_error(r, "/enterprise_id", "这是面向个人的事项，不能以企业名义申请。",
+                      "This service is for individuals: it cannot be applied for by a company.");
+        return false;
+    }
+    if (!req_json_string(r, body, "/enterprise_id", 1, 20, required, &id_text) || !id_text)
+        return !required;
+    char *end;
+    long long id = strtoll(id_text, &end, 10);
+    enterprise_row e;
+    int rc = *end || id <= 0
+                 ? DB_NOT_FOUND
+                 : enterprise_get(db_primary(), &r->arena, common_principal_id(r), id, &e);
+    if (rc == DB_NOT_FOUND)
+        req_add_error(r, "/enterprise_id", "不是您绑定的企业（/me/enterprises）。",
+                      "This is not one of your companies (/me/enterprises).");
+    else if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "application submit");
+        return false;
+    } else
+        *out = (app_enterprise){e.id, e.credit_code, e.name, e.role};
+    return rc == DB_OK;
+}
+
 void handle_application_submit(req *r, resp *w)
 {
     const cJSON *body = req_body_object(r);
-    const char *code = NULL, *form = NULL, *materials = NULL;
-    int n_materials;
+    const char *code = NULL, *form = NULL;
+    material_given *given = NULL;
+    size_t n_given = 0;
     if (body) {
         req_json_string(r, body, "/service_code", 1, SERVICE_CODE_MAX_CHARS, true, &code);
         form = read_form(r, body);
-        read_materials(r, body, false, &materials, &n_materials);
+        read_materials(r, body, false, &given, &n_given);
     }
     if (r->n_errors) {
         resp_invalid(r, w);
         return;
     }
     app_service svc;
-    if (!common_personal_data_ready(r, w) || !find_service(r, w, code, &svc) ||
-        !identity_sure_enough(r, w, &svc))
+    app_enterprise company;
+    if (!common_personal_data_ready(r, w) || !find_service(r, w, code, &svc))
+        return;
+    bool form_ok = form_valid(r, &svc, body);
+    if (!read_enterprise(r, w, &svc, body, &company) && w->status)
+        return;
+    if (!form_ok || r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
+    if (!identity_sure_enough(r, w, &svc))
         return;
     app_actor_ref who = citizen_actor(r);
-    app_submission s = {&svc, form, materials, request_today(r), &who};
+    app_submission s = {&svc, form, given, n_given, company, request_errors(r), request_today(r),
+                        &who};
     app_submitted out;
     db_conn *c = db_primary();
     int rc = application_submit(c, &r->arena, &s, &out);
+    if (rc == APP_INVALID) {
+        resp_invalid(r, w);
+        return;
+    }
     if (rc != DB_OK) {
         common_answer_failure(r, w, rc, "application submit");
         return;
@@ -214,11 +289,12 @@ void handle_application_withdraw(req *r, resp *w)
 void handle_application_supplement(req *r, resp *w)
 {
     const cJSON *body = req_body_object(r);
-    const char *note = NULL, *materials = NULL;
-    int n;
+    const char *note = NULL;
+    material_given *given = NULL;
+    size_t n_given = 0;
     if (body) {
         read_note(r, body, &note);
-        read_materials(r, body, true, &materials, &n);
+        read_materials(r, body, true, &given, &n_given);
     }
     if (r->n_errors) {
         resp_invalid(r, w);
@@ -226,7 +302,9 @@ void handle_application_supplement(req *r, resp *w)
     }
     app_step st = {.to = APP_SUBMITTED,
                    .note = note && *note ? note : NULL,
-                   .materials = materials,
-                   .today = request_today(r)};
+                   .today = request_today(r),
+                   .given = given,
+                   .n_given = n_given,
+                   .errors = request_errors(r)};
     citizen_step(r, w, &st);
 }

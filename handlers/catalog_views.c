@@ -20,3 +20,13 @@ void catalog_views_add_list(cJSON *o, const char *key, const char *json)
     }
     cJSON_AddItemToObject(o, key, v);
 }
+
+void catalog_views_add_form_schema(cJSON *o, const char *json)
+{
+    cJSON *v = json ? cJSON_Parse(json) : NULL;
+    if (!cJSON_IsObject(v)) {
+        cJSON_Delete(v);
+        v = cJSON_CreateNull();
+    }
+    cJSON_AddItemToObject(o, "form_schema", v);
+}

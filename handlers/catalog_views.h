@@ -11,5 +11,7 @@
 void catalog_views_add_terms(cJSON *o, const catalog_detail *d);
 /* key: the JSON array stored as text (materials, keywords, topic codes); [] if it is none. */
 void catalog_views_add_list(cJSON *o, const char *key, const char *json);
+/* form_schema: the JSON object stored as text, or null when the item has none. */
+void catalog_views_add_form_schema(cJSON *o, const char *json);
 
 #endif

@@ -3,13 +3,10 @@
  * subscribe-message templates to ask grants for, token lifetimes, body and upload limits.
  * Public and the same for everyone: cacheable by clients and proxies. */
 #include "core/config.h"
+#include "core/media_types.h"
 #include "handlers/handlers.h"
 
 #define CLIENT_CONFIG_MAX_AGE "public, max-age=300"
-
-/* The media types uploads accept (API.md §5). Uploads are not served yet: the limits are
- * published now so that clients can check files before the capability lands. */
-static const char *const upload_media_types[] = {"image/jpeg", "image/png", "application/pdf"};
 
 void handle_client_config(req *r, resp *w)
 {
@@ -32,8 +29,8 @@ void handle_client_config(req *r, resp *w)
     cJSON *uploads = cJSON_AddObjectToObject(o, "uploads");
     cJSON_AddNumberToObject(uploads, "max_bytes", cfg->upload_max_bytes);
     cJSON *types = cJSON_AddArrayToObject(uploads, "media_types");
-    for (size_t i = 0; i < sizeof upload_media_types / sizeof upload_media_types[0]; i++)
-        cJSON_AddItemToArray(types, cJSON_CreateString(upload_media_types[i]));
+    for (const char *const *t = media_types; *t; t++) /* what POST /uploads accepts */
+        cJSON_AddItemToArray(types, cJSON_CreateString(*t));
     resp_header(w, "Cache-Control", CLIENT_CONFIG_MAX_AGE);
     resp_json(r, w, 200, o);
 }

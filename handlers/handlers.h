@@ -74,6 +74,13 @@ void handle_staff_synonym_add(req *r, resp *w);
 void handle_staff_concept_add(req *r, resp *w);
 void handle_staff_search_misses(req *r, resp *w);
 
+/* handlers/uploads.c, handlers/enterprises.c, handlers/materials.c */
+void handle_upload(req *r, resp *w);
+void handle_enterprise_add(req *r, resp *w);
+void handle_enterprise_list(req *r, resp *w);
+void handle_enterprise_delete(req *r, resp *w);
+void handle_material_download(req *r, resp *w);
+
 /* handlers/test_probes.c (served only with test_routes = 1) */
 void handle_test_echo(req *r, resp *w);
 void handle_test_query(req *r, resp *w);

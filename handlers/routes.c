@@ -71,6 +71,13 @@ const route routes[] = {
     {"GET", "/api/v1/staff/search-misses", handle_staff_search_misses, AUTH_OPERATOR, NULL, 0},
     /* what a client must know (README "Client configuration") */
     {"GET", "/api/v1/client-config", handle_client_config, AUTH_PUBLIC, NULL, 0},
+    /* uploads, materials and acting for a company (API.md §3, §5) */
+    {"POST", "/api/v1/uploads", handle_upload, AUTH_CITIZEN, NULL, BODY_FILE},
+    {"GET", "/api/v1/applications/{no}/materials/{code}", handle_material_download, AUTH_ANY,
+     "applications:read", 0},
+    {"POST", "/api/v1/me/enterprises", handle_enterprise_add, AUTH_CITIZEN, NULL, BODY_DEFAULT},
+    {"GET", "/api/v1/me/enterprises", handle_enterprise_list, AUTH_CITIZEN, NULL, 0},
+    {"DELETE", "/api/v1/me/enterprises/{id}", handle_enterprise_delete, AUTH_CITIZEN, NULL, 0},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

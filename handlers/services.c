@@ -346,6 +346,7 @@ static cJSON *detail_json(req *r, const catalog_detail *d)
     catalog_views_add_terms(o, d);
     catalog_views_add_list(o, "materials", d->materials);
     catalog_views_add_list(o, "keywords", d->keywords);
+    catalog_views_add_form_schema(o, d->form_schema);
     cJSON_AddStringToObject(o, "description",
                             en && d->description_en ? d->description_en : d->description);
     /* both languages whatever was asked, so that an app can show either (additive) */

@@ -172,6 +172,7 @@ static cJSON *staff_item_json(req *r, const catalog_detail *d)
     catalog_views_add_terms(o, d);
     catalog_views_add_list(o, "materials", d->materials);
     catalog_views_add_list(o, "keywords", d->keywords);
+    catalog_views_add_form_schema(o, d->form_schema);
     cJSON_AddStringToObject(o, "description", d->description);
     if (strcmp(d->handled_by_type, "organization") == 0) { /* else its department (default) */
         cJSON *by = cJSON_AddObjectToObject(o, "handled_by");

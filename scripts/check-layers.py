@@ -16,7 +16,7 @@ LAYERS = [
     ["handlers"],
     ["api"],
     ["workflow", "push"],
-    ["auth", "search", "catalog"],
+    ["auth", "search", "catalog", "storage"],
     ["db"],
     ["core"],
 ]

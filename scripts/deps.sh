@@ -4,13 +4,14 @@
 # ones before them; lint is build plus the checkers of `make lint`; fuzz is build plus clang)
 set -euo pipefail
 
-build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev
+build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev libpcre2-dev libmagic-dev zlib1g-dev libjpeg-dev
             libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev
             libstemmer-dev libxxhash-dev python3 python3-jieba)
 run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data)
 # python3-jsonschema: the e2e answers checked against api/openapi.yaml (tests/e2e/contract.py)
 test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jwt
-           python3-cryptography python3-jsonschema valgrind)
+           python3-cryptography python3-jsonschema valgrind python3-pil python3-botocore
+           clamav-daemon)
 lint_pkgs=(clang-format cppcheck python3)
 # clang's libFuzzer and sanitizers: `make fuzz` (tests/fuzz).
 fuzz_pkgs=(clang libclang-rt-14-dev)
@@ -28,11 +29,20 @@ case "${1:-build}" in
   *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench|fuzz)" >&2; exit 2 ;;
 esac
 
+# The npm tools of tools/package.json (s3rver for the s3 store's tests), pinned by its lock
+# file; installed once with the machine's npm.
+npm_tools() {
+  case "${1:-build}" in test|bench) ;; *) return 0 ;; esac
+  [ -x "$(dirname "$0")/../tools/node_modules/.bin/s3rver" ] && return 0
+  command -v npm >/dev/null || { echo "deps.sh: npm is missing (tools/)" >&2; return 1; }
+  echo "deps.sh: npm ci --prefix tools" >&2
+  npm ci --prefix "$(dirname "$0")/../tools" --no-audit --no-fund >/dev/null
+}
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then npm_tools "${1:-build}"; exit 0; fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "deps.sh: missing packages: ${missing[*]} (run as root, or install them)" >&2
@@ -48,3 +58,4 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+npm_tools "${1:-build}"

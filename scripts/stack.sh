@@ -23,6 +23,8 @@ export ONEWINDOW_VAR_DIR=$VAR   # absolute, for every process started below
 RUN=$VAR/run LOG=$VAR/log DBDIR=$VAR/db NGX=$VAR/nginx SECRETS=$VAR/secrets
 # MariaDB's own folder (socket, pid), writable by its user; run/ links to both for clients.
 MYSQLD_DIR=$VAR/mysqld
+# The object store of uploads (fs) and, with either store, its tmp/ spool of uploads in flight.
+STORE=$(setting store_dir); [ -n "$STORE" ] || STORE=$VAR/store
 PORT=$(setting port)
 DB_PORT=$(setting db_port)
 DB_SOCKET=$RUN/mysqld.sock
@@ -89,6 +91,16 @@ prepare_var() {
   for f in "$VAR/sms-outbox.jsonl" "$VAR/sms-notifications.jsonl"; do
     [ -e "$f" ] || : >"$f"; own "$SERVICE_USER:$SERVICE_USER" 0640 "$f"
   done
+  # The store: the service writes it, nginx's workers read it (material downloads through
+  # /_store/). setgid, so that what the service makes in it belongs to nginx's group (files
+  # 0640, folders 0750); tmp/, the uploads in flight, is the service's alone.
+  mkdir -p "$STORE/tmp"
+  if [ -n "$AS_ROOT" ] && [ "$(stat -c %U "$STORE")" != "$SERVICE_USER" ]; then
+    chown -R "$SERVICE_USER:$WEB_USER" "$STORE"   # a store of a stack that ran as root
+    find "$STORE" -type d -exec chmod g+s {} +
+  fi
+  own "$SERVICE_USER:$WEB_USER" 2750 "$STORE"
+  own "$SERVICE_USER:$WEB_USER" 0700 "$STORE/tmp"
   ln -sfn ../mysqld/mysqld.sock "$RUN/mysqld.sock"
   ln -sfn ../mysqld/mysqld.pid "$RUN/mysqld.pid"
 }
@@ -195,6 +207,20 @@ start_app() {
   say "onewindow-fcgi did not open its sockets: see $LOG/onewindow.log"; exit 1
 }
 
+# Where nginx proxies a material download of the s3 store (presigned by the worker):
+# endpoint/bucket/ (path style) or scheme://bucket.host/ (virtual-hosted style).
+s3_proxy_base() {
+  local endpoint bucket
+  endpoint=$(setting s3_endpoint) bucket=$(setting s3_bucket)
+  if [ "$(setting storage)" != s3 ] || [ -z "$endpoint" ]; then
+    echo "http://127.0.0.1:9/"   # never used: the fs store serves from /_store/
+  elif [ "$(setting s3_path_style)" = 1 ]; then
+    echo "${endpoint%/}/$bucket/"
+  else
+    echo "${endpoint%%://*}://$bucket.${endpoint#*://}/"
+  fi
+}
+
 # Writes nginx's config from the templates and the settings.
 render_nginx() {
   local workers upstream="" errors="" locations="" max_body status code title zh en
@@ -230,6 +256,9 @@ render_nginx() {
     real_ip+="    real_ip_header X-Forwarded-For;"$'\n'"    real_ip_recursive on;"
   fi
   max_body=$(( $(setting max_body_bytes) + 16384 ))
+  local upload_max s3_base
+  upload_max=$(( $(setting upload_max_bytes) + 16384 ))
+  s3_base=$(s3_proxy_base)
   local user_line=""
   [ -n "$AS_ROOT" ] && user_line="user $WEB_USER $WEB_USER;"
   mkdir -p "$NGX"
@@ -239,6 +268,7 @@ render_nginx() {
   USER_LINE="$user_line" NGINX_WORKERS="${ONEWINDOW_NGINX_WORKERS:-1}" RUN_DIR="$RUN" \
   LOG_DIR="$LOG" NGINX_DIR="$NGX" PORT="$PORT" NGINX_MAX_BODY="$max_body" \
   IP_RATE="$(setting ip_rate_per_s)" IP_BURST="$(setting ip_burst)" \
+  NGINX_UPLOAD_MAX="$upload_max" STORE_DIR="$STORE" OBJECT_STORE_URL="$s3_base" \
   UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" REAL_IP="$real_ip" \
   PROBLEM_LOCATIONS="${locations%$'\n'}" \
   /usr/bin/python3 -c '

@@ -18,7 +18,7 @@ typedef struct search_doc {
     const char *keywords;    /* JSON array of strings */
     int64_t online_level, promised_days, popularity;
     const char *name_en, *description_en; /* NULL: not translated */
-    const char *materials;                /* JSON array of strings; NULL: none */
+    const char *materials;                /* JSON array (strings or {name, …}); NULL: none */
     const char *bundles; /* JSON array of the names of the life events it belongs to; NULL */
 } search_doc;
 

@@ -167,8 +167,17 @@ static int add_occurrences(ranked_builder *rb, const uint32_t *ids, size_t count
     return 0;
 }
 
-/* The terms of a field's text (list: a JSON array of strings), from the memo when the
- * text was seen before. */
+/* An entry of a list field: a string, or an object's "name" (the structured materials
+ * {code, name, required, …}); NULL for anything else. */
+static const char *entry_text(const cJSON *v)
+{
+    if (cJSON_IsObject(v))
+        v = cJSON_GetObjectItemCaseSensitive(v, "name");
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The terms of a field's text (list: a JSON array of strings or of objects with a name),
+ * from the memo when the text was seen before. */
 static int add_field(ranked_builder *rb, const char *s, int field, bool list)
 {
     if (!s || !*s)
@@ -182,10 +191,12 @@ static int add_field(ranked_builder *rb, const char *s, int field, bool list)
     if (list) {
         cJSON *arr = cJSON_ParseWithLength(s, len + 1);
         const cJSON *v;
-        cJSON_ArrayForEach(v, arr) if (cJSON_IsString(v) && rc == 0)
+        cJSON_ArrayForEach(v, arr)
         {
-            size_t n = normalize_text(v->valuestring, strlen(v->valuestring), rb->text,
-                                      NORM_MAX_CHARS, true);
+            const char *t = entry_text(v);
+            if (!t || rc != 0)
+                continue;
+            size_t n = normalize_text(t, strlen(t), rb->text, NORM_MAX_CHARS, true);
             rc = run_text(rb, rb->text, n);
         }
         cJSON_Delete(arr);

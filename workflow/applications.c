@@ -113,8 +113,27 @@ static int insert_new(db_conn *c, app_new *n, cal_day today, app_submitted *out)
     return rc;
 }
 
+/* Checks the given materials in the open transaction: DB_OK (out filled, the uploads
+ * locked), APP_INVALID (reported), or a failure. */
+static int check_given(db_conn *c, arena *a, const char *definitions, int64_t citizen_id,
+                       const material_given *given, size_t n, bool all_required,
+                       const app_errors *errors, material_checked **out)
+{
+    *out = arena_calloc(a, n ? n : 1, sizeof **out);
+    if (!*out)
+        return DB_ERROR;
+    int rc = materials_check(c, a, definitions, citizen_id, given, n, all_required, "/materials",
+                             errors->fn, errors->ctx, *out);
+    return rc < 0 ? rc : rc > 0 ? APP_INVALID : DB_OK;
+}
+
 static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submitted *out)
 {
+    material_checked *checked;
+    int rc = check_given(c, a, s->service->materials, s->who->numeric_id, s->given, s->n_given,
+                         true, &s->errors, &checked);
+    if (rc != DB_OK)
+        return rc;
     size_t form_len = strlen(s->form), sealed_len = 0;
     uint8_t *sealed = arena_alloc(a, form_len + PII_SEAL_OVERHEAD);
     if (!sealed)
@@ -125,10 +144,16 @@ static int submit_in_tx(db_conn *c, arena *a, const app_submission *s, app_submi
                  .service = s->service,
                  .form_enc = sealed,
                  .form_len = sealed_len,
-                 .materials = s->materials,
-                 .due_date = out->due_date};
-    int rc = insert_new(c, &n, s->today, out);
-    app_step first = {.to = APP_SUBMITTED, .materials = s->materials};
+                 .materials = "[]",
+                 .due_date = out->due_date,
+                 .enterprise = s->enterprise};
+    rc = insert_new(c, &n, s->today, out);
+    const char *materials = "[]";
+    if (rc == DB_OK)
+        rc = materials_attach(c, a, out->id, "[]", checked, s->n_given, &materials);
+    if (rc == DB_OK)
+        rc = app_set_materials(c, out->id, materials);
+    app_step first = {.to = APP_SUBMITTED, .materials = materials};
     if (rc == DB_OK)
         rc = record(c, out->id, s->who->numeric_id, out->no, s->service->name, APP_STATUS_NONE,
                     s->who, &first, NULL);
@@ -159,23 +184,24 @@ int application_step_begin(db_conn *c, arena *a, const char *no, app_visible_fn 
     return rc;
 }
 
-/* existing + added, both JSON arrays of {"name"} (NULL when out of memory or malformed);
- * *total: how many in all. */
-static const char *append_materials(arena *a, const char *existing, const char *added, int *total)
+/* A supplement's materials: checked against the service's definitions and attached in place
+ * of those of the same code; *all the application's new list. */
+static int supplement_materials(db_conn *c, arena *a, const app_row *row, const app_step *st,
+                                const char **all)
 {
-    cJSON *all = cJSON_Parse(existing), *more = cJSON_Parse(added);
-    const char *copy = NULL;
-    if (cJSON_IsArray(all) && cJSON_IsArray(more)) {
-        while (more->child)
-            cJSON_AddItemToArray(all, cJSON_DetachItemViaPointer(more, more->child));
-        char *text = cJSON_PrintUnformatted(all);
-        copy = text ? arena_strdup(a, text) : NULL;
-        cJSON_free(text);
-        *total = cJSON_GetArraySize(all);
-    }
-    cJSON_Delete(all);
-    cJSON_Delete(more);
-    return copy;
+    const char *definitions;
+    material_checked *checked;
+    int rc = app_service_materials(c, a, row->service_code, &definitions);
+    if (rc == DB_OK)
+        rc = check_given(c, a, definitions, row->citizen_id, st->given, st->n_given, false,
+                         &st->errors, &checked);
+    if (rc == DB_OK)
+        rc = materials_attach(c, a, row->id, row->materials, checked, st->n_given, all);
+    cJSON *list = rc == DB_OK ? cJSON_Parse(*all) : NULL;
+    if (rc == DB_OK && cJSON_GetArraySize(list) > MATERIALS_TOTAL_MAX)
+        rc = APP_MATERIALS_FULL;
+    cJSON_Delete(list);
+    return rc;
 }
 
 /* The due date after this step: the clock stops in need_materials and the date moves on by
@@ -201,14 +227,17 @@ static int step_in_tx(db_conn *c, arena *a, app_row *row, const app_actor_ref *w
 {
     app_status from = app_status_parse(row->status);
     const char *all_materials = NULL;
-    int total = 0;
-    if (st->materials && from == APP_NEED_MATERIALS) {
-        all_materials = append_materials(a, row->materials, st->materials, &total);
-        if (!all_materials || total > MATERIALS_TOTAL_MAX)
-            return APP_MATERIALS_FULL;
-    }
     if (!app_transition_allowed(from, st->to, who->kind))
         return APP_REFUSED;
+    if (st->n_given) {
+        int rc = supplement_materials(c, a, row, st, &all_materials);
+        if (rc != DB_OK)
+            return rc;
+    }
+    app_step event = *st;
+    if (all_materials)
+        event.materials = all_materials;
+    st = &event;
     char due[CAL_DATE_BYTES], paused[CAL_DATE_BYTES];
     bool paused_set;
     next_dates(row, from, st, due, paused, &paused_set);

@@ -18,10 +18,12 @@
 #include "core/calendar.h"
 #include "db/application_store.h"
 #include "workflow/application_state.h"
+#include "workflow/materials.h"
 
 #define APP_REFUSED 2           /* an illegal transition for this actor: nothing written */
 #define APP_MATERIALS_FULL 3    /* a supplement past MATERIALS_TOTAL_MAX: nothing written */
 #define MATERIALS_TOTAL_MAX 200 /* materials of one application, after supplements */
+#define APP_INVALID 4           /* materials that do not check out (reported): nothing written */
 
 /* Who acts: the timeline shows display_name (a department's or organization's name,
  * "申请人" for the citizen); the audit log records audit_type and id. */
@@ -36,21 +38,33 @@ typedef struct app_actor_ref {
 
 #define APPLICANT_DISPLAY_NAME "申请人"
 
+/* Where problems with given materials go (JSON Pointers under "/materials"). */
+typedef struct app_errors {
+    form_error_fn fn;
+    void *ctx;
+} app_errors;
+
 typedef struct app_step {
     app_status to;
-    app_result result;     /* completed only */
-    const char *note;      /* NULL or ≤ 500 code points */
-    const char *materials; /* a supplement's materials (JSON array), or NULL */
-    cal_day today;         /* in the service's time zone */
+    app_result result;           /* completed only */
+    const char *note;            /* NULL or ≤ 500 code points */
+    const char *materials;       /* the event's materials (JSON array; set here), or NULL */
+    cal_day today;               /* in the service's time zone */
+    const material_given *given; /* a supplement's materials: replace those of the same code */
+    size_t n_given;
+    app_errors errors; /* where problems with given materials are reported */
 } app_step;
 
 /* What a citizen submits, validated by the handler (the service active, the citizen
  * verified, the personal-data key ready). */
 typedef struct app_submission {
     const app_service *service;
-    const char *form;      /* JSON text: sealed here under the personal-data key */
-    const char *materials; /* JSON array of {"name"} */
-    cal_day today;         /* the submission day, in the service's time zone */
+    const char *form;            /* JSON text: sealed here under the personal-data key */
+    const material_given *given; /* every required material of the service (checked here) */
+    size_t n_given;
+    app_enterprise enterprise; /* the company applied for (id 0: none) */
+    app_errors errors;         /* where problems with the materials are reported */
+    cal_day today;             /* the submission day, in the service's time zone */
     const app_actor_ref *who;
 } app_submission;
 
@@ -61,9 +75,10 @@ typedef struct app_submitted {
     int64_t id;
 } app_submitted;
 
-/* Begins a transaction on c and writes a submission: the form sealed, the row under a fresh
+/* Begins a transaction on c and writes a submission: the materials checked and attached
+ * (APP_INVALID after reporting their problems), the form sealed, the row under a fresh
  * number (another draw on the rare clash), its due date, first timeline event, audit row and
- * notification. DB_OK with *out (the transaction open), or a failure (rolled back). */
+ * notification. DB_OK with *out (the transaction open), or any other outcome (rolled back). */
 int application_submit(db_conn *c, arena *a, const app_submission *s, app_submitted *out);
 
 /* Whether a viewer may see an application (a citizen its own, staff their department's);
@@ -76,9 +91,10 @@ typedef bool (*app_visible_fn)(const app_row *a, const void *viewer);
 int application_step_begin(db_conn *c, arena *a, const char *no, app_visible_fn visible,
                            const void *viewer, app_row *row);
 
-/* The step on the row application_step_begin locked: a supplement's materials are added to
- * the application's list (APP_MATERIALS_FULL past the limit), the transition is checked
- * (APP_REFUSED; *row untouched), and everything is written. DB_OK with *row read again with
+/* The step on the row application_step_begin locked: the transition is checked
+ * (APP_REFUSED; *row untouched), a supplement's materials are checked (APP_INVALID) and
+ * attached in place of those of the same code (APP_MATERIALS_FULL past the limit), and
+ * everything is written. DB_OK with *row read again with
  * its timeline (the transaction open), or any other outcome (rolled back). */
 int application_step(db_conn *c, arena *a, app_row *row, const app_actor_ref *who,
                      const app_step *step);

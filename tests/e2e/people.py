@@ -40,7 +40,7 @@ SUBMIT_KEYS = {"application_no", "status", "service", "submitted_at", "due_date"
 SUMMARY_KEYS = {"application_no", "status", "result", "service", "submitted_at", "updated_at",
                 "due_date", "overdue"}
 DETAIL_KEYS = SUMMARY_KEYS | {"handled_by", "materials", "query_code", "finished_at",
-                              "timeline"}
+                              "timeline", "enterprise"}
 STAFF_DETAIL_KEYS = (DETAIL_KEYS - {"query_code"}) | {"applicant", "form"}
 EVENT_KEYS = {"status", "result", "note", "actor", "actor_name", "at"}
 
@@ -51,12 +51,12 @@ with open(os.path.join(ROOT, "data", "codes.json"), encoding="utf-8") as _f:
     DEPARTMENT_NAMES = {d["code"]: d["name"] for d in json.load(_f)["departments"]}
 DEPARTMENT_CODES = {name: code for code, name in DEPARTMENT_NAMES.items()}
 
-GA_3 = "GA-GG-019"   # 无犯罪记录证明开具, 承诺件, 3 working days, 市公安局
-GA_5 = "GA-QR-007"   # 出生登记, 承诺件, 5 working days
+GA_3 = "GA-GG-020"   # 亲属关系证明开具, 承诺件, 3 working days, 市公安局 (a free form)
+GA_5 = "GA-GG-018"   # 居民户口簿补领、换领, 承诺件, 5 working days
 GA_2 = "GA-XK-029"   # 烟花爆竹道路运输许可, 承诺件, 2 working days
 GA_0 = "GA-GG-004"   # 临时居民身份证办理, 即办件
 SJ_1 = "SJ-XK-004"   # 承诺件, 1 working day, 市市场监督管理局
-MZ_0 = "MZ-QR-001"   # 即办件, 市民政局 (another department)
+MZ_0 = "MZ-QR-003"   # 补领结婚证, 即办件, 市民政局 (another department)
 
 
 def service_days(code):
@@ -212,12 +212,106 @@ def new_staff(stack, http, base, department="GA"):
     return Staff(r.json()["access_token"], fields["id"], username, department)
 
 
+# --- forms and materials (API.md §4, §5) -------------------------------------------------------
+UPLOADS = API + "/uploads"
+PATTERN_SAMPLES = {
+    "^[0-9]{12,30}$": "123456789012", "^[0-9]{8,30}$": "12345678",
+    "^[A-Z][0-9]{8}$": "E12345678", "^[0-9]{6,20}$": "123456", "^[A-Z0-9]{9}$": "ABC123456",
+    "^[\\u4e00-\\u9fa5][A-Z][A-Z0-9]{5,6}$": "浙A12345",
+    "^[A-HJ-NPR-Z0-9]{17}$": "LSVAU2180N2183294",
+}
+
+
+def sample_value(prop):
+    """A value that passes one property of a form schema."""
+    from helpers import credit_code
+    if prop["type"] == "boolean":
+        return True
+    if prop["type"] in ("integer", "number"):
+        return prop.get("minimum", 1)
+    if "enum" in prop:
+        return prop["enum"][0]
+    if "pattern" in prop:
+        return PATTERN_SAMPLES[prop["pattern"]]
+    fmt = prop.get("format")
+    value = {"date": "2020-01-02", "phone": "13800138000", "id_number": new_id_number(),
+             "credit_code": credit_code(), "address": "浙江省杭州市西湖区文三路100号"}.get(fmt, "测试内容")
+    return value[:prop["maxLength"]] if fmt is None else value
+
+
+def valid_form(service):
+    """A form with every required field of the service's schema (free services: any object)."""
+    schema = CATALOG.get(service, {}).get("form_schema")
+    if not schema:
+        return {"purpose": "e2e"}
+    return {name: sample_value(schema["properties"][name]) for name in schema.get("required", [])}
+
+
+def material_defs(service):
+    """The structured materials of a service, as the import makes them of a list of names."""
+    out = []
+    for i, m in enumerate(CATALOG.get(service, {}).get("materials", [])):
+        if isinstance(m, str):
+            m = {"code": f"material_{i + 1}", "name": m, "required": True,
+                 "accept": ["image/jpeg", "image/png", "application/pdf"], "max_bytes": 10485760}
+        out.append(m)
+    return out
+
+
+def upload(http, base, who, data=None, content_type="image/png", **kw):
+    """POST /uploads (the response)."""
+    from media import png
+    h = {"Content-Type": content_type}
+    return call(http, base, "POST", UPLOADS, tok(who), raw=png() if data is None else data,
+                headers=h, **kw)
+
+
+def uploaded(http, base, who, data=None, content_type="image/png"):
+    r = upload(http, base, who, data, content_type)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def required_materials(http, base, who, service):
+    """A fresh upload for each required material of the service."""
+    from media import pdf, png
+    out = []
+    for m in material_defs(service):
+        if m["required"]:
+            kind = "image/png" if "image/png" in m["accept"] else "application/pdf"
+            data = png() if kind == "image/png" else pdf()
+            out.append({"code": m["code"], "upload_id": uploaded(http, base, who, data, kind)["id"]})
+    return out
+
+
 # --- applications ------------------------------------------------------------------------------
-def submit(http, base, who, service=GA_3, form=None, materials=None, **kw):
-    """POST /applications (the response)."""
-    body = {"service_code": service, "form": {"purpose": "e2e"} if form is None else form}
-    if materials is not None:
-        body["materials"] = materials
+ENTERPRISES = API + "/me/enterprises"
+
+
+def bound_enterprise(http, base, who):
+    """The id of a company the citizen acts for (bound once per Citizen)."""
+    from helpers import credit_code
+    known = getattr(who, "enterprise_id", None)
+    if known:
+        return known
+    r = call(http, base, "POST", ENTERPRISES, tok(who),
+             {"credit_code": credit_code(), "name": "测试科技有限公司", "role": "legal_representative"})
+    assert r.status_code == 201, r.text
+    if not isinstance(who, str):
+        who.enterprise_id = r.json()["id"]
+    return r.json()["id"]
+
+
+def submit(http, base, who, service=GA_3, form=None, materials=None, enterprise_id=None, **kw):
+    """POST /applications (the response); by default a valid form, the required materials and,
+    for an enterprise service, a company the citizen acts for."""
+    body = {"service_code": service, "form": valid_form(service) if form is None else form}
+    body["materials"] = (required_materials(http, base, who, service) if materials is None
+                         else materials)
+    if enterprise_id is None and CATALOG.get(service, {}).get("audience") == "enterprise":
+        enterprise_id = bound_enterprise(http, base, who)
+    if enterprise_id:
+        body["enterprise_id"] = enterprise_id
     return call(http, base, "POST", APPS, tok(who), body, **kw)
 
 
@@ -269,7 +363,11 @@ def withdraw(http, base, who, no, note=None, **kw):
 
 
 def supplement(http, base, who, no, materials=None, note=None, **kw):
-    body = {"materials": [{"name": "补正材料"}] if materials is None else materials}
+    if materials is None:  # a new upload for the application's first material
+        d = call(http, base, "GET", f"{APPS}/{no}", tok(who)).json()
+        code = material_defs(d["service"]["code"])[0]["code"]
+        materials = [{"code": code, "upload_id": uploaded(http, base, who)["id"]}]
+    body = {"materials": materials}
     if note is not None:
         body["note"] = note
     return call(http, base, "POST", f"{APPS}/{no}/supplement", tok(who), body, **kw)

@@ -8,26 +8,31 @@ case and Crockford confusables are accepted.
 Every test makes its own citizens (tests/e2e/people.py), so the tests do not depend on each
 other."""
 import datetime
+import hashlib
 import json
 import time
 
 import pytest
-import requests
 
 from conftest import assert_problem
 from helpers import settings, sql, unique_id, wait_for
-from people import (APPLICANT, APPS, CROCKFORD, DATE_RE, DETAIL_KEYS, EVENT_KEYS, GA_0, GA_3,
-                    MZ_0, NO_RE, QUERY_CODE_RE, RFC3339_UTC, SHANGHAI, SUBMIT_KEYS,
-                    SUMMARY_KEYS, all_pages, app_row, bring_to, call, citizen_app_count,
-                    detail, new_citizen, new_staff, service_department, shanghai_today,
-                    staff_step, submit, submitted, supplement, withdraw, CATALOG)
-from helpers import field_errors
+from media import jpeg, pdf, png
+from people import (APPLICANT, APPS, DATE_RE, DETAIL_KEYS, EVENT_KEYS, GA_0, GA_3,
+                    MZ_0, NO_RE, QUERY_CODE_RE, RFC3339_UTC, SUBMIT_KEYS,
+                    SUMMARY_KEYS, all_pages, app_id, app_row, bring_to, call, citizen_app_count,
+                    detail, material_defs, new_citizen, new_staff, required_materials,
+                    service_department, shanghai_today, staff_step, submit, submitted,
+                    supplement, uploaded, valid_form, withdraw, CATALOG)
+from helpers import field_error_list, field_errors
 
 FORM_MAX = 16384
 MATERIALS_MAX = 50
-MATERIAL_NAME_MAX = 100
+MATERIAL_CODE_MAX = 32
+UPLOAD_ID_CHARS = 32
 NOTE_MAX = 500
 REALM = 'Bearer realm="onewindow"'
+MATERIAL_KEYS = {"code", "name", "upload_id", "content_type", "bytes", "sha256"}
+NO_UPLOAD = "0" * UPLOAD_ID_CHARS  # well-formed, but nobody's upload
 
 
 def parse_utc(text):
@@ -54,12 +59,38 @@ def without_request_id(r):
     return body
 
 
+def upload_entry(code, u, name):
+    """An attached material as the detail shows it (u: the 201 body of the upload)."""
+    return {"code": code, "name": name, "upload_id": u["id"], "content_type": u["content_type"],
+            "bytes": u["bytes"], "sha256": u["sha256"]}
+
+
+def attached(stack, upload_id):
+    """(application id, material code) an upload is attached to, or None; and whether it can
+    still expire."""
+    rows = sql(stack, f"SELECT COALESCE(application_id, 'NULL'), COALESCE(material_code, "
+                      f"'NULL'), expires_at IS NULL FROM uploads WHERE id = '{upload_id}'")
+    assert len(rows) == 1, (upload_id, rows)
+    app, code, forever = rows[0]
+    return (None if app == "NULL" else int(app), None if code == "NULL" else code,
+            forever == "1")
+
+
+def three_uploads(http, base, c):
+    """One upload of each type, for GA_3's three materials (each accepts every type)."""
+    return [uploaded(http, base, c, data, kind) for data, kind in (
+        (png(), "image/png"), (jpeg(), "image/jpeg"), (pdf(), "application/pdf"))]
+
+
 # --- submission ------------------------------------------------------------------------------
 def test_submit_happy_path(base, http, stack):
     c = new_citizen(stack, http, base)
     form = {"purpose": "出国留学", "copies": 2, "address": {"city": "杭州", "lines": ["一", "二"]},
-            "agree": True, "extra": None}
-    materials = [{"name": "居民身份证复印件"}, {"name": "委托书"}]
+            "agree": True, "extra": None}  # GA_3 has no form schema: any object
+    defs = material_defs(GA_3)
+    assert [d["code"] for d in defs] == ["material_1", "material_2", "material_3"], defs
+    ups = three_uploads(http, base, c)
+    materials = [{"code": d["code"], "upload_id": u["id"]} for d, u in zip(defs, ups)]
     day_before = shanghai_today()
     t0 = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     r = submit(http, base, c, GA_3, form, materials)
@@ -94,16 +125,22 @@ def test_submit_happy_path(base, http, stack):
     assert d["service"] == body["service"]
     assert d["submitted_at"] == body["submitted_at"]
     assert d["due_date"] == body["due_date"] and d["query_code"] == body["query_code"]
-    assert d["materials"] == materials, d
+    # the materials in the service's order, with the catalog's names and the files' facts
+    assert d["materials"] == [upload_entry(df["code"], u, df["name"])
+                              for df, u in zip(defs, ups)], d["materials"]
+    assert [m["name"] for m in d["materials"]] == CATALOG[GA_3]["materials"]
+    assert d["enterprise"] is None, d
     assert d["overdue"] is False and d["finished_at"] is None
     assert d["handled_by"] == {"type": "department", "name": "市公安局"}, d
     assert [(e["status"], e["actor"], e["actor_name"]) for e in d["timeline"]] == [
         ("submitted", "citizen", APPLICANT)], d["timeline"]
 
-    # one row, the form sealed at rest
+    # one row, the form sealed at rest; each upload attached to it for good
     assert citizen_app_count(stack, c) == 1
     sealed = sql(stack, f"SELECT HEX(form_enc) FROM applications WHERE application_no = '{no}'")
     assert "出国留学".encode("utf-8").hex().upper() not in sealed[0][0]
+    for df, u in zip(defs, ups):
+        assert attached(stack, u["id"]) == (app_id(stack, no), df["code"], True)
 
 
 def test_numbers_and_query_codes_are_random(base, http, stack):
@@ -124,26 +161,56 @@ def test_submit_boundaries_are_accepted(base, http, stack):
     c = new_citizen(stack, http, base)
     # the form at exactly 16384 bytes of compact JSON
     submitted(http, base, c, GA_3, form_of_size(FORM_MAX))
-    # an empty form object, no materials, an empty list of materials
-    b = submitted(http, base, c, GA_3, {})
+    # an empty form object
+    submitted(http, base, c, GA_3, {})
+    # a service without materials: no list, or an empty one
+    free = next(code for code, item in CATALOG.items()
+                if not item["materials"] and item["audience"] == "personal")
+    b = submitted(http, base, c, free, materials=[])
     assert detail(http, base, c, b["application_no"])["materials"] == []
-    b = submitted(http, base, c, GA_3, {"a": 1}, [])
-    assert detail(http, base, c, b["application_no"])["materials"] == []
-    # 50 materials; a name of 100 code points (Chinese: 300 bytes)
-    many = [{"name": f"材料{i}"} for i in range(MATERIALS_MAX)]
-    b = submitted(http, base, c, GA_3, {}, many)
-    assert detail(http, base, c, b["application_no"])["materials"] == many
-    long_name = [{"name": "材" * MATERIAL_NAME_MAX}]
-    b = submitted(http, base, c, GA_3, {}, long_name)
-    assert detail(http, base, c, b["application_no"])["materials"] == long_name
+    r = call(http, base, "POST", APPS, c.token, {"service_code": free,
+                                                 "form": valid_form(free)})
+    assert r.status_code == 201, r.text
+    # an optional material may be left out, or given
+    optional = next(code for code, item in CATALOG.items()
+                    if item["audience"] == "personal" and any(
+                        isinstance(m, dict) and not m["required"] for m in item["materials"]))
+    opt = next(m for m in material_defs(optional) if not m["required"])
+    b = submitted(http, base, c, optional)
+    assert opt["code"] not in [m["code"] for m in detail(http, base, c, b["application_no"])[
+        "materials"]]
+    kind = opt["accept"][0]
+    data = {"image/png": png, "image/jpeg": jpeg, "application/pdf": pdf}[kind]()
+    given = required_materials(http, base, c, optional) + [
+        {"code": opt["code"], "upload_id": uploaded(http, base, c, data, kind)["id"]}]
+    b = submitted(http, base, c, optional, materials=given)
+    codes = [m["code"] for m in detail(http, base, c, b["application_no"])["materials"]]
+    assert sorted(codes) == sorted(g["code"] for g in given), codes
+    # 50 materials is a well-formed list (each then checked: no such codes here), 51 is not
+    fifty = [{"code": f"m{i}", "upload_id": f"{i:032d}"} for i in range(MATERIALS_MAX)]
+    r = call(http, base, "POST", APPS, c.token, {"service_code": GA_3, "form": {},
+                                                 "materials": fifty})
+    errors = field_error_list(r)  # the first 16 problems (api/request.h)
+    assert len(errors) == 16 and all(e.startswith("/materials/") for e in errors), errors
+    r = call(http, base, "POST", APPS, c.token, {"service_code": GA_3, "form": {},
+                                                 "materials": fifty + fifty[:1]})
+    assert field_errors(r) == ["/materials"]
+    # a code of 32 characters is well-formed (but the service has no such material)
+    r = call(http, base, "POST", APPS, c.token, {"service_code": GA_3, "form": {}, "materials": [
+        {"code": "m" * MATERIAL_CODE_MAX, "upload_id": NO_UPLOAD}]})
+    errors = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert errors["/materials/0/code"] == "这个事项没有这项材料。", errors
     # a 64-character service code is well-formed (but unknown)
     r = call(http, base, "POST", APPS, c.token, {"service_code": "A" * 64, "form": {}})
     assert field_errors(r) == ["/service_code"]
-    assert citizen_app_count(stack, c) == 5
+    assert citizen_app_count(stack, c) == 6
 
 
-def bad_bodies():
-    good = {"service_code": GA_3, "form": {"purpose": "e2e"}}
+def bad_bodies(materials):
+    """(what, body, the exact fields reported) for a citizen whose uploads for GA_3's three
+    materials are `materials`; none of these bodies consumes them."""
+    good = {"service_code": GA_3, "form": {"purpose": "e2e"}, "materials": materials}
+    first, second, third = materials
 
     def with_(**changes):
         body = dict(good)
@@ -153,6 +220,16 @@ def bad_bodies():
             else:
                 body[k] = v
         return body
+
+    def one(i, **changes):
+        """The materials with item i changed (a field KeyError: left out)."""
+        out = [dict(m) for m in materials]
+        for k, v in changes.items():
+            if v is KeyError:
+                out[i].pop(k)
+            else:
+                out[i][k] = v
+        return with_(materials=out)
     return [
         ("no service_code", with_(service_code=KeyError), {"/service_code"}),
         ("empty service_code", with_(service_code=""), {"/service_code"}),
@@ -168,35 +245,68 @@ def bad_bodies():
         ("form is true", with_(form=True), {"/form"}),
         ("form over 16 KiB", with_(form=form_of_size(FORM_MAX + 1)), {"/form"}),
         ("form far over 16 KiB", with_(form={"t": "表" * 8000}), {"/form"}),
-        ("materials an object", with_(materials={"name": "x"}), {"/materials"}),
+        ("materials an object", with_(materials=first), {"/materials"}),
         ("materials a string", with_(materials="x"), {"/materials"}),
         ("materials null", with_(materials=None), {"/materials"}),
-        ("51 materials", with_(materials=[{"name": f"m{i}"} for i in range(51)]),
-         {"/materials"}),
-        ("101-char name", with_(materials=[{"name": "材" * 101}]), {"/materials/0/name"}),
-        ("101-char name at 3", with_(materials=[{"name": "a"}] * 3 + [{"name": "b" * 101}]),
-         {"/materials/3/name"}),
-        ("empty name", with_(materials=[{"name": ""}]), {"/materials/0/name"}),
-        ("no name", with_(materials=[{}]), {"/materials/0/name"}),
-        ("numeric name", with_(materials=[{"name": 5}]), {"/materials/0/name"}),
-        ("item a string", with_(materials=["身份证"]), {"/materials/0", "/materials/0/name"}),
+        ("51 materials", with_(materials=materials * 17), {"/materials"}),
+        ("item a string", with_(materials=["身份证"] + materials[1:]), {"/materials/0"}),
+        ("no code", one(0, code=KeyError), {"/materials/0/code"}),
+        ("empty code", one(1, code=""), {"/materials/1/code"}),
+        ("33-char code", one(2, code="m" * (MATERIAL_CODE_MAX + 1)), {"/materials/2/code"}),
+        ("numeric code", one(0, code=1), {"/materials/0/code"}),
+        ("no upload_id", one(1, upload_id=KeyError), {"/materials/1/upload_id"}),
+        ("33-char upload_id", one(0, upload_id="a" * 33), {"/materials/0/upload_id"}),
+        ("null upload_id", one(2, upload_id=None), {"/materials/2/upload_id"}),
+        # checked against the service and the citizen's uploads (in the transaction)
+        ("a required material missing", with_(materials=materials[:2]), {"/materials"}),
+        ("no materials at all", with_(materials=KeyError), {"/materials"}),
+        ("unknown code", with_(materials=materials + [{"code": "material_9",
+                                                       "upload_id": NO_UPLOAD}]),
+         {"/materials/3/code"}),
+        ("nobody's upload", one(1, upload_id=NO_UPLOAD), {"/materials/1/upload_id"}),
+        ("a code twice", with_(materials=materials + [third]), {"/materials/3"}),
+        ("an upload twice", one(2, upload_id=second["upload_id"]), {"/materials/2"}),
+        ("a company for a personal service", with_(enterprise_id="1"), {"/enterprise_id"}),
     ]
 
 
 def test_submit_validation_errors(base, http, stack):
     c = new_citizen(stack, http, base)
+    other = new_citizen(stack, http, base)
+    materials = required_materials(http, base, c, GA_3)
     wrong = []
-    for what, body, fields in bad_bodies():
+    for what, body, fields in bad_bodies(materials):
         r = call(http, base, "POST", APPS, c.token, body)
         try:
             got = field_errors(r)
         except AssertionError:
             wrong.append((what, r.status_code, r.text[:300]))
             continue
-        if len(got) != 1 or got[0] not in fields:
+        if set(got) != fields:
             wrong.append((what, got))
     assert not wrong, "\n".join(map(str, wrong))
     assert citizen_app_count(stack, c) == 0
+    # another citizen's upload is refused like nobody's, and stays theirs
+    theirs = uploaded(http, base, other)
+    r = call(http, base, "POST", APPS, c.token, {"service_code": GA_3, "form": {}, "materials": [
+        materials[0], materials[1], {"code": "material_3", "upload_id": theirs["id"]}]})
+    assert field_errors(r) == ["/materials/2/upload_id"]
+    assert attached(stack, theirs["id"]) == (None, None, False)
+    # a material of a type it does not accept (a service whose material takes images only)
+    picky, code, kind = next(
+        (svc, m["code"], m["accept"]) for svc, item in CATALOG.items()
+        if item["audience"] == "personal" for m in material_defs(svc)
+        if m["required"] and "application/pdf" not in m["accept"])
+    given = [g if g["code"] != code else {"code": code, "upload_id": uploaded(
+        http, base, c, pdf(), "application/pdf")["id"]}
+        for g in required_materials(http, base, c, picky)]
+    r = submit(http, base, c, picky, materials=given)
+    i = [g["code"] for g in given].index(code)
+    assert field_errors(r) == [f"/materials/{i}/upload_id"], (picky, kind, r.text)
+    # the refused requests left the uploads unattached: the good body still works
+    for m in materials:
+        assert attached(stack, m["upload_id"]) == (None, None, False)
+    submitted(http, base, c, GA_3, {"purpose": "e2e"}, materials)
     # both missing: both reported
     r = call(http, base, "POST", APPS, c.token, {})
     assert field_errors(r) == ["/form", "/service_code"]
@@ -208,7 +318,7 @@ def test_submit_validation_errors(base, http, stack):
     r = http.post(base + APPS, data=json.dumps({"service_code": GA_3, "form": {}}), timeout=30,
                   headers={"Authorization": f"Bearer {c.token}", "Content-Type": "text/plain"})
     assert_problem(r, 415, "unsupported_media_type")
-    assert citizen_app_count(stack, c) == 0
+    assert citizen_app_count(stack, c) == 1
 
 
 def index_builds(stack):
@@ -240,25 +350,34 @@ def test_submit_retired_service_is_refused(base, http, stack, tmp_path):
     path.write_text(json.dumps([item], ensure_ascii=False), encoding="utf-8")
     stack.admin("import-catalog", str(path), "--partial")
     c = new_citizen(stack, http, base)
+
+    def submit_new():
+        """A submission with a fresh upload for the one material the old list of names makes
+        (a refused attempt leaves it unattached; a fresh one each time keeps them apart)."""
+        u = uploaded(http, base, c)
+        return submit(http, base, c, code, {"purpose": "e2e"},
+                      [{"code": "material_1", "upload_id": u["id"]}])
     try:
         first = wait_for(lambda: (lambda r: r if r.status_code == 201 else None)(
-            submit(http, base, c, code)), 6, interval=0.1, what="the new service accepted")
+            submit_new()), 6, interval=0.1, what="the new service accepted")
         assert first.json()["service"]["code"] == code
     finally:
         retire_quietly(stack, code)
 
     def refused_everywhere():
         for _ in range(4):
-            r = submit(http, base, c, code)
+            r = submit_new()
             if r.status_code != 400:
                 return False
         return True
     wait_for(refused_everywhere, 6, interval=0.1, what="the retired service refused")
-    r = submit(http, base, c, code)
+    r = submit_new()
     assert field_errors(r) == ["/service_code"]
-    # the application made before the retirement is still there
+    # the application made before the retirement is still there, with its material
     no = first.json()["application_no"]
-    assert detail(http, base, c, no)["service"]["code"] == code
+    d = detail(http, base, c, no)
+    assert d["service"]["code"] == code
+    assert [(m["code"], m["name"]) for m in d["materials"]] == [("material_1", "申请表")]
 
 
 def test_submit_needs_real_name_verification(base, http, stack):
@@ -281,7 +400,8 @@ def test_citizen_routes_refuse_staff_and_anonymous_callers(base, http, stack):
     routes = [("POST", APPS, {"service_code": GA_3, "form": {}}),
               ("GET", APPS, None), ("GET", f"{APPS}/{no}", None),
               ("POST", f"{APPS}/{no}/withdraw", None),
-              ("POST", f"{APPS}/{no}/supplement", {"materials": [{"name": "x"}]})]
+              ("POST", f"{APPS}/{no}/supplement",
+               {"materials": [{"code": "material_1", "upload_id": NO_UPLOAD}]})]
     for method, path, body in routes:
         kw = {} if body is None else {"body": body}
         assert_problem(call(http, base, method, path, s.token, **kw), 403, "forbidden")
@@ -292,6 +412,8 @@ def test_citizen_routes_refuse_staff_and_anonymous_callers(base, http, stack):
         assert_problem(r, 401, "unauthorized")
     assert detail(http, base, c, no)["status"] == "submitted"
     assert citizen_app_count(stack, c) == 1
+
+
 
 
 # --- the citizen's list ----------------------------------------------------------------------
@@ -387,11 +509,14 @@ def test_list_bad_parameters(base, http, stack):
 def test_detail_and_timeline(base, http, stack):
     c = new_citizen(stack, http, base)
     s = new_staff(stack, http, base, "GA")
-    first = [{"name": "申请表"}]
-    b = submitted(http, base, c, GA_3, {"reason": "工作需要"}, first)
+    defs = material_defs(GA_3)
+    ups = three_uploads(http, base, c)
+    given = [{"code": d["code"], "upload_id": u["id"]} for d, u in zip(defs, ups)]
+    b = submitted(http, base, c, GA_3, {"reason": "工作需要"}, given)
     no = b["application_no"]
     staff_step(http, base, s, no, "need_materials", note="请补充户口簿首页复印件")
-    r = supplement(http, base, c, no, [{"name": "户口簿首页复印件"}, {"name": "说明"}],
+    again = uploaded(http, base, c, png((30, 20)))
+    r = supplement(http, base, c, no, [{"code": "material_2", "upload_id": again["id"]}],
                    note="已补充")
     assert r.status_code == 200, r.text
     staff_step(http, base, s, no, "accepted")
@@ -403,7 +528,12 @@ def test_detail_and_timeline(base, http, stack):
     assert d["query_code"] == b["query_code"] and d["submitted_at"] == b["submitted_at"]
     assert d["service"] == b["service"]
     assert d["handled_by"] == {"type": "department", "name": "市公安局"}, d
-    assert d["materials"] == first + [{"name": "户口簿首页复印件"}, {"name": "说明"}], d
+    # material_2 replaced in place; the others as submitted
+    assert d["materials"] == [upload_entry("material_1", ups[0], defs[0]["name"]),
+                              upload_entry("material_2", again, defs[1]["name"]),
+                              upload_entry("material_3", ups[2], defs[2]["name"])], d
+    for m in d["materials"]:
+        assert set(m) == MATERIAL_KEYS, m
     assert d["finished_at"] is not None and RFC3339_UTC.match(d["finished_at"]), d
     assert d["overdue"] is False
     tl = d["timeline"]
@@ -482,36 +612,66 @@ def test_withdraw_is_refused_after_the_department_acted(base, http, stack, statu
 
 def test_supplement(base, http, stack):
     c = new_citizen(stack, http, base)
+    other = new_citizen(stack, http, base)
     s = new_staff(stack, http, base, "GA")
-    no = submitted(http, base, c, GA_3, materials=[{"name": "申请表"}])["application_no"]
+    defs = material_defs(GA_3)
+    ups = three_uploads(http, base, c)
+    given = [{"code": d["code"], "upload_id": u["id"]} for d, u in zip(defs, ups)]
+    no = submitted(http, base, c, GA_3, materials=given)["application_no"]
+    submitted_list = detail(http, base, c, no)["materials"]
     # while submitted: 409
     body = assert_problem(supplement(http, base, c, no), 409, "invalid_transition")
     assert body["current_status"] == "submitted", body
     staff_step(http, base, s, no, "need_materials", note="缺少照片")
     before = detail(http, base, c, no)
+    fresh = uploaded(http, base, c, jpeg((20, 30)), "image/jpeg")
+    theirs = uploaded(http, base, other)
+    ok = {"code": "material_1", "upload_id": fresh["id"]}
     # bad bodies: 400, nothing changes
     bad = [({}, ["/materials"]), ({"materials": []}, ["/materials"]),
-           ({"materials": None}, ["/materials"]), ({"materials": {"name": "x"}}, ["/materials"]),
-           ({"materials": [{"name": f"m{i}"} for i in range(51)]}, ["/materials"]),
-           ({"materials": [{"name": "照" * 101}]}, ["/materials/0/name"]),
-           ({"materials": [{"name": "a"}, {"name": ""}]}, ["/materials/1/name"]),
-           ({"materials": [{"name": "a"}], "note": "补" * 501}, ["/note"])]
+           ({"materials": None}, ["/materials"]), ({"materials": ok}, ["/materials"]),
+           ({"materials": [ok] * 51}, ["/materials"]),
+           ({"materials": ["material_1"]}, ["/materials/0"]),
+           ({"materials": [{"code": "m" * 33, "upload_id": fresh["id"]}]}, ["/materials/0/code"]),
+           ({"materials": [ok, {"code": "material_2"}]}, ["/materials/1/upload_id"]),
+           ({"materials": [ok], "note": "补" * 501}, ["/note"]),
+           ({"materials": [ok], "note": 5}, ["/note"]),
+           # checked against the service and the uploads
+           ({"materials": [{"code": "material_9", "upload_id": fresh["id"]}]},
+            ["/materials/0/code"]),
+           ({"materials": [{"code": "material_1", "upload_id": theirs["id"]}]},
+            ["/materials/0/upload_id"]),
+           ({"materials": [{"code": "material_1", "upload_id": ups[1]["id"]}]},  # attached
+            ["/materials/0/upload_id"]),
+           ({"materials": [ok, {"code": "material_1", "upload_id": theirs["id"]}]},
+            ["/materials/1"])]
     for body, fields in bad:
         r = call(http, base, "POST", f"{APPS}/{no}/supplement", c.token, body)
         assert field_errors(r) == fields, (body if len(str(body)) < 200 else fields, r.text)
     assert detail(http, base, c, no) == before
-    # the legal one: materials appended, status submitted, a citizen event with the note
-    added = [{"name": "近期免冠照片"}, {"name": "照" * 100}]
-    r = supplement(http, base, c, no, added, note="补" * 500)
+    assert attached(stack, fresh["id"]) == (None, None, False)
+    # the legal one: material_1 and material_3 replaced in place, status submitted, a citizen
+    # event with the note; the replaced uploads stay with the application (its history)
+    last = uploaded(http, base, c, pdf(), "application/pdf")
+    r = supplement(http, base, c, no, [{"code": "material_3", "upload_id": last["id"]}, ok],
+                   note="补" * 500)
     assert r.status_code == 200, r.text
     d = r.json()
     assert set(d) == DETAIL_KEYS, d
     assert d["status"] == "submitted", d
-    assert d["materials"] == [{"name": "申请表"}] + added, d
+    assert d["materials"] == [upload_entry("material_1", fresh, defs[0]["name"]),
+                              submitted_list[1],
+                              upload_entry("material_3", last, defs[2]["name"])], d
     assert [e["status"] for e in d["timeline"]] == ["submitted", "need_materials", "submitted"]
     assert d["timeline"][-1]["note"] == "补" * 500
     assert (d["timeline"][-1]["actor"], d["timeline"][-1]["actor_name"]) == (
         "citizen", APPLICANT)
+    aid = app_id(stack, no)
+    assert attached(stack, fresh["id"]) == (aid, "material_1", True)
+    assert attached(stack, ups[0]["id"]) == (aid, "material_1", True)
+    # the downloads serve the replacement
+    r = call(http, base, "GET", f"{APPS}/{no}/materials/material_3", c.token)
+    assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == last["sha256"]
     # again: no longer need_materials
     body = assert_problem(supplement(http, base, c, no), 409, "invalid_transition")
     assert body["current_status"] == "submitted", body
@@ -522,7 +682,7 @@ def test_supplement(base, http, stack):
     no2 = bring_to(http, base, c, s, "withdrawn")
     body = assert_problem(supplement(http, base, c, no2), 409, "invalid_transition")
     assert body["current_status"] == "withdrawn", body
-    assert detail(http, base, c, no)["materials"] == [{"name": "申请表"}] + added
+    assert detail(http, base, c, no)["materials"] == d["materials"]
 
 
 # --- other citizens, malformed numbers, lower case -------------------------------------------
@@ -532,12 +692,14 @@ def test_another_citizens_number_is_not_found(base, http, stack):
     s = new_staff(stack, http, base, "GA")
     no = submitted(http, base, owner, GA_3)["application_no"]
     no2 = bring_to(http, base, owner, s, "need_materials")
+    mine = uploaded(http, base, other)  # a legal supplement, but of another's application
     unknown = no[:9] + ("00000-00000" if no[9:] != "00000-00000" else "11111-11111")
     for target in (no, no2, no.lower()):
         for method, path, body in (("GET", f"{APPS}/{target}", None),
                                    ("POST", f"{APPS}/{target}/withdraw", None),
                                    ("POST", f"{APPS}/{target}/supplement",
-                                    {"materials": [{"name": "x"}]})):
+                                    {"materials": [{"code": "material_1",
+                                                    "upload_id": mine["id"]}]})):
             kw = {} if body is None else {"body": body}
             r = call(http, base, method, path, other.token, **kw)
             assert_problem(r, 404, "not_found")
@@ -550,6 +712,7 @@ def test_another_citizens_number_is_not_found(base, http, stack):
     assert detail(http, base, owner, no2)["status"] == "need_materials"
     r = call(http, base, "GET", APPS, other.token)
     assert r.json()["items"] == []
+    assert attached(stack, mine["id"]) == (None, None, False)
 
 
 def malformed_numbers(no):
@@ -576,7 +739,8 @@ def test_malformed_numbers_are_not_found(base, http, stack):
     for bad in malformed_numbers(no):
         for method, path in (("GET", f"{APPS}/{bad}"), ("POST", f"{APPS}/{bad}/withdraw"),
                              ("POST", f"{APPS}/{bad}/supplement")):
-            kw = {"body": {"materials": [{"name": "x"}]}} if path.endswith("supplement") else {}
+            kw = {"body": {"materials": [{"code": "material_1", "upload_id": NO_UPLOAD}]}
+                  } if path.endswith("supplement") else {}
             r = call(http, base, method, path, c.token, **kw)
             try:
                 assert_problem(r, 404, "not_found")

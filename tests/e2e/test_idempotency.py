@@ -19,17 +19,24 @@ import requests
 from conftest import assert_problem
 from helpers import sql, unique_id
 from people import (APPS, API, GA_3, LOGIN, SEND, STAFF_APPS, app_id, app_row, call,
-                    citizen_app_count, new_citizen, new_phone, new_staff, q, sms_codes,
-                    staff_step, step_counts, submitted)
+                    citizen_app_count, new_citizen, new_phone, new_staff, q,
+                    required_materials, sms_codes, staff_step, step_counts, submitted,
+                    uploaded)
 
 REFRESH = API + "/auth/refresh"
 
 REPLAYED = "Idempotent-Replayed"
 
 
-def body_bytes(service=GA_3, **form):
-    return json.dumps({"service_code": service, "form": form or {"purpose": "idem"}},
-                      ensure_ascii=False).encode("utf-8")
+def body_bytes(materials=(), service=GA_3, **form):
+    """A submission's raw body; materials: the citizen's uploads for GA_3 (materials_for)."""
+    return json.dumps({"service_code": service, "form": form or {"purpose": "idem"},
+                       "materials": list(materials)}, ensure_ascii=False).encode("utf-8")
+
+
+def materials_for(http, base, c):
+    """Fresh uploads of the citizen's for GA_3's required materials: a body that submits."""
+    return required_materials(http, base, c, GA_3)
 
 
 def post_raw(http, base, path, token, key, raw=b"", rid=None):
@@ -59,7 +66,7 @@ def assert_replay(first, again):
 def test_replay_returns_the_stored_answer_and_creates_nothing(base, http, stack):
     c = new_citizen(stack, http, base)
     key = new_key()
-    raw = body_bytes(purpose="replay")
+    raw = body_bytes(materials_for(http, base, c), purpose="replay")
     first = post_raw(http, base, APPS, c.token, key, raw)
     assert first.status_code == 201, first.text
     assert REPLAYED not in first.headers, first.headers
@@ -68,20 +75,29 @@ def test_replay_returns_the_stored_answer_and_creates_nothing(base, http, stack)
         assert_replay(first, post_raw(http, base, APPS, c.token, key, raw))
     assert citizen_app_count(stack, c) == 1
     assert step_counts(stack, no) == (1, 1, 1, 0)  # no device: no delivery
-    # the same body under a new key is a new application
-    second = post_raw(http, base, APPS, c.token, new_key(), raw)
+    # the same body under a new key runs again: its uploads now belong to the first
+    # application, so it cannot make a second one
+    again = post_raw(http, base, APPS, c.token, new_key(), raw)
+    assert_problem(again, 400, "invalid_argument")
+    assert REPLAYED not in again.headers
+    assert {e["field"] for e in again.json()["errors"]} == {
+        f"/materials/{i}/upload_id" for i in range(3)}, again.text
+    # new uploads under a new key: a new application
+    second = post_raw(http, base, APPS, c.token, new_key(),
+                      body_bytes(materials_for(http, base, c), purpose="replay"))
     assert second.status_code == 201 and second.json()["application_no"] != no, second.text
     assert citizen_app_count(stack, c) == 2
 
 
 def test_same_key_other_body_or_path_is_refused(base, http, stack):
     c = new_citizen(stack, http, base)
-    key = new_key()
-    first = post_raw(http, base, APPS, c.token, key, body_bytes(purpose="one"))
+    key, materials = new_key(), materials_for(http, base, c)
+    first = post_raw(http, base, APPS, c.token, key, body_bytes(materials, purpose="one"))
     assert first.status_code == 201, first.text
     no = first.json()["application_no"]
-    for raw in (body_bytes(purpose="two"), body_bytes(purpose="one") + b" ",
-                json.dumps({"form": {"purpose": "one"}, "service_code": GA_3}).encode()):
+    for raw in (body_bytes(materials, purpose="two"), body_bytes(materials, purpose="one") + b" ",
+                json.dumps({"form": {"purpose": "one"}, "service_code": GA_3,
+                            "materials": materials}).encode()):
         r = post_raw(http, base, APPS, c.token, key, raw)
         assert_problem(r, 422, "idempotency_key_reused")
         assert REPLAYED not in r.headers
@@ -91,15 +107,19 @@ def test_same_key_other_body_or_path_is_refused(base, http, stack):
     assert app_row(stack, no)[2] == "submitted"
     assert citizen_app_count(stack, c) == 1
     # the first request still replays
-    assert_replay(first, post_raw(http, base, APPS, c.token, key, body_bytes(purpose="one")))
+    assert_replay(first, post_raw(http, base, APPS, c.token, key,
+                                  body_bytes(materials, purpose="one")))
 
 
 def test_keys_belong_to_their_caller(base, http, stack):
     a = new_citizen(stack, http, base)
     b = new_citizen(stack, http, base)
-    key, raw = new_key(), body_bytes(purpose="shared key")
-    ra = post_raw(http, base, APPS, a.token, key, raw)
-    rb = post_raw(http, base, APPS, b.token, key, raw)
+    # one key, each with their own uploads (the bodies differ only in the upload ids)
+    key = new_key()
+    ra = post_raw(http, base, APPS, a.token, key,
+                  body_bytes(materials_for(http, base, a), purpose="shared key"))
+    rb = post_raw(http, base, APPS, b.token, key,
+                  body_bytes(materials_for(http, base, b), purpose="shared key"))
     assert ra.status_code == 201 and rb.status_code == 201, (ra.text, rb.text)
     assert REPLAYED not in ra.headers and REPLAYED not in rb.headers
     assert ra.json()["application_no"] != rb.json()["application_no"]
@@ -113,7 +133,7 @@ def test_keys_belong_to_their_caller(base, http, stack):
 
 def test_malformed_keys_are_refused(base, http, stack):
     c = new_citizen(stack, http, base)
-    raw = body_bytes(purpose="bad keys")
+    raw = body_bytes(materials_for(http, base, c), purpose="bad keys")
     bad = {"empty": "", "65 characters": "k" * 65, "a space": "a b", "a tab": "a\tb",
            "non-ASCII": "schlüssel".encode("utf-8"), "Chinese": "幂等键".encode("utf-8")}
     wrong = []
@@ -128,6 +148,7 @@ def test_malformed_keys_are_refused(base, http, stack):
     assert citizen_app_count(stack, c) == 0
     # the extremes of the allowed range
     for key in ("k" * 64, "!", "~" + "".join(chr(x) for x in range(0x21, 0x7F))[:63]):
+        raw = body_bytes(materials_for(http, base, c), purpose="good keys")
         r = post_raw(http, base, APPS, c.token, key, raw)
         assert r.status_code == 201, (key, r.text)
         assert_replay(r, post_raw(http, base, APPS, c.token, key, raw))
@@ -137,7 +158,7 @@ def test_malformed_keys_are_refused(base, http, stack):
 def test_parallel_requests_with_one_key_make_one_application(base, stack):
     with requests.Session() as http:
         c = new_citizen(stack, http, base)
-    key, raw, n = new_key(), body_bytes(purpose="parallel"), 8
+        key, raw, n = new_key(), body_bytes(materials_for(http, base, c), purpose="parallel"), 8
     barrier = threading.Barrier(n)
 
     def one(_):
@@ -171,13 +192,13 @@ def in_flight(stack, citizen, key, path, raw, lease_sql):
 def test_in_flight_key_is_a_conflict_until_its_lease_expires(base, http, stack):
     c = new_citizen(stack, http, base)
     # a live lease: 409, nothing runs
-    key, raw = new_key(), body_bytes(purpose="live lease")
+    key, raw = new_key(), body_bytes(materials_for(http, base, c), purpose="live lease")
     in_flight(stack, c, key, APPS, raw, "NOW(3) + INTERVAL 1 HOUR")
     for _ in range(2):
         assert_problem(post_raw(http, base, APPS, c.token, key, raw), 409, "conflict")
     assert citizen_app_count(stack, c) == 0
     # an expired lease (the worker was killed): the retry runs, then replays
-    key, raw = new_key(), body_bytes(purpose="expired lease")
+    key, raw = new_key(), body_bytes(materials_for(http, base, c), purpose="expired lease")
     in_flight(stack, c, key, APPS, raw, "NOW(3) - INTERVAL 5 SECOND")
     first = post_raw(http, base, APPS, c.token, key, raw)
     assert first.status_code == 201 and REPLAYED not in first.headers, first.text
@@ -202,7 +223,7 @@ def test_a_400_answer_is_replayed(base, http, stack):
     assert_replay(first, again)
     assert citizen_app_count(stack, c) == 0
     # the corrected body under the same key is another request
-    r = post_raw(http, base, APPS, c.token, key, body_bytes())
+    r = post_raw(http, base, APPS, c.token, key, body_bytes(materials_for(http, base, c)))
     assert_problem(r, 422, "idempotency_key_reused")
     assert citizen_app_count(stack, c) == 0
 
@@ -237,7 +258,9 @@ def test_withdraw_and_staff_events_are_idempotent(base, http, stack):
     # a supplement under a key
     no = submitted(http, base, c, GA_3)["application_no"]
     staff_step(http, base, s, no, "need_materials", note="请补充")
-    key, raw = new_key(), json.dumps({"materials": [{"name": "补件"}]}).encode()
+    u = uploaded(http, base, c)
+    key, raw = new_key(), json.dumps({"materials": [{"code": "material_1",
+                                                     "upload_id": u["id"]}]}).encode()
     first = post_raw(http, base, f"{APPS}/{no}/supplement", c.token, key, raw)
     assert first.status_code == 200 and first.json()["status"] == "submitted", first.text
     assert_replay(first, post_raw(http, base, f"{APPS}/{no}/supplement", c.token, key, raw))
@@ -271,7 +294,7 @@ def test_a_replayed_201_carries_the_same_location(base, http, stack):
     """Issue 12, finding 10: a replay is the whole first answer, Location included."""
     c = new_citizen(stack, http, base)
     key = new_key()
-    raw = body_bytes(purpose="location")
+    raw = body_bytes(materials_for(http, base, c), purpose="location")
     first = post_raw(http, base, APPS, c.token, key, raw)
     assert first.status_code == 201, first.text
     location = first.headers.get("Location")

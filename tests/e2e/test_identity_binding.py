@@ -20,7 +20,7 @@ import tempfile
 from conftest import assert_problem
 from helpers import BIN, b64url_decode, sql, wait_for
 from people import (APPS, API, CATALOG, REAL_NAME, call, new_citizen, new_id_number, new_name,
-                    submit)
+                    required_materials, submit, valid_form)
 
 ME = API + "/me"
 REFRESH = API + "/auth/refresh"
@@ -89,6 +89,13 @@ def import_level_service(stack, level):
         os.unlink(f.name)
 
 
+def submit_level_service(http, base, who):
+    """A submission to the copy of GA-GG-019: its form and materials (checked before the
+    identity, which is refused after the body is found valid)."""
+    return submit(http, base, who, LEVEL_SERVICE, form=valid_form("GA-GG-019"),
+                  materials=required_materials(http, base, who, "GA-GG-019"))
+
+
 def test_a_service_may_require_a_verified_identity(base, http, stack):
     import_level_service(stack, 3)
     wait_for(lambda: http.get(f"{base}/api/v1/services/{LEVEL_SERVICE}",
@@ -96,7 +103,7 @@ def test_a_service_may_require_a_verified_identity(base, http, stack):
     assert http.get(f"{base}/api/v1/services/{LEVEL_SERVICE}",
                     timeout=10).json()["min_assurance_level"] == 3
     dev_verified = new_citizen(stack, http, base)  # level 2
-    r = submit(http, base, dev_verified, LEVEL_SERVICE)
+    r = submit_level_service(http, base, dev_verified)
     body = assert_problem(r, 403, "real_name_required")
     assert body["required_assurance_level"] == "3", body
     phone_only = new_citizen(stack, http, base, verified=False)
@@ -104,7 +111,7 @@ def test_a_service_may_require_a_verified_identity(base, http, stack):
     assert body["required_assurance_level"] == "2", body
     # verified by a provider (as test_identity_provider.py does for real): accepted
     sql(stack, f"UPDATE citizens SET assurance_level = 3 WHERE id = {int(dev_verified.id)}")
-    r = submit(http, base, dev_verified, LEVEL_SERVICE)
+    r = submit_level_service(http, base, dev_verified)
     assert r.status_code == 201, r.text
     # and an item of before (no min_assurance_level) takes any real name
     assert http.get(f"{base}/api/v1/services/GA-GG-019", timeout=10).json()[
@@ -171,10 +178,14 @@ def test_the_dev_provider_is_refused_in_production(stack):
     p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_TEST_ROUTES="0")
     assert p.returncode == 2 and "identity_provider=dev" in p.stderr, (p.stdout, p.stderr)
     p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_TEST_ROUTES="0",
-                     ONEWINDOW_IDENTITY_PROVIDER="http")
+                     ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_ENTERPRISE_REGISTRY="none")
+    assert p.returncode == 2 and "sms_provider=log" in p.stderr, (p.stdout, p.stderr)
+    p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_TEST_ROUTES="0",
+                     ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_ENTERPRISE_REGISTRY="none",
+                     ONEWINDOW_SMS_PROVIDER="http")
     assert p.returncode == 0, p.stderr
-    p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production",
-                     ONEWINDOW_IDENTITY_PROVIDER="http")
+    p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_SMS_PROVIDER="http",
+                     ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_ENTERPRISE_REGISTRY="none")
     assert p.returncode == 2 and "test_routes=1" in p.stderr, (p.stdout, p.stderr)
     # production is what a configuration without the word is
     env = {k: v for k, v in stack.env.items() if k != "ONEWINDOW_CONFIG"}

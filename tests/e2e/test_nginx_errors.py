@@ -50,7 +50,7 @@ class SideNginx:
             conf, n = re.subn(r"rate=\d+r/s", f"rate={rate_per_min}r/m", conf)
             assert n == 1
             conf, n = re.subn(r"burst=\d+", "burst=1", conf)
-            assert n == 1
+            assert n >= 1  # the API's location and the upload location share the zone
         if upstream_socket is not None:
             conf, n = re.subn(r"(?m)^(\s*)server unix:\S+ (.*)\n(\s*server unix:\S+ .*\n)*",
                               rf"\1server unix:{upstream_socket} \2\n", conf)
@@ -59,9 +59,11 @@ class SideNginx:
             fcgi, n = re.subn(r"fastcgi_read_timeout \d+s;",
                               f"fastcgi_read_timeout {read_timeout_s}s;", fcgi)
             assert n == 1
-        # Nothing of the stack's own files is left, except (when kept) its worker sockets.
+        # Nothing of the stack's own files is left, except (when kept) its worker sockets and
+        # the object store that material downloads are served from (read only).
         leftover = [l for l in conf.splitlines()
-                    if stack.var_dir in l and not re.match(r"\s*server unix:.*/run/fcgi-", l)]
+                    if stack.var_dir in l and not re.match(
+                        r"\s*(server unix:.*/run/fcgi-|alias \S+/store/;)", l)]
         assert not leftover, leftover
         with open(os.path.join(d, "nginx.conf"), "w") as f:
             f.write(conf)

@@ -40,11 +40,13 @@ def test_progress_answers_status_and_timeline_only(base, http, stack):
     c = new_citizen(stack, http, base)
     s = new_staff(stack, http, base, "GA")
     form = {"secret_form_value": "FORM-e2e-7731"}
-    b = submitted(http, base, c, GA_3, form, [{"name": "MATERIAL-e2e-5521"}])
+    b = submitted(http, base, c, GA_3, form)
     no, code = b["application_no"], b["query_code"]
     staff_step(http, base, s, no, "need_materials", note="NOTE-e2e-staff-9911")
-    r = supplement(http, base, c, no, [{"name": "MATERIAL-e2e-5522"}], note="NOTE-e2e-cit-8812")
+    r = supplement(http, base, c, no, note="NOTE-e2e-cit-8812")
     assert r.status_code == 200, r.text
+    # the materials: neither their names, upload ids nor hashes are public
+    material_facts = [m[k] for m in r.json()["materials"] for k in ("name", "upload_id", "sha256")]
     staff_step(http, base, s, no, "accepted", note="NOTE-e2e-staff-9912")
 
     r = progress(http, base, no, code)
@@ -65,8 +67,8 @@ def test_progress_answers_status_and_timeline_only(base, http, stack):
         ("submitted", "citizen", APPLICANT), ("need_materials", "department", "市公安局"),
         ("submitted", "citizen", APPLICANT), ("accepted", "department", "市公安局")]
     assert [e["at"] for e in p["timeline"]] == [e["at"] for e in d["timeline"]]
-    for secret in (code, c.name, c.phone, c.id_number, "FORM-e2e", "MATERIAL-e2e",
-                   "NOTE-e2e", "secret_form_value"):
+    for secret in (code, c.name, c.phone, c.id_number, "FORM-e2e", "NOTE-e2e",
+                   "secret_form_value", "material_1", *material_facts):
         assert secret not in r.text, secret
     # lower case works here too
     r = progress(http, base, no.lower(), code)

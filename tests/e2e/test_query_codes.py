@@ -8,7 +8,7 @@ import os
 import subprocess
 
 from helpers import BIN, sql
-from people import GA_3, PROGRESS, call, detail, new_citizen, q, submitted
+from people import GA_3, PROGRESS, call, detail, new_citizen, q, required_materials, submitted
 
 
 def code_columns(stack, no):
@@ -85,7 +85,8 @@ def test_a_kept_answer_does_not_hold_the_code_in_clear(base, http, stack):
     stored sealed, or the code would sit in clear next to its hash."""
     c = new_citizen(stack, http, base)
     key = "qc-" + os.urandom(8).hex()
-    body = {"service_code": GA_3, "form": {"purpose": "kept"}}
+    body = {"service_code": GA_3, "form": {"purpose": "kept"},
+            "materials": required_materials(http, base, c, GA_3)}
     first = call(http, base, "POST", "/api/v1/applications", c.token, body, key=key)
     assert first.status_code == 201, first.text
     code = first.json()["query_code"]

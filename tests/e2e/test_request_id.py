@@ -8,7 +8,7 @@ import pytest
 from conftest import assert_problem
 from helpers import (HEX32, app_access_entries, raw_request, sql, unique_id, wait_app_access,
                      wait_for, wait_nginx_access)
-from people import APPS, GA_3, call, new_citizen, q, submitted
+from people import APPS, GA_3, call, new_citizen, q, required_materials, submitted
 
 RFC3339_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -160,7 +160,9 @@ def test_the_audit_log_keeps_the_servers_id_and_the_clients_apart(stack, base, h
 
 def test_without_a_client_id_the_audit_holds_the_one_echoed(stack, base, http):
     c = new_citizen(stack, http, base)
-    r = call(http, base, "POST", APPS, c.token, {"service_code": GA_3, "form": {"a": "b"}})
+    body = {"service_code": GA_3, "form": {"a": "b"},
+            "materials": required_materials(http, base, c, GA_3)}
+    r = call(http, base, "POST", APPS, c.token, body)
     assert r.status_code == 201, r.text
     [(server, client)] = audit_ids(stack, r.json()["application_no"])
     assert server == r.headers["X-Request-Id"] and HEX32.match(server) and client == "NULL"

@@ -19,7 +19,8 @@ from helpers import HEX32, sql, unique_id
 from people import (APPLICANT, APPS, DETAIL_KEYS, GA_3, OPEN_STATUSES, RFC3339_UTC,
                     STAFF_APPS, STAFF_DETAIL_KEYS, STATUSES, SUMMARY_KEYS, all_pages, app_id,
                     app_row, assert_one_step, bring_to, call, detail, event, new_citizen,
-                    new_staff, q, read_audit_count, service_of_department, staff_detail,
+                    new_staff, q, read_audit_count, required_materials, service_of_department,
+                    staff_detail,
                     staff_step, step_counts, submitted, supplement, withdraw)
 from helpers import field_errors
 
@@ -178,7 +179,7 @@ def test_staff_detail_shows_the_applicant_and_form_and_is_audited(base, http, st
     s = new_staff(stack, http, base, "GA")
     form = {"申请事由": "出国务工", "copies": 3, "nested": {"list": [1, "二", None, True]},
             "empty": {}}
-    b = submitted(http, base, c, GA_3, form, [{"name": "护照复印件"}])
+    b = submitted(http, base, c, GA_3, form)
     no = b["application_no"]
     assert read_audit_count(stack, no) == 0
     rid1, rid2 = unique_id("read"), unique_id("read")
@@ -246,8 +247,9 @@ def test_every_legal_transition_writes_one_of_each(base, http, stack):
 
     def citizen_submits():
         rid = unique_id("sub")
-        r = call(http, base, "POST", APPS, c.token, {"service_code": GA_3, "form": {"a": 1}},
-                 rid=rid)
+        r = call(http, base, "POST", APPS, c.token, {
+            "service_code": GA_3, "form": {"a": 1},
+            "materials": required_materials(http, base, c, GA_3)}, rid=rid)
         assert r.status_code == 201, r.text
         no = r.json()["application_no"]
         assert_one_step(stack, no, (0, 0, 0, 0), c, "citizen", c.id, rid)

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from conftest import assert_problem
-from helpers import sql
+from helpers import credit_code, sql
 from people import (API, APPS, GA_3, STAFF_APPS, call, new_citizen, new_staff, q, staff_step,
                     submitted)
 
@@ -95,6 +95,15 @@ CATALOG_ITEM = {"name": "越权检查事项", "department": "GA", "topics": ["�
                 "promised_days": 1, "keywords": ["越权"], "description": "越权检查用的事项。"}
 
 
+def citizen_enterprise(w):
+    r = call(w.http, w.base, "POST", API + "/me/enterprises", w.owner.token,
+             {"credit_code": credit_code(), "name": "甲公司", "role": "agent"})
+    assert r.status_code == 201, r.text
+    eid = r.json()["id"]
+    return eid, w.owner, w.other, lambda: sql(
+        w.stack, f"SELECT credit_code, name, role FROM citizen_enterprises WHERE id = {int(eid)}")
+
+
 def app_state(stack, no):
     return sql(stack, f"SELECT status, updated_at, materials, (SELECT COUNT(*) FROM audit_log "
                       f"WHERE target = {q(no)}) FROM applications WHERE application_no = {q(no)}")
@@ -104,8 +113,11 @@ def app_state(stack, no):
 RESOURCES = {
     "/api/v1/applications/{no}": (citizen_application, None),
     "/api/v1/applications/{no}/withdraw": (citizen_application, None),
-    "/api/v1/applications/{no}/supplement": (citizen_application,
-                                            {"materials": [{"name": "补正材料"}]}),
+    "/api/v1/applications/{no}/supplement": (
+        citizen_application, {"materials": [{"code": "material_1", "upload_id": "0" * 32}]}),
+    # {code}: a material every application to GA_3 has (its first required one)
+    "/api/v1/applications/{no}/materials/{code}": (citizen_application, None),
+    "/api/v1/me/enterprises/{id}": (citizen_enterprise, None),
     "/api/v1/devices/{id}": (citizen_device, None),
     "/api/v1/notifications/{id}/read": (citizen_notification, None),
     "/api/v1/staff/applications/{no}": (staff_application, None),
@@ -134,8 +146,10 @@ def with_body(method, body):
 
 
 def fill(pattern, value):
+    # {code} beside {no}: a material every application to GA_3 has; alone: the resource itself
+    code = "material_1" if "{no}" in pattern else str(value)
     return (pattern.replace("{no}", str(value)).replace("{id}", str(value))
-            .replace("{code}", str(value)))
+            .replace("{code}", code))
 
 
 def test_another_principals_id_is_404_on_every_route(stack, world):

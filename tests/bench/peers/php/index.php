@@ -201,7 +201,8 @@ function application_detail(string $no, string $citizen_id): array
                 UNIX_TIMESTAMP(submitted_at) AS submitted_at,
                 UNIX_TIMESTAMP(updated_at) AS updated_at,
                 UNIX_TIMESTAMP(finished_at) AS finished_at,
-                service_code, service_name, department_code, department_name, timeline
+                service_code, service_name, department_code, department_name, timeline,
+                enterprise_id, enterprise_credit_code, enterprise_name, enterprise_role
          FROM applications WHERE application_no = ?'
     );
     $q->execute([$no]);
@@ -227,6 +228,13 @@ function application_detail(string $no, string $citizen_id): array
         'finished_at' => rfc3339($a['finished_at']),
         'handled_by' => ['type' => $a['handler_type'], 'name' => $a['handler_name']],
         'materials' => json_decode($a['materials'], true),
+        // the company applied for, as the application keeps it (null: in person)
+        'enterprise' => $a['enterprise_credit_code'] === null ? null : [
+            'id' => (string) $a['enterprise_id'],
+            'credit_code' => $a['enterprise_credit_code'],
+            'name' => $a['enterprise_name'],
+            'role' => $a['enterprise_role'],
+        ],
         'query_code' => $a['query_code'],
         'timeline' => $timeline,
     ];
