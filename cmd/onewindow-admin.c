@@ -71,8 +71,8 @@ static int cmd_migrate(const ow_config *cfg)
 
 static const char *auth_name(auth_policy a)
 {
-    static const char *names[] = {"public", "citizen",  "staff",   "org", "user",
-                                  "operator", "catalog", "any"};
+    static const char *names[] = {"public", "citizen",  "staff",   "org",
+                                  "user",   "operator", "catalog", "any"};
     return names[a];
 }
 

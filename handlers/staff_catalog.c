@@ -66,7 +66,7 @@ static const catalog_item *item_of_body(req *r, resp *w, const char *path_code)
         return NULL;
     }
     catalog_item *it = arena_alloc(&r->arena, sizeof *it);
-    char why[160], pointer[72];
+    char why[320], pointer[320]; /* a pointer deep in a form_schema: ~100 characters */
     if (!it) {
         resp_internal(r, w, "catalog item", "out of memory");
         return NULL;
@@ -74,7 +74,7 @@ static const catalog_item *item_of_body(req *r, resp *w, const char *path_code)
     if (catalog_item_parse(obj, &codes, &r->arena, it, why, sizeof why) != 0) {
         /* why is "field: reason" (or "field.sub: …"): the field names the pointer */
         size_t n = strcspn(why, ":.");
-        snprintf(pointer, sizeof pointer, "/%.*s", (int)(n < 64 ? n : 64), why);
+        snprintf(pointer, sizeof pointer, "/%.*s", (int)n, why);
         req_add_error(r, arena_strdup(&r->arena, pointer), "事项内容不合规定。",
                       arena_strdup(&r->arena, why));
         resp_invalid(r, w);

@@ -269,7 +269,10 @@ def test_editors_read_their_items_retired_too(stack, http, base):
     assert r.status_code == 200, r.text
     got = r.json()
     assert got["code"] == code and got["department"] == "GA" and got["retired_at"] is None
-    assert got["keywords"] == ["测试", "读回"] and got["materials"] == ["居民身份证"]
+    assert got["keywords"] == ["测试", "读回"] and got["form_schema"] is None
+    assert got["materials"] == [{"code": "material_1", "name": "居民身份证", "required": True,
+                                 "accept": ["image/jpeg", "image/png", "application/pdf"],
+                                 "max_bytes": 10485760}]  # a list of names, made structured
     assert got["name_en"] == "Test item" and got["description_en"] is None
     assert "handled_by" not in got and got["updated_at"].endswith("Z")  # its department
     assert r.headers["Cache-Control"] == "no-store"  # never cached: editors read what they wrote
@@ -293,6 +296,76 @@ def test_editors_read_no_other_department_item(stack, http, base):
         assert_problem(call(http, base, "GET", f"{ITEMS}/{code}", tok(staff)), 404, "not_found")
     assert_problem(call(http, base, "GET", f"{ITEMS}/GA-GG-001", None), 401, "unauthorized")
     assert_problem(call(http, base, "GET", f"{ITEMS}/GA-GG-001", tok(citizen)), 403, "forbidden")
+
+
+FORM = {"type": "object", "required": ["owner_name"],
+        "properties": {"owner_name": {"type": "string", "title": "养犬人姓名", "maxLength": 20},
+                       "dogs": {"type": "integer", "title": "犬只数量", "minimum": 1, "maximum": 5}}}
+VACCINE = {"code": "vaccine_record", "name": "犬只免疫证明", "required": True,
+           "accept": ["image/jpeg"], "max_bytes": 1048576}
+
+
+def test_editors_define_the_form_and_the_materials(stack, http, base):
+    """What import-catalog takes, the staff catalog takes: a form schema and structured
+    materials, returned to editors and the public alike, and enforced on submissions."""
+    from media import jpeg, png
+    from people import APPS, uploaded
+    staff = new_staff(stack, http, base, "GA")
+    code = new_code()
+    body = item(code, form_schema=FORM, materials=[VACCINE, {"code": "photo", "name": "犬只照片",
+                                                             "required": False}])
+    assert call(http, base, "POST", ITEMS, tok(staff), body, key=key()).status_code == 201
+    photo = {"code": "photo", "name": "犬只照片", "required": False,
+             "accept": ["image/jpeg", "image/png", "application/pdf"], "max_bytes": 10485760}
+    got = call(http, base, "GET", f"{ITEMS}/{code}", tok(staff)).json()
+    assert got["form_schema"] == FORM and got["materials"] == [VACCINE, photo], got
+    public = http.get(base + SEARCH + "/" + code, timeout=30).json()
+    assert public["form_schema"] == FORM and public["materials"] == [VACCINE, photo], public
+    # the citizen's submission is checked against them
+    citizen = new_citizen(stack, http, base)
+    vaccine = uploaded(http, base, citizen, jpeg(), "image/jpeg")["id"]
+    apply = lambda form, materials: call(http, base, "POST", APPS, tok(citizen),
+                                         {"service_code": code, "form": form,
+                                          "materials": materials}, key=key())
+    assert field_errors(apply({"dogs": 9}, [{"code": "vaccine_record", "upload_id": vaccine}])) \
+        == ["/form/dogs", "/form/owner_name"]
+    wrong_type = uploaded(http, base, citizen, png())["id"]
+    assert apply({"owner_name": "张三"}, [{"code": "vaccine_record", "upload_id": wrong_type}]) \
+        .status_code == 400
+    r = apply({"owner_name": "张三", "dogs": 2}, [{"code": "vaccine_record", "upload_id": vaccine}])
+    assert r.status_code == 201, r.text
+    # what GET gives, PUT takes back unchanged; null takes the form away
+    back = {k: v for k, v in got.items() if k not in ("retired_at", "updated_at")}
+    assert call(http, base, "PUT", f"{ITEMS}/{code}", tok(staff), back).status_code == 200
+    assert call(http, base, "GET", f"{ITEMS}/{code}", tok(staff)).json()["form_schema"] == FORM
+    back["form_schema"] = None
+    assert call(http, base, "PUT", f"{ITEMS}/{code}", tok(staff), back).status_code == 200
+    assert http.get(base + SEARCH + "/" + code, timeout=30).json()["form_schema"] is None
+
+
+def test_bad_forms_and_materials_are_refused_with_their_pointer(stack, http, base):
+    op = new_operator(stack, http, base)
+    stored = "SELECT form_schema, materials, HEX(content_hash) FROM services WHERE code = 'GA-GG-001'"
+    before = sql(stack, stored)
+    no_max = {**FORM, "properties": {"owner_name": {"type": "string", "title": "姓名"}}}
+    long_name = "n" * 64  # the longest property name: a pointer of ~100 characters
+    deep = {"type": "object", "properties": {long_name: {"type": "string", "title": "长",
+                                                          "maxLength": 10, "minimum": 1}}}
+    for extra, pointer in (
+            ({"form_schema": no_max}, "/form_schema/properties/owner_name/maxLength"),
+            ({"form_schema": deep}, f"/form_schema/properties/{long_name}/minimum"),
+            ({"form_schema": {"type": "array"}}, "/form_schema/type"),
+            ({"form_schema": "text"}, "/form_schema"),
+            ({"materials": [{**VACCINE, "code": "Bad Code"}]}, "/materials/0/code"),
+            ({"materials": [VACCINE, VACCINE]}, "/materials/1/code"),
+            ({"materials": [{**VACCINE, "max_bytes": 10485761}]}, "/materials/0/max_bytes"),
+            ({"materials": [{**VACCINE, "accept": ["text/plain"]}]}, "/materials/0/accept"),
+            ({"materials": ["x"] * 51}, "/materials")):
+        for method, path in (("POST", ITEMS), ("PUT", f"{ITEMS}/GA-GG-001")):
+            code = new_code() if method == "POST" else "GA-GG-001"
+            r = call(http, base, method, path, op.token, item(code, **extra), key=key())
+            assert field_errors(r) == [pointer], (extra, r.text)
+    assert sql(stack, stored) == before  # the refused PUTs left it as it was
 
 
 def test_bad_items_are_refused_with_the_field(stack, http, base):
