@@ -69,20 +69,24 @@ static void test_english_stems_and_stop_words(void **state)
 
 typedef struct item_def {
     const char *code, *name, *keywords, *description, *name_en;
+    const char *materials; /* as the catalog stores them: structured, or an old list of names */
 } item_def;
 
 static const item_def items[] = {
     {"MZ-1", "最低生活保障审核确认", "[\"低保\"]", "家庭人均收入低于当地标准的居民。",
-     "Minimum living allowance"},
+     "Minimum living allowance", NULL},
     {"SJ-1", "广告发布登记", "[\"广告登记\"]", "广播电台、电视台、报刊出版单位从事广告发布业务。",
-     "Advertising registration"},
+     "Advertising registration", NULL},
     {"NY-1", "农村村民宅基地申请审批", "[\"宅基地审批\",\"农村建房\"]",
-     "农村村民新建、改建、扩建住宅需要使用宅基地的。", "Rural homestead approval"},
-    {"SL-1", "取水许可", "[\"取水证\"]", "直接从江河、湖泊或者地下取用水资源。", "Water permit"},
+     "农村村民新建、改建、扩建住宅需要使用宅基地的。", "Rural homestead approval", NULL},
+    {"SL-1", "取水许可", "[\"取水证\"]", "直接从江河、湖泊或者地下取用水资源。", "Water permit",
+     "[\"建设项目水资源论证报告\"]"},
     {"GA-1", "居民身份证换领", "[\"身份证到期\"]", "居民身份证有效期满的换领。",
-     "Resident identity card renewal"},
+     "Resident identity card renewal",
+     "[{\"code\":\"photo\",\"name\":\"数码相片回执\",\"required\":true,"
+     "\"accept\":[\"image/jpeg\"],\"max_bytes\":1048576}]"},
     /* holds one common word (生活) of 低保's service phrase 最低生活保障 */
-    {"CG-1", "生活垃圾分类指导", "[\"垃圾分类\"]", "居民生活垃圾分类投放。", "Waste sorting"},
+    {"CG-1", "生活垃圾分类指导", "[\"垃圾分类\"]", "居民生活垃圾分类投放。", "Waste sorting", NULL},
 };
 #define N_ITEMS (sizeof items / sizeof *items)
 
@@ -103,7 +107,8 @@ static search_index *build(void)
                           .keywords = items[i].keywords,
                           .online_level = 2,
                           .promised_days = 5,
-                          .name_en = items[i].name_en};
+                          .name_en = items[i].name_en,
+                          .materials = items[i].materials};
         assert_int_equal(search_builder_add_item(b, &row), 0);
     }
     assert_int_equal(search_builder_add_concept(b, "低保", "没有收入|no income", "最低生活保障"),
@@ -154,6 +159,17 @@ static void test_concepts_and_ranking(void **state)
     search_index_free(ix);
 }
 
+/* Materials are a field: a structured material by its name, an old list of names alike. */
+static void test_material_names_are_searched(void **state)
+{
+    (void)state;
+    search_index *ix = build();
+    assert_string_equal(first(ix, "相片回执"), "GA-1");
+    assert_string_equal(first(ix, "论证报告"), "SL-1");
+    assert_string_equal(first(ix, "photo"), ""); /* a code is not a name */
+    search_index_free(ix);
+}
+
 /* A concept's phrase gives nothing to an item holding less than half of it (by impact, of
  * the best holder's): 生活 alone is not 最低生活保障. */
 static void test_concept_phrase_share_floor(void **state)
@@ -174,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_english_stems_and_stop_words),
         cmocka_unit_test(test_concepts_and_ranking),
         cmocka_unit_test(test_concept_phrase_share_floor),
+        cmocka_unit_test(test_material_names_are_searched),
     };
     return cmocka_run_group_tests(tests, init, NULL);
 }
