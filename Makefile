@@ -31,6 +31,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all build deps run start stop reload test unit e2e security asan valgrind bench fmt lint clean \
         fuzz fuzz-bins lint-api callgrind-search
+.PHONY: test-faults test-cluster test-deploy callgrind install
 
 all: build
 build: deps-build
@@ -135,6 +136,32 @@ bench: build
 # main) and of its index build, with valgrind: repeatable on a busy machine (BENCHMARKS.md).
 callgrind-search: build $(BUILD)/bench/search-driver
 	@scripts/callgrind-search.sh
+
+# The three programs into $(DESTDIR)$(PREFIX)/bin (README "Deploying").
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+
+# Operations (README "Operations"): bounded targets of their own, run by .ci/run. The fault
+# test kills workers, MariaDB and pushd under a mobile-app load; the cluster test builds two
+# hosts, a front and a primary with a replica in network namespaces (root only).
+test-faults: deps build
+	@scripts/deps.sh ops
+	@timeout -s INT -k 60 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_faults.py
+test-cluster: deps build
+	@scripts/deps.sh ops
+	@timeout -s INT -k 60 900 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_cluster.py
+# Instructions per request of the hot routes (valgrind's callgrind: repeatable on a noisy
+# machine); see BENCHMARKS.md.
+callgrind: build
+	@scripts/deps.sh test
+	@scripts/callgrind.sh
+# deploy/: nginx -t, systemd-analyze verify, logrotate -d, nft -c, promtool (rules, alerts'
+# unit tests, a live scrape), the dashboard's queries.
+test-deploy: deps build
+	@scripts/deps.sh ops
+	@timeout -s INT -k 60 600 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider tests/ops/test_deploy.py
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c) built with clang, ASan and UBSan, each run for
 # FUZZ_SECONDS from the committed seeds (tests/fuzz/corpus/NAME); a crash fails the target

@@ -8,6 +8,7 @@
 #include "auth/pii.h"
 #include "auth/token.h"
 #include "core/config.h"
+#include "core/metrics.h"
 #include "db/idempotency_store.h"
 
 #define WHAT "Idempotency-Key"
@@ -117,6 +118,15 @@ static bool existing_key(req *r, resp *w, idempotency_claim *cl, int lease_s)
             return false;
         }
         if (!s.stale && s.leased) {
+            rc = same ? idem_take_over_gone(db_primary(), &cl->ref, lease_s) : DB_NOT_FOUND;
+            if (rc == DB_OK) {
+                metrics_count(METRIC_IDEMPOTENCY_TAKEOVERS);
+                return true;
+            }
+            if (rc != DB_NOT_FOUND) {
+                answer_failure(r, w, rc);
+                return false;
+            }
             resp_problem2(r, w, PROBLEM_CONFLICT, "使用同一幂等键的请求仍在处理中，请稍后重试。",
                           "A request with this Idempotency-Key is still running: retry later.");
             return false;

@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +52,31 @@ typedef struct master {
     int reload_phase; /* 0 start the new worker, 1 overlap, 2 wait for the old one */
     int64_t phase_at_ms;
 } master;
+
+/* fcgi_listen = ADDR:PORT (several hosts behind nginx): slot i listens on ADDR:PORT+i, and
+ * libfcgi accepts only the addresses of fcgi_allow_from (FCGI_WEB_SERVER_ADDRS). */
+static int open_tcp_socket(slot *s, const char *listen_at, int i)
+{
+    char addr[64];
+    snprintf(addr, sizeof addr, "%s", listen_at);
+    char *colon = strrchr(addr, ':');
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    if (!colon)
+        return -1;
+    *colon = '\0';
+    int port = atoi(colon + 1) + i;
+    sa.sin_port = htons((uint16_t)port);
+    snprintf(s->path, sizeof s->path, "%s:%d", addr, port);
+    int one = 1;
+    s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1 || s->fd < 0 ||
+        setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(s->fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(s->fd, LISTEN_BACKLOG) != 0) {
+        log_msg(LOG_ERROR, "cannot listen on %s: %s", s->path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
 
 static int open_socket(slot *s)
 {
@@ -117,6 +144,7 @@ static void on_worker_exit(master *m, pid_t pid, int status)
         s->pid = 0;
         if (m->stopping)
             return;
+        metrics_count(METRIC_WORKER_RESTARTS);
         log_msg(LOG_WARN, "worker %d on %s %s %d; replacing it", (int)pid, s->path,
                 WIFSIGNALED(status) ? "killed by signal" : "exited with",
                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
@@ -133,6 +161,14 @@ static void reap(master *m)
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
         on_worker_exit(m, pid, status);
+}
+
+static void count_live(const master *m)
+{
+    int64_t n = 0;
+    for (int i = 0; i < m->n; i++)
+        n += m->slots[i].pid != 0;
+    metrics_gauge_set(GAUGE_WORKERS_LIVE, n);
 }
 
 static void fill_empty_slots(master *m)
@@ -212,12 +248,21 @@ static void stop_all(master *m)
     }
     for (int i = 0; i < m->n; i++) {
         close(m->slots[i].fd);
-        unlink(m->slots[i].path);
+        if (!m->cfg->fcgi_listen[0])
+            unlink(m->slots[i].path);
     }
 }
 
 static int open_slots(master *m)
 {
+    if (m->cfg->fcgi_listen[0]) {
+        /* read by libfcgi in each worker's FCGX_Init */
+        setenv("FCGI_WEB_SERVER_ADDRS", m->cfg->fcgi_allow_from, 1);
+        for (int i = 0; i < m->n; i++)
+            if (open_tcp_socket(&m->slots[i], m->cfg->fcgi_listen, i) != 0)
+                return -1;
+        return 0;
+    }
     char dir[270];
     snprintf(dir, sizeof dir, "%s/run", m->cfg->var_dir);
     mkdir(dir, 0755);
@@ -265,6 +310,7 @@ int supervisor_run(const ow_config *cfg, const char *exe)
         reap(&m);
         fill_empty_slots(&m);
         reload_step(&m);
+        count_live(&m);
         /* Short waits while something is pending, so steps are taken on time. */
         struct timespec tick = {0, 20 * 1000000};
         int sig = sigtimedwait(&set, NULL, &tick);

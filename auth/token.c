@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "core/config.h"
+#include "core/metrics.h"
 #include "core/decimal_id.h"
 #include "core/json_guard.h"
 
@@ -280,8 +281,11 @@ token_status token_verify(const keyring *kr, const char *token, size_t len, int6
     digest_of(token, len, d);
     if (failed_recently(d, now))
         return TOKEN_INVALID;
-    if (cached(kr, d, now, out)) /* while its key verifies: a removed key ends its tokens */
+    if (cached(kr, d, now, out)) { /* while its key verifies: a removed key ends its tokens */
+        metrics_count(METRIC_TOKEN_CACHE_HITS);
         return TOKEN_OK;
+    }
+    metrics_count(METRIC_TOKEN_CACHE_MISSES);
     /* Shape, key and claims are cheap to check and may change (a rotation brings the kid,
      * nbf arrives): not remembered. A bad signature under a known kid is for good. */
     const signing_key *key = header_key(kr, token, hlen);

@@ -9,6 +9,7 @@
 
 #include "catalog/catalog_item.h"
 #include "core/calendar.h"
+#include "core/clock.h"
 #include "db/search_log_store.h"
 #include "core/json_guard.h"
 #include "db/catalog_import.h"
@@ -79,6 +80,8 @@ static size_t parse_items(const cJSON *list, const catalog_codes *codes, arena *
     return bad;
 }
 
+#define IMPORT_TRIES 3
+
 static int import_items(const cJSON *list, bool partial)
 {
     arena a;
@@ -95,7 +98,16 @@ static int import_items(const cJSON *list, bool partial)
         fprintf(stderr, "import-catalog: nothing imported: fix the items above\n");
     else {
         catalog_import_report r;
+        /* one transaction that makes the catalog what the file says: run again after a
+         * failure (a lost connection, even one whose commit went through; a deadlock) it
+         * does the rest, or nothing */
         rc = catalog_import(db_primary(), &a, items, n, !partial, &r);
+        for (int again = 1; rc != DB_OK && again < IMPORT_TRIES; again++) {
+            fprintf(stderr, "import-catalog: database %s; importing again\n",
+                    rc == DB_UNAVAILABLE ? "unavailable" : "error");
+            clock_sleep_ms(1000 << again);
+            rc = catalog_import(db_primary(), &a, items, n, !partial, &r);
+        }
         if (rc != DB_OK)
             fprintf(stderr, "import-catalog: database %s: nothing imported\n",
                     rc == DB_UNAVAILABLE ? "unavailable" : "error");

@@ -19,6 +19,7 @@
 #include "core/metrics.h"
 #include "core/refresher.h"
 #include "db/db.h"
+#include "db/replica.h"
 #include "handlers/routes.h"
 #include "search/catalog_cache.h"
 #include "search/search_log.h"
@@ -45,6 +46,8 @@ static int run_worker(const ow_config *cfg)
         fprintf(stderr, "onewindow-fcgi: %s\n", err);
         return 1;
     }
+    if (db_replica_monitor_start(cfg->db_replica_check_ms, cfg->db_replica_max_lag_ms) != 0)
+        return 1;
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: the SMS gateway's client */
     setenv("TZ", cfg->timezone, 1);        /* local dates are the service's (logs stay UTC) */
     tzset();
@@ -64,6 +67,7 @@ static int run_worker(const ow_config *cfg)
     server_setup setup = {routes, routes_count, test_routes, test_routes_count, db_thread_end};
     int rc = server_run(cfg, 3, &setup);
     refresher_stop();
+    db_replica_monitor_stop();
     catalog_cache_free();
     calendar_cache_free();
     keyring_free();

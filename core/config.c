@@ -30,6 +30,8 @@ typedef struct setting {
 static int check_timezone(const char *v, char *why, size_t len);
 static int check_dsn(const char *v, char *why, size_t len);
 static int check_log_level(const char *v, char *why, size_t len);
+static int check_listen(const char *v, char *why, size_t len);
+static int check_addresses(const char *v, char *why, size_t len);
 static int check_account_name(const char *v, char *why, size_t len);
 static int check_proxies(const char *v, char *why, size_t len);
 
@@ -133,7 +135,7 @@ static const setting settings[] = {
     INT_SETTING(webhook_retry_unit_ms, 10, 3600000, "60000"),
     INT_SETTING(outbox_keep_days, 1, 3650, "7"),
     INT_SETTING(push_batch, 1, 500, "200"),
-    INT_SETTING(push_lease_s, 1, 3600, "60"),
+    INT_SETTING(push_lease_s, 3, 3600, "10"),
     INT_SETTING(push_poll_ms, 10, 60000, "200"),
     INT_SETTING(push_max_attempts, 1, 50, "8"),
     INT_SETTING(push_retry_base_ms, 10, 3600000, "5000"),
@@ -165,6 +167,12 @@ static const setting settings[] = {
     CREDENTIAL(identity_token),
     INT_SETTING(outbound_connect_timeout_ms, 100, 60000, "2000"),
     INT_SETTING(outbound_timeout_ms, 100, 120000, "5000"),
+    /* operations at scale */
+    INT_SETTING(db_replica_max_lag_ms, 100, 3600000, "2000"),
+    INT_SETTING(db_replica_check_ms, 50, 60000, "500"),
+    STR_SETTING(fcgi_listen, "", check_listen),
+    STR_SETTING(fcgi_allow_from, "", check_addresses),
+    INT_SETTING(push_connections_per_host, 1, 1000, "200"),
     INT_SETTING(upload_ttl_s, 1, 30 * 86400, "86400"),
     INT_SETTING(upload_sweep_s, 1, 86400, "60"),
     INT_SETTING(upload_daily_count, 1, 100000, "100"),
@@ -221,6 +229,45 @@ static int check_log_level(const char *v, char *why, size_t len)
     if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error")) {
         snprintf(why, len, "must be debug, info, warn or error");
         return -1;
+    }
+    return 0;
+}
+
+/* An IPv4 address in dotted decimal (what libfcgi compares FCGI_WEB_SERVER_ADDRS with). */
+static bool is_ipv4(const char *v, size_t n)
+{
+    char buf[16];
+    struct in_addr a;
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    return inet_pton(AF_INET, buf, &a) == 1;
+}
+
+static int check_listen(const char *v, char *why, size_t len)
+{
+    const char *colon = strrchr(v, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (!*v || (colon && is_ipv4(v, (size_t)(colon - v)) && end && !*end && port >= 1 &&
+                port <= 65535 - 64))
+        return 0;
+    snprintf(why, len, "must be IPV4:PORT (slot i listens on PORT+i), or empty for unix sockets");
+    return -1;
+}
+
+static int check_addresses(const char *v, char *why, size_t len)
+{
+    for (const char *p = v; *v;) { /* empty: none */
+        size_t n = strcspn(p, ",");
+        if (!is_ipv4(p, n)) {
+            snprintf(why, len, "must be a comma list of IPv4 addresses");
+            return -1;
+        }
+        if (!p[n])
+            break;
+        p += n + 1;
     }
     return 0;
 }
@@ -449,6 +496,12 @@ int config_load(ow_config *cfg, char *err, size_t errlen)
     }
     if (production_refuses(cfg, err, errlen))
         return -1;
+    /* FastCGI over TCP answers whoever connects with whatever REMOTE_ADDR they claim: only
+     * the nginx hosts may (README "Deploying": and a firewall) */
+    if (cfg->fcgi_listen[0] && !cfg->fcgi_allow_from[0]) {
+        snprintf(err, errlen, "fcgi_allow_from: required with fcgi_listen (the nginx hosts)");
+        return -1;
+    }
     if (!cfg->master_key_file[0]) /* development: generated there by scripts/stack.sh */
         snprintf(cfg->master_key_file, sizeof cfg->master_key_file, "%.240s/master.key",
                  cfg->var_dir);

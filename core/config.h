@@ -81,6 +81,12 @@ typedef struct ow_config {
     char identity_token[256];  /* its bearer token (a credential: config file only) */
     int outbound_connect_timeout_ms; /* every outbound HTTP call: connecting */
     int outbound_timeout_ms;         /* a call from a request (WeChat, SMS, identity): in all */
+    /* operations at scale (README "Operations", "Deploying") */
+    int db_replica_max_lag_ms;     /* reads go to the primary while the replica lags more */
+    int db_replica_check_ms;       /* how often each worker measures the replica's lag */
+    char fcgi_listen[64];          /* "" unix sockets in var_dir/run; ADDR:PORT: slot i on PORT+i */
+    char fcgi_allow_from[256];     /* with fcgi_listen: the nginx hosts' addresses, comma list */
+    int push_connections_per_host; /* pushd: parallel connections per HTTP/1.1 host */
     /* uploads and materials (API.md §5) */
     int upload_ttl_s;        /* an upload not attached to an application expires */
     int upload_sweep_s;      /* how often each worker deletes expired uploads */

@@ -1,5 +1,6 @@
 #include "core/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/metrics.h"
 
 #define CAUSE_MAX 512
 
@@ -66,8 +68,12 @@ static void write_line(const char *buf, size_t len)
 {
     while (len > 0) {
         ssize_t w = write(STDERR_FILENO, buf, len);
-        if (w <= 0)
-            return; /* nowhere left to report it */
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) { /* disk full, log gone: nowhere to say so but /metrics */
+            metrics_count(METRIC_LOG_LINES_LOST);
+            return;
+        }
         buf += w;
         len -= (size_t)w;
     }

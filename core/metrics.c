@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define METRICS_MAGIC 0x6f776d6574726963ULL /* "owmetric" */
@@ -43,7 +44,48 @@ typedef struct {
     _Atomic uint64_t dropped; /* observations that found no free slot */
     request_series requests[MAX_REQUEST_SERIES];
     latency_series latency[MAX_LATENCY_SERIES];
+    /* Appended (never inserted): a worker of a newer binary grows the region of an older
+     * master and finds the fields before these where they were. */
+    _Atomic uint64_t counters[METRIC_COUNTERS];
+    _Atomic int64_t gauges[METRIC_GAUGES];
 } metrics_region;
+
+typedef struct {
+    const char *name, *help;
+} metric_info;
+
+static const metric_info counter_info[METRIC_COUNTERS] = {
+    [METRIC_DB_RECONNECTS] = {"onewindow_db_reconnects_total",
+                              "Database connections opened again after one was lost."},
+    [METRIC_REPLICA_READS] = {"onewindow_db_replica_reads_total",
+                              "Lag-tolerant reads sent to the read replica."},
+    [METRIC_REPLICA_FALLBACKS] = {"onewindow_db_replica_fallbacks_total",
+                                  "Lag-tolerant reads served by the primary because the "
+                                  "replica lagged beyond db_replica_max_lag_ms or was away."},
+    [METRIC_WORKER_RESTARTS] = {"onewindow_worker_restarts_total",
+                                "Worker processes replaced after they died."},
+    [METRIC_TOKEN_CACHE_HITS] = {"onewindow_token_cache_hits_total",
+                                 "Access tokens found in a worker's cache of verified tokens."},
+    [METRIC_TOKEN_CACHE_MISSES] = {"onewindow_token_cache_misses_total",
+                                   "Access tokens checked in full (signature and claims)."},
+    [METRIC_LOG_LINES_LOST] = {"onewindow_log_lines_lost_total",
+                               "Log lines that could not be written (disk full, closed log)."},
+    [METRIC_IDEMPOTENCY_TAKEOVERS] = {"onewindow_idempotency_takeovers_total",
+                                      "In-flight Idempotency-Keys taken over at once because "
+                                      "their owner's database connection had ended."},
+};
+
+static const metric_info gauge_info[METRIC_GAUGES] = {
+    [GAUGE_REPLICA_CONFIGURED] = {"onewindow_db_replica_configured",
+                                  "1 when db_read_dsn names a read replica."},
+    [GAUGE_REPLICA_USABLE] = {"onewindow_db_replica_usable",
+                              "1 while lag-tolerant reads go to the replica; 0 while they go "
+                              "to the primary (replica lagging or away)."},
+    [GAUGE_REPLICA_LAG_MS] = {"onewindow_db_replica_lag_seconds",
+                              "The replica's lag behind the primary at the last check (-1: "
+                              "it could not be measured)."},
+    [GAUGE_WORKERS_LIVE] = {"onewindow_workers_live", "Worker processes serving on this host."},
+};
 
 static metrics_region *region;
 
@@ -61,6 +103,10 @@ int metrics_create_shared(void)
 
 int metrics_attach(int fd)
 {
+    struct stat st;
+    if (fstat(fd, &st) != 0 ||
+        (st.st_size < (off_t)sizeof(metrics_region) && ftruncate(fd, sizeof(metrics_region)) != 0))
+        return -1;
     void *p = mmap(NULL, sizeof(metrics_region), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED)
         return -1;
@@ -183,6 +229,45 @@ void metrics_db_error(void)
 {
     if (region)
         atomic_fetch_add_explicit(&region->db_errors, 1, memory_order_relaxed);
+}
+
+void metrics_count(metric_counter which)
+{
+    if (region && which < METRIC_COUNTERS)
+        atomic_fetch_add_explicit(&region->counters[which], 1, memory_order_relaxed);
+}
+
+void metrics_gauge_set(metric_gauge which, int64_t value)
+{
+    if (region && which < METRIC_GAUGES)
+        atomic_store_explicit(&region->gauges[which], value, memory_order_relaxed);
+}
+
+int64_t metrics_gauge_get(metric_gauge which)
+{
+    return region && which < METRIC_GAUGES
+               ? atomic_load_explicit(&region->gauges[which], memory_order_relaxed)
+               : 0;
+}
+
+static void render_ops(strbuf *out)
+{
+    for (int i = 0; i < METRIC_COUNTERS; i++)
+        sb_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counter_info[i].name,
+                  counter_info[i].help, counter_info[i].name, counter_info[i].name,
+                  (unsigned long long)atomic_load(&region->counters[i]));
+    bool replica = atomic_load(&region->gauges[GAUGE_REPLICA_CONFIGURED]) != 0;
+    for (int i = 0; i < METRIC_GAUGES; i++) {
+        int64_t v = atomic_load(&region->gauges[i]);
+        if ((i == GAUGE_REPLICA_USABLE || i == GAUGE_REPLICA_LAG_MS) && !replica)
+            continue; /* no replica: nothing to say about one */
+        sb_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", gauge_info[i].name, gauge_info[i].help,
+                  gauge_info[i].name);
+        if (i == GAUGE_REPLICA_LAG_MS)
+            sb_printf(out, "%s %.3f\n", gauge_info[i].name, v >= 0 ? (double)v / 1000.0 : -1.0);
+        else
+            sb_printf(out, "%s %lld\n", gauge_info[i].name, (long long)v);
+    }
 }
 
 /* A key may hold more than one slot: when the process claiming a slot stalls past
@@ -327,4 +412,5 @@ void metrics_render(strbuf *out)
               "onewindow_metrics_dropped_total %llu\n",
               (unsigned long long)atomic_load(&region->db_errors),
               (unsigned long long)atomic_load(&region->dropped));
+    render_ops(out);
 }

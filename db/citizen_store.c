@@ -136,8 +136,8 @@ int citizen_unbind_identity(db_conn *c, int64_t id, const audit_entry *audit)
     return end_transaction(c, rc);
 }
 
-int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],
-                  int64_t day_start, sms_counts *out)
+static int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],
+                         int64_t day_start, sms_counts *out)
 {
     db_rows rows;
     int rc = db_query(
@@ -156,17 +156,40 @@ int sms_code_delete(db_conn *c, int64_t id)
     return db_exec(c, "DELETE FROM sms_codes WHERE id = ?", "i", id);
 }
 
-int sms_code_insert(db_conn *c, const uint8_t phone[32], const uint8_t ip[32],
-                    const uint8_t code_hash[32], int ttl_s, int64_t *id)
+int sms_code_issue(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],
+                   int64_t day_start, const uint8_t code_hash[32], int ttl_s, sms_allow_fn allow,
+                   void *ctx, int64_t *id)
 {
-    int rc =
-        db_exec(c,
-                "INSERT INTO sms_codes (phone_bidx, ip_bidx, code_hash, expires_at) "
-                "VALUES (?, ?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)",
-                "bbbi", phone, (size_t)32, ip, (size_t)32, code_hash, (size_t)32, (int64_t)ttl_s);
+    sms_counts n;
+    *id = 0;
+    int rc = db_begin(c);
+    /* the phone's row, then the address's (always in this order: no deadlock) */
+    for (int i = 0; i < 2 && rc == DB_OK; i++)
+        rc = db_exec(c,
+                     "INSERT INTO sms_send_locks (bidx, sends) VALUES (?, 1) "
+                     "ON DUPLICATE KEY UPDATE sends = sends + 1",
+                     "b", i == 0 ? phone : ip, (size_t)32);
     if (rc == DB_OK)
-        *id = db_last_insert_id(c);
-    return rc;
+        rc = sms_counts_of(c, a, phone, ip, day_start, &n);
+    if (rc == DB_OK && !allow(&n, ctx)) {
+        db_rollback(c);
+        return DB_OK;
+    }
+    if (rc == DB_OK)
+        rc = db_exec(c,
+                     "INSERT INTO sms_codes (phone_bidx, ip_bidx, code_hash, expires_at) "
+                     "VALUES (?, ?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)",
+                     "bbbi", phone, (size_t)32, ip, (size_t)32, code_hash, (size_t)32,
+                     (int64_t)ttl_s);
+    int64_t new_id = rc == DB_OK ? db_last_insert_id(c) : 0;
+    if (rc == DB_OK)
+        rc = db_commit(c);
+    if (rc != DB_OK) {
+        db_rollback(c);
+        return rc;
+    }
+    *id = new_id;
+    return DB_OK;
 }
 
 int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,
@@ -189,18 +212,6 @@ int sms_code_try(db_conn *c, int64_t id, int max_attempts)
                            "UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ? "
                            "AND attempts < ? AND used_at IS NULL",
                            "ii", id, (int64_t)max_attempts);
-}
-
-int sms_phone_lock(db_conn *c, arena *a, const char *name, bool take)
-{
-    db_rows rows;
-    int rc = take ? db_query(c, &rows, a, "SELECT GET_LOCK(?, 5)", "s", name)
-                  : db_query(c, &rows, a, "SELECT RELEASE_LOCK(?)", "s", name);
-    int64_t got = 0;
-    rc = db_row_one(&rows, rc, "i", &got);
-    if (rc < 0)
-        return rc;
-    return got == 1 ? DB_OK : DB_UNAVAILABLE; /* GET_LOCK timed out */
 }
 
 int sms_code_use(db_conn *c, int64_t id)

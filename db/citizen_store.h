@@ -66,11 +66,15 @@ typedef struct sms_counts {
     int64_t today, ip_hour;
 } sms_counts;
 
-/* last_age_s looks at every code of the phone (a minute can span midnight). */
-int sms_counts_of(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],
-                  int64_t day_start, sms_counts *out);
-int sms_code_insert(db_conn *c, const uint8_t phone[32], const uint8_t ip[32],
-                    const uint8_t code_hash[32], int ttl_s, int64_t *id);
+/* Whether a new code may be sent, given the counts (last_age_s looks at every code of the
+ * phone: a minute can span midnight). */
+typedef bool (*sms_allow_fn)(const sms_counts *counts, void *ctx);
+/* A new code of the phone when allow says so, checked and inserted one phone and one address
+ * at a time on any host (their sms_send_locks rows are locked and changed in the
+ * transaction): DB_OK with *id, or 0 when allow refused; or a failure. */
+int sms_code_issue(db_conn *c, arena *a, const uint8_t phone[32], const uint8_t ip[32],
+                   int64_t day_start, const uint8_t code_hash[32], int ttl_s, sms_allow_fn allow,
+                   void *ctx, int64_t *id);
 /* A code the gateway did not take: gone, so that it neither works nor counts. */
 int sms_code_delete(db_conn *c, int64_t id);
 /* The phone's newest unused, unexpired code: DB_OK, DB_NOT_FOUND (none), or a failure. */
@@ -79,9 +83,6 @@ int sms_code_live(db_conn *c, arena *a, const uint8_t phone[32], int64_t *id,
 /* Spends one of the code's attempts before it is compared (parallel guesses cannot exceed
  * the limit): DB_OK allowed, DB_NOT_FOUND dead (used or out of attempts), or a failure. */
 int sms_code_try(db_conn *c, int64_t id, int max_attempts);
-/* A named lock (GET_LOCK) serializing the check-then-insert of one phone's codes (or of one
- * address's): DB_OK, or DB_UNAVAILABLE when it is not had within 5 s. */
-int sms_phone_lock(db_conn *c, arena *a, const char *name, bool take);
 /* DB_OK when this call used it (a code works once), DB_NOT_FOUND when someone else did. */
 int sms_code_use(db_conn *c, int64_t id);
 

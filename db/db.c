@@ -1,6 +1,7 @@
 #include "db/db.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ struct db_conn {
     stmt_entry cache[STMT_CACHE_SIZE];
     int64_t next_connect_ms; /* no new attempt before this, after a failed one */
     bool in_tx;
+    bool was_connected; /* a connect after this is a reconnect (counted in /metrics) */
+    bool direct;        /* the replica itself (its monitor): a failure is not rerun elsewhere */
 };
 
 typedef struct params {
@@ -43,6 +46,7 @@ typedef struct params {
 static db_settings settings;
 static db_target primary_target, read_target;
 static bool has_replica;
+static atomic_bool replica_usable; /* set by the replica monitor (db/replica.c) */
 static _Thread_local db_conn tl_primary, tl_reader;
 
 int db_init(const db_settings *s, char *err, size_t errlen)
@@ -66,6 +70,7 @@ int db_init(const db_settings *s, char *err, size_t errlen)
         snprintf(err, errlen, "db_read_dsn: %s", why);
         return -1;
     }
+    metrics_gauge_set(GAUGE_REPLICA_CONFIGURED, has_replica);
     if (mysql_library_init(0, NULL, NULL) != 0) {
         snprintf(err, errlen, "mysql_library_init failed");
         return -1;
@@ -136,6 +141,9 @@ static int connect_now(db_conn *c)
         return DB_UNAVAILABLE;
     }
     c->mysql = m;
+    if (c->was_connected)
+        metrics_count(METRIC_DB_RECONNECTS);
+    c->was_connected = true;
     return DB_OK;
 }
 
@@ -152,7 +160,29 @@ db_conn *db_primary(void)
 
 db_conn *db_reader(void)
 {
-    return has_replica ? conn_for(&tl_reader, &read_target) : db_primary();
+    if (!has_replica)
+        return db_primary();
+    if (atomic_load_explicit(&replica_usable, memory_order_relaxed)) {
+        metrics_count(METRIC_REPLICA_READS);
+        tl_reader.direct = false;
+        return conn_for(&tl_reader, &read_target);
+    }
+    metrics_count(METRIC_REPLICA_FALLBACKS);
+    return db_primary();
+}
+
+db_conn *db_replica(void)
+{
+    if (!has_replica)
+        return NULL;
+    tl_reader.direct = true;
+    return conn_for(&tl_reader, &read_target);
+}
+
+void db_replica_set_usable(bool usable)
+{
+    atomic_store(&replica_usable, usable);
+    metrics_gauge_set(GAUGE_REPLICA_USABLE, usable);
 }
 
 void db_thread_end(void)
@@ -312,6 +342,13 @@ static int vquery(db_conn *c, db_rows *rows, arena *a, const char *sql, const ch
     MYSQL_STMT *st = NULL;
     if (rc == DB_OK)
         rc = execute(c, sql, &p, true, &st);
+    if (rc == DB_UNAVAILABLE && c == &tl_reader && !c->direct && !c->in_tx) {
+        /* the replica went away between two checks: this read and the next go to the
+         * primary until the monitor sees it answer again */
+        db_replica_set_usable(false);
+        metrics_count(METRIC_REPLICA_FALLBACKS);
+        rc = execute(db_primary(), sql, &p, true, &st);
+    }
     if (rc != DB_OK)
         return rc;
     rows->stmt = st;

@@ -63,7 +63,30 @@ int db_init(const db_settings *s, char *err, size_t errlen);
 void db_thread_end(void);
 
 db_conn *db_primary(void);
-db_conn *db_reader(void); /* the replica when configured, else the primary */
+/* For reads that tolerate lag (the catalog, searches, statistics, public lookups): the
+ * replica while it is configured, answers and is within db_replica_max_lag_ms
+ * (db/replica.h), else the primary. A read the replica fails is run on the primary. Never for
+ * a principal's own data: they read the primary (read-your-writes). */
+db_conn *db_reader(void);
+/* The calling thread's connection to the replica itself, NULL when none is configured (the
+ * replica monitor's). */
+db_conn *db_replica(void);
+/* The monitor's verdict: whether db_reader() hands out the replica. */
+void db_replica_set_usable(bool usable);
+
+/* SQL pieces for rows that record which connection holds them (claims and locks that must
+ * hold across hosts and on Galera, where GET_LOCK is not replicated): the server a connection
+ * is on, and whether the connection recorded in conn/server/since (column names) has
+ * certainly ended — it was on this server and either the server started after since (1 s
+ * margin: Uptime counts whole seconds) or it is no longer in the process list (which shows the
+ * connections of the same account). On another server nothing is certain: the row's lease
+ * decides. */
+#define DB_SERVER_ID_SQL "CONCAT(@@server_id, '/', @@hostname, ':', @@port)"
+#define DB_CONN_GONE_SQL(conn, server, since)                                                      \
+    "(" server " = " DB_SERVER_ID_SQL " AND (" since " < CURRENT_TIMESTAMP(3) - INTERVAL "         \
+    "(SELECT VARIABLE_VALUE + 1 FROM information_schema.GLOBAL_STATUS "                            \
+    "WHERE VARIABLE_NAME = 'UPTIME') SECOND OR " conn                                              \
+    " NOT IN (SELECT ID FROM information_schema.PROCESSLIST)))"
 
 /* Runs a read and buffers its rows (safe to retry after a lost connection). */
 int db_query(db_conn *c, db_rows *rows, arena *a, const char *sql, const char *types, ...);

@@ -19,6 +19,7 @@ static const struct {
     {"audit_log", "SELECT, INSERT"},
     /* The owner's own bookkeeping: the API neither reads nor writes it. */
     {"schema_migrations", NULL},
+    {"schema_migrations_lock", NULL},
 };
 
 static const char sql_tables[] = "SELECT table_name FROM information_schema.tables"

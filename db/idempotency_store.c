@@ -1,10 +1,15 @@
 #include "db/idempotency_store.h"
 
+/* The claim's connection, its server and the time, set by every claim and take-over. */
+#define OWNER_NOW                                                                                  \
+    "owner_conn = CONNECTION_ID(), owner_server = " DB_SERVER_ID_SQL                               \
+    ", owner_since = CURRENT_TIMESTAMP(3)"
+
 int idem_claim(db_conn *c, const idem_ref *k, int lease_s)
 {
     return db_exec(c,
-                   "INSERT INTO idempotency_keys (caller, idem_key, request_hash, owner, "
-                   "lease_until) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND)",
+                   "INSERT INTO idempotency_keys SET caller = ?, idem_key = ?, request_hash = ?, "
+                   "owner = ?, lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, " OWNER_NOW,
                    "ssbbi", k->caller, k->key, k->hash, (size_t)IDEM_HASH_BYTES, k->owner,
                    (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s);
 }
@@ -26,23 +31,38 @@ int idem_read(db_conn *c, arena *a, const idem_ref *k, idem_state *out)
 
 int idem_take_over(db_conn *c, const idem_ref *k, int lease_s, bool stale)
 {
-    return stale ? db_exec_changed(
-                       c,
-                       "UPDATE idempotency_keys SET request_hash = ?, owner = ?, "
-                       "lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, status = NULL, "
-                       "content_type = NULL, location = NULL, sealed = 0, body = NULL, "
-                       "created_at = CURRENT_TIMESTAMP(3) "
-                       "WHERE caller = ? AND idem_key = ? "
-                       "AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY",
-                       "bbiss", k->hash, (size_t)IDEM_HASH_BYTES, k->owner,
-                       (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s, k->caller, k->key)
-                 : db_exec_changed(c,
-                                   "UPDATE idempotency_keys SET owner = ?, "
-                                   "lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND "
-                                   "WHERE caller = ? AND idem_key = ? AND request_hash = ? "
-                                   "AND status IS NULL AND lease_until <= CURRENT_TIMESTAMP(3)",
-                                   "bissb", k->owner, (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s,
-                                   k->caller, k->key, k->hash, (size_t)IDEM_HASH_BYTES);
+    return stale
+               ? db_exec_changed(c,
+                                 "UPDATE idempotency_keys SET request_hash = ?, owner = ?, "
+                                 "lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, status = "
+                                 "NULL, " OWNER_NOW
+                                 ", content_type = NULL, location = NULL, sealed = 0, body = NULL, "
+                                 "created_at = CURRENT_TIMESTAMP(3) "
+                                 "WHERE caller = ? AND idem_key = ? "
+                                 "AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY",
+                                 "bbiss", k->hash, (size_t)IDEM_HASH_BYTES, k->owner,
+                                 (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s, k->caller, k->key)
+               : db_exec_changed(
+                     c,
+                     "UPDATE idempotency_keys SET owner = ?, "
+                     "lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, " OWNER_NOW " "
+                     "WHERE caller = ? AND idem_key = ? AND request_hash = ? "
+                     "AND status IS NULL AND lease_until <= CURRENT_TIMESTAMP(3)",
+                     "bissb", k->owner, (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s, k->caller,
+                     k->key, k->hash, (size_t)IDEM_HASH_BYTES);
+}
+
+/* Every host uses the same (API) account, so the process list shows all their connections. */
+int idem_take_over_gone(db_conn *c, const idem_ref *k, int lease_s)
+{
+    return db_exec_changed(
+        c,
+        "UPDATE idempotency_keys SET owner = ?, "
+        "lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, " OWNER_NOW " "
+        "WHERE caller = ? AND idem_key = ? AND request_hash = ? AND status IS NULL "
+        "AND " DB_CONN_GONE_SQL("owner_conn", "owner_server", "owner_since"),
+        "bissb", k->owner, (size_t)IDEM_OWNER_BYTES, (int64_t)lease_s, k->caller, k->key, k->hash,
+        (size_t)IDEM_HASH_BYTES);
 }
 
 int idem_finish(db_conn *c, const idem_ref *k, const idem_answer *answer)

@@ -41,6 +41,10 @@ int idem_read(db_conn *c, arena *a, const idem_ref *k, idem_state *out);
 /* Takes over an in-flight row whose lease ran out (same request), or a stale row (any
  * request): DB_OK taken, DB_NOT_FOUND someone else was first, or a failure. */
 int idem_take_over(db_conn *c, const idem_ref *k, int lease_s, bool stale);
+/* Takes over an in-flight row of the same request whose owner's database connection has
+ * certainly ended (a killed worker, a restarted server), lease or not: DB_OK taken,
+ * DB_NOT_FOUND the owner may still be at work (or another request was first), or a failure. */
+int idem_take_over_gone(db_conn *c, const idem_ref *k, int lease_s);
 /* What a replay gives back. */
 typedef struct idem_answer {
     int status;

@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "core/clock.h"
 #include "db/db.h"
 
 static const char sql_create_table[] =
@@ -15,8 +16,22 @@ static const char sql_create_table[] =
     " checksum CHAR(64) NOT NULL,"
     " applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
-static const char sql_lock[] = "SELECT GET_LOCK('onewindow.migrate', 60)";
-static const char sql_unlock[] = "SELECT RELEASE_LOCK('onewindow.migrate')";
+/* The lock is a row, not GET_LOCK (which a Galera cluster does not replicate): its holder's
+ * connection, taken over when that connection has certainly ended or after an hour. */
+static const char sql_create_lock[] = "CREATE TABLE IF NOT EXISTS schema_migrations_lock ("
+                                      " id TINYINT UNSIGNED NOT NULL PRIMARY KEY,"
+                                      " holder_conn BIGINT UNSIGNED NULL,"
+                                      " holder_server VARCHAR(96) NULL,"
+                                      " since TIMESTAMP(3) NULL"
+                                      ") ENGINE=InnoDB";
+static const char sql_lock_row[] = "INSERT IGNORE INTO schema_migrations_lock (id) VALUES (1)";
+static const char sql_lock[] =
+    "UPDATE schema_migrations_lock SET holder_conn = CONNECTION_ID(), "
+    "holder_server = " DB_SERVER_ID_SQL ", since = CURRENT_TIMESTAMP(3) WHERE id = 1 AND "
+    "(holder_conn IS NULL OR since < CURRENT_TIMESTAMP(3) - INTERVAL 1 HOUR OR " DB_CONN_GONE_SQL(
+        "holder_conn", "holder_server", "since") ")";
+static const char sql_unlock[] = "UPDATE schema_migrations_lock SET holder_conn = NULL "
+                                 "WHERE id = 1 AND holder_conn = CONNECTION_ID()";
 static const char sql_applied[] = "SELECT checksum FROM schema_migrations WHERE version = ?";
 static const char sql_record[] =
     "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)";
@@ -69,15 +84,17 @@ static int apply_one(db_conn *c, const migration *m, char *err, size_t errlen)
     return 0;
 }
 
-static int lock(db_conn *c, arena *a)
+/* Waits up to 60 s for the lock (another host may be migrating). 0, or -1. */
+static int lock(db_conn *c)
 {
-    db_rows rows;
-    int64_t got = 0;
-    if (db_query(c, &rows, a, sql_lock, "") != DB_OK)
+    if (db_exec(c, sql_create_lock, "") != DB_OK || db_exec(c, sql_lock_row, "") != DB_OK)
         return -1;
-    db_row_next(&rows, "i", &got);
-    db_rows_close(&rows);
-    return got == 1 ? 0 : -1;
+    for (int64_t until = clock_mono_ms() + 60000; clock_mono_ms() < until; clock_sleep_ms(200)) {
+        int rc = db_exec_changed(c, sql_lock, "");
+        if (rc != DB_NOT_FOUND)
+            return rc == DB_OK ? 0 : -1;
+    }
+    return -1;
 }
 
 int migrate_apply(void (*report)(const char *line), char *err, size_t errlen)
@@ -90,7 +107,7 @@ int migrate_apply(void (*report)(const char *line), char *err, size_t errlen)
         snprintf(err, errlen, "cannot create schema_migrations (is the database up?)");
         goto done;
     }
-    if (lock(c, &a) != 0) {
+    if (lock(c) != 0) {
         snprintf(err, errlen, "another migration holds the lock");
         goto done;
     }
@@ -110,10 +127,8 @@ int migrate_apply(void (*report)(const char *line), char *err, size_t errlen)
              migrations_count ? migrations[migrations_count - 1].version : 0);
     report(line);
     rc = 0;
-unlock:;
-    db_rows rows;
-    if (db_query(c, &rows, &a, sql_unlock, "") == DB_OK)
-        db_rows_close(&rows);
+unlock:
+    db_exec(c, sql_unlock, "");
 done:
     arena_destroy(&a);
     return rc;

@@ -7,12 +7,20 @@
 
 /* clang-format off */
 static const char sql_due[] =
-    "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= CURRENT_TIMESTAMP(3) "
+    "SELECT id, sending, channel FROM outbox WHERE status = 'pending' AND next_attempt_at <= CURRENT_TIMESTAMP(3) "
     "AND FIND_IN_SET(channel, ?) ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
 static const char sql_lease[] =
     "UPDATE outbox o JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
     "ON o.id = j.id SET o.next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND, "
-    "o.attempts = o.attempts + 1";
+    "o.attempts = o.attempts + 1, o.sending = 1";
+/* Claimed rows given as [{"id","a"}] (a: attempts as claimed); only those still held by that
+ * claim match. */
+#define CLAIMED_ROWS                                                                               \
+    "outbox o JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.id', "               \
+    "a INT UNSIGNED PATH '$.a')) j ON o.id = j.id AND o.status = 'pending' AND o.attempts = j.a"
+static const char sql_renew[] =
+    "UPDATE " CLAIMED_ROWS " SET o.next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND";
+static const char sql_ours[] = "SELECT o.id FROM " CLAIMED_ROWS " FOR UPDATE";
 /* A push device counts only while it still belongs to the notification's citizen: a token
  * that moved to another account must not get this citizen's message. A device delivery's
  * channel is its device's platform (db/notification_store.c). */
@@ -38,12 +46,55 @@ static const char sql_record[] =
     "SET o.status = IF(j.r = 1, 'pending', IF(j.r = 2, 'dead', 'done')), "
     "o.done_at = IF(j.r IN (0, 3), CURRENT_TIMESTAMP(3), NULL), "
     "o.next_attempt_at = IF(j.r = 1, CURRENT_TIMESTAMP(3) + INTERVAL j.d * 1000 MICROSECOND, "
-    "o.next_attempt_at), o.last_error = j.e "
+    "o.next_attempt_at), o.last_error = j.e, o.sending = 0 "
     "WHERE o.status = 'pending' AND o.attempts = j.a";
 /* clang-format on */
 
-static int lease_ids(db_conn *c, arena *a, const char *channels, int batch, int lease_s,
-                     const char **ids_json, size_t *n)
+static const char *const result_names[] = {"done", "retry", "dead", "gone"};
+#define RESULT_RESENT 4 /* a claim of a row whose last try was never recorded */
+
+/* Counts per (channel, result) for push_counters: a batch holds a few channels. */
+typedef struct tally {
+    struct {
+        const char *channel;
+        int result;
+        int64_t n;
+    } e[32];
+    size_t kinds;
+} tally;
+
+static void tally_add(tally *t, const char *channel, int result)
+{
+    size_t k = 0;
+    while (k < t->kinds && !(t->e[k].result == result && strcmp(t->e[k].channel, channel) == 0))
+        k++;
+    if (k == t->kinds) {
+        if (k == sizeof t->e / sizeof t->e[0])
+            return;
+        t->e[t->kinds].channel = channel;
+        t->e[t->kinds].result = result;
+        t->e[t->kinds++].n = 0;
+    }
+    t->e[k].n++;
+}
+
+static int tally_write(db_conn *c, const char *host, const tally *t)
+{
+    for (size_t k = 0; k < t->kinds; k++) {
+        const char *result =
+            t->e[k].result == RESULT_RESENT ? "resent" : result_names[t->e[k].result];
+        int rc = db_exec(c,
+                         "INSERT INTO push_counters (host, channel, result, n) "
+                         "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
+                         "sssi", host, t->e[k].channel, result, t->e[k].n);
+        if (rc != DB_OK)
+            return rc;
+    }
+    return DB_OK;
+}
+
+static int lease_ids(db_conn *c, arena *a, const char *host, const char *channels, int batch,
+                     int lease_s, const char **ids_json, size_t *n)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a, sql_due, "si", channels, (int64_t)batch);
@@ -52,10 +103,15 @@ static int lease_ids(db_conn *c, arena *a, const char *channels, int batch, int 
     strbuf sb;
     sb_init(&sb, a, 16 * (size_t)batch + 2);
     sb_puts(&sb, "[");
-    int64_t id;
+    int64_t id, sending;
+    const char *channel;
+    tally resent = {.kinds = 0};
     *n = 0;
-    while ((rc = db_row_next(&rows, "i", &id)) > 0)
+    while ((rc = db_row_next(&rows, "iis", &id, &sending, &channel)) > 0) {
         sb_printf(&sb, "%s%lld", (*n)++ ? "," : "", (long long)id);
+        if (sending)
+            tally_add(&resent, channel, RESULT_RESENT);
+    }
     sb_puts(&sb, "]");
     rc = db_rows_done(&rows, rc);
     if (rc == DB_OK && sb.failed)
@@ -63,7 +119,8 @@ static int lease_ids(db_conn *c, arena *a, const char *channels, int batch, int 
     *ids_json = sb.data;
     if (rc != DB_OK || *n == 0)
         return rc;
-    return db_exec(c, sql_lease, "si", sb.data, (int64_t)lease_s);
+    rc = db_exec(c, sql_lease, "si", sb.data, (int64_t)lease_s);
+    return rc == DB_OK ? tally_write(c, host, &resent) : rc;
 }
 
 static int details(db_conn *c, arena *a, const char *ids_json, size_t n, outbox_row **rows_out,
@@ -92,8 +149,8 @@ static int details(db_conn *c, arena *a, const char *ids_json, size_t n, outbox_
     return db_rows_done(&rows, rc);
 }
 
-int outbox_claim(db_conn *c, arena *a, const char *channels, int batch, int lease_s,
-                 outbox_row **rows, size_t *n)
+int outbox_claim(db_conn *c, arena *a, const char *host, const char *channels, int batch,
+                 int lease_s, outbox_row **rows, size_t *n)
 {
     if (batch < 1)
         batch = 1;
@@ -104,7 +161,7 @@ int outbox_claim(db_conn *c, arena *a, const char *channels, int batch, int leas
     size_t leased = 0;
     int rc = db_begin(c);
     if (rc == DB_OK)
-        rc = lease_ids(c, a, channels, batch, lease_s, &ids, &leased);
+        rc = lease_ids(c, a, host, channels, batch, lease_s, &ids, &leased);
     if (rc == DB_OK)
         rc = db_commit(c);
     if (rc != DB_OK) {
@@ -114,7 +171,8 @@ int outbox_claim(db_conn *c, arena *a, const char *channels, int batch, int leas
     return leased ? details(c, a, ids, leased, rows, n) : DB_OK;
 }
 
-static int deactivate(db_conn *c, arena *a, const outbox_result *results, size_t n)
+static int deactivate(db_conn *c, arena *a, const outbox_result *results, size_t n,
+                      const bool *ours)
 {
     strbuf devices, grants;
     sb_init(&devices, a, 256);
@@ -124,7 +182,7 @@ static int deactivate(db_conn *c, arena *a, const outbox_result *results, size_t
     size_t nd = 0, ng = 0;
     for (size_t i = 0; i < n; i++) {
         const outbox_result *r = &results[i];
-        if (r->outcome != OUTCOME_GONE)
+        if (r->outcome != OUTCOME_GONE || !ours[i])
             continue;
         if (strcmp(r->channel, "wechat") == 0 && r->target_ref) {
             cJSON *o = cJSON_CreateObject();
@@ -157,10 +215,45 @@ static int deactivate(db_conn *c, arena *a, const outbox_result *results, size_t
     return rc;
 }
 
-int outbox_record(db_conn *c, arena *a, const outbox_result *results, size_t n)
+/* [{"id","a"}] of the rows, for CLAIMED_ROWS. */
+static const char *claimed_json(arena *a, const outbox_result *rows, size_t n)
 {
-    if (n == 0)
-        return DB_OK;
+    strbuf sb;
+    sb_init(&sb, a, 48 * n + 2);
+    sb_puts(&sb, "[");
+    for (size_t i = 0; i < n; i++)
+        sb_printf(&sb, "%s{\"id\":%lld,\"a\":%lld}", i ? "," : "", (long long)rows[i].id,
+                  (long long)rows[i].attempts);
+    sb_puts(&sb, "]");
+    return sb.failed ? NULL : sb.data;
+}
+
+int outbox_renew(db_conn *c, arena *a, const outbox_result *rows, size_t n, int lease_s)
+{
+    const char *json = n ? claimed_json(a, rows, n) : "[]";
+    return json ? db_exec(c, sql_renew, "si", json, (int64_t)lease_s) : DB_ERROR;
+}
+
+/* Locks the rows still held by this claim and marks them in ours[]. */
+static int lock_ours(db_conn *c, arena *a, const outbox_result *results, size_t n, bool *ours)
+{
+    const char *json = claimed_json(a, results, n);
+    db_rows rows;
+    int rc = json ? db_query(c, &rows, a, sql_ours, "s", json) : DB_ERROR;
+    if (rc != DB_OK)
+        return rc;
+    memset(ours, 0, n * sizeof *ours);
+    int64_t id;
+    while ((rc = db_row_next(&rows, "i", &id)) > 0)
+        for (size_t i = 0; i < n; i++)
+            if (results[i].id == id)
+                ours[i] = true;
+    return db_rows_done(&rows, rc);
+}
+
+static int write_results(db_conn *c, arena *a, const char *host, const outbox_result *results,
+                         size_t n, const bool *ours)
+{
     cJSON *list = cJSON_CreateArray();
     for (size_t i = 0; list && i < n; i++) {
         cJSON *o = cJSON_CreateObject();
@@ -180,7 +273,30 @@ int outbox_record(db_conn *c, arena *a, const outbox_result *results, size_t n)
         return DB_ERROR;
     int rc = db_exec(c, sql_record, "s", text);
     cJSON_free(text);
-    return rc == DB_OK ? deactivate(c, a, results, n) : rc;
+    if (rc == DB_OK)
+        rc = deactivate(c, a, results, n, ours);
+    tally counts = {.kinds = 0};
+    for (size_t i = 0; i < n; i++)
+        if (ours[i])
+            tally_add(&counts, results[i].channel, (int)results[i].outcome);
+    return rc == DB_OK ? tally_write(c, host, &counts) : rc;
+}
+
+int outbox_record(db_conn *c, arena *a, const char *host, const outbox_result *results, size_t n,
+                  bool *ours)
+{
+    if (n == 0)
+        return DB_OK;
+    int rc = db_begin(c);
+    if (rc == DB_OK)
+        rc = lock_ours(c, a, results, n, ours);
+    if (rc == DB_OK)
+        rc = write_results(c, a, host, results, n, ours);
+    if (rc == DB_OK)
+        rc = db_commit(c);
+    if (rc != DB_OK)
+        db_rollback(c);
+    return rc;
 }
 
 int outbox_use_grant(db_conn *c, int64_t citizen_id, const char *template_id)
@@ -223,50 +339,17 @@ int outbox_requeue(db_conn *c, int64_t id, int64_t *n)
                                   "");
 }
 
-int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s)
+int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s, int64_t *dead)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
                       "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(IF(next_attempt_at <= "
-                      "CURRENT_TIMESTAMP(3), next_attempt_at, NULL)), CURRENT_TIMESTAMP(3)), 0) "
+                      "CURRENT_TIMESTAMP(3), next_attempt_at, NULL)), CURRENT_TIMESTAMP(3)), 0), "
+                      "(SELECT COUNT(*) FROM outbox WHERE status = 'dead') "
                       "FROM outbox WHERE status = 'pending'",
                       "");
-    return db_row_one(&rows, rc, "ii", pending, oldest_due_s); /* an aggregate: one row */
-}
-
-static const char *const result_names[] = {"done", "retry", "dead", "gone"};
-
-int outbox_count_results(db_conn *c, const char *host, const outbox_result *results, size_t n)
-{
-    /* a batch holds a few channels: count per (channel, result) here, one upsert each */
-    typedef struct {
-        const char *channel;
-        int result;
-        int64_t n;
-    } tally_entry;
-    tally_entry tally[32];
-    size_t kinds = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
-        while (k < kinds && !(tally[k].result == (int)results[i].outcome &&
-                              strcmp(tally[k].channel, results[i].channel) == 0))
-            k++;
-        if (k == kinds) {
-            if (kinds == sizeof tally / sizeof tally[0])
-                continue;
-            tally[kinds++] = (tally_entry){results[i].channel, (int)results[i].outcome, 0};
-        }
-        tally[k].n++;
-    }
-    for (size_t k = 0; k < kinds; k++) {
-        int rc = db_exec(c,
-                         "INSERT INTO push_counters (host, channel, result, n) "
-                         "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
-                         "sssi", host, tally[k].channel, result_names[tally[k].result], tally[k].n);
-        if (rc != DB_OK)
-            return rc;
-    }
-    return DB_OK;
+    /* an aggregate: one row */
+    return db_row_one(&rows, rc, "iii", pending, oldest_due_s, dead);
 }
 
 int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_fn fn, void *ctx)

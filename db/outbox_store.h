@@ -6,11 +6,15 @@
  * leased by moving next_attempt_at lease_s into
  * the future, with attempts counted. After the commit no lock is held: other claimers skip
  * the rows because they are not due, and a pushd killed mid-batch loses nothing: its rows
- * become due again when the lease runs out. Results are written back in a few statements per
- * batch (JSON_TABLE joins), never one per row. */
+ * become due again when the lease runs out; a pushd still at work renews its lease
+ * (outbox_renew) so that the lease can be short. Results are written back as they come (a
+ * few statements for many rows: JSON_TABLE joins, never one per row), with the host's
+ * delivery counters in the same transaction, so that the counters agree with the outbox and
+ * a killed pushd leaves to repeat only the sends it had not recorded. */
 #ifndef OW_OUTBOX_STORE_H
 #define OW_OUTBOX_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,9 +41,10 @@ typedef struct outbox_row {
     size_t webhook_secret_len;
 } outbox_row;
 
-/* Claims up to batch due rows of the channels (a comma list, e.g. "sms,apns"). */
-int outbox_claim(db_conn *c, arena *a, const char *channels, int batch, int lease_s,
-                 outbox_row **rows, size_t *n);
+/* Claims up to batch due rows of the channels (a comma list, e.g. "sms,apns"). Rows whose
+ * last try was never recorded are counted as resent for host. */
+int outbox_claim(db_conn *c, arena *a, const char *host, const char *channels, int batch,
+                 int lease_s, outbox_row **rows, size_t *n);
 
 typedef enum {
     OUTCOME_DONE,  /* delivered (or nothing left to deliver: a deleted device) */
@@ -59,8 +64,14 @@ typedef struct outbox_result {
     const char *target_ref; /* GONE of wechat: the template */
 } outbox_result;
 
-/* Writes a batch's results. */
-int outbox_record(db_conn *c, arena *a, const outbox_result *results, size_t n);
+/* Moves the lease of claimed rows (id and attempts as claimed) lease_s ahead, while they are
+ * still this claim's. */
+int outbox_renew(db_conn *c, arena *a, const outbox_result *rows, size_t n, int lease_s);
+
+/* Writes results of one claim and adds them to host's counters, in one transaction; only the
+ * rows still held by that claim (same attempts) change and count: ours[i] says which. */
+int outbox_record(db_conn *c, arena *a, const char *host, const outbox_result *results, size_t n,
+                  bool *ours);
 
 /* Uses one of the citizen's WeChat grants for the template: DB_OK used, DB_NOT_FOUND none
  * left, or a failure. */
@@ -74,8 +85,6 @@ int outbox_each_dead(db_conn *c, arena *a, outbox_dead_fn fn, void *ctx);
  * how many. */
 int outbox_requeue(db_conn *c, int64_t id, int64_t *n);
 
-/* Adds a batch's results to the host's counters (push_counters). */
-int outbox_count_results(db_conn *c, const char *host, const outbox_result *results, size_t n);
 typedef void (*outbox_counter_fn)(const char *channel, const char *result, int64_t n, void *ctx);
 int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_fn fn, void *ctx);
 
@@ -83,7 +92,8 @@ int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_f
  * a time, up to 100 000 a call): the outbox holds what is pending and a recent history. */
 int outbox_prune(db_conn *c, int keep_days);
 
-/* Pending deliveries and the age in seconds of the oldest due one (0 when none is due). */
-int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s);
+/* Pending deliveries, the age in seconds of the oldest due one (0 when none is due), and the
+ * dead ones waiting for an operator. */
+int outbox_depth(db_conn *c, arena *a, int64_t *pending, int64_t *oldest_due_s, int64_t *dead);
 
 #endif

@@ -134,7 +134,7 @@ void handle_refresh(req *r, resp *w)
     bool citizen = strcmp(session.role, "citizen") == 0;
     cJSON *principal = NULL;
     staff_row s;
-    int rc = citizen ? identity_me_json(r, session.principal_id, true, &principal, NULL)
+    int rc = citizen ? identity_me_json(r, session.principal_id, &principal, NULL)
                      : staff_by_id(db_primary(), &r->arena, session.principal_id, &s);
     if (rc != DB_OK && rc != DB_NOT_FOUND) {
         common_answer_failure(r, w, rc, "refresh");

@@ -44,6 +44,13 @@ static bool read_phone(req *r, const cJSON *body, const char **phone)
     return r->n_errors == 0;
 }
 
+typedef struct send_check {
+    req *r;
+    resp *w;
+    int64_t now;
+} send_check;
+
+/* Answers 429 when one of the limits is reached (called inside the send's transaction). */
 static bool limited(req *r, resp *w, const sms_counts *n, int64_t now)
 {
     if (n->last_age_s >= 0 && n->last_age_s < SMS_INTERVAL_S) {
@@ -66,6 +73,12 @@ static bool limited(req *r, resp *w, const sms_counts *n, int64_t now)
     return false;
 }
 
+static bool may_send(const sms_counts *n, void *ctx)
+{
+    send_check *s = ctx;
+    return !limited(s->r, s->w, n, s->now);
+}
+
 void handle_sms_send(req *r, resp *w)
 {
     const cJSON *body = req_body_object(r);
@@ -80,39 +93,21 @@ void handle_sms_send(req *r, resp *w)
     uint8_t phone_bidx[PII_INDEX_BYTES], ip_bidx[PII_INDEX_BYTES], hash[PII_INDEX_BYTES];
     pii_index("phone", phone, phone_bidx);
     pii_index("ip", r->client_key, ip_bidx);
-    /* the checks and the insert of one phone run one at a time (parallel sends: one code),
-     * and so do those of one address (parallel sends for many phones: its hourly limit) */
-    char lock[48], ip_lock[48], hex[33];
-    sodium_bin2hex(hex, sizeof hex, phone_bidx, 16);
-    snprintf(lock, sizeof lock, "sms:%s", hex);
-    sodium_bin2hex(hex, sizeof hex, ip_bidx, 16);
-    snprintf(ip_lock, sizeof ip_lock, "sms-ip:%s", hex);
-    rc = sms_phone_lock(db_primary(), &r->arena, lock, true);
-    if (rc == DB_OK && (rc = sms_phone_lock(db_primary(), &r->arena, ip_lock, true)) != DB_OK)
-        sms_phone_lock(db_primary(), &r->arena, lock, false);
-    if (rc != DB_OK) {
-        common_answer_failure(r, w, rc, "SMS send: lock");
-        return;
-    }
-    int64_t now = (int64_t)time(NULL);
-    sms_counts n;
+    /* the checks and the insert run one at a time per phone (parallel sends: one code) and
+     * per address (parallel sends for many phones: its hourly limit), on any host */
+    send_check check = {r, w, (int64_t)time(NULL)};
     char code[8];
     int64_t code_id = 0;
-    rc = sms_counts_of(db_primary(), &r->arena, phone_bidx, ip_bidx, day_start(now), &n);
-    bool refused = rc == DB_OK && limited(r, w, &n, now);
-    if (rc == DB_OK && !refused) {
-        snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
-        login_code_hash(phone, code, hash);
-        rc = sms_code_insert(db_primary(), phone_bidx, ip_bidx, hash, LOGIN_CODE_TTL_S, &code_id);
-    }
-    sms_phone_lock(db_primary(), &r->arena, ip_lock, false);
-    sms_phone_lock(db_primary(), &r->arena, lock, false);
-    if (refused)
-        return;
+    snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
+    login_code_hash(phone, code, hash);
+    rc = sms_code_issue(db_primary(), &r->arena, phone_bidx, ip_bidx, day_start(check.now), hash,
+                        LOGIN_CODE_TTL_S, may_send, &check, &code_id);
     if (rc != DB_OK) {
         common_answer_failure(r, w, rc, "SMS send");
         return;
     }
+    if (code_id == 0) /* refused: answered by limited() */
+        return;
     if (sms_send_code(phone, code) != 0) {
         sms_code_delete(db_primary(), code_id); /* never arrived: no wait, no count */
         resp_unavailable(r, w, "SMS send", "the gateway refused or is away"); /* retry later */
@@ -145,7 +140,7 @@ static void start_session(req *r, resp *w, int64_t citizen_id)
 {
     cJSON *me = NULL;
     int level = 0;
-    int rc = identity_me_json(r, citizen_id, true, &me, &level);
+    int rc = identity_me_json(r, citizen_id, &me, &level);
     if (rc != DB_OK) { /* DB_NOT_FOUND too: the citizen was just found or made */
         common_answer_failure(r, w, rc, "citizen login");
         return;

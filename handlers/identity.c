@@ -74,13 +74,12 @@ static void masked(const char *field, const void *enc, size_t len,
         mask(clear, out, cap);
 }
 
-int identity_me_json(req *r, int64_t citizen_id, bool just_written, cJSON **out, int *level)
+int identity_me_json(req *r, int64_t citizen_id, cJSON **out, int *level)
 {
     citizen_row c;
     int rc = pii_ready();
     if (rc == DB_OK)
-        /* after a write, the primary: a replica may not have it yet */
-        rc = citizen_profile(just_written ? db_primary() : db_reader(), &r->arena, citizen_id, &c);
+        rc = citizen_profile(db_primary(), &r->arena, citizen_id, &c);
     if (rc != DB_OK)
         return rc;
     char id[24], phone[32], name[160];
@@ -104,10 +103,10 @@ int identity_me_json(req *r, int64_t citizen_id, bool just_written, cJSON **out,
     return DB_OK;
 }
 
-void identity_answer_me(req *r, resp *w, int64_t citizen_id, bool just_written)
+void identity_answer_me(req *r, resp *w, int64_t citizen_id)
 {
     cJSON *me = NULL;
-    int rc = identity_me_json(r, citizen_id, just_written, &me, NULL);
+    int rc = identity_me_json(r, citizen_id, &me, NULL);
     if (rc == DB_NOT_FOUND) {
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return;

@@ -26,11 +26,11 @@ const char *identity_sign_access_token(req *r, resp *w, const struct token_reque
  * login_per_ip_per_minute (or 503/500). */
 bool identity_login_limited(req *r, resp *w);
 /* The /me body of a citizen: DB_OK with *out (the caller frees it) and the citizen's
- * assurance level in *level (when not NULL), DB_NOT_FOUND, or a failure. just_written reads
- * the primary (a replica may lag behind a write). */
-int identity_me_json(req *r, int64_t citizen_id, bool just_written, cJSON **out, int *level);
+ * assurance level in *level (when not NULL), DB_NOT_FOUND, or a failure. Read from the
+ * primary: the citizen's own data, maybe just written on any host. */
+int identity_me_json(req *r, int64_t citizen_id, cJSON **out, int *level);
 /* 200 with the /me body of a citizen (Cache-Control: no-store), or the failure. */
-void identity_answer_me(req *r, resp *w, int64_t citizen_id, bool just_written);
+void identity_answer_me(req *r, resp *w, int64_t citizen_id);
 /* The access claims of a citizen's session (with the assurance level, API.md §3). */
 void identity_citizen_claims(int64_t citizen_id, int level, const char *client_id,
                              struct token_claims *c);

@@ -15,7 +15,7 @@
 
 void handle_me(req *r, resp *w)
 {
-    identity_answer_me(r, w, common_principal_id(r), false);
+    identity_answer_me(r, w, common_principal_id(r));
 }
 
 /* The account's phone (decrypted into phone), or false after answering the failure. */

@@ -75,8 +75,12 @@ void handle_progress(req *r, resp *w)
         return;
     char no[APP_NO_BYTES];
     app_row a;
-    int rc = application_no_normalize(number, no) ? app_by_no(db_reader(), &r->arena, no, false, &a)
-                                                  : DB_NOT_FOUND;
+    /* the primary: a number just submitted or stepped is answered as it is now (a replica
+     * could lag behind, and a second lookup after a miss there would tell by its time which
+     * numbers exist) */
+    int rc = application_no_normalize(number, no)
+                 ? app_by_no(db_primary(), &r->arena, no, false, &a)
+                 : DB_NOT_FOUND;
     if (rc != DB_OK && rc != DB_NOT_FOUND) {
         common_answer_failure(r, w, rc, "progress query");
         return;

@@ -96,7 +96,7 @@ static void answer_bound(req *r, resp *w, const citizen_row *c, const char *name
     sodium_memzero(stored_name, sizeof stored_name);
     sodium_memzero(stored_id, sizeof stored_id);
     if (same)
-        identity_answer_me(r, w, c->id, true);
+        identity_answer_me(r, w, c->id);
     else
         resp_problem2(
             r, w, PROBLEM_CONFLICT,
@@ -182,5 +182,5 @@ void handle_me_real_name(req *r, resp *w)
     else if (v == IDENTITY_NO_MATCH)
         resp_problem(r, w, PROBLEM_IDENTITY_NOT_VERIFIED, NULL);
     else if (bind(r, w, id, name, id_number, level))
-        identity_answer_me(r, w, id, true);
+        identity_answer_me(r, w, id);
 }

@@ -61,7 +61,12 @@ bool push_http_post(push_job *job, const char *url, char *body, const char *cont
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, job->headers);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, capture);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, job);
-    curl_easy_setopt(curl, CURLOPT_PIPEWAIT, 1L); /* wait to multiplex on an HTTP/2 connection */
+    /* over TLS a provider may speak HTTP/2: wait to multiplex on its connection rather than
+     * open one per request. Plain http is HTTP/1.1: waiting would serialize the batch on
+     * one connection, so each request takes a connection of its own (up to
+     * push_connections_per_host, kept between batches). */
+    if (strncmp(url, "https://", 8) == 0)
+        curl_easy_setopt(curl, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(curl, CURLOPT_PRIVATE, job);
     return true;
 }

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "db/outbox_store.h"
+#include "push/batch.h"
 #include "push/channel.h"
 #include "push/channels.h"
 
@@ -70,124 +71,27 @@ static const char *host_name(void)
 
 static CURLM *multi; /* kept between batches: its connections (HTTP/2, TLS) are reused */
 
-/* Runs every prepared request of the batch at once; fills curl_result and http_status. */
-static void run_requests(push_job *jobs, size_t n)
-{
-    size_t added = 0;
-    for (size_t i = 0; i < n; i++)
-        if (jobs[i].easy && curl_multi_add_handle(multi, jobs[i].easy) == CURLM_OK)
-            added++;
-        else if (jobs[i].easy) {
-            jobs[i].curl_result = CURLE_OUT_OF_MEMORY;
-            curl_easy_cleanup(jobs[i].easy);
-            jobs[i].easy = NULL;
-            jobs[i].outcome = (push_outcome){OUTCOME_RETRY, "out of memory"};
-        }
-    int running = (int)added;
-    while (running > 0) {
-        if (curl_multi_perform(multi, &running) != CURLM_OK)
-            break;
-        if (running > 0)
-            curl_multi_poll(multi, NULL, 0, 1000, NULL);
-    }
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
-        push_job *job = NULL;
-        if (msg->msg != CURLMSG_DONE ||
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job) != CURLE_OK ||
-            !job)
-            continue;
-        job->curl_result = msg->data.result;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &job->http_status);
-    }
-}
-
-static void release(push_job *job)
-{
-    if (job->easy) {
-        curl_multi_remove_handle(multi, job->easy);
-        curl_easy_cleanup(job->easy);
-    }
-    curl_slist_free_all(job->headers);
-    free(job->body);
-    free(job->response);
-}
-
-/* A retry waits the channel's own schedule when it has one, else the backoff of
- * pushd_retry_delay_ms up to push_max_attempts; past either it is dead. */
-static outbox_result result_of(const ow_config *cfg, const push_channel *ch, const outbox_row *row,
-                               push_outcome o)
-{
-    outbox_result r = {row->id,        row->attempts,   o.outcome,      0, o.error, row->channel,
-                       row->target_id, row->citizen_id, row->target_ref};
-    if (r.outcome != OUTCOME_RETRY)
-        return r;
-    bool own = ch && ch->retry_delay_ms;
-    r.delay_ms = own ? ch->retry_delay_ms(row->attempts, cfg)
-                     : pushd_retry_delay_ms(row->attempts, cfg->push_retry_base_ms);
-    if (own ? r.delay_ms < 0 : row->attempts >= cfg->push_max_attempts) {
-        r.outcome = OUTCOME_DEAD;
-        r.delay_ms = 0;
-    }
-    return r;
-}
-
-/* Sends a claimed batch; its results in results[]. */
-static void send_batch(const ow_config *cfg, const outbox_row *rows, size_t n,
-                       outbox_result *results, push_job *jobs)
-{
-    memset(jobs, 0, n * sizeof *jobs);
-    for (size_t i = 0; i < n; i++) {
-        jobs[i].row = &rows[i];
-        jobs[i].outcome = (push_outcome){OUTCOME_RETRY, "channel not served by this pushd"};
-        /* a request the multi loop did not see finish counts as a timeout: retried */
-        jobs[i].curl_result = CURLE_OPERATION_TIMEDOUT;
-        const push_channel *ch = push_channel_named(rows[i].channel);
-        if (ch)
-            ch->prepare(&jobs[i]);
-    }
-    run_requests(jobs, n);
-    for (size_t i = 0; i < n; i++) {
-        const push_channel *ch = push_channel_named(rows[i].channel);
-        if (jobs[i].easy && ch)
-            jobs[i].outcome = ch->finish(&jobs[i]);
-        results[i] = result_of(cfg, ch, &rows[i], jobs[i].outcome);
-        release(&jobs[i]);
-    }
-}
-
 /* One batch: 1 when rows were worked, 0 when none was due, < 0 a db_status. */
 static int one_batch(const ow_config *cfg, const char *channels, arena *a)
 {
     outbox_row *rows;
     size_t n;
     int64_t t0 = clock_mono_us();
-    int rc = outbox_claim(db_primary(), a, channels, cfg->push_batch, cfg->push_lease_s, &rows, &n);
-    int64_t t1 = clock_mono_us();
+    int rc = outbox_claim(db_primary(), a, host_name(), channels, cfg->push_batch,
+                          cfg->push_lease_s, &rows, &n);
+    int64_t claim_us = clock_mono_us() - t0;
     if (rc != DB_OK || n == 0)
         return rc;
-    outbox_result *results = arena_alloc(a, n * sizeof *results);
-    push_job *jobs = arena_alloc(a, n * sizeof *jobs);
-    if (!results || !jobs)
-        return DB_ERROR; /* the lease runs out; the rows come back */
-    send_batch(cfg, rows, n, results, jobs);
-    int64_t t2 = clock_mono_us();
-    size_t count[4] = {0};
-    for (size_t i = 0; i < n; i++)
-        count[results[i].outcome]++;
-    rc = outbox_record(db_primary(), a, results, n);
-    if (rc != DB_OK)
-        return rc;
-    if (outbox_count_results(db_primary(), host_name(), results, n) != DB_OK)
-        log_msg(LOG_WARN, "pushd: could not add the batch to the delivery counters");
+    push_batch_stats st;
+    push_batch_run(multi, cfg, host_name(), rows, n, a, &st);
     /* the phases' times let operators (and make bench) see where a batch goes */
     log_msg(LOG_INFO,
-            "pushd batch: %zu claimed, %zu done, %zu gone, %zu to retry, %zu dead; claim %lld us, "
-            "send %lld us, record %lld us",
-            n, count[OUTCOME_DONE], count[OUTCOME_GONE], count[OUTCOME_RETRY], count[OUTCOME_DEAD],
-            (long long)(t1 - t0), (long long)(t2 - t1), (long long)(clock_mono_us() - t2));
-    return 1;
+            "pushd batch: %zu claimed, %zu done, %zu gone, %zu to retry, %zu dead, %zu lost, "
+            "%zu unrecorded; claim %lld us, send %lld us, record %lld us",
+            n, st.outcomes[OUTCOME_DONE], st.outcomes[OUTCOME_GONE], st.outcomes[OUTCOME_RETRY],
+            st.outcomes[OUTCOME_DEAD], st.lost, st.unrecorded, (long long)claim_us,
+            (long long)st.send_us, (long long)st.record_us);
+    return st.unrecorded ? DB_UNAVAILABLE : 1;
 }
 
 int pushd_run(const ow_config *cfg)
@@ -203,8 +107,12 @@ int pushd_run(const ow_config *cfg)
     if (!multi)
         return 1;
     curl_multi_setopt(multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-    log_msg(LOG_INFO, "pushd serving channels %s (batch %d, lease %d s)", channels, cfg->push_batch,
-            cfg->push_lease_s);
+    /* HTTP/1.1 providers (SMS gateways, most webhooks) get a batch at once too: up to this
+     * many connections to one host, kept open between batches */
+    curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->push_connections_per_host);
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)cfg->push_connections_per_host * 4);
+    log_msg(LOG_INFO, "pushd serving channels %s (batch %d, lease %d s, %d connections per host)",
+            channels, cfg->push_batch, cfg->push_lease_s, cfg->push_connections_per_host);
     arena a;
     arena_init(&a, 1 << 20);
     int64_t pruned_at = 0;

@@ -4,7 +4,11 @@
 # server of the stack's nginx over TLS and HTTP/2 answering 200 to everything — through the
 # JPush channel (HTTP Basic: no token round trips, so the figure is pushd's own), and the
 # cost of the claim (from pushd's per-batch log lines).
-#   BENCH_PUSH_ROWS (20000 per run).
+# Then the same over HTTP/1.1, as SMS gateways and most webhook receivers speak it: the SMS
+# channel against tests/e2e/sms_gateway.py answering every message after 300 ms, one pushd
+# with its default batch and connections per host (target ≥ 500 deliveries/s, none timed
+# out).
+#   BENCH_PUSH_ROWS (20000 per run), BENCH_PUSH_HTTP1_ROWS (5000).
 
 # Before the stack starts: the fake's certificate and its server block.
 render_push_fake() {
@@ -21,15 +25,26 @@ server {
     ssl_certificate_key $dir/key.pem;
     access_log off;
     keepalive_requests 100000;
-    http2_max_requests 100000;
     location / { return 200 '{"sendno":"0","msg_id":"1"}'; }
 }
 CONF
 }
 
+# Waits (up to a minute) until no outbox row matching the condition is pending; prints the
+# seconds since t0.
+drained_after() {
+  local cond=$1 t0=$2 left
+  for _ in $(seq 1200); do
+    left=$(sql "SELECT COUNT(*) FROM outbox WHERE $cond AND status = 'pending'")
+    [ "$left" -eq 0 ] && break
+    sleep 0.05
+  done
+  awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'
+}
+
 # One run: rows deliveries by n pushd processes; prints "deliveries/s claim_us_per_batch".
 push_run() {
-  local n=$1 rows=$2 conf=$ONEWINDOW_VAR_DIR/push-fake/pushd.conf pids=() t0 left
+  local n=$1 rows=$2 conf=$ONEWINDOW_VAR_DIR/push-fake/pushd.conf pids=() t0
   sql "INSERT INTO outbox (delivery_id, channel, notification_id, citizen_id, target_id)
        SELECT UUID(), 'jpush', $push_notification, $push_citizen, $push_device
        FROM seq_1_to_$rows"
@@ -40,18 +55,35 @@ push_run() {
       "$BIN/onewindow-pushd" >>"$ONEWINDOW_VAR_DIR/push-fake/pushd.log" 2>&1 &
     pids+=($!)
   done
-  for _ in $(seq 1200); do
-    left=$(sql "SELECT COUNT(*) FROM outbox WHERE channel = 'jpush' AND status = 'pending'")
-    [ "$left" -eq 0 ] && break
-    sleep 0.05
-  done
-  local secs; secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+  local secs; secs=$(drained_after "channel = 'jpush'" "$t0")
   kill -TERM "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null
   local bad; bad=$(sql "SELECT COUNT(*) FROM outbox WHERE channel = 'jpush' AND status <> 'done'")
   [ "$bad" -eq 0 ] || echo "bench: $bad JPush deliveries not done: the rate below means nothing" >&2
   awk -v r="$rows" -v s="$secs" 'BEGIN { printf "%.0f ", r / s }'
   sed -n 's/.*claim \([0-9]*\) us.*/\1/p' "$ONEWINDOW_VAR_DIR/push-fake/pushd.log" |
     awk '{ s += $1; n++ } END { printf "%.0f %d\n", n ? s / n : 0, n }'
+}
+
+# The SMS channel over HTTP/1.1 against a gateway answering in 300 ms: "deliveries/s
+# retried" (retried: rows that needed more than one try, e.g. a timeout).
+push_run_http1() {
+  local rows=$1 port conf=$ONEWINDOW_VAR_DIR/push-fake/pushd-sms.conf gw pid t0
+  port=$(free_port)
+  /usr/bin/python3 "$ROOT/tests/e2e/sms_gateway.py" --port "$port" --delay 0.3 &
+  gw=$!
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  { cat "$ONEWINDOW_CONFIG"; printf '%s\n' "push_channels = sms" "sms_provider = http" \
+      "sms_url = http://127.0.0.1:$port/sms/send"; } >"$conf"
+  sql "INSERT INTO outbox (delivery_id, channel, notification_id, citizen_id, target_ref)
+       SELECT UUID(), 'sms', $push_notification, $push_citizen, 'bench-h1' FROM seq_1_to_$rows"
+  t0=$(date +%s.%N)
+  ONEWINDOW_CONFIG=$conf "$BIN/onewindow-pushd" >>"$ONEWINDOW_VAR_DIR/push-fake/pushd.log" 2>&1 &
+  pid=$!
+  local secs; secs=$(drained_after "target_ref = 'bench-h1'" "$t0")
+  kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  kill "$gw" 2>/dev/null; wait "$gw" 2>/dev/null || true # killed: 143
+  awk -v r="$rows" -v s="$secs" 'BEGIN { printf "%.0f ", r / s }'
+  sql "SELECT COUNT(*) FROM outbox WHERE target_ref = 'bench-h1' AND (attempts > 1 OR status <> 'done')"
 }
 
 push_bench() {
@@ -69,8 +101,12 @@ push_bench() {
   push_notification=$(sql "SELECT MAX(id) FROM notifications WHERE citizen_id = $push_citizen")
   read -r one_rate one_claim one_batches < <(push_run 1 "$rows")
   read -r two_rate two_claim two_batches < <(push_run 2 "$rows")
+  read -r h1_rate h1_retried < <(push_run_http1 "${BENCH_PUSH_HTTP1_ROWS:-5000}")
   echo "pushd (JPush channel, fake over TLS + HTTP/2 answering 200, batch 500): one pushd" \
        "$one_rate deliveries/s, two $two_rate/s (target ≥ 5000 with two); claim (SELECT … FOR" \
        "UPDATE SKIP LOCKED + lease UPDATE + details) ${one_claim} µs per batch alone, ${two_claim} µs with two" \
        "($rows rows per run)"
+  echo "pushd over HTTP/1.1 (SMS channel, a gateway answering in 300 ms, default batch and" \
+       "connections per host): $h1_rate deliveries/s (target ≥ 500), $h1_retried needed" \
+       "another try (timed out or failed; target 0)"
 }

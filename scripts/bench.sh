@@ -7,7 +7,7 @@
 #   Applications: BENCH_APPLICATIONS (1000000 generated), BENCH_DETAIL_NUMBERS (1000 numbers
 #   of the detail mix), BENCH_DETAIL_CONNECTIONS (32: the detail and submission rows),
 #   BENCH_PHP_CHILDREN (4: php-fpm children of the PHP peer, tests/bench/peers/php).
-#   ONEWINDOW_BIN: the binaries (default build/bin).
+#   ONEWINDOW_BIN: the binaries (default build/bin). The mixed scenario: scripts/bench-mixed.sh.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export ONEWINDOW_BIN=${ONEWINDOW_BIN:-$ROOT/build/bin}
@@ -22,6 +22,8 @@ export ONEWINDOW_DB_PORT; ONEWINDOW_DB_PORT=$(free_port)
 export ONEWINDOW_CONFIG=${ONEWINDOW_CONFIG:-$ROOT/config/dev.conf}
 # The per-client-IP limit would answer most of one client's load with 429: lift it here.
 export ONEWINDOW_IP_RATE_PER_S=1000000 ONEWINDOW_IP_BURST=1000000
+# … and the app's own per-IP count of public progress queries (one client asks them all)
+export ONEWINDOW_PROGRESS_PER_IP_PER_MINUTE=1000000
 # One citizen makes every upload of the upload rows: lift the daily quotas too.
 export ONEWINDOW_UPLOAD_DAILY_COUNT=100000 ONEWINDOW_UPLOAD_DAILY_MIB=1048576
 # The test-only token probe mints the generated citizens' access tokens (a private stack).
@@ -83,58 +85,75 @@ base=http://127.0.0.1:$ONEWINDOW_PORT peer=http://127.0.0.1:$peer_port
 sql() { mariadb --no-defaults --socket="$ONEWINDOW_VAR_DIR/run/mysqld.sock" -N -B onewindow -e "$1"; }
 secs_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# 1 M applications (BENCH_APPLICATIONS) before the first row, so that every row of the table
-# runs against the same database; then a bounded wait for InnoDB to write the generated pages
-# out, so that the flushing does not land on whichever rows come next.
-napps=${BENCH_APPLICATIONS:-1000000}
-echo "bench: generating $napps applications …" >&2
+# The benchmark catalog first (BENCH_CATALOG_SIZE items, default 100 000): every row and
+# the mixed scenario run with it loaded.
+size=${BENCH_CATALOG_SIZE:-100000}
+catalog=$ONEWINDOW_VAR_DIR/catalog.json
+/usr/bin/python3 "$ROOT/scripts/gen-catalog.py" --size "$size" --out "$catalog" 2>/dev/null
 t0=$(date +%s.%N)
-"$BIN/onewindow-admin" generate-applications --count "$napps" >"$ONEWINDOW_VAR_DIR/generated.txt"
-generate_s=$(secs_since "$t0")
-for _ in $(seq 120); do
-  dirty=$(sql "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'" | awk '{ print $2 }')
-  [ "${dirty:-0}" -lt 1000 ] && break
-  sleep 0.5
+"$BIN/onewindow-admin" import-catalog "$catalog" >/dev/null
+import_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+for _ in $(seq 600); do # every worker has rebuilt when both answer the new total
+  n=$(for _ in 1 2 3 4; do curl -s "$base/api/v1/services?page_size=1"; echo; done |
+      grep -c "\"total\":$size," || true)
+  [ "$n" -eq 4 ] && break
+  sleep 0.2
 done
 
+# Applications: the mixed scenario (scripts/bench-mixed.sh) at 10 k and 100 k, then up to
+# BENCH_APPLICATIONS (1 M) before the rows of the table, so that every row runs against the
+# same database; after each generation a bounded wait for InnoDB to write the generated pages
+# out, so that the flushing does not land on whichever run comes next.
+napps=${BENCH_APPLICATIONS:-1000000}
+have=0 generate_s=0
+grow_to() {
+  local size=$1 t0
+  [ "$size" -gt "$have" ] || return 0
+  echo "bench: generating $((size - have)) applications (to $size) …" >&2
+  t0=$(date +%s.%N)
+  "$BIN/onewindow-admin" generate-applications --count "$((size - have))" >"$ONEWINDOW_VAR_DIR/generated.txt"
+  generate_s=$(awk -v a="$generate_s" -v b="$(secs_since "$t0")" 'BEGIN { printf "%.1f", a + b }')
+  have=$size
+  for _ in $(seq 120); do
+    dirty=$(sql "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'" | awk '{ print $2 }')
+    [ "${dirty:-0}" -lt 1000 ] && break
+    sleep 0.5
+  done
+}
 # Prints "requests/s p50 p99" of one wrk run (latencies in ms); a second argument is a file
 # of paths to cycle through (tests/bench/paths.lua).
 # BENCH_SCRIPT names another wrk script of tests/bench/, BENCH_C another connection count.
+# CPU seconds (user + system) the stack's processes have used so far: nginx, the FastCGI
+# master and its workers, MariaDB, pushd and the PHP peer — not wrk.
+stack_cpu() {
+  local pids="" p f
+  for f in nginx onewindow-fcgi mysqld onewindow-pushd php-fpm; do
+    p=$(cat "$ONEWINDOW_VAR_DIR/run/$f.pid" 2>/dev/null) || continue
+    pids+=" $p $(pgrep -P "$p" | tr '\n' ' ')"
+  done
+  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null || true; done |
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); s += $12 + $13 } END { printf "%.3f\n", s / hz }'
+}
 measure() {
-  local script=()
+  local script=() cpu0 out
+  cpu0=$(stack_cpu)
   [ -n "${2:-}" ] && script=(-s "$ROOT/tests/bench/paths.lua")
   [ -n "${BENCH_BODY:-}" ] && script=(-s "$ROOT/tests/bench/post.lua")
   [ -n "${BENCH_SCRIPT:-}" ] && script=(-s "$ROOT/tests/bench/$BENCH_SCRIPT")
-  BENCH_PATHS=${2:-} wrk -t"$threads" -c"${BENCH_C:-$conns}" -d"${BENCH_SECS:-$secs}s" --latency "${script[@]}" \
-    ${BENCH_HEADER:+-H "$BENCH_HEADER"} "$1" | awk '
+  out=$(BENCH_PATHS=${2:-} wrk -t"$threads" -c"${BENCH_C:-$conns}" -d"${BENCH_SECS:-$secs}s" --latency "${script[@]}" \
+    ${BENCH_HEADER:+-H "$BENCH_HEADER"} "$1")
+  # the stack's CPU seconds of this run (before the line is printed: row reads them)
+  echo "$cpu0 $(stack_cpu) ${BENCH_SECS:-$secs}" >"$ONEWINDOW_VAR_DIR/measured-cpu"
+  awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 }
     $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
     $1 == "99.000%" || $1 == "99%" { p99 = ms($2) }
     /Non-2xx/ { bad = $NF }
-    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, bad }'
+    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, bad }' <<<"$out"
 }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$threads -c$conns -d${secs}s;" \
-     "workers=$("$BIN/onewindow-admin" config | sed -n 's/^workers: //p') threads=$("$BIN/onewindow-admin" config | sed -n 's/^threads: //p')"
-printf '| %-34s | %10s | %8s | %8s | %9s | %9s | %7s |\n' endpoint "req/s" "p50 ms" "p99 ms" "× ceiling" "× healthz" "non-2xx"
-printf '|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------------------ ------------ ---------- ---------- ----------- ----------- ---------
-ceiling= healthz=
-row() { # label rps p50 p99 bad
-  [ -n "$ceiling" ] || ceiling=$2
-  [ -n "$healthz" ] || { [ "$1" = "GET /healthz" ] && healthz=$2; }
-  printf '| %-34s | %10s | %8s | %8s | %9.2f | %9s | %7s |\n' "$1" "$2" "$3" "$4" \
-    "$(awk -v a="$2" -v b="$ceiling" 'BEGIN { print a / b }')" \
-    "$([ -n "$healthz" ] && awk -v a="$2" -v b="$healthz" 'BEGIN { printf "%.2f", a / b }')" "$5"
-}
-for path in /_nginx/static /healthz /readyz; do
-  read -r rps p50 p99 bad < <(measure "$base$path")
-  label="GET $path"; [ "$path" = /_nginx/static ] && label="nginx return 200 (ceiling)"
-  row "$label" "$rps" "$p50" "$p99" "$bad"
-done
-
-# Identity: GET /api/v1/me with a valid token (token check + one database read, like
-# /readyz's one round trip) and the password login (argon2id at the production cost).
+# The citizen with a password (the logins of the mixed scenario and of the rows below).
 phone=13900000001 password=bench-password-1
 curl -s -X POST -H 'Content-Type: application/json' -d "{\"phone\":\"$phone\"}" \
   "$base/api/v1/auth/sms/send" >/dev/null
@@ -151,6 +170,44 @@ code=$(tail -1 "$ONEWINDOW_VAR_DIR/sms-outbox.jsonl" | sed 's/.*"code":"\([0-9]*
 curl -s -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   -d "{\"sms_code\":\"$code\",\"new_password\":\"$password\"}" "$base/api/v1/me/password" \
   >/dev/null
+
+source "$ROOT/scripts/bench-mixed.sh"
+default_workers=$("$BIN/onewindow-admin" config | sed -n 's/^workers: //p')
+for apps_size in 10000 100000; do
+  [ "$apps_size" -lt "$napps" ] || continue
+  grow_to "$apps_size"
+  mixed_matrix "$apps_size"
+done
+grow_to "$napps"
+mixed_matrix "$napps"
+mixed_workers "$default_workers"
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$threads -c$conns -d${secs}s;" \
+     "workers=$("$BIN/onewindow-admin" config | sed -n 's/^workers: //p') threads=$("$BIN/onewindow-admin" config | sed -n 's/^threads: //p')"
+printf '| %-34s | %10s | %8s | %8s | %9s | %9s | %7s | %14s |\n' endpoint "req/s" "p50 ms" "p99 ms" "× ceiling" "× healthz" "non-2xx" "req/s per core"
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------------------ ------------ ---------- ---------- ----------- ----------- --------- ----------------
+ceiling= healthz=
+row() { # label rps p50 p99 bad
+  [ -n "$ceiling" ] || ceiling=$2
+  [ -n "$healthz" ] || { [ "$1" = "GET /healthz" ] && healthz=$2; }
+  # requests per second for each core the stack's processes used (all of them, not wrk)
+  local per_core
+  per_core=$(awk -v rps="$2" '{ cpu = $2 - $1; printf "%.0f", (cpu > 0 ? rps * $3 / cpu : 0) }' \
+    "$ONEWINDOW_VAR_DIR/measured-cpu")
+  printf '| %-34s | %10s | %8s | %8s | %9.2f | %9s | %7s | %14s |\n' "$1" "$2" "$3" "$4" \
+    "$(awk -v a="$2" -v b="$ceiling" 'BEGIN { print a / b }')" \
+    "$([ -n "$healthz" ] && awk -v a="$2" -v b="$healthz" 'BEGIN { printf "%.2f", a / b }')" "$5" \
+    "$per_core"
+}
+for path in /_nginx/static /healthz /readyz; do
+  read -r rps p50 p99 bad < <(measure "$base$path")
+  label="GET $path"; [ "$path" = /_nginx/static ] && label="nginx return 200 (ceiling)"
+  row "$label" "$rps" "$p50" "$p99" "$bad"
+done
+
+# Identity: GET /api/v1/me with a valid token (token check + one database read, like
+# /readyz's one round trip) and the password login (argon2id at the production cost); the
+# citizen was made before the mixed scenario, which logs in as it too.
 read -r rps p50 p99 bad < <(BENCH_HEADER="Authorization: Bearer $token" measure "$base/api/v1/me")
 row "GET /api/v1/me (token + 1 read)" "$rps" "$p50" "$p99" "$bad"
 # as many connections as argon2 slots (workers × pwhash_concurrency): more get 503 at once
@@ -201,6 +258,20 @@ read -r php_rps php_p50 php_p99 php_bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=a
   BENCH_PAIRS=$ONEWINDOW_VAR_DIR/detail-pairs measure "$peer")
 row "GET /applications/{no} PHP, c$detail_conns" "$php_rps" "$php_p50" "$php_p99" "$php_bad"
 
+# The citizen's inbox (GET /api/v1/notifications, ~3 notifications per application) with
+# each citizen's own token, and the public progress query over many numbers (number and
+# query code), both over the mixed scenario's data (the same citizens and applications).
+sed 's|^|/api/v1/notifications?limit=20\t|' "$ONEWINDOW_VAR_DIR/mixed/citizens.txt" \
+  >"$ONEWINDOW_VAR_DIR/inbox-pairs"
+read -r rps p50 p99 bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua \
+  BENCH_PAIRS=$ONEWINDOW_VAR_DIR/inbox-pairs measure "$base")
+row "GET /notifications (inbox), c$detail_conns" "$rps" "$p50" "$p99" "$bad"
+sed 's|^|/api/v1/progress\t-\t|' "$ONEWINDOW_VAR_DIR/mixed/progress.txt" \
+  >"$ONEWINDOW_VAR_DIR/progress-pairs"
+read -r rps p50 p99 bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua \
+  BENCH_PAIRS=$ONEWINDOW_VAR_DIR/progress-pairs measure "$base")
+row "POST /progress (public), c$detail_conns" "$rps" "$p50" "$p99" "$bad"
+
 # Submissions: POST /api/v1/applications with a new Idempotency-Key each, by the /me citizen
 # once real-name verified (a valid GB 11643 number; a few tries in case one is taken).
 me_id=$(curl -s -H "Authorization: Bearer $token" "$base/api/v1/me" | sed 's/.*"id":"\([0-9]*\)".*/\1/')
@@ -228,19 +299,7 @@ read -r rps p50 p99 bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=idempotent-post.l
 row "POST /applications (new key), c$detail_conns" "$rps" "$p50" "$p99" "$bad"
 upload_bench
 
-# Search on the benchmark catalog (BENCH_CATALOG_SIZE items, default 100 000).
-size=${BENCH_CATALOG_SIZE:-100000}
-catalog=$ONEWINDOW_VAR_DIR/catalog.json
-/usr/bin/python3 "$ROOT/scripts/gen-catalog.py" --size "$size" --out "$catalog" 2>/dev/null
-t0=$(date +%s.%N)
-"$BIN/onewindow-admin" import-catalog "$catalog" >/dev/null
-import_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-for _ in $(seq 600); do # every worker has rebuilt when both answer the new total
-  n=$(for _ in 1 2 3 4; do curl -s "$base/api/v1/services?page_size=1"; echo; done |
-      grep -c "\"total\":$size," || true)
-  [ "$n" -eq 4 ] && break
-  sleep 0.2
-done
+# Search on the benchmark catalog (imported at the start).
 paths=$ONEWINDOW_VAR_DIR/search-paths suggest=$ONEWINDOW_VAR_DIR/suggest-paths
 /usr/bin/python3 - "$ROOT/tests/bench/search-queries.txt" "$paths" "$suggest" <<'PY'
 import sys, urllib.parse
@@ -293,4 +352,5 @@ echo "detail C / PHP-FPM: $(awk -v a="$c_rps" -v b="$php_rps" 'BEGIN { printf "%
 [ "$c_bad" -eq 0 ] && [ "$php_bad" -eq 0 ] || echo "detail rows had non-2xx answers: their ratio means nothing"
 [ -s "$ONEWINDOW_VAR_DIR/detail-diff.txt" ] && { echo "first difference (C <, PHP >):"; cat "$ONEWINDOW_VAR_DIR/detail-diff.txt"; }
 push_bench
+mixed_report
 true

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project needs, only those that are missing.
-# Usage: scripts/deps.sh [build|lint|run|test|bench|fuzz]   (run, test and bench include the
-# ones before them; lint is build plus the checkers of `make lint`; fuzz is build plus clang)
+# Usage: scripts/deps.sh [build|lint|run|test|bench|fuzz|ops]   (run, test and bench include
+# the ones before them; lint is build plus the checkers of `make lint`; fuzz is build plus
+# clang; ops is test plus what the operations targets need)
 set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev libpcre2-dev libmagic-dev zlib1g-dev libjpeg-dev
@@ -17,6 +18,9 @@ lint_pkgs=(clang-format cppcheck python3)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 # php-fpm + php-mysql: only the benchmark's PHP peer (tests/bench/peers/php).
 bench_pkgs=(wrk php-fpm php-mysql)
+# make test-deploy / test-faults / test-cluster (README "Operations"): promtool, the
+# checkers of the deployment files, network namespaces.
+ops_pkgs=(prometheus systemd logrotate nftables iproute2 util-linux openssl)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
@@ -26,7 +30,8 @@ case "${1:-build}" in
   test)  want+=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
   bench) want+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
   fuzz)  want+=("${fuzz_pkgs[@]}") ;;
-  *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench|fuzz)" >&2; exit 2 ;;
+  ops)   want+=("${run_pkgs[@]}" "${test_pkgs[@]}" "${ops_pkgs[@]}") ;;
+  *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench|fuzz|ops)" >&2; exit 2 ;;
 esac
 
 # The npm tools of tools/package.json (s3rver for the s3 store's tests), pinned by its lock

@@ -33,8 +33,13 @@ DB_SOCKET=$RUN/mysqld.sock
 SERVICE_USER=$(setting service_user)
 WEB_USER=$(setting socket_group)
 if [ "$(id -u)" -eq 0 ]; then AS_ROOT=1 DB_USER=mysql; else AS_ROOT="" DB_USER=$(id -un); fi
+FCGI_LISTEN=$(setting fcgi_listen) # ADDR:PORT: the workers on TCP (several hosts)
 
 say() { echo "stack: $*" >&2; }
+# A step that fails under set -e says which (the var/ of a failed test stack is removed, its
+# logs with it): start failed once in a while on a busy machine with no word of why.
+set -E
+trap 'say "failed (status $?) at line $LINENO: $BASH_COMMAND"' ERR
 pid_alive() { local pid; pid=$(cat "$1" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; }
 private_db() { [ -z "${ONEWINDOW_DB_DSN:-}" ] && [ -z "$(setting db_dsn)" ]; }
 
@@ -129,11 +134,17 @@ start_db() {
   if [ ! -d "$DBDIR/mysql" ]; then
     say "initializing MariaDB in $DBDIR"
     mariadb-install-db --no-defaults --skip-test-db --datadir="$DBDIR" --user="$DB_USER" \
-      --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1
+      --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1 ||
+      { say "mariadb-install-db failed:"; tail -n 15 "$LOG/mariadb-install.log" >&2; exit 1; }
   fi
+  # A temporary directory of its own: a starting mariadbd deletes every "#sql*" file in its
+  # tmpdir, which in a shared /tmp are the on-disk temporary tables of the other servers
+  # running there (their statements then fail with error 6).
+  mkdir -p "$MYSQLD_DIR/tmp"
+  [ -z "$AS_ROOT" ] || chown "$DB_USER:$DB_USER" "$MYSQLD_DIR/tmp"
   setsid mariadbd --no-defaults --datadir="$DBDIR" --socket="$MYSQLD_DIR/mysqld.sock" \
     --port="$DB_PORT" --bind-address=127.0.0.1 --user="$DB_USER" --skip-name-resolve \
-    --pid-file="$MYSQLD_DIR/mysqld.pid" \
+    --pid-file="$MYSQLD_DIR/mysqld.pid" --tmpdir="$MYSQLD_DIR/tmp" \
     --log-error="$LOG/mariadb.log" --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_bin --innodb-buffer-pool-size=256M \
     --max-connections=500 </dev/null >/dev/null 2>&1 &
@@ -201,7 +212,11 @@ start_app() {
   fi
   local workers; workers=$(setting workers)
   for _ in $(seq 100); do
-    [ -S "$RUN/fcgi-$((workers - 1)).sock" ] && return 0
+    if [ -n "$FCGI_LISTEN" ]; then # the last slot's TCP port (ADDR:PORT+i)
+      ss -Hltn "sport = :$(( ${FCGI_LISTEN##*:} + workers - 1 ))" | grep -q . && return 0
+    else
+      [ -S "$RUN/fcgi-$((workers - 1)).sock" ] && return 0
+    fi
     sleep 0.1
   done
   say "onewindow-fcgi did not open its sockets: see $LOG/onewindow.log"; exit 1
@@ -223,29 +238,17 @@ s3_proxy_base() {
 
 # Writes nginx's config from the templates and the settings.
 render_nginx() {
-  local workers upstream="" errors="" locations="" max_body status code title zh en
+  local workers upstream="" errors="" locations="" max_body
   workers=$(setting workers)
   for i in $(seq 0 $((workers - 1))); do
-    upstream+="        server unix:$RUN/fcgi-$i.sock max_fails=0;"$'\n'
+    if [ -n "$FCGI_LISTEN" ]; then
+      upstream+="        server ${FCGI_LISTEN%:*}:$(( ${FCGI_LISTEN##*:} + i )) max_fails=0;"$'\n'
+    else
+      upstream+="        server unix:$RUN/fcgi-$i.sock max_fails=0;"$'\n'
+    fi
   done
-  while IFS=$'\t' read -r status code title zh en; do
-    [[ $status =~ ^[0-9]+$ ]] || continue
-    # nginx answers its internal 494 (header too large) as 400 on the wire: say the same.
-    local wire=$status
-    [ "$status" = 494 ] && wire=400
-    local retry="# no Retry-After"
-    case $status in 429|502|503|504) retry="add_header Retry-After 1 always;" ;; esac
-    errors+="        error_page $status /_problem/$status;"$'\n'
-    locations+="        location = /_problem/$status {
-            internal;
-            default_type application/problem+json;
-            add_header X-Request-Id \$ow_request_id always;
-            $retry
-            set \$detail \"$zh\";
-            if (\$ow_lang = en) { set \$detail \"$en\"; }
-            return $wire '{\"type\":\"about:blank\",\"title\":\"$title\",\"status\":$wire,\"detail\":\"\$detail\",\"code\":\"$code\",\"request_id\":\"\$ow_request_id\"}';
-        }"$'\n'
-  done <"$ROOT/nginx/problems.tsv"
+  errors=$("$ROOT/scripts/nginx-problems.sh" error_pages)$'\n'
+  locations=$("$ROOT/scripts/nginx-problems.sh" locations)$'\n'
   # Trusted proxies (README "Client IP"): X-Forwarded-For names the client only behind them.
   local real_ip="    # trusted_proxies is empty: the peer is the client" proxy proxies
   proxies=$(setting trusted_proxies)
@@ -271,6 +274,7 @@ render_nginx() {
   NGINX_UPLOAD_MAX="$upload_max" STORE_DIR="$STORE" OBJECT_STORE_URL="$s3_base" \
   UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" REAL_IP="$real_ip" \
   PROBLEM_LOCATIONS="${locations%$'\n'}" \
+  EXTRA_LISTEN="${ONEWINDOW_NGINX_LISTEN:+listen $ONEWINDOW_NGINX_LISTEN:$PORT;}" \
   /usr/bin/python3 -c '
 import os, re, sys
 text = open(sys.argv[1]).read()

@@ -219,14 +219,13 @@ static int add_item(const catalog_row *row, void *b)
     return search_builder_add_item(b, &d);
 }
 
-static search_index *build(uint64_t version)
+static search_index *build(db_conn *c, uint64_t version)
 {
     search_builder *b = search_builder_new();
     if (!b)
         return NULL;
     arena a;
     arena_init(&a, 64 * 1024);
-    db_conn *c = db_primary();
     int rc = catalog_store_each_department(c, &a, add_dept, b);
     if (rc == DB_OK)
         rc = catalog_store_each_topic(c, &a, add_topic, b);
@@ -265,12 +264,16 @@ static void publish(search_index *ix)
     malloc_trim(0); /* give the old snapshot's pages back at once */
 }
 
+/* The catalog tolerates lag: it is read from the replica when there is one in use (the
+ * version and the rows from the same side). A version is never older than the one built
+ * (a replica behind the primary the last index came from is not a change). */
 static void refresh(int64_t *built_at)
 {
     arena a;
     arena_init(&a, 4096);
     uint64_t version = 0;
-    int rc = catalog_store_version(db_primary(), &a, &version);
+    db_conn *src = db_reader();
+    int rc = catalog_store_version(src, &a, &version);
     arena_destroy(&a);
     if (rc != DB_OK)
         return; /* database away: keep serving the index we have */
@@ -283,15 +286,15 @@ static void refresh(int64_t *built_at)
         if (catalog_store_popularity_epoch(db_primary(), rebuild_s) != DB_OK)
             return;
         arena_init(&a, 4096);
-        rc = catalog_store_version(db_primary(), &a, &version);
+        rc = catalog_store_version(src, &a, &version);
         arena_destroy(&a);
         if (rc != DB_OK)
             return;
     }
-    if (current && current->version == version)
+    if (current && current->version >= version)
         return;
     int64_t t0 = clock_mono_ms(), cpu0 = clock_thread_cpu_ms();
-    search_index *ix = build(version);
+    search_index *ix = build(src, version);
     if (!ix) {
         log_msg(LOG_WARN, "search index rebuild failed; keeping the current one");
         return;

@@ -96,10 +96,80 @@ static void seal_samples(sealed_samples *s)
     b->tag = s->tag;
 }
 
+#define EVENT_BATCH 20000 /* one transaction each */
+
 static int fail(const char *what, int rc)
 {
     fprintf(stderr, "generate-applications: %s (%d)\n", what, rc);
     return 1;
+}
+
+/* Every batch of the generator can run twice and leave the same rows (INSERT IGNORE of
+ * numbered rows, events replaced in one transaction), so a batch that failed — a lost
+ * connection, a statement that outlived the client's timeout, a server that gave up on a
+ * busy machine — is run again, a few times, before the command gives up. */
+#define BATCH_TRIES 4
+
+static bool retry_batch(int rc, int try, const char *what)
+{
+    if (rc == DB_OK || try + 1 >= BATCH_TRIES)
+        return false;
+    fprintf(stderr, "generate-applications: %s failed (%s); running the batch again\n", what,
+            db_status_name(rc));
+    clock_sleep_ms(1000 << try);
+    return true;
+}
+
+static int add_citizens(db_conn *c, const bench_blobs *b, int64_t from, int64_t n)
+{
+    int rc = DB_OK;
+    for (int64_t done = 0; rc == DB_OK && done < n; done += BENCH_BATCH)
+        for (int try = 0; try == 0 || retry_batch(rc, try - 1, "a batch of citizens"); try++)
+            rc = bench_citizens(c, b, from + done, n - done < BENCH_BATCH ? n - done : BENCH_BATCH);
+    return rc;
+}
+
+/* The temporary tables the applications are spread over: this run's citizens and the
+ * active services, numbered (made again after a lost connection took them). */
+static int number_rows(db_conn *c, int64_t before_citizen, int64_t *citizens, int64_t *services)
+{
+    int rc = bench_citizen_numbers(c, before_citizen, citizens);
+    if (rc == DB_OK)
+        rc = bench_services(c, services);
+    if (rc == DB_OK && (*services == 0 || *citizens == 0))
+        return DB_NOT_FOUND;
+    return rc;
+}
+
+static int add_applications(db_conn *c, const bench_blobs *b, int64_t from, int64_t count,
+                            int64_t before_citizen, int64_t *inserted)
+{
+    int64_t services = 0, citizens = 0;
+    int rc = number_rows(c, before_citizen, &citizens, &services);
+    for (int64_t done = 0; rc == DB_OK && done < count; done += BENCH_BATCH)
+        for (int try = 0; try == 0 || retry_batch(rc, try - 1, "a batch of applications"); try++) {
+            int64_t n = 0;
+            rc = try ? number_rows(c, before_citizen, &citizens, &services) : DB_OK;
+            if (rc == DB_OK)
+                rc = bench_applications(c, b, from + done,
+                                        count - done < BENCH_BATCH ? count - done : BENCH_BATCH,
+                                        citizens, services, &n);
+            *inserted += n;
+        }
+    return rc;
+}
+
+static int add_events(db_conn *c, int64_t first, int64_t last, int64_t *events)
+{
+    int rc = DB_OK;
+    for (int64_t from = first; rc == DB_OK && from <= last; from += EVENT_BATCH)
+        for (int try = 0; try == 0 || retry_batch(rc, try - 1, "a batch of events"); try++) {
+            int64_t n = 0;
+            rc = bench_events(c, from, from + EVENT_BATCH - 1, &n);
+            if (rc == DB_OK)
+                *events += n;
+        }
+    return rc;
 }
 
 int application_admin_generate(long count)
@@ -110,37 +180,30 @@ int application_admin_generate(long count)
     static sealed_samples s;
     seal_samples(&s);
     db_conn *c = db_primary();
-    int64_t citizens = count / 5 > 0 ? count / 5 : 1, first_citizen, n_services, first_app,
+    int64_t citizens = count / 5 > 0 ? count / 5 : 1, before_citizen, last_citizen, first_app,
             last_app;
-    int rc = bench_max_id(c, "citizens", &first_citizen);
-    for (int64_t done = 0; rc == DB_OK && done < citizens; done += BENCH_BATCH)
-        rc = bench_citizens(c, &s.blobs, first_citizen + done,
-                            citizens - done < BENCH_BATCH ? citizens - done : BENCH_BATCH);
-    if (rc != DB_OK || (rc = bench_services(c, &n_services)) != DB_OK || n_services == 0)
-        return fail("cannot create citizens, or no active service (import a catalog first)", rc);
-    first_citizen++;
+    int rc = bench_max_id(c, "citizens", &before_citizen);
+    if (rc == DB_OK)
+        rc = add_citizens(c, &s.blobs, before_citizen, citizens);
+    if (rc == DB_OK)
+        rc = bench_max_id(c, "citizens", &last_citizen);
+    if (rc != DB_OK)
+        return fail("cannot create citizens", rc);
     rc = bench_max_id(c, "applications", &first_app);
     int64_t inserted = 0;
-    for (int64_t done = 0; rc == DB_OK && done < count; done += BENCH_BATCH) {
-        int64_t n = 0;
-        rc = bench_applications(c, &s.blobs, first_app + done,
-                                count - done < BENCH_BATCH ? count - done : BENCH_BATCH,
-                                first_citizen, citizens, n_services, &n);
-        inserted += n;
-    }
+    if (rc == DB_OK)
+        rc = add_applications(c, &s.blobs, first_app, count, before_citizen, &inserted);
+    if (rc == DB_NOT_FOUND)
+        return fail("no active service (import a catalog first)", rc);
     if (rc != DB_OK || (rc = bench_max_id(c, "applications", &last_app)) != DB_OK)
         return fail("cannot insert applications", rc);
     int64_t events = 0;
-    for (int64_t from = first_app + 1; rc == DB_OK && from <= last_app; from += BENCH_BATCH) {
-        int64_t n = 0;
-        rc = bench_events(c, from, from + BENCH_BATCH - 1, &n);
-        events += n;
-    }
+    rc = add_events(c, first_app + 1, last_app, &events);
     if (rc != DB_OK)
         return fail("cannot insert events", rc);
-    printf("applications: %lld\ncitizens: %lld-%lld\nevents: %lld\nseconds: %.1f\n",
-           (long long)inserted, (long long)first_citizen, (long long)(first_citizen + citizens - 1),
-           (long long)events, (double)(clock_mono_us() - t0) / 1e6);
+    printf("applications: %lld\ncitizens: %lld (ids %lld-%lld)\nevents: %lld\nseconds: %.1f\n",
+           (long long)inserted, (long long)citizens, (long long)before_citizen + 1,
+           (long long)last_citizen, (long long)events, (double)(clock_mono_us() - t0) / 1e6);
     return 0;
 }
 

@@ -1,11 +1,15 @@
--- wrk script: cycles through the lines "PATH<TAB>TOKEN" of the file named by BENCH_PAIRS and
--- sends each GET with its own bearer token (make bench: the citizens' application details).
--- Each wrk thread starts at another place in the list.
-local pairs_ = {}
+-- wrk script: cycles through the lines of the file named by BENCH_PAIRS and sends each as its
+-- own request: "PATH<TAB>TOKEN" a GET with that bearer token (make bench: the citizens'
+-- application details and inboxes), "PATH<TAB>TOKEN|-<TAB>JSON" a POST of that body (the
+-- public progress query: no token). Each wrk thread starts at another place in the list.
+local reqs = {}
 for line in io.lines(os.getenv("BENCH_PAIRS")) do
-  local path, token = line:match("^(%S+)\t(%S+)$")
+  local path, token, body = line:match("^(%S+)\t(%S+)\t?(.*)$")
   if path then
-    pairs_[#pairs_ + 1] = {path, "Bearer " .. token}
+    local headers = {}
+    if token ~= "-" then headers.Authorization = "Bearer " .. token end
+    if body ~= "" then headers["Content-Type"] = "application/json" end
+    reqs[#reqs + 1] = {body ~= "" and "POST" or "GET", path, headers, body ~= "" and body or nil}
   end
 end
 local next_thread = 0
@@ -15,9 +19,10 @@ function setup(thread)
 end
 local i
 function init()
-  i = (thread_no or 0) * 7919 % #pairs_
+  i = (thread_no or 0) * 7919 % #reqs
 end
 function request()
-  i = i % #pairs_ + 1
-  return wrk.format("GET", pairs_[i][1], {Authorization = pairs_[i][2]})
+  i = i % #reqs + 1
+  local r = reqs[i]
+  return wrk.format(r[1], r[2], r[3], r[4])
 end

@@ -6,39 +6,24 @@ through the stack's test-only POST /api/v1/test/token (test_routes = 1), and wri
 
     /usr/bin/python3 tests/bench/detail-pairs.py http://127.0.0.1:PORT OUT < owners.tsv
 """
-import http.client
-import json
 import sys
-import urllib.parse
 
-TTL_S = 3 * 3600  # longer than any bench run
+from bench_tokens import Tokens
 
 
 def main() -> int:
     base, out = sys.argv[1], sys.argv[2]
-    url = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-    tokens: dict[str, str] = {}
+    tokens = Tokens(base)
     lines = []
     for line in sys.stdin:
         no, citizen = line.split()
-        if citizen not in tokens:
-            body = json.dumps({"sub": citizen, "role": "citizen", "ttl_s": TTL_S})
-            conn.request("POST", "/api/v1/test/token", body, {"Content-Type": "application/json"})
-            answer = conn.getresponse()
-            data = answer.read()
-            if answer.status != 200:
-                print(f"detail-pairs: /api/v1/test/token answered {answer.status}: {data[:200]!r}"
-                      " (test_routes must be 1)", file=sys.stderr)
-                return 1
-            tokens[citizen] = json.loads(data)["access_token"]
-        lines.append(f"/api/v1/applications/{no}\t{tokens[citizen]}\n")
+        lines.append(f"/api/v1/applications/{no}\t{tokens.of(citizen)}\n")
     if not lines:
         print("detail-pairs: no applications to read", file=sys.stderr)
         return 1
     with open(out, "w") as f:
         f.writelines(lines)
-    print(f"{len(lines)} {len(tokens)}")  # numbers, citizens
+    print(f"{len(lines)} {len(tokens.tokens)}")  # numbers, citizens
     return 0
 
 

@@ -11,8 +11,12 @@ SHA-256(method + " " + path + "\\n" + raw body bytes)."""
 import concurrent.futures
 import hashlib
 import json
+import os
+import re
 import secrets
+import subprocess
 import threading
+import time
 
 import requests
 
@@ -181,12 +185,14 @@ def test_parallel_requests_with_one_key_make_one_application(base, stack):
     assert step_counts(stack, no) == (1, 1, 1, 0)  # no device: no delivery
 
 
-def in_flight(stack, citizen, key, path, raw, lease_sql):
-    """An idempotency_keys row of a request still running (its worker may have died)."""
+def in_flight(stack, citizen, key, path, raw, lease_sql, owner_sql="NULL, NULL, NULL"):
+    """An idempotency_keys row of a request still running (its worker may have died); owner_sql
+    gives its owner's connection, server and claim time (NULLs: unknown, the lease decides)."""
     digest = hashlib.sha256(b"POST " + path.encode() + b"\n" + raw).hexdigest()
     sql(stack, f"INSERT INTO idempotency_keys (caller, idem_key, request_hash, owner, "
-               f"lease_until, status) VALUES ({q('citizen:' + str(citizen.id))}, {q(key)}, "
-               f"UNHEX('{digest}'), UNHEX('{secrets.token_hex(16)}'), {lease_sql}, NULL)")
+               f"owner_conn, owner_server, owner_since, lease_until, status) VALUES "
+               f"({q('citizen:' + str(citizen.id))}, {q(key)}, UNHEX('{digest}'), "
+               f"UNHEX('{secrets.token_hex(16)}'), {owner_sql}, {lease_sql}, NULL)")
 
 
 def test_in_flight_key_is_a_conflict_until_its_lease_expires(base, http, stack):
@@ -288,6 +294,66 @@ def test_public_posts_ignore_the_header(base, http, stack):
         refresh = r.json()["refresh_token"]
         assert refresh not in seen
         seen.add(refresh)
+
+
+SERVER_ID = "CONCAT(@@server_id, '/', @@hostname, ':', @@port)"
+
+
+def takeovers(base):
+    text = requests.get(base + "/metrics", timeout=10).text
+    return int(re.search(r"^onewindow_idempotency_takeovers_total (\d+)$", text, re.M).group(1))
+
+
+def test_a_key_whose_owner_connection_ended_is_taken_over_at_once(base, http, stack):
+    """A worker killed in the middle of a keyed POST leaves a claim whose database connection
+    has ended: the retry runs at once instead of waiting out the lease (409). An owner whose
+    connection lives keeps the key; a claim made on another server is left to its lease; a
+    claim older than the server's start is taken over even if its connection id is reused."""
+    c = new_citizen(stack, http, base)
+    # a connection of the API's account that stays open: the "worker" still at work (an
+    # account without PROCESS sees only its own connections in the process list)
+    with open(os.path.join(stack.var_dir, "secrets", "db-api.password")) as f:
+        api_password = f.read().strip()
+    owner = subprocess.Popen(
+        ["mariadb", "--no-defaults", f"--socket={stack.var_dir}/run/mysqld.sock", "-N", "-B",
+         "--user=onewindow_api", f"--password={api_password}", "--unbuffered", "onewindow",
+         "-e", "SELECT CONNECTION_ID(); SELECT SLEEP(120)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        conn = int(owner.stdout.readline())
+        before = takeovers(base)
+        key, raw = new_key(), body_bytes(materials_for(http, base, c), purpose="owner alive")
+        in_flight(stack, c, key, APPS, raw, "NOW(3) + INTERVAL 1 HOUR",
+                  f"{conn}, {SERVER_ID}, NOW(3)")
+        assert_problem(post_raw(http, base, APPS, c.token, key, raw), 409, "conflict")
+        # another server's claim with a connection id unknown here: the lease decides
+        other = new_key()
+        in_flight(stack, c, other, APPS, body_bytes(purpose="other server"),
+                  "NOW(3) + INTERVAL 1 HOUR", "4000000000, '99/elsewhere:3306', NOW(3)")
+        assert_problem(post_raw(http, base, APPS, c.token, other,
+                                body_bytes(purpose="other server")), 409, "conflict")
+        # claimed before the server started: whatever its connection id, it is gone
+        old, old_raw = new_key(), body_bytes(materials_for(http, base, c), purpose="before start")
+        in_flight(stack, c, old, APPS, old_raw,
+                  "NOW(3) + INTERVAL 1 HOUR", f"{conn}, {SERVER_ID}, '2001-01-01 00:00:00'")
+        r = post_raw(http, base, APPS, c.token, old, old_raw)
+        assert r.status_code == 201, r.text
+        assert citizen_app_count(stack, c) == 1
+    finally:
+        owner.kill()
+        owner.wait()
+    # the owner's connection ends: the next retry runs at once (the server notices the
+    # closed socket in a moment)
+    deadline = time.monotonic() + 10
+    while True:
+        r = post_raw(http, base, APPS, c.token, key, raw)
+        if r.status_code != 409 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert r.status_code == 201 and REPLAYED not in r.headers, r.text
+    assert_replay(r, post_raw(http, base, APPS, c.token, key, raw))
+    assert citizen_app_count(stack, c) == 2
+    assert takeovers(base) >= before + 2
 
 
 def test_a_replayed_201_carries_the_same_location(base, http, stack):

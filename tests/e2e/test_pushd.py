@@ -27,6 +27,7 @@ import pytest
 import requests
 
 from helpers import Metrics, sql
+from sms_gateway import SmsGateway
 from people import GA_3, new_citizen, new_staff, q, staff_step, submitted
 from stack import BIN
 
@@ -78,6 +79,13 @@ def a_notification(stack, http, base):
     return citizen, int(nid[0][0])
 
 
+def counters(base):
+    """This host's delivery counters: (sms done, sms resent)."""
+    m = Metrics(requests.get(base + "/metrics", timeout=10).text)
+    return (m.get("onewindow_push_deliveries_total", channel="sms", result="done") or 0,
+            m.get("onewindow_push_resends_total", channel="sms") or 0)
+
+
 def delivery_counts(stack, tag):
     ids = {row[0] for row in sql(stack, f"SELECT delivery_id FROM outbox WHERE target_ref = {q(tag)}")}
     sent = collections.Counter(line["delivery_id"] for line in sms_lines(stack)
@@ -112,6 +120,7 @@ def test_need_materials_reaches_the_phone_by_sms(stack, http, base):
 @pytest.mark.disruptive
 def test_two_pushd_share_a_backlog_without_claiming_a_row_twice(stack, http, base):
     citizen, nid = a_notification(stack, http, base)
+    done_before, _ = counters(base)
     tag = f"flood-{int(time.time() * 1000)}"
     flood(stack, citizen.id, nid, tag)
     second = start_pushd(stack)
@@ -130,6 +139,9 @@ def test_two_pushd_share_a_backlog_without_claiming_a_row_twice(stack, http, bas
     by = sql(stack, f"SELECT attempts, COUNT(*) FROM outbox WHERE target_ref = {q(tag)} "
                     f"GROUP BY attempts")
     assert by == [["1", str(BACKLOG)]], by
+    # the counters are written with the results (other tests' deliveries may be counted
+    # meanwhile; make test-faults checks equality on a stack of its own)
+    assert counters(base)[0] - done_before >= BACKLOG
     print(f"\n{BACKLOG} deliveries by two pushd in {seconds:.1f} s "
           f"({BACKLOG / seconds:.0f}/s, log provider)")
 
@@ -144,6 +156,7 @@ def test_a_killed_pushd_loses_nothing(stack, http, base):
     citizen, nid = a_notification(stack, http, base)
     tag = f"kill-{int(time.time() * 1000)}"
     batch, lease = 200, 3
+    done_before, resent_before = counters(base)
     # the victim works alone (the stack's pushd paused before the backlog is written, so that
     # it holds none of it), so that when it dies it holds a batch: claimed and leased, maybe
     # sent, not recorded
@@ -179,6 +192,11 @@ def test_a_killed_pushd_loses_nothing(stack, http, base):
     assert 0 < in_hand <= batch and reclaimed == in_hand, (in_hand, reclaimed)
     # the only repeats: sends of those batches, with the same delivery id
     assert repeats <= reclaimed, (repeats, reclaimed)
+    # every delivery counted done, and each try whose outcome was never recorded counted as
+    # resent (exact equality with the outbox: make test-faults, on a stack of its own)
+    done_after, resent_after = counters(base)
+    assert done_after - done_before >= len(ids), (done_before, done_after)
+    assert resent_after - resent_before == reclaimed, (resent_before, resent_after, reclaimed)
     print(f"\nSIGKILL mid-backlog: {len(ids)} delivered; the killed pushd "
           f"held {reclaimed}, {repeats} of them had been sent before the kill and were sent "
           f"again with the same delivery id (a receiver drops them)")
@@ -287,3 +305,62 @@ def test_delivered_rows_are_pruned_after_outbox_keep_days(stack):
                       f"WHERE target_ref = {q(tag)} ORDER BY id")
     # the 8-day-old delivered row is gone; the 6-day-old one and the dead one (for operators) stay
     assert left == [["done", "6"], ["dead", "30"]], left
+
+
+@pytest.mark.disruptive
+def test_an_http1_gateway_gets_the_whole_batch_at_once(stack, http, base):
+    """HTTP/1.1 (an SMS gateway): one connection per request up to push_connections_per_host,
+    so 60 messages to a gateway answering in 0.5 s take about one answer's time, not 30 s."""
+    gateway = SmsGateway(0.5).start()
+    citizen, nid = a_notification(stack, http, base)
+    tag = f"h1-{int(time.time() * 1000)}"
+    own = stack_pushd_pid(stack)
+    os.kill(own, signal.SIGSTOP)
+    pushd = None
+    try:
+        flood(stack, citizen.id, nid, tag, n=60)
+        t0 = time.time()
+        pushd = start_pushd(stack, sms_provider="http", sms_url=gateway.url,
+                            push_connections_per_host=40)
+        wait_delivered(stack, tag, timeout=30)
+        seconds = time.time() - t0
+    finally:
+        if pushd:
+            pushd.send_signal(signal.SIGTERM)
+            pushd.wait(timeout=20)
+        os.kill(own, signal.SIGCONT)
+        gateway.stop()
+    ids, _ = delivery_counts(stack, tag)
+    assert sorted(gateway.ids) == sorted(ids)
+    assert 20 <= gateway.most <= 40, gateway.most  # at once, up to the limit
+    assert seconds < 5, seconds
+
+
+@pytest.mark.disruptive
+def test_a_batch_slower_than_its_lease_is_renewed_not_sent_twice(stack, http, base):
+    """A gateway slower (4 s) than the lease (3 s): the sending pushd renews its lease, so the
+    other pushd never claims the rows in flight and nothing is sent twice."""
+    gateway = SmsGateway(4).start()
+    citizen, nid = a_notification(stack, http, base)
+    tag = f"renew-{int(time.time() * 1000)}"
+    pushds = []
+    own = stack_pushd_pid(stack)
+    os.kill(own, signal.SIGSTOP)
+    try:
+        flood(stack, citizen.id, nid, tag, n=30)
+        for _ in range(2):
+            pushds.append(start_pushd(stack, sms_provider="http", sms_url=gateway.url,
+                                      push_lease_s=3, push_timeout_ms=10000, push_poll_ms=50))
+        wait_delivered(stack, tag, timeout=30)
+    finally:
+        for p in pushds:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=20)
+        os.kill(own, signal.SIGCONT)
+        gateway.stop()
+    ids, _ = delivery_counts(stack, tag)
+    assert sorted(gateway.ids) == sorted(ids), collections.Counter(
+        collections.Counter(gateway.ids).values())
+    by = sql(stack, f"SELECT attempts, COUNT(*) FROM outbox WHERE target_ref = {q(tag)} "
+                    f"GROUP BY attempts")
+    assert by == [["1", "30"]], by

@@ -21,6 +21,12 @@
 #include "core/percent.h"
 #include "core/strbuf.h"
 #include "core/dsn.h"
+#include "core/log.h"
+#include "core/metrics.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 /* ---- arena ---- */
 
@@ -565,6 +571,84 @@ static void test_config_file_bad_lines(void **state)
     assert_non_null(strstr(err, "ONEWINDOW_CONFIG=/nonexistent/ow.conf"));
 }
 
+/* FastCGI over TCP (multi-host): ADDR:PORT with room for the slots' ports, and never without
+ * the list of the nginx hosts allowed to connect. */
+static void test_config_fcgi_listen(void **state)
+{
+    (void)state;
+    ow_config cfg;
+    char err[512] = "";
+    setenv("ONEWINDOW_FCGI_LISTEN", "198.18.0.2:9000", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "fcgi_allow_from"));
+    setenv("ONEWINDOW_FCGI_ALLOW_FROM", "198.18.0.1,198.18.0.9", 1);
+    assert_int_equal(config_load(&cfg, err, sizeof err), 0);
+    assert_string_equal(cfg.fcgi_listen, "198.18.0.2:9000");
+    setenv("ONEWINDOW_FCGI_LISTEN", "198.18.0.2:65471", 1); /* 64 slots still fit */
+    assert_int_equal(config_load(&cfg, err, sizeof err), 0);
+    assert_env_rejected("ONEWINDOW_FCGI_LISTEN", "198.18.0.2:65472");
+    setenv("ONEWINDOW_FCGI_LISTEN", "198.18.0.2:9000", 1);
+    assert_env_rejected("ONEWINDOW_FCGI_LISTEN", "db.internal:9000");
+    assert_env_rejected("ONEWINDOW_FCGI_LISTEN", ":9000");
+    setenv("ONEWINDOW_FCGI_LISTEN", "198.18.0.2:9000", 1);
+    assert_env_rejected("ONEWINDOW_FCGI_ALLOW_FROM", "198.18.0.1,");
+    setenv("ONEWINDOW_FCGI_LISTEN", "198.18.0.2:9000", 1);
+    assert_env_rejected("ONEWINDOW_FCGI_ALLOW_FROM", "nginx-1");
+    unsetenv("ONEWINDOW_FCGI_LISTEN");
+}
+
+/* ---- metrics and logs ---- */
+
+static uint64_t metric_value(const char *name)
+{
+    arena a;
+    arena_init(&a, 65536);
+    strbuf sb;
+    sb_init(&sb, &a, 65536);
+    metrics_render(&sb);
+    char want[128];
+    snprintf(want, sizeof want, "\n%s ", name);
+    const char *at = sb.data ? strstr(sb.data, want) : NULL;
+    uint64_t v = at ? strtoull(at + strlen(want), NULL, 10) : UINT64_MAX;
+    arena_destroy(&a);
+    return v;
+}
+
+/* A line that cannot be written (here: stderr on /dev/full) is counted, never lost silently. */
+static void test_log_lines_lost_are_counted(void **state)
+{
+    (void)state;
+    assert_int_equal(metrics_attach_private(), 0);
+    uint64_t before = metric_value("onewindow_log_lines_lost_total");
+    assert_true(before != UINT64_MAX);
+    int saved = dup(STDERR_FILENO), full = open("/dev/full", O_WRONLY);
+    assert_true(saved >= 0 && full >= 0);
+    dup2(full, STDERR_FILENO);
+    log_msg(LOG_ERROR, "this line finds the disk full");
+    log_access("rid-1", NULL, "GET", "/healthz", 200, 10);
+    dup2(saved, STDERR_FILENO);
+    close(full);
+    close(saved);
+    assert_int_equal(metric_value("onewindow_log_lines_lost_total"), before + 2);
+}
+
+/* A worker of a newer binary maps the region of an older master that is smaller: it grows
+ * it instead of reading past its end. */
+static void test_metrics_region_grows(void **state)
+{
+    (void)state;
+    int fd = memfd_create("ow-unit-metrics", 0);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 4096), 0);
+    assert_int_equal(metrics_attach(fd), 0);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_true(st.st_size > 4096);
+    metrics_count(METRIC_WORKER_RESTARTS);
+    assert_int_equal(metric_value("onewindow_worker_restarts_total"), 1);
+    close(fd);
+}
+
 /* ---- canonical decimal ids ---- */
 
 static void test_decimal_id(void **state)
@@ -653,6 +737,9 @@ int main(void)
         cmocka_unit_test(test_arena_reset_keeps_no_large_chunk),
         cmocka_unit_test(test_strbuf_growth),
         cmocka_unit_test(test_percent_decode),
+        cmocka_unit_test(test_log_lines_lost_are_counted),
+        cmocka_unit_test(test_metrics_region_grows),
+        CONFIG_TEST(test_config_fcgi_listen),
         cmocka_unit_test(test_dsn_full),
         cmocka_unit_test(test_dsn_defaults_and_socket),
         cmocka_unit_test(test_dsn_malformed),
