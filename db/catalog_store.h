@@ -46,8 +46,10 @@ typedef struct catalog_detail {
     int64_t online_level, legal_days, promised_days, min_assurance_level;
 } catalog_detail;
 
-/* DB_OK, DB_NOT_FOUND (no such active item), or a failure. */
-int catalog_store_get(db_conn *c, arena *a, const char *code, catalog_detail *d);
+/* DB_OK, DB_NOT_FOUND (no such active item), or a failure. handled_by names the
+ * organization of a delegation in force on today (YYYY-MM-DD, API.md §7), else the
+ * catalog's. */
+int catalog_store_get(db_conn *c, arena *a, const char *code, const char *today, catalog_detail *d);
 
 /* Adds detail views and applications to an item's popularity counters. */
 int catalog_store_add_counts(db_conn *c, int64_t service_id, int64_t views, int64_t applications);

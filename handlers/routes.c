@@ -56,6 +56,23 @@ const route routes[] = {
     {"GET", "/api/v1/staff/applications/{no}", handle_staff_application, AUTH_STAFF, NULL, 0},
     {"POST", "/api/v1/staff/applications/{no}/events", handle_staff_event, AUTH_STAFF, NULL,
      BODY_DEFAULT},
+    /* delegations and the organizations' API (API.md §7) */
+    {"GET", "/api/v1/staff/delegations", handle_staff_delegations, AUTH_STAFF, NULL, 0},
+    {"POST", "/api/v1/staff/delegations", handle_staff_delegation_create, AUTH_STAFF, NULL,
+     BODY_DEFAULT},
+    {"GET", "/api/v1/staff/delegations/{id}", handle_staff_delegation, AUTH_STAFF, NULL, 0},
+    {"DELETE", "/api/v1/staff/delegations/{id}", handle_staff_delegation_revoke, AUTH_STAFF, NULL,
+     0},
+    {"GET", "/api/v1/org/services", handle_org_services, AUTH_ORG, "services:read", 0},
+    {"GET", "/api/v1/org/applications", handle_org_feed, AUTH_ORG, "applications:read", 0},
+    {"GET", "/api/v1/org/applications/{no}", handle_org_application, AUTH_ORG, "applications:read",
+     0},
+    {"POST", "/api/v1/org/applications/{no}/events", handle_org_event, AUTH_ORG,
+     "applications:write", BODY_DEFAULT},
+    {"POST", "/api/v1/org/applications/{no}/messages", handle_org_message, AUTH_ORG,
+     "notifications:write", BODY_DEFAULT},
+    {"GET", "/api/v1/org/webhook-deliveries", handle_org_webhook_deliveries, AUTH_ORG,
+     "applications:read", 0},
     /* what a client must know (README "Client configuration") */
     {"GET", "/api/v1/client-config", handle_client_config, AUTH_PUBLIC, NULL, 0},
     /* uploads, materials and acting for a company (API.md §3, §5) */

@@ -9,6 +9,7 @@
 #include "catalog/life_event.h"
 #include "db/catalog_store.h"
 #include "db/life_event_store.h"
+#include "handlers/application_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "search/catalog_cache.h"
@@ -340,7 +341,9 @@ void handle_service_detail(req *r, resp *w)
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return;
     }
-    int rc = catalog_store_get(db_reader(), &r->arena, code, &d);
+    char today[CAL_DATE_BYTES];
+    cal_day_format(request_today(r), today);
+    int rc = catalog_store_get(db_reader(), &r->arena, code, today, &d);
     if (rc != DB_OK && rc != DB_NOT_FOUND) {
         common_answer_failure(r, w, rc, "service detail");
         return;
