@@ -30,7 +30,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all build deps run start stop reload test unit e2e security asan valgrind bench fmt lint clean \
-        fuzz fuzz-bins lint-api callgrind-search
+        fuzz fuzz-bins lint-api docs callgrind-search
 .PHONY: test-faults test-cluster test-deploy callgrind install
 
 all: build
@@ -101,11 +101,19 @@ $(BUILD)/bench/search-driver: tests/bench/search_driver.c $(LIB_OBJ)
 .SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
+# The developer portal nginx serves at /docs/ (Redoc from the pinned npm tools).
+DOCS := build/docs/index.html
+docs: $(DOCS)
+$(DOCS): api/openapi.yaml docs/organizations.md scripts/build-docs.sh tools/package-lock.json
+	@scripts/deps.sh run
+	@echo "  DOCS  $@"
+	$(Q)scripts/build-docs.sh $(@D)
+
 # The whole stack in the foreground (Ctrl-C stops it); start/stop in the background.
-run: build
+run: build docs
 	@scripts/deps.sh run
 	@scripts/stack.sh run
-start: build
+start: build docs
 	@scripts/deps.sh run
 	@scripts/stack.sh start
 stop:
@@ -118,7 +126,7 @@ reload: build
 test: deps build unit e2e security
 unit: $(UNIT_BINS)
 	@scripts/run-unit.sh $(UNIT_BINS)
-e2e: build
+e2e: build docs
 	@ONEWINDOW_BIN=$(abspath $(BUILD))/bin scripts/run-e2e.sh $(E2E_ARGS)
 security: build
 	@ONEWINDOW_BIN=$(abspath $(BUILD))/bin scripts/run-e2e.sh tests/security $(SECURITY_ARGS)

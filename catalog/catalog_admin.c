@@ -19,17 +19,17 @@
 #define SYNONYM_TERM_MAX 32
 #define SYNONYM_EXPANSION_MAX 64
 
-static char *read_file(const char *path, size_t *len)
+static char *read_file(const char *cmd, const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "import-catalog: cannot open %s\n", path);
+        fprintf(stderr, "%s: cannot open %s\n", cmd, path);
         return NULL;
     }
     char *buf = NULL;
     long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
     if (size < 0 || size > CATALOG_FILE_MAX)
-        fprintf(stderr, "import-catalog: %s: unreadable or larger than 512 MiB\n", path);
+        fprintf(stderr, "%s: %s: unreadable or larger than 512 MiB\n", cmd, path);
     else if ((buf = malloc((size_t)size + 1)) != NULL) {
         rewind(f);
         *len = fread(buf, 1, (size_t)size, f);
@@ -123,17 +123,23 @@ static int import_items(const cJSON *list, bool partial)
     return status;
 }
 
-int catalog_admin_import(const char *path, bool partial)
+cJSON *catalog_admin_load_json(const char *cmd, const char *path)
 {
     size_t len = 0;
-    char *text = read_file(path, &len);
+    char *text = read_file(cmd, path, &len);
     if (!text)
-        return 1;
+        return NULL;
     const char *end = NULL;
     cJSON *doc = NULL;
     if (json_guard_check(text, len, MAX_JSON_DEPTH) == JSON_GUARD_OK)
         doc = cJSON_ParseWithLengthOpts(text, len + 1, &end, true);
     free(text);
+    return doc;
+}
+
+int catalog_admin_import(const char *path, bool partial)
+{
+    cJSON *doc = catalog_admin_load_json("import-catalog", path);
     const cJSON *list = doc ? items_of(doc) : NULL;
     int status = 1;
     if (!list)

@@ -6,9 +6,14 @@
 
 #include <stdbool.h>
 
+#include <cjson/cJSON.h>
+
 /* import-catalog FILE [--partial]: upsert the items of a JSON catalog; without --partial,
  * active items missing from the file are retired. Nothing is written if any item is bad. */
 int catalog_admin_import(const char *path, bool partial);
+/* A JSON file of at most 512 MiB (screened by core/json_guard.c), or NULL after saying why
+ * on stderr (cmd names the command). */
+cJSON *catalog_admin_load_json(const char *cmd, const char *path);
 /* retire-service CODE */
 int catalog_admin_retire(const char *code);
 /* search-misses [--days N]: the queries of the last N days (7) that found nothing or whose

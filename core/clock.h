@@ -16,4 +16,8 @@ int64_t clock_thread_cpu_ms(void);
 /* Sleeps about ms milliseconds (a signal may end it early). */
 void clock_sleep_ms(int ms);
 
+/* "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339 in UTC, API.md §1) of a unix time. */
+#define CLOCK_RFC3339_BYTES 21
+void clock_rfc3339(int64_t unix_s, char out[CLOCK_RFC3339_BYTES]);
+
 #endif

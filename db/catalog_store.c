@@ -154,20 +154,25 @@ int catalog_store_forget_view_clients(db_conn *c, const char *day)
     return db_exec(c, "DELETE FROM service_view_clients WHERE day < ?", "s", day);
 }
 
-int catalog_store_get(db_conn *c, arena *a, const char *code, bool retired_too, catalog_detail *d)
+int catalog_store_get(db_conn *c, arena *a, const char *code, const char *today, bool retired_too,
+                      catalog_detail *d)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
                       "SELECT s.id, s.code, s.name, s.department_code, d.name, s.topic_codes, "
                       "s.audience, s.kind, s.online_level, s.legal_days, s.promised_days, s.fee, "
-                      "s.materials, s.keywords, s.description, s.handled_by_type, "
-                      "COALESCE(s.handled_by_name, d.name), s.name_en, s.description_en, "
+                      "s.materials, s.keywords, s.description, "
+                      "IF(o.id IS NULL, s.handled_by_type, 'organization'), "
+                      "COALESCE(o.name, s.handled_by_name, d.name), s.name_en, s.description_en, "
                       "d.name_en, s.min_assurance_level, s.form_schema, "
                       "DATE_FORMAT(s.retired_at, '%Y-%m-%dT%H:%i:%sZ'), "
                       "DATE_FORMAT(s.updated_at, '%Y-%m-%dT%H:%i:%sZ') "
                       "FROM services s JOIN departments d ON d.code = s.department_code "
-                      "WHERE s.code = ? AND (s.retired_at IS NULL OR ?)",
-                      "si", code, (int64_t)retired_too);
+                      "LEFT JOIN delegations g ON g.service_id = s.id AND g.valid_to >= ? "
+                      "AND g.valid_from <= ? AND g.revoked_at IS NULL "
+                      "LEFT JOIN organizations o ON o.id = g.org_id AND o.disabled_at IS NULL "
+                      "WHERE s.code = ? AND (s.retired_at IS NULL OR ?) LIMIT 1",
+                      "sssi", today, today, code, (int64_t)retired_too);
     return db_row_one(&rows, rc, "isssssssiiisssssssssisss", &d->service_id, &d->code, &d->name,
                       &d->department_code, &d->department_name, &d->topic_codes, &d->audience,
                       &d->kind, &d->online_level, &d->legal_days, &d->promised_days, &d->fee,

@@ -56,8 +56,11 @@ typedef struct catalog_detail {
     const char *retired_at, *updated_at; /* UTC, ISO 8601 with 'Z'; retired_at NULL: offered */
 } catalog_detail;
 
-/* DB_OK, DB_NOT_FOUND (no such item, or retired and not retired_too), or a failure. */
-int catalog_store_get(db_conn *c, arena *a, const char *code, bool retired_too, catalog_detail *d);
+/* DB_OK, DB_NOT_FOUND (no such item, or retired and not retired_too), or a failure.
+ * handled_by names the organization of a delegation in force on today (YYYY-MM-DD, API.md §7),
+ * else (or with today NULL) the catalog's. */
+int catalog_store_get(db_conn *c, arena *a, const char *code, const char *today, bool retired_too,
+                      catalog_detail *d);
 
 /* Adds detail views and applications to an item's popularity counters. */
 int catalog_store_add_counts(db_conn *c, int64_t service_id, int64_t views, int64_t applications);

@@ -6,72 +6,14 @@
 #include <string.h>
 
 #include "api/idempotency.h"
-#include "auth/identity_provider.h"
 #include "auth/token.h"
 #include "core/calendar.h"
-#include "db/citizen_store.h"
-#include "db/enterprise_store.h"
 #include "handlers/application_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "search/catalog_cache.h"
-#include "workflow/form_check.h"
 
-#define FORM_MAX_BYTES 16384
 #define SERVICE_CODE_MAX_CHARS 64
-
-static app_actor_ref citizen_actor(const req *r)
-{
-    return (app_actor_ref){ACTOR_CITIZEN,          "citizen",
-                           r->claims->sub,         common_principal_id(r),
-                           APPLICANT_DISPLAY_NAME, r->server_request_id,
-                           r->client_request_id};
-}
-
-/* The form as compact JSON text, at most 16 KiB; NULL after recording an error. */
-static const char *read_form(req *r, const cJSON *body)
-{
-    const cJSON *form = cJSON_GetObjectItemCaseSensitive(body, "form");
-    if (!cJSON_IsObject(form)) {
-        req_add_error(r, "/form", "表单须为 JSON 对象。", "form must be a JSON object.");
-        return NULL;
-    }
-    char *text = cJSON_PrintUnformatted(form);
-    const char *copy =
-        text && strlen(text) <= FORM_MAX_BYTES ? arena_strdup(&r->arena, text) : NULL;
-    cJSON_free(text);
-    if (!copy)
-        req_add_error(r, "/form", "表单内容不能超过 16 KiB。", "form must not exceed 16 KiB.");
-    return copy;
-}
-
-/* True when the citizen's identity is as sure as the service needs (API.md §3, §5: a real
- * name, and for some services one verified by an identity provider), read from the account
- * now (an operator may have unbound it since the token was signed); else answered (403
- * real_name_required with required_assurance_level, or the failure). */
-static bool identity_sure_enough(req *r, resp *w, const app_service *svc)
-{
-    citizen_row c;
-    int rc = citizen_profile(db_primary(), &r->arena, common_principal_id(r), &c);
-    int64_t need = svc->min_assurance_level > ASSURANCE_FORMAT_CHECKED ? svc->min_assurance_level
-                                                                       : ASSURANCE_FORMAT_CHECKED;
-    if (rc == DB_OK && c.id_number_enc && c.assurance_level >= need)
-        return true;
-    if (rc != DB_OK && rc != DB_NOT_FOUND) {
-        common_answer_failure(r, w, rc, "application submit");
-        return false;
-    }
-    const char *level = arena_printf(&r->arena, "%lld", (long long)need);
-    if (rc == DB_OK && c.id_number_enc) /* a real name, not verified enough for this service */
-        resp_problem_member(r, w, PROBLEM_REAL_NAME_REQUIRED,
-                            "办理此事项需要经身份核验的实名认证。",
-                            "This service needs a real name verified by an identity provider.",
-                            "required_assurance_level", level);
-    else
-        resp_problem_member(r, w, PROBLEM_REAL_NAME_REQUIRED, NULL, NULL,
-                            "required_assurance_level", level);
-    return false;
-}
 
 static cJSON *submitted_json(const app_submitted *s, const app_service *svc)
 {
@@ -103,14 +45,6 @@ static bool find_service(req *r, resp *w, const char *code, app_service *s)
     return rc == DB_OK;
 }
 
-static long yyyymmdd(cal_day d)
-{
-    char text[CAL_DATE_BYTES];
-    cal_day_format(d, text);
-    return strtol(text, NULL, 10) * 10000 + strtol(text + 5, NULL, 10) * 100 +
-           strtol(text + 8, NULL, 10);
-}
-
 /* The form against the service's schema (a service without one takes any object). */
 static bool form_valid(req *r, const app_service *svc, const cJSON *body)
 {
@@ -119,45 +53,9 @@ static bool form_valid(req *r, const app_service *svc, const cJSON *body)
     cJSON *schema = cJSON_Parse(svc->form_schema);
     if (!schema)
         return true; /* checked at import: cannot happen */
-    app_errors e = request_errors(r);
-    int n = form_check(schema, cJSON_GetObjectItemCaseSensitive(body, "form"), "/form",
-                       yyyymmdd(request_today(r)), &r->arena, e.fn, e.ctx);
+    bool ok = form_matches(r, schema, body);
     cJSON_Delete(schema);
-    return n == 0;
-}
-
-/* The company named by enterprise_id, as the service's audience wants it: required for an
- * enterprise service, optional for one of both, refused for a personal one. False after
- * recording an error or answering a failure. */
-static bool read_enterprise(req *r, resp *w, const app_service *svc, const cJSON *body,
-                            app_enterprise *out)
-{
-    const char *id_text = NULL;
-    bool wanted = strcmp(svc->audience, "personal") != 0;
-    bool required = strcmp(svc->audience, "enterprise") == 0;
-    *out = (app_enterprise){0, NULL, NULL, NULL};
-    if (!wanted && cJSON_GetObjectItemCaseSensitive(body, "enterprise_id")) {
-        req_add_error(r, "/enterprise_id", "这是面向个人的事项，不能以企业名义申请。",
-                      "This service is for individuals: it cannot be applied for by a company.");
-        return false;
-    }
-    if (!req_json_string(r, body, "/enterprise_id", 1, 20, required, &id_text) || !id_text)
-        return !required;
-    char *end;
-    long long id = strtoll(id_text, &end, 10);
-    enterprise_row e;
-    int rc = *end || id <= 0
-                 ? DB_NOT_FOUND
-                 : enterprise_get(db_primary(), &r->arena, common_principal_id(r), id, &e);
-    if (rc == DB_NOT_FOUND)
-        req_add_error(r, "/enterprise_id", "不是您绑定的企业（/me/enterprises）。",
-                      "This is not one of your companies (/me/enterprises).");
-    else if (rc != DB_OK) {
-        common_answer_failure(r, w, rc, "application submit");
-        return false;
-    } else
-        *out = (app_enterprise){e.id, e.credit_code, e.name, e.role};
-    return rc == DB_OK;
+    return ok;
 }
 
 void handle_application_submit(req *r, resp *w)
@@ -206,6 +104,7 @@ void handle_application_submit(req *r, resp *w)
     arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
     resp_header(w, "Location", arena_printf(&r->arena, "/api/v1/applications/%s", out.no));
     common_answer_private(r, w, 201, o);
+    test_commit_pause(r);
     if (idempotency_commit(r, w, c))
         catalog_cache_count_application((uint32_t)svc.id);
 }

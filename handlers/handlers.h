@@ -53,6 +53,20 @@ void handle_staff_queue(req *r, resp *w);
 void handle_staff_application(req *r, resp *w);
 void handle_staff_event(req *r, resp *w);
 
+/* handlers/delegations.c */
+void handle_staff_delegations(req *r, resp *w);
+void handle_staff_delegation_create(req *r, resp *w);
+void handle_staff_delegation(req *r, resp *w);
+void handle_staff_delegation_revoke(req *r, resp *w);
+void handle_org_services(req *r, resp *w);
+/* handlers/org_applications.c */
+void handle_org_feed(req *r, resp *w);
+void handle_org_application(req *r, resp *w);
+void handle_org_event(req *r, resp *w);
+void handle_org_message(req *r, resp *w);
+/* handlers/org_webhooks.c */
+void handle_org_webhook_deliveries(req *r, resp *w);
+
 /* handlers/devices.c */
 void handle_device_register(req *r, resp *w);
 void handle_device_delete(req *r, resp *w);
@@ -80,6 +94,14 @@ void handle_enterprise_add(req *r, resp *w);
 void handle_enterprise_list(req *r, resp *w);
 void handle_enterprise_delete(req *r, resp *w);
 void handle_material_download(req *r, resp *w);
+
+/* handlers/life_events.c, handlers/bundles.c (高效办成一件事) */
+void handle_life_event_list(req *r, resp *w);
+void handle_life_event_detail(req *r, resp *w);
+void handle_life_event_stats(req *r, resp *w);
+void handle_bundle_submit(req *r, resp *w);
+void handle_bundle_detail(req *r, resp *w);
+void handle_bundle_withdraw(req *r, resp *w);
 
 /* handlers/test_probes.c (served only with test_routes = 1) */
 void handle_test_echo(req *r, resp *w);

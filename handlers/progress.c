@@ -12,6 +12,7 @@
 #include "handlers/application_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
+#include "catalog/life_event.h"
 #include "workflow/application_no.h"
 
 #define WINDOW_S 60
@@ -59,12 +60,47 @@ static int guessed_too_often(req *r, resp *w, const char *no, bool right)
     return 1;
 }
 
+/* A bundle's progress (API.md §5 "Bundles"): the same rules as an application's. */
+static void bundle_progress(req *r, resp *w, const char *number, const char *code)
+{
+    char no[APP_NO_BYTES];
+    bundle_row b;
+    int rc = application_no_normalize(number, no)
+                 ? bundle_by_no(db_reader(), &r->arena, no, false, &b)
+                 : DB_NOT_FOUND;
+    if (rc != DB_OK && rc != DB_NOT_FOUND) {
+        common_answer_failure(r, w, rc, "progress query");
+        return;
+    }
+    bool known = rc == DB_OK;
+    app_row code_row = {.no = known ? b.no : "", .code = known ? b.code : (app_query_code){0}};
+    bool right = query_code_matches(known ? &code_row : NULL, code);
+    if (known && guessed_too_often(r, w, no, right) != 0)
+        return;
+    app_row children[LIFE_EVENT_SERVICES_MAX];
+    size_t n = 0;
+    if (!right)
+        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
+    else if (load_bundle(r, w, db_reader(), no, 0, &b, children, &n)) {
+        cJSON *o = bundle_json(r, &b, children, n, VIEW_PUBLIC);
+        arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
+        common_answer_private(r, w, 200, o);
+    }
+}
+
 void handle_progress(req *r, resp *w)
 {
     const cJSON *body = req_body_object(r);
-    const char *number = NULL, *code = NULL;
+    const char *number = NULL, *bundle = NULL, *code = NULL;
     if (body) {
-        req_json_string(r, body, "/application_no", 1, 32, true, &number);
+        bool by_bundle = cJSON_GetObjectItemCaseSensitive(body, "bundle_no") != NULL;
+        if (by_bundle && cJSON_GetObjectItemCaseSensitive(body, "application_no"))
+            req_add_error(r, "/bundle_no", "application_no 与 bundle_no 只能给一个。",
+                          "Give application_no or bundle_no, not both.");
+        else if (by_bundle)
+            req_json_string(r, body, "/bundle_no", 1, 32, true, &bundle);
+        else
+            req_json_string(r, body, "/application_no", 1, 32, true, &number);
         req_json_string(r, body, "/query_code", 1, 16, true, &code);
     }
     if (r->n_errors) { /* before the limit: a malformed query uses up nothing */
@@ -73,6 +109,10 @@ void handle_progress(req *r, resp *w)
     }
     if (!common_personal_data_ready(r, w) || over_limit(r, w))
         return;
+    if (bundle) {
+        bundle_progress(r, w, bundle, code);
+        return;
+    }
     char no[APP_NO_BYTES];
     app_row a;
     /* the primary: a number just submitted or stepped is answered as it is now (a replica

@@ -69,6 +69,23 @@ const route routes[] = {
     {"POST", "/api/v1/staff/catalog/concepts", handle_staff_concept_add, AUTH_OPERATOR, NULL,
      BODY_DEFAULT},
     {"GET", "/api/v1/staff/search-misses", handle_staff_search_misses, AUTH_OPERATOR, NULL, 0},
+    /* delegations and the organizations' API (API.md §7) */
+    {"GET", "/api/v1/staff/delegations", handle_staff_delegations, AUTH_STAFF, NULL, 0},
+    {"POST", "/api/v1/staff/delegations", handle_staff_delegation_create, AUTH_STAFF, NULL,
+     BODY_DEFAULT},
+    {"GET", "/api/v1/staff/delegations/{id}", handle_staff_delegation, AUTH_STAFF, NULL, 0},
+    {"DELETE", "/api/v1/staff/delegations/{id}", handle_staff_delegation_revoke, AUTH_STAFF, NULL,
+     0},
+    {"GET", "/api/v1/org/services", handle_org_services, AUTH_ORG, "services:read", 0},
+    {"GET", "/api/v1/org/applications", handle_org_feed, AUTH_ORG, "applications:read", 0},
+    {"GET", "/api/v1/org/applications/{no}", handle_org_application, AUTH_ORG, "applications:read",
+     0},
+    {"POST", "/api/v1/org/applications/{no}/events", handle_org_event, AUTH_ORG,
+     "applications:write", BODY_DEFAULT},
+    {"POST", "/api/v1/org/applications/{no}/messages", handle_org_message, AUTH_ORG,
+     "notifications:write", BODY_DEFAULT},
+    {"GET", "/api/v1/org/webhook-deliveries", handle_org_webhook_deliveries, AUTH_ORG,
+     "applications:read", 0},
     /* what a client must know (README "Client configuration") */
     {"GET", "/api/v1/client-config", handle_client_config, AUTH_PUBLIC, NULL, 0},
     /* uploads, materials and acting for a company (API.md §3, §5) */
@@ -78,6 +95,15 @@ const route routes[] = {
     {"POST", "/api/v1/me/enterprises", handle_enterprise_add, AUTH_CITIZEN, NULL, BODY_DEFAULT},
     {"GET", "/api/v1/me/enterprises", handle_enterprise_list, AUTH_CITIZEN, NULL, 0},
     {"DELETE", "/api/v1/me/enterprises/{id}", handle_enterprise_delete, AUTH_CITIZEN, NULL, 0},
+    /* life events: one submission, many departments (API.md §4, §5 "Bundles") */
+    {"GET", "/api/v1/life-events", handle_life_event_list, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/life-events/{code}", handle_life_event_detail, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/stats/life-events", handle_life_event_stats, AUTH_PUBLIC, NULL, 0},
+    {"POST", "/api/v1/life-events/{code}/applications", handle_bundle_submit, AUTH_CITIZEN, NULL,
+     BODY_DEFAULT},
+    {"GET", "/api/v1/bundles/{no}", handle_bundle_detail, AUTH_CITIZEN, NULL, 0},
+    {"POST", "/api/v1/bundles/{no}/withdraw", handle_bundle_withdraw, AUTH_CITIZEN, NULL,
+     BODY_DEFAULT},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -6,7 +6,10 @@
 #include "auth/pii.h"
 #include "core/json_write.h"
 #include "core/strbuf.h"
+#include "catalog/life_event.h"
 #include "db/catalog_store.h"
+#include "db/life_event_store.h"
+#include "handlers/application_views.h"
 #include "handlers/catalog_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
@@ -364,6 +367,26 @@ static cJSON *detail_json(req *r, const catalog_detail *d)
     return o;
 }
 
+/* The bundles the service is part of (API.md §4); false after answering the failure. */
+static bool add_life_events(req *r, resp *w, cJSON *o, const char *code)
+{
+    life_event_ref refs[LIFE_EVENTS_MAX];
+    size_t n = 0;
+    int rc = life_events_of_service(db_reader(), &r->arena, code, refs, LIFE_EVENTS_MAX, &n);
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "service detail: life events");
+        return false;
+    }
+    cJSON *list = cJSON_AddArrayToObject(o, "life_events");
+    for (size_t i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "code", refs[i].code);
+        cJSON_AddStringToObject(e, "name", refs[i].name);
+        cJSON_AddItemToArray(list, e);
+    }
+    return true;
+}
+
 void handle_service_detail(req *r, resp *w)
 {
     const char *code = req_path_param(r, "code");
@@ -382,7 +405,9 @@ void handle_service_detail(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    int rc = catalog_store_get(db_reader(), &r->arena, code, false, &d);
+    char today[CAL_DATE_BYTES];
+    cal_day_format(request_today(r), today);
+    int rc = catalog_store_get(db_reader(), &r->arena, code, today, false, &d);
     if (rc != DB_OK && rc != DB_NOT_FOUND) {
         common_answer_failure(r, w, rc, "service detail");
         return;
@@ -399,5 +424,7 @@ void handle_service_detail(req *r, resp *w)
     }
     if (search_id) /* a result of that search was opened (search/search_log.h) */
         search_log_open(search_id);
-    resp_json(r, w, 200, detail_json(r, &d));
+    cJSON *o = detail_json(r, &d);
+    if (add_life_events(r, w, o, d.code))
+        resp_json(r, w, 200, o);
 }

@@ -190,9 +190,10 @@ void handle_staff_catalog_get(req *r, resp *w)
 {
     const char *code = req_path_param(r, "code");
     catalog_detail d;
-    /* from the primary: an editor reads what they just wrote */
+    /* from the primary: an editor reads what they just wrote; no day, so handled_by is the
+     * catalog's own (what PUT takes back), not a delegation's organization */
     int rc = code && catalog_code_ok(code)
-                 ? catalog_store_get(db_primary(), &r->arena, code, true, &d)
+                 ? catalog_store_get(db_primary(), &r->arena, code, NULL, true, &d)
                  : DB_NOT_FOUND;
     if (rc == DB_OK && r->claims->role != ROLE_OPERATOR &&
         strcmp(d.department_code, r->claims->dept) != 0)

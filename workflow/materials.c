@@ -133,6 +133,13 @@ static cJSON *entry_of(const material_checked *m)
 int materials_attach(db_conn *c, arena *a, int64_t application_id, const char *current,
                      const material_checked *list, size_t n, const char **updated)
 {
+    return materials_attach_some(c, a, application_id, current, list, NULL, n, updated);
+}
+
+int materials_attach_some(db_conn *c, arena *a, int64_t application_id, const char *current,
+                          const material_checked *list, const bool *attach, size_t n,
+                          const char **updated)
+{
     cJSON *all = cJSON_Parse(current ? current : "[]");
     if (!cJSON_IsArray(all)) {
         cJSON_Delete(all);
@@ -140,7 +147,8 @@ int materials_attach(db_conn *c, arena *a, int64_t application_id, const char *c
     }
     int rc = DB_OK;
     for (size_t i = 0; i < n && rc == DB_OK; i++) {
-        rc = upload_attach(c, list[i].upload.id, application_id, list[i].code);
+        if (!attach || attach[i])
+            rc = upload_attach(c, list[i].upload.id, application_id, list[i].code);
         if (rc == DB_NOT_FOUND) /* it was locked as unattached: cannot happen */
             rc = DB_ERROR;
         int at = 0;

@@ -44,6 +44,13 @@ int materials_check(db_conn *c, arena *a, const char *definitions, int64_t citiz
 int materials_attach(db_conn *c, arena *a, int64_t application_id, const char *current,
                      const material_checked *list, size_t n, const char **updated);
 
+/* The same list without attaching: for the children of a bundle after the first that names
+ * an upload (it is attached to that one; each child's list names it, so each department
+ * sees and downloads it). attach[i] false: list only. */
+int materials_attach_some(db_conn *c, arena *a, int64_t application_id, const char *current,
+                          const material_checked *list, const bool *attach, size_t n,
+                          const char **updated);
+
 /* The entry of one material in an application's list by code: DB_OK with its sha256 and
  * media type, or DB_NOT_FOUND. */
 int materials_find(const char *list, const char *code, arena *a, const char **sha256,

@@ -7,10 +7,11 @@ resource owned by one principal, and who the other principal is -- or
 test_every_route_with_an_id_is_covered fails. A new route with an id is thereby covered, or
 flagged, the day it is added.
 
-For each route: the owner makes the resource; the other principal (a citizen, or staff of
-another department) calls the route with it and must get the same 404 as for an unknown id,
+For each route: the owner makes the resource; the other principal (a citizen, staff of
+another department, or another organization) calls the route with it and must get the same 404 as for an unknown id,
 and the resource must be unchanged; then the owner's own call must not be a 404 (so that the
 other's call was well-formed and the 404 meant something)."""
+import datetime
 import secrets
 
 import pytest
@@ -18,8 +19,9 @@ import requests
 
 from conftest import assert_problem
 from helpers import credit_code, sql
-from people import (API, APPS, GA_3, STAFF_APPS, call, new_citizen, new_staff, q, staff_step,
-                    submitted)
+from orgs import Org, delegate, take_services
+from people import (API, APPS, GA_3, STAFF_APPS, call, new_citizen, new_staff, q,
+                    shanghai_today, staff_step, submitted)
 
 
 def route_table(stack):
@@ -32,13 +34,22 @@ def route_table(stack):
     return routes
 
 
+# Protected routes whose path parameter names public catalog data, not a principal's own
+# resource: any citizen may use any value (so there is no other principal to keep out).
+PUBLIC_PARAMETER = {
+    "/api/v1/life-events/{code}/applications",  # {code}: a life event of the public catalog
+}
+
+
 def routes_with_ids(stack):
-    return [(m, p, a) for m, p, a in route_table(stack) if "{" in p and a != "public"]
+    return [(m, p, a) for m, p, a in route_table(stack)
+            if "{" in p and a != "public" and p not in PUBLIC_PARAMETER]
 
 
 # --- how to make a resource owned by one principal --------------------------------------------
 class World:
-    """Two citizens and two staff members of different departments, made once."""
+    """Two citizens, two staff members of different departments and two organizations (one
+    handling a service its department delegated to it), made once."""
 
     def __init__(self, stack, base):
         self.stack, self.base = stack, base
@@ -47,6 +58,12 @@ class World:
         self.other = new_citizen(stack, self.http, base)
         self.staff = new_staff(stack, self.http, base, "GA")
         self.other_staff = new_staff(stack, self.http, base, "MZ")
+        (self.org_service, self.spare_service), dept = take_services(2)
+        self.delegating_staff = new_staff(stack, self.http, base, dept)
+        self.org = Org(stack, self.http, base)
+        self.other_org = Org(stack, self.http, base)
+        delegate(self.http, base, self.delegating_staff, self.org, self.org_service)
+        self.windows = 0
 
 
 def citizen_application(w):
@@ -57,6 +74,25 @@ def citizen_application(w):
 def staff_application(w):
     no = submitted(w.http, w.base, w.owner, GA_3)["application_no"]  # of department GA
     return no, w.staff, w.other_staff, lambda: app_state(w.stack, no)
+
+
+def org_application(w):
+    """An application of a service delegated to w.org: that organization's, not another's."""
+    no = submitted(w.http, w.base, w.owner, w.org_service)["application_no"]
+    return no, w.org, w.other_org, lambda: app_state(w.stack, no)
+
+
+def staff_delegation(w):
+    """A delegation made by staff of the service's department (each in a window of its own,
+    so that none overlaps another): another department's staff must not see it."""
+    w.windows += 1
+    start = shanghai_today() + datetime.timedelta(days=30 * w.windows)
+    d = delegate(w.http, w.base, w.delegating_staff, w.org, w.spare_service, start,
+                 start + datetime.timedelta(days=10))
+    return d["id"], w.delegating_staff, w.staff, lambda: sql(
+        w.stack, f"SELECT COALESCE(revoked_at, 'live'), (SELECT COUNT(*) FROM audit_log "
+                 f"WHERE target = 'delegation:{int(d['id'])}') FROM delegations "
+                 f"WHERE id = {int(d['id'])}")
 
 
 def citizen_device(w):
@@ -104,6 +140,20 @@ def citizen_enterprise(w):
         w.stack, f"SELECT credit_code, name, role FROM citizen_enterprises WHERE id = {int(eid)}")
 
 
+def citizen_bundle(w):
+    """A bundle of 退休一件事 with its two required services (neither needs an upload)."""
+    from people import sample_value
+    d = w.http.get(w.base + API + "/life-events/retirement", timeout=30).json()
+    form = {f: sample_value(d["form_schema"]["properties"][f]) for f in d["form_schema"]["required"]}
+    r = call(w.http, w.base, "POST", API + "/life-events/retirement/applications", w.owner.token,
+             {"answers": {}, "form": form})
+    assert r.status_code == 201, r.text
+    no = r.json()["bundle_no"]
+    return no, w.owner, w.other, lambda: sql(
+        w.stack, "SELECT a.status, a.updated_at FROM applications a JOIN bundles b "
+                 f"ON b.id = a.bundle_id WHERE b.bundle_no = {q(no)} ORDER BY a.id")
+
+
 def app_state(stack, no):
     return sql(stack, f"SELECT status, updated_at, materials, (SELECT COUNT(*) FROM audit_log "
                       f"WHERE target = {q(no)}) FROM applications WHERE application_no = {q(no)}")
@@ -123,6 +173,13 @@ RESOURCES = {
     "/api/v1/staff/applications/{no}": (staff_application, None),
     "/api/v1/staff/applications/{no}/events": (staff_application, {"status": "accepted"}),
     "/api/v1/staff/catalog/items/{code}": (staff_catalog_item, CATALOG_ITEM),
+    "/api/v1/staff/delegations/{id}": (staff_delegation, None),
+    "/api/v1/org/applications/{no}": (org_application, None),
+    "/api/v1/org/applications/{no}/events": (org_application, {"status": "accepted"}),
+    "/api/v1/org/applications/{no}/messages": (org_application,
+                                               {"title": "请携带原件", "body": "请带上身份证原件。"}),
+    "/api/v1/bundles/{no}": (citizen_bundle, None),
+    "/api/v1/bundles/{no}/withdraw": (citizen_bundle, None),
 }
 
 
@@ -180,7 +237,8 @@ def test_ids_are_not_enumerable_by_shape(stack, world):
     well-formed id from a taken one)."""
     for method, pattern, auth in routes_with_ids(stack):
         _, body = RESOURCES[pattern]
-        token = world.staff.token if auth in ("staff", "catalog") else world.other.token
+        token = {"staff": world.staff, "catalog": world.staff,
+                 "org": world.other_org}.get(auth, world.other).token
         for bad in ("0", "-1", "00001", "abc", "1" * 30, "%2e%2e"):
             r = call(world.http, world.base, method, fill(pattern, bad), token,
                      **with_body(method, body))
