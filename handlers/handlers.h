@@ -79,6 +79,15 @@ void handle_notification_read_all(req *r, resp *w);
 void handle_notification_settings_get(req *r, resp *w);
 void handle_notification_settings_put(req *r, resp *w);
 
+/* handlers/staff_catalog.c */
+void handle_staff_catalog_create(req *r, resp *w);
+void handle_staff_catalog_get(req *r, resp *w);
+void handle_staff_catalog_update(req *r, resp *w);
+void handle_staff_catalog_retire(req *r, resp *w);
+void handle_staff_synonym_add(req *r, resp *w);
+void handle_staff_concept_add(req *r, resp *w);
+void handle_staff_search_misses(req *r, resp *w);
+
 /* handlers/uploads.c, handlers/enterprises.c, handlers/materials.c */
 void handle_upload(req *r, resp *w);
 void handle_enterprise_add(req *r, resp *w);
