@@ -199,18 +199,20 @@ int application_step_begin(db_conn *c, arena *a, const char *no, app_visible_fn 
     return rc;
 }
 
-/* A supplement's materials: checked against the service's definitions and attached in place
- * of those of the same code; *all the application's new list. */
+/* A supplement's materials: checked against the service's definitions (unless checked
+ * already) and attached in place of those of the same code; *all the application's new list. */
 static int supplement_materials(db_conn *c, arena *a, const app_row *row, const app_step *st,
                                 const char **all)
 {
     const char *definitions;
     material_checked *checked;
-    int rc = app_service_materials(c, a, row->service_code, &definitions);
-    if (rc == DB_OK)
-        rc = check_given(c, a, definitions, row->citizen_id, st->given, st->n_given, false,
-                         &st->errors, &checked);
-    if (rc == DB_OK)
+    int rc = DB_OK;
+    if (st->checked)
+        rc = materials_attach_some(c, a, row->id, row->materials, st->checked, st->attach,
+                                   st->n_given, all);
+    else if ((rc = app_service_materials(c, a, row->service_code, &definitions)) == DB_OK &&
+             (rc = check_given(c, a, definitions, row->citizen_id, st->given, st->n_given, false,
+                               &st->errors, &checked)) == DB_OK)
         rc = materials_attach(c, a, row->id, row->materials, checked, st->n_given, all);
     cJSON *list = rc == DB_OK ? cJSON_Parse(*all) : NULL;
     if (rc == DB_OK && cJSON_GetArraySize(list) > MATERIALS_TOTAL_MAX)
