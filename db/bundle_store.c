@@ -47,6 +47,17 @@ int bundle_by_no(db_conn *c, arena *a, const char *no, bool for_update, bundle_r
     return rc;
 }
 
+int bundle_of_application(db_conn *c, arena *a, int64_t application_id, const char **no,
+                          const char **name)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT b.bundle_no, b.life_event_name FROM applications a "
+                      "JOIN bundles b ON b.id = a.bundle_id WHERE a.id = ?",
+                      "i", application_id);
+    return db_row_one(&rows, rc, "ss", no, name);
+}
+
 int bundle_statistics(db_conn *c, arena *a, bundle_stats *out)
 {
     db_rows rows;

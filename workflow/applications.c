@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/utf8_cut.h"
 #include "db/audit_store.h"
+#include "db/bundle_store.h"
 #include "db/notification_store.h"
 #include "workflow/application_no.h"
 #include "workflow/calendar_cache.h"
@@ -56,6 +57,24 @@ static void notice_text(const char *service, const char *no, app_status from, co
     utf8_cut(body, NOTICE_BODY_MAX_CHARS);
 }
 
+/* A child of a life-event bundle says which (API.md §6): each department's step notifies on
+ * its own, so the citizen must see which of their bundles it belongs to. */
+static int name_the_bundle(db_conn *c, int64_t id, char *body, size_t cap)
+{
+    arena a;
+    arena_init(&a, 1024);
+    const char *bundle_no, *name;
+    int rc = bundle_of_application(c, &a, id, &bundle_no, &name);
+    if (rc == DB_OK) {
+        char *own = arena_strdup(&a, body);
+        if (own)
+            snprintf(body, cap, "【%s %s】%s", name, bundle_no, own);
+        utf8_cut(body, NOTICE_BODY_MAX_CHARS);
+    }
+    arena_destroy(&a);
+    return rc == DB_NOT_FOUND ? DB_OK : rc;
+}
+
 static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, const char *service,
                   app_status from, const app_actor_ref *who, const app_step *st, const char *due)
 {
@@ -81,6 +100,8 @@ static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, co
     const char *title;
     char body[2048];
     notice_text(service, no, from, st, due, &title, body, sizeof body);
+    if (rc == DB_OK && notify)
+        rc = name_the_bundle(c, id, body, sizeof body);
     const ow_config *cfg = config_current();
     /* citizens without the app must still learn that something is missing: SMS always */
     notification_new n = {citizen_id,

@@ -521,11 +521,22 @@ def test_withdrawing_the_bundle_withdraws_every_child_it_can(stack, base, http):
     assert d["status"] == "completed" and d["finished_at"] is not None
 
 
-def test_staff_steps_notify_per_child_and_a_bundle_once(stack, base, http):
+def test_staff_steps_notify_per_child_naming_the_bundle(stack, base, http):
     who, b = submitted_bundle(stack, http, base, "retirement", {})
     notes = call(http, base, "GET", "/api/v1/notifications", who.token).json()["items"]
     assert [n["kind"] for n in notes] == ["bundle"]
     assert b["bundle_no"] in notes[0]["body"]
+    # each department's step notifies on its own, naming the bundle it belongs to
+    rs, yb = (c["application_no"] for c in b["children"])
+    staff_step(http, base, new_staff(stack, http, base, "RS"), rs, "accepted")
+    staff_step(http, base, new_staff(stack, http, base, "YB"), yb, "need_materials")
+    notes = call(http, base, "GET", "/api/v1/notifications", who.token).json()["items"]
+    assert [(n["kind"], n.get("application_no")) for n in notes[:2]] == [
+        ("application", yb), ("application", rs)]
+    for n in notes[:2]:
+        assert n["bundle_no"] == b["bundle_no"], n
+        assert n["body"].startswith(f"【{BUNDLES['retirement']['name']} {b['bundle_no']}】"), n
+    assert notes[2]["kind"] == "bundle" and notes[2]["bundle_no"] == b["bundle_no"]
 
 
 # --- one supplement for every child that asked ----------------------------------------------
