@@ -58,7 +58,7 @@ int bundle_of_application(db_conn *c, arena *a, int64_t application_id, const ch
     return db_row_one(&rows, rc, "ss", no, name);
 }
 
-int bundle_statistics(db_conn *c, arena *a, bundle_stats *out)
+int bundle_statistics(db_conn *c, arena *a, const char *utc_offset, bundle_stats *out)
 {
     db_rows rows;
     int rc =
@@ -67,10 +67,10 @@ int bundle_statistics(db_conn *c, arena *a, bundle_stats *out)
                  "COALESCE(SUM(IF(done, saved, 0)), 0) FROM ("
                  "SELECT SUM(a.is_open) = 0 AND SUM(a.status <> 'withdrawn') > 0 AS done, "
                  "SUM(a.finished_at IS NOT NULL AND "
-                 "DATE(CONVERT_TZ(a.finished_at, '+00:00', '+08:00')) > b.due_date) AS late, "
+                 "DATE(CONVERT_TZ(a.finished_at, '+00:00', ?)) > b.due_date) AS late, "
                  "CAST(b.separate_days AS SIGNED) - CAST(b.promised_days AS SIGNED) AS saved "
                  "FROM bundles b JOIN applications a ON a.bundle_id = b.id GROUP BY b.id) x",
-                 "");
+                 "s", utc_offset);
     return db_row_one(&rows, rc, "iiii", &out->submitted, &out->completed, &out->on_time,
                       &out->days_saved_sum);
 }

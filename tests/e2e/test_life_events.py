@@ -643,3 +643,29 @@ def test_statistics_count_completed_on_time_bundles_and_days_saved(stack, base, 
     n, avg = after["bundles_completed"], after["average_working_days_saved"]
     prev = (before["average_working_days_saved"] or 0) * before["bundles_completed"]
     assert abs(avg * n - (prev + saved)) < 1e-6
+
+
+def test_on_time_is_judged_by_the_service_time_zone(stack, base, http):
+    """A child finished at 17:00 UTC is finished the next day in Asia/Shanghai (the test
+    stack's timezone setting): late for a bundle due that day; 15:59:59 UTC is on time."""
+    stats = lambda: http.get(f"{base}/api/v1/stats/life-events", timeout=30).json()  # noqa: E731
+    staff_rs, staff_yb = new_staff(stack, http, base, "RS"), new_staff(stack, http, base, "YB")
+
+    def completed_bundle(finished_utc):
+        who, b = submitted_bundle(stack, http, base, "retirement", {})
+        for staff, c in zip((staff_rs, staff_yb), b["children"]):
+            staff_step(http, base, staff, c["application_no"], "accepted")
+            staff_step(http, base, staff, c["application_no"], "completed", result="approved")
+        sql(stack, f"UPDATE bundles SET due_date = '2026-03-10' "
+                   f"WHERE bundle_no = '{b['bundle_no']}'")
+        sql(stack, f"UPDATE applications a JOIN bundles b ON b.id = a.bundle_id "
+                   f"SET a.finished_at = '{finished_utc}' WHERE b.bundle_no = '{b['bundle_no']}'")
+
+    before = stats()
+    completed_bundle("2026-03-10 17:00:00")
+    late = stats()
+    assert late["bundles_completed"] == before["bundles_completed"] + 1
+    assert late["bundles_on_time"] == before["bundles_on_time"], "late in Shanghai"
+    completed_bundle("2026-03-10 15:59:59")
+    on_time = stats()
+    assert on_time["bundles_on_time"] == late["bundles_on_time"] + 1, "23:59:59 in Shanghai"
