@@ -129,6 +129,8 @@ RESOURCES = {
     "/api/v1/staff/applications/{no}/events": (staff_application, {"status": "accepted"}),
     "/api/v1/bundles/{no}": (citizen_bundle, None),
     "/api/v1/bundles/{no}/withdraw": (citizen_bundle, None),
+    "/api/v1/bundles/{no}/supplement": (
+        citizen_bundle, {"materials": [{"code": "birth_time_proof", "upload_id": "0" * 32}]}),
 }
 
 
