@@ -18,7 +18,9 @@ static bool role_allowed(auth_policy policy, token_role role)
     case AUTH_CITIZEN: return role == ROLE_CITIZEN;
     case AUTH_STAFF: return role == ROLE_STAFF;
     case AUTH_ORG: return role == ROLE_ORG;
-    case AUTH_USER: return role == ROLE_CITIZEN || role == ROLE_STAFF;
+    case AUTH_USER: return role == ROLE_CITIZEN || role == ROLE_STAFF || role == ROLE_OPERATOR;
+    case AUTH_OPERATOR: return role == ROLE_OPERATOR;
+    case AUTH_CATALOG: return role == ROLE_STAFF || role == ROLE_OPERATOR;
     case AUTH_ANY: return role == ROLE_CITIZEN || role == ROLE_STAFF || role == ROLE_ORG;
     default: return false;
     }
@@ -63,8 +65,10 @@ bool authorize(req *r, resp *w)
     token_status st =
         c && kr ? token_verify(kr, t, strlen(t), (int64_t)time(NULL), c) : TOKEN_INVALID;
     keyring_release(kr);
-    /* a logged-out session's tokens: refused by every worker within ~250 ms */
-    if (st != TOKEN_OK || revocations_contains(c->sid))
+    /* a logged-out session's tokens, a revoked client's: refused by every worker within
+     * ~250 ms */
+    if (st != TOKEN_OK || revocations_contains(c->sid) ||
+        (c->role == ROLE_ORG && revocations_client_revoked(c->client_id)))
         return refuse(r, w, PROBLEM_UNAUTHORIZED, invalid);
     if (!role_allowed(rt->auth, c->role))
         return refuse(r, w, PROBLEM_FORBIDDEN, c->role == ROLE_ORG ? scope_missing : realm);

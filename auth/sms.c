@@ -7,17 +7,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/http_client.h"
 #include "core/log.h"
 
 static int send_log(const ow_config *cfg, const char *phone, const char *code)
 {
-    char path[300], line[200], at[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char path[300], line[200], at[CLOCK_RFC3339_BYTES];
+    clock_rfc3339(time(NULL), at);
     snprintf(path, sizeof path, "%s/sms-outbox.jsonl", cfg->var_dir);
     int n = snprintf(line, sizeof line, "{\"phone\":\"%s\",\"code\":\"%s\",\"at\":\"%s\"}\n", phone,
                      code, at);

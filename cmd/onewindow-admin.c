@@ -24,6 +24,7 @@
 #include "push/outbox_admin.h"
 #include "workflow/application_admin.h"
 #include "workflow/calendar_admin.h"
+#include "workflow/delegation_admin.h"
 
 static void print_line(const char *line)
 {
@@ -37,7 +38,7 @@ static int print_config_line(const char *line, void *ctx)
 }
 
 /* The API account (db_dsn) for what only reads and writes rows; the owner account
- * (db_owner_dsn) for DDL: migrations, and the benchmark loader's temporary table. */
+ * (db_owner_dsn) for DDL: migrations, and the benchmark loaders (a temporary table, seq_). */
 static int open_db(const ow_config *cfg, bool owner, bool multi_statements, char *err,
                    size_t errlen)
 {
@@ -72,7 +73,8 @@ static int cmd_migrate(const ow_config *cfg)
 
 static const char *auth_name(auth_policy a)
 {
-    static const char *names[] = {"public", "citizen", "staff", "org", "user", "any"};
+    static const char *names[] = {"public", "citizen",  "staff",   "org",
+                                  "user",   "operator", "catalog", "any"};
     return names[a];
 }
 
@@ -105,9 +107,13 @@ static void usage(void)
         "                                 or nothing; bundles missing from FILE are retired\n"
         "  retire-service CODE            stop offering a service (it stays for old records)\n"
         "  add-synonym TERM EXPANSION...  teach search a colloquial or English term\n"
+        "  search-misses [--days N]       queries of the last N (7) days that found nothing\n"
+        "                                 or whose results nobody opened\n"
         "  rotate-keys [--if-missing]     a new access-token signing key becomes current\n"
         "  create-staff --username U --password P --department CODE\n"
         "                                 a department staff account\n"
+        "  create-staff --username U --password P --operator\n"
+        "                                 a platform operator (catalog, search)\n"
         "  unlock-staff --username U --reason TEXT\n"
         "                                 end the wrong-password waits of a staff username\n"
         "                                 (audited)\n"
@@ -115,11 +121,20 @@ static void usage(void)
         "                                 remove a disputed real-name binding (audited)\n"
         "  create-org --name N --credit-code C --webhook-url URL\n"
         "  create-client --org ID --scopes \"...\"  (prints the secret once)\n"
+        "  create-client --list [--org ID] | --rotate CLIENT_ID\n"
+        "  revoke-client CLIENT_ID        its tokens are refused within a second\n"
+        "  set-webhook-url --org ID --url URL\n"
+        "  rotate-webhook-secret --org ID a new secret; the old one signs 24 h more\n"
+        "  disable-org --org ID | enable-org --org ID\n"
+        "  delegate --service CODE --org ID --from YYYY-MM-DD --to YYYY-MM-DD\n"
+        "  revoke-delegation ID           a delegation ends at once for new applications\n"
         "  set-holidays FILE              official holidays and adjusted workdays of the\n"
         "                                 years in FILE (format of data/holidays.tsv)\n"
         "  audit --target ID              the audit rows of a record (JSON lines)\n"
         "  explain-queries                the query plans of the application and inbox queries\n"
         "  generate-applications --count N  benchmark data: N applications, ~3 events each\n"
+        "  generate-orgs --count N        benchmark data: N organizations and a year of\n"
+        "                                 delegations that handed the applications to them\n"
         "  outbox --dead | --requeue ID | --requeue --all-dead\n"
         "                                 deliveries that ran out of tries (JSON lines),\n"
         "                                 and another round for them\n");
@@ -129,7 +144,8 @@ static void usage(void)
 static int catalog_command(const ow_config *cfg, int argc, char **argv)
 {
     char err[400];
-    bool owner = strcmp(argv[1], "generate-applications") == 0;
+    bool owner = strcmp(argv[1], "generate-applications") == 0 ||
+                 strcmp(argv[1], "generate-orgs") == 0; /* both read MariaDB's seq_ tables */
     if (open_db(cfg, owner, false, err, sizeof err) != 0) {
         fprintf(stderr, "onewindow-admin: %s\n", err);
         return 1;
@@ -147,6 +163,13 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         return life_event_admin_import(argv[2]);
     if (strcmp(cmd, "retire-service") == 0 && argc == 3)
         return catalog_admin_retire(argv[2]);
+    if (strcmp(cmd, "search-misses") == 0 && (argc == 2 || argc == 4)) {
+        long days = argc == 4 && cli_option(argc, argv, "--days")
+                        ? strtol(cli_option(argc, argv, "--days"), NULL, 10)
+                        : 7;
+        if (days >= 1 && days <= 90 && (argc == 2 || cli_option(argc, argv, "--days")))
+            return catalog_admin_search_misses((int)days);
+    }
     if (strcmp(cmd, "add-synonym") == 0 && argc >= 4)
         return catalog_admin_add_synonym(argv[2], argv + 3, argc - 3);
     if (strcmp(cmd, "create-staff") == 0)
@@ -159,6 +182,18 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         return org_admin_create_org(argc, argv);
     if (strcmp(cmd, "create-client") == 0)
         return org_admin_create_client(argc, argv);
+    if (strcmp(cmd, "revoke-client") == 0)
+        return org_admin_revoke_client(argc, argv);
+    if (strcmp(cmd, "set-webhook-url") == 0)
+        return org_admin_set_webhook_url(argc, argv);
+    if (strcmp(cmd, "rotate-webhook-secret") == 0)
+        return org_admin_rotate_webhook_secret(argc, argv);
+    if (strcmp(cmd, "disable-org") == 0 || strcmp(cmd, "enable-org") == 0)
+        return org_admin_set_enabled(argc, argv, strcmp(cmd, "enable-org") == 0);
+    if (strcmp(cmd, "delegate") == 0)
+        return delegation_admin_delegate(argc, argv);
+    if (strcmp(cmd, "revoke-delegation") == 0)
+        return delegation_admin_revoke(argc, argv);
     if (strcmp(cmd, "set-holidays") == 0 && argc == 3)
         return calendar_admin_set_holidays(argv[2]);
     if (strcmp(cmd, "audit") == 0 && argc == 4 && cli_option(argc, argv, "--target"))
@@ -170,6 +205,11 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         long n = strtol(cli_option(argc, argv, "--count"), NULL, 10);
         if (n >= 1 && n <= 100000000)
             return application_admin_generate(n);
+    }
+    if (strcmp(cmd, "generate-orgs") == 0 && argc == 4 && cli_option(argc, argv, "--count")) {
+        long n = strtol(cli_option(argc, argv, "--count"), NULL, 10);
+        if (n >= 1 && n <= 100000)
+            return application_admin_generate_orgs(n);
     }
     if (strcmp(cmd, "outbox") == 0)
         return outbox_admin(argc, argv);
@@ -209,13 +249,21 @@ int main(int argc, char **argv)
         return cmd_routes();
     if (strcmp(argv[1], "import-catalog") == 0 || strcmp(argv[1], "retire-service") == 0 ||
         strcmp(argv[1], "import-life-events") == 0 || strcmp(argv[1], "add-synonym") == 0 ||
-        strcmp(argv[1], "rotate-keys") == 0 || strcmp(argv[1], "create-staff") == 0 ||
-        strcmp(argv[1], "create-org") == 0 || strcmp(argv[1], "create-client") == 0 ||
-        strcmp(argv[1], "set-holidays") == 0 || strcmp(argv[1], "audit") == 0 ||
-        strcmp(argv[1], "explain-queries") == 0 || strcmp(argv[1], "generate-applications") == 0 ||
-        strcmp(argv[1], "outbox") == 0 || strcmp(argv[1], "unlock-staff") == 0 ||
-        strcmp(argv[1], "unbind-identity") == 0 || strcmp(argv[1], "storage") == 0)
+        strcmp(argv[1], "rotate-keys") == 0 || strcmp(argv[1], "search-misses") == 0 ||
+        strcmp(argv[1], "create-staff") == 0 || strcmp(argv[1], "create-org") == 0 ||
+        strcmp(argv[1], "create-client") == 0 || strcmp(argv[1], "set-holidays") == 0 ||
+        strcmp(argv[1], "audit") == 0 || strcmp(argv[1], "explain-queries") == 0 ||
+        strcmp(argv[1], "generate-applications") == 0 || strcmp(argv[1], "outbox") == 0 ||
+        strcmp(argv[1], "unlock-staff") == 0 || strcmp(argv[1], "unbind-identity") == 0 ||
+        strcmp(argv[1], "storage") == 0)
         return catalog_command(&cfg, argc, argv);
+    static const char *const org_commands[] = {
+        "revoke-client", "set-webhook-url", "rotate-webhook-secret", "disable-org",
+        "enable-org",    "delegate",        "revoke-delegation",     "generate-orgs",
+    };
+    for (size_t i = 0; i < sizeof org_commands / sizeof org_commands[0]; i++)
+        if (strcmp(argv[1], org_commands[i]) == 0)
+            return catalog_command(&cfg, argc, argv);
     usage();
     return 2;
 }

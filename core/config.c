@@ -167,6 +167,9 @@ static const setting settings[] = {
     CREDENTIAL(identity_token),
     INT_SETTING(outbound_connect_timeout_ms, 100, 60000, "2000"),
     INT_SETTING(outbound_timeout_ms, 100, 120000, "5000"),
+    INT_SETTING(webhook_allow_http, 0, 1, "0"),
+    INT_SETTING(webhook_allow_private, 0, 1, "0"),
+    INT_SETTING(org_messages_per_minute, 1, 100000, "60"),
     /* operations at scale */
     INT_SETTING(db_replica_max_lag_ms, 100, 3600000, "2000"),
     INT_SETTING(db_replica_check_ms, 50, 60000, "500"),
@@ -466,6 +469,10 @@ static bool production_refuses(const ow_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "test_routes=1: test-only routes; refused unless deployment = "
                  "development");
+    else if (cfg->webhook_allow_http || cfg->webhook_allow_private)
+        snprintf(err, errlen,
+                 "webhook_allow_http/webhook_allow_private=1: organizations' webhooks to "
+                 "http:// or to private addresses; refused unless deployment = development");
     else
         return false;
     return true;

@@ -64,7 +64,7 @@ typedef struct ow_config {
     char jpush_base[256]; /* JPush (Xiaomi, OPPO, vivo, Honor phones) */
     char jpush_app_key[64], jpush_master_secret[128];
     /* least privilege and the client's address (README "Privileges", "Client IP") */
-    /* The owner account (migrate, generate-applications); empty: db_dsn's when that is set,
+    /* The owner account (migrate, the generate-… loaders); empty: db_dsn's when that is set,
      * else the private owner account. */
     char db_owner_dsn[512];
     char service_user[64];     /* started as root, onewindow-fcgi and -pushd switch to it */
@@ -81,6 +81,10 @@ typedef struct ow_config {
     char identity_token[256];  /* its bearer token (a credential: config file only) */
     int outbound_connect_timeout_ms; /* every outbound HTTP call: connecting */
     int outbound_timeout_ms;         /* a call from a request (WeChat, SMS, identity): in all */
+    /* organizations (API.md §7) */
+    int webhook_allow_http;      /* 1: http:// webhook URLs too (development); else https only */
+    int webhook_allow_private;   /* 1: loopback/private/link-local targets too (development) */
+    int org_messages_per_minute; /* messages one organization may send to applicants */
     /* operations at scale (README "Operations", "Deploying") */
     int db_replica_max_lag_ms;     /* reads go to the primary while the replica lags more */
     int db_replica_check_ms;       /* how often each worker measures the replica's lag */

@@ -53,6 +53,10 @@ typedef struct app_new {
     size_t form_len;
     const char *materials; /* JSON array */
     const char *due_date;  /* YYYY-MM-DD */
+    /* the delegation in force at the submission (0: none) and its organization, which then
+     * handles the application until it is final (API.md §7) */
+    int64_t delegation_id, org_id;
+    const char *org_name;
     app_enterprise enterprise;
     int64_t bundle_id; /* the life-event bundle it is a child of; 0: none */
 } app_new;
@@ -66,6 +70,7 @@ int app_submitted_at(db_conn *c, arena *a, int64_t id, const char **out);
 
 typedef struct app_row {
     int64_t id, citizen_id, org_id;   /* org_id 0: not delegated */
+    int64_t delegation_id;            /* 0 unless delegated */
     const char *no, *status, *result; /* result NULL until completed */
     const char *plain_query_code;     /* a row of an older release: the code in clear, or NULL */
     app_query_code code;              /* hash NULL on such a row */
@@ -117,6 +122,7 @@ int app_event_insert(db_conn *c, const app_event *e);
 /* One line of a list. */
 typedef struct app_summary {
     int64_t id;
+    int64_t change_seq; /* the organization's feed only */
     const char *no, *status, *result, *service_code, *service_name;
     const char *submitted_at, *updated_at, *due_date;
 } app_summary;
@@ -137,6 +143,22 @@ typedef struct app_queue_query {
 } app_queue_query;
 
 int app_queue(db_conn *c, arena *a, const app_queue_query *q, app_summary *out, size_t *n);
+
+/* The next number of the organization's change sequence for the application (API.md §7),
+ * and its line of the feed moved to it (made, for a new application): the last statements
+ * of a change's transaction, since the counter's row stays locked to the commit (migration
+ * 0041 says why). DB_OK with *seq, or a failure. */
+int app_feed_touch(db_conn *c, int64_t application_id, int64_t org_id, bool is_new, int64_t *seq);
+
+/* An organization's change feed: its applications (with status, if given) changed after
+ * after_seq, in the order of their last change; up to limit rows into out[]. */
+typedef struct app_feed_query {
+    int64_t org_id, after_seq;
+    const char *status;
+    int limit;
+} app_feed_query;
+
+int app_feed(db_conn *c, arena *a, const app_feed_query *q, app_summary *out, size_t *n);
 
 /* EXPLAIN FORMAT=JSON of each query above with sample parameters (`explain-queries`). */
 int app_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx);

@@ -176,3 +176,85 @@ int bench_max_id(db_conn *c, const char *table, int64_t *id)
     arena_destroy(&a);
     return rc;
 }
+
+int bench_orgs(db_conn *c, const bench_blobs *b, int64_t count, int64_t *first, int64_t *last)
+{
+    int rc = db_exec(c,
+                     "INSERT INTO organizations (name, credit_code, webhook_url, "
+                     "webhook_secret_enc) SELECT CONCAT('基准社会组织 ', ?, '-', seq), "
+                     "CONCAT('B', LEFT(?, 8), LPAD(seq, 9, '0')), 'http://127.0.0.1:9/bench', ? "
+                     "FROM seq_1_to_100000 WHERE seq <= ?",
+                     "ssbi", b->tag, b->tag, b->phone, b->phone_len, count);
+    if (rc != DB_OK)
+        return rc;
+    arena a;
+    arena_init(&a, 4096);
+    db_rows rows;
+    int64_t n = 0;
+    rc = db_query(c, &rows, &a,
+                  "SELECT MIN(id), MAX(id), COUNT(*) FROM organizations "
+                  "WHERE credit_code LIKE CONCAT('B', LEFT(?, 8), '%')",
+                  "s", b->tag);
+    rc = db_row_one(&rows, rc, "iii", first, last, &n);
+    arena_destroy(&a);
+    if (rc == DB_OK && n != *last - *first + 1)
+        rc = DB_ERROR; /* the ids must be one range: another writer interleaved */
+    if (rc == DB_OK)
+        rc = db_exec(c,
+                     "INSERT IGNORE INTO org_feed (org_id) SELECT id FROM organizations "
+                     "WHERE id BETWEEN ? AND ?",
+                     "ii", *first, *last);
+    return rc;
+}
+
+int bench_delegation_window(db_conn *c, int64_t window, const char *from, const char *to,
+                            int64_t first, int64_t n, int64_t *made)
+{
+    /* a service that has a delegation on one of these days already keeps it alone */
+    return db_exec_count(c, made,
+                         "INSERT INTO delegations (service_id, org_id, department_code, "
+                         "valid_from, valid_to, created_by) "
+                         "SELECT s.id, ? + (s.id * ? + ?) % ?, s.department_code, ?, ?, "
+                         "'operator' FROM services s WHERE s.retired_at IS NULL "
+                         "AND NOT EXISTS (SELECT 1 FROM delegations x WHERE x.service_id = s.id "
+                         "AND x.revoked_at IS NULL AND x.valid_to >= ? AND x.valid_from <= ?)",
+                         "iiiissss", first, (int64_t)BENCH_DELEGATION_WINDOWS, window, n, from, to,
+                         from, to);
+}
+
+int bench_delegate_applications(db_conn *c, int64_t from, int64_t to, int64_t first, int64_t last,
+                                const char *last_day, int64_t *changed)
+{
+    /* the delegation of the application's service whose window (ending on last_day, or a
+     * multiple of BENCH_DELEGATION_DAYS before) holds its submission day: one lookup of
+     * delegations_service (service_id, valid_to) per application */
+    int rc =
+        db_exec_count(c, changed,
+                      "UPDATE applications a JOIN delegations g ON g.service_id = "
+                      "a.service_id AND g.valid_to = DATE(a.submitted_at) + "
+                      "INTERVAL MOD(DATEDIFF(?, DATE(a.submitted_at)), ?) DAY "
+                      "AND g.valid_from <= DATE(a.submitted_at) "
+                      "AND g.valid_to >= DATE(a.submitted_at) AND g.revoked_at IS NULL "
+                      "AND g.org_id BETWEEN ? AND ? "
+                      "JOIN organizations o ON o.id = g.org_id "
+                      "SET a.org_id = g.org_id, a.delegation_id = g.id, "
+                      "a.handler_type = 'organization', a.handler_name = o.name "
+                      "WHERE a.id BETWEEN ? AND ? AND a.org_id IS NULL",
+                      "siiiii", last_day, (int64_t)BENCH_DELEGATION_DAYS, first, last, from, to);
+    if (rc == DB_OK)
+        rc = db_exec(c,
+                     "INSERT INTO org_feed_entries (org_id, change_seq, application_id, "
+                     "application_no, status, result, service_code, service_name, "
+                     "submitted_at, updated_at, due_date) SELECT org_id, id, id, "
+                     "application_no, status, result, service_code, service_name, "
+                     "submitted_at, updated_at, due_date FROM applications "
+                     "WHERE id BETWEEN ? AND ? AND org_id BETWEEN ? AND ?",
+                     "iiii", from, to, first, last);
+    return rc;
+}
+
+int bench_org_feeds(db_conn *c, int64_t first, int64_t last, int64_t last_seq)
+{
+    return db_exec(c, "UPDATE org_feed SET last_seq = ? WHERE org_id BETWEEN ? AND ?", "iii",
+                   last_seq, first, last);
+}

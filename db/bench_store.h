@@ -32,6 +32,29 @@ int bench_applications(db_conn *c, const bench_blobs *b, int64_t from, int64_t c
  * notification of each in the citizen's inbox (one transaction, skipped when a run of the same
  * range committed already). */
 int bench_events(db_conn *c, int64_t first, int64_t last, int64_t *events);
+/* count benchmark organizations (names and credit codes made unique by tag; a sealed
+ * placeholder as webhook secret: no webhook is sent) with their feed counters: their ids
+ * are *first … *last. */
+int bench_orgs(db_conn *c, const bench_blobs *b, int64_t count, int64_t *first, int64_t *last);
+/* The benchmark's delegations: the year before today cut, for every active service, into
+ * BENCH_DELEGATION_WINDOWS windows of a week, each delegated to one of the organizations
+ * first … first + n - 1 (spread by service id and window), all ended (none in force today). */
+#define BENCH_DELEGATION_WINDOWS 53
+#define BENCH_DELEGATION_DAYS 7
+/* One window (0 … BENCH_DELEGATION_WINDOWS - 1, days from … to): a delegation of each active
+ * service that has none on those days yet. *made: how many. */
+int bench_delegation_window(db_conn *c, int64_t window, const char *from, const char *to,
+                            int64_t first, int64_t n, int64_t *made);
+/* Hands the applications with ids in [from, to] that no organization handles to the
+ * organization of the delegation (of the organizations first … last, windows ending on
+ * last_day) in force on their submission day, as a submission then would have: org_id,
+ * delegation_id, handled_by; and their lines of the feeds with change_seq = id (increasing
+ * within each organization's feed). *changed: how many. */
+int bench_delegate_applications(db_conn *c, int64_t from, int64_t to, int64_t first, int64_t last,
+                                const char *last_day, int64_t *changed);
+/* The organizations' feed counters after bench_delegate_applications. */
+int bench_org_feeds(db_conn *c, int64_t first, int64_t last, int64_t last_seq);
+
 /* The largest id of a table (0 when empty): "citizens" or "applications". */
 int bench_max_id(db_conn *c, const char *table, int64_t *id);
 

@@ -16,7 +16,7 @@
 #include "core/metrics.h"
 #include "core/dsn.h"
 
-#define STMT_CACHE_SIZE 128
+#define STMT_CACHE_SIZE 256
 #define MAX_PARAMS 32
 #define COLUMN_BUFFER 256
 #define RECONNECT_BACKOFF_MS 250

@@ -1,6 +1,7 @@
 #include "db/outbox_store.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/strbuf.h"
@@ -29,7 +30,9 @@ static const char sql_details[] =
     "COALESCE(o.citizen_id, 0), COALESCE(o.target_id, 0), o.target_ref, o.attempts, n.title, "
     "n.body, d.token, COALESCE(d.active, 0), c.phone_enc, c.wechat_openid, "
     "COALESCE(n.application_id, 0), o.payload, "
-    "DATE_FORMAT(o.created_at, '%Y-%m-%dT%H:%i:%sZ'), w.webhook_url, w.webhook_secret_enc "
+    "DATE_FORMAT(o.created_at, '%Y-%m-%dT%H:%i:%sZ'), w.webhook_url, w.webhook_secret_enc, "
+    "IF(w.webhook_secret_prev_until > CURRENT_TIMESTAMP(3), w.webhook_secret_prev_enc, NULL), "
+    "COALESCE(w.disabled_at IS NOT NULL, 0) "
     "FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j "
     "JOIN outbox o ON o.id = j.id "
     "LEFT JOIN notifications n ON n.id = o.notification_id "
@@ -48,6 +51,18 @@ static const char sql_record[] =
     "o.next_attempt_at = IF(j.r = 1, CURRENT_TIMESTAMP(3) + INTERVAL j.d * 1000 MICROSECOND, "
     "o.next_attempt_at), o.last_error = j.e, o.sending = 0 "
     "WHERE o.status = 'pending' AND o.attempts = j.a";
+/* Every try of a webhook, whatever became of its lease: it happened. */
+static const char sql_webhook_attempts[] =
+    "INSERT INTO webhook_attempts (org_id, delivery_id, event_type, attempt, result, "
+    "http_status, error, duration_ms, next_attempt_at) "
+    "SELECT o.target_id, o.delivery_id, o.target_ref, j.a, "
+    "ELT(j.r + 1, 'delivered', 'failed', 'dead', 'delivered'), NULLIF(j.h, 0), j.e, j.ms, "
+    "IF(j.r = 1, CURRENT_TIMESTAMP(3) + INTERVAL j.d * 1000 MICROSECOND, NULL) "
+    "FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.id', "
+    "a INT UNSIGNED PATH '$.a', r INT PATH '$.r', d BIGINT PATH '$.d', "
+    "e VARCHAR(255) PATH '$.e', h INT PATH '$.h', ms INT PATH '$.ms')) j "
+    "JOIN outbox o ON o.id = j.id JOIN organizations w ON w.id = o.target_id "
+    "WHERE o.channel = 'webhook' AND o.target_ref IS NOT NULL";
 /* clang-format on */
 
 static const char *const result_names[] = {"done", "retry", "dead", "gone"};
@@ -134,12 +149,13 @@ static int details(db_conn *c, arena *a, const char *ids_json, size_t n, outbox_
     size_t k = 0;
     while (k < n) {
         outbox_row *o = &out[k];
-        rc = db_row_next(&rows, "issiiisisssibsisssb", &o->id, &o->delivery_id, &o->channel,
+        rc = db_row_next(&rows, "issiiisisssibsisssbbi", &o->id, &o->delivery_id, &o->channel,
                          &o->notification_id, &o->citizen_id, &o->target_id, &o->target_ref,
                          &o->attempts, &o->title, &o->body, &o->device_token, &o->device_active,
                          &o->phone_enc, &o->phone_len, &o->openid, &o->application_id, &o->payload,
                          &o->created_at, &o->webhook_url, &o->webhook_secret_enc,
-                         &o->webhook_secret_len);
+                         &o->webhook_secret_len, &o->webhook_prev_secret_enc,
+                         &o->webhook_prev_secret_len, &o->org_disabled);
         if (rc <= 0)
             break;
         k++;
@@ -255,12 +271,16 @@ static int write_results(db_conn *c, arena *a, const char *host, const outbox_re
                          size_t n, const bool *ours)
 {
     cJSON *list = cJSON_CreateArray();
+    bool webhooks = false;
     for (size_t i = 0; list && i < n; i++) {
         cJSON *o = cJSON_CreateObject();
+        webhooks = webhooks || strcmp(results[i].channel, "webhook") == 0;
         cJSON_AddNumberToObject(o, "id", (double)results[i].id);
         cJSON_AddNumberToObject(o, "a", (double)results[i].attempts);
         cJSON_AddNumberToObject(o, "r", (double)results[i].outcome);
         cJSON_AddNumberToObject(o, "d", (double)results[i].delay_ms);
+        cJSON_AddNumberToObject(o, "h", (double)results[i].http_status);
+        cJSON_AddNumberToObject(o, "ms", (double)results[i].duration_ms);
         if (results[i].error)
             cJSON_AddStringToObject(o, "e", results[i].error);
         else
@@ -272,6 +292,8 @@ static int write_results(db_conn *c, arena *a, const char *host, const outbox_re
     if (!text)
         return DB_ERROR;
     int rc = db_exec(c, sql_record, "s", text);
+    if (rc == DB_OK && webhooks)
+        rc = db_exec(c, sql_webhook_attempts, "s", text);
     cJSON_free(text);
     if (rc == DB_OK)
         rc = deactivate(c, a, results, n, ours);
@@ -370,13 +392,19 @@ int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_f
 
 int outbox_prune(db_conn *c, int keep_days)
 {
-    int64_t deleted = 1000;
+    /* delivered rows, then the webhook delivery log of the same age (migration 0043) */
+    static const char *const deletes[] = {
+        "DELETE FROM outbox WHERE status = 'done' "
+        "AND next_attempt_at < CURRENT_TIMESTAMP(3) - INTERVAL ? DAY "
+        "ORDER BY next_attempt_at LIMIT 1000",
+        "DELETE FROM webhook_attempts WHERE created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? DAY "
+        "ORDER BY created_at LIMIT 1000",
+    };
     int rc = DB_OK;
-    for (int i = 0; i < 100 && rc == DB_OK && deleted == 1000; i++)
-        rc = db_exec_count(c, &deleted,
-                           "DELETE FROM outbox WHERE status = 'done' "
-                           "AND next_attempt_at < CURRENT_TIMESTAMP(3) - INTERVAL ? DAY "
-                           "ORDER BY next_attempt_at LIMIT 1000",
-                           "i", (int64_t)keep_days);
+    for (size_t k = 0; k < sizeof deletes / sizeof deletes[0]; k++) {
+        int64_t deleted = 1000;
+        for (int i = 0; i < 100 && rc == DB_OK && deleted == 1000; i++)
+            rc = db_exec_count(c, &deleted, deletes[k], "i", (int64_t)keep_days);
+    }
     return rc;
 }

@@ -39,6 +39,9 @@ typedef struct outbox_row {
     const char *webhook_url;        /* webhook: the organization's */
     const void *webhook_secret_enc; /* webhook: its signing secret, sealed */
     size_t webhook_secret_len;
+    const void *webhook_prev_secret_enc; /* webhook: the rotated one while it still signs */
+    size_t webhook_prev_secret_len;
+    int64_t org_disabled; /* webhook: the organization is disabled */
 } outbox_row;
 
 /* Claims up to batch due rows of the channels (a comma list, e.g. "sms,apns"). Rows whose
@@ -62,6 +65,8 @@ typedef struct outbox_result {
     int64_t target_id; /* GONE of a push channel: the device */
     int64_t citizen_id;
     const char *target_ref; /* GONE of wechat: the template */
+    int64_t http_status;    /* the provider's answer (0: none); the webhook delivery log */
+    int64_t duration_ms;    /* the request's time; the webhook delivery log */
 } outbox_result;
 
 /* Moves the lease of claimed rows (id and attempts as claimed) lease_s ahead, while they are
@@ -69,7 +74,8 @@ typedef struct outbox_result {
 int outbox_renew(db_conn *c, arena *a, const outbox_result *rows, size_t n, int lease_s);
 
 /* Writes results of one claim and adds them to host's counters, in one transaction; only the
- * rows still held by that claim (same attempts) change and count: ours[i] says which. */
+ * rows still held by that claim (same attempts) change and count: ours[i] says which. Each
+ * webhook try also goes into the organizations' delivery log (webhook_attempts). */
 int outbox_record(db_conn *c, arena *a, const char *host, const outbox_result *results, size_t n,
                   bool *ours);
 
@@ -88,8 +94,9 @@ int outbox_requeue(db_conn *c, int64_t id, int64_t *n);
 typedef void (*outbox_counter_fn)(const char *channel, const char *result, int64_t n, void *ctx);
 int outbox_each_counter(db_conn *c, arena *a, const char *host, outbox_counter_fn fn, void *ctx);
 
-/* Deletes delivered rows whose last try is more than keep_days old (in index order, 1000 at
- * a time, up to 100 000 a call): the outbox holds what is pending and a recent history. */
+/* Deletes delivered rows whose last try is more than keep_days old, and the webhook tries of
+ * that age (in index order, 1000 at a time, up to 100 000 of each a call): the outbox holds
+ * what is pending and a recent history. */
 int outbox_prune(db_conn *c, int keep_days);
 
 /* Pending deliveries, the age in seconds of the oldest due one (0 when none is due), and the

@@ -8,9 +8,14 @@
 
 #include "api/idempotency.h"
 #include "auth/identity_provider.h"
+#include "auth/pii.h"
 #include "auth/token.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/json_out.h"
+#include "core/json_write.h"
+#include "core/strbuf.h"
+#include "db/audit_store.h"
 #include "db/bundle_store.h"
 #include "db/citizen_store.h"
 #include "db/enterprise_store.h"
@@ -22,6 +27,8 @@
 
 #define FORM_MAX_BYTES 16384
 
+#define PII_TEXT_MAX 512
+
 cal_day request_today(req *r)
 {
     const ow_config *cfg = config_current();
@@ -30,6 +37,16 @@ cal_day request_today(req *r)
     if (forced && cfg && cfg->test_routes && cal_day_parse(forced, &d) == 0)
         return d;
     return cal_today();
+}
+
+void test_commit_pause(req *r)
+{
+    const ow_config *cfg = config_current();
+    const char *ms = cfg && cfg->test_routes ? req_header(r, "HTTP_X_TEST_COMMIT_DELAY_MS") : NULL;
+    char *end;
+    long n = ms ? strtol(ms, &end, 10) : 0;
+    if (ms && !*end && n > 0 && n <= TEST_COMMIT_DELAY_MAX_MS)
+        clock_sleep_ms(n);
 }
 
 bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn visible,
@@ -124,18 +141,63 @@ static cJSON *service_json(const char *code, const char *name, const char *dept_
     return s;
 }
 
-cJSON *app_summary_json(const app_summary *s, cal_day today)
+/* One line of a list as JSON, written straight into sb (a list of 100 built as cJSON nodes
+ * cost a malloc per member); the organization's feed adds change_seq. */
+static void write_summary(strbuf *sb, const app_summary *s, cal_day today, bool with_seq)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "application_no", s->no);
-    cJSON_AddStringToObject(o, "status", s->status);
-    json_add_string_or_null(o, "result", s->result);
-    cJSON_AddItemToObject(o, "service", service_json(s->service_code, s->service_name, NULL, NULL));
-    cJSON_AddStringToObject(o, "submitted_at", s->submitted_at);
-    cJSON_AddStringToObject(o, "updated_at", s->updated_at);
-    cJSON_AddStringToObject(o, "due_date", s->due_date);
-    cJSON_AddBoolToObject(o, "overdue", application_overdue(s->status, s->due_date, today));
-    return o;
+    sb_puts(sb, "{\"application_no\":");
+    jw_string(sb, s->no);
+    sb_puts(sb, ",\"status\":");
+    jw_string(sb, s->status);
+    sb_puts(sb, ",\"result\":");
+    if (s->result)
+        jw_string(sb, s->result);
+    else
+        sb_puts(sb, "null");
+    sb_puts(sb, ",\"service\":{\"code\":");
+    jw_string(sb, s->service_code);
+    sb_puts(sb, ",\"name\":");
+    jw_string(sb, s->service_name);
+    sb_puts(sb, "},\"submitted_at\":");
+    jw_string(sb, s->submitted_at);
+    sb_puts(sb, ",\"updated_at\":");
+    jw_string(sb, s->updated_at);
+    sb_puts(sb, ",\"due_date\":");
+    jw_string(sb, s->due_date);
+    sb_puts(sb, application_overdue(s->status, s->due_date, today) ? ",\"overdue\":true"
+                                                                   : ",\"overdue\":false");
+    if (with_seq) {
+        sb_puts(sb, ",\"change_seq\":");
+        jw_int(sb, s->change_seq);
+    }
+    sb_puts(sb, "}");
+}
+
+void respond_summary_page(req *r, resp *w, const summary_page *p)
+{
+    strbuf sb;
+    sb_init(&sb, &r->arena, 64 + p->n * 320);
+    cal_day today = request_today(r);
+    sb_puts(&sb, "{\"items\":[");
+    for (size_t i = 0; i < p->n; i++) {
+        if (i)
+            sb_puts(&sb, ",");
+        write_summary(&sb, &p->items[i], today, p->feed);
+    }
+    sb_puts(&sb, "],\"next_cursor\":");
+    if (p->next_cursor)
+        jw_string(&sb, p->next_cursor);
+    else
+        sb_puts(&sb, "null");
+    if (p->feed)
+        sb_puts(&sb, p->has_more ? ",\"has_more\":true" : ",\"has_more\":false");
+    sb_puts(&sb, "}");
+    if (sb.failed) {
+        resp_internal(r, w, "application list", "out of memory");
+        return;
+    }
+    resp_header(w, "Cache-Control", "no-store");
+    resp_body(w, 200, "application/json", sb.data, sb.len);
 }
 
 /* The stored timeline (a JSON array of steps); the public's view drops the notes, which a
@@ -200,6 +262,88 @@ cJSON *app_detail_json(const app_row *a, cal_day today, app_view view)
     return o;
 }
 
+static void add_clear(cJSON *o, const char *name, const char *field, const void *enc, size_t len)
+{
+    char clear[PII_TEXT_MAX];
+    if (enc && pii_decrypt(field, enc, len, clear, sizeof clear) == 0)
+        cJSON_AddStringToObject(o, name, clear);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+cJSON *app_with_applicant(req *r, const app_row *a, cJSON *detail, int *rc)
+{
+    citizen_row c;
+    const void *form_enc;
+    size_t form_len;
+    bool org = r->claims->role == ROLE_ORG;
+    /* an organization's read names the client that made it (API.md §7) */
+    const char *what =
+        org ? arena_printf(&r->arena, "applicant data and form; client %s", r->claims->client_id)
+            : "applicant data and form";
+    audit_entry au = {.actor_type = org ? "organization" : "staff",
+                      .actor_id = r->claims->sub,
+                      .action = "application.read",
+                      .target = a->no,
+                      .detail = what,
+                      .request_id = r->server_request_id,
+                      .client_request_id = r->client_request_id};
+    if ((*rc = pii_ready()) != DB_OK || (*rc = audit_insert(db_primary(), &au)) != DB_OK)
+        return NULL;
+    *rc = citizen_by_id(db_primary(), &r->arena, a->citizen_id, &c);
+    if (*rc == DB_OK)
+        *rc = app_form(db_primary(), &r->arena, a->id, &form_enc, &form_len);
+    if (*rc != DB_OK) /* DB_NOT_FOUND too: an application's citizen and form exist */
+        return NULL;
+    cJSON *who = cJSON_AddObjectToObject(detail, "applicant");
+    add_clear(who, "name", "name", c.name_enc, c.name_len);
+    add_clear(who, "id_number", "id_number", c.id_number_enc, c.id_number_len);
+    add_clear(who, "phone", "phone", c.phone_enc, c.phone_len);
+    char *form = arena_alloc(&r->arena, form_len + 1);
+    cJSON *parsed = form && pii_decrypt("form", form_enc, form_len, form, form_len + 1) == 0
+                        ? cJSON_Parse(form)
+                        : NULL;
+    if (!parsed) {
+        *rc = DB_ERROR; /* a form that does not open: the data key is wrong */
+        return NULL;
+    }
+    cJSON_AddItemToObject(detail, "form", parsed);
+    return detail;
+}
+
+bool read_handler_step(req *r, app_step *st)
+{
+    const cJSON *body = req_body_object(r);
+    const char *status = NULL, *note = NULL, *result = NULL;
+    if (!body)
+        return false;
+    req_json_string(r, body, "/status", 1, 32, true, &status);
+    req_json_string(r, body, "/note", 0, NOTE_MAX_CHARS, false, &note);
+    req_json_string(r, body, "/result", 1, 16, false, &result);
+    if (r->n_errors)
+        return false;
+    st->to = app_status_parse(status);
+    st->result = app_result_parse(result);
+    st->note = note && *note ? note : NULL;
+    if (st->to == APP_STATUS_NONE)
+        req_add_error(r, "/status",
+                      "状态须为 accepted、need_materials、not_accepted 或 completed。",
+                      "status must be accepted, need_materials, not_accepted or completed.");
+    else if ((st->to == APP_NEED_MATERIALS || st->to == APP_NOT_ACCEPTED) && !st->note)
+        req_add_error(r, "/note", "补齐补正和不予受理须写明原因。",
+                      "A note is required to ask for materials or to refuse.");
+    if (st->to == APP_COMPLETED && st->result == RESULT_NONE)
+        req_add_error(r, "/result", "办结须给出结果：approved 或 denied。",
+                      "Completing needs a result: approved or denied.");
+    else if (st->to != APP_COMPLETED && result)
+        req_add_error(r, "/result", "只有办结时才能给出结果。",
+                      "A result is given only when completing.");
+    else if (result && st->result == RESULT_NONE)
+        req_add_error(r, "/result", "结果须为 approved 或 denied。",
+                      "result must be approved or denied.");
+    return r->n_errors == 0;
+}
+
 void respond_application(req *r, resp *w, const app_row *a, app_view view,
                          cJSON *(*extend)(req *r, const app_row *a, cJSON *detail, int *rc))
 {
@@ -219,6 +363,13 @@ void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who
     int rc = application_step(c, &r->arena, a, who, st);
     if (rc == APP_REFUSED)
         respond_invalid_transition(r, w, a->status);
+    else if (rc == APP_DELEGATED)
+        resp_problem2(r, w, PROBLEM_FORBIDDEN,
+                      arena_printf(&r->arena,
+                                   "这件申请由受委托的「%s」办理；撤销委托后，部门才能办理。",
+                                   a->handler_name),
+                      "An organization handles this application under a delegation: the "
+                      "department may act on it once it revokes the delegation.");
     else if (rc == APP_INVALID)
         resp_invalid(r, w);
     else if (rc == APP_MATERIALS_FULL) {
@@ -229,6 +380,7 @@ void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who
         common_answer_failure(r, w, rc, "application step");
     else {
         respond_application(r, w, a, view, NULL);
+        test_commit_pause(r);
         idempotency_commit(r, w, c); /* a failed answer (5xx) rolls back */
     }
 }
@@ -236,17 +388,10 @@ void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who
 void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int limit,
                        const char *(*cursor_of)(req *r, const app_summary *last))
 {
-    cJSON *o = resp_new_object(r);
-    cJSON *list = cJSON_AddArrayToObject(o, "items");
-    cal_day today = request_today(r);
     size_t shown = n > (size_t)limit ? (size_t)limit : n;
-    for (size_t i = 0; i < shown; i++)
-        cJSON_AddItemToArray(list, app_summary_json(&items[i], today));
-    if (n > shown)
-        cJSON_AddStringToObject(o, "next_cursor", cursor_of(r, &items[shown - 1]));
-    else
-        cJSON_AddNullToObject(o, "next_cursor");
-    common_answer_private(r, w, 200, o);
+    summary_page p = {items, shown, n > shown ? cursor_of(r, &items[shown - 1]) : NULL, false,
+                      false};
+    respond_summary_page(r, w, &p);
 }
 
 void respond_invalid_transition(req *r, resp *w, const char *current)

@@ -26,6 +26,12 @@ struct app_step;
 /* Today in the service's time zone; with test routes on, the X-Test-Today header. */
 cal_day request_today(req *r);
 
+/* With test routes on only: the X-Test-Commit-Delay-Ms header (1..5000) holds a submission's
+ * or a step's transaction open that long before its commit, so that tests can order
+ * concurrent writers (the change feed of API.md §7 must not skip a late commit). */
+#define TEST_COMMIT_DELAY_MAX_MS 5000
+void test_commit_pause(req *r);
+
 typedef enum {
     LOAD_WITH_TIMELINE, /* read with its timeline */
     LOAD_FOR_STEP,      /* locked in the step's transaction (application_step_begin), open on c */
@@ -68,13 +74,36 @@ bool application_overdue(const char *status, const char *due_date, cal_day today
 
 typedef enum { VIEW_CITIZEN, VIEW_STAFF, VIEW_PUBLIC } app_view;
 
-cJSON *app_summary_json(const app_summary *s, cal_day today);
 /* The detail with its timeline as the view allows (no notes, materials or query code for
  * the public). Staff's applicant data and form are added by the staff handler. */
 cJSON *app_detail_json(const app_row *a, cal_day today, app_view view);
+/* respond_application's extension for those handling an application (staff, the
+ * organization): the applicant's data in full and the form, read under an audit line
+ * (application.read, actor staff or organization, an organization's with its client id).
+ * NULL with *rc on a failure. */
+cJSON *app_with_applicant(req *r, const app_row *a, cJSON *detail, int *rc);
+
+/* A handler's step {"status","note","result"} (staff and organizations alike): note
+ * required to refuse or ask for materials; result exactly when completing. False after
+ * recording validation errors. */
+bool read_handler_step(req *r, struct app_step *st);
+
 /* Answers 200 with the view of an application read with its timeline (or the failure). */
 void respond_application(req *r, resp *w, const app_row *a, app_view view,
                          cJSON *(*extend)(req *r, const app_row *a, cJSON *detail, int *rc));
+/* A page of summaries: {"items", "next_cursor"}, and for the organization's change feed each
+ * item's change_seq and the page's has_more. */
+typedef struct summary_page {
+    const app_summary *items;
+    size_t n;
+    const char *next_cursor; /* NULL: null */
+    bool feed;
+    bool has_more;
+} summary_page;
+
+/* Answers 200 with the page (Cache-Control: no-store), written straight into the answer. */
+void respond_summary_page(req *r, resp *w, const summary_page *p);
+
 /* Answers a list of summaries with next_cursor (made by cursor_of on the last row when the
  * page is full). */
 void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int limit,
@@ -83,7 +112,8 @@ void respond_summaries(req *r, resp *w, const app_summary *items, size_t n, int 
 /* On the row load_application locked for a step (c's transaction open): takes the step
  * (workflow/applications.c) and answers the view of the application after it, committed
  * with the answer under the request's Idempotency-Key; or answers 409 invalid_transition, 400
- * (too many materials) or the failure, rolled back. */
+ * (too many materials), 403 (the department on an application an organization handles under
+ * a delegation in effect) or the failure, rolled back. */
 void take_step(req *r, resp *w, db_conn *c, app_row *a, const struct app_actor_ref *who,
                const struct app_step *st, app_view view);
 

@@ -104,6 +104,7 @@ void handle_application_submit(req *r, resp *w)
     arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
     resp_header(w, "Location", arena_printf(&r->arena, "/api/v1/applications/%s", out.no));
     common_answer_private(r, w, 201, o);
+    test_commit_pause(r);
     if (idempotency_commit(r, w, c))
         catalog_cache_count_application((uint32_t)svc.id);
 }

@@ -53,6 +53,20 @@ void handle_staff_queue(req *r, resp *w);
 void handle_staff_application(req *r, resp *w);
 void handle_staff_event(req *r, resp *w);
 
+/* handlers/delegations.c */
+void handle_staff_delegations(req *r, resp *w);
+void handle_staff_delegation_create(req *r, resp *w);
+void handle_staff_delegation(req *r, resp *w);
+void handle_staff_delegation_revoke(req *r, resp *w);
+void handle_org_services(req *r, resp *w);
+/* handlers/org_applications.c */
+void handle_org_feed(req *r, resp *w);
+void handle_org_application(req *r, resp *w);
+void handle_org_event(req *r, resp *w);
+void handle_org_message(req *r, resp *w);
+/* handlers/org_webhooks.c */
+void handle_org_webhook_deliveries(req *r, resp *w);
+
 /* handlers/devices.c */
 void handle_device_register(req *r, resp *w);
 void handle_device_delete(req *r, resp *w);
@@ -64,6 +78,15 @@ void handle_notification_read(req *r, resp *w);
 void handle_notification_read_all(req *r, resp *w);
 void handle_notification_settings_get(req *r, resp *w);
 void handle_notification_settings_put(req *r, resp *w);
+
+/* handlers/staff_catalog.c */
+void handle_staff_catalog_create(req *r, resp *w);
+void handle_staff_catalog_get(req *r, resp *w);
+void handle_staff_catalog_update(req *r, resp *w);
+void handle_staff_catalog_retire(req *r, resp *w);
+void handle_staff_synonym_add(req *r, resp *w);
+void handle_staff_concept_add(req *r, resp *w);
+void handle_staff_search_misses(req *r, resp *w);
 
 /* handlers/uploads.c, handlers/enterprises.c, handlers/materials.c */
 void handle_upload(req *r, resp *w);

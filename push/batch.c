@@ -31,11 +31,13 @@ typedef struct batch {
 
 /* A retry waits the channel's own schedule when it has one, else the backoff of
  * pushd_retry_delay_ms up to push_max_attempts; past either it is dead. */
-static outbox_result result_of(const ow_config *cfg, const push_channel *ch, const outbox_row *row,
-                               push_outcome o)
+static outbox_result result_of(const ow_config *cfg, const push_channel *ch, const push_job *job)
 {
-    outbox_result r = {row->id,        row->attempts,   o.outcome,      0, o.error, row->channel,
-                       row->target_id, row->citizen_id, row->target_ref};
+    const outbox_row *row = job->row;
+    push_outcome o = job->outcome;
+    outbox_result r = {row->id,         row->attempts,    o.outcome,       0,
+                       o.error,         row->channel,     row->target_id,  row->citizen_id,
+                       row->target_ref, job->http_status, job->duration_ms};
     if (r.outcome != OUTCOME_RETRY)
         return r;
     bool own = ch && ch->retry_delay_ms;
@@ -69,7 +71,7 @@ static void settle(batch *b, size_t i)
     const push_channel *ch = push_channel_named(b->rows[i].channel);
     if (job->easy && ch)
         job->outcome = ch->finish(job);
-    b->results[i] = result_of(b->cfg, ch, &b->rows[i], job->outcome);
+    b->results[i] = result_of(b->cfg, ch, job);
     release(b, job);
     if (b->state[i] == IN_FLIGHT)
         b->in_flight--;
@@ -113,6 +115,9 @@ static void collect(batch *b)
             continue;
         job->curl_result = msg->data.result;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &job->http_status);
+        curl_off_t us = 0; /* the webhook delivery log shows each try's time */
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_TOTAL_TIME_T, &us);
+        job->duration_ms = (int64_t)(us / 1000);
         settle(b, (size_t)(job - b->jobs));
     }
 }

@@ -32,7 +32,9 @@ typedef struct push_job {
     char *response;
     size_t response_len;
     long http_status;
+    int64_t duration_ms;
     CURLcode curl_result;
+    bool target_refused; /* the connection went to an address the channel does not allow */
     push_outcome outcome;
 } push_job;
 

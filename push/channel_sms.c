@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "auth/pii.h"
+#include "core/clock.h"
 #include "push/channel.h"
 
 static bool sms_configured(const ow_config *cfg)
@@ -30,11 +31,8 @@ static char *message_line(const outbox_row *row, const char *phone)
     cJSON *p = cJSON_AddObjectToObject(o, "params");
     cJSON_AddStringToObject(p, "title", row->title);
     cJSON_AddStringToObject(p, "body", row->body);
-    char at[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char at[CLOCK_RFC3339_BYTES];
+    clock_rfc3339(time(NULL), at);
     cJSON_AddStringToObject(o, "at", at);
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);

@@ -2,17 +2,24 @@
  * {"id","type","created_at","data"}; the event id is the delivery id (header
  * OneWindow-Event-Id: receivers drop repeats by it), and OneWindow-Signature is
  * t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)> with the organization's
- * secret. Any 2xx is delivered; anything else is tried again on the schedule of §7
- * (webhook_retry_delay_ms). */
+ * secret — and a second v1= with the previous secret for 24 h after a rotation, so that a
+ * receiver holding either accepts it. Any 2xx is delivered; anything else is tried again on
+ * the schedule of §7 (webhook_retry_delay_ms). The connection may go only to a public address
+ * (unless webhook_allow_private): the address is checked when the socket is opened, after
+ * libcurl resolved the name, so a DNS answer that changed since the URL was set cannot aim
+ * it elsewhere; no proxy, no redirect, only http(s). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <sys/socket.h>
+
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
 #include "auth/pii.h"
+#include "core/netaddr.h"
 #include "push/channel.h"
 
 #define SECRET_MAX 128
@@ -36,11 +43,14 @@ static char *event_body(const outbox_row *row)
     return text;
 }
 
-/* "t=<now>,v1=<hex HMAC-SHA256(secret, t.body)>" */
-static void signature(const char *secret, const char *body, char *out, size_t cap)
+/* ",v1=<hex HMAC-SHA256(secret, t.body)>" appended to out (len bytes used) with the sealed
+ * secret; false when it does not open. */
+static bool add_v1(const void *sealed, size_t sealed_len, const char *t, const char *body,
+                   char *out, size_t cap)
 {
-    char t[24];
-    snprintf(t, sizeof t, "%lld", (long long)time(NULL));
+    char secret[SECRET_MAX];
+    if (pii_decrypt("webhook_secret", sealed, sealed_len, secret, sizeof secret) != 0)
+        return false;
     crypto_auth_hmacsha256_state st;
     uint8_t mac[crypto_auth_hmacsha256_BYTES];
     char hex[2 * sizeof mac + 1];
@@ -49,29 +59,71 @@ static void signature(const char *secret, const char *body, char *out, size_t ca
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)".", 1);
     crypto_auth_hmacsha256_update(&st, (const uint8_t *)body, strlen(body));
     crypto_auth_hmacsha256_final(&st, mac);
+    sodium_memzero(secret, sizeof secret);
     sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
-    snprintf(out, cap, "OneWindow-Signature: t=%s,v1=%s", t, hex);
+    size_t len = strlen(out);
+    snprintf(out + len, cap - len, ",v1=%s", hex);
+    return true;
+}
+
+/* "OneWindow-Signature: t=<now>,v1=<current>[,v1=<previous>]"; false when the current
+ * secret does not open. */
+static bool signature(const outbox_row *row, const char *body, char *out, size_t cap)
+{
+    char t[24];
+    snprintf(t, sizeof t, "%lld", (long long)time(NULL));
+    snprintf(out, cap, "OneWindow-Signature: t=%s", t);
+    if (!row->webhook_secret_enc || pii_ready() != 0 ||
+        !add_v1(row->webhook_secret_enc, row->webhook_secret_len, t, body, out, cap))
+        return false;
+    if (row->webhook_prev_secret_enc) /* a rotation's overlap: a bad old one is left out */
+        add_v1(row->webhook_prev_secret_enc, row->webhook_prev_secret_len, t, body, out, cap);
+    return true;
+}
+
+/* Opens the socket only to an address the configuration allows (curl_opensocket_callback). */
+static curl_socket_t open_allowed(void *ctx, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    push_job *job = ctx;
+    const ow_config *cfg = config_current();
+    (void)purpose;
+    if (!(cfg && cfg->webhook_allow_private) && !netaddr_public(&addr->addr)) {
+        job->target_refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+static void restrict_target(push_job *job)
+{
+    const ow_config *cfg = config_current();
+    CURL *curl = job->easy;
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_allowed);
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, job);
+    curl_easy_setopt(curl, CURLOPT_PROXY, ""); /* never through a proxy of the environment */
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR,
+                     cfg && cfg->webhook_allow_http ? "http,https" : "https");
 }
 
 static void webhook_prepare(push_job *job)
 {
     const outbox_row *row = job->row;
-    char secret[SECRET_MAX];
     if (!row->webhook_url || !row->target_ref) {
         job->outcome = push_outcome_of(OUTCOME_DEAD, "no such organization");
         return;
     }
-    if (!row->webhook_secret_enc || pii_ready() != 0 ||
-        pii_decrypt("webhook_secret", row->webhook_secret_enc, row->webhook_secret_len, secret,
-                    sizeof secret) != 0) {
-        job->outcome = push_outcome_of(OUTCOME_RETRY, "no webhook secret");
+    if (row->org_disabled) {
+        job->outcome = push_outcome_of(OUTCOME_DEAD, "organization disabled");
         return;
     }
     char *body = event_body(row);
-    char sig[160], id[80];
-    if (body)
-        signature(secret, body, sig, sizeof sig);
-    sodium_memzero(secret, sizeof secret);
+    char sig[256], id[80];
+    if (body && !signature(row, body, sig, sizeof sig)) {
+        free(body);
+        job->outcome = push_outcome_of(OUTCOME_RETRY, "no webhook secret");
+        return;
+    }
     snprintf(id, sizeof id, "OneWindow-Event-Id: %s", row->delivery_id);
     struct curl_slist *h = body ? curl_slist_append(job->headers, id) : NULL;
     struct curl_slist *h2 = h ? curl_slist_append(h, sig) : NULL;
@@ -82,12 +134,15 @@ static void webhook_prepare(push_job *job)
         return;
     }
     job->headers = h2;
-    push_http_post(job, row->webhook_url, body, "application/json");
+    if (push_http_post(job, row->webhook_url, body, "application/json"))
+        restrict_target(job);
 }
 
 static push_outcome webhook_finish(push_job *job)
 {
     push_outcome o;
+    if (job->target_refused)
+        return push_outcome_of(OUTCOME_RETRY, "webhook address not allowed");
     if (push_transient(job, &o))
         return o;
     if (job->http_status >= 200 && job->http_status < 300)

@@ -7,6 +7,8 @@
 #   Applications: BENCH_APPLICATIONS (1000000 generated), BENCH_DETAIL_NUMBERS (1000 numbers
 #   of the detail mix), BENCH_DETAIL_CONNECTIONS (32: the detail and submission rows),
 #   BENCH_PHP_CHILDREN (4: php-fpm children of the PHP peer, tests/bench/peers/php).
+#   Organizations: BENCH_ORGS (1000 handling all the applications), BENCH_FEED_CURSORS (1000
+#   random cursors of the change-feed rows), BENCH_FEED_CONNECTIONS (8: its second row).
 #   ONEWINDOW_BIN: the binaries (default build/bin). The mixed scenario: scripts/bench-mixed.sh.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -183,7 +185,7 @@ grow_to "$napps"
 mixed_matrix "$napps"
 mixed_workers "$default_workers"
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); wrk -t$threads -c$conns -d${secs}s;" \
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$threads -c$conns -d${secs}s;" \
      "workers=$("$BIN/onewindow-admin" config | sed -n 's/^workers: //p') threads=$("$BIN/onewindow-admin" config | sed -n 's/^threads: //p')"
 printf '| %-34s | %10s | %8s | %8s | %9s | %9s | %7s | %14s |\n' endpoint "req/s" "p50 ms" "p99 ms" "× ceiling" "× healthz" "non-2xx" "req/s per core"
 printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------------------ ------------ ---------- ---------- ----------- ----------- --------- ----------------
@@ -301,6 +303,48 @@ row "POST /applications (new key), c$detail_conns" "$rps" "$p50" "$p99" "$bad"
 bundle_bench
 upload_bench
 
+# The organizations' change feed (API.md §7): BENCH_ORGS (1000) organizations handle all the
+# generated applications (≈ BENCH_APPLICATIONS / BENCH_ORGS each), each under a delegation of
+# its service for the week of its submission (generate-orgs: a year of weekly ones); GET
+# /api/v1/org/applications?cursor=…&limit=20 from a random change of a random organization,
+# each with its own token. Target: p99 ≤ 10 ms, and each feed query an index range scan.
+norgs=${BENCH_ORGS:-1000}
+echo "bench: handing the applications to $norgs organizations …" >&2
+t0=$(date +%s.%N)
+"$BIN/onewindow-admin" generate-orgs --count "$norgs" >"$ONEWINDOW_VAR_DIR/orgs.txt"
+orgs_s=$(secs_since "$t0")
+# random changes of random organizations: the (org_id, change_seq) of random applications
+feed_ids=$(/usr/bin/python3 -c 'import random, sys # twice as many ids: auto-increment leaves gaps
+lo, hi = map(int, sys.argv[1].split()); n = 2 * int(sys.argv[2])
+print(",".join(map(str, random.sample(range(lo, hi + 1), min(n, hi - lo + 1)))))' \
+  "$range" "${BENCH_FEED_CURSORS:-1000}")
+sql "SELECT org_id, change_seq FROM org_feed_entries WHERE application_id IN ($feed_ids)
+     ORDER BY RAND() LIMIT ${BENCH_FEED_CURSORS:-1000}" >"$ONEWINDOW_VAR_DIR/feed-cursors.tsv"
+feed_counts=$(/usr/bin/python3 "$ROOT/tests/bench/org-feed-pairs.py" "$base" \
+  "$ONEWINDOW_VAR_DIR/feed-pairs" <"$ONEWINDOW_VAR_DIR/feed-cursors.tsv")
+read -r n_cursors n_orgs <<<"$feed_counts"
+feed_plans=$("$BIN/onewindow-admin" explain-queries | /usr/bin/python3 -c 'import json, sys
+def accesses(node):  # (access_type, key) of every table read of a plan
+    if isinstance(node, dict):
+        t = node.get("table")
+        found = [(t.get("access_type"), t.get("key"))] if isinstance(t, dict) and "access_type" in t else []
+        return found + [a for v in node.values() for a in accesses(v)]
+    return [a for v in node for a in accesses(v)] if isinstance(node, list) else []
+for line in sys.stdin:
+    q = json.loads(line)
+    if q["query"].startswith("organization feed"):
+        print(q["query"] + ": " + ", ".join(f"{a} on {k}" for a, k in accesses(q["plan"])) + ";", end=" ")')
+BENCH_SECS=2 BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua BENCH_PAIRS=$ONEWINDOW_VAR_DIR/feed-pairs \
+  measure "$base" >/dev/null # warm
+read -r f_rps f_p50 f_p99 f_bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=auth-paths.lua \
+  BENCH_PAIRS=$ONEWINDOW_VAR_DIR/feed-pairs measure "$base")
+row "GET /org/applications?cursor= c$detail_conns" "$f_rps" "$f_p50" "$f_p99" "$f_bad"
+# the same at BENCH_FEED_CONNECTIONS (8): organizations' systems polling, below saturation
+feed_conns=${BENCH_FEED_CONNECTIONS:-8}
+read -r g_rps g_p50 g_p99 g_bad < <(BENCH_C=$feed_conns BENCH_SCRIPT=auth-paths.lua \
+  BENCH_PAIRS=$ONEWINDOW_VAR_DIR/feed-pairs measure "$base")
+row "GET /org/applications?cursor= c$feed_conns" "$g_rps" "$g_p50" "$g_p99" "$g_bad"
+
 # Search on the benchmark catalog (imported at the start).
 paths=$ONEWINDOW_VAR_DIR/search-paths suggest=$ONEWINDOW_VAR_DIR/suggest-paths
 /usr/bin/python3 - "$ROOT/tests/bench/search-queries.txt" "$paths" "$suggest" <<'PY'
@@ -314,14 +358,37 @@ read -r rps p50 p99 bad < <(measure "$base" "$paths")
 row "GET /services?q= (26-query mix)" "$rps" "$p50" "$p99" "$bad"
 read -r rps p50 p99 bad < <(measure "$base" "$suggest")
 row "GET /services/suggest (mix)" "$rps" "$p50" "$p99" "$bad"
+# situations: the ranked retrieval and the concepts over every field (issue 14)
+situations=$ONEWINDOW_VAR_DIR/situation-paths
+/usr/bin/python3 - "$ROOT/tests/bench/situation-queries.txt" "$situations" <<'PY'
+import sys, urllib.parse
+qs = [l.strip() for l in open(sys.argv[1], encoding="utf-8") if l.strip() and not l.startswith("#")]
+open(sys.argv[2], "w").write("".join(f"/api/v1/services?q={urllib.parse.quote(q)}\n" for q in qs))
+PY
+read -r rps p50 p99 bad < <(measure "$base" "$situations")
+row "GET /services?q= (situations)" "$rps" "$p50" "$p99" "$bad"
 
 # Memory of each worker with the catalog loaded, and its peak (VmHWM) after a forced rebuild.
 rss() { for pid in $(pgrep -P "$(cat "$ONEWINDOW_VAR_DIR/run/onewindow-fcgi.pid")"); do awk -v k="$1" '$1 == k":" { printf "%d ", $2 / 1024 }' "/proc/$pid/status"; done; }
 steady=$(rss VmRSS)
+# A change is searchable once every worker has seen the catalog version and rebuilt: from the
+# command to six answers in a row (nginx spreads them over the workers) that find it.
+t0=$(date +%s.%N)
 "$BIN/onewindow-admin" add-synonym benchrebuild 护照 >/dev/null
-sleep 6
+for _ in $(seq 300); do
+  n=$(for _ in 1 2 3 4 5 6; do curl -s "$base/api/v1/services?q=benchrebuild&page_size=1"; echo; done |
+      grep -c '"total":[1-9]' || true)
+  [ "$n" -eq 6 ] && break
+  sleep 0.1
+done
+visible_s=$(secs_since "$t0")
+rebuilds=$(grep -o 'search index version [0-9]*: [0-9]* items.* in [0-9]* ms ([0-9]* ms CPU' \
+  "$ONEWINDOW_VAR_DIR/log/onewindow.log" | tail -2 | sed 's/.* in \([0-9]*\) ms (\([0-9]*\) ms CPU/\1 ms (\2 ms CPU)/' |
+  paste -sd, | sed 's/,/, /g')
 echo
 echo "catalog: $size items, import ${import_s} s; worker RSS MiB: $steady(steady), $(rss VmHWM)(peak incl. a rebuild)"
+echo "catalog change searchable on every worker after ${visible_s} s; the workers' last rebuilds: ${rebuilds}" \
+     "(wall, and the CPU time of the rebuilding thread); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "applications: $napps generated in ${generate_s} s ($(paste -sd, "$ONEWINDOW_VAR_DIR/generated.txt" | sed 's/,/, /g'));" \
      "detail mix: $n_numbers numbers of $n_citizens citizens"
 echo "$upload_summary"
@@ -331,6 +398,10 @@ echo "detail C / PHP-FPM: $(awk -v a="$c_rps" -v b="$php_rps" 'BEGIN { printf "%
      "children, OPcache, persistent PDO, openssl_verify per request; same JSON body: $same of $checked numbers"
 [ "$c_bad" -eq 0 ] && [ "$php_bad" -eq 0 ] || echo "detail rows had non-2xx answers: their ratio means nothing"
 [ -s "$ONEWINDOW_VAR_DIR/detail-diff.txt" ] && { echo "first difference (C <, PHP >):"; cat "$ONEWINDOW_VAR_DIR/detail-diff.txt"; }
+echo "org feed: $norgs organizations over $napps applications (generate-orgs ${orgs_s} s), $n_cursors" \
+     "cursors of $n_orgs organizations, limit 20: p99 ${f_p99} ms (target ≤ 10) at $detail_conns connections," \
+     "${g_p99} ms at $feed_conns; feed / detail at $detail_conns: $(awk -v a="$f_rps" -v b="$c_rps" 'BEGIN { printf "%.2f", a / b }');" \
+     "plans: ${feed_plans:-none}"
 push_bench
 mixed_report
 true

@@ -6,12 +6,16 @@
 set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev libpcre2-dev libmagic-dev zlib1g-dev libjpeg-dev
-            libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev)
-run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data)
+            libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev
+            libstemmer-dev libxxhash-dev python3 python3-jieba)
+run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data
+          python3-yaml)
 # python3-jsonschema: the e2e answers checked against api/openapi.yaml (tests/e2e/contract.py)
 test_pkgs=(libcmocka-dev python3 python3-pytest python3-requests python3-yaml python3-jwt
            python3-cryptography python3-jsonschema valgrind python3-pil python3-botocore
            clamav-daemon)
+# chromium: the headless browser of the /docs/ page test (driven by tools/' playwright-core)
+test_pkgs+=(chromium)
 lint_pkgs=(clang-format cppcheck python3)
 # clang's libFuzzer and sanitizers: `make fuzz` (tests/fuzz).
 fuzz_pkgs=(clang libclang-rt-14-dev)
@@ -33,20 +37,31 @@ case "${1:-build}" in
   *) echo "deps.sh: unknown set '$1' (build|lint|run|test|bench|fuzz|ops)" >&2; exit 2 ;;
 esac
 
-# The npm tools of tools/package.json (s3rver for the s3 store's tests), pinned by its lock
-# file; installed once with the machine's npm.
+# The npm tools (tools/package-lock.json: the /docs/ renderer, OpenAPI linters, the browser
+# driver, s3rver for the s3 store's tests) for run, test and bench: `npm ci` when node_modules
+# is missing or the lock changed.
 npm_tools() {
-  case "${1:-build}" in test|bench) ;; *) return 0 ;; esac
-  [ -x "$(dirname "$0")/../tools/node_modules/.bin/s3rver" ] && return 0
-  command -v npm >/dev/null || { echo "deps.sh: npm is missing (tools/)" >&2; return 1; }
+  [ "${1:-build}" = build ] || [ "${1:-build}" = lint ] && return 0
+  local root lock stamp
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  lock=$(sha256sum "$root/tools/package-lock.json" | cut -d' ' -f1)
+  stamp=$root/tools/node_modules/.onewindow-lock
+  [ "$(cat "$stamp" 2>/dev/null)" = "$lock" ] && return 0
+  command -v npm >/dev/null || { echo "deps.sh: npm is missing (Node.js 20 or later)" >&2; return 1; }
   echo "deps.sh: npm ci --prefix tools" >&2
-  npm ci --prefix "$(dirname "$0")/../tools" --no-audit --no-fund >/dev/null
+  # SCARF_ANALYTICS=false: no install-time telemetry from the tools' dependencies
+  (cd "$root" && SCARF_ANALYTICS=false npm ci --prefix tools --no-audit --no-fund >/dev/null) &&
+    echo "$lock" >"$stamp"
 }
+
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then npm_tools "${1:-build}"; exit 0; fi
+if [ ${#missing[@]} -eq 0 ]; then
+  npm_tools "${1:-build}"
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "deps.sh: missing packages: ${missing[*]} (run as root, or install them)" >&2

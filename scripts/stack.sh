@@ -272,6 +272,7 @@ render_nginx() {
   # Values reach the template through the environment, never spliced into code.
   USER_LINE="$user_line" NGINX_WORKERS="${ONEWINDOW_NGINX_WORKERS:-1}" RUN_DIR="$RUN" \
   LOG_DIR="$LOG" NGINX_DIR="$NGX" PORT="$PORT" NGINX_MAX_BODY="$max_body" \
+  DOCS_DIR="$ROOT/build/docs" \
   IP_RATE="$(setting ip_rate_per_s)" IP_BURST="$(setting ip_burst)" \
   NGINX_UPLOAD_MAX="$upload_max" STORE_DIR="$STORE" OBJECT_STORE_URL="$s3_base" \
   UPSTREAM_SERVERS="${upstream%$'\n'}" ERROR_PAGES="${errors%$'\n'}" REAL_IP="$real_ip" \

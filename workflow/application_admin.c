@@ -7,12 +7,15 @@
 #include <sodium.h>
 
 #include "auth/pii.h"
+#include "core/calendar.h"
 #include "core/clock.h"
 #include "core/json_out.h"
 #include "db/application_store.h"
 #include "db/audit_store.h"
 #include "db/bench_store.h"
+#include "db/delegation_store.h"
 #include "db/notification_store.h"
+#include "db/webhook_store.h"
 #include "workflow/application_no.h"
 
 static void print_audit(const audit_entry *e, int64_t id, const char *at, void *ctx)
@@ -64,6 +67,10 @@ int application_admin_explain(void)
     int rc = app_explain_queries(db_primary(), &a, print_plan, NULL);
     if (rc == DB_OK)
         rc = notification_explain_queries(db_primary(), &a, print_plan, NULL);
+    if (rc == DB_OK)
+        rc = delegation_explain_queries(db_primary(), &a, print_plan, NULL);
+    if (rc == DB_OK)
+        rc = webhook_explain_queries(db_primary(), &a, print_plan, NULL);
     arena_destroy(&a);
     if (rc != DB_OK)
         fprintf(stderr, "explain-queries: the database refused a query (%d)\n", rc);
@@ -100,8 +107,19 @@ static void seal_samples(sealed_samples *s)
 
 static int fail(const char *what, int rc)
 {
-    fprintf(stderr, "generate-applications: %s (%d)\n", what, rc);
+    fprintf(stderr, "generate: %s (%d)\n", what, rc);
     return 1;
+}
+
+/* The sealed sample values of the generators, or NULL when the personal-data key is not
+ * available. */
+static const bench_blobs *samples(void)
+{
+    static sealed_samples s;
+    if (pii_ready() != DB_OK)
+        return NULL;
+    seal_samples(&s);
+    return &s.blobs;
 }
 
 /* Every batch of the generator can run twice and leave the same rows (INSERT IGNORE of
@@ -175,16 +193,15 @@ static int add_events(db_conn *c, int64_t first, int64_t last, int64_t *events)
 int application_admin_generate(long count)
 {
     int64_t t0 = clock_mono_us();
-    if (pii_ready() != DB_OK)
+    const bench_blobs *blobs = samples();
+    if (!blobs)
         return fail("the personal-data key is not available", DB_UNAVAILABLE);
-    static sealed_samples s;
-    seal_samples(&s);
     db_conn *c = db_primary();
     int64_t citizens = count / 5 > 0 ? count / 5 : 1, before_citizen, last_citizen, first_app,
             last_app;
     int rc = bench_max_id(c, "citizens", &before_citizen);
     if (rc == DB_OK)
-        rc = add_citizens(c, &s.blobs, before_citizen, citizens);
+        rc = add_citizens(c, blobs, before_citizen, citizens);
     if (rc == DB_OK)
         rc = bench_max_id(c, "citizens", &last_citizen);
     if (rc != DB_OK)
@@ -192,7 +209,7 @@ int application_admin_generate(long count)
     rc = bench_max_id(c, "applications", &first_app);
     int64_t inserted = 0;
     if (rc == DB_OK)
-        rc = add_applications(c, &s.blobs, first_app, count, before_citizen, &inserted);
+        rc = add_applications(c, blobs, first_app, count, before_citizen, &inserted);
     if (rc == DB_NOT_FOUND)
         return fail("no active service (import a catalog first)", rc);
     if (rc != DB_OK || (rc = bench_max_id(c, "applications", &last_app)) != DB_OK)
@@ -204,6 +221,66 @@ int application_admin_generate(long count)
     printf("applications: %lld\ncitizens: %lld (ids %lld-%lld)\nevents: %lld\nseconds: %.1f\n",
            (long long)inserted, (long long)citizens, (long long)before_citizen + 1,
            (long long)last_citizen, (long long)events, (double)(clock_mono_us() - t0) / 1e6);
+    return 0;
+}
+
+/* Applications handed to organizations a batch at a time: each statement touches a bounded
+ * number of rows, so that a busy machine (or a replica) is never held by one huge one. */
+#define BENCH_DELEGATE_BATCH 20000
+
+/* The weekly windows of bench_delegation_window, the last ending yesterday (the service's
+ * time zone): every generated submission day (the year before yesterday) lies in one, and
+ * none is in force today, so a delegation made now overlaps none of them. One statement per
+ * window (a row per service). */
+static int bench_delegations(db_conn *c, cal_day yesterday, int64_t first, int64_t n, int64_t *made)
+{
+    int rc = DB_OK;
+    *made = 0;
+    for (int64_t w = 0; rc == DB_OK && w < BENCH_DELEGATION_WINDOWS; w++) {
+        cal_day to =
+            yesterday - (cal_day)((BENCH_DELEGATION_WINDOWS - 1 - w) * BENCH_DELEGATION_DAYS);
+        char from_s[CAL_DATE_BYTES], to_s[CAL_DATE_BYTES];
+        cal_day_format(to - (BENCH_DELEGATION_DAYS - 1), from_s);
+        cal_day_format(to, to_s);
+        int64_t k = 0;
+        rc = bench_delegation_window(c, w, from_s, to_s, first, n, &k);
+        *made += k;
+    }
+    return rc;
+}
+
+int application_admin_generate_orgs(long count)
+{
+    int64_t t0 = clock_mono_us();
+    const bench_blobs *blobs = samples();
+    if (!blobs)
+        return fail("the personal-data key is not available", DB_UNAVAILABLE);
+    db_conn *c = db_primary();
+    int64_t first = 0, last = 0, apps = 0, changed = 0;
+    int rc = bench_orgs(c, blobs, count, &first, &last);
+    if (rc != DB_OK)
+        return fail("cannot create the organizations", rc);
+    int64_t delegations = 0;
+    cal_day yesterday = cal_today() - 1;
+    char last_day[CAL_DATE_BYTES];
+    cal_day_format(yesterday, last_day);
+    rc = bench_delegations(c, yesterday, first, last - first + 1, &delegations);
+    if (rc == DB_OK)
+        rc = bench_max_id(c, "applications", &apps);
+    for (int64_t from = 1; rc == DB_OK && from <= apps; from += BENCH_DELEGATE_BATCH) {
+        int64_t n = 0;
+        rc = bench_delegate_applications(c, from, from + BENCH_DELEGATE_BATCH - 1, first, last,
+                                         last_day, &n);
+        changed += n;
+    }
+    if (rc == DB_OK)
+        rc = bench_org_feeds(c, first, last, apps);
+    if (rc != DB_OK)
+        return fail("cannot hand the applications to the organizations", rc);
+    printf("organizations: %lld\nfirst_org: %lld\nlast_org: %lld\ndelegations: %lld\n"
+           "applications: %lld\nseconds: %.1f\n",
+           (long long)(last - first + 1), (long long)first, (long long)last, (long long)delegations,
+           (long long)changed, (double)(clock_mono_us() - t0) / 1e6);
     return 0;
 }
 

@@ -11,6 +11,11 @@ int application_admin_explain(void);
 /* generate-applications --count N: N applications with about three events each, owned by
  * N/5 new real-name-verified citizens, over the active services (benchmarks only). */
 int application_admin_generate(long count);
+/* generate-orgs --count N: N organizations, and for every active service a year of weekly
+ * delegations to them (all ended by today); the applications no organization handles go to
+ * the organization of the delegation on their submission day, with its change feed (the
+ * change feed's benchmark). */
+int application_admin_generate_orgs(long count);
 /* Part of migrate: query codes an older release stored in clear get their stored form (a keyed
  * hash and the code sealed: workflow/application_no.h). Needs the master key; without it the
  * rows are left (the progress query still answers them) and a line says how many remain.

@@ -10,12 +10,16 @@
 #include "core/utf8_cut.h"
 #include "db/audit_store.h"
 #include "db/bundle_store.h"
+#include "db/delegation_store.h"
 #include "db/notification_store.h"
+#include "db/webhook_store.h"
 #include "workflow/application_no.h"
 #include "workflow/calendar_cache.h"
 
 #define NOTICE_BODY_MAX_CHARS 500
+#define NOTICE_TITLE_MAX_CHARS 100 /* notifications.title */
 #define NOTICE_KIND "application"
+#define MESSAGE_KIND "organization_message"
 
 static void notice_text(const char *service, const char *no, app_status from, const app_step *st,
                         const char *due, const char **title, char *body, size_t cap)
@@ -117,6 +121,43 @@ static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, co
     return rc;
 }
 
+/* The organization's webhook of a citizen's step (API.md §7), or none for other steps. */
+static const char *citizen_event_type(app_status from, app_status to)
+{
+    if (to == APP_SUBMITTED)
+        return from == APP_STATUS_NONE ? "application.submitted" : "application.supplemented";
+    return to == APP_WITHDRAWN ? "application.withdrawn" : NULL;
+}
+
+static int webhook_event(db_conn *c, int64_t org_id, const char *type, const char *no,
+                         const char *service_code, const char *service_name, app_status to)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "application_no", no);
+    cJSON *s = cJSON_AddObjectToObject(o, "service");
+    cJSON_AddStringToObject(s, "code", service_code);
+    cJSON_AddStringToObject(s, "name", service_name);
+    cJSON_AddStringToObject(o, "status", app_status_name(to));
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    int rc = text ? webhook_event_insert(c, org_id, type, text) : DB_ERROR;
+    cJSON_free(text);
+    return rc;
+}
+
+/* What a delegated application's change adds to its transaction: the organization's webhook
+ * when the citizen acted, and — last, since it holds the organization's feed counter to the
+ * commit — the next number of its change feed. */
+static int organization_side(db_conn *c, int64_t app_id, int64_t org_id, const char *no,
+                             const char *service_code, const char *service_name, app_status from,
+                             app_status to, app_actor actor)
+{
+    const char *type = actor == ACTOR_CITIZEN ? citizen_event_type(from, to) : NULL;
+    int rc = type ? webhook_event(c, org_id, type, no, service_code, service_name, to) : DB_OK;
+    int64_t seq;
+    return rc == DB_OK ? app_feed_touch(c, app_id, org_id, from == APP_STATUS_NONE, &seq) : rc;
+}
+
 /* A submission's row under a fresh number: another draw on the rare clash. */
 #define NUMBER_TRIES 5
 
@@ -168,7 +209,15 @@ static int insert_application(db_conn *c, arena *a, const app_submission *s, int
                  .due_date = out->due_date,
                  .enterprise = s->enterprise,
                  .bundle_id = bundle_id};
-    int rc = insert_new(c, &n, s->today, out);
+    char today[CAL_DATE_BYTES];
+    cal_day_format(s->today, today);
+    /* the delegation in force today (share-locked, so that a revocation lands either
+     * before this submission or after it, never in between); the application stays with
+     * its organization until it is final (API.md §7); a bundle's child too */
+    int rc = delegation_in_force_locked(c, a, s->service->id, today, &n.delegation_id, &n.org_id,
+                                        &n.org_name);
+    if (rc == DB_OK)
+        rc = insert_new(c, &n, s->today, out);
     const char *materials = "[]";
     if (rc == DB_OK)
         rc = materials_attach_some(c, a, out->id, "[]", checked, attach, s->n_given, &materials);
@@ -180,6 +229,9 @@ static int insert_application(db_conn *c, arena *a, const app_submission *s, int
                     s->who, &first, NULL);
     if (rc == DB_OK)
         rc = app_submitted_at(c, a, out->id, &out->submitted_at);
+    if (rc == DB_OK && n.org_id)
+        rc = organization_side(c, out->id, n.org_id, out->no, s->service->code, s->service->name,
+                               APP_STATUS_NONE, APP_SUBMITTED, ACTOR_CITIZEN);
     return rc;
 }
 
@@ -260,10 +312,26 @@ static void next_dates(const app_row *row, app_status from, const app_step *st,
     }
 }
 
+/* A department may step on an application it delegated only once the delegation is revoked
+ * (API.md §7: read-only until then; the organization keeps it until it is final). */
+static int department_may_act(db_conn *c, arena *a, const app_row *row, const app_actor_ref *who)
+{
+    if (who->kind != ACTOR_DEPARTMENT || row->org_id == 0)
+        return DB_OK;
+    bool revoked = false;
+    int rc = row->delegation_id ? delegation_is_revoked(c, a, row->delegation_id, &revoked) : DB_OK;
+    if (rc == DB_OK && !revoked)
+        return APP_DELEGATED;
+    return rc == DB_NOT_FOUND ? DB_OK : rc;
+}
+
 static int step_in_tx(db_conn *c, arena *a, app_row *row, const app_actor_ref *who,
                       const app_step *st)
 {
     app_status from = app_status_parse(row->status);
+    int allowed = department_may_act(c, a, row, who);
+    if (allowed != DB_OK)
+        return allowed;
     const char *all_materials = NULL;
     if (!app_transition_allowed(from, st->to, who->kind))
         return APP_REFUSED;
@@ -289,8 +357,12 @@ static int step_in_tx(db_conn *c, arena *a, app_row *row, const app_actor_ref *w
     int rc = app_update(c, &ch);
     if (rc == DB_OK)
         rc = record(c, row->id, row->citizen_id, row->no, row->service_name, from, who, st, due);
+    int64_t org_id = row->org_id, id = row->id;
+    const char *no = row->no, *code = row->service_code, *name = row->service_name;
     if (rc == DB_OK)
         rc = app_by_no(c, a, row->no, false, row); /* the answer shows the step */
+    if (rc == DB_OK && org_id)
+        rc = organization_side(c, id, org_id, no, code, name, from, st->to, who->kind);
     return rc;
 }
 
@@ -299,6 +371,31 @@ int application_step(db_conn *c, arena *a, app_row *row, const app_actor_ref *wh
 {
     int rc = step_in_tx(c, a, row, who, st);
     if (rc != DB_OK)
+        db_rollback(c);
+    return rc;
+}
+
+static int message_in_tx(db_conn *c, arena *a, const app_row *row, const app_actor_ref *who,
+                         const char *title, const char *body, int64_t *id)
+{
+    /* the citizen sees who writes: the organization's name before the title */
+    char *shown = arena_printf(a, "【%s】%s", who->display_name, title);
+    if (!shown)
+        return DB_ERROR;
+    utf8_cut(shown, NOTICE_TITLE_MAX_CHARS);
+    notification_new n = {row->citizen_id, row->id, MESSAGE_KIND, shown, body, NULL, false};
+    int64_t deliveries;
+    int rc = notification_insert(c, &n, id, &deliveries);
+    audit_entry au = {who->audit_type, who->id,         "application.message", row->no,
+                      "to applicant",  who->request_id, who->client_request_id};
+    return rc == DB_OK ? audit_insert(c, &au) : rc;
+}
+
+int application_message(db_conn *c, arena *a, const app_row *row, const app_actor_ref *who,
+                        const char *title, const char *body, int64_t *id)
+{
+    int rc = db_begin(c);
+    if (rc == DB_OK && (rc = message_in_tx(c, a, row, who, title, body, id)) != DB_OK)
         db_rollback(c);
     return rc;
 }

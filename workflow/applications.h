@@ -20,10 +20,13 @@
 #include "workflow/application_state.h"
 #include "workflow/materials.h"
 
-#define APP_REFUSED 2           /* an illegal transition for this actor: nothing written */
-#define APP_MATERIALS_FULL 3    /* a supplement past MATERIALS_TOTAL_MAX: nothing written */
+#define APP_REFUSED 2        /* an illegal transition for this actor: nothing written */
+#define APP_MATERIALS_FULL 3 /* a supplement past MATERIALS_TOTAL_MAX: nothing written */
+#define APP_INVALID 4        /* materials that do not check out (reported): nothing written */
+/* the department's step on an application an organization handles under a delegation not
+ * revoked: nothing written */
+#define APP_DELEGATED 5
 #define MATERIALS_TOTAL_MAX 200 /* materials of one application, after supplements */
-#define APP_INVALID 4           /* materials that do not check out (reported): nothing written */
 
 /* Who acts: the timeline shows display_name (a department's or organization's name,
  * "申请人" for the citizen); the audit log records audit_type and id. */
@@ -83,7 +86,9 @@ typedef struct app_submitted {
 /* Begins a transaction on c and writes a submission: the materials checked and attached
  * (APP_INVALID after reporting their problems), the form sealed, the row under a fresh
  * number (another draw on the rare clash), its due date, first timeline event, audit row and
- * notification. DB_OK with *out (the transaction open), or any other outcome (rolled back). */
+ * notification. When a delegation of the service is in force that day (API.md §7), the
+ * organization handles the application: its webhook and its change feed's next number are
+ * written too. DB_OK with *out (the transaction open), or any other outcome (rolled back). */
 int application_submit(db_conn *c, arena *a, const app_submission *s, app_submitted *out);
 
 /* Inside the caller's open transaction (a bundle's, workflow/bundles.c): one child
@@ -105,11 +110,21 @@ int application_step_begin(db_conn *c, arena *a, const char *no, app_visible_fn 
                            const void *viewer, app_row *row);
 
 /* The step on the row application_step_begin locked: the transition is checked
- * (APP_REFUSED; *row untouched), a supplement's materials are checked (APP_INVALID) and
- * attached in place of those of the same code (APP_MATERIALS_FULL past the limit), and
- * everything is written. DB_OK with *row read again with
- * its timeline (the transaction open), or any other outcome (rolled back). */
+ * (APP_REFUSED; APP_DELEGATED for the department on an application of a delegation in
+ * effect; *row untouched), a supplement's materials are checked (APP_INVALID) and attached in
+ * place of those of the same code (APP_MATERIALS_FULL past the limit), and everything is
+ * written — for a delegated application also the organization's webhook (the citizen's steps)
+ * and its change feed's next number. DB_OK with *row read again with its timeline (the
+ * transaction open), or any other outcome (rolled back). */
 int application_step(db_conn *c, arena *a, app_row *row, const app_actor_ref *who,
                      const app_step *step);
+
+/* A message of the organization handling the application to its applicant (API.md §7): the
+ * inbox notification (kind organization_message, the organization's name before the title)
+ * with its deliveries (push, SMS when the citizen opted in) and an audit line, in a
+ * transaction begun here: DB_OK with the notification's *id (the transaction open), or a
+ * failure (rolled back). */
+int application_message(db_conn *c, arena *a, const app_row *row, const app_actor_ref *who,
+                        const char *title, const char *body, int64_t *id);
 
 #endif

@@ -180,12 +180,21 @@ def test_the_dev_provider_is_refused_in_production(stack):
     p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_TEST_ROUTES="0",
                      ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_ENTERPRISE_REGISTRY="none")
     assert p.returncode == 2 and "sms_provider=log" in p.stderr, (p.stdout, p.stderr)
+    # the test configuration's webhook relaxations (API.md §7) are development-only too
     p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_TEST_ROUTES="0",
                      ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_ENTERPRISE_REGISTRY="none",
                      ONEWINDOW_SMS_PROVIDER="http")
+    assert p.returncode == 2 and "webhook_allow_http" in p.stderr, (p.stdout, p.stderr)
+    production = dict(ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_TEST_ROUTES="0",
+                      ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_ENTERPRISE_REGISTRY="none",
+                      ONEWINDOW_SMS_PROVIDER="http", ONEWINDOW_WEBHOOK_ALLOW_HTTP="0",
+                      ONEWINDOW_WEBHOOK_ALLOW_PRIVATE="0")
+    for relaxed in ("ONEWINDOW_WEBHOOK_ALLOW_HTTP", "ONEWINDOW_WEBHOOK_ALLOW_PRIVATE"):
+        p = admin_config(stack, **dict(production, **{relaxed: "1"}))
+        assert p.returncode == 2 and "webhook_allow" in p.stderr, (relaxed, p.stderr)
+    p = admin_config(stack, **production)
     assert p.returncode == 0, p.stderr
-    p = admin_config(stack, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_SMS_PROVIDER="http",
-                     ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_ENTERPRISE_REGISTRY="none")
+    p = admin_config(stack, **dict(production, ONEWINDOW_TEST_ROUTES="1"))
     assert p.returncode == 2 and "test_routes=1" in p.stderr, (p.stdout, p.stderr)
     # production is what a configuration without the word is
     env = {k: v for k, v in stack.env.items() if k != "ONEWINDOW_CONFIG"}

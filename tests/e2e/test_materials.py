@@ -243,7 +243,8 @@ def test_the_dev_registry_is_for_development_only(stack):
     enterprise_registry = dev does not start; without the setting nobody's company is
     verified."""
     env = dict(stack.env, ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_TEST_ROUTES="0",
-               ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_SMS_PROVIDER="http")
+               ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_SMS_PROVIDER="http",
+               ONEWINDOW_WEBHOOK_ALLOW_HTTP="0", ONEWINDOW_WEBHOOK_ALLOW_PRIVATE="0")
     config = [os.path.join(BIN, "onewindow-admin"), "config"]
     p = subprocess.run(config, env=env, capture_output=True, text=True, timeout=30)
     assert p.returncode == 2 and "enterprise_registry=dev" in p.stderr, (p.stdout, p.stderr)

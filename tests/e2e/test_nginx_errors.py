@@ -50,7 +50,7 @@ class SideNginx:
             conf, n = re.subn(r"rate=\d+r/s", f"rate={rate_per_min}r/m", conf)
             assert n == 1
             conf, n = re.subn(r"burst=\d+", "burst=1", conf)
-            assert n >= 1  # the API's location and the upload location share the zone
+            assert n >= 1  # the API's location, the upload location and the static /docs/ one
         if upstream_socket is not None:
             conf, n = re.subn(r"(?m)^(\s*)server unix:\S+ (.*)\n(\s*server unix:\S+ .*\n)*",
                               rf"\1server unix:{upstream_socket} \2\n", conf)

@@ -9,43 +9,14 @@ import hashlib
 import hmac
 import json
 import re
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from helpers import sql, unique_id
+from orgs import Receiver
 from people import q
 from helpers import credit_code, wait_for
 
 UNIT_S = 0.1
-
-
-class Receiver:
-    """An organization's endpoint: records each POST, answers `status`."""
-
-    def __init__(self):
-        self.requests, self.status = [], 200
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                outer.requests.append((time.time(), dict(self.headers), body))
-                self.send_response(outer.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/onewindow"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
 
 
 @pytest.fixture()

@@ -7,10 +7,11 @@ resource owned by one principal, and who the other principal is -- or
 test_every_route_with_an_id_is_covered fails. A new route with an id is thereby covered, or
 flagged, the day it is added.
 
-For each route: the owner makes the resource; the other principal (a citizen, or staff of
-another department) calls the route with it and must get the same 404 as for an unknown id,
+For each route: the owner makes the resource; the other principal (a citizen, staff of
+another department, or another organization) calls the route with it and must get the same 404 as for an unknown id,
 and the resource must be unchanged; then the owner's own call must not be a 404 (so that the
 other's call was well-formed and the 404 meant something)."""
+import datetime
 import secrets
 
 import pytest
@@ -18,8 +19,9 @@ import requests
 
 from conftest import assert_problem
 from helpers import credit_code, sql
-from people import (API, APPS, GA_3, STAFF_APPS, call, new_citizen, new_staff, q, staff_step,
-                    submitted)
+from orgs import Org, delegate, take_services
+from people import (API, APPS, GA_3, STAFF_APPS, call, new_citizen, new_staff, q,
+                    shanghai_today, staff_step, submitted)
 
 
 def route_table(stack):
@@ -46,7 +48,8 @@ def routes_with_ids(stack):
 
 # --- how to make a resource owned by one principal --------------------------------------------
 class World:
-    """Two citizens and two staff members of different departments, made once."""
+    """Two citizens, two staff members of different departments and two organizations (one
+    handling a service its department delegated to it), made once."""
 
     def __init__(self, stack, base):
         self.stack, self.base = stack, base
@@ -55,6 +58,12 @@ class World:
         self.other = new_citizen(stack, self.http, base)
         self.staff = new_staff(stack, self.http, base, "GA")
         self.other_staff = new_staff(stack, self.http, base, "MZ")
+        (self.org_service, self.spare_service), dept = take_services(2)
+        self.delegating_staff = new_staff(stack, self.http, base, dept)
+        self.org = Org(stack, self.http, base)
+        self.other_org = Org(stack, self.http, base)
+        delegate(self.http, base, self.delegating_staff, self.org, self.org_service)
+        self.windows = 0
 
 
 def citizen_application(w):
@@ -65,6 +74,25 @@ def citizen_application(w):
 def staff_application(w):
     no = submitted(w.http, w.base, w.owner, GA_3)["application_no"]  # of department GA
     return no, w.staff, w.other_staff, lambda: app_state(w.stack, no)
+
+
+def org_application(w):
+    """An application of a service delegated to w.org: that organization's, not another's."""
+    no = submitted(w.http, w.base, w.owner, w.org_service)["application_no"]
+    return no, w.org, w.other_org, lambda: app_state(w.stack, no)
+
+
+def staff_delegation(w):
+    """A delegation made by staff of the service's department (each in a window of its own,
+    so that none overlaps another): another department's staff must not see it."""
+    w.windows += 1
+    start = shanghai_today() + datetime.timedelta(days=30 * w.windows)
+    d = delegate(w.http, w.base, w.delegating_staff, w.org, w.spare_service, start,
+                 start + datetime.timedelta(days=10))
+    return d["id"], w.delegating_staff, w.staff, lambda: sql(
+        w.stack, f"SELECT COALESCE(revoked_at, 'live'), (SELECT COUNT(*) FROM audit_log "
+                 f"WHERE target = 'delegation:{int(d['id'])}') FROM delegations "
+                 f"WHERE id = {int(d['id'])}")
 
 
 def citizen_device(w):
@@ -84,6 +112,23 @@ def citizen_notification(w):
     note = r.json()["items"][0]["id"]
     return note, w.owner, w.other, lambda: sql(
         w.stack, f"SELECT COALESCE(read_at, 'unread') FROM notifications WHERE id = {int(note)}")
+
+
+def staff_catalog_item(w):
+    """An item of department GA made by its staff; the other is staff of MZ."""
+    code = "IDOR-" + secrets.token_hex(6).upper()
+    r = call(w.http, w.base, "POST", API + "/staff/catalog/items", w.staff.token,
+             dict(CATALOG_ITEM, code=code), key=secrets.token_hex(16))
+    assert r.status_code == 201, r.text
+    return code, w.staff, w.other_staff, lambda: sql(
+        w.stack, f"SELECT name, updated_at, retired_at, (SELECT COUNT(*) FROM audit_log "
+                 f"WHERE target = {q(code)}) FROM services WHERE code = {q(code)}")
+
+
+# an item in the import format (the code comes from the path when left out)
+CATALOG_ITEM = {"name": "越权检查事项", "department": "GA", "topics": ["户籍办理"],
+                "audience": "personal", "kind": "即办件", "online_level": 2, "legal_days": 5,
+                "promised_days": 1, "keywords": ["越权"], "description": "越权检查用的事项。"}
 
 
 def citizen_enterprise(w):
@@ -127,6 +172,12 @@ RESOURCES = {
     "/api/v1/notifications/{id}/read": (citizen_notification, None),
     "/api/v1/staff/applications/{no}": (staff_application, None),
     "/api/v1/staff/applications/{no}/events": (staff_application, {"status": "accepted"}),
+    "/api/v1/staff/catalog/items/{code}": (staff_catalog_item, CATALOG_ITEM),
+    "/api/v1/staff/delegations/{id}": (staff_delegation, None),
+    "/api/v1/org/applications/{no}": (org_application, None),
+    "/api/v1/org/applications/{no}/events": (org_application, {"status": "accepted"}),
+    "/api/v1/org/applications/{no}/messages": (org_application,
+                                               {"title": "请携带原件", "body": "请带上身份证原件。"}),
     "/api/v1/bundles/{no}": (citizen_bundle, None),
     "/api/v1/bundles/{no}/withdraw": (citizen_bundle, None),
     "/api/v1/bundles/{no}/supplement": (
@@ -148,9 +199,16 @@ def test_every_route_with_an_id_is_covered(stack):
     assert not missing, f"routes with an id but no IDOR check (add them to RESOURCES): {missing}"
 
 
+def with_body(method, body):
+    """The route's body, for the methods that take one (a pattern serves GET and DELETE too)."""
+    return {} if body is None or method in ("GET", "DELETE") else {"body": body}
+
+
 def fill(pattern, value):
+    # {code} beside {no}: a material every application to GA_3 has; alone: the resource itself
+    code = "material_1" if "{no}" in pattern else str(value)
     return (pattern.replace("{no}", str(value)).replace("{id}", str(value))
-            .replace("{code}", "material_1"))
+            .replace("{code}", code))
 
 
 def test_another_principals_id_is_404_on_every_route(stack, world):
@@ -160,7 +218,7 @@ def test_another_principals_id_is_404_on_every_route(stack, world):
         rid, owner, other, state = make(world)
         before = state()
         path = fill(pattern, rid)
-        kw = {} if body is None else {"body": body}
+        kw = with_body(method, body)
         r = call(world.http, world.base, method, path, other.token, **kw)
         assert_problem(r, 404, "not_found")
         unknown = call(world.http, world.base, method, fill(pattern, "9" * 15 if "{id}" in pattern
@@ -181,8 +239,9 @@ def test_ids_are_not_enumerable_by_shape(stack, world):
     well-formed id from a taken one)."""
     for method, pattern, auth in routes_with_ids(stack):
         _, body = RESOURCES[pattern]
-        token = world.staff.token if auth == "staff" else world.other.token
+        token = {"staff": world.staff, "catalog": world.staff,
+                 "org": world.other_org}.get(auth, world.other).token
         for bad in ("0", "-1", "00001", "abc", "1" * 30, "%2e%2e"):
             r = call(world.http, world.base, method, fill(pattern, bad), token,
-                     **({} if body is None else {"body": body}))
+                     **with_body(method, body))
             assert_problem(r, 404, "not_found")
