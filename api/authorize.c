@@ -18,7 +18,9 @@ static bool role_allowed(auth_policy policy, token_role role)
     case AUTH_CITIZEN: return role == ROLE_CITIZEN;
     case AUTH_STAFF: return role == ROLE_STAFF;
     case AUTH_ORG: return role == ROLE_ORG;
-    case AUTH_USER: return role == ROLE_CITIZEN || role == ROLE_STAFF;
+    case AUTH_USER: return role == ROLE_CITIZEN || role == ROLE_STAFF || role == ROLE_OPERATOR;
+    case AUTH_OPERATOR: return role == ROLE_OPERATOR;
+    case AUTH_CATALOG: return role == ROLE_STAFF || role == ROLE_OPERATOR;
     case AUTH_ANY: return role == ROLE_CITIZEN || role == ROLE_STAFF || role == ROLE_ORG;
     default: return false;
     }

@@ -8,12 +8,14 @@
 #include "api/response.h"
 
 typedef enum {
-    AUTH_PUBLIC,  /* anyone */
-    AUTH_CITIZEN, /* bearer token with role=citizen */
-    AUTH_STAFF,   /* bearer token with role=staff */
-    AUTH_ORG,     /* bearer token with role=org and the route's scope */
-    AUTH_USER,    /* bearer token of a citizen or a staff member (logout) */
-    AUTH_ANY,     /* a citizen, a staff member, or an organization with the route's scope */
+    AUTH_PUBLIC,   /* anyone */
+    AUTH_CITIZEN,  /* bearer token with role=citizen */
+    AUTH_STAFF,    /* bearer token with role=staff */
+    AUTH_ORG,      /* bearer token with role=org and the route's scope */
+    AUTH_USER,     /* bearer token of a citizen, a staff member or an operator (logout) */
+    AUTH_OPERATOR, /* bearer token with role=operator (the platform's operators) */
+    AUTH_CATALOG,  /* role=staff (their department's items) or role=operator (all) */
+    AUTH_ANY,      /* a citizen, a staff member, or an organization with the route's scope */
 } auth_policy;
 
 typedef void (*handler_fn)(req *r, resp *w);

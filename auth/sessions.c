@@ -97,8 +97,11 @@ session_status session_start(token_claims *claims, int64_t principal_id, arena *
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(out->sid, sizeof out->sid, raw, sizeof raw);
     derive(out->sid, 1, out->refresh_token, hash);
-    int rc = session_create(db_primary(), out->sid, token_role_name(claims->role), principal_id,
-                            claims->client_id, hash, config_current()->refresh_ttl_s);
+    /* an operator is a staff account: its session is a staff session (claims are re-read
+     * from the account on every refresh) */
+    const char *role = claims->role == ROLE_CITIZEN ? "citizen" : "staff";
+    int rc = session_create(db_primary(), out->sid, role, principal_id, claims->client_id, hash,
+                            config_current()->refresh_ttl_s);
     if (rc != DB_OK)
         return from_db(rc);
     snprintf(claims->sid, sizeof claims->sid, "%s", out->sid);

@@ -21,9 +21,14 @@ int staff_admin_create(int argc, char **argv)
     const char *username = cli_option(argc, argv, "--username");
     const char *password = cli_option(argc, argv, "--password");
     const char *dept = cli_option(argc, argv, "--department");
-    if (argc != 8 || !username || !password || !dept) {
+    bool operator= false;
+    for (int i = 2; i < argc; i++)
+        operator= operator|| strcmp(argv[i], "--operator") == 0;
+    /* department staff name their department; an operator may (its home unit) or not */
+    int want = 6 + (dept ? 2 : 0) + (operator? 1 : 0);
+    if (argc != want || !username || !password || (!dept && !operator)) {
         fprintf(stderr, "usage: onewindow-admin create-staff --username U --password P "
-                        "--department CODE\n");
+                        "(--department CODE | --operator [--department CODE])\n");
         return 2;
     }
     if (!username_ok(username)) {
@@ -40,17 +45,19 @@ int staff_admin_create(int argc, char **argv)
         fprintf(stderr, "create-staff: cannot hash the password (out of memory?)\n");
         return 1;
     }
-    int rc = staff_create(db_primary(), username, hash, dept, &id);
+    int rc = staff_create(db_primary(), username, hash, dept, operator, & id);
     if (rc == DB_DUPLICATE) {
         fprintf(stderr, "create-staff: username %s is taken\n", username);
         return 1;
     }
     if (rc != DB_OK) { /* an unknown department fails its foreign key */
         fprintf(stderr, "create-staff: not created (unknown department %s, or database away)\n",
-                dept);
+                dept ? dept : "-");
         return 1;
     }
     printf("id: %lld\nusername: %s\n", (long long)id, username);
+    if (operator)
+        printf("role: operator\n");
     return 0;
 }
 

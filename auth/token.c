@@ -115,11 +115,11 @@ static void remember_failure(const uint8_t d[32], int64_t now)
 
 /* ---- parsing ---- */
 
-static const char *const role_names[] = {"citizen", "staff", "org"};
+static const char *const role_names[] = {"citizen", "staff", "org", "operator"};
 
 const char *token_role_name(token_role role)
 {
-    return role >= ROLE_CITIZEN && role <= ROLE_ORG ? role_names[role] : "none";
+    return role >= ROLE_CITIZEN && role <= ROLE_OPERATOR ? role_names[role] : "none";
 }
 
 static bool b64url_charset(const char *s, size_t len)
@@ -257,7 +257,7 @@ static bool read_claims(const char *s, size_t len, int64_t now, token_claims *c)
               (!cJSON_GetObjectItemCaseSensitive(p, "iat") || time_claim(p, "iat", &c->iat));
     cJSON_Delete(p);
     c->role = ROLE_NONE;
-    for (int r = ROLE_CITIZEN; ok && r <= ROLE_ORG; r++)
+    for (int r = ROLE_CITIZEN; ok && r <= ROLE_OPERATOR; r++)
         if (strcmp(role, role_names[r]) == 0)
             c->role = (token_role)r;
     return ok && c->role != ROLE_NONE;

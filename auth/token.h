@@ -15,7 +15,9 @@
 #define TOKEN_MAX_BYTES 4096 /* longer ones are refused before decoding */
 #define TOKEN_SKEW_S 60
 
-typedef enum { ROLE_NONE = -1, ROLE_CITIZEN, ROLE_STAFF, ROLE_ORG } token_role;
+/* ROLE_OPERATOR: the platform's operators (a staff account with role operator, migration
+ * 0051): the catalog, synonyms and concepts, the search log; not departments' applications. */
+typedef enum { ROLE_NONE = -1, ROLE_CITIZEN, ROLE_STAFF, ROLE_ORG, ROLE_OPERATOR } token_role;
 
 typedef struct token_claims {
     char sub[65], sid[65], client_id[65], dept[33], scope[257], jti[33];

@@ -8,7 +8,9 @@
 #include <unistr.h>
 
 #include "catalog/catalog_item.h"
+#include "core/calendar.h"
 #include "core/clock.h"
+#include "db/search_log_store.h"
 #include "core/json_guard.h"
 #include "db/catalog_import.h"
 
@@ -204,5 +206,29 @@ int catalog_admin_add_synonym(const char *term, char **expansions, int n)
         added += rc == DB_OK;
     }
     printf("term: %s\nadded: %d\nalready_present: %d\n", term, added, n - added);
+    return 0;
+}
+
+static int print_miss(const search_miss *m, void *ctx)
+{
+    (void)ctx;
+    printf("%lld\t%lld\t%lld\t%s\n", (long long)m->searches, (long long)m->empty,
+           (long long)m->opens, m->query);
+    return 0;
+}
+
+int catalog_admin_search_misses(int days)
+{
+    char since[CAL_DATE_BYTES];
+    cal_day_format(cal_today() - (cal_day)(days - 1), since);
+    arena a;
+    arena_init(&a, 64 * 1024);
+    printf("searches\tempty\topens\tquery\n");
+    int rc = search_log_store_misses(db_primary(), &a, since, 1000, print_miss, NULL);
+    arena_destroy(&a);
+    if (rc != DB_OK) {
+        fprintf(stderr, "search-misses: database error (%d)\n", rc);
+        return 1;
+    }
     return 0;
 }

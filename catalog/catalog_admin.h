@@ -16,6 +16,9 @@ int catalog_admin_import(const char *path, bool partial);
 cJSON *catalog_admin_load_json(const char *cmd, const char *path);
 /* retire-service CODE */
 int catalog_admin_retire(const char *code);
+/* search-misses [--days N]: the queries of the last N days (7) that found nothing or whose
+ * results nobody opened, as tab-separated lines: searches, empty, opens, query. */
+int catalog_admin_search_misses(int days);
 /* add-synonym TERM EXPANSION… */
 int catalog_admin_add_synonym(const char *term, char **expansions, int n);
 

@@ -148,7 +148,7 @@ static const char *topic_list(check *c, const cJSON *obj, const catalog_codes *c
     return json;
 }
 
-static bool code_ok(const char *s)
+bool catalog_code_ok(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > CATALOG_CODE_MAX)
@@ -174,6 +174,16 @@ static void handled_by(check *c, const cJSON *obj, catalog_item *it)
     }
     it->handled_by_type = one_of(c, h, "type", types);
     it->handled_by_name = string_field(c, h, "name", 1, CATALOG_NAME_MAX, NULL);
+}
+
+/* An optional translation: absent, null or "" is NULL (none). */
+static const char *optional_text(check *c, const cJSON *obj, const char *key, size_t max)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return NULL;
+    const char *s = string_field(c, obj, key, 0, max, NULL);
+    return *s ? s : NULL;
 }
 
 /* The form schema and the materials (catalog/form_schema.c), with the reason of a bad one. */
@@ -218,6 +228,13 @@ static void hash_item(catalog_item *it)
         n += snprintf(nums + n, sizeof nums - (size_t)n, "/assurance %lld",
                       (long long)it->min_assurance_level);
     crypto_hash_sha256_update(&st, (const unsigned char *)nums, (unsigned long long)n);
+    /* the translations only when present: items imported before them keep their hash */
+    if (it->name_en || it->description_en) {
+        const char *en[] = {"en", it->name_en ? it->name_en : "",
+                            it->description_en ? it->description_en : ""};
+        for (size_t i = 0; i < sizeof en / sizeof *en; i++)
+            crypto_hash_sha256_update(&st, (const unsigned char *)en[i], strlen(en[i]) + 1);
+    }
     crypto_hash_sha256_final(&st, it->hash);
 }
 
@@ -232,7 +249,7 @@ int catalog_item_parse(const cJSON *obj, const catalog_codes *codes, arena *a, c
         return -1;
     }
     it->code = string_field(&c, obj, "code", 1, CATALOG_CODE_MAX, NULL);
-    if (!c.failed && !code_ok(it->code))
+    if (!c.failed && !catalog_code_ok(it->code))
         fail(&c, "%s: only letters, digits, '-' and '_', at most 64", "code");
     it->name = string_field(&c, obj, "name", 1, CATALOG_NAME_MAX, NULL);
     it->department_code =
@@ -257,6 +274,8 @@ int catalog_item_parse(const cJSON *obj, const catalog_codes *codes, arena *a, c
     it->keywords = string_list(&c, obj, "keywords", CATALOG_KEYWORDS_MAX, CATALOG_KEYWORD_MAX, a);
     it->description = string_field(&c, obj, "description", 0, CATALOG_DESCRIPTION_MAX, "");
     handled_by(&c, obj, it);
+    it->name_en = optional_text(&c, obj, "name_en", CATALOG_NAME_EN_MAX);
+    it->description_en = optional_text(&c, obj, "description_en", CATALOG_DESCRIPTION_MAX);
     if (c.failed)
         return -1;
     hash_item(it);

@@ -75,7 +75,8 @@ static int cmd_migrate(const ow_config *cfg)
 
 static const char *auth_name(auth_policy a)
 {
-    static const char *names[] = {"public", "citizen", "staff", "org", "user", "any"};
+    static const char *names[] = {"public", "citizen",  "staff",   "org",
+                                  "user",   "operator", "catalog", "any"};
     return names[a];
 }
 
@@ -108,9 +109,13 @@ static void usage(void)
         "                                 or nothing; bundles missing from FILE are retired\n"
         "  retire-service CODE            stop offering a service (it stays for old records)\n"
         "  add-synonym TERM EXPANSION...  teach search a colloquial or English term\n"
+        "  search-misses [--days N]       queries of the last N (7) days that found nothing\n"
+        "                                 or whose results nobody opened\n"
         "  rotate-keys [--if-missing]     a new access-token signing key becomes current\n"
         "  create-staff --username U --password P --department CODE\n"
         "                                 a department staff account\n"
+        "  create-staff --username U --password P --operator\n"
+        "                                 a platform operator (catalog, search)\n"
         "  unlock-staff --username U --reason TEXT\n"
         "                                 end the wrong-password waits of a staff username\n"
         "                                 (audited)\n"
@@ -178,6 +183,13 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         return life_event_admin_import(argv[2]);
     if (strcmp(cmd, "retire-service") == 0 && argc == 3)
         return catalog_admin_retire(argv[2]);
+    if (strcmp(cmd, "search-misses") == 0 && (argc == 2 || argc == 4)) {
+        long days = argc == 4 && cli_option(argc, argv, "--days")
+                        ? strtol(cli_option(argc, argv, "--days"), NULL, 10)
+                        : 7;
+        if (days >= 1 && days <= 90 && (argc == 2 || cli_option(argc, argv, "--days")))
+            return catalog_admin_search_misses((int)days);
+    }
     if (strcmp(cmd, "add-synonym") == 0 && argc >= 4)
         return catalog_admin_add_synonym(argv[2], argv + 3, argc - 3);
     if (strcmp(cmd, "create-staff") == 0)
@@ -259,13 +271,13 @@ int main(int argc, char **argv)
         return cmd_routes();
     if (strcmp(argv[1], "import-catalog") == 0 || strcmp(argv[1], "retire-service") == 0 ||
         strcmp(argv[1], "import-life-events") == 0 || strcmp(argv[1], "add-synonym") == 0 ||
-        strcmp(argv[1], "rotate-keys") == 0 || strcmp(argv[1], "create-staff") == 0 ||
-        strcmp(argv[1], "create-org") == 0 || strcmp(argv[1], "create-client") == 0 ||
-        strcmp(argv[1], "set-holidays") == 0 || strcmp(argv[1], "audit") == 0 ||
-        strcmp(argv[1], "explain-queries") == 0 || strcmp(argv[1], "generate-applications") == 0 ||
-        strcmp(argv[1], "rebuild-stats") == 0 || strcmp(argv[1], "outbox") == 0 ||
-        strcmp(argv[1], "unlock-staff") == 0 || strcmp(argv[1], "unbind-identity") == 0 ||
-        strcmp(argv[1], "storage") == 0)
+        strcmp(argv[1], "rotate-keys") == 0 || strcmp(argv[1], "search-misses") == 0 ||
+        strcmp(argv[1], "create-staff") == 0 || strcmp(argv[1], "create-org") == 0 ||
+        strcmp(argv[1], "create-client") == 0 || strcmp(argv[1], "set-holidays") == 0 ||
+        strcmp(argv[1], "audit") == 0 || strcmp(argv[1], "explain-queries") == 0 ||
+        strcmp(argv[1], "generate-applications") == 0 || strcmp(argv[1], "rebuild-stats") == 0 ||
+        strcmp(argv[1], "outbox") == 0 || strcmp(argv[1], "unlock-staff") == 0 ||
+        strcmp(argv[1], "unbind-identity") == 0 || strcmp(argv[1], "storage") == 0)
         return catalog_command(&cfg, argc, argv);
     static const char *const org_commands[] = {
         "revoke-client", "set-webhook-url", "rotate-webhook-secret", "disable-org",

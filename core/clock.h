@@ -10,6 +10,9 @@ int64_t clock_mono_us(void);
 int64_t clock_mono_ms(void);
 /* Wall-clock time in unix milliseconds (log lines, revocation times). */
 int64_t clock_real_ms(void);
+/* CPU time the calling thread has used, in milliseconds (what a piece of work cost, whatever
+ * else the machine runs meanwhile). */
+int64_t clock_thread_cpu_ms(void);
 /* Sleeps about ms milliseconds (a signal may end it early). */
 void clock_sleep_ms(int ms);
 

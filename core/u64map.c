@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 /* splitmix64's finalizer: n-gram keys are packed code points, far from uniform. */
 static size_t slot_of(uint64_t key, size_t cap)
 {
@@ -104,11 +106,6 @@ bool u64map_next(const u64map *m, uint64_t key, size_t *pos, uint32_t *val)
 
 uint64_t hash_bytes(const void *p, size_t n)
 {
-    const unsigned char *s = p;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ULL;
-    }
+    uint64_t h = XXH3_64bits(p, n);
     return h ? h : 1;
 }

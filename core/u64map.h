@@ -30,7 +30,7 @@ static inline bool u64map_get(const u64map *m, uint64_t key, uint32_t *val)
     return u64map_next(m, key, &pos, val);
 }
 
-/* 64-bit FNV-1a of bytes, never 0. */
+/* A 64-bit hash of bytes (XXH3, libxxhash), never 0. */
 uint64_t hash_bytes(const void *p, size_t n);
 
 #endif

@@ -43,12 +43,13 @@ static int bump_version(db_conn *c)
 }
 
 /* The item's columns in the order both statements below bind them, code last. */
-#define ITEM_TYPES "sssssiiiisssssssbs"
+#define ITEM_TYPES "sssssiiiisssssssssbs"
 #define ITEM_VALUES(it)                                                                            \
     (it)->name, (it)->department_code, (it)->topic_codes, (it)->audience, (it)->kind,              \
         (it)->online_level, (it)->legal_days, (it)->promised_days, (it)->min_assurance_level,      \
         (it)->fee, (it)->materials, (it)->form_schema, (it)->keywords, (it)->description,          \
-        (it)->handled_by_type, (it)->handled_by_name, (it)->hash, sizeof(it)->hash, (it)->code
+        (it)->handled_by_type, (it)->handled_by_name, (it)->name_en, (it)->description_en,         \
+        (it)->hash, sizeof(it)->hash, (it)->code
 
 static int insert_item(db_conn *c, const catalog_item *it)
 {
@@ -56,8 +57,8 @@ static int insert_item(db_conn *c, const catalog_item *it)
                    "INSERT INTO services (name, department_code, topic_codes, audience, kind, "
                    "online_level, legal_days, promised_days, min_assurance_level, fee, "
                    "materials, form_schema, keywords, description, handled_by_type, "
-                   "handled_by_name, content_hash, code) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "handled_by_name, name_en, description_en, content_hash, code) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    ITEM_TYPES, ITEM_VALUES(it));
 }
 
@@ -67,8 +68,8 @@ static int update_item(db_conn *c, const catalog_item *it)
                    "UPDATE services SET name = ?, department_code = ?, topic_codes = ?, "
                    "audience = ?, kind = ?, online_level = ?, legal_days = ?, promised_days = ?, "
                    "min_assurance_level = ?, fee = ?, materials = ?, form_schema = ?, "
-                   "keywords = ?, description = ?, handled_by_type = ?, "
-                   "handled_by_name = ?, content_hash = ?, retired_at = NULL, "
+                   "keywords = ?, description = ?, handled_by_type = ?, handled_by_name = ?, "
+                   "name_en = ?, description_en = ?, content_hash = ?, retired_at = NULL, "
                    "updated_at = CURRENT_TIMESTAMP(3) WHERE code = ?",
                    ITEM_TYPES, ITEM_VALUES(it));
 }
@@ -181,6 +182,52 @@ int catalog_retire(db_conn *c, const char *code)
 {
     int rc = db_begin(c);
     return rc == DB_OK ? end_change(c, retire_code(c, code)) : rc;
+}
+
+int catalog_item_lock(db_conn *c, arena *a, const char *code, const char **dept, bool *retired)
+{
+    db_rows rows;
+    int64_t r = 0;
+    int rc = db_query(c, &rows, a,
+                      "SELECT department_code, retired_at IS NOT NULL FROM services "
+                      "WHERE code = ? FOR UPDATE",
+                      "s", code);
+    rc = db_row_one(&rows, rc, "si", dept, &r);
+    *retired = r != 0;
+    return rc;
+}
+
+int catalog_item_insert(db_conn *c, const catalog_item *it)
+{
+    return insert_item(c, it);
+}
+
+int catalog_item_update(db_conn *c, const catalog_item *it)
+{
+    return update_item(c, it);
+}
+
+int catalog_item_retire(db_conn *c, const char *code)
+{
+    return retire_code(c, code);
+}
+
+int catalog_synonym_insert(db_conn *c, const char *term, const char *expansion)
+{
+    return db_exec_changed(c, "INSERT IGNORE INTO synonyms (term, expansion) VALUES (?, ?)", "ss",
+                           term, expansion);
+}
+
+int catalog_concept_insert(db_conn *c, const char *name, const char *situations,
+                           const char *services)
+{
+    return db_exec(c, "INSERT INTO search_concepts (name, situations, services) VALUES (?, ?, ?)",
+                   "sss", name, situations, services);
+}
+
+int catalog_bump_version(db_conn *c)
+{
+    return bump_version(c);
 }
 
 int catalog_add_synonym(db_conn *c, const char *term, const char *expansion)

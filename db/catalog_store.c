@@ -15,7 +15,7 @@ int catalog_store_version(db_conn *c, arena *a, uint64_t *version)
 static const char sql_items_page[] =
     "SELECT s.id, s.code, s.name, s.department_code, s.topic_codes, s.audience, s.kind, "
     "s.online_level, s.promised_days, s.keywords, s.description, "
-    "COALESCE(st.ranked, 0) "
+    "COALESCE(st.ranked, 0), s.name_en, s.description_en, s.materials "
     "FROM services s LEFT JOIN service_stats st ON st.service_id = s.id "
     "WHERE s.retired_at IS NULL AND s.id > ? ORDER BY s.id LIMIT ?";
 
@@ -57,10 +57,10 @@ int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx)
             break;
         size_t n = 0;
         catalog_row r;
-        while ((rc = db_row_next(&rows, "issssssiissi", &r.service_id, &r.code, &r.name,
+        while ((rc = db_row_next(&rows, "issssssiississs", &r.service_id, &r.code, &r.name,
                                  &r.department_code, &r.topic_codes, &r.audience, &r.kind,
                                  &r.online_level, &r.promised_days, &r.keywords, &r.description,
-                                 &r.popularity)) > 0) {
+                                 &r.popularity, &r.name_en, &r.description_en, &r.materials)) > 0) {
             n++;
             after = r.service_id;
             if (fn(&r, ctx) != 0) {
@@ -92,14 +92,38 @@ static int each_pair(db_conn *c, arena *a, const char *sql, catalog_pair_fn fn, 
     return db_rows_done(&rows, rc);
 }
 
-int catalog_store_each_department(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx)
+static int each_triple(db_conn *c, arena *a, const char *sql,
+                       int (*fn)(const char *, const char *, const char *, void *), void *ctx)
 {
-    return each_pair(c, a, "SELECT code, name FROM departments ORDER BY code", fn, ctx);
+    db_rows rows;
+    int rc = db_query(c, &rows, a, sql, "");
+    if (rc != DB_OK)
+        return rc;
+    const char *x, *y, *z;
+    while ((rc = db_row_next(&rows, "sss", &x, &y, &z)) > 0)
+        if (fn(x, y, z, ctx) != 0) {
+            rc = DB_ERROR;
+            break;
+        }
+    return db_rows_done(&rows, rc);
 }
 
-int catalog_store_each_topic(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx)
+int catalog_store_each_department(db_conn *c, arena *a, catalog_code_fn fn, void *ctx)
 {
-    return each_pair(c, a, "SELECT code, name FROM topics ORDER BY code", fn, ctx);
+    return each_triple(c, a, "SELECT code, name, name_en FROM departments ORDER BY code", fn, ctx);
+}
+
+int catalog_store_each_topic(db_conn *c, arena *a, catalog_code_fn fn, void *ctx)
+{
+    return each_triple(c, a, "SELECT code, name, name_en FROM topics ORDER BY code", fn, ctx);
+}
+
+int catalog_store_each_concept(db_conn *c, arena *a, catalog_concept_fn fn, void *ctx)
+{
+    return each_triple(c, a,
+                       "SELECT name, situations, services FROM search_concepts "
+                       "WHERE retired_at IS NULL ORDER BY id",
+                       fn, ctx);
 }
 
 int catalog_store_each_synonym(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx)
@@ -130,7 +154,8 @@ int catalog_store_forget_view_clients(db_conn *c, const char *day)
     return db_exec(c, "DELETE FROM service_view_clients WHERE day < ?", "s", day);
 }
 
-int catalog_store_get(db_conn *c, arena *a, const char *code, const char *today, catalog_detail *d)
+int catalog_store_get(db_conn *c, arena *a, const char *code, const char *today, bool retired_too,
+                      catalog_detail *d)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
@@ -138,19 +163,23 @@ int catalog_store_get(db_conn *c, arena *a, const char *code, const char *today,
                       "s.audience, s.kind, s.online_level, s.legal_days, s.promised_days, s.fee, "
                       "s.materials, s.keywords, s.description, "
                       "IF(o.id IS NULL, s.handled_by_type, 'organization'), "
-                      "COALESCE(o.name, s.handled_by_name, d.name), s.min_assurance_level, "
-                      "COALESCE(t.rating_count, 0), COALESCE(t.score_sum, 0), s.form_schema "
+                      "COALESCE(o.name, s.handled_by_name, d.name), s.name_en, s.description_en, "
+                      "d.name_en, s.min_assurance_level, COALESCE(t.rating_count, 0), "
+                      "COALESCE(t.score_sum, 0), s.form_schema, "
+                      "DATE_FORMAT(s.retired_at, '%Y-%m-%dT%H:%i:%sZ'), "
+                      "DATE_FORMAT(s.updated_at, '%Y-%m-%dT%H:%i:%sZ') "
                       "FROM services s JOIN departments d ON d.code = s.department_code "
                       "LEFT JOIN service_rating_totals t ON t.service_id = s.id "
                       "LEFT JOIN delegations g ON g.service_id = s.id AND g.valid_to >= ? "
                       "AND g.valid_from <= ? AND g.revoked_at IS NULL "
                       "LEFT JOIN organizations o ON o.id = g.org_id AND o.disabled_at IS NULL "
-                      "WHERE s.code = ? AND s.retired_at IS NULL LIMIT 1",
-                      "sss", today, today, code);
-    return db_row_one(&rows, rc, "isssssssiiissssssiiis", &d->service_id, &d->code, &d->name,
+                      "WHERE s.code = ? AND (s.retired_at IS NULL OR ?) LIMIT 1",
+                      "sssi", today, today, code, (int64_t)retired_too);
+    return db_row_one(&rows, rc, "isssssssiiisssssssssiiisss", &d->service_id, &d->code, &d->name,
                       &d->department_code, &d->department_name, &d->topic_codes, &d->audience,
                       &d->kind, &d->online_level, &d->legal_days, &d->promised_days, &d->fee,
                       &d->materials, &d->keywords, &d->description, &d->handled_by_type,
-                      &d->handled_by_name, &d->min_assurance_level, &d->rating_count,
-                      &d->rating_sum, &d->form_schema);
+                      &d->handled_by_name, &d->name_en, &d->description_en, &d->department_name_en,
+                      &d->min_assurance_level, &d->rating_count, &d->rating_sum, &d->form_schema,
+                      &d->retired_at, &d->updated_at);
 }

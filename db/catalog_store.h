@@ -17,10 +17,17 @@ typedef struct catalog_row {
     const char *topic_codes; /* JSON array of topic codes */
     const char *keywords;    /* JSON array of strings */
     int64_t online_level, promised_days, popularity;
+    const char *name_en, *description_en; /* NULL: not translated */
+    const char *materials;                /* JSON array of {code, name, …} (or of names) */
 } catalog_row;
 
 typedef int (*catalog_row_fn)(const catalog_row *row, void *ctx);
 typedef int (*catalog_pair_fn)(const char *a, const char *b, void *ctx);
+/* A department or topic: code, name and English name (NULL when not translated). */
+typedef int (*catalog_code_fn)(const char *code, const char *name, const char *name_en, void *ctx);
+/* A concept of operators: name, situations and services ('|'-separated). */
+typedef int (*catalog_concept_fn)(const char *name, const char *situations, const char *services,
+                                  void *ctx);
 
 /* The catalog version (bumped by every change). */
 int catalog_store_version(db_conn *c, arena *a, uint64_t *version);
@@ -31,12 +38,13 @@ int catalog_store_each_item(db_conn *c, catalog_row_fn fn, void *ctx);
  * so that every worker rebuilds with the same ranks. DB_OK started, DB_NOT_FOUND not due
  * (or another worker was first), or a failure. */
 int catalog_store_popularity_epoch(db_conn *c, int interval_s);
-/* (code, name) of every department / topic; (term, expansion) of operators' synonyms. */
-int catalog_store_each_department(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx);
-int catalog_store_each_topic(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx);
+/* Every department / topic; (term, expansion) of operators' synonyms; operators' concepts. */
+int catalog_store_each_department(db_conn *c, arena *a, catalog_code_fn fn, void *ctx);
+int catalog_store_each_topic(db_conn *c, arena *a, catalog_code_fn fn, void *ctx);
 int catalog_store_each_synonym(db_conn *c, arena *a, catalog_pair_fn fn, void *ctx);
+int catalog_store_each_concept(db_conn *c, arena *a, catalog_concept_fn fn, void *ctx);
 
-/* A whole active item for the detail endpoint (strings from the arena). */
+/* A whole item for the detail endpoints (strings from the arena). */
 typedef struct catalog_detail {
     int64_t service_id;
     const char *code, *name, *department_code, *department_name, *audience, *kind, *fee;
@@ -45,12 +53,15 @@ typedef struct catalog_detail {
     const char *description, *handled_by_type, *handled_by_name;
     int64_t online_level, legal_days, promised_days, min_assurance_level;
     int64_t rating_count, rating_sum; /* ratings not excluded (API.md §8) */
+    const char *name_en, *description_en, *department_name_en; /* NULL: not translated */
+    const char *retired_at, *updated_at; /* UTC, ISO 8601 with 'Z'; retired_at NULL: offered */
 } catalog_detail;
 
-/* DB_OK, DB_NOT_FOUND (no such active item), or a failure. handled_by names the
- * organization of a delegation in force on today (YYYY-MM-DD, API.md §7), else the
- * catalog's. */
-int catalog_store_get(db_conn *c, arena *a, const char *code, const char *today, catalog_detail *d);
+/* DB_OK, DB_NOT_FOUND (no such item, or retired and not retired_too), or a failure.
+ * handled_by names the organization of a delegation in force on today (YYYY-MM-DD, API.md §7),
+ * else (or with today NULL) the catalog's. */
+int catalog_store_get(db_conn *c, arena *a, const char *code, const char *today, bool retired_too,
+                      catalog_detail *d);
 
 /* Adds detail views and applications to an item's popularity counters. */
 int catalog_store_add_counts(db_conn *c, int64_t service_id, int64_t views, int64_t applications);

@@ -3,12 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
-int staff_create(db_conn *c, const char *username, const char *hash, const char *dept, int64_t *id)
+int staff_create(db_conn *c, const char *username, const char *hash, const char *dept,
+                 bool operator, int64_t * id)
 {
     int rc = db_exec(c,
-                     "INSERT INTO staff (username, password_hash, department_code) "
-                     "VALUES (?, ?, ?)",
-                     "sss", username, hash, dept);
+                     "INSERT INTO staff (username, password_hash, department_code, role) "
+                     "VALUES (?, ?, ?, ?)",
+                     "ssss", username, hash, dept, operator? "operator" : "staff");
     if (rc == DB_OK)
         *id = db_last_insert_id(c);
     return rc;
@@ -16,13 +17,17 @@ int staff_create(db_conn *c, const char *username, const char *hash, const char 
 
 static int one_staff(db_rows *rows, int rc, staff_row *out)
 {
-    return db_row_one(rows, rc, "issss", &out->id, &out->username, &out->password_hash,
-                      &out->department_code, &out->department_name);
+    int64_t op = 0;
+    rc = db_row_one(rows, rc, "issssi", &out->id, &out->username, &out->password_hash,
+                    &out->department_code, &out->department_name, &op);
+    out->operator= op != 0;
+    return rc;
 }
 
 #define STAFF_COLUMNS                                                                              \
-    "SELECT s.id, s.username, s.password_hash, s.department_code, d.name FROM staff s "            \
-    "JOIN departments d ON d.code = s.department_code "
+    "SELECT s.id, s.username, s.password_hash, COALESCE(s.department_code, ''), "                  \
+    "COALESCE(d.name, ''), s.role = 'operator' FROM staff s "                                      \
+    "LEFT JOIN departments d ON d.code = s.department_code "
 
 int staff_by_username(db_conn *c, arena *a, const char *username, staff_row *out)
 {

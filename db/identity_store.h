@@ -11,11 +11,14 @@
 
 typedef struct staff_row {
     int64_t id;
-    const char *username, *password_hash, *department_code, *department_name;
+    const char *username, *password_hash, *department_code, *department_name; /* "" operators */
+    bool operator; /* role operator (migration 0051): the platform, not a department */
 } staff_row;
 
-/* DB_OK with *id, DB_DUPLICATE when the username is taken, or another db_status. */
-int staff_create(db_conn *c, const char *username, const char *hash, const char *dept, int64_t *id);
+/* DB_OK with *id, DB_DUPLICATE when the username is taken, or another db_status. dept NULL:
+ * none (operators). */
+int staff_create(db_conn *c, const char *username, const char *hash, const char *dept,
+                 bool operator, int64_t * id);
 /* DB_OK, DB_NOT_FOUND, or a failure. */
 int staff_by_username(db_conn *c, arena *a, const char *username, staff_row *out);
 int staff_by_id(db_conn *c, arena *a, int64_t id, staff_row *out);

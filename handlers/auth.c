@@ -22,6 +22,11 @@ static cJSON *staff_json(const staff_row *s)
     snprintf(id, sizeof id, "%lld", (long long)s->id);
     cJSON_AddStringToObject(o, "id", id);
     cJSON_AddStringToObject(o, "username", s->username);
+    cJSON_AddStringToObject(o, "role", s->operator? "operator" : "staff");
+    if (!s->department_code[0]) {
+        cJSON_AddNullToObject(o, "department"); /* an operator of the platform */
+        return o;
+    }
     cJSON *d = cJSON_AddObjectToObject(o, "department");
     cJSON_AddStringToObject(d, "code", s->department_code);
     cJSON_AddStringToObject(d, "name", s->department_name);
@@ -31,7 +36,7 @@ static cJSON *staff_json(const staff_row *s)
 static void staff_claims(const staff_row *s, token_claims *c)
 {
     memset(c, 0, sizeof *c);
-    c->role = ROLE_STAFF;
+    c->role = s->operator? ROLE_OPERATOR : ROLE_STAFF;
     snprintf(c->sub, sizeof c->sub, "%lld", (long long)s->id);
     snprintf(c->dept, sizeof c->dept, "%s", s->department_code);
     snprintf(c->client_id, sizeof c->client_id, "%s", STAFF_CLIENT_ID);

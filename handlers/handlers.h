@@ -98,6 +98,15 @@ void handle_notification_read_all(req *r, resp *w);
 void handle_notification_settings_get(req *r, resp *w);
 void handle_notification_settings_put(req *r, resp *w);
 
+/* handlers/staff_catalog.c */
+void handle_staff_catalog_create(req *r, resp *w);
+void handle_staff_catalog_get(req *r, resp *w);
+void handle_staff_catalog_update(req *r, resp *w);
+void handle_staff_catalog_retire(req *r, resp *w);
+void handle_staff_synonym_add(req *r, resp *w);
+void handle_staff_concept_add(req *r, resp *w);
+void handle_staff_search_misses(req *r, resp *w);
+
 /* handlers/uploads.c, handlers/enterprises.c, handlers/materials.c */
 void handle_upload(req *r, resp *w);
 void handle_enterprise_add(req *r, resp *w);
@@ -112,6 +121,7 @@ void handle_life_event_stats(req *r, resp *w);
 void handle_bundle_submit(req *r, resp *w);
 void handle_bundle_detail(req *r, resp *w);
 void handle_bundle_withdraw(req *r, resp *w);
+void handle_bundle_supplement(req *r, resp *w);
 
 /* handlers/test_probes.c (served only with test_routes = 1) */
 void handle_test_echo(req *r, resp *w);

@@ -56,6 +56,19 @@ const route routes[] = {
     {"GET", "/api/v1/staff/applications/{no}", handle_staff_application, AUTH_STAFF, NULL, 0},
     {"POST", "/api/v1/staff/applications/{no}/events", handle_staff_event, AUTH_STAFF, NULL,
      BODY_DEFAULT},
+    /* the staff catalog and the search miss log (issue 14) */
+    {"POST", "/api/v1/staff/catalog/items", handle_staff_catalog_create, AUTH_CATALOG, NULL,
+     BODY_DEFAULT},
+    {"GET", "/api/v1/staff/catalog/items/{code}", handle_staff_catalog_get, AUTH_CATALOG, NULL, 0},
+    {"PUT", "/api/v1/staff/catalog/items/{code}", handle_staff_catalog_update, AUTH_CATALOG, NULL,
+     BODY_DEFAULT},
+    {"DELETE", "/api/v1/staff/catalog/items/{code}", handle_staff_catalog_retire, AUTH_CATALOG,
+     NULL, 0},
+    {"POST", "/api/v1/staff/catalog/synonyms", handle_staff_synonym_add, AUTH_OPERATOR, NULL,
+     BODY_DEFAULT},
+    {"POST", "/api/v1/staff/catalog/concepts", handle_staff_concept_add, AUTH_OPERATOR, NULL,
+     BODY_DEFAULT},
+    {"GET", "/api/v1/staff/search-misses", handle_staff_search_misses, AUTH_OPERATOR, NULL, 0},
     /* delegations and the organizations' API (API.md §7) */
     {"GET", "/api/v1/staff/delegations", handle_staff_delegations, AUTH_STAFF, NULL, 0},
     {"POST", "/api/v1/staff/delegations", handle_staff_delegation_create, AUTH_STAFF, NULL,
@@ -116,6 +129,8 @@ const route routes[] = {
      BODY_DEFAULT},
     {"GET", "/api/v1/bundles/{no}", handle_bundle_detail, AUTH_CITIZEN, NULL, 0},
     {"POST", "/api/v1/bundles/{no}/withdraw", handle_bundle_withdraw, AUTH_CITIZEN, NULL,
+     BODY_DEFAULT},
+    {"POST", "/api/v1/bundles/{no}/supplement", handle_bundle_supplement, AUTH_CITIZEN, NULL,
      BODY_DEFAULT},
 };
 

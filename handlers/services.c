@@ -10,10 +10,12 @@
 #include "db/catalog_store.h"
 #include "db/life_event_store.h"
 #include "handlers/application_views.h"
+#include "handlers/catalog_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "search/catalog_cache.h"
 #include "search/search.h"
+#include "search/search_log.h"
 
 #define MAX_HIGHLIGHTS 16
 
@@ -50,7 +52,7 @@ static void respond_codes(req *r, resp *w, bool topics)
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "code", list[i].code);
-        cJSON_AddStringToObject(o, "name", list[i].name);
+        cJSON_AddStringToObject(o, "name", search_code_name(&list[i], r->lang_en));
         cJSON_AddNumberToObject(o, "service_count", list[i].count);
         cJSON_AddItemToArray(items, o);
     }
@@ -68,28 +70,28 @@ void handle_topics(req *r, resp *w)
     respond_codes(r, w, true);
 }
 
-static cJSON *code_object(const search_code *c)
+static cJSON *code_object(const search_code *c, bool en)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "code", c->code);
-    cJSON_AddStringToObject(o, "name", c->name);
+    cJSON_AddStringToObject(o, "name", search_code_name(c, en));
     return o;
 }
 
-static void write_code(strbuf *sb, const search_code *c)
+static void write_code(strbuf *sb, const search_code *c, bool en)
 {
     sb_puts(sb, "{\"code\":");
     jw_string(sb, c->code);
     sb_puts(sb, ",\"name\":");
-    jw_string(sb, c->name);
+    jw_string(sb, search_code_name(c, en));
     sb_puts(sb, "}");
 }
 
 static void write_highlight(strbuf *sb, const search_index *ix, const search_results *res,
-                            const search_hit *hit)
+                            const search_hit *hit, bool en)
 {
     uint32_t ranges[MAX_HIGHLIGHTS][2];
-    size_t n = search_highlight(ix, res, hit, ranges, MAX_HIGHLIGHTS);
+    size_t n = search_highlight(ix, res, hit, en, ranges, MAX_HIGHLIGHTS);
     sb_puts(sb, "\"highlight\":[");
     for (size_t i = 0; i < n; i++) {
         sb_puts(sb, i ? ",[" : "[");
@@ -102,16 +104,16 @@ static void write_highlight(strbuf *sb, const search_index *ix, const search_res
 }
 
 static void write_list_item(strbuf *sb, const search_index *ix, const search_results *res,
-                            const search_hit *hit)
+                            const search_hit *hit, bool en)
 {
     const search_item *it = &ix->items[hit->item];
     sb_puts(sb, "{\"code\":");
     jw_string(sb, ix->pool + it->code);
     sb_puts(sb, ",\"name\":");
-    jw_string(sb, ix->pool + it->name);
+    jw_string(sb, search_item_name(ix, it, en));
     if (it->dept < ix->n_depts) {
         sb_puts(sb, ",\"department\":");
-        write_code(sb, &ix->depts[it->dept]);
+        write_code(sb, &ix->depts[it->dept], en);
     }
     sb_puts(sb, ",\"topics\":[");
     bool first = true;
@@ -119,7 +121,7 @@ static void write_list_item(strbuf *sb, const search_index *ix, const search_res
         if (it->topics & (1ULL << t)) {
             if (!first)
                 sb_puts(sb, ",");
-            write_code(sb, &ix->topics[t]);
+            write_code(sb, &ix->topics[t], en);
             first = false;
         }
     sb_puts(sb, "],\"online_level\":");
@@ -128,7 +130,7 @@ static void write_list_item(strbuf *sb, const search_index *ix, const search_res
                               : ",\"kind\":\"承诺件\",\"promised_days\":");
     jw_int(sb, it->promised_days);
     sb_puts(sb, ",");
-    write_highlight(sb, ix, res, hit);
+    write_highlight(sb, ix, res, hit, en);
     sb_puts(sb, "}");
 }
 
@@ -160,6 +162,43 @@ static bool read_filters(req *r, const search_index *ix, search_filters *f)
     req_query_int(r, "online_level_min", 0, 1, 4, &level);
     f->online_level_min = (int)level;
     return r->n_errors == 0;
+}
+
+static void write_codes(strbuf *sb, const char *key, const search_code *list, const uint16_t *at,
+                        size_t n, bool en)
+{
+    sb_puts(sb, ",\"");
+    sb_puts(sb, key);
+    sb_puts(sb, "\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_puts(sb, ",");
+        write_code(sb, &list[at[i]], en);
+    }
+    sb_puts(sb, "]");
+}
+
+/* "suggestions": what the words point to when they found nothing good (API.md §4). */
+static int write_suggestions(req *r, strbuf *sb, const search_index *ix, const char *q,
+                             const search_results *res)
+{
+    search_suggestions sg;
+    if (search_suggest(ix, q, res, &r->arena, &sg) != 0)
+        return -1;
+    sb_puts(sb, ",\"suggestions\":{\"life_events\":[]");
+    write_codes(sb, "topics", ix->topics, sg.topics, sg.n_topics, r->lang_en);
+    write_codes(sb, "departments", ix->depts, sg.depts, sg.n_depts, r->lang_en);
+    sb_puts(sb, ",\"services\":[");
+    for (size_t i = 0; i < sg.n_items; i++) {
+        const search_item *it = &ix->items[sg.items[i]];
+        sb_puts(sb, i ? ",{\"code\":" : "{\"code\":");
+        jw_string(sb, ix->pool + it->code);
+        sb_puts(sb, ",\"name\":");
+        jw_string(sb, search_item_name(ix, it, r->lang_en));
+        sb_puts(sb, "}");
+    }
+    sb_puts(sb, "]}");
+    return 0;
 }
 
 void handle_services_search(req *r, resp *w)
@@ -197,7 +236,7 @@ void handle_services_search(req *r, resp *w)
     for (size_t i = 0; i < res.n; i++) {
         if (i)
             sb_puts(&sb, ",");
-        write_list_item(&sb, ix, &res, &res.hits[i]);
+        write_list_item(&sb, ix, &res, &res.hits[i], r->lang_en);
     }
     sb_puts(&sb, "],\"total\":");
     jw_int(&sb, (int64_t)res.total);
@@ -205,6 +244,19 @@ void handle_services_search(req *r, resp *w)
     jw_int(&sb, page);
     sb_puts(&sb, ",\"page_size\":");
     jw_int(&sb, page_size);
+    if (q && !search_text_is_blank(q)) {
+        /* the bundles that match: none until life events are in the index (see search.h) */
+        sb_puts(&sb, ",\"life_events\":[]");
+        char search_id[SEARCH_ID_CHARS + 1];
+        search_log_search(q, res.total == 0, search_id);
+        if (search_id[0]) {
+            sb_puts(&sb, ",\"search_id\":");
+            jw_string(&sb, search_id);
+        }
+        if (page == 1 && search_needs_suggestions(&res) &&
+            write_suggestions(r, &sb, ix, q, &res) != 0)
+            sb.failed = true;
+    }
     sb_puts(&sb, "}");
     catalog_cache_release(ix);
     respond_strbuf(r, w, &sb);
@@ -240,9 +292,9 @@ void handle_services_suggest(req *r, resp *w)
         sb_puts(&sb, i ? ",{\"code\":" : "{\"code\":");
         jw_string(&sb, ix->pool + it->code);
         sb_puts(&sb, ",\"name\":");
-        jw_string(&sb, ix->pool + it->name);
+        jw_string(&sb, search_item_name(ix, it, r->lang_en));
         sb_puts(&sb, ",");
-        write_highlight(&sb, ix, &res, &res.hits[i]);
+        write_highlight(&sb, ix, &res, &res.hits[i], r->lang_en);
         sb_puts(&sb, "}");
     }
     sb_puts(&sb, "]}");
@@ -259,7 +311,7 @@ static bool code_is_sane(const char *s)
 }
 
 /* Topic codes (JSON) → [{code, name}] with names from the index (the code alone if none). */
-static cJSON *topics_json(const char *codes_json)
+static cJSON *topics_json(const char *codes_json, bool en)
 {
     cJSON *codes = cJSON_Parse(codes_json);
     cJSON *out = cJSON_CreateArray();
@@ -270,12 +322,13 @@ static cJSON *topics_json(const char *codes_json)
         if (!cJSON_IsString(c))
             continue;
         int t = ix ? index_topic(ix, c->valuestring) : -1;
-        search_code fallback = {{0}, {0}, 0};
+        search_code fallback;
+        memset(&fallback, 0, sizeof fallback);
         if (t < 0) {
             strncpy(fallback.code, c->valuestring, sizeof fallback.code - 1);
             strncpy(fallback.name, c->valuestring, sizeof fallback.name - 1);
         }
-        cJSON_AddItemToArray(out, code_object(t >= 0 ? &ix->topics[t] : &fallback));
+        cJSON_AddItemToArray(out, code_object(t >= 0 ? &ix->topics[t] : &fallback, en));
     }
     catalog_cache_release(ix);
     cJSON_Delete(codes);
@@ -285,25 +338,26 @@ static cJSON *topics_json(const char *codes_json)
 static cJSON *detail_json(req *r, const catalog_detail *d)
 {
     cJSON *o = resp_new_object(r);
+    bool en = r->lang_en;
     cJSON_AddStringToObject(o, "code", d->code);
-    cJSON_AddStringToObject(o, "name", d->name);
+    cJSON_AddStringToObject(o, "name", en && d->name_en ? d->name_en : d->name);
     cJSON *dept = cJSON_AddObjectToObject(o, "department");
     cJSON_AddStringToObject(dept, "code", d->department_code);
-    cJSON_AddStringToObject(dept, "name", d->department_name);
-    cJSON_AddItemToObject(o, "topics", topics_json(d->topic_codes));
-    cJSON_AddStringToObject(o, "audience", d->audience);
-    cJSON_AddStringToObject(o, "kind", d->kind);
-    cJSON_AddNumberToObject(o, "online_level", (double)d->online_level);
-    cJSON_AddNumberToObject(o, "legal_days", (double)d->legal_days);
-    cJSON_AddNumberToObject(o, "promised_days", (double)d->promised_days);
-    cJSON_AddNumberToObject(o, "min_assurance_level", (double)d->min_assurance_level);
-    cJSON_AddStringToObject(o, "fee", d->fee);
-    cJSON *materials = cJSON_Parse(d->materials), *keywords = cJSON_Parse(d->keywords);
-    cJSON_AddItemToObject(o, "materials", materials ? materials : cJSON_CreateArray());
-    cJSON_AddItemToObject(o, "keywords", keywords ? keywords : cJSON_CreateArray());
-    cJSON *schema = d->form_schema ? cJSON_Parse(d->form_schema) : NULL;
-    cJSON_AddItemToObject(o, "form_schema", schema ? schema : cJSON_CreateNull());
-    cJSON_AddStringToObject(o, "description", d->description);
+    cJSON_AddStringToObject(
+        dept, "name", en && d->department_name_en ? d->department_name_en : d->department_name);
+    cJSON_AddItemToObject(o, "topics", topics_json(d->topic_codes, en));
+    catalog_views_add_terms(o, d);
+    catalog_views_add_list(o, "materials", d->materials);
+    catalog_views_add_list(o, "keywords", d->keywords);
+    catalog_views_add_form_schema(o, d->form_schema);
+    cJSON_AddStringToObject(o, "description",
+                            en && d->description_en ? d->description_en : d->description);
+    /* both languages whatever was asked, so that an app can show either (additive) */
+    cJSON_AddStringToObject(o, "name_zh", d->name);
+    if (d->name_en)
+        cJSON_AddStringToObject(o, "name_en", d->name_en);
+    if (d->description_en)
+        cJSON_AddStringToObject(o, "description_en", d->description_en);
     cJSON *by = cJSON_AddObjectToObject(o, "handled_by");
     cJSON_AddStringToObject(by, "type", d->handled_by_type);
     cJSON_AddStringToObject(by, "name", d->handled_by_name);
@@ -346,9 +400,19 @@ void handle_service_detail(req *r, resp *w)
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return;
     }
+    const char *search_id = NULL;
+    if (req_query_string(r, "search_id", SEARCH_ID_CHARS, &search_id) && search_id &&
+        (strlen(search_id) != SEARCH_ID_CHARS ||
+         strspn(search_id, "0123456789abcdefABCDEF") != SEARCH_ID_CHARS))
+        req_add_error(r, "search_id", "search_id 应为搜索结果中给出的 32 位十六进制。",
+                      "search_id must be the 32 hex digits a search answer gave.");
+    if (r->n_errors) {
+        resp_invalid(r, w);
+        return;
+    }
     char today[CAL_DATE_BYTES];
     cal_day_format(request_today(r), today);
-    int rc = catalog_store_get(db_reader(), &r->arena, code, today, &d);
+    int rc = catalog_store_get(db_reader(), &r->arena, code, today, false, &d);
     if (rc != DB_OK && rc != DB_NOT_FOUND) {
         common_answer_failure(r, w, rc, "service detail");
         return;
@@ -363,6 +427,8 @@ void handle_service_detail(req *r, resp *w)
         pii_index("ip", r->client_key, client);
         catalog_cache_count_view((uint32_t)d.service_id, client);
     }
+    if (search_id) /* a result of that search was opened (search/search_log.h) */
+        search_log_open(search_id);
     cJSON *o = detail_json(r, &d);
     if (add_life_events(r, w, o, d.code))
         resp_json(r, w, 200, o);

@@ -79,6 +79,7 @@ cleanup() {
 trap cleanup EXIT
 source "$ROOT/scripts/bench-push.sh"
 source "$ROOT/scripts/bench-uploads.sh"
+source "$ROOT/scripts/bench-bundles.sh"
 render_php_peer
 render_push_fake
 "$ROOT/scripts/stack.sh" start >/dev/null 2>&1
@@ -184,7 +185,7 @@ grow_to "$napps"
 mixed_matrix "$napps"
 mixed_workers "$default_workers"
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); wrk -t$threads -c$conns -d${secs}s;" \
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$threads -c$conns -d${secs}s;" \
      "workers=$("$BIN/onewindow-admin" config | sed -n 's/^workers: //p') threads=$("$BIN/onewindow-admin" config | sed -n 's/^threads: //p')"
 printf '| %-34s | %10s | %8s | %8s | %9s | %9s | %7s | %14s |\n' endpoint "req/s" "p50 ms" "p99 ms" "× ceiling" "× healthz" "non-2xx" "req/s per core"
 printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------------------ ------------ ---------- ---------- ----------- ----------- --------- ----------------
@@ -299,6 +300,7 @@ print(json.dumps({"service_code": code, "form": valid_form(code)}, ensure_ascii=
 read -r rps p50 p99 bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=idempotent-post.lua \
   BENCH_BODY="$submit_body" BENCH_TOKEN="$submit_token" measure "$base/api/v1/applications")
 row "POST /applications (new key), c$detail_conns" "$rps" "$p50" "$p99" "$bad"
+bundle_bench
 upload_bench
 
 # The organizations' change feed (API.md §7): BENCH_ORGS (1000) organizations handle all the
@@ -356,17 +358,41 @@ read -r rps p50 p99 bad < <(measure "$base" "$paths")
 row "GET /services?q= (26-query mix)" "$rps" "$p50" "$p99" "$bad"
 read -r rps p50 p99 bad < <(measure "$base" "$suggest")
 row "GET /services/suggest (mix)" "$rps" "$p50" "$p99" "$bad"
+# situations: the ranked retrieval and the concepts over every field (issue 14)
+situations=$ONEWINDOW_VAR_DIR/situation-paths
+/usr/bin/python3 - "$ROOT/tests/bench/situation-queries.txt" "$situations" <<'PY'
+import sys, urllib.parse
+qs = [l.strip() for l in open(sys.argv[1], encoding="utf-8") if l.strip() and not l.startswith("#")]
+open(sys.argv[2], "w").write("".join(f"/api/v1/services?q={urllib.parse.quote(q)}\n" for q in qs))
+PY
+read -r rps p50 p99 bad < <(measure "$base" "$situations")
+row "GET /services?q= (situations)" "$rps" "$p50" "$p99" "$bad"
 
 # Memory of each worker with the catalog loaded, and its peak (VmHWM) after a forced rebuild.
 rss() { for pid in $(pgrep -P "$(cat "$ONEWINDOW_VAR_DIR/run/onewindow-fcgi.pid")"); do awk -v k="$1" '$1 == k":" { printf "%d ", $2 / 1024 }' "/proc/$pid/status"; done; }
 steady=$(rss VmRSS)
+# A change is searchable once every worker has seen the catalog version and rebuilt: from the
+# command to six answers in a row (nginx spreads them over the workers) that find it.
+t0=$(date +%s.%N)
 "$BIN/onewindow-admin" add-synonym benchrebuild 护照 >/dev/null
-sleep 6
+for _ in $(seq 300); do
+  n=$(for _ in 1 2 3 4 5 6; do curl -s "$base/api/v1/services?q=benchrebuild&page_size=1"; echo; done |
+      grep -c '"total":[1-9]' || true)
+  [ "$n" -eq 6 ] && break
+  sleep 0.1
+done
+visible_s=$(secs_since "$t0")
+rebuilds=$(grep -o 'search index version [0-9]*: [0-9]* items.* in [0-9]* ms ([0-9]* ms CPU' \
+  "$ONEWINDOW_VAR_DIR/log/onewindow.log" | tail -2 | sed 's/.* in \([0-9]*\) ms (\([0-9]*\) ms CPU/\1 ms (\2 ms CPU)/' |
+  paste -sd, | sed 's/,/, /g')
 echo
 echo "catalog: $size items, import ${import_s} s; worker RSS MiB: $steady(steady), $(rss VmHWM)(peak incl. a rebuild)"
+echo "catalog change searchable on every worker after ${visible_s} s; the workers' last rebuilds: ${rebuilds}" \
+     "(wall, and the CPU time of the rebuilding thread); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "applications: $napps generated in ${generate_s} s ($(paste -sd, "$ONEWINDOW_VAR_DIR/generated.txt" | sed 's/,/, /g'));" \
      "detail mix: $n_numbers numbers of $n_citizens citizens"
 echo "$upload_summary"
+echo "$bundle_summary"
 echo "detail C / PHP-FPM: $(awk -v a="$c_rps" -v b="$php_rps" 'BEGIN { printf "%.2f", a / b }') (target ≥ 2)," \
      "C p99 ${c_p99} ms (target ≤ 10) at $detail_conns connections; PHP-FPM: ${BENCH_PHP_CHILDREN:-4} static" \
      "children, OPcache, persistent PDO, openssl_verify per request; same JSON body: $same of $checked numbers"

@@ -6,7 +6,8 @@
 set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libfcgi-dev libmariadb-dev libjwt-dev libcjson-dev libpcre2-dev libmagic-dev zlib1g-dev libjpeg-dev
-            libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev)
+            libsodium-dev libssl-dev libcurl4-openssl-dev libopencc-dev libunistring-dev
+            libstemmer-dev libxxhash-dev python3 python3-jieba)
 run_pkgs=(mariadb-server mariadb-client nginx curl procps tzdata ca-certificates python3 libopencc-data
           python3-yaml)
 # python3-jsonschema: the e2e answers checked against api/openapi.yaml (tests/e2e/contract.py)

@@ -4,8 +4,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <cjson/cJSON.h>
 
 #include "core/arena.h"
 #include "core/clock.h"
@@ -18,6 +21,7 @@
 #include "search/index_build.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
+#include "search/segment.h"
 
 #define VIEW_SLOTS 1024
 /* Distinct (service, client) views buffered between flushes; more are dropped (popularity is
@@ -160,14 +164,45 @@ static void flush_views(void)
                     batch[i].count, batch[i].applications, batch[i].service_id);
 }
 
-static int add_dept(const char *code, const char *name, void *b)
+static int add_dept(const char *code, const char *name, const char *name_en, void *b)
 {
-    return search_builder_add_dept(b, code, name);
+    return search_builder_add_dept(b, code, name, name_en);
 }
 
-static int add_topic(const char *code, const char *name, void *b)
+static int add_topic(const char *code, const char *name, const char *name_en, void *b)
 {
-    return search_builder_add_topic(b, code, name);
+    return search_builder_add_topic(b, code, name, name_en);
+}
+
+/* A JSON array of strings joined by '|' (the shipped concepts' format), or NULL. */
+static char *joined(const char *json)
+{
+    cJSON *arr = cJSON_Parse(json);
+    size_t len = 1;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, arr) len += cJSON_IsString(v) ? strlen(v->valuestring) + 1 : 0;
+    char *out = arr ? malloc(len) : NULL;
+    if (out) {
+        out[0] = '\0';
+        cJSON_ArrayForEach(v, arr) if (cJSON_IsString(v))
+        {
+            if (out[0])
+                strcat(out, "|");
+            strcat(out, v->valuestring);
+        }
+    }
+    cJSON_Delete(arr);
+    return out;
+}
+
+/* An operator's concept (situations and services stored as JSON arrays). */
+static int add_concept(const char *name, const char *situations, const char *services, void *b)
+{
+    char *sit = joined(situations), *svc = joined(services);
+    int rc = sit && svc ? search_builder_add_concept(b, name, sit, svc) : 0;
+    free(sit);
+    free(svc);
+    return rc;
 }
 
 static int add_synonym(const char *term, const char *expansion, void *b)
@@ -177,9 +212,10 @@ static int add_synonym(const char *term, const char *expansion, void *b)
 
 static int add_item(const catalog_row *row, void *b)
 {
-    search_doc d = {row->service_id, row->code,         row->name,          row->department_code,
-                    row->audience,   row->kind,         row->description,   row->topic_codes,
-                    row->keywords,   row->online_level, row->promised_days, row->popularity};
+    search_doc d = {row->service_id, row->code,           row->name,          row->department_code,
+                    row->audience,   row->kind,           row->description,   row->topic_codes,
+                    row->keywords,   row->online_level,   row->promised_days, row->popularity,
+                    row->name_en,    row->description_en, row->materials,     NULL};
     return search_builder_add_item(b, &d);
 }
 
@@ -199,6 +235,11 @@ static search_index *build(db_conn *c, uint64_t version)
         rc = catalog_store_each_synonym(c, &a, add_synonym, b);
     if (rc == DB_OK)
         rc = catalog_store_each_item(c, add_item, b);
+    /* concepts after the items: their services resolve to the catalog's terms at the end */
+    if (rc == DB_OK)
+        rc = search_builder_add_shipped_concepts(b) == 0 ? DB_OK : DB_ERROR;
+    if (rc == DB_OK)
+        rc = catalog_store_each_concept(c, &a, add_concept, b);
     arena_destroy(&a);
     if (rc != DB_OK) {
         search_builder_abort(b);
@@ -252,15 +293,17 @@ static void refresh(int64_t *built_at)
     }
     if (current && current->version >= version)
         return;
-    int64_t t0 = clock_mono_ms();
+    int64_t t0 = clock_mono_ms(), cpu0 = clock_thread_cpu_ms();
     search_index *ix = build(src, version);
     if (!ix) {
         log_msg(LOG_WARN, "search index rebuild failed; keeping the current one");
         return;
     }
-    log_msg(LOG_INFO, "search index version %llu: %zu items, %zu grams, %zu terms in %lld ms",
+    log_msg(LOG_INFO,
+            "search index version %llu: %zu items, %zu grams, %zu terms in %lld ms "
+            "(%lld ms CPU of this thread)",
             (unsigned long long)version, ix->n_items, ix->n_gram_slots, ix->n_terms,
-            (long long)(clock_mono_ms() - t0));
+            (long long)(clock_mono_ms() - t0), (long long)(clock_thread_cpu_ms() - cpu0));
     *built_at = clock_mono_ms();
     ix->reading_cache = blob_cache_new((size_t)search_cache_mb * 1024 * 1024);
     publish(ix);
@@ -277,8 +320,9 @@ static void catalog_tick(bool stopping)
 
 int catalog_cache_init(const ow_config *cfg)
 {
-    if (normalize_init() != 0 || pinyin_init() != 0) {
-        log_msg(LOG_ERROR, "search: OpenCC t2s or the pinyin table could not be loaded");
+    if (normalize_init() != 0 || pinyin_init() != 0 || segment_init() != 0) {
+        log_msg(LOG_ERROR, "search: OpenCC t2s, the pinyin table or the word dictionary could "
+                           "not be loaded");
         return -1;
     }
     /* A fixed threshold: big index arrays are mmap'd and go back to the system when freed

@@ -6,6 +6,7 @@
 
 #include "search/normalize.h"
 #include "search/pinyin.h"
+#include "search/terms.h"
 
 /* ---- highlights ---- */
 
@@ -56,11 +57,46 @@ static void mark_ascii(const token *t, const uint32_t *name, size_t n, bool *mar
     }
 }
 
+/* English names: the words whose stem is the stem of an English word of the literal query. */
+static size_t highlight_en(const search_query *q, const char *name, uint32_t ranges[][2],
+                           size_t max)
+{
+    const alternative *lit = &q->alt[0];
+    size_t k = 0, len = strlen(name);
+    for (size_t i = 0; i < len && k < max;) {
+        while (i < len && !((name[i] | 32) >= 'a' && (name[i] | 32) <= 'z'))
+            i++;
+        size_t start = i;
+        char word[40], stem[40];
+        size_t wl = 0;
+        for (; i < len && (name[i] | 32) >= 'a' && (name[i] | 32) <= 'z'; i++)
+            if (wl < sizeof word - 1)
+                word[wl++] = (char)(name[i] | 32);
+        if (!terms_stem(word, wl, stem, sizeof stem))
+            continue;
+        for (size_t t = 0; t < lit->n_tok; t++) {
+            char qs[SEARCH_MAX_QUERY_CHARS * 2 + 1], qstem[40];
+            if (!lit->tok[t].ascii)
+                continue;
+            token_ascii(&lit->tok[t], qs, sizeof qs);
+            if (terms_stem(qs, strlen(qs), qstem, sizeof qstem) && strcmp(qstem, stem) == 0) {
+                ranges[k][0] = (uint32_t)start; /* ASCII: bytes are code points */
+                ranges[k++][1] = (uint32_t)i;
+                break;
+            }
+        }
+    }
+    return k;
+}
+
 size_t search_highlight(const search_index *ix, const search_results *res, const search_hit *hit,
-                        uint32_t ranges[][2], size_t max)
+                        bool english, uint32_t ranges[][2], size_t max)
 {
     if (!res->query || hit->alt >= res->query->n_alt)
         return 0;
+    const search_item *it = &ix->items[hit->item];
+    if (english && it->name_en)
+        return highlight_en(res->query, ix->pool + it->name_en, ranges, max);
     const char *name = ix->pool + ix->items[hit->item].name;
     uint32_t c[256];
     size_t n = normalize_text(name, strlen(name), c, 256, false);

@@ -1,6 +1,7 @@
 #include "search/index.h"
 
 #include "search/blob_cache.h"
+#include "search/ranked_build.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,10 @@ const uint32_t *index_gram_postings(const search_index *ix, uint64_t key, size_t
     return ix->postings + ix->gram_off[slot];
 }
 
-unsigned index_fields_from(const uint32_t *list, size_t n, size_t *pos, uint32_t item)
+size_t index_gallop(const uint32_t *list, size_t n, size_t from, uint32_t value)
 {
-    uint32_t want = item << 2;
-    size_t lo = *pos, step = 1, hi = lo;
-    while (hi < n && list[hi] < want) { /* gallop */
+    size_t lo = from, step = 1, hi = lo;
+    while (hi < n && list[hi] < value) {
         lo = hi + 1;
         hi += step;
         step *= 2;
@@ -28,12 +28,18 @@ unsigned index_fields_from(const uint32_t *list, size_t n, size_t *pos, uint32_t
     if (hi > n)
         hi = n;
     while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (list[mid] < want)
+        size_t mid = lo + (hi - lo) / 2;
+        if (list[mid] < value)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return lo;
+}
+
+unsigned index_fields_from(const uint32_t *list, size_t n, size_t *pos, uint32_t item)
+{
+    size_t lo = index_gallop(list, n, *pos, item << 2);
     *pos = lo;
     unsigned fields = 0;
     for (size_t i = lo; i < n && list[i] >> 2 == item; i++)
@@ -82,6 +88,7 @@ void search_index_free(search_index *ix)
     free(ix->dept_off);
     free(ix->topic_items);
     free(ix->topic_off);
+    ranked_index_free(&ix->ranked);
     blob_cache_free(ix->reading_cache);
     free(ix);
 }

@@ -29,6 +29,7 @@ enum { AUDIENCE_PERSONAL = 0, AUDIENCE_ENTERPRISE = 1, AUDIENCE_BOTH = 2 };
 typedef struct search_item {
     uint32_t service_id;
     uint32_t code, name, name_compact; /* offsets of NUL-terminated strings in the pool */
+    uint32_t name_en, description_en;  /* the same; 0 (the empty string): no translation */
     uint32_t name_id;                  /* items with the same name share it (type-ahead) */
     uint16_t name_chars;               /* code points of the compact normalized name */
     uint16_t name_py_len;              /* letters of its full pinyin */
@@ -43,6 +44,7 @@ typedef struct search_item {
 typedef struct search_code {
     char code[32 * 4 + 1];  /* VARCHAR(32): up to 4 bytes a character */
     char name[100 * 4 + 1]; /* VARCHAR(100) */
+    char name_en[201];      /* VARCHAR(200), "" when not translated */
     uint32_t count;         /* active items */
 } search_code;
 
@@ -55,6 +57,38 @@ typedef struct synonym_entry {
     uint32_t term, expansion; /* pool offsets: normalized UTF-8 */
     bool ascii;
 } synonym_entry;
+
+/* A situation word of a concept: every part must occur in the query (hanzi parts as
+ * substrings of the query's hanzi, English parts as " stem stem " in its stemmed words). */
+typedef struct concept_pattern {
+    uint32_t part[3]; /* offsets in ranked_index.pool */
+    uint8_t n_parts;
+    uint8_t ascii;       /* bit i: part i is English */
+    uint8_t specificity; /* characters (an English word counts 2) of all its parts */
+    uint32_t concept;
+} concept_pattern;
+
+/* The ranked retrieval (search/ranked.c, built by search/ranked_build.c): BM25F over every
+ * field of an item, as one impact per (term, item); and the concept layer. */
+typedef struct ranked_index {
+    char *pool; /* term strings, concept parts and names */
+    size_t pool_len;
+    u64map term_index;  /* hash(term) → term id */
+    uint32_t *term_str; /* term id → pool offset */
+    uint32_t *off;      /* term id → first posting; n_terms + 1 */
+    uint32_t *items;    /* postings: the item, ascending within a term */
+    uint16_t *impact;   /* its BM25F score / scale */
+    uint16_t *term_max; /* term id → its highest impact (bounds what a term can add) */
+    size_t n_terms;
+    float scale;
+    concept_pattern *patterns;
+    size_t n_patterns;
+    uint32_t *concept_name; /* concept → pool offset */
+    uint32_t *concept_off;  /* concept → its first service phrase; n_concepts + 1 */
+    uint32_t *phrase_off;   /* phrase → its first term in phrase_terms; n_phrases + 1 */
+    uint32_t *phrase_terms; /* each phrase's terms, the rarest first */
+    size_t n_concepts, n_phrases;
+} ranked_index;
 
 typedef struct search_index {
     atomic_int refs;
@@ -93,6 +127,8 @@ typedef struct search_index {
     uint32_t *topic_off;     /* n_topics + 1 */
     uint32_t audience_level_count[3][5]; /* items by audience and online level (browse) */
 
+    ranked_index ranked;
+
     struct blob_cache *reading_cache; /* reading → match list (search.c); NULL: none */
 } search_index;
 
@@ -108,6 +144,9 @@ static inline uint64_t gram_bigram(uint32_t a, uint32_t b)
 
 /* The postings of a gram (NULL, 0 when absent). */
 const uint32_t *index_gram_postings(const search_index *ix, uint64_t key, size_t *n);
+/* The first position at or after from in the ascending list[0..n) holding value or more,
+ * by galloping: looking up k values in ascending order costs O(k log(n / k)). */
+size_t index_gallop(const uint32_t *list, size_t n, size_t from, uint32_t value);
 /* The field mask (1 << FIELD_…) of item in a sorted posting list. For items asked in
  * ascending order *pos moves forward by galloping (start it at 0), so checking c items
  * costs O(c log(n / c)) rather than O(c log n). */

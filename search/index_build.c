@@ -7,9 +7,12 @@
 #include <cjson/cJSON.h>
 
 #include "core/embedded_data.h"
+#include "core/grow.h"
 #include "core/log.h"
+#include "search/build_memo.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
+#include "search/ranked_build.h"
 
 typedef struct u32vec {
     uint32_t *v;
@@ -20,49 +23,46 @@ typedef struct pair {
     uint32_t a, b;
 } pair;
 
-typedef struct gram {
-    uint64_t key;
-    uint32_t field;
-} gram;
+/* Memo kinds (search/build_memo.h) of the gram index. */
+enum { MEMO_NAME = 1, MEMO_KEYWORD, MEMO_KEYWORDS, MEMO_TOPICS, MEMO_POOL, MEMO_HANZI_RUN };
 
-typedef struct gram_list {
-    gram *g;
-    size_t n, cap;
-} gram_list;
+/* A name's run in the memo: where the item's fields come from, then its gram slots. */
+enum {
+    NAME_OFF,
+    NAME_ID,
+    NAME_COMPACT,
+    NAME_CHARS,
+    NAME_PY_LEN,
+    NAME_PY_FULL,
+    NAME_PY_INITIALS,
+    NAME_SLOTS
+};
+#define NO_TERM UINT32_MAX
 
 struct search_builder {
     search_index *ix;
     size_t items_cap, pool_cap, depts_cap, topics_cap, synonyms_cap;
     u32vec *slots; /* per gram slot, while building */
     size_t slots_cap;
+    /* per gram slot: 1 + the item that last posted to it, and the fields it posted */
+    uint32_t *slot_item;
+    uint8_t *slot_fields;
+    size_t slot_item_cap, slot_fields_cap;
     u64map term_index; /* hash(string) → term id */
-    u64map name_index; /* hash(name) → item holding it first */
     uint32_t n_names;
     size_t terms_cap, term_initials_cap;
-    pair *term_pairs; /* (term, posting) */
+    pair *term_pairs; /* (term, posting), in posting order */
     size_t n_term_pairs, term_pairs_cap;
     size_t entries_cap;
+    build_memo *memo;
+    ranked_builder *ranked;
     bool failed;
-    /* scratch of one item */
-    gram_list grams;
+    /* scratch of one text */
+    uint32_t *run;
+    size_t n_run, run_cap;
     pinyin_text py;
     uint32_t text[NORM_MAX_CHARS];
 };
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 64;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * size);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = n;
-    return 0;
-}
 
 static int vec_push(u32vec *v, uint32_t x)
 {
@@ -81,16 +81,9 @@ static int vec_push(u32vec *v, uint32_t x)
 /* Copies s into the pool; returns its offset (UINT32_MAX when out of memory). */
 static uint32_t pool_add(search_builder *b, const char *s, size_t len)
 {
-    search_index *ix = b->ix;
-    if (ix->pool_len + len + 1 > UINT32_MAX ||
-        grow((void **)&ix->pool, &b->pool_cap, ix->pool_len + len + 1, 1) != 0) {
+    uint32_t off = pool_append(&b->ix->pool, &b->ix->pool_len, &b->pool_cap, s, len);
+    if (off == UINT32_MAX)
         b->failed = true;
-        return UINT32_MAX;
-    }
-    uint32_t off = (uint32_t)ix->pool_len;
-    memcpy(ix->pool + off, s, len);
-    ix->pool[off + len] = '\0';
-    ix->pool_len += len + 1;
     return off;
 }
 
@@ -100,8 +93,10 @@ search_builder *search_builder_new(void)
     if (!b)
         return NULL;
     b->ix = calloc(1, sizeof *b->ix);
-    if (!b->ix || u64map_init(&b->ix->grams, 1 << 16) != 0 ||
-        u64map_init(&b->term_index, 1 << 12) != 0 || u64map_init(&b->name_index, 1 << 12) != 0 ||
+    b->ranked = ranked_builder_new();
+    b->memo = build_memo_new();
+    if (!b->ix || !b->ranked || !b->memo || u64map_init(&b->ix->grams, 1 << 16) != 0 ||
+        u64map_init(&b->term_index, 1 << 12) != 0 ||
         u64map_init(&b->ix->synonym_index, 1 << 10) != 0) {
         search_builder_abort(b);
         return NULL;
@@ -111,23 +106,27 @@ search_builder *search_builder_new(void)
 }
 
 static int add_code(search_code **list, size_t *n, size_t *cap, const char *code, const char *name,
-                    size_t max)
+                    const char *name_en, size_t max)
 {
-    if (*n >= max || grow((void **)list, cap, *n + 1, sizeof **list) != 0)
+    if (*n >= max || grow_array((void **)list, cap, *n + 1, sizeof **list) != 0)
         return -1;
     search_code *c = &(*list)[(*n)++];
     memset(c, 0, sizeof *c);
     strncpy(c->code, code, sizeof c->code - 1);
     strncpy(c->name, name, sizeof c->name - 1);
+    if (name_en)
+        strncpy(c->name_en, name_en, sizeof c->name_en - 1);
     return 0;
 }
 
-int search_builder_add_dept(search_builder *b, const char *code, const char *name)
+int search_builder_add_dept(search_builder *b, const char *code, const char *name,
+                            const char *name_en)
 {
-    return add_code(&b->ix->depts, &b->ix->n_depts, &b->depts_cap, code, name, UINT16_MAX);
+    return add_code(&b->ix->depts, &b->ix->n_depts, &b->depts_cap, code, name, name_en, UINT16_MAX);
 }
 
-int search_builder_add_topic(search_builder *b, const char *code, const char *name)
+int search_builder_add_topic(search_builder *b, const char *code, const char *name,
+                             const char *name_en)
 {
     if (b->ix->n_topics == SEARCH_MAX_TOPICS) {
         /* the per-item bitmask holds 64: a 65th topic is left out of the index (its items
@@ -136,59 +135,70 @@ int search_builder_add_topic(search_builder *b, const char *code, const char *na
                 SEARCH_MAX_TOPICS, code);
         return 0;
     }
-    return add_code(&b->ix->topics, &b->ix->n_topics, &b->topics_cap, code, name,
+    return add_code(&b->ix->topics, &b->ix->n_topics, &b->topics_cap, code, name, name_en,
                     SEARCH_MAX_TOPICS);
 }
 
 /* ---- CJK grams ---- */
 
-static void gram_add(gram_list *l, uint64_t key, uint32_t field)
+/* The slot of a gram (a new one when unseen); UINT32_MAX when out of memory. */
+static uint32_t gram_slot(search_builder *b, uint64_t key)
 {
-    if (grow((void **)&l->g, &l->cap, l->n + 1, sizeof *l->g) == 0)
-        l->g[l->n++] = (gram){key, field};
+    search_index *ix = b->ix;
+    uint32_t slot;
+    if (u64map_get(&ix->grams, key, &slot))
+        return slot;
+    slot = (uint32_t)ix->n_gram_slots;
+    if (grow_array((void **)&b->slots, &b->slots_cap, slot + 1, sizeof *b->slots) != 0 ||
+        grow_array((void **)&b->slot_item, &b->slot_item_cap, slot + 1, sizeof *b->slot_item) ||
+        grow_array((void **)&b->slot_fields, &b->slot_fields_cap, slot + 1, 1) != 0 ||
+        u64map_put(&ix->grams, key, slot) != 0) {
+        b->failed = true;
+        return UINT32_MAX;
+    }
+    memset(&b->slots[slot], 0, sizeof b->slots[slot]);
+    b->slot_item[slot] = 0;
+    ix->n_gram_slots++;
+    return slot;
 }
 
-/* Bigrams of adjacent hanzi; with unigrams, every hanzi alone too. */
-static void grams_of(gram_list *l, const uint32_t *c, size_t n, uint32_t field, bool unigrams)
+/* Posts item's field to a gram slot once. An item's fields come name, keywords, description,
+ * so each slot's postings stay sorted by (item, field) without sorting. */
+static void post_gram(search_builder *b, uint32_t slot, uint32_t item, uint32_t field)
+{
+    if (slot == UINT32_MAX)
+        return;
+    if (b->slot_item[slot] != item + 1) {
+        b->slot_item[slot] = item + 1;
+        b->slot_fields[slot] = 0;
+    }
+    if (b->slot_fields[slot] & (1u << field))
+        return;
+    b->slot_fields[slot] |= (uint8_t)(1u << field);
+    if (vec_push(&b->slots[slot], item << 2 | field) != 0)
+        b->failed = true;
+}
+
+static void run_push(search_builder *b, uint32_t v)
+{
+    if (grow_array((void **)&b->run, &b->run_cap, b->n_run + 1, sizeof *b->run) != 0)
+        b->failed = true;
+    else
+        b->run[b->n_run++] = v;
+}
+
+/* The slots of the bigrams of adjacent hanzi and, with unigrams, of every hanzi alone, onto
+ * the run. */
+static void run_grams(search_builder *b, const uint32_t *c, size_t n, bool unigrams)
 {
     for (size_t i = 0; i < n; i++) {
         if (!is_hanzi(c[i]))
             continue;
         if (unigrams)
-            gram_add(l, gram_unigram(c[i]), field);
+            run_push(b, gram_slot(b, gram_unigram(c[i])));
         if (i + 1 < n && is_hanzi(c[i + 1]))
-            gram_add(l, gram_bigram(c[i], c[i + 1]), field);
+            run_push(b, gram_slot(b, gram_bigram(c[i], c[i + 1])));
     }
-}
-
-static int cmp_gram(const void *a, const void *b)
-{
-    const gram *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return (int)x->field - (int)y->field;
-}
-
-static int add_postings(search_builder *b, gram_list *l, uint32_t item)
-{
-    if (l->n)
-        qsort(l->g, l->n, sizeof *l->g, cmp_gram);
-    for (size_t i = 0; i < l->n; i++) {
-        if (i > 0 && l->g[i].key == l->g[i - 1].key && l->g[i].field == l->g[i - 1].field)
-            continue;
-        uint32_t slot;
-        if (!u64map_get(&b->ix->grams, l->g[i].key, &slot)) {
-            slot = (uint32_t)b->ix->n_gram_slots;
-            if (grow((void **)&b->slots, &b->slots_cap, slot + 1, sizeof *b->slots) != 0 ||
-                u64map_put(&b->ix->grams, l->g[i].key, slot) != 0)
-                return -1;
-            memset(&b->slots[slot], 0, sizeof b->slots[slot]);
-            b->ix->n_gram_slots++;
-        }
-        if (vec_push(&b->slots[slot], item << 2 | l->g[i].field) != 0)
-            return -1;
-    }
-    return 0;
 }
 
 /* ---- pinyin terms ---- */
@@ -196,7 +206,7 @@ static int add_postings(search_builder *b, gram_list *l, uint32_t item)
 static int add_entry(search_builder *b, uint32_t term, uint32_t pos)
 {
     search_index *ix = b->ix;
-    if (grow((void **)&ix->entries, &b->entries_cap, ix->n_entries + 1, sizeof *ix->entries))
+    if (grow_array((void **)&ix->entries, &b->entries_cap, ix->n_entries + 1, sizeof *ix->entries))
         return -1;
     ix->entries[ix->n_entries++] = (search_entry){term, pos};
     return 0;
@@ -216,9 +226,9 @@ static int64_t term_id(search_builder *b, const char *s, size_t len, const pinyi
             return id;
     uint32_t off = pool_add(b, s, len);
     if (off == UINT32_MAX ||
-        grow((void **)&ix->terms, &b->terms_cap, ix->n_terms + 1, sizeof *ix->terms) != 0)
+        grow_array((void **)&ix->terms, &b->terms_cap, ix->n_terms + 1, sizeof *ix->terms) != 0)
         return -1;
-    if (grow((void **)&ix->term_initials, &b->term_initials_cap, ix->n_terms + 1, 1) != 0)
+    if (grow_array((void **)&ix->term_initials, &b->term_initials_cap, ix->n_terms + 1, 1) != 0)
         return -1;
     id = (uint32_t)ix->n_terms++;
     ix->terms[id] = off;
@@ -237,60 +247,161 @@ static int64_t term_id(search_builder *b, const char *s, size_t len, const pinyi
     return id;
 }
 
-static int add_term_posting(search_builder *b, int64_t term, uint32_t posting)
+static void add_term_posting(search_builder *b, uint32_t term, uint32_t posting)
 {
-    if (term < 0 || grow((void **)&b->term_pairs, &b->term_pairs_cap, b->n_term_pairs + 1,
-                         sizeof *b->term_pairs) != 0)
-        return -1;
-    b->term_pairs[b->n_term_pairs++] = (pair){(uint32_t)term, posting};
-    return 0;
+    if (term == NO_TERM)
+        return;
+    if (grow_array((void **)&b->term_pairs, &b->term_pairs_cap, b->n_term_pairs + 1,
+                   sizeof *b->term_pairs) != 0)
+        b->failed = true;
+    else
+        b->term_pairs[b->n_term_pairs++] = (pair){term, posting};
 }
 
-static int add_pinyin(search_builder *b, const uint32_t *c, size_t n, uint32_t item, uint32_t field)
+static uint32_t term_or_fail(search_builder *b, int64_t id)
+{
+    if (id < 0)
+        b->failed = true;
+    return id < 0 ? NO_TERM : (uint32_t)id;
+}
+
+/* The pinyin terms of c[0..n) (its full spelling, and its initials when they differ) into
+ * full and initials (NO_TERM: none). */
+static void pinyin_terms(search_builder *b, const uint32_t *c, size_t n, uint32_t *full,
+                         uint32_t *initials)
 {
     pinyin_text *py = &b->py;
     pinyin_of(c, n, py);
+    *full = *initials = NO_TERM;
     if (py->full_len == 0)
-        return 0;
-    uint32_t posting = item << 2 | field;
-    if (add_term_posting(b, term_id(b, py->full, py->full_len, py, false), posting) != 0)
-        return -1;
-    if (py->initials_len >= 2 && strcmp(py->initials, py->full) != 0 &&
-        add_term_posting(b, term_id(b, py->initials, py->initials_len, py, true), posting) != 0)
-        return -1;
-    return 0;
+        return;
+    *full = term_or_fail(b, term_id(b, py->full, py->full_len, py, false));
+    if (py->initials_len >= 2 && strcmp(py->initials, py->full) != 0)
+        *initials = term_or_fail(b, term_id(b, py->initials, py->initials_len, py, true));
 }
 
 /* ---- items ---- */
 
-/* The id shared by every item of this name (the first such item's index). */
-static uint32_t name_id(search_builder *b, const char *name, uint32_t item)
+/* A text's run from the memo, computed by fn (pushing onto the scratch run) on its first
+ * sight; NULL on failure. Valid until the next text is memoized. */
+typedef void (*run_fn)(search_builder *b, const char *s);
+
+static const uint32_t *memo_run(search_builder *b, uint32_t kind, const char *s, run_fn fn,
+                                size_t *n)
 {
-    uint64_t h = hash_bytes(name, strlen(name));
-    size_t pos = 0;
-    uint32_t other;
-    while (u64map_next(&b->name_index, h, &pos, &other))
-        if (strcmp(b->ix->pool + b->ix->items[other].name, name) == 0)
-            return b->ix->items[other].name_id;
-    if (u64map_put(&b->name_index, h, item) != 0)
+    size_t len = strlen(s);
+    const uint32_t *run = build_memo_get(b->memo, kind, s, len, n);
+    if (run)
+        return run;
+    size_t from = b->n_run; /* computing a text may memoize others (a list, its elements) */
+    fn(b, s);
+    run = b->failed ? NULL : build_memo_put(b->memo, kind, s, len, b->run + from, b->n_run - from);
+    *n = b->n_run - from;
+    b->n_run = from;
+    if (!run)
         b->failed = true;
-    return b->n_names++;
+    return run;
 }
 
-static uint64_t topic_mask(search_builder *b, const char *json)
+/* A string in the pool once, however many items hold it. */
+static void pool_run(search_builder *b, const char *s)
+{
+    run_push(b, pool_add(b, s, strlen(s)));
+}
+
+static uint32_t pool_shared(search_builder *b, const char *s)
+{
+    size_t n;
+    const uint32_t *run = memo_run(b, MEMO_POOL, s, pool_run, &n);
+    return run ? run[0] : 0;
+}
+
+/* A name (layout NAME_…): the name and its compact normalized form in the pool, the id
+ * shared by the items of that name (type-ahead), its pinyin terms, its grams. */
+static void name_run(search_builder *b, const char *name)
+{
+    uint32_t *c = b->text;
+    size_t n = normalize_text(name, strlen(name), c, NORM_MAX_CHARS, true);
+    uint32_t compact[NORM_MAX_CHARS];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (c[i] != ' ')
+            compact[k++] = c[i];
+    char utf8[NORM_MAX_CHARS * 4 + 1];
+    size_t len = normalize_to_utf8(compact, k, utf8, sizeof utf8);
+    uint32_t full, initials;
+    pinyin_terms(b, c, n, &full, &initials);
+    run_push(b, pool_add(b, name, strlen(name)));
+    run_push(b, b->n_names++);
+    run_push(b, pool_add(b, utf8, len));
+    run_push(b, (uint32_t)(k > UINT16_MAX ? UINT16_MAX : k));
+    run_push(b, (uint32_t)b->py.full_len);
+    run_push(b, full);
+    run_push(b, initials);
+    run_grams(b, c, n, true);
+}
+
+/* One keyword: its pinyin terms (full, initials), then its grams. */
+static void keyword_run(search_builder *b, const char *keyword)
+{
+    size_t n = normalize_text(keyword, strlen(keyword), b->text, NORM_MAX_CHARS, true);
+    uint32_t full, initials;
+    pinyin_terms(b, b->text, n, &full, &initials);
+    run_push(b, full);
+    run_push(b, initials);
+    run_grams(b, b->text, n, true);
+}
+
+/* Keywords (a JSON array): the count of pinyin terms, the terms, then the grams of them all. */
+static void keywords_run(search_builder *b, const char *json)
+{
+    cJSON *arr = cJSON_ParseWithLength(json, strlen(json) + 1);
+    const cJSON *k;
+    size_t count_at = b->n_run;
+    run_push(b, 0);
+    for (int pass = 0; pass < 2 && !b->failed; pass++)
+        cJSON_ArrayForEach(k, arr)
+        {
+            size_t n;
+            const uint32_t *kw = cJSON_IsString(k)
+                                     ? memo_run(b, MEMO_KEYWORD, k->valuestring, keyword_run, &n)
+                                     : NULL;
+            if (!kw)
+                continue;
+            size_t from = pass == 0 ? 0 : 2, to = pass == 0 ? 2 : n;
+            for (size_t i = from; i < to; i++)
+                run_push(b, kw[i]); /* kw lives in the memo: pushing cannot move it */
+            if (pass == 0 && !b->failed)
+                b->run[count_at] += 2;
+        }
+    cJSON_Delete(arr);
+}
+
+/* Topics (a JSON array of codes): the bitmask of the index's topics, low and high words. */
+static void topics_run(search_builder *b, const char *json)
 {
     uint64_t mask = 0;
-    cJSON *arr = json ? cJSON_ParseWithLength(json, strlen(json) + 1) : NULL;
+    cJSON *arr = cJSON_ParseWithLength(json, strlen(json) + 1);
     const cJSON *t;
     cJSON_ArrayForEach(t, arr)
     {
         int i = cJSON_IsString(t) ? index_topic(b->ix, t->valuestring) : -1;
-        if (i >= 0 && !(mask & (1ULL << i))) { /* counted once, as the browse lists are */
+        if (i >= 0)
             mask |= 1ULL << i;
-            b->ix->topics[i].count++;
-        }
     }
     cJSON_Delete(arr);
+    run_push(b, (uint32_t)mask);
+    run_push(b, (uint32_t)(mask >> 32));
+}
+
+static uint64_t topic_mask(search_builder *b, const char *json)
+{
+    size_t n;
+    const uint32_t *run = json ? memo_run(b, MEMO_TOPICS, json, topics_run, &n) : NULL;
+    uint64_t mask = run ? run[0] | (uint64_t)run[1] << 32 : 0;
+    for (size_t t = 0; t < b->ix->n_topics; t++) /* counted once, as the browse lists are */
+        if (mask & (1ULL << t))
+            b->ix->topics[t].count++;
     return mask;
 }
 
@@ -307,57 +418,87 @@ static uint32_t clamp_u32(int64_t v)
 }
 
 /* Name: unigrams, bigrams, pinyin; its compact normalized form for exact/prefix ranking. */
-static int index_name(search_builder *b, search_item *it, const char *name, gram_list *g)
+static void index_name(search_builder *b, search_item *it, uint32_t item, const char *name)
 {
-    uint32_t *c = b->text;
-    size_t n = normalize_text(name, strlen(name), c, NORM_MAX_CHARS, true);
-    grams_of(g, c, n, FIELD_NAME, true);
-    uint32_t compact[NORM_MAX_CHARS];
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (c[i] != ' ')
-            compact[k++] = c[i];
-    char utf8[NORM_MAX_CHARS * 4 + 1];
-    size_t len = normalize_to_utf8(compact, k, utf8, sizeof utf8);
-    it->name_compact = pool_add(b, utf8, len);
-    it->name_chars = (uint16_t)(k > UINT16_MAX ? UINT16_MAX : k);
-    int rc = add_pinyin(b, c, n, (uint32_t)(it - b->ix->items), FIELD_NAME);
-    it->name_py_len = (uint16_t)b->py.full_len;
-    return rc;
+    size_t n;
+    const uint32_t *run = memo_run(b, MEMO_NAME, name, name_run, &n);
+    if (!run)
+        return;
+    it->name = run[NAME_OFF];
+    it->name_id = run[NAME_ID];
+    it->name_compact = run[NAME_COMPACT];
+    it->name_chars = (uint16_t)run[NAME_CHARS];
+    it->name_py_len = (uint16_t)run[NAME_PY_LEN];
+    add_term_posting(b, run[NAME_PY_FULL], item << 2 | FIELD_NAME);
+    add_term_posting(b, run[NAME_PY_INITIALS], item << 2 | FIELD_NAME);
+    for (size_t i = NAME_SLOTS; i < n; i++)
+        post_gram(b, run[i], item, FIELD_NAME);
 }
 
-static int index_keywords(search_builder *b, uint32_t item, const char *json, gram_list *g)
+static void index_keywords(search_builder *b, uint32_t item, const char *json)
+{
+    size_t n;
+    const uint32_t *run = json ? memo_run(b, MEMO_KEYWORDS, json, keywords_run, &n) : NULL;
+    if (!run)
+        return;
+    for (size_t i = 1; i <= run[0]; i++)
+        add_term_posting(b, run[i], item << 2 | FIELD_KEYWORD);
+    for (size_t i = 1 + run[0]; i < n; i++)
+        post_gram(b, run[i], item, FIELD_KEYWORD);
+}
+
+/* The gram slots of the bigrams of the hanzi c[0..n), by the run: descriptions seldom repeat
+ * whole, but their clauses do (the same conditions, the same office), so each distinct run
+ * of hanzi is looked up once per build. Bigrams never cross a non-hanzi, so this posts what
+ * looking up each bigram would. */
+static const uint32_t *hanzi_run_slots(search_builder *b, const uint32_t *c, size_t n)
+{
+    size_t len = n * sizeof *c, got;
+    const uint32_t *run = build_memo_get(b->memo, MEMO_HANZI_RUN, (const char *)c, len, &got);
+    if (run)
+        return run;
+    size_t from = b->n_run;
+    for (size_t i = 0; i + 1 < n; i++)
+        run_push(b, gram_slot(b, gram_bigram(c[i], c[i + 1])));
+    run = b->failed ? NULL
+                    : build_memo_put(b->memo, MEMO_HANZI_RUN, (const char *)c, len, b->run + from,
+                                     b->n_run - from);
+    b->n_run = from;
+    if (!run)
+        b->failed = true;
+    return run;
+}
+
+/* Description: its bigrams (text the gram index and the ranked build both need). */
+static size_t index_description(search_builder *b, uint32_t item, const char *description)
 {
     uint32_t *c = b->text;
-    cJSON *arr = json ? cJSON_ParseWithLength(json, strlen(json) + 1) : NULL;
-    const cJSON *k;
-    int rc = 0;
-    cJSON_ArrayForEach(k, arr)
-    {
-        if (!cJSON_IsString(k))
-            continue;
-        size_t n = normalize_text(k->valuestring, strlen(k->valuestring), c, NORM_MAX_CHARS, true);
-        grams_of(g, c, n, FIELD_KEYWORD, true);
-        if (add_pinyin(b, c, n, item, FIELD_KEYWORD) != 0)
-            rc = -1;
+    size_t n = normalize_text(description, strlen(description), c, NORM_MAX_CHARS, true);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && is_hanzi(c[j]))
+            j++;
+        const uint32_t *slots = j - i >= 2 ? hanzi_run_slots(b, c + i, j - i) : NULL;
+        for (size_t k = 0; slots && k + 1 < j - i; k++)
+            post_gram(b, slots[k], item, FIELD_DESCRIPTION);
+        i = j > i ? j : i + 1;
     }
-    cJSON_Delete(arr);
-    return rc;
+    return n;
 }
 
 int search_builder_add_item(search_builder *b, const search_doc *row)
 {
     search_index *ix = b->ix;
     if (b->failed || ix->n_items >= (1u << 30) ||
-        grow((void **)&ix->items, &b->items_cap, ix->n_items + 1, sizeof *ix->items) != 0)
+        grow_array((void **)&ix->items, &b->items_cap, ix->n_items + 1, sizeof *ix->items) != 0)
         return -1;
     uint32_t item = (uint32_t)ix->n_items;
     search_item *it = &ix->items[item];
     memset(it, 0, sizeof *it);
     it->service_id = clamp_u32(row->service_id);
     it->code = pool_add(b, row->code, strlen(row->code));
-    it->name = pool_add(b, row->name, strlen(row->name));
-    it->name_id = name_id(b, row->name, item);
+    it->name_en = row->name_en ? pool_shared(b, row->name_en) : 0;
+    it->description_en = row->description_en ? pool_shared(b, row->description_en) : 0;
     int d = index_dept(ix, row->department_code);
     it->dept = (uint16_t)(d < 0 ? 0 : d);
     if (d >= 0)
@@ -374,15 +515,10 @@ int search_builder_add_item(search_builder *b, const search_doc *row)
     it->boost = (uint8_t)(boost > 60 ? 60 : boost);
     ix->n_items++;
 
-    gram_list *g = &b->grams;
-    g->n = 0;
-    int rc = index_name(b, it, row->name, g);
-    rc |= index_keywords(b, item, row->keywords, g);
-    size_t n =
-        normalize_text(row->description, strlen(row->description), b->text, NORM_MAX_CHARS, true);
-    grams_of(g, b->text, n, FIELD_DESCRIPTION, false);
-    rc |= add_postings(b, g, item);
-    if (rc != 0 || b->failed)
+    index_name(b, it, item, row->name);
+    index_keywords(b, item, row->keywords);
+    size_t n = index_description(b, item, row->description);
+    if (b->failed || ranked_builder_add_item(b->ranked, item, row, b->text, n) != 0)
         return -1;
     return 0;
 }
@@ -401,7 +537,8 @@ int search_builder_add_synonym(search_builder *b, const char *term, const char *
     size_t elen = normalize_to_utf8(ec, en, e, sizeof e);
     if (n == 0 || en == 0 || (tlen == elen && memcmp(t, e, tlen) == 0))
         return 0; /* nothing to add */
-    if (grow((void **)&ix->synonyms, &b->synonyms_cap, ix->n_synonyms + 1, sizeof *ix->synonyms))
+    if (grow_array((void **)&ix->synonyms, &b->synonyms_cap, ix->n_synonyms + 1,
+                   sizeof *ix->synonyms))
         return -1;
     synonym_entry *s = &ix->synonyms[ix->n_synonyms];
     s->term = pool_add(b, t, tlen);
@@ -436,6 +573,36 @@ int search_builder_add_shipped_synonyms(search_builder *b)
     return 0;
 }
 
+/* ---- concepts ---- */
+
+int search_builder_add_concept(search_builder *b, const char *name, const char *situations,
+                               const char *services)
+{
+    return ranked_builder_add_concept(b->ranked, name, situations, services);
+}
+
+/* data/concepts.tsv: name<TAB>situations<TAB>services lines; '#' comments. */
+int search_builder_add_shipped_concepts(search_builder *b)
+{
+    const char *p = concepts_tsv, *end = concepts_tsv + concepts_tsv_len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = (size_t)((nl ? nl : end) - p);
+        const char *t1 = memchr(p, '\t', n);
+        const char *t2 = t1 ? memchr(t1 + 1, '\t', n - (size_t)(t1 + 1 - p)) : NULL;
+        if (n > 0 && p[0] != '#' && t2 && n < 4096) {
+            char line[4096];
+            memcpy(line, p, n);
+            line[n] = '\0';
+            line[t1 - p] = line[t2 - p] = '\0';
+            if (search_builder_add_concept(b, line, line + (t1 - p) + 1, line + (t2 - p) + 1))
+                return -1;
+        }
+        p += n + 1;
+    }
+    return 0;
+}
+
 /* ---- finish ---- */
 
 static int compact_grams(search_builder *b)
@@ -460,53 +627,127 @@ static int compact_grams(search_builder *b)
     return 0;
 }
 
-static int cmp_pair(const void *a, const void *b)
-{
-    const pair *x = a, *y = b;
-    if (x->a != y->a)
-        return x->a < y->a ? -1 : 1;
-    return x->b < y->b ? -1 : x->b > y->b;
-}
-
+/* The pinyin postings by term: a counting sort of the pairs, which came in posting order,
+ * so each term's postings are ascending; repeats (two keywords spelled alike) go. */
 static int compact_terms(search_builder *b)
 {
     search_index *ix = b->ix;
     if (b->n_term_pairs > UINT32_MAX)
         return -1;
-    if (b->n_term_pairs) /* qsort with no array is undefined */
-        qsort(b->term_pairs, b->n_term_pairs, sizeof *b->term_pairs, cmp_pair);
-    ix->term_off = malloc((ix->n_terms + 1) * sizeof *ix->term_off);
+    ix->term_off = calloc(ix->n_terms + 2, sizeof *ix->term_off);
     ix->term_postings = malloc((b->n_term_pairs + 1) * sizeof *ix->term_postings);
-    if (!ix->term_off || !ix->term_postings)
+    uint32_t *fill = calloc(ix->n_terms + 1, sizeof *fill);
+    if (!ix->term_off || !ix->term_postings || !fill) {
+        free(fill);
         return -1;
-    size_t at = 0, n = 0;
+    }
+    for (size_t i = 0; i < b->n_term_pairs; i++)
+        ix->term_off[b->term_pairs[i].a + 1]++;
+    for (size_t t = 0; t < ix->n_terms; t++)
+        ix->term_off[t + 1] += ix->term_off[t];
+    for (size_t i = 0; i < b->n_term_pairs; i++) {
+        uint32_t t = b->term_pairs[i].a, at = ix->term_off[t] + fill[t];
+        if (fill[t] == 0 || ix->term_postings[at - 1] != b->term_pairs[i].b) {
+            ix->term_postings[at] = b->term_pairs[i].b;
+            fill[t]++;
+        }
+    }
+    /* close the gaps the repeats left */
+    size_t n = 0;
     for (size_t t = 0; t < ix->n_terms; t++) {
+        uint32_t from = ix->term_off[t];
         ix->term_off[t] = (uint32_t)n;
-        for (; at < b->n_term_pairs && b->term_pairs[at].a == t; at++)
-            if (n == ix->term_off[t] || ix->term_postings[n - 1] != b->term_pairs[at].b)
-                ix->term_postings[n++] = b->term_pairs[at].b;
+        memmove(ix->term_postings + n, ix->term_postings + from,
+                fill[t] * sizeof *ix->term_postings);
+        n += fill[t];
     }
     ix->term_off[ix->n_terms] = (uint32_t)n;
+    free(fill);
     return 0;
 }
 
-static int cmp_entry(const void *a, const void *b, void *ctx)
+/* Sorting by strings, fast: each element carries the first bytes of its string as numbers
+ * that compare as strcmp compares them (big-endian, zeros after the end), so most comparisons
+ * are of integers; equal prefixes fall back to strcmp of the rest, then to a and b. */
+typedef struct keyed {
+    uint64_t k[3];
+    const char *rest;
+    uint32_t a, b;
+} keyed;
+
+/* The next 8 bytes of *s as such a number; *s moves past them (or stops at its end). */
+static uint64_t prefix8(const char **s)
 {
-    const search_index *ix = ctx;
-    const search_entry *x = a, *y = b;
-    int c = strcmp(ix->pool + ix->terms[x->term] + x->pos, ix->pool + ix->terms[y->term] + y->pos);
-    if (c != 0)
-        return c;
-    return x->term != y->term ? (x->term < y->term ? -1 : 1) : (int)x->pos - (int)y->pos;
+    const unsigned char *p = (const unsigned char *)*s;
+    uint64_t k = 0;
+    int i = 0;
+    for (; i < 8 && p[i]; i++)
+        k = k << 8 | p[i];
+    *s += i;
+    if (i == 0)
+        return 0; /* at the end (a shift by 64 is undefined) */
+    return i == 8 ? k : k << (8 * (8 - i));
 }
 
-static int cmp_popularity(const void *a, const void *b, void *ctx)
+static int cmp_keyed(const void *x, const void *y)
 {
-    const search_index *ix = ctx;
-    const search_item *x = &ix->items[*(const uint32_t *)a], *y = &ix->items[*(const uint32_t *)b];
-    if (x->popularity != y->popularity)
-        return x->popularity > y->popularity ? -1 : 1;
-    return strcmp(ix->pool + x->code, ix->pool + y->code);
+    const keyed *a = x, *b = y;
+    for (int i = 0; i < 3; i++)
+        if (a->k[i] != b->k[i])
+            return a->k[i] < b->k[i] ? -1 : 1;
+    int c = strcmp(a->rest, b->rest);
+    if (c != 0)
+        return c;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/* Pinyin entries by the suffix they point at (then term, position). */
+static int sort_entries(search_index *ix)
+{
+    keyed *k = malloc((ix->n_entries + 1) * sizeof *k);
+    if (!k)
+        return -1;
+    for (size_t i = 0; i < ix->n_entries; i++) {
+        const search_entry *e = &ix->entries[i];
+        const char *s = ix->pool + ix->terms[e->term] + e->pos;
+        k[i].k[0] = prefix8(&s);
+        k[i].k[1] = prefix8(&s);
+        k[i].k[2] = prefix8(&s);
+        k[i].rest = s;
+        k[i].a = e->term;
+        k[i].b = e->pos;
+    }
+    qsort(k, ix->n_entries, sizeof *k, cmp_keyed);
+    for (size_t i = 0; i < ix->n_entries; i++)
+        ix->entries[i] = (search_entry){k[i].a, k[i].b};
+    free(k);
+    return 0;
+}
+
+/* Items by popularity, most used first, then by code. */
+static int sort_by_popularity(search_index *ix)
+{
+    ix->by_popularity = malloc((ix->n_items + 1) * sizeof *ix->by_popularity);
+    keyed *k = malloc((ix->n_items + 1) * sizeof *k);
+    if (!ix->by_popularity || !k) {
+        free(k);
+        return -1;
+    }
+    for (size_t i = 0; i < ix->n_items; i++) {
+        const char *code = ix->pool + ix->items[i].code;
+        k[i].k[0] = UINT32_MAX - ix->items[i].popularity;
+        k[i].k[1] = prefix8(&code);
+        k[i].k[2] = prefix8(&code);
+        k[i].rest = code;
+        k[i].a = k[i].b = (uint32_t)i;
+    }
+    qsort(k, ix->n_items, sizeof *k, cmp_keyed);
+    for (size_t i = 0; i < ix->n_items; i++)
+        ix->by_popularity[i] = k[i].a;
+    free(k);
+    return 0;
 }
 
 /* Browse lists: the popularity order grouped by department and by topic. */
@@ -551,16 +792,11 @@ search_index *search_builder_finish(search_builder *b, uint64_t version)
     search_index *ix = b->ix;
     if (b->failed || compact_grams(b) != 0 || compact_terms(b) != 0)
         goto fail;
-    if (ix->n_entries)
-        qsort_r(ix->entries, ix->n_entries, sizeof *ix->entries, cmp_entry, ix);
-    ix->by_popularity = malloc((ix->n_items + 1) * sizeof *ix->by_popularity);
-    if (!ix->by_popularity)
+    int rrc = ranked_builder_finish(b->ranked, ix->n_items, &ix->ranked);
+    b->ranked = NULL;
+    if (rrc != 0)
         goto fail;
-    for (size_t i = 0; i < ix->n_items; i++)
-        ix->by_popularity[i] = (uint32_t)i;
-    if (ix->n_items)
-        qsort_r(ix->by_popularity, ix->n_items, sizeof *ix->by_popularity, cmp_popularity, ix);
-    if (group_lists(ix) != 0)
+    if (sort_entries(ix) != 0 || sort_by_popularity(ix) != 0 || group_lists(ix) != 0)
         goto fail;
     ix->version = version;
     b->ix = NULL;
@@ -580,10 +816,13 @@ void search_builder_abort(search_builder *b)
             free(b->slots[s].v);
         search_index_free(b->ix);
     }
+    ranked_builder_abort(b->ranked);
+    build_memo_free(b->memo);
     free(b->slots);
+    free(b->slot_item);
+    free(b->slot_fields);
     free(b->term_pairs);
-    free(b->grams.g);
+    free(b->run);
     u64map_free(&b->term_index);
-    u64map_free(&b->name_index);
     free(b);
 }

@@ -1,6 +1,7 @@
 #include "search/normalize.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <opencc/opencc.h>
@@ -63,30 +64,54 @@ static uint32_t fold(uint32_t c)
     return ' ';
 }
 
-/* Converts with OpenCC when needed; returns text (converted into buf when it was). */
-static const char *simplify(const char *utf8, size_t *len, char *buf, size_t cap)
+/* One code point of s[0..n) (n ≥ 1) into *c; returns its length. ASCII and the well-formed
+ * two- and three-byte forms (nearly all Chinese text) inline; anything else, malformed input
+ * included, through libunistring, whose answers these match. */
+static inline int decode(const uint8_t *s, size_t n, ucs4_t *c)
 {
-    const uint8_t *s = (const uint8_t *)utf8, *end = s + *len;
-    bool needed = false;
-    while (s < end && !needed) {
-        ucs4_t c;
-        int k = u8_mbtouc(&c, s, (size_t)(end - s));
-        needed = changed_by_t2s(c);
-        s += k;
+    uint8_t b0 = s[0];
+    if (b0 < 0x80) {
+        *c = b0;
+        return 1;
     }
-    /* Only valid UTF-8 without NUL reaches OpenCC: 1.1.6 reads past the end of a truncated
-     * sequence (a heap-buffer-overflow tests/fuzz/fuzz_search.c found). The API checks
-     * queries and bodies before; this keeps the library safe for any other caller. */
-    if (!needed || t2s == (opencc_t)-1 || *len * 4 + 1 > cap ||
-        u8_check((const uint8_t *)utf8, *len) || memchr(utf8, '\0', *len))
-        return utf8;
-    pthread_mutex_lock(&t2s_lock);
-    size_t n = opencc_convert_utf8_to_buffer(t2s, utf8, *len, buf);
-    pthread_mutex_unlock(&t2s_lock);
-    if (n == (size_t)-1)
-        return utf8;
-    *len = n;
-    return buf;
+    if (b0 >= 0xE0 && b0 <= 0xEF && n >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
+        (b0 != 0xE0 || s[1] >= 0xA0) && (b0 != 0xED || s[1] < 0xA0)) {
+        *c = (ucs4_t)(b0 & 0x0F) << 12 | (ucs4_t)(s[1] & 0x3F) << 6 | (ucs4_t)(s[2] & 0x3F);
+        return 3;
+    }
+    if (b0 >= 0xC2 && b0 <= 0xDF && n >= 2 && (s[1] & 0xC0) == 0x80) {
+        *c = (ucs4_t)(b0 & 0x1F) << 6 | (ucs4_t)(s[1] & 0x3F);
+        return 2;
+    }
+    int k = u8_mbtouc(c, s, n);
+    return k > 0 ? k : 1;
+}
+
+/* Folds s[0..len) into out. With check, stops and returns SIZE_MAX at a character that t2s
+ * changes (the text must be converted first). */
+static size_t fold_text(const uint8_t *s, size_t len, uint32_t *out, size_t cap, bool collapse,
+                        bool check)
+{
+    const uint8_t *end = s + len;
+    size_t n = 0;
+    while (s < end) {
+        ucs4_t c;
+        s += decode(s, (size_t)(end - s), &c);
+        if (check && changed_by_t2s(c))
+            return SIZE_MAX;
+        if (n == cap) {
+            if (!check)
+                break;
+            continue; /* full: only look on for characters to convert */
+        }
+        uint32_t f = fold(c);
+        if (collapse && f == ' ' && (n == 0 || out[n - 1] == ' '))
+            continue;
+        out[n++] = f;
+    }
+    if (collapse && n > 0 && out[n - 1] == ' ')
+        n--;
+    return n;
 }
 
 size_t normalize_text(const char *utf8, size_t len, uint32_t *out, size_t cap, bool collapse)
@@ -97,21 +122,25 @@ size_t normalize_text(const char *utf8, size_t len, uint32_t *out, size_t cap, b
         while (len > 0 && ((unsigned char)utf8[len] & 0xC0) == 0x80)
             len--;
     }
-    const uint8_t *s = (const uint8_t *)simplify(utf8, &len, buf, sizeof buf);
-    const uint8_t *end = s + len;
-    size_t n = 0;
-    while (s < end && n < cap) {
-        ucs4_t c;
-        int k = u8_mbtouc(&c, s, (size_t)(end - s));
-        s += k > 0 ? k : 1;
-        uint32_t f = fold(c);
-        if (collapse && f == ' ' && (n == 0 || out[n - 1] == ' '))
-            continue;
-        out[n++] = f;
+    /* the catalog is written in simplified characters: one pass, OpenCC never called */
+    size_t n = fold_text((const uint8_t *)utf8, len, out, cap, collapse, true);
+    if (n != SIZE_MAX)
+        return n;
+    const char *text = utf8;
+    /* Only valid UTF-8 without NUL reaches OpenCC: 1.1.6 reads past the end of a truncated
+     * sequence (a heap-buffer-overflow tests/fuzz/fuzz_search.c found). The API checks
+     * queries and bodies before; this keeps the library safe for any other caller. */
+    if (t2s != (opencc_t)-1 && len * 4 + 1 <= sizeof buf && !u8_check((const uint8_t *)utf8, len) &&
+        !memchr(utf8, '\0', len)) {
+        pthread_mutex_lock(&t2s_lock);
+        size_t converted = opencc_convert_utf8_to_buffer(t2s, utf8, len, buf);
+        pthread_mutex_unlock(&t2s_lock);
+        if (converted != (size_t)-1) {
+            text = buf;
+            len = converted;
+        }
     }
-    if (collapse && n > 0 && out[n - 1] == ' ')
-        n--;
-    return n;
+    return fold_text((const uint8_t *)text, len, out, cap, collapse, false);
 }
 
 size_t normalize_to_utf8(const uint32_t *cps, size_t n, char *out, size_t cap)

@@ -107,6 +107,29 @@ typedef struct hit_list {
     size_t n, cap;
 } hit_list;
 
+/* One item of the ranked retrieval and its score (search/ranked.c). */
+typedef struct ranked_hit {
+    uint32_t item;
+    float score;
+} ranked_hit;
+
+typedef struct ranked_list {
+    ranked_hit *h; /* the best RANKED_TOP, by item */
+    size_t n;
+    float top;           /* the best score */
+    size_t n_concepts;   /* concepts the query named */
+    size_t n_terms;      /* query terms the catalog knows */
+    size_t n_unknown_en; /* English words it does not know (misspelt?) */
+    bool has_cjk;
+} ranked_list;
+
+#define RANKED_TOP 100
+
+/* ranked.c: BM25F over every field, with the query's terms, its synonym readings and the
+ * services of the concepts its words name. */
+int ranked_run(const search_index *ix, const search_query *q, const char *text,
+               const search_filters *f, arena *a, ranked_list *out);
+
 /* query.c */
 void query_parse(const search_index *ix, const char *text, search_query *q);
 void query_add_pinyin_reading(search_query *q);

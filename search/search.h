@@ -33,18 +33,41 @@ typedef struct search_hit {
 } search_hit;
 
 typedef struct search_query search_query;
+struct ranked_list;
 
 typedef struct search_results {
     search_hit *hits; /* the requested page */
     size_t n;
     size_t total; /* every match, exactly */
     const search_query *query;
+    const struct ranked_list *ranked; /* its ranked retrieval, for suggestions (or NULL) */
 } search_results;
 
 /* Runs q (UTF-8, already bounded) with filters; fills the page [offset, offset + limit).
  * distinct_names: skip hits whose name repeats a better one (type-ahead). 0 or -1 (memory). */
 int search_run(const search_index *ix, const char *q, const search_filters *f, size_t offset,
                size_t limit, bool distinct_names, arena *a, search_results *out);
+
+/* What an answer offers when nothing matches well (API.md §4 suggestions): the topics and
+ * departments the query's words point to, the most used services among them, and the life
+ * events (bundles: not in the index yet, so none). Indexes into ix->topics / ix->depts and
+ * item indexes. */
+#define SUGGEST_CODES 3
+#define SUGGEST_ITEMS 5
+typedef struct search_suggestions {
+    uint16_t topics[SUGGEST_CODES], depts[SUGGEST_CODES];
+    size_t n_topics, n_depts;
+    uint32_t items[SUGGEST_ITEMS];
+    size_t n_items;
+    bool from_words; /* false: the words pointed nowhere; these are the most used overall */
+} search_suggestions;
+
+/* True when the page answers q badly: nothing, or only misspelling-like matches. */
+bool search_needs_suggestions(const search_results *res);
+/* Fills the suggestions for q (0, or -1 when out of memory); res: the search of q, whose
+ * ranked retrieval is reused when it ran unfiltered on the parsed readings (NULL: none). */
+int search_suggest(const search_index *ix, const char *q, const search_results *res, arena *a,
+                   search_suggestions *out);
 
 /* True when q holds nothing to search for (only spaces or punctuation): browse instead. */
 bool search_text_is_blank(const char *q);
@@ -53,8 +76,21 @@ bool search_text_is_blank(const char *q);
 int search_browse(const search_index *ix, const search_filters *f, size_t offset, size_t limit,
                   arena *a, search_results *out);
 
-/* The [start, end) code-point ranges of the hit's name that matched; returns their count. */
+/* The [start, end) code-point ranges of the hit's name that matched (english: of its English
+ * name, when it has one); returns their count. */
 size_t search_highlight(const search_index *ix, const search_results *res, const search_hit *hit,
-                        uint32_t ranges[][2], size_t max);
+                        bool english, uint32_t ranges[][2], size_t max);
+
+/* The name to show: the English one when asked for and translated, else the Chinese one. */
+static inline const char *search_item_name(const search_index *ix, const search_item *it,
+                                           bool english)
+{
+    return ix->pool + (english && it->name_en ? it->name_en : it->name);
+}
+
+static inline const char *search_code_name(const search_code *c, bool english)
+{
+    return english && c->name_en[0] ? c->name_en : c->name;
+}
 
 #endif

@@ -583,8 +583,9 @@ def test_added_synonym_is_searchable(stack, base, http):
 
 
 def test_unknown_term_finds_nothing(base, http):
-    assert services(http, base, q="zzfoobar") == {"items": [], "total": 0, "page": 1,
-                                                  "page_size": 10}
+    body = services(http, base, q="zzfoobar")
+    assert (body["items"], body["total"], body["page"], body["page_size"]) == ([], 0, 1, 10)
+    assert body["suggestions"]["services"], body  # never an empty page (API.md §4)
 
 
 @pytest.mark.parametrize("args", [("z" * 33, "护照"), ("", "护照"), ("喵", "x" * 65)])

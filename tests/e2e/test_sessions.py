@@ -270,7 +270,7 @@ def test_login_returns_the_token_pair(base, http, stack):
     assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token",
                          "refresh_expires_in", "staff"}, body
     assert body["refresh_expires_in"] == int(settings(stack)["refresh_ttl_s"]), body
-    assert body["staff"] == {"id": staff_id, "username": username,
+    assert body["staff"] == {"id": staff_id, "username": username, "role": "staff",
                              "department": {"code": "MZ", "name": DEPARTMENTS["MZ"]}}, body
     assert password not in r.text
 

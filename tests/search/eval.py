@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """Search-quality evaluation: success@3 of GET /api/v1/services?q= over tests/search/eval.tsv.
 
-    tests/search/eval.py --base http://127.0.0.1:8080 [--file F] [--min-total 0.90]
+    tests/search/eval.py --base http://127.0.0.1:8080 [--file F ...] [--min-total 0.90]
                          [--min-class 0.75] [--json]
     tests/search/eval.py --check [--file F]     # validate the set, no server needed
+
+--file may be given several times: each set is run and reported on its own (e.g. eval.tsv,
+holdout.tsv, dev-situations.tsv and a blind set). Only the default set must have the class
+sizes below; other sets may use other class names (they are reported in order of appearance).
 
 A query succeeds when one of its expected codes is among the first 3 results. Exit status:
 0 thresholds met (--check: the set is valid), 1 thresholds missed (--check: problems found),
@@ -46,8 +50,9 @@ MIN_PER_CLASS = {  # class -> minimum number of queries (also the order of the r
 Query = namedtuple("Query", "line cls text codes")
 
 
-def load(path):
-    """Parses the set: (queries, problems); problems are 'line N: ...' strings."""
+def load(path, strict=True):
+    """Parses the set: (queries, problems); problems are 'line N: ...' strings. Not strict:
+    any class name is taken (sets other than the main one)."""
     queries, problems = [], []
     with open(path, encoding="utf-8") as f:
         for n, raw in enumerate(f, 1):
@@ -60,7 +65,7 @@ def load(path):
                 continue
             cls, text, codes = fields
             codes = [c.strip() for c in codes.split(",")]
-            if cls not in MIN_PER_CLASS:
+            if strict and cls not in MIN_PER_CLASS:
                 problems.append(f"line {n}: unknown class {cls!r}")
             if not text.strip():
                 problems.append(f"line {n}: empty query")
@@ -72,7 +77,7 @@ def load(path):
 
 def check(path=DEFAULT_FILE, catalog=CATALOG, sizes=True):
     """Everything wrong with the set (empty list = valid), and a one-line summary."""
-    queries, problems = load(path)
+    queries, problems = load(path, strict=sizes)
     with open(catalog, encoding="utf-8") as f:
         department = {item["code"]: item["department"] for item in json.load(f)}
     seen = {}
@@ -117,15 +122,24 @@ def search(session, base, text):
         return None, f"bad JSON answer: {type(e).__name__}: {e}"
 
 
-def evaluate(base, path=DEFAULT_FILE, session=None):
+def classes_of(queries):
+    """The classes in report order: the main set's first, then others as they appear."""
+    seen = list(MIN_PER_CLASS)
+    for q in queries:
+        if q.cls not in seen:
+            seen.append(q.cls)
+    return seen
+
+
+def evaluate(base, path=DEFAULT_FILE, session=None, strict=True):
     """Runs every query; returns {class: {"queries": n, "successes": k, "failures": [...]}}
-    in MIN_PER_CLASS order. A failure is {"line", "query", "expected", "got", "error"}:
+    in report order (classes without queries included). A failure is {"line", "query", "expected", "got", "error"}:
     got is the top-3 [[code, name], ...] (None when the request failed, then error says why)."""
-    queries, problems = load(path)
+    queries, problems = load(path, strict)
     if problems:
         raise ValueError(f"{path}: " + "; ".join(problems))
     session = session or requests.Session()
-    results = {cls: {"queries": 0, "successes": 0, "failures": []} for cls in MIN_PER_CLASS}
+    results = {cls: {"queries": 0, "successes": 0, "failures": []} for cls in classes_of(queries)}
     for q in queries:
         top, error = search(session, base, q.text)
         r = results[q.cls]
@@ -151,11 +165,11 @@ def verdict(results, min_total, min_class):
     return overall, missed
 
 
-def print_report(results, overall, missed):
+def print_report(results, overall, missed, failures=True):
     print(f"{'class':<16} {'queries':>7} {'successes':>9} {'success@3':>9}")
-    for cls, r in list(results.items()) + [("total", overall)]:
+    for cls, r in [(c, r) for c, r in results.items() if r["queries"]] + [("total", overall)]:
         print(f"{cls:<16} {r['queries']:>7} {r['successes']:>9} {rate(r):>9.1%}")
-    for cls, r in results.items():
+    for cls, r in results.items() if failures else []:
         for f in r["failures"]:
             expected = ",".join(f["expected"])
             print(f"\nFAIL [{cls}] {f['query']}  (line {f['line']}; expected {expected})")
@@ -171,16 +185,23 @@ def print_report(results, overall, missed):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--base", help="server root, e.g. http://127.0.0.1:8080")
-    ap.add_argument("--file", default=DEFAULT_FILE, help="evaluation set (default: %(default)s)")
+    ap.add_argument("--file", action="append",
+                    help="evaluation set, may be repeated (default: %s)" % DEFAULT_FILE)
     ap.add_argument("--min-total", type=float, default=0.90, help="overall success@3 required")
     ap.add_argument("--min-class", type=float, default=0.75, help="success@3 required per class")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--check", action="store_true", help="only validate the set")
     ap.add_argument("--any-size", action="store_true",
                     help="skip the size minimums of the main set (e.g. for holdout.tsv)")
+    ap.add_argument("--failures", action=argparse.BooleanOptionalAction, default=True,
+                    help="list the failed queries (default: yes)")
     args = ap.parse_args(argv)
+    files = args.file or [DEFAULT_FILE]
+    if len(files) > 1 or args.json:
+        return run_files(args, files)
 
-    problems, summary = check(args.file, sizes=not args.any_size)
+    args.file = files[0]
+    problems, summary = check(args.file, sizes=sizes_apply(args, args.file))
     if args.check or problems:
         for p in problems:
             print(f"{args.file}: {p}", file=sys.stderr)
@@ -189,15 +210,44 @@ def main(argv=None):
     if not args.base:
         ap.error("--base is required (or use --check)")
 
-    results = evaluate(args.base, args.file)
+    results = evaluate(args.base, args.file, strict=sizes_apply(args, args.file))
     overall, missed = verdict(results, args.min_total, args.min_class)
-    if args.json:
-        json.dump({"classes": results, "overall": overall, "passed": not missed,
-                   "missed": missed}, sys.stdout, ensure_ascii=False, indent=2)
-        print()
-    else:
-        print_report(results, overall, missed)
+    print_report(results, overall, missed, args.failures)
     return 1 if missed else 0
+
+
+def sizes_apply(args, path):
+    """The main set's size rules apply to the default file only (unless --any-size)."""
+    return not args.any_size and os.path.abspath(path) == DEFAULT_FILE
+
+
+def run_files(args, files):
+    """Each set run and reported apart; exit 1 when any set misses the thresholds."""
+    if not args.base and not args.check:
+        print("eval: --base is required (or use --check)", file=sys.stderr)
+        return 2
+    reports, worst = {}, 0
+    for path in files:
+        problems, summary = check(path, sizes=sizes_apply(args, path))
+        if problems or args.check:
+            for p in problems:
+                print(f"{path}: {p}", file=sys.stderr)
+            print(f"check {path}: {summary}: " + (f"{len(problems)} problem(s)" if problems else "OK"))
+            worst = max(worst, (1 if args.check else 2) if problems else 0)
+            continue
+        results = evaluate(args.base, path, strict=sizes_apply(args, path))
+        overall, missed = verdict(results, args.min_total, args.min_class)
+        reports[path] = {"classes": results, "overall": overall, "passed": not missed,
+                         "missed": missed}
+        if not args.json:
+            print(f"=== {path}")
+            print_report(results, overall, missed, args.failures)
+            print()
+        worst = max(worst, 1 if missed else 0)
+    if args.json:
+        json.dump(reports, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    return worst
 
 
 if __name__ == "__main__":

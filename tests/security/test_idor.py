@@ -181,6 +181,23 @@ def staff_feedback(w):
     return tid, w.staff, w.other_staff, state
 
 
+def staff_catalog_item(w):
+    """An item of department GA made by its staff; the other is staff of MZ."""
+    code = "IDOR-" + secrets.token_hex(6).upper()
+    r = call(w.http, w.base, "POST", API + "/staff/catalog/items", w.staff.token,
+             dict(CATALOG_ITEM, code=code), key=secrets.token_hex(16))
+    assert r.status_code == 201, r.text
+    return code, w.staff, w.other_staff, lambda: sql(
+        w.stack, f"SELECT name, updated_at, retired_at, (SELECT COUNT(*) FROM audit_log "
+                 f"WHERE target = {q(code)}) FROM services WHERE code = {q(code)}")
+
+
+# an item in the import format (the code comes from the path when left out)
+CATALOG_ITEM = {"name": "越权检查事项", "department": "GA", "topics": ["户籍办理"],
+                "audience": "personal", "kind": "即办件", "online_level": 2, "legal_days": 5,
+                "promised_days": 1, "keywords": ["越权"], "description": "越权检查用的事项。"}
+
+
 def citizen_enterprise(w):
     r = call(w.http, w.base, "POST", API + "/me/enterprises", w.owner.token,
              {"credit_code": credit_code(), "name": "甲公司", "role": "agent"})
@@ -222,6 +239,7 @@ RESOURCES = {
     "/api/v1/notifications/{id}/read": (citizen_notification, None),
     "/api/v1/staff/applications/{no}": (staff_application, None),
     "/api/v1/staff/applications/{no}/events": (staff_application, {"status": "accepted"}),
+    "/api/v1/staff/catalog/items/{code}": (staff_catalog_item, CATALOG_ITEM),
     "/api/v1/staff/delegations/{id}": (staff_delegation, None),
     "/api/v1/org/applications/{no}": (org_application, None),
     "/api/v1/org/applications/{no}/events": (org_application, {"status": "accepted"}),
@@ -238,6 +256,8 @@ RESOURCES = {
     "/api/v1/staff/feedback/{id}/close": (staff_feedback, None),
     "/api/v1/bundles/{no}": (citizen_bundle, None),
     "/api/v1/bundles/{no}/withdraw": (citizen_bundle, None),
+    "/api/v1/bundles/{no}/supplement": (
+        citizen_bundle, {"materials": [{"code": "birth_time_proof", "upload_id": "0" * 32}]}),
 }
 
 
@@ -255,9 +275,16 @@ def test_every_route_with_an_id_is_covered(stack):
     assert not missing, f"routes with an id but no IDOR check (add them to RESOURCES): {missing}"
 
 
+def with_body(method, body):
+    """The route's body, for the methods that take one (a pattern serves GET and DELETE too)."""
+    return {} if body is None or method in ("GET", "DELETE") else {"body": body}
+
+
 def fill(pattern, value):
+    # {code} beside {no}: a material every application to GA_3 has; alone: the resource itself
+    code = "material_1" if "{no}" in pattern else str(value)
     return (pattern.replace("{no}", str(value)).replace("{id}", str(value))
-            .replace("{code}", "material_1"))
+            .replace("{code}", code))
 
 
 def test_another_principals_id_is_404_on_every_route(stack, world):
@@ -267,7 +294,7 @@ def test_another_principals_id_is_404_on_every_route(stack, world):
         rid, owner, other, state = make(world)
         before = state()
         path = fill(pattern, rid)
-        kw = {} if body is None else {"body": body}
+        kw = with_body(method, body)
         r = call(world.http, world.base, method, path, other.token, **kw)
         assert_problem(r, 404, "not_found")
         unknown = call(world.http, world.base, method, fill(pattern, "9" * 15 if "{id}" in pattern
@@ -288,8 +315,9 @@ def test_ids_are_not_enumerable_by_shape(stack, world):
     well-formed id from a taken one)."""
     for method, pattern, auth in routes_with_ids(stack):
         _, body = RESOURCES[pattern]
-        token = {"staff": world.staff, "org": world.other_org}.get(auth, world.other).token
+        token = {"staff": world.staff, "catalog": world.staff,
+                 "org": world.other_org}.get(auth, world.other).token
         for bad in ("0", "-1", "00001", "abc", "1" * 30, "%2e%2e"):
             r = call(world.http, world.base, method, fill(pattern, bad), token,
-                     **({} if body is None else {"body": body}))
+                     **with_body(method, body))
             assert_problem(r, 404, "not_found")

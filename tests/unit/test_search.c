@@ -18,6 +18,7 @@
 #include "search/index_build.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
+#include "search/segment.h"
 #include "search/search.h"
 
 /* ---- helpers ---- */
@@ -29,7 +30,7 @@ static int init_tables(void **state)
         fprintf(stderr, "normalize_init failed (is /usr/share/opencc/t2s.json installed?)\n");
         return -1;
     }
-    return pinyin_init() == 0 ? 0 : -1;
+    return pinyin_init() == 0 && segment_init() == 0 ? 0 : -1;
 }
 
 /* normalize_text then back to UTF-8; returns the code point count. */
@@ -383,10 +384,10 @@ static const item_def items[] = {
 
 static void add_items(search_builder *b)
 {
-    assert_int_equal(search_builder_add_dept(b, "mz", "民政局"), 0);
-    assert_int_equal(search_builder_add_dept(b, "ga", "公安局"), 0);
-    assert_int_equal(search_builder_add_topic(b, "hy", "婚育收养"), 0);
-    assert_int_equal(search_builder_add_topic(b, "cx", "交通出行"), 0);
+    assert_int_equal(search_builder_add_dept(b, "mz", "民政局", NULL), 0);
+    assert_int_equal(search_builder_add_dept(b, "ga", "公安局", NULL), 0);
+    assert_int_equal(search_builder_add_topic(b, "hy", "婚育收养", NULL), 0);
+    assert_int_equal(search_builder_add_topic(b, "cx", "交通出行", NULL), 0);
     for (size_t i = 0; i < N_ITEMS; i++) {
         const item_def *d = &items[i];
         search_doc row = {
@@ -707,9 +708,13 @@ static void test_shipped_synonyms(void **state)
     /* data/synonyms.tsv: "二代证	居民身份证" */
     search_builder *b = search_builder_new();
     assert_non_null(b);
-    assert_int_equal(search_builder_add_dept(b, "ga", "公安局"), 0);
-    search_doc row = {1, "GA-9", "居民身份证换领", "ga", "personal", "即办件", "", "[]", "[]", 2,
-                      0, 10};
+    assert_int_equal(search_builder_add_dept(b, "ga", "公安局", NULL), 0);
+    search_doc row = {1,    "GA-9",     "居民身份证换领",
+                      "ga", "personal", "即办件",
+                      "",   "[]",       "[]",
+                      2,    0,          10,
+                      NULL, NULL,       NULL,
+                      NULL};
     assert_int_equal(search_builder_add_item(b, &row), 0);
     assert_int_equal(search_builder_add_shipped_synonyms(b), 0);
     search_index *ix = search_builder_finish(b, 1);
@@ -866,7 +871,7 @@ static size_t highlight(fixture *fx, const char *q, const char *code, uint32_t r
     const search_hit *h = find_hit(fx->ix, &r, code);
     if (!h)
         fail_msg("%s: %s is not among the hits", q, code);
-    return search_highlight(fx->ix, &r, h, ranges, max);
+    return search_highlight(fx->ix, &r, h, false, ranges, max);
 }
 
 /* Compares the highlight of code for q with want; reports a difference (not fatal). */
@@ -941,7 +946,7 @@ static void test_highlight_after_ascii_run(void **state)
     (void)state;
     search_builder *b = search_builder_new();
     assert_non_null(b);
-    assert_int_equal(search_builder_add_dept(b, "sj", "市场监管局"), 0);
+    assert_int_equal(search_builder_add_dept(b, "sj", "市场监管局", NULL), 0);
     const char *names[] = {"2024年度报告公示", "ICP备案"};
     for (int i = 0; i < 2; i++) {
         search_doc row = {i + 1,
@@ -955,7 +960,11 @@ static void test_highlight_after_ascii_run(void **state)
                           "[]",
                           2,
                           0,
-                          10};
+                          10,
+                          NULL,
+                          NULL,
+                          NULL,
+                          NULL};
         assert_int_equal(search_builder_add_item(b, &row), 0);
     }
     fixture fx = {search_builder_finish(b, 1), {0}};
@@ -1019,7 +1028,7 @@ static void test_long_queries(void **state)
     assert_true(r.total <= N_ITEMS);
     if (r.n > 0) {
         uint32_t ranges[64][2];
-        search_highlight(fx->ix, &r, &r.hits[0], ranges, 64);
+        search_highlight(fx->ix, &r, &r.hits[0], false, ranges, 64);
     }
 }
 
@@ -1121,8 +1130,8 @@ static void test_duplicate_topic_counted_once(void **state)
     (void)state;
     search_builder *b = search_builder_new();
     assert_non_null(b);
-    assert_int_equal(search_builder_add_dept(b, "mz", "民政局"), 0);
-    assert_int_equal(search_builder_add_topic(b, "hy", "婚育收养"), 0);
+    assert_int_equal(search_builder_add_dept(b, "mz", "民政局", NULL), 0);
+    assert_int_equal(search_builder_add_topic(b, "hy", "婚育收养", NULL), 0);
     search_doc row = {.service_id = 1,
                       .code = "X-1",
                       .name = "结婚登记",
