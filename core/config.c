@@ -170,6 +170,11 @@ static const setting settings[] = {
     INT_SETTING(webhook_allow_http, 0, 1, "0"),
     INT_SETTING(webhook_allow_private, 0, 1, "0"),
     INT_SETTING(org_messages_per_minute, 1, 100000, "60"),
+    INT_SETTING(rating_window_days, 1, 366, "30"),
+    INT_SETTING(rectification_days, 1, 60, "5"),
+    STR_SETTING(feedback_desk_department, "", NULL),
+    INT_SETTING(feedback_open_max, 1, 1000, "5"),
+    INT_SETTING(feedback_daily_max, 1, 1000, "10"),
     /* operations at scale */
     INT_SETTING(db_replica_max_lag_ms, 100, 3600000, "2000"),
     INT_SETTING(db_replica_check_ms, 50, 60000, "500"),

@@ -85,6 +85,12 @@ typedef struct ow_config {
     int webhook_allow_http;      /* 1: http:// webhook URLs too (development); else https only */
     int webhook_allow_private;   /* 1: loopback/private/link-local targets too (development) */
     int org_messages_per_minute; /* messages one organization may send to applicants */
+    /* ratings and rectification (API.md §8) */
+    int rating_window_days; /* a rating is taken up to this many days after the final step */
+    int rectification_days; /* a bad rating's case is due this many working days later */
+    char feedback_desk_department[32]; /* its staff work the general feedback queue; "": none */
+    int feedback_open_max;             /* open feedback tickets a citizen may have */
+    int feedback_daily_max;            /* feedback tickets a citizen may write a day */
     /* operations at scale (README "Operations", "Deploying") */
     int db_replica_max_lag_ms;     /* reads go to the primary while the replica lags more */
     int db_replica_check_ms;       /* how often each worker measures the replica's lag */

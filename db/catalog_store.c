@@ -164,19 +164,22 @@ int catalog_store_get(db_conn *c, arena *a, const char *code, const char *today,
                       "s.materials, s.keywords, s.description, "
                       "IF(o.id IS NULL, s.handled_by_type, 'organization'), "
                       "COALESCE(o.name, s.handled_by_name, d.name), s.name_en, s.description_en, "
-                      "d.name_en, s.min_assurance_level, s.form_schema, "
+                      "d.name_en, s.min_assurance_level, COALESCE(t.rating_count, 0), "
+                      "COALESCE(t.score_sum, 0), s.form_schema, "
                       "DATE_FORMAT(s.retired_at, '%Y-%m-%dT%H:%i:%sZ'), "
                       "DATE_FORMAT(s.updated_at, '%Y-%m-%dT%H:%i:%sZ') "
                       "FROM services s JOIN departments d ON d.code = s.department_code "
+                      "LEFT JOIN service_rating_totals t ON t.service_id = s.id "
                       "LEFT JOIN delegations g ON g.service_id = s.id AND g.valid_to >= ? "
                       "AND g.valid_from <= ? AND g.revoked_at IS NULL "
                       "LEFT JOIN organizations o ON o.id = g.org_id AND o.disabled_at IS NULL "
                       "WHERE s.code = ? AND (s.retired_at IS NULL OR ?) LIMIT 1",
                       "sssi", today, today, code, (int64_t)retired_too);
-    return db_row_one(&rows, rc, "isssssssiiisssssssssisss", &d->service_id, &d->code, &d->name,
+    return db_row_one(&rows, rc, "isssssssiiisssssssssiiisss", &d->service_id, &d->code, &d->name,
                       &d->department_code, &d->department_name, &d->topic_codes, &d->audience,
                       &d->kind, &d->online_level, &d->legal_days, &d->promised_days, &d->fee,
                       &d->materials, &d->keywords, &d->description, &d->handled_by_type,
                       &d->handled_by_name, &d->name_en, &d->description_en, &d->department_name_en,
-                      &d->min_assurance_level, &d->form_schema, &d->retired_at, &d->updated_at);
+                      &d->min_assurance_level, &d->rating_count, &d->rating_sum, &d->form_schema,
+                      &d->retired_at, &d->updated_at);
 }

@@ -52,6 +52,7 @@ typedef struct catalog_detail {
     const char *form_schema;                        /* JSON object, or NULL: none */
     const char *description, *handled_by_type, *handled_by_name;
     int64_t online_level, legal_days, promised_days, min_assurance_level;
+    int64_t rating_count, rating_sum; /* ratings not excluded (API.md §8) */
     const char *name_en, *description_en, *department_name_en; /* NULL: not translated */
     const char *retired_at, *updated_at; /* UTC, ISO 8601 with 'Z'; retired_at NULL: offered */
 } catalog_detail;

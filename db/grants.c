@@ -17,6 +17,11 @@ static const struct {
     /* Append-only (README "Audit log"): the API reads and appends, and can neither change
      * nor remove a record, nor touch the triggers that refuse it to everyone else. */
     {"audit_log", "SELECT, INSERT"},
+    /* A rating is never deleted (API.md §8): an appeal's decision only excludes it. */
+    {"ratings", "SELECT, INSERT, UPDATE"},
+    /* A feedback ticket is kept, and a reply stands as written (API.md §8). */
+    {"feedback_tickets", "SELECT, INSERT, UPDATE"},
+    {"feedback_replies", "SELECT, INSERT"},
     /* The owner's own bookkeeping: the API neither reads nor writes it. */
     {"schema_migrations", NULL},
     {"schema_migrations_lock", NULL},

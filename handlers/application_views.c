@@ -20,6 +20,7 @@
 #include "db/citizen_store.h"
 #include "db/enterprise_store.h"
 #include "handlers/common.h"
+#include "handlers/rating_views.h"
 #include "workflow/application_no.h"
 #include "workflow/application_state.h"
 #include "workflow/bundles.h"
@@ -64,6 +65,11 @@ bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn 
     else if (rc != DB_OK)
         common_answer_failure(r, w, rc, "application");
     return rc == DB_OK;
+}
+
+bool app_owned_by_citizen(const app_row *a, const void *citizen_id)
+{
+    return a->citizen_id == *(const int64_t *)citizen_id;
 }
 
 bool read_materials(req *r, const cJSON *body, bool required, material_given **list, size_t *count)
@@ -379,7 +385,8 @@ void take_step(req *r, resp *w, db_conn *c, app_row *a, const app_actor_ref *who
     } else if (rc != DB_OK)
         common_answer_failure(r, w, rc, "application step");
     else {
-        respond_application(r, w, a, view, NULL);
+        /* the citizen's view always has its rating members (API.md §8) */
+        respond_application(r, w, a, view, view == VIEW_CITIZEN ? app_with_rating : NULL);
         test_commit_pause(r);
         idempotency_commit(r, w, c); /* a failed answer (5xx) rolls back */
     }

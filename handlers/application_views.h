@@ -43,6 +43,8 @@ typedef enum {
  * or 503/500. */
 bool load_application(req *r, resp *w, db_conn *c, app_load how, app_visible_fn visible,
                       const void *viewer, app_row *out);
+/* load_application's visible for the citizen's own applications (viewer: the citizen's id). */
+bool app_owned_by_citizen(const app_row *a, const void *citizen_id);
 
 /* The material list of a body ([{"code","upload_id"}], at most MATERIALS_MAX); empty when
  * absent and not required. False after recording validation errors. */

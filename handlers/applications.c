@@ -11,6 +11,7 @@
 #include "handlers/application_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
+#include "handlers/rating_views.h"
 #include "search/catalog_cache.h"
 
 #define SERVICE_CODE_MAX_CHARS 64
@@ -138,18 +139,12 @@ void handle_application_list(req *r, resp *w)
     respond_summaries(r, w, items, n, limit, citizen_cursor);
 }
 
-/* The caller's own application (viewer: the citizen's id). */
-static bool owned(const app_row *a, const void *citizen_id)
-{
-    return a->citizen_id == *(const int64_t *)citizen_id;
-}
-
 void handle_application_detail(req *r, resp *w)
 {
     app_row a;
     int64_t me = common_principal_id(r);
-    if (load_application(r, w, db_primary(), LOAD_WITH_TIMELINE, owned, &me, &a))
-        respond_application(r, w, &a, VIEW_CITIZEN, NULL);
+    if (load_application(r, w, db_primary(), LOAD_WITH_TIMELINE, app_owned_by_citizen, &me, &a))
+        respond_application(r, w, &a, VIEW_CITIZEN, app_with_rating);
 }
 
 /* One step of the citizen's (withdraw, supplement) in one transaction; answers the detail. */
@@ -158,7 +153,7 @@ static void citizen_step(req *r, resp *w, const app_step *st)
     db_conn *c = db_primary();
     int64_t me = common_principal_id(r);
     app_row a;
-    if (!load_application(r, w, c, LOAD_FOR_STEP, owned, &me, &a))
+    if (!load_application(r, w, c, LOAD_FOR_STEP, app_owned_by_citizen, &me, &a))
         return;
     app_actor_ref who = citizen_actor(r);
     take_step(r, w, c, &a, &who, st, VIEW_CITIZEN);

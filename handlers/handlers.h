@@ -66,6 +66,25 @@ void handle_org_event(req *r, resp *w);
 void handle_org_message(req *r, resp *w);
 /* handlers/org_webhooks.c */
 void handle_org_webhook_deliveries(req *r, resp *w);
+/* handlers/ratings.c (API.md §8) */
+void handle_rating_tags(req *r, resp *w);
+void handle_stats_departments(req *r, resp *w);
+void handle_stats_department(req *r, resp *w);
+void handle_stats_service(req *r, resp *w);
+void handle_application_rating(req *r, resp *w);
+/* handlers/rectifications.c (API.md §8) */
+void handle_rectification_list(req *r, resp *w);
+void handle_rectification_resolve(req *r, resp *w);
+void handle_rectification_visit(req *r, resp *w);
+/* handlers/feedback.c (API.md §8) */
+void handle_feedback_create(req *r, resp *w);
+void handle_feedback_list(req *r, resp *w);
+void handle_feedback_get(req *r, resp *w);
+void handle_feedback_satisfaction(req *r, resp *w);
+void handle_staff_feedback_list(req *r, resp *w);
+void handle_staff_feedback_get(req *r, resp *w);
+void handle_staff_feedback_reply(req *r, resp *w);
+void handle_staff_feedback_close(req *r, resp *w);
 
 /* handlers/devices.c */
 void handle_device_register(req *r, resp *w);

@@ -361,9 +361,14 @@ static cJSON *detail_json(req *r, const catalog_detail *d)
     cJSON *by = cJSON_AddObjectToObject(o, "handled_by");
     cJSON_AddStringToObject(by, "type", d->handled_by_type);
     cJSON_AddStringToObject(by, "name", d->handled_by_name);
-    cJSON *rating = cJSON_AddObjectToObject(o, "rating"); /* ratings come with §8 */
-    cJSON_AddNullToObject(rating, "average");
-    cJSON_AddNumberToObject(rating, "count", 0);
+    cJSON *rating = cJSON_AddObjectToObject(o, "rating"); /* API.md §8: two decimals */
+    if (d->rating_count > 0)
+        cJSON_AddNumberToObject(
+            rating, "average",
+            (double)((d->rating_sum * 200 + d->rating_count) / (2 * d->rating_count)) / 100.0);
+    else
+        cJSON_AddNullToObject(rating, "average");
+    cJSON_AddNumberToObject(rating, "count", (double)d->rating_count);
     return o;
 }
 

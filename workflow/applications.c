@@ -15,6 +15,7 @@
 #include "db/webhook_store.h"
 #include "workflow/application_no.h"
 #include "workflow/calendar_cache.h"
+#include "workflow/stats_counts.h"
 
 #define NOTICE_BODY_MAX_CHARS 500
 #define NOTICE_TITLE_MAX_CHARS 100 /* notifications.title */
@@ -355,6 +356,8 @@ static int step_in_tx(db_conn *c, arena *a, app_row *row, const app_actor_ref *w
                      all_materials,
                      app_status_is_final(st->to)};
     int rc = app_update(c, &ch);
+    if (rc == DB_OK && st->to == APP_COMPLETED)
+        rc = stats_count_completion(c, row, st->today);
     if (rc == DB_OK)
         rc = record(c, row->id, row->citizen_id, row->no, row->service_name, from, who, st, due);
     int64_t org_id = row->org_id, id = row->id;

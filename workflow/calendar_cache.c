@@ -138,6 +138,18 @@ int calendar_cache_init(const ow_config *cfg)
     return refresher_add(calendar_tick, cfg->calendar_refresh_ms);
 }
 
+int calendar_cache_load(void)
+{
+    cal_exception *days;
+    size_t n;
+    if (calendar_shipped(&days, &n) != 0)
+        return -1;
+    current.days = days;
+    current.n = n;
+    calendar_tick(false);
+    return 0;
+}
+
 void calendar_cache_free(void)
 {
     install(NULL, 0, -1);
@@ -161,4 +173,12 @@ cal_day calendar_resume_due(cal_day due, cal_day paused, cal_day resumed)
     cal_day moved = skipped > 0 ? calendar_add_workdays(&current, due, skipped) : due;
     pthread_rwlock_unlock(&lock);
     return moved;
+}
+
+int calendar_workdays(cal_day after, cal_day upto)
+{
+    pthread_rwlock_rdlock(&lock);
+    int n = calendar_workdays_between(&current, after, upto);
+    pthread_rwlock_unlock(&lock);
+    return n;
 }

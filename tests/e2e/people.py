@@ -39,9 +39,11 @@ APPLICANT = "申请人"
 SUBMIT_KEYS = {"application_no", "status", "service", "submitted_at", "due_date", "query_code"}
 SUMMARY_KEYS = {"application_no", "status", "result", "service", "submitted_at", "updated_at",
                 "due_date", "overdue"}
-DETAIL_KEYS = SUMMARY_KEYS | {"handled_by", "materials", "query_code", "finished_at",
-                              "timeline", "enterprise"}
-STAFF_DETAIL_KEYS = (DETAIL_KEYS - {"query_code"}) | {"applicant", "form"}
+# what only the citizen's detail has: the query code, and the rating with its case (API.md §8)
+CITIZEN_ONLY_KEYS = {"query_code", "rating", "rectification"}
+DETAIL_KEYS = SUMMARY_KEYS | {"handled_by", "materials", "finished_at", "timeline",
+                              "enterprise"} | CITIZEN_ONLY_KEYS
+STAFF_DETAIL_KEYS = (DETAIL_KEYS - CITIZEN_ONLY_KEYS) | {"applicant", "form"}
 EVENT_KEYS = {"status", "result", "note", "actor", "actor_name", "at"}
 
 # --- the demo catalog (data/catalog-sample.json) and its department codes ---------------------

@@ -114,6 +114,73 @@ def citizen_notification(w):
         w.stack, f"SELECT COALESCE(read_at, 'unread') FROM notifications WHERE id = {int(note)}")
 
 
+ORG_APPS = API + "/org/applications"
+BAD_RATING = {"score": 1, "tags": ["slow"], "comment": "太慢"}
+RESPONSE = {"verification": "已核实", "measure": "explanation", "response": "已向申请人说明"}
+
+
+def rated_badly(w, no, finisher_token, finisher_path):
+    """no completed by its handler (staff or organization), then rated 1 by its owner: the id
+    of the rectification case it opened."""
+    for body in ({"status": "accepted"}, {"status": "completed", "result": "approved"}):
+        r = call(w.http, w.base, "POST", f"{finisher_path}/{no}/events", finisher_token, body)
+        assert r.status_code == 200, r.text
+    r = call(w.http, w.base, "POST", f"{APPS}/{no}/rating", w.owner.token, BAD_RATING)
+    assert r.status_code == 201, r.text
+    return sql(w.stack, f"SELECT id FROM rectifications WHERE application_no = {q(no)}")[0][0]
+
+
+def case_state(stack, case_id):
+    return sql(stack, f"SELECT status, COALESCE(visit, 'none'), COALESCE(response, 'none') "
+                      f"FROM rectifications WHERE id = {int(case_id)}")
+
+
+def citizen_case(w):
+    """A bad rating's case on the owner's application (visited by the owner only)."""
+    no = submitted(w.http, w.base, w.owner, GA_3)["application_no"]
+    case_id = rated_badly(w, no, w.staff.token, STAFF_APPS)
+    return no, w.owner, w.other, lambda: case_state(w.stack, case_id)
+
+
+def staff_case(w):
+    """A case of department GA: staff of another department must not see it."""
+    no = submitted(w.http, w.base, w.owner, GA_3)["application_no"]
+    case_id = rated_badly(w, no, w.staff.token, STAFF_APPS)
+    return case_id, w.staff, w.other_staff, lambda: case_state(w.stack, case_id)
+
+
+def org_case(w):
+    """A case of an application w.org handled: another organization must not see it."""
+    no = submitted(w.http, w.base, w.owner, w.org_service)["application_no"]
+    case_id = rated_badly(w, no, w.org.token, ORG_APPS)
+    return case_id, w.org, w.other_org, lambda: case_state(w.stack, case_id)
+
+
+def feedback_ticket(w, department):
+    """A ticket of a fresh citizen (each has open-ticket limits of their own) routed to
+    department."""
+    owner = new_citizen(w.stack, w.http, w.base)
+    r = call(w.http, w.base, "POST", API + "/feedback", owner.token,
+             {"kind": "consultation", "title": "问", "body": "请问", "department_code": department})
+    assert r.status_code == 201, r.text
+    tid = r.json()["id"]
+    return owner, tid, lambda: sql(
+        w.stack, f"SELECT status, COALESCE(satisfaction, 0), (SELECT COUNT(*) FROM "
+                 f"feedback_replies WHERE ticket_id = {int(tid)}) FROM feedback_tickets "
+                 f"WHERE id = {int(tid)}")
+
+
+def citizen_feedback(w):
+    owner, tid, state = feedback_ticket(w, "GA")
+    return tid, owner, w.other, state
+
+
+def staff_feedback(w):
+    """A ticket of department GA: staff of another department must not see it."""
+    _, tid, state = feedback_ticket(w, "GA")
+    return tid, w.staff, w.other_staff, state
+
+
 def staff_catalog_item(w):
     """An item of department GA made by its staff; the other is staff of MZ."""
     code = "IDOR-" + secrets.token_hex(6).upper()
@@ -178,6 +245,15 @@ RESOURCES = {
     "/api/v1/org/applications/{no}/events": (org_application, {"status": "accepted"}),
     "/api/v1/org/applications/{no}/messages": (org_application,
                                                {"title": "请携带原件", "body": "请带上身份证原件。"}),
+    "/api/v1/applications/{no}/rating": (citizen_application, {"score": 5}),
+    "/api/v1/applications/{no}/rectification/visit": (citizen_case, {"satisfied": True}),
+    "/api/v1/staff/rectifications/{id}/resolve": (staff_case, RESPONSE),
+    "/api/v1/org/rectifications/{id}/resolve": (org_case, RESPONSE),
+    "/api/v1/feedback/{id}": (citizen_feedback, None),
+    "/api/v1/feedback/{id}/satisfaction": (citizen_feedback, {"satisfaction": 5}),
+    "/api/v1/staff/feedback/{id}": (staff_feedback, None),
+    "/api/v1/staff/feedback/{id}/replies": (staff_feedback, {"body": "答复"}),
+    "/api/v1/staff/feedback/{id}/close": (staff_feedback, None),
     "/api/v1/bundles/{no}": (citizen_bundle, None),
     "/api/v1/bundles/{no}/withdraw": (citizen_bundle, None),
     "/api/v1/bundles/{no}/supplement": (

@@ -1,0 +1,175 @@
+#include "db/rating_store.h"
+
+#define TS(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+#define DAY(col) "DATE_FORMAT(" col ", '%Y-%m-%d')"
+
+int rating_insert(db_conn *c, const rating_new *n, int64_t *id)
+{
+    const int *d = n->dimensions;
+    int rc = db_exec(
+        c,
+        "INSERT INTO ratings (application_id, application_no, citizen_id, service_id, "
+        "service_code, service_name, department_code, department_name, channel, handler_type, "
+        "handler_name, org_id, staff_id, app_status, app_result, finished_day, score, "
+        "efficiency, guide_accuracy, convenience, usability, tags, comment, rated_day) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, "
+        "NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?)",
+        "isiisssssssiisssiiiiisss", n->application_id, n->application_no, n->citizen_id,
+        n->service_id, n->service_code, n->service_name, n->department_code, n->department_name,
+        n->channel, n->handler_type, n->handler_name, n->org_id, n->staff_id, n->app_status,
+        n->app_result, n->finished_day, (int64_t)n->score, (int64_t)d[0], (int64_t)d[1],
+        (int64_t)d[2], (int64_t)d[3], n->tags, n->comment, n->rated_day);
+    if (rc == DB_OK)
+        *id = db_last_insert_id(c);
+    return rc;
+}
+
+int rating_service_id(db_conn *c, arena *a, int64_t application_id, int64_t *service_id)
+{
+    return db_query_int(c, a, service_id, "SELECT service_id FROM applications WHERE id = ?", "i",
+                        application_id);
+}
+
+int rating_totals_add(db_conn *c, int64_t service_id, int score)
+{
+    return db_exec(c,
+                   "INSERT INTO service_rating_totals (service_id, rating_count, score_sum) "
+                   "VALUES (?, 1, ?) ON DUPLICATE KEY UPDATE rating_count = rating_count + 1, "
+                   "score_sum = score_sum + VALUES(score_sum)",
+                   "ii", service_id, (int64_t)score);
+}
+
+int rating_final_staff(db_conn *c, arena *a, int64_t application_id, int64_t *staff_id)
+{
+    *staff_id = 0;
+    int rc = db_query_int(c, a, staff_id,
+                          "SELECT IF(actor = 'department', COALESCE(actor_id, 0), 0) "
+                          "FROM application_events WHERE application_id = ? "
+                          "ORDER BY id DESC LIMIT 1",
+                          "i", application_id);
+    return rc == DB_NOT_FOUND ? DB_OK : rc;
+}
+
+int rating_of_application(db_conn *c, arena *a, int64_t application_id, rating_row *out)
+{
+    db_rows rows;
+    int64_t score, d[RATING_DIMENSIONS];
+    int rc = db_query(c, &rows, a,
+                      "SELECT id, score, COALESCE(efficiency, 0), COALESCE(guide_accuracy, 0), "
+                      "COALESCE(convenience, 0), COALESCE(usability, 0), tags, comment, "
+                      "channel, " TS("rated_at") " FROM ratings WHERE application_id = ?",
+                      "i", application_id);
+    rc = db_row_one(&rows, rc, "iiiiiissss", &out->id, &score, &d[0], &d[1], &d[2], &d[3],
+                    &out->tags, &out->comment, &out->channel, &out->rated_at);
+    if (rc == DB_OK) {
+        out->score = (int)score;
+        for (int i = 0; i < RATING_DIMENSIONS; i++)
+            out->dimensions[i] = (int)d[i];
+    }
+    return rc;
+}
+
+int rectification_insert(db_conn *c, const rectification_new *n, int64_t *id)
+{
+    int rc = db_exec(c,
+                     "INSERT INTO rectifications (rating_id, application_id, application_no, "
+                     "department_code, org_id, opened_day, deadline) "
+                     "VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?)",
+                     "iississ", n->rating_id, n->application_id, n->application_no,
+                     n->department_code, n->org_id, n->opened_day, n->deadline);
+    if (rc == DB_OK)
+        *id = db_last_insert_id(c);
+    return rc;
+}
+
+/* clang-format off */
+#define CASE_FIELDS \
+    "k.id, k.rating_id, COALESCE(k.org_id, 0), k.application_no, k.department_code, k.status, " \
+    DAY("k.opened_day") ", " DAY("k.deadline") ", k.verification, k.measure, k.response, " \
+    TS("k.closed_at") ", " DAY("k.closed_day") ", k.visit, " TS("k.visited_at") ", " \
+    TS("k.created_at") ", r.score, r.comment, r.tags"
+#define CASE_FROM " FROM rectifications k JOIN ratings r ON r.id = k.rating_id "
+/* clang-format on */
+
+static int case_row(db_rows *rows, int rc, rectification_row *o)
+{
+    int64_t score = 0;
+    rc = db_row_one(rows, rc, "iiisssssssssssssiss", &o->id, &o->rating_id, &o->org_id,
+                    &o->application_no, &o->department_code, &o->status, &o->opened_day,
+                    &o->deadline, &o->verification, &o->measure, &o->response, &o->closed_at,
+                    &o->closed_day, &o->visit, &o->visited_at, &o->created_at, &score, &o->comment,
+                    &o->tags);
+    o->score = (int)score;
+    return rc;
+}
+
+int rectification_of_application(db_conn *c, arena *a, int64_t application_id,
+                                 rectification_row *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, "SELECT " CASE_FIELDS CASE_FROM "WHERE k.application_id = ?",
+                      "i", application_id);
+    return case_row(&rows, rc, out);
+}
+
+int rectification_by_id(db_conn *c, arena *a, int64_t id, bool for_update, rectification_row *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      for_update ? "SELECT " CASE_FIELDS CASE_FROM "WHERE k.id = ? FOR UPDATE"
+                                 : "SELECT " CASE_FIELDS CASE_FROM "WHERE k.id = ?",
+                      "i", id);
+    return case_row(&rows, rc, out);
+}
+
+static const char sql_list_dept[] =
+    "SELECT " CASE_FIELDS CASE_FROM "WHERE k.department_code = ? AND (? IS NULL OR k.status = ?) "
+    "AND k.id < ? ORDER BY k.id DESC LIMIT ?";
+static const char sql_list_org[] =
+    "SELECT " CASE_FIELDS CASE_FROM "WHERE k.org_id = ? AND (? IS NULL OR k.status = ?) "
+    "AND k.id < ? ORDER BY k.id DESC LIMIT ?";
+
+int rectification_list(db_conn *c, arena *a, const rectification_query *q, rectification_row *out,
+                       size_t *n)
+{
+    db_rows rows;
+    int rc = q->org_id ? db_query(c, &rows, a, sql_list_org, "issii", q->org_id, q->status,
+                                  q->status, q->before, (int64_t)q->limit)
+                       : db_query(c, &rows, a, sql_list_dept, "sssii", q->department_code,
+                                  q->status, q->status, q->before, (int64_t)q->limit);
+    *n = 0;
+    if (rc != DB_OK)
+        return rc;
+    for (;;) {
+        rectification_row *o = &out[*n];
+        int64_t score = 0;
+        rc = db_row_next(&rows, "iiisssssssssssssiss", &o->id, &o->rating_id, &o->org_id,
+                         &o->application_no, &o->department_code, &o->status, &o->opened_day,
+                         &o->deadline, &o->verification, &o->measure, &o->response, &o->closed_at,
+                         &o->closed_day, &o->visit, &o->visited_at, &o->created_at, &score,
+                         &o->comment, &o->tags);
+        if (rc <= 0)
+            break;
+        o->score = (int)score;
+        (*n)++;
+    }
+    return db_rows_done(&rows, rc);
+}
+
+int rectification_set_closed(db_conn *c, const rectification_close *k)
+{
+    return db_exec_changed(c,
+                           "UPDATE rectifications SET status = 'closed', verification = ?, "
+                           "measure = ?, response = ?, responder = ?, closed_day = ?, "
+                           "closed_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = 'open'",
+                           "sssssi", k->verification, k->measure, k->response, k->responder,
+                           k->closed_day, k->id);
+}
+
+int rectification_set_visit(db_conn *c, int64_t id, const char *visit)
+{
+    return db_exec_changed(c,
+                           "UPDATE rectifications SET visit = ?, visited_at = CURRENT_TIMESTAMP(3) "
+                           "WHERE id = ? AND status = 'closed' AND visit IS NULL",
+                           "si", visit, id);
+}

@@ -1,0 +1,61 @@
+/* Every read and write of the public performance statistics (API.md §8, migration 0081):
+ * counters per department and service, per local day and per month, moved in the
+ * transaction of the event they count and read as a range's whole months plus its end days. */
+#ifndef OW_STATS_STORE_H
+#define OW_STATS_STORE_H
+
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "db/db.h"
+
+#define STATS_LEVELS 5
+
+/* Counters (or a change of them): see migration 0081 for what each counts. */
+typedef struct stats_counts {
+    int64_t completed, on_time, processing_days;
+    int64_t rated, score_sum, levels[STATS_LEVELS]; /* levels[0]: score 1 */
+    int64_t rectified, visited, visit_satisfied;
+} stats_counts;
+
+/* Adds d to the counters of a department and a service on a local day (YYYY-MM-DD) and its
+ * month, inside the caller's transaction. */
+int stats_add(db_conn *c, const char *department_code, const char *service_code, const char *day,
+              const stats_counts *d);
+/* The same for the department, service and day a rating was given on. */
+int stats_add_for_rating(db_conn *c, int64_t rating_id, const stats_counts *d);
+
+/* Rebuilding (`onewindow-admin rebuild-stats`, inside the caller's transaction): every
+ * counter removed; the completed applications after id, in id order, up to max; the ratings
+ * still counted (not excluded), summed per department, service and rating day with their
+ * cases' closings and visits, each group to fn. */
+int stats_clear(db_conn *c);
+typedef struct stats_completion {
+    int64_t id;
+    const char *department_code, *service_code, *submitted_at, *finished_at, *due_date;
+} stats_completion;
+int stats_completions(db_conn *c, arena *a, int64_t after, size_t max, stats_completion *out,
+                      size_t *n);
+typedef int (*stats_group_fn)(const char *department_code, const char *service_code,
+                              const char *day, const stats_counts *d, void *ctx);
+int stats_rating_groups(db_conn *c, arena *a, stats_group_fn fn, void *ctx);
+
+/* A range of local days cut into its parts: whole months [month_from, month_to) and the days
+ * [head_from, head_to) and [tail_from, tail_to) outside them (YYYY-MM-DD; ends exclusive). */
+typedef struct stats_range {
+    char head_from[11], head_to[11], month_from[11], month_to[11], tail_from[11], tail_to[11];
+} stats_range;
+
+/* One month of one department or service: month "YYYY-MM", or NULL for one without any
+ * counter in the range (then n is all zero). */
+typedef void (*stats_row_fn)(const char *code, const char *name, const char *month,
+                             const stats_counts *n, void *ctx);
+
+/* Every department (code NULL) or one, by code and month; DB_NOT_FOUND: no such department. */
+int stats_departments(db_conn *c, arena *a, const char *code, const stats_range *r, stats_row_fn fn,
+                      void *ctx);
+/* One service by month; DB_NOT_FOUND: no such service. */
+int stats_service(db_conn *c, arena *a, const char *code, const stats_range *r, stats_row_fn fn,
+                  void *ctx);
+
+#endif
