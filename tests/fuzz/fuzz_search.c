@@ -28,8 +28,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (normalize_init() != 0)
         return -1;
     search_builder *b = search_builder_new();
-    search_builder_add_dept(b, "mz", "民政局");
-    search_builder_add_dept(b, "ga", "公安局");
+    search_builder_add_dept(b, "mz", "民政局", "Civil Affairs Bureau");
+    search_builder_add_dept(b, "ga", "公安局", NULL);
     for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
         search_doc row = {.service_id = (int64_t)i + 1,
                           .code = items[i].code,
@@ -42,10 +42,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                           .keywords = items[i].keywords,
                           .online_level = 3,
                           .promised_days = 5,
-                          .popularity = (int)i};
+                          .popularity = (int)i,
+                          .name_en = i == 0 ? "Marriage registration" : NULL,
+                          .description_en = i == 0 ? "Register a marriage." : NULL};
         search_builder_add_item(b, &row);
     }
     search_builder_add_shipped_synonyms(b);
+    search_builder_add_shipped_concepts(b); /* after the items, as the catalog's build does */
     ix = search_builder_finish(b, 1);
     return ix ? 0 : -1;
 }
@@ -67,9 +70,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         arena_init(&a, 4096);
         search_filters f = {0};
         search_results res;
-        if (search_run(ix, q, &f, 0, 10, false, &a, &res) == 0 && res.n > 0) {
+        if (search_run(ix, q, &f, 0, 10, false, &a, &res) == 0) {
             uint32_t ranges[16][2];
-            search_highlight(ix, &res, &res.hits[0], ranges, 16);
+            if (res.n > 0)
+                search_highlight(ix, &res, &res.hits[0], size & 1, ranges, 16);
+            search_suggestions sg;
+            if (search_needs_suggestions(&res))
+                search_suggest(ix, q, &res, &a, &sg);
         }
         arena_destroy(&a);
     }
