@@ -54,6 +54,16 @@ cal_day cal_day_of(int64_t unix_s)
     return (cal_day)(timegm(&noon) / SECONDS_PER_DAY);
 }
 
+void cal_utc_offset(int64_t unix_s, char out[CAL_OFFSET_BYTES])
+{
+    time_t t = (time_t)unix_s;
+    struct tm local;
+    localtime_r(&t, &local);
+    long off = local.tm_gmtoff, mins = (off < 0 ? -off : off) / 60;
+    snprintf(out, CAL_OFFSET_BYTES, "%c%02ld:%02ld", off < 0 ? '-' : '+', mins / 60 % 100,
+             mins % 60);
+}
+
 cal_day cal_today(void)
 {
     return cal_day_of((int64_t)time(NULL));

@@ -33,6 +33,10 @@ int cal_day_year(cal_day d);
 cal_day cal_today(void);
 /* The local day of a Unix time. */
 cal_day cal_day_of(int64_t unix_s);
+#define CAL_OFFSET_BYTES 7 /* "+08:00" and its NUL */
+/* The local time zone's offset from UTC at the Unix time, "+HH:MM" or "-HH:MM" (for SQL's
+ * CONVERT_TZ, which knows no zone names without the server's time-zone tables). */
+void cal_utc_offset(int64_t unix_s, char out[CAL_OFFSET_BYTES]);
 
 bool calendar_is_workday(const calendar *c, cal_day d);
 /* The n-th working day after d (n ≥ 1); d itself when n is 0 and d works, else the next one. */

@@ -47,7 +47,18 @@ int bundle_by_no(db_conn *c, arena *a, const char *no, bool for_update, bundle_r
     return rc;
 }
 
-int bundle_statistics(db_conn *c, arena *a, bundle_stats *out)
+int bundle_of_application(db_conn *c, arena *a, int64_t application_id, const char **no,
+                          const char **name)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT b.bundle_no, b.life_event_name FROM applications a "
+                      "JOIN bundles b ON b.id = a.bundle_id WHERE a.id = ?",
+                      "i", application_id);
+    return db_row_one(&rows, rc, "ss", no, name);
+}
+
+int bundle_statistics(db_conn *c, arena *a, const char *utc_offset, bundle_stats *out)
 {
     db_rows rows;
     int rc =
@@ -56,10 +67,10 @@ int bundle_statistics(db_conn *c, arena *a, bundle_stats *out)
                  "COALESCE(SUM(IF(done, saved, 0)), 0) FROM ("
                  "SELECT SUM(a.is_open) = 0 AND SUM(a.status <> 'withdrawn') > 0 AS done, "
                  "SUM(a.finished_at IS NOT NULL AND "
-                 "DATE(CONVERT_TZ(a.finished_at, '+00:00', '+08:00')) > b.due_date) AS late, "
+                 "DATE(CONVERT_TZ(a.finished_at, '+00:00', ?)) > b.due_date) AS late, "
                  "CAST(b.separate_days AS SIGNED) - CAST(b.promised_days AS SIGNED) AS saved "
                  "FROM bundles b JOIN applications a ON a.bundle_id = b.id GROUP BY b.id) x",
-                 "");
+                 "s", utc_offset);
     return db_row_one(&rows, rc, "iiii", &out->submitted, &out->completed, &out->on_time,
                       &out->days_saved_sum);
 }

@@ -35,15 +35,20 @@ typedef struct bundle_row {
 /* By number (normalized); for_update locks it (inside a transaction). */
 int bundle_by_no(db_conn *c, arena *a, const char *no, bool for_update, bundle_row *out);
 
+/* The bundle an application is a child of: its number and life event's name; DB_NOT_FOUND
+ * for an application of its own. */
+int bundle_of_application(db_conn *c, arena *a, int64_t application_id, const char **no,
+                          const char **name);
+
 /* Statistics (API.md §5 "Bundles"): bundles submitted; completed (every child final, not
- * all withdrawn); on time (completed, and every child finished by the bundle's due date, in
- * China Standard Time); and the sum over the completed ones of the working days saved
- * (separate_days - promised_days: the promises of separate applications one after another,
- * less the bundle's own promise, its slowest service's). One pass over the bundles: for the
- * public statistics, not a hot path. */
+ * all withdrawn); on time (completed, and every child finished by the bundle's due date in
+ * the service's time zone, utc_offset being its "+HH:MM" now); and the sum over the
+ * completed ones of the working days saved (separate_days - promised_days: the promises of
+ * separate applications one after another, less the bundle's own promise, its slowest
+ * service's). One pass over the bundles: for the public statistics, not a hot path. */
 typedef struct bundle_stats {
     int64_t submitted, completed, on_time, days_saved_sum;
 } bundle_stats;
-int bundle_statistics(db_conn *c, arena *a, bundle_stats *out);
+int bundle_statistics(db_conn *c, arena *a, const char *utc_offset, bundle_stats *out);
 
 #endif

@@ -42,8 +42,9 @@ int notification_insert(db_conn *c, const notification_new *n, int64_t *id, int6
  * small table): all of the citizen's, or only the unread ones. */
 #define INBOX_FROM(index) \
     "SELECT n.id, n.kind, n.title, n.body, a.application_no, " TS("n.created_at") ", " \
-    TS("n.read_at") " FROM notifications n FORCE INDEX (" index ") " \
-    "LEFT JOIN applications a ON a.id = n.application_id "
+    TS("n.read_at") ", b.bundle_no FROM notifications n FORCE INDEX (" index ") " \
+    "LEFT JOIN applications a ON a.id = n.application_id " \
+    "LEFT JOIN bundles b ON b.id = a.bundle_id "
 #define SQL_INBOX INBOX_FROM("notifications_citizen") \
     "WHERE n.citizen_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?"
 #define SQL_INBOX_UNREAD INBOX_FROM("notifications_unread") \
@@ -67,8 +68,8 @@ int notification_list(db_conn *c, arena *a, int64_t citizen_id, bool unread_only
     size_t count = 0;
     while (count < (size_t)limit) {
         notification_item *it = &out[count];
-        rc = db_row_next(&rows, "issssss", &it->id, &it->kind, &it->title, &it->body,
-                         &it->application_no, &it->created_at, &it->read_at);
+        rc = db_row_next(&rows, "isssssss", &it->id, &it->kind, &it->title, &it->body,
+                         &it->application_no, &it->created_at, &it->read_at, &it->bundle_no);
         if (rc <= 0)
             break;
         count++;

@@ -30,6 +30,7 @@ typedef struct notification_item {
     const char *application_no; /* NULL: not about an application */
     const char *created_at;     /* RFC 3339 */
     const char *read_at;        /* RFC 3339, NULL while unread */
+    const char *bundle_no;      /* the life-event bundle of the application, or NULL */
 } notification_item;
 
 /* The citizen's inbox, newest first, with id < before (INT64_MAX: from the newest); only the

@@ -242,6 +242,23 @@ void handle_bundle_detail(req *r, resp *w)
     common_answer_private(r, w, 200, o);
 }
 
+/* The bundle after a citizen's step on it (its transaction open): its detail, kept under
+ * the Idempotency-Key with the step. */
+static void answer_bundle_step(req *r, resp *w, db_conn *c, const char *no)
+{
+    bundle_row b;
+    app_row children[LIFE_EVENT_SERVICES_MAX];
+    size_t n = 0;
+    if (!load_bundle(r, w, c, no, common_principal_id(r), &b, children, &n)) {
+        db_rollback(c);
+        return;
+    }
+    cJSON *o = bundle_json(r, &b, children, n, VIEW_CITIZEN);
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
+    common_answer_private(r, w, 200, o);
+    idempotency_commit(r, w, c);
+}
+
 void handle_bundle_withdraw(req *r, resp *w)
 {
     const cJSON *body = r->json ? req_body_object(r) : NULL;
@@ -273,15 +290,45 @@ void handle_bundle_withdraw(req *r, resp *w)
         common_answer_failure(r, w, rc, "bundle withdraw");
         return;
     }
-    bundle_row b;
-    app_row children[LIFE_EVENT_SERVICES_MAX];
-    size_t n = 0;
-    if (!load_bundle(r, w, c, no, common_principal_id(r), &b, children, &n)) {
-        db_rollback(c);
+    answer_bundle_step(r, w, c, no);
+}
+
+void handle_bundle_supplement(req *r, resp *w)
+{
+    const cJSON *body = req_body_object(r);
+    const char *note = NULL, *number = req_path_param(r, "no");
+    material_given *given = NULL;
+    size_t n_given = 0;
+    if (body) {
+        req_json_string(r, body, "/note", 0, NOTE_MAX_CHARS, false, &note);
+        read_materials(r, body, true, &given, &n_given);
+    }
+    if (!body || r->n_errors) {
+        resp_invalid(r, w);
         return;
     }
-    cJSON *o = bundle_json(r, &b, children, n, VIEW_CITIZEN);
-    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
-    common_answer_private(r, w, 200, o);
-    idempotency_commit(r, w, c);
+    char no[APP_NO_BYTES];
+    app_actor_ref who = citizen_actor(r);
+    bundle_supplement_in in = {
+        no, &who, note && *note ? note : NULL, given, n_given, request_errors(r), request_today(r)};
+    db_conn *c = db_primary();
+    size_t answered = 0;
+    int rc = number && application_no_normalize(number, no)
+                 ? bundle_supplement(c, &r->arena, &in, &answered)
+                 : DB_NOT_FOUND;
+    if (rc == DB_NOT_FOUND)
+        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
+    else if (rc == BUNDLE_NOTHING_WAITING)
+        resp_problem2(r, w, PROBLEM_INVALID_TRANSITION, "这个“一件事”没有事项在等待补正材料。",
+                      "No application of this bundle is waiting for materials.");
+    else if (rc == APP_INVALID || rc == APP_MATERIALS_FULL) {
+        if (rc == APP_MATERIALS_FULL)
+            req_add_error(r, "/materials", "事项的材料已达 200 项上限。",
+                          "An application of this bundle already has the maximum of 200 "
+                          "materials.");
+        resp_invalid(r, w);
+    } else if (rc != DB_OK)
+        common_answer_failure(r, w, rc, "bundle supplement");
+    else
+        answer_bundle_step(r, w, c, no);
 }

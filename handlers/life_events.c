@@ -3,7 +3,9 @@
  * merged material list (each document uploaded once) and its promised working days. Public
  * reads of the catalog, like the services. */
 #include <string.h>
+#include <time.h>
 
+#include "core/calendar.h"
 #include "db/bundle_store.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
@@ -144,7 +146,9 @@ void handle_life_event_detail(req *r, resp *w)
 void handle_life_event_stats(req *r, resp *w)
 {
     bundle_stats st;
-    int rc = bundle_statistics(db_reader(), &r->arena, &st);
+    char offset[CAL_OFFSET_BYTES];
+    cal_utc_offset((int64_t)time(NULL), offset); /* the worker runs in the timezone setting */
+    int rc = bundle_statistics(db_reader(), &r->arena, offset, &st);
     if (rc != DB_OK) {
         common_answer_failure(r, w, rc, "life event statistics");
         return;

@@ -19,6 +19,8 @@ static cJSON *item_json(req *r, const notification_item *it)
     cJSON_AddStringToObject(o, "body", it->body);
     if (it->application_no)
         cJSON_AddStringToObject(o, "application_no", it->application_no);
+    if (it->bundle_no)
+        cJSON_AddStringToObject(o, "bundle_no", it->bundle_no);
     cJSON_AddStringToObject(o, "created_at", it->created_at);
     if (it->read_at)
         cJSON_AddStringToObject(o, "read_at", it->read_at);

@@ -104,6 +104,8 @@ const route routes[] = {
     {"GET", "/api/v1/bundles/{no}", handle_bundle_detail, AUTH_CITIZEN, NULL, 0},
     {"POST", "/api/v1/bundles/{no}/withdraw", handle_bundle_withdraw, AUTH_CITIZEN, NULL,
      BODY_DEFAULT},
+    {"POST", "/api/v1/bundles/{no}/supplement", handle_bundle_supplement, AUTH_CITIZEN, NULL,
+     BODY_DEFAULT},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -79,6 +79,7 @@ cleanup() {
 trap cleanup EXIT
 source "$ROOT/scripts/bench-push.sh"
 source "$ROOT/scripts/bench-uploads.sh"
+source "$ROOT/scripts/bench-bundles.sh"
 render_php_peer
 render_push_fake
 "$ROOT/scripts/stack.sh" start >/dev/null 2>&1
@@ -299,6 +300,7 @@ print(json.dumps({"service_code": code, "form": valid_form(code)}, ensure_ascii=
 read -r rps p50 p99 bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=idempotent-post.lua \
   BENCH_BODY="$submit_body" BENCH_TOKEN="$submit_token" measure "$base/api/v1/applications")
 row "POST /applications (new key), c$detail_conns" "$rps" "$p50" "$p99" "$bad"
+bundle_bench
 upload_bench
 
 # The organizations' change feed (API.md §7): BENCH_ORGS (1000) organizations handle all the
@@ -390,6 +392,7 @@ echo "catalog change searchable on every worker after ${visible_s} s; the worker
 echo "applications: $napps generated in ${generate_s} s ($(paste -sd, "$ONEWINDOW_VAR_DIR/generated.txt" | sed 's/,/, /g'));" \
      "detail mix: $n_numbers numbers of $n_citizens citizens"
 echo "$upload_summary"
+echo "$bundle_summary"
 echo "detail C / PHP-FPM: $(awk -v a="$c_rps" -v b="$php_rps" 'BEGIN { printf "%.2f", a / b }') (target ≥ 2)," \
      "C p99 ${c_p99} ms (target ≤ 10) at $detail_conns connections; PHP-FPM: ${BENCH_PHP_CHILDREN:-4} static" \
      "children, OPcache, persistent PDO, openssl_verify per request; same JSON body: $same of $checked numbers"

@@ -131,17 +131,19 @@ check_reachable() {
 start_db() {
   private_db || return 0
   if pid_alive "$RUN/mysqld.pid"; then return 0; fi
+  # A temporary directory of its own, for the bootstrap too: a starting mariadbd deletes every
+  # "#sql*" file in its tmpdir, which in a shared /tmp are the on-disk temporary tables of the
+  # other servers running there (their statements then fail with error 6; a bootstrap loses
+  # its own and stops with "Unknown table 'mysql.tmp_user_sys'").
+  mkdir -p "$MYSQLD_DIR/tmp"
+  [ -z "$AS_ROOT" ] || chown "$DB_USER:$DB_USER" "$MYSQLD_DIR/tmp"
   if [ ! -d "$DBDIR/mysql" ]; then
     say "initializing MariaDB in $DBDIR"
     mariadb-install-db --no-defaults --skip-test-db --datadir="$DBDIR" --user="$DB_USER" \
-      --auth-root-authentication-method=socket >"$LOG/mariadb-install.log" 2>&1 ||
-      { say "mariadb-install-db failed:"; tail -n 15 "$LOG/mariadb-install.log" >&2; exit 1; }
+      --tmpdir="$MYSQLD_DIR/tmp" --auth-root-authentication-method=socket \
+      >"$LOG/mariadb-install.log" 2>&1 ||
+      { say "mariadb-install-db failed:"; head -n 15 "$LOG/mariadb-install.log" >&2; exit 1; }
   fi
-  # A temporary directory of its own: a starting mariadbd deletes every "#sql*" file in its
-  # tmpdir, which in a shared /tmp are the on-disk temporary tables of the other servers
-  # running there (their statements then fail with error 6).
-  mkdir -p "$MYSQLD_DIR/tmp"
-  [ -z "$AS_ROOT" ] || chown "$DB_USER:$DB_USER" "$MYSQLD_DIR/tmp"
   setsid mariadbd --no-defaults --datadir="$DBDIR" --socket="$MYSQLD_DIR/mysqld.sock" \
     --port="$DB_PORT" --bind-address=127.0.0.1 --user="$DB_USER" --skip-name-resolve \
     --pid-file="$MYSQLD_DIR/mysqld.pid" --tmpdir="$MYSQLD_DIR/tmp" \

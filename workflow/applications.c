@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/utf8_cut.h"
 #include "db/audit_store.h"
+#include "db/bundle_store.h"
 #include "db/delegation_store.h"
 #include "db/notification_store.h"
 #include "db/webhook_store.h"
@@ -60,6 +61,24 @@ static void notice_text(const char *service, const char *no, app_status from, co
     utf8_cut(body, NOTICE_BODY_MAX_CHARS);
 }
 
+/* A child of a life-event bundle says which (API.md §6): each department's step notifies on
+ * its own, so the citizen must see which of their bundles it belongs to. */
+static int name_the_bundle(db_conn *c, int64_t id, char *body, size_t cap)
+{
+    arena a;
+    arena_init(&a, 1024);
+    const char *bundle_no, *name;
+    int rc = bundle_of_application(c, &a, id, &bundle_no, &name);
+    if (rc == DB_OK) {
+        char *own = arena_strdup(&a, body);
+        if (own)
+            snprintf(body, cap, "【%s %s】%s", name, bundle_no, own);
+        utf8_cut(body, NOTICE_BODY_MAX_CHARS);
+    }
+    arena_destroy(&a);
+    return rc == DB_NOT_FOUND ? DB_OK : rc;
+}
+
 static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, const char *service,
                   app_status from, const app_actor_ref *who, const app_step *st, const char *due)
 {
@@ -85,6 +104,8 @@ static int record(db_conn *c, int64_t id, int64_t citizen_id, const char *no, co
     const char *title;
     char body[2048];
     notice_text(service, no, from, st, due, &title, body, sizeof body);
+    if (rc == DB_OK && notify)
+        rc = name_the_bundle(c, id, body, sizeof body);
     const ow_config *cfg = config_current();
     /* citizens without the app must still learn that something is missing: SMS always */
     notification_new n = {citizen_id,
@@ -251,18 +272,20 @@ int application_step_begin(db_conn *c, arena *a, const char *no, app_visible_fn 
     return rc;
 }
 
-/* A supplement's materials: checked against the service's definitions and attached in place
- * of those of the same code; *all the application's new list. */
+/* A supplement's materials: checked against the service's definitions (unless checked
+ * already) and attached in place of those of the same code; *all the application's new list. */
 static int supplement_materials(db_conn *c, arena *a, const app_row *row, const app_step *st,
                                 const char **all)
 {
     const char *definitions;
     material_checked *checked;
-    int rc = app_service_materials(c, a, row->service_code, &definitions);
-    if (rc == DB_OK)
-        rc = check_given(c, a, definitions, row->citizen_id, st->given, st->n_given, false,
-                         &st->errors, &checked);
-    if (rc == DB_OK)
+    int rc = DB_OK;
+    if (st->checked)
+        rc = materials_attach_some(c, a, row->id, row->materials, st->checked, st->attach,
+                                   st->n_given, all);
+    else if ((rc = app_service_materials(c, a, row->service_code, &definitions)) == DB_OK &&
+             (rc = check_given(c, a, definitions, row->citizen_id, st->given, st->n_given, false,
+                               &st->errors, &checked)) == DB_OK)
         rc = materials_attach(c, a, row->id, row->materials, checked, st->n_given, all);
     cJSON *list = rc == DB_OK ? cJSON_Parse(*all) : NULL;
     if (rc == DB_OK && cJSON_GetArraySize(list) > MATERIALS_TOTAL_MAX)

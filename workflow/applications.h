@@ -55,6 +55,10 @@ typedef struct app_step {
     cal_day today;               /* in the service's time zone */
     const material_given *given; /* a supplement's materials: replace those of the same code */
     size_t n_given;
+    /* or, instead of given, n_given materials checked already (a bundle's supplement,
+     * workflow/bundles.c): attach[i] false: attached to a sibling, listed only */
+    const material_checked *checked;
+    const bool *attach;
     app_errors errors; /* where problems with given materials are reported */
     bool quiet;        /* no notification: the bundle the application belongs to sends one */
 } app_step;

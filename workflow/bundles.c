@@ -262,3 +262,124 @@ int bundle_withdraw(db_conn *c, arena *a, const char *no, const app_actor_ref *w
     int rc = db_begin(c);
     return rc == DB_OK ? withdraw_in_tx(c, a, no, who, note, today, withdrawn) : rc;
 }
+
+/* The merged material definitions of the waiting children's services (each code once; the
+ * import guarantees one definition per code within a bundle) into *merged (JSON text; NULL:
+ * no child waits), and each waiting child's own in defs[i] (NULL: not waiting). */
+static int waiting_definitions(db_conn *c, arena *a, const app_row *children, size_t n,
+                               const char **defs, const char **merged)
+{
+    bundle_part parts[LIFE_EVENT_SERVICES_MAX];
+    size_t k = 0;
+    *merged = NULL;
+    for (size_t i = 0; i < n; i++) {
+        defs[i] = NULL;
+        if (app_status_parse(children[i].status) != APP_NEED_MATERIALS)
+            continue;
+        int rc = app_service_materials(c, a, children[i].service_code, &defs[i]);
+        if (rc != DB_OK)
+            return rc;
+        parts[k++] = (bundle_part){children[i].service_code, NULL, defs[i], true, false};
+    }
+    if (!k)
+        return DB_OK;
+    char why[200];
+    cJSON *all = bundle_merge_materials(parts, k, NULL, 0, why, sizeof why);
+    char *text = all ? cJSON_PrintUnformatted(all) : NULL;
+    *merged = text ? arena_strdup(a, text) : NULL;
+    cJSON_free(text);
+    cJSON_Delete(all);
+    return *merged ? DB_OK : DB_ERROR;
+}
+
+/* One waiting child's step with the given materials its service defines (none: untouched). */
+static int answer_child(db_conn *c, arena *a, app_row *child, const char *defs,
+                        const bundle_supplement_in *in, const material_checked *checked,
+                        bool *attached, bool *stepped)
+{
+    material_checked *mine = arena_calloc(a, in->n_given + 1, sizeof *mine);
+    bool *attach = arena_calloc(a, in->n_given + 1, sizeof *attach);
+    if (!mine || !attach)
+        return DB_ERROR;
+    size_t k = 0;
+    for (size_t i = 0; i < in->n_given; i++)
+        if (defines(defs, checked[i].code)) {
+            mine[k] = checked[i];
+            attach[k++] = !attached[i];
+            attached[i] = true;
+        }
+    *stepped = k > 0;
+    app_step st = {.to = APP_SUBMITTED,
+                   .note = in->note,
+                   .today = in->today,
+                   .n_given = k,
+                   .checked = mine,
+                   .attach = attach,
+                   .quiet = true};
+    return k ? application_step(c, a, child, in->who, &st) : DB_OK;
+}
+
+static int notify_supplemented(db_conn *c, arena *a, const bundle_row *b, int64_t child_id,
+                               size_t answered)
+{
+    const ow_config *cfg = config_current();
+    notification_new msg = {b->citizen_id,
+                            child_id,
+                            BUNDLE_NOTICE_KIND,
+                            "“一件事”材料已补正",
+                            arena_printf(a,
+                                         "您已为「%s」（编号 %s）补齐补正材料，%zu "
+                                         "个事项请等待部门审核。",
+                                         b->life_event_name, b->no, answered),
+                            cfg ? cfg->wechat_status_template : NULL,
+                            false};
+    int64_t id, deliveries;
+    return notification_insert(c, &msg, &id, &deliveries);
+}
+
+static int supplement_in_tx(db_conn *c, arena *a, const bundle_supplement_in *in, size_t *answered)
+{
+    bundle_row b;
+    app_row children[LIFE_EVENT_SERVICES_MAX];
+    const char *defs[LIFE_EVENT_SERVICES_MAX];
+    size_t n = 0;
+    int rc = bundle_by_no(c, a, in->no, true, &b);
+    if (rc == DB_OK && b.citizen_id != in->who->numeric_id)
+        rc = DB_NOT_FOUND;
+    if (rc == DB_OK)
+        rc = app_by_bundle(c, a, b.id, true, children, LIFE_EVENT_SERVICES_MAX, &n);
+    if (rc != DB_OK)
+        return rc;
+    const char *merged;
+    rc = waiting_definitions(c, a, children, n, defs, &merged);
+    if (rc != DB_OK || !merged)
+        return rc != DB_OK ? rc : BUNDLE_NOTHING_WAITING;
+    material_checked *checked = arena_calloc(a, in->n_given + 1, sizeof *checked);
+    bool *attached = arena_calloc(a, in->n_given + 1, sizeof *attached);
+    if (!checked || !attached)
+        return DB_ERROR;
+    rc = materials_check(c, a, merged, b.citizen_id, in->given, in->n_given, false, "/materials",
+                         in->errors.fn, in->errors.ctx, checked);
+    if (rc != 0)
+        return rc < 0 ? rc : APP_INVALID;
+    int64_t first = 0;
+    for (size_t i = 0; i < n && rc == DB_OK; i++) {
+        bool stepped = false;
+        if (defs[i])
+            rc = answer_child(c, a, &children[i], defs[i], in, checked, attached, &stepped);
+        if (rc != DB_OK)
+            return rc; /* rolled back by application_step */
+        *answered += stepped;
+        first = first ? first : stepped ? children[i].id : 0;
+    }
+    return notify_supplemented(c, a, &b, first, *answered);
+}
+
+int bundle_supplement(db_conn *c, arena *a, const bundle_supplement_in *in, size_t *answered)
+{
+    *answered = 0;
+    int rc = db_begin(c);
+    if (rc == DB_OK && (rc = supplement_in_tx(c, a, in, answered)) != DB_OK)
+        db_rollback(c);
+    return rc;
+}

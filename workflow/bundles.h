@@ -87,4 +87,27 @@ const char *bundle_status(const app_row *children, size_t n);
 int bundle_withdraw(db_conn *c, arena *a, const char *no, const app_actor_ref *who,
                     const char *note, cal_day today, size_t *withdrawn);
 
+#define BUNDLE_NOTHING_WAITING 7 /* no child asks for materials */
+
+/* A bundle's supplement (API.md §5 "Bundles"): what the citizen gives, read by the handler. */
+typedef struct bundle_supplement_in {
+    const char *no; /* normalized */
+    const app_actor_ref *who;
+    const char *note; /* NULL or ≤ 500 code points */
+    const material_given *given;
+    size_t n_given;
+    app_errors errors;
+    cal_day today;
+} bundle_supplement_in;
+
+/* Begins a transaction on c and answers every child of the citizen's bundle that asks for
+ * materials (need_materials) and whose service defines a given material's code: each such
+ * child goes back to submitted through application_step with the given materials of its
+ * codes (each upload checked once, attached to the first child and listed on the others),
+ * and one notification for the bundle. A code no waiting child's service defines is reported
+ * (APP_INVALID). DB_OK with *answered (the transaction open), DB_NOT_FOUND (none of the
+ * citizen's), BUNDLE_NOTHING_WAITING, APP_INVALID, APP_MATERIALS_FULL or a failure (rolled
+ * back). */
+int bundle_supplement(db_conn *c, arena *a, const bundle_supplement_in *in, size_t *answered);
+
 #endif

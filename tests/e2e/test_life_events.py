@@ -521,11 +521,103 @@ def test_withdrawing_the_bundle_withdraws_every_child_it_can(stack, base, http):
     assert d["status"] == "completed" and d["finished_at"] is not None
 
 
-def test_staff_steps_notify_per_child_and_a_bundle_once(stack, base, http):
+def test_staff_steps_notify_per_child_naming_the_bundle(stack, base, http):
     who, b = submitted_bundle(stack, http, base, "retirement", {})
     notes = call(http, base, "GET", "/api/v1/notifications", who.token).json()["items"]
     assert [n["kind"] for n in notes] == ["bundle"]
     assert b["bundle_no"] in notes[0]["body"]
+    # each department's step notifies on its own, naming the bundle it belongs to
+    rs, yb = (c["application_no"] for c in b["children"])
+    staff_step(http, base, new_staff(stack, http, base, "RS"), rs, "accepted")
+    staff_step(http, base, new_staff(stack, http, base, "YB"), yb, "need_materials")
+    notes = call(http, base, "GET", "/api/v1/notifications", who.token).json()["items"]
+    assert [(n["kind"], n.get("application_no")) for n in notes[:2]] == [
+        ("application", yb), ("application", rs)]
+    for n in notes[:2]:
+        assert n["bundle_no"] == b["bundle_no"], n
+        assert n["body"].startswith(f"【{BUNDLES['retirement']['name']} {b['bundle_no']}】"), n
+    assert notes[2]["kind"] == "bundle" and notes[2]["bundle_no"] == b["bundle_no"]
+
+
+# --- one supplement for every child that asked ----------------------------------------------
+def bundle_supplement(http, base, who, no, materials, **kw):
+    return call(http, base, "POST", f"{BUNDLE_PATH}/{no}/supplement", who.token,
+                {"materials": materials}, **kw)
+
+
+def test_one_supplement_answers_every_child_that_asked_for_it(stack, base, http):
+    # newborn without options: WJ-QR-002 (spouse_id_card), WJ-GG-004, GA-QR-007 (spouse_id_card,
+    # marriage_certificate, ...)
+    who, b = submitted_bundle(stack, http, base, "newborn", {})
+    wj_card, wj_cert, ga = (c["application_no"] for c in b["children"])
+    wj, ga_staff = new_staff(stack, http, base, "WJ"), new_staff(stack, http, base, "GA")
+    path = f"{BUNDLE_PATH}/{b['bundle_no']}/supplement"
+    card = upload_for(http, base, who, ["spouse_id_card"])
+    assert_problem(bundle_supplement(http, base, who, b["bundle_no"], card), 409,
+                   "invalid_transition")  # nothing waiting yet
+    staff_step(http, base, wj, wj_card, "need_materials", note="配偶身份证不清晰")
+    staff_step(http, base, wj, wj_cert, "accepted")
+    staff_step(http, base, ga_staff, ga, "need_materials", note="请补充配偶身份证")
+    # another citizen's bundle, an unknown number, no body
+    other = new_citizen(stack, http, base)
+    assert_problem(bundle_supplement(http, base, other, b["bundle_no"],
+                                     upload_for(http, base, other, ["spouse_id_card"])),
+                   404, "not_found")
+    assert_problem(bundle_supplement(http, base, who, "not-a-number", card), 404, "not_found")
+    assert field_errors(call(http, base, "POST", path, who.token, {})) == ["/materials"]
+    # a material no waiting child asked for (WJ-GG-004's, which is not waiting): nothing moves
+    photo = upload_for(http, base, who, ["birth_medical_certificate", "household_register"])
+    notes_before = bundle_counts(stack, who)["notes"]
+    r = bundle_supplement(http, base, who, b["bundle_no"], card + [
+        {"code": "id_photo", "upload_id": photo[0]["upload_id"]}])
+    assert field_errors(r) == ["/materials/1/code"]
+    assert bundle_detail(http, base, who, b["bundle_no"])["status"] == "need_materials"
+    # one upload answers both children that asked for it, in one step each
+    r = bundle_supplement(http, base, who, b["bundle_no"], card, key="sup-1")
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert {c["application_no"]: c["status"] for c in d["children"]} == {
+        wj_card: "submitted", wj_cert: "accepted", ga: "submitted"}
+    assert d["status"] == "in_progress"
+    for c in d["children"]:
+        if c["application_no"] != wj_cert:
+            last = c["timeline"][-1]
+            assert last["status"] == "submitted" and last["actor"] == "citizen", last
+            assert [m["code"] for m in c["materials"]].count("spouse_id_card") == 1
+    again = bundle_supplement(http, base, who, b["bundle_no"], card, key="sup-1")
+    assert again.json() == d and again.headers.get("Idempotent-Replayed") == "true"
+    counts = bundle_counts(stack, who)
+    assert counts["notes"] == notes_before + 1, "one notification for the bundle"
+    assert int(sql(stack, "SELECT COUNT(*) FROM uploads WHERE id = '%s' AND application_id IS "
+                          "NOT NULL" % card[0]["upload_id"])[0][0]) == 1
+    # each department downloads the one upload from its own child
+    for staff, no in ((wj, wj_card), (ga_staff, ga)):
+        r = call(http, base, "GET", f"/api/v1/applications/{no}/materials/spouse_id_card",
+                 staff.token)
+        assert r.status_code == 200 and r.content.startswith(b"%PDF"), (no, r.status_code)
+    assert_problem(bundle_supplement(http, base, who, b["bundle_no"], card), 409,
+                   "invalid_transition")
+
+
+def test_a_supplement_moves_only_the_children_that_asked_for_its_codes(stack, base, http):
+    who, b = submitted_bundle(stack, http, base, "newborn", {})
+    wj_card, _, ga = (c["application_no"] for c in b["children"])
+    wj, ga_staff = new_staff(stack, http, base, "WJ"), new_staff(stack, http, base, "GA")
+    staff_step(http, base, wj, wj_card, "need_materials")
+    staff_step(http, base, ga_staff, ga, "need_materials")
+    marriage = upload_for(http, base, who, ["marriage_certificate"])
+    r = bundle_supplement(http, base, who, b["bundle_no"], marriage)
+    assert r.status_code == 200, r.text
+    status = {c["application_no"]: c["status"] for c in r.json()["children"]}
+    assert status[ga] == "submitted" and status[wj_card] == "need_materials"
+    assert r.json()["status"] == "need_materials"
+    # the used upload cannot answer again; a fresh one for the other child can
+    r = bundle_supplement(http, base, who, b["bundle_no"], [
+        {"code": "spouse_id_card", "upload_id": marriage[0]["upload_id"]}])
+    assert field_errors(r) == ["/materials/0/upload_id"]
+    r = bundle_supplement(http, base, who, b["bundle_no"],
+                          upload_for(http, base, who, ["spouse_id_card"]))
+    assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
 
 
 # --- statistics --------------------------------------------------------------------------------
@@ -551,3 +643,29 @@ def test_statistics_count_completed_on_time_bundles_and_days_saved(stack, base, 
     n, avg = after["bundles_completed"], after["average_working_days_saved"]
     prev = (before["average_working_days_saved"] or 0) * before["bundles_completed"]
     assert abs(avg * n - (prev + saved)) < 1e-6
+
+
+def test_on_time_is_judged_by_the_service_time_zone(stack, base, http):
+    """A child finished at 17:00 UTC is finished the next day in Asia/Shanghai (the test
+    stack's timezone setting): late for a bundle due that day; 15:59:59 UTC is on time."""
+    stats = lambda: http.get(f"{base}/api/v1/stats/life-events", timeout=30).json()  # noqa: E731
+    staff_rs, staff_yb = new_staff(stack, http, base, "RS"), new_staff(stack, http, base, "YB")
+
+    def completed_bundle(finished_utc):
+        who, b = submitted_bundle(stack, http, base, "retirement", {})
+        for staff, c in zip((staff_rs, staff_yb), b["children"]):
+            staff_step(http, base, staff, c["application_no"], "accepted")
+            staff_step(http, base, staff, c["application_no"], "completed", result="approved")
+        sql(stack, f"UPDATE bundles SET due_date = '2026-03-10' "
+                   f"WHERE bundle_no = '{b['bundle_no']}'")
+        sql(stack, f"UPDATE applications a JOIN bundles b ON b.id = a.bundle_id "
+                   f"SET a.finished_at = '{finished_utc}' WHERE b.bundle_no = '{b['bundle_no']}'")
+
+    before = stats()
+    completed_bundle("2026-03-10 17:00:00")
+    late = stats()
+    assert late["bundles_completed"] == before["bundles_completed"] + 1
+    assert late["bundles_on_time"] == before["bundles_on_time"], "late in Shanghai"
+    completed_bundle("2026-03-10 15:59:59")
+    on_time = stats()
+    assert on_time["bundles_on_time"] == late["bundles_on_time"] + 1, "23:59:59 in Shanghai"

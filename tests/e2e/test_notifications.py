@@ -424,6 +424,7 @@ def test_inbox_lists_own_notifications_newest_first_with_paging(base, http, stac
         assert_item(item, no)
         assert item["kind"] == "application" and item["title"] == "申请已提交", item
         assert no in item["body"] and item["read_at"] is None, item
+        assert "bundle_no" not in item, "an application of its own belongs to no bundle"
     items2, sizes = all_pages(http, base, c, INBOX, limit=2)
     assert items2 == items and sizes == [2, 2, 1], sizes
     items3, sizes = all_pages(http, base, c, INBOX, limit=5)

@@ -129,11 +129,10 @@ class Cluster:
     def start_db(self, node, server_id, replica=False):
         d = os.path.join(self.dir, node)
         data = os.path.join(d, "data")
+        os.makedirs(f"{d}/tmp", exist_ok=True)  # not /tmp, for the bootstrap too: scripts/stack.sh
         if not os.path.isdir(data):
-            os.makedirs(d, exist_ok=True)
             run("mariadb-install-db", "--no-defaults", "--skip-test-db", f"--datadir={data}",
-                "--user=root", "--auth-root-authentication-method=socket")
-        os.makedirs(f"{d}/tmp", exist_ok=True)  # not /tmp: see scripts/stack.sh
+                f"--tmpdir={d}/tmp", "--user=root", "--auth-root-authentication-method=socket")
         args = ["mariadbd", "--no-defaults", f"--datadir={data}", f"--socket={d}/mysqld.sock",
                 f"--tmpdir={d}/tmp",
                 "--port=3306", f"--bind-address={ADDR[node]}", "--user=root",

@@ -180,6 +180,8 @@ RESOURCES = {
                                                {"title": "请携带原件", "body": "请带上身份证原件。"}),
     "/api/v1/bundles/{no}": (citizen_bundle, None),
     "/api/v1/bundles/{no}/withdraw": (citizen_bundle, None),
+    "/api/v1/bundles/{no}/supplement": (
+        citizen_bundle, {"materials": [{"code": "birth_time_proof", "upload_id": "0" * 32}]}),
 }
 
 

@@ -9,7 +9,9 @@
 #include <cmocka.h>
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/calendar.h"
 #include "workflow/application_no.h"
@@ -175,12 +177,43 @@ static void test_application_numbers(void **state)
         assert_true(code[i] >= '0' && code[i] <= '9');
 }
 
+/* The offset follows TZ (the timezone setting): the statistics' dates use it. */
+static void test_utc_offset(void **state)
+{
+    (void)state;
+    const char *saved = getenv("TZ");
+    char *keep = saved ? strdup(saved) : NULL;
+    char off[CAL_OFFSET_BYTES];
+    const int64_t winter = 1767225600, summer = 1782864000; /* 2026-01-01, 2026-07-01 UTC */
+    const struct {
+        const char *tz;
+        int64_t at;
+        const char *want;
+    } cases[] = {{"Asia/Shanghai", winter, "+08:00"},    {"Asia/Shanghai", summer, "+08:00"},
+                 {"America/New_York", winter, "-05:00"}, {"America/New_York", summer, "-04:00"},
+                 {"Asia/Kolkata", winter, "+05:30"},     {"UTC", winter, "+00:00"},
+                 {"America/St_Johns", winter, "-03:30"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        setenv("TZ", cases[i].tz, 1);
+        tzset();
+        cal_utc_offset(cases[i].at, off);
+        assert_string_equal(off, cases[i].want);
+    }
+    if (keep)
+        setenv("TZ", keep, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    free(keep);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_utc_offset),
         cmocka_unit_test(test_weekends_only),
         cmocka_unit_test(test_shipped_holidays),
         cmocka_unit_test(test_pause_moves_due),
