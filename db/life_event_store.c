@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "db/catalog_import.h"
+
 static int replace_services(db_conn *c, int64_t id, const life_event_row_new *r)
 {
     int rc = db_exec(c, "DELETE FROM life_event_services WHERE life_event_id = ?", "i", id);
@@ -98,6 +100,8 @@ int life_event_import(db_conn *c, arena *a, const life_event_row_new *rows, size
         rc = apply(c, a, &rows[i], i, report);
     if (rc == DB_OK)
         rc = retire_missing(c, a, rows, n, report);
+    if (rc == DB_OK) /* every worker's search index lists the bundles: rebuild it */
+        rc = catalog_bump_version(c);
     if (rc == DB_OK)
         rc = db_commit(c);
     else
@@ -180,5 +184,27 @@ int life_events_of_service(db_conn *c, arena *a, const char *service_code, life_
     life_event_ref r;
     while (*n < cap && (rc = db_row_next(&rows, "ss", &r.code, &r.name)) > 0)
         out[(*n)++] = r;
+    return db_rows_done(&rows, rc);
+}
+
+int life_event_each_member(db_conn *c, arena *a, life_event_member_fn fn, void *ctx)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a,
+                      "SELECT e.code, e.name, "
+                      "IF(JSON_TYPE(JSON_EXTRACT(e.definition, '$.name_en')) = 'STRING', "
+                      "JSON_VALUE(e.definition, '$.name_en'), NULL), l.service_code "
+                      "FROM life_events e LEFT JOIN life_event_services l "
+                      "ON l.life_event_id = e.id WHERE e.retired_at IS NULL "
+                      "ORDER BY e.position, e.id, l.position",
+                      "");
+    if (rc != DB_OK)
+        return rc;
+    life_event_member m;
+    while ((rc = db_row_next(&rows, "ssss", &m.code, &m.name, &m.name_en, &m.service_code)) > 0)
+        if (fn(&m, ctx) != 0) {
+            rc = DB_ERROR;
+            break;
+        }
     return db_rows_done(&rows, rc);
 }

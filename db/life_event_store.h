@@ -26,7 +26,8 @@ typedef struct life_event_import_report {
 } life_event_import_report;
 
 /* Upserts the bundles by code (in file order) and retires the active ones missing from the
- * list, in one transaction: DB_OK, or a failure with nothing written. */
+ * list, in one transaction that also bumps the catalog version (search indexes the bundles,
+ * search/catalog_cache.c): DB_OK, or a failure with nothing written. */
 int life_event_import(db_conn *c, arena *a, const life_event_row_new *rows, size_t n,
                       life_event_import_report *report);
 
@@ -56,5 +57,15 @@ typedef struct life_event_ref {
 } life_event_ref;
 int life_events_of_service(db_conn *c, arena *a, const char *service_code, life_event_ref *out,
                            size_t cap, size_t *n);
+
+/* One service of an active bundle, for the search index: the bundle's code, name and English
+ * name (NULL: not translated), and the service's code (NULL for a bundle without services). */
+typedef struct life_event_member {
+    const char *code, *name, *name_en, *service_code;
+} life_event_member;
+typedef int (*life_event_member_fn)(const life_event_member *m, void *ctx);
+/* Every service of every active bundle in one query, bundles in file order, each bundle's
+ * services in its order; fn's non-zero return stops (DB_ERROR). */
+int life_event_each_member(db_conn *c, arena *a, life_event_member_fn fn, void *ctx);
 
 #endif

@@ -13,6 +13,7 @@
 #include "handlers/catalog_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
+#include "search/bundles.h"
 #include "search/catalog_cache.h"
 #include "search/search.h"
 #include "search/search_log.h"
@@ -164,18 +165,41 @@ static bool read_filters(req *r, const search_index *ix, search_filters *f)
     return r->n_errors == 0;
 }
 
-static void write_codes(strbuf *sb, const char *key, const search_code *list, const uint16_t *at,
-                        size_t n, bool en)
+static void write_code_array(strbuf *sb, const search_code *list, const uint16_t *at, size_t n,
+                             bool en)
 {
-    sb_puts(sb, ",\"");
-    sb_puts(sb, key);
-    sb_puts(sb, "\":[");
+    sb_puts(sb, "[");
     for (size_t i = 0; i < n; i++) {
         if (i)
             sb_puts(sb, ",");
         write_code(sb, &list[at[i]], en);
     }
     sb_puts(sb, "]");
+}
+
+static void write_codes(strbuf *sb, const char *key, const search_code *list, const uint16_t *at,
+                        size_t n, bool en)
+{
+    sb_puts(sb, ",\"");
+    sb_puts(sb, key);
+    sb_puts(sb, "\":");
+    write_code_array(sb, list, at, n, en);
+}
+
+/* "life_events": on page 1, the bundles that hold one of the first results or whose name the
+ * query names (API.md §4); later pages: none. */
+static void write_life_events(strbuf *sb, const search_index *ix, const char *q,
+                              const search_results *res, long page, bool en)
+{
+    uint32_t first[SEARCH_LIFE_EVENTS];
+    size_t n_first = 0;
+    uint16_t events[SEARCH_LIFE_EVENTS];
+    size_t n = 0;
+    for (; page == 1 && n_first < res->n && n_first < SEARCH_LIFE_EVENTS; n_first++)
+        first[n_first] = res->hits[n_first].item;
+    if (page == 1)
+        n = search_life_events(ix, q, first, n_first, events, SEARCH_LIFE_EVENTS);
+    write_codes(sb, "life_events", ix->bundles, events, n, en);
 }
 
 /* "suggestions": what the words point to when they found nothing good (API.md §4). */
@@ -185,7 +209,13 @@ static int write_suggestions(req *r, strbuf *sb, const search_index *ix, const c
     search_suggestions sg;
     if (search_suggest(ix, q, res, &r->arena, &sg) != 0)
         return -1;
-    sb_puts(sb, ",\"suggestions\":{\"life_events\":[]");
+    /* the bundles of the suggested services only when the words chose them (not the most
+     * used overall), and those the query names */
+    uint16_t events[SEARCH_LIFE_EVENTS];
+    size_t n_events = search_life_events(ix, q, sg.items, sg.from_words ? sg.n_items : 0, events,
+                                         SEARCH_LIFE_EVENTS);
+    sb_puts(sb, ",\"suggestions\":{\"life_events\":");
+    write_code_array(sb, ix->bundles, events, n_events, r->lang_en);
     write_codes(sb, "topics", ix->topics, sg.topics, sg.n_topics, r->lang_en);
     write_codes(sb, "departments", ix->depts, sg.depts, sg.n_depts, r->lang_en);
     sb_puts(sb, ",\"services\":[");
@@ -245,8 +275,7 @@ void handle_services_search(req *r, resp *w)
     sb_puts(&sb, ",\"page_size\":");
     jw_int(&sb, page_size);
     if (q && !search_text_is_blank(q)) {
-        /* the bundles that match: none until life events are in the index (see search.h) */
-        sb_puts(&sb, ",\"life_events\":[]");
+        write_life_events(&sb, ix, q, &res, page, r->lang_en);
         char search_id[SEARCH_ID_CHARS + 1];
         search_log_search(q, res.total == 0, search_id);
         if (search_id[0]) {

@@ -12,11 +12,14 @@
 
 #include "core/arena.h"
 #include "core/clock.h"
+#include "core/grow.h"
 #include "core/log.h"
 #include "core/refresher.h"
 #include "core/u64map.h"
 #include "db/catalog_store.h"
 #include "db/db.h"
+#include "db/life_event_store.h"
+#include "search/bundles.h"
 #include "search/blob_cache.h"
 #include "search/index_build.h"
 #include "search/normalize.h"
@@ -210,13 +213,81 @@ static int add_synonym(const char *term, const char *expansion, void *b)
     return search_builder_add_synonym(b, term, expansion);
 }
 
-static int add_item(const catalog_row *row, void *b)
+/* The active bundles' services, read once per build: the snapshot's bundles and each
+ * item's bundle names (indexed words of the item). */
+typedef struct members {
+    bundle_member *list;   /* in the store's order: bundles in file order */
+    bundle_member *by_svc; /* the same sorted by service code (NULLs first) */
+    size_t n, cap;
+} members;
+
+static int add_member(const life_event_member *m, void *ctx)
 {
+    members *ms = ctx;
+    if (grow_array((void **)&ms->list, &ms->cap, ms->n + 1, sizeof ms->list[0]) != 0)
+        return -1;
+    ms->list[ms->n++] = (bundle_member){m->code, m->name, m->name_en, m->service_code};
+    return 0;
+}
+
+static int cmp_member_service(const void *a, const void *b)
+{
+    const char *x = ((const bundle_member *)a)->service_code;
+    const char *y = ((const bundle_member *)b)->service_code;
+    return !x || !y ? (x != NULL) - (y != NULL) : strcmp(x, y);
+}
+
+static int load_members(db_conn *c, arena *a, members *ms)
+{
+    int rc = life_event_each_member(c, a, add_member, ms);
+    if (rc != DB_OK || ms->n == 0)
+        return rc;
+    ms->by_svc = malloc(ms->n * sizeof ms->by_svc[0]);
+    if (!ms->by_svc)
+        return DB_ERROR;
+    memcpy(ms->by_svc, ms->list, ms->n * sizeof ms->list[0]);
+    qsort(ms->by_svc, ms->n, sizeof ms->by_svc[0], cmp_member_service);
+    return DB_OK;
+}
+
+/* The names (and English names) of the bundles holding the service, as a JSON array; NULL
+ * when none (or out of memory: the item is indexed without them). */
+static char *bundle_names(const members *ms, const char *code)
+{
+    bundle_member key = {.service_code = code};
+    const bundle_member *m =
+        ms->n ? bsearch(&key, ms->by_svc, ms->n, sizeof key, cmp_member_service) : NULL;
+    if (!m)
+        return NULL;
+    while (m > ms->by_svc && cmp_member_service(m - 1, &key) == 0)
+        m--;
+    cJSON *arr = cJSON_CreateArray();
+    for (; arr && m < ms->by_svc + ms->n && cmp_member_service(m, &key) == 0; m++) {
+        cJSON_AddItemToArray(arr, cJSON_CreateString(m->name));
+        if (m->name_en)
+            cJSON_AddItemToArray(arr, cJSON_CreateString(m->name_en));
+    }
+    char *out = arr ? cJSON_PrintUnformatted(arr) : NULL;
+    cJSON_Delete(arr);
+    return out;
+}
+
+typedef struct item_ctx {
+    search_builder *b;
+    const members *ms;
+} item_ctx;
+
+static int add_item(const catalog_row *row, void *ctx)
+{
+    const item_ctx *ic = ctx;
+    char *bundles = bundle_names(ic->ms, row->code);
     search_doc d = {row->service_id, row->code,           row->name,          row->department_code,
                     row->audience,   row->kind,           row->description,   row->topic_codes,
                     row->keywords,   row->online_level,   row->promised_days, row->popularity,
-                    row->name_en,    row->description_en, row->materials,     NULL};
-    return search_builder_add_item(b, &d);
+                    row->name_en,    row->description_en, row->materials,     bundles};
+    int rc = search_builder_add_item(ic->b, &d);
+    cJSON_free(bundles);
+    return rc;
 }
 
 static search_index *build(db_conn *c, uint64_t version)
@@ -226,6 +297,8 @@ static search_index *build(db_conn *c, uint64_t version)
         return NULL;
     arena a;
     arena_init(&a, 64 * 1024);
+    members ms = {0};
+    item_ctx ic = {b, &ms};
     int rc = catalog_store_each_department(c, &a, add_dept, b);
     if (rc == DB_OK)
         rc = catalog_store_each_topic(c, &a, add_topic, b);
@@ -234,18 +307,27 @@ static search_index *build(db_conn *c, uint64_t version)
     if (rc == DB_OK)
         rc = catalog_store_each_synonym(c, &a, add_synonym, b);
     if (rc == DB_OK)
-        rc = catalog_store_each_item(c, add_item, b);
+        rc = load_members(c, &a, &ms);
+    if (rc == DB_OK)
+        rc = catalog_store_each_item(c, add_item, &ic);
     /* concepts after the items: their services resolve to the catalog's terms at the end */
     if (rc == DB_OK)
         rc = search_builder_add_shipped_concepts(b) == 0 ? DB_OK : DB_ERROR;
     if (rc == DB_OK)
         rc = catalog_store_each_concept(c, &a, add_concept, b);
-    arena_destroy(&a);
-    if (rc != DB_OK) {
+    search_index *ix = NULL;
+    if (rc == DB_OK) {
+        ix = search_builder_finish(b, version);
+        if (ix && search_bundles_attach(ix, ms.list, ms.n) != 0) {
+            search_index_free(ix);
+            ix = NULL;
+        }
+    } else
         search_builder_abort(b);
-        return NULL;
-    }
-    return search_builder_finish(b, version);
+    free(ms.list);
+    free(ms.by_svc);
+    arena_destroy(&a);
+    return ix;
 }
 
 /* Swaps in the new index and frees the old one once no request holds it. */

@@ -89,6 +89,10 @@ void search_index_free(search_index *ix)
     free(ix->topic_items);
     free(ix->topic_off);
     ranked_index_free(&ix->ranked);
+    free(ix->bundles);
+    free(ix->bundle_keys);
+    free(ix->bundle_off);
+    free(ix->bundle_items);
     blob_cache_free(ix->reading_cache);
     free(ix);
 }

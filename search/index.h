@@ -11,6 +11,7 @@
  *    with its postings, and a sorted table of the terms' suffixes that start at a syllable
  *    (any position for initials), so that an ASCII query is a binary search for a prefix;
  *  - the synonym dictionary (shipped + operators');
+ *  - the active life events (bundles) and their items, so that a search names them;
  *  - browse orders (all items by popularity) and department/topic counts. */
 #ifndef OW_SEARCH_INDEX_H
 #define OW_SEARCH_INDEX_H
@@ -67,6 +68,14 @@ typedef struct concept_pattern {
     uint8_t specificity; /* characters (an English word counts 2) of all its parts */
     uint32_t concept;
 } concept_pattern;
+
+/* A life event's name as tokens (search/bundles.c): the character bigrams of its Chinese name
+ * (without "一件事") and the stems of its English name's words. */
+#define BUNDLE_KEY_TOKENS 24
+typedef struct bundle_key {
+    uint64_t hanzi[BUNDLE_KEY_TOKENS], words[BUNDLE_KEY_TOKENS];
+    uint8_t n_hanzi, n_words;
+} bundle_key;
 
 /* The ranked retrieval (search/ranked.c, built by search/ranked_build.c): BM25F over every
  * field of an item, as one impact per (term, item); and the concept layer. */
@@ -128,6 +137,14 @@ typedef struct search_index {
     uint32_t audience_level_count[3][5]; /* items by audience and online level (browse) */
 
     ranked_index ranked;
+
+    /* The active life events (bundles, search/bundles.c) in file order, with their active
+     * items: bundle_items[bundle_off[b] … bundle_off[b + 1]), ascending. */
+    search_code *bundles;
+    bundle_key *bundle_keys;
+    uint32_t *bundle_off; /* n_bundles + 1 */
+    uint32_t *bundle_items;
+    size_t n_bundles;
 
     struct blob_cache *reading_cache; /* reading → match list (search.c); NULL: none */
 } search_index;

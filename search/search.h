@@ -49,9 +49,8 @@ int search_run(const search_index *ix, const char *q, const search_filters *f, s
                size_t limit, bool distinct_names, arena *a, search_results *out);
 
 /* What an answer offers when nothing matches well (API.md §4 suggestions): the topics and
- * departments the query's words point to, the most used services among them, and the life
- * events (bundles: not in the index yet, so none). Indexes into ix->topics / ix->depts and
- * item indexes. */
+ * departments the query's words point to and the most used services among them (the bundles
+ * come from search/bundles.h). Indexes into ix->topics / ix->depts and item indexes. */
 #define SUGGEST_CODES 3
 #define SUGGEST_ITEMS 5
 typedef struct search_suggestions {
