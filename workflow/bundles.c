@@ -214,6 +214,18 @@ const char *bundle_status(const app_row *children, size_t n)
     return submitted == n ? "submitted" : "in_progress";
 }
 
+const char *bundle_finished_at(const app_row *children, size_t n)
+{
+    const char *finished = NULL; /* RFC 3339 UTC strings order as times */
+    for (size_t i = 0; i < n; i++) {
+        if (!app_status_is_final(app_status_parse(children[i].status)))
+            return NULL;
+        if (children[i].finished_at && (!finished || strcmp(children[i].finished_at, finished) > 0))
+            finished = children[i].finished_at;
+    }
+    return finished;
+}
+
 static int withdraw_in_tx(db_conn *c, arena *a, const char *no, const app_actor_ref *who,
                           const char *note, cal_day today, size_t *withdrawn)
 {

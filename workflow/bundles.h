@@ -76,6 +76,9 @@ int bundle_submit(db_conn *c, arena *a, const bundle_submission *s, bundle_submi
  * every child is final (each with its own result); submitted while every child is
  * submitted; else in_progress. */
 const char *bundle_status(const app_row *children, size_t n);
+/* When the bundle became final: the latest finished_at of its children once every child is
+ * final (RFC 3339), else NULL. */
+const char *bundle_finished_at(const app_row *children, size_t n);
 
 #define BUNDLE_NOTHING_TO_WITHDRAW 6 /* no child the citizen may still withdraw */
 
