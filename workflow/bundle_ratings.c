@@ -5,7 +5,6 @@
 
 #include "core/config.h"
 #include "db/audit_store.h"
-#include "db/bundle_store.h"
 #include "workflow/bundles.h"
 
 static int rate_in_tx(db_conn *c, arena *a, const char *no, const app_actor_ref *who,
@@ -14,11 +13,7 @@ static int rate_in_tx(db_conn *c, arena *a, const char *no, const app_actor_ref 
     bundle_row b;
     app_row children[LIFE_EVENT_SERVICES_MAX];
     size_t n = 0;
-    int rc = bundle_by_no(c, a, no, true, &b);
-    if (rc == DB_OK && b.citizen_id != who->numeric_id)
-        rc = DB_NOT_FOUND;
-    if (rc == DB_OK)
-        rc = app_by_bundle(c, a, b.id, true, children, LIFE_EVENT_SERVICES_MAX, &n);
+    int rc = bundle_lock_own(c, a, no, who->numeric_id, &b, children, &n);
     if (rc != DB_OK)
         return rc;
     *bundle_id = b.id;
