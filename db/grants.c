@@ -19,6 +19,7 @@ static const struct {
     {"audit_log", "SELECT, INSERT"},
     /* A rating is never deleted (API.md §8): an appeal's decision only excludes it. */
     {"ratings", "SELECT, INSERT, UPDATE"},
+    {"bundle_ratings", "SELECT, INSERT, UPDATE"},
     /* A feedback ticket is kept, and a reply stands as written (API.md §8). */
     {"feedback_tickets", "SELECT, INSERT, UPDATE"},
     {"feedback_replies", "SELECT, INSERT"},

@@ -50,16 +50,14 @@ int rating_final_staff(db_conn *c, arena *a, int64_t application_id, int64_t *st
     return rc == DB_NOT_FOUND ? DB_OK : rc;
 }
 
-int rating_of_application(db_conn *c, arena *a, int64_t application_id, rating_row *out)
+#define RATING_FIELDS                                                                              \
+    "SELECT id, score, COALESCE(efficiency, 0), COALESCE(guide_accuracy, 0), "                     \
+    "COALESCE(convenience, 0), COALESCE(usability, 0), tags, comment, channel, " TS("rated_at")
+
+static int rating_read(db_rows *rows, int rc, rating_row *out)
 {
-    db_rows rows;
     int64_t score, d[RATING_DIMENSIONS];
-    int rc = db_query(c, &rows, a,
-                      "SELECT id, score, COALESCE(efficiency, 0), COALESCE(guide_accuracy, 0), "
-                      "COALESCE(convenience, 0), COALESCE(usability, 0), tags, comment, "
-                      "channel, " TS("rated_at") " FROM ratings WHERE application_id = ?",
-                      "i", application_id);
-    rc = db_row_one(&rows, rc, "iiiiiissss", &out->id, &score, &d[0], &d[1], &d[2], &d[3],
+    rc = db_row_one(rows, rc, "iiiiiissss", &out->id, &score, &d[0], &d[1], &d[2], &d[3],
                     &out->tags, &out->comment, &out->channel, &out->rated_at);
     if (rc == DB_OK) {
         out->score = (int)score;
@@ -67,6 +65,40 @@ int rating_of_application(db_conn *c, arena *a, int64_t application_id, rating_r
             out->dimensions[i] = (int)d[i];
     }
     return rc;
+}
+
+int rating_of_application(db_conn *c, arena *a, int64_t application_id, rating_row *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, RATING_FIELDS " FROM ratings WHERE application_id = ?", "i",
+                      application_id);
+    return rating_read(&rows, rc, out);
+}
+
+int bundle_rating_insert(db_conn *c, const bundle_rating_new *n, int64_t *id)
+{
+    const int *d = n->dimensions;
+    int rc =
+        db_exec(c,
+                "INSERT INTO bundle_ratings (bundle_id, bundle_no, citizen_id, "
+                "life_event_code, life_event_name, channel, finished_day, score, "
+                "efficiency, guide_accuracy, convenience, usability, tags, comment, "
+                "rated_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), "
+                "NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?)",
+                "isissssiiiiisss", n->bundle_id, n->bundle_no, n->citizen_id, n->life_event_code,
+                n->life_event_name, n->channel, n->finished_day, (int64_t)n->score, (int64_t)d[0],
+                (int64_t)d[1], (int64_t)d[2], (int64_t)d[3], n->tags, n->comment, n->rated_day);
+    if (rc == DB_OK)
+        *id = db_last_insert_id(c);
+    return rc;
+}
+
+int rating_of_bundle(db_conn *c, arena *a, int64_t bundle_id, rating_row *out)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, RATING_FIELDS " FROM bundle_ratings WHERE bundle_id = ?", "i",
+                      bundle_id);
+    return rating_read(&rows, rc, out);
 }
 
 int rectification_insert(db_conn *c, const rectification_new *n, int64_t *id)

@@ -47,6 +47,21 @@ typedef struct rating_row {
 /* The rating of an application: DB_OK, DB_NOT_FOUND, or a failure. */
 int rating_of_application(db_conn *c, arena *a, int64_t application_id, rating_row *out);
 
+/* A bundle's own rating (migration 0097): DB_DUPLICATE when the bundle has one already. */
+typedef struct bundle_rating_new {
+    int64_t bundle_id, citizen_id;
+    const char *bundle_no, *life_event_code, *life_event_name, *channel;
+    const char *finished_day, *rated_day; /* YYYY-MM-DD, the service's time zone */
+    int score;
+    int dimensions[RATING_DIMENSIONS]; /* 0: not given (all or none) */
+    const char *tags;                  /* JSON array of tag codes */
+    const char *comment;               /* NULL: none */
+} bundle_rating_new;
+
+int bundle_rating_insert(db_conn *c, const bundle_rating_new *n, int64_t *id);
+/* The rating of a bundle: DB_OK, DB_NOT_FOUND, or a failure. */
+int rating_of_bundle(db_conn *c, arena *a, int64_t bundle_id, rating_row *out);
+
 typedef struct rectification_new {
     int64_t rating_id, application_id, org_id; /* org_id 0: the department's own */
     const char *application_no, *department_code, *opened_day, *deadline;

@@ -535,17 +535,7 @@ cJSON *bundle_json(req *r, const bundle_row *b, const app_row *children, size_t 
     cJSON_AddStringToObject(o, "status", bundle_status(children, n));
     cJSON_AddStringToObject(o, "submitted_at", b->submitted_at);
     cJSON_AddStringToObject(o, "due_date", b->due_date);
-    /* finished when the last child became final (RFC 3339 strings order as times) */
-    const char *finished = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (!app_status_is_final(app_status_parse(children[i].status))) {
-            finished = NULL;
-            break;
-        }
-        if (children[i].finished_at && (!finished || strcmp(children[i].finished_at, finished) > 0))
-            finished = children[i].finished_at;
-    }
-    json_add_string_or_null(o, "finished_at", finished);
+    json_add_string_or_null(o, "finished_at", bundle_finished_at(children, n));
     cJSON_AddNumberToObject(o, "promised_days", (double)b->promised_days);
     cJSON_AddNumberToObject(o, "separate_promised_days", (double)b->separate_days);
     if (view == VIEW_CITIZEN) {

@@ -9,6 +9,7 @@
 #include "handlers/application_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
+#include "handlers/rating_views.h"
 #include "search/catalog_cache.h"
 #include "workflow/application_no.h"
 #include "workflow/bundles.h"
@@ -229,17 +230,34 @@ void handle_bundle_submit(req *r, resp *w)
         commit_submission(r, w, c, out, &d);
 }
 
+/* The citizen's view of their bundle with its own rating ("rating": null before it is rated,
+ * API.md §8 "Bundle ratings"); NULL after answering a failure. */
+static cJSON *citizen_bundle_json(req *r, resp *w, db_conn *c, const bundle_row *b,
+                                  const app_row *children, size_t n)
+{
+    rating_row rt;
+    int rc = rating_of_bundle(c, &r->arena, b->id, &rt);
+    if (rc != DB_OK && rc != DB_NOT_FOUND) {
+        common_answer_failure(r, w, rc, "bundle detail");
+        return NULL;
+    }
+    cJSON *o = bundle_json(r, b, children, n, VIEW_CITIZEN);
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
+    cJSON_AddItemToObject(o, "rating", rc == DB_OK ? rating_json(&rt) : cJSON_CreateNull());
+    return o;
+}
+
 void handle_bundle_detail(req *r, resp *w)
 {
     bundle_row b;
     app_row children[LIFE_EVENT_SERVICES_MAX];
     size_t n = 0;
-    if (!load_bundle(r, w, db_primary(), req_path_param(r, "no"), common_principal_id(r), &b,
-                     children, &n))
+    db_conn *c = db_primary();
+    if (!load_bundle(r, w, c, req_path_param(r, "no"), common_principal_id(r), &b, children, &n))
         return;
-    cJSON *o = bundle_json(r, &b, children, n, VIEW_CITIZEN);
-    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
-    common_answer_private(r, w, 200, o);
+    cJSON *o = citizen_bundle_json(r, w, c, &b, children, n);
+    if (o)
+        common_answer_private(r, w, 200, o);
 }
 
 /* The bundle after a citizen's step on it (its transaction open): its detail, kept under
@@ -253,8 +271,11 @@ static void answer_bundle_step(req *r, resp *w, db_conn *c, const char *no)
         db_rollback(c);
         return;
     }
-    cJSON *o = bundle_json(r, &b, children, n, VIEW_CITIZEN);
-    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
+    cJSON *o = citizen_bundle_json(r, w, c, &b, children, n);
+    if (!o) {
+        db_rollback(c);
+        return;
+    }
     common_answer_private(r, w, 200, o);
     idempotency_commit(r, w, c);
 }

@@ -122,6 +122,7 @@ void handle_bundle_submit(req *r, resp *w);
 void handle_bundle_detail(req *r, resp *w);
 void handle_bundle_withdraw(req *r, resp *w);
 void handle_bundle_supplement(req *r, resp *w);
+void handle_bundle_rating(req *r, resp *w); /* handlers/ratings.c */
 
 /* handlers/test_probes.c (served only with test_routes = 1) */
 void handle_test_echo(req *r, resp *w);

@@ -9,6 +9,8 @@
 #include "handlers/common.h"
 #include "handlers/handlers.h"
 #include "handlers/rating_views.h"
+#include "workflow/application_no.h"
+#include "workflow/bundle_ratings.h"
 #include "workflow/rating_tags.h"
 #include "workflow/ratings.h"
 
@@ -136,20 +138,40 @@ static bool read_rating(req *r, rating_input *in)
     return r->n_errors == 0;
 }
 
-static void answer_refusal(req *r, resp *w, int rc, const rating_made *m)
+/* 409 for a rating refused (of a bundle, or of an application), or the failure. */
+static void answer_refusal(req *r, resp *w, int rc, const rating_made *m, bool bundle)
 {
     if (rc == RATING_EXISTS)
-        resp_problem2(r, w, PROBLEM_CONFLICT, "这件办件已经评价过了（一事一评）。",
-                      "This application has been rated already.");
+        resp_problem2(r, w, PROBLEM_CONFLICT,
+                      bundle ? "这个“一件事”已经评价过了。" : "这件办件已经评价过了（一事一评）。",
+                      bundle ? "This bundle has been rated already."
+                             : "This application has been rated already.");
     else if (rc == RATING_WINDOW_OVER)
         resp_problem2(r, w, PROBLEM_CONFLICT,
                       arena_printf(&r->arena, "评价期限已过（截至 %s）。", m->last_day),
                       arena_printf(&r->arena, "Ratings closed on %s.", m->last_day));
     else if (rc == RATING_NOT_FINAL)
-        resp_problem2(r, w, PROBLEM_CONFLICT, "办件办结或不予受理后才能评价。",
-                      "An application is rated once completed or not accepted.");
+        resp_problem2(r, w, PROBLEM_CONFLICT,
+                      bundle ? "“一件事”的每个事项都办结后才能评价。"
+                             : "办件办结或不予受理后才能评价。",
+                      bundle ? "A bundle is rated once every application of it is final."
+                             : "An application is rated once completed or not accepted.");
     else
         common_answer_failure(r, w, rc, "rating");
+}
+
+/* The rating just stored, read back in its transaction (rc: how that went; its time as
+ * stored), as the answer kept with the Idempotency-Key; NULL after answering a failure. */
+static cJSON *stored_rating(req *r, resp *w, db_conn *c, int rc, const rating_row *row)
+{
+    if (rc != DB_OK) {
+        db_rollback(c);
+        common_answer_failure(r, w, rc, "rating");
+        return NULL;
+    }
+    cJSON *o = rating_json(row);
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
+    return o;
 }
 
 void handle_application_rating(req *r, resp *w)
@@ -169,23 +191,13 @@ void handle_application_rating(req *r, resp *w)
     cal_day today = request_today(r);
     int rc = rating_submit(c, &r->arena, &a, &who, &in, today, &m);
     if (rc != DB_OK) {
-        answer_refusal(r, w, rc, &m);
+        answer_refusal(r, w, rc, &m, false);
         return;
     }
-    rating_row row = {.id = m.rating_id,
-                      .score = in.score,
-                      .tags = in.tags,
-                      .comment = in.comment,
-                      .channel = in.channel};
-    memcpy(row.dimensions, in.dimensions, sizeof row.dimensions);
-    rc = rating_of_application(c, &r->arena, a.id, &row); /* its time, as stored */
-    if (rc != DB_OK) {
-        db_rollback(c);
-        common_answer_failure(r, w, rc, "rating");
+    rating_row row;
+    cJSON *o = stored_rating(r, w, c, rating_of_application(c, &r->arena, a.id, &row), &row);
+    if (!o)
         return;
-    }
-    cJSON *o = rating_json(&row);
-    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
     cJSON_AddStringToObject(o, "application_no", a.no);
     if (m.case_id) {
         cJSON *k = cJSON_AddObjectToObject(o, "rectification");
@@ -193,6 +205,40 @@ void handle_application_rating(req *r, resp *w)
         cJSON_AddStringToObject(k, "deadline", m.deadline);
     } else
         cJSON_AddNullToObject(o, "rectification");
+    common_answer_private(r, w, 201, o);
+    idempotency_commit(r, w, c);
+}
+
+void handle_bundle_rating(req *r, resp *w)
+{
+    rating_input in = {0};
+    if (!read_rating(r, &in)) {
+        resp_invalid(r, w);
+        return;
+    }
+    const char *number = req_path_param(r, "no");
+    char no[APP_NO_BYTES];
+    db_conn *c = db_primary();
+    app_actor_ref who = citizen_actor(r);
+    rating_made m;
+    int64_t bundle_id = 0;
+    int rc =
+        number && application_no_normalize(number, no)
+            ? bundle_rating_submit(c, &r->arena, no, &who, &in, request_today(r), &m, &bundle_id)
+            : DB_NOT_FOUND;
+    if (rc == DB_NOT_FOUND) {
+        resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
+        return;
+    }
+    if (rc != DB_OK) {
+        answer_refusal(r, w, rc, &m, true);
+        return;
+    }
+    rating_row row;
+    cJSON *o = stored_rating(r, w, c, rating_of_bundle(c, &r->arena, bundle_id, &row), &row);
+    if (!o)
+        return;
+    cJSON_AddStringToObject(o, "bundle_no", no);
     common_answer_private(r, w, 201, o);
     idempotency_commit(r, w, c);
 }

@@ -132,6 +132,7 @@ const route routes[] = {
      BODY_DEFAULT},
     {"POST", "/api/v1/bundles/{no}/supplement", handle_bundle_supplement, AUTH_CITIZEN, NULL,
      BODY_DEFAULT},
+    {"POST", "/api/v1/bundles/{no}/rating", handle_bundle_rating, AUTH_CITIZEN, NULL, BODY_DEFAULT},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

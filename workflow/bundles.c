@@ -214,17 +214,36 @@ const char *bundle_status(const app_row *children, size_t n)
     return submitted == n ? "submitted" : "in_progress";
 }
 
+const char *bundle_finished_at(const app_row *children, size_t n)
+{
+    const char *finished = NULL; /* RFC 3339 UTC strings order as times */
+    for (size_t i = 0; i < n; i++) {
+        if (!app_status_is_final(app_status_parse(children[i].status)))
+            return NULL;
+        if (children[i].finished_at && (!finished || strcmp(children[i].finished_at, finished) > 0))
+            finished = children[i].finished_at;
+    }
+    return finished;
+}
+
+int bundle_lock_own(db_conn *c, arena *a, const char *no, int64_t citizen_id, bundle_row *b,
+                    app_row *children, size_t *n)
+{
+    *n = 0;
+    int rc = bundle_by_no(c, a, no, true, b);
+    if (rc == DB_OK && b->citizen_id != citizen_id)
+        rc = DB_NOT_FOUND;
+    return rc == DB_OK ? app_by_bundle(c, a, b->id, true, children, LIFE_EVENT_SERVICES_MAX, n)
+                       : rc;
+}
+
 static int withdraw_in_tx(db_conn *c, arena *a, const char *no, const app_actor_ref *who,
                           const char *note, cal_day today, size_t *withdrawn)
 {
     bundle_row b;
     app_row children[LIFE_EVENT_SERVICES_MAX];
     size_t n = 0;
-    int rc = bundle_by_no(c, a, no, true, &b);
-    if (rc == DB_OK && b.citizen_id != who->numeric_id)
-        rc = DB_NOT_FOUND;
-    if (rc == DB_OK)
-        rc = app_by_bundle(c, a, b.id, true, children, LIFE_EVENT_SERVICES_MAX, &n);
+    int rc = bundle_lock_own(c, a, no, who->numeric_id, &b, children, &n);
     app_step st = {.to = APP_WITHDRAWN, .note = note, .today = today, .quiet = true};
     *withdrawn = 0;
     for (size_t i = 0; i < n && rc == DB_OK; i++) {
@@ -343,11 +362,7 @@ static int supplement_in_tx(db_conn *c, arena *a, const bundle_supplement_in *in
     app_row children[LIFE_EVENT_SERVICES_MAX];
     const char *defs[LIFE_EVENT_SERVICES_MAX];
     size_t n = 0;
-    int rc = bundle_by_no(c, a, in->no, true, &b);
-    if (rc == DB_OK && b.citizen_id != in->who->numeric_id)
-        rc = DB_NOT_FOUND;
-    if (rc == DB_OK)
-        rc = app_by_bundle(c, a, b.id, true, children, LIFE_EVENT_SERVICES_MAX, &n);
+    int rc = bundle_lock_own(c, a, in->no, in->who->numeric_id, &b, children, &n);
     if (rc != DB_OK)
         return rc;
     const char *merged;

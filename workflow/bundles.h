@@ -12,6 +12,7 @@
 
 #include "catalog/life_event.h"
 #include "core/arena.h"
+#include "db/bundle_store.h"
 #include "db/life_event_store.h"
 
 /* A bundle as its detail and its submission need it. */
@@ -76,6 +77,15 @@ int bundle_submit(db_conn *c, arena *a, const bundle_submission *s, bundle_submi
  * every child is final (each with its own result); submitted while every child is
  * submitted; else in_progress. */
 const char *bundle_status(const app_row *children, size_t n);
+/* When the bundle became final: the latest finished_at of its children once every child is
+ * final (RFC 3339), else NULL. */
+const char *bundle_finished_at(const app_row *children, size_t n);
+
+/* Inside a transaction: the citizen's bundle numbered no (normalized) locked, with its
+ * children locked (without timelines): DB_OK, DB_NOT_FOUND (none of this citizen's) or a
+ * failure. */
+int bundle_lock_own(db_conn *c, arena *a, const char *no, int64_t citizen_id, bundle_row *b,
+                    app_row *children, size_t *n);
 
 #define BUNDLE_NOTHING_TO_WITHDRAW 6 /* no child the citizen may still withdraw */
 

@@ -14,9 +14,14 @@
 
 int rating_last_day(const app_row *a, cal_day *out)
 {
+    return rating_last_day_after(a->finished_at, out);
+}
+
+int rating_last_day_after(const char *finished_at, cal_day *out)
+{
     struct tm t = {0};
-    if (!a->finished_at || sscanf(a->finished_at, "%4d-%2d-%2dT%2d:%2d:%2d", &t.tm_year, &t.tm_mon,
-                                  &t.tm_mday, &t.tm_hour, &t.tm_min, &t.tm_sec) != 6)
+    if (!finished_at || sscanf(finished_at, "%4d-%2d-%2dT%2d:%2d:%2d", &t.tm_year, &t.tm_mon,
+                               &t.tm_mday, &t.tm_hour, &t.tm_min, &t.tm_sec) != 6)
         return -1;
     t.tm_year -= 1900;
     t.tm_mon -= 1;

@@ -36,6 +36,8 @@ typedef struct rating_made {
 /* The last day (service time zone) on which the application may still be rated: the day of
  * its final step plus rating_window_days. -1 when it has no final step. */
 int rating_last_day(const app_row *a, cal_day *out);
+/* The same of a final step at finished_at (RFC 3339 UTC; NULL: none, -1). */
+int rating_last_day_after(const char *finished_at, cal_day *out);
 
 int rating_submit(db_conn *c, arena *a, const app_row *row, const app_actor_ref *who,
                   const rating_input *in, cal_day today, rating_made *out);

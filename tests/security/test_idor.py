@@ -258,6 +258,7 @@ RESOURCES = {
     "/api/v1/bundles/{no}/withdraw": (citizen_bundle, None),
     "/api/v1/bundles/{no}/supplement": (
         citizen_bundle, {"materials": [{"code": "birth_time_proof", "upload_id": "0" * 32}]}),
+    "/api/v1/bundles/{no}/rating": (citizen_bundle, {"score": 5}),
 }
 
 
