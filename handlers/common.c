@@ -88,6 +88,15 @@ const char *common_id_cursor(req *r, int64_t id)
     return common_make_cursor(r, arena_printf(&r->arena, "%lld", (long long)id));
 }
 
+void common_answer_id_page(req *r, resp *w, cJSON *o, bool more, int64_t last_id)
+{
+    if (more)
+        cJSON_AddStringToObject(o, "next_cursor", common_id_cursor(r, last_id));
+    else
+        cJSON_AddNullToObject(o, "next_cursor");
+    common_answer_private(r, w, 200, o);
+}
+
 void common_answer_failure(req *r, resp *w, int rc, const char *what)
 {
     if (rc == DB_UNAVAILABLE)

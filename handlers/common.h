@@ -34,6 +34,9 @@ bool common_read_id_cursor(req *r, int64_t *before);
 /* An opaque cursor for text, or for a row's id (from the arena). */
 const char *common_make_cursor(req *r, const char *text);
 const char *common_id_cursor(req *r, int64_t id);
+/* Ends a list page o (its "items" filled): "next_cursor" names last_id when more rows follow,
+ * else null; answered 200 as private (no-store). */
+void common_answer_id_page(req *r, resp *w, cJSON *o, bool more, int64_t last_id);
 
 /* A failed call below (db_status rc: DB_UNAVAILABLE → 503 with Retry-After, anything else →
  * 500), with the one log line naming what failed ("application submit"). */

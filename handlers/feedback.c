@@ -94,12 +94,7 @@ static void answer_list(req *r, resp *w, feedback_query *q)
     cJSON *o = resp_new_object(r), *items = cJSON_AddArrayToObject(o, "items");
     for (size_t i = 0; i < shown; i++)
         cJSON_AddItemToArray(items, ticket_json(&rows[i], false));
-    if (n > shown)
-        cJSON_AddStringToObject(o, "next_cursor", common_id_cursor(r, rows[shown - 1].id));
-    else
-        cJSON_AddNullToObject(o, "next_cursor");
-    resp_header(w, "Cache-Control", "no-store");
-    resp_json(r, w, 200, o);
+    common_answer_id_page(r, w, o, n > shown, shown ? rows[shown - 1].id : 0);
 }
 
 static bool read_query(req *r, feedback_query *q)

@@ -37,11 +37,7 @@ static void respond_page(req *r, resp *w, const notification_item *items, size_t
     size_t shown = n > (size_t)limit ? (size_t)limit : n;
     for (size_t i = 0; i < shown; i++)
         cJSON_AddItemToArray(list, item_json(r, &items[i]));
-    if (n > shown)
-        cJSON_AddStringToObject(o, "next_cursor", common_id_cursor(r, items[shown - 1].id));
-    else
-        cJSON_AddNullToObject(o, "next_cursor");
-    common_answer_private(r, w, 200, o);
+    common_answer_id_page(r, w, o, n > shown, shown ? items[shown - 1].id : 0);
 }
 
 void handle_notification_list(req *r, resp *w)

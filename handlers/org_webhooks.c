@@ -69,9 +69,6 @@ void handle_org_webhook_deliveries(req *r, resp *w)
     cJSON *list = cJSON_AddArrayToObject(o, "items");
     for (size_t i = 0; i < n && i < (size_t)limit; i++)
         cJSON_AddItemToArray(list, attempt_json(r, &items[i]));
-    if (n > (size_t)limit)
-        cJSON_AddStringToObject(o, "next_cursor", common_id_cursor(r, items[limit - 1].id));
-    else
-        cJSON_AddNullToObject(o, "next_cursor");
-    common_answer_private(r, w, 200, o);
+    bool more = n > (size_t)limit;
+    common_answer_id_page(r, w, o, more, more ? items[limit - 1].id : 0);
 }

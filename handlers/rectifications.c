@@ -82,12 +82,7 @@ void handle_rectification_list(req *r, resp *w)
     cJSON *o = resp_new_object(r), *items = cJSON_AddArrayToObject(o, "items");
     for (size_t i = 0; i < shown; i++)
         cJSON_AddItemToArray(items, case_json(&rows[i], today));
-    if (n > shown)
-        cJSON_AddStringToObject(o, "next_cursor", common_id_cursor(r, rows[shown - 1].id));
-    else
-        cJSON_AddNullToObject(o, "next_cursor");
-    resp_header(w, "Cache-Control", "no-store");
-    resp_json(r, w, 200, o);
+    common_answer_id_page(r, w, o, n > shown, shown ? rows[shown - 1].id : 0);
 }
 
 static bool read_response(req *r, case_response *rs)
