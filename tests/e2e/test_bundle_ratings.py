@@ -4,6 +4,8 @@ window from its last child's final step; the same body and checks as an applicat
 rating; its own row and audit line, shown on the bundle detail; not in any department's or
 service's statistics; 404 for anyone else's or an unknown bundle; replayed under its
 Idempotency-Key."""
+import threading
+
 import pytest
 import requests
 
@@ -200,3 +202,27 @@ def test_the_comment_limit_is_500_characters(stack, http, base, rateable):
     who, no = rateable
     r = rate(http, base, who, no, {"score": 5, "comment": "好" * 500})
     assert r.status_code == 201 and len(r.json()["comment"]) == 500, r.text
+
+
+def test_concurrent_ratings_of_one_bundle_make_one(stack, http, base, staff):
+    """A client that races itself (several keys at once): the bundle's lock and its unique key
+    let one rating in; the others are 409."""
+    who, no, _ = completed_bundle(stack, http, base, staff)
+    answers = []
+
+    def one(score):
+        answers.append(rate(http, base, who, no, {"score": score}).status_code)
+
+    threads = [threading.Thread(target=one, args=(s,)) for s in (3, 4, 5, 4, 3, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [201] + [409] * 5, answers
+    assert sql(stack, f"SELECT COUNT(*) FROM bundle_ratings WHERE bundle_no = {q(no)}") == [["1"]]
+
+
+def test_the_api_account_cannot_delete_a_bundle_rating(stack):
+    line = [g[0] for g in sql(stack, "SHOW GRANTS FOR 'onewindow_api'@'localhost'")
+            if "`bundle_ratings`" in g[0]]
+    assert line and "DELETE" not in line[0], line
