@@ -18,8 +18,8 @@
 #include "db/audit_store.h"
 #include "db/org_store.h"
 
-#define SECRET_OVERLAP_S (24 * 3600) /* API.md §7: both webhook secrets sign for 24 h, and a
-                                         * rotated client secret works as long by default */
+/* API.md §7: both webhook secrets sign for 24 h; a rotated client secret works as long */
+#define SECRET_OVERLAP_S (24 * 3600)
 
 static const char *const known_scopes[] = {"applications:read", "applications:write",
                                            "notifications:write", "services:read", NULL};
