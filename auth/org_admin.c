@@ -18,7 +18,8 @@
 #include "db/audit_store.h"
 #include "db/org_store.h"
 
-#define SECRET_OVERLAP_S (24 * 3600) /* API.md §7: both webhook secrets sign for 24 h */
+/* API.md §7: both webhook secrets sign for 24 h; a rotated client secret works as long */
+#define SECRET_OVERLAP_S (24 * 3600)
 
 static const char *const known_scopes[] = {"applications:read", "applications:write",
                                            "notifications:write", "services:read", NULL};
@@ -107,10 +108,8 @@ static bool new_webhook_secret(const char *cmd, char secret[65], uint8_t *sealed
 /* --org ID as a positive number, or 0. */
 static int64_t org_arg(int argc, char **argv)
 {
-    const char *org = cli_option(argc, argv, "--org");
-    char *end = NULL;
-    long long id = org ? strtoll(org, &end, 10) : 0;
-    return org && end && !*end && id > 0 ? (int64_t)id : 0;
+    long long id = 0;
+    return cli_number_option(argc, argv, "--org", 1, INT64_MAX, &id) ? (int64_t)id : 0;
 }
 
 int org_admin_create_org(int argc, char **argv)
@@ -252,6 +251,7 @@ static void print_client(const oauth_client_row *r, void *ctx)
     cJSON_AddStringToObject(o, "scopes", r->scopes);
     cJSON_AddStringToObject(o, "created_at", r->created_at);
     json_add_string_or_null(o, "rotated_at", r->rotated_at);
+    json_add_string_or_null(o, "previous_secret_until", r->previous_secret_until);
     json_add_string_or_null(o, "disabled_at", r->disabled_at);
     json_print_line(o);
 }
@@ -271,25 +271,32 @@ static int list_clients(int argc, char **argv)
     return rc == DB_OK ? 0 : db_failed("create-client --list", rc);
 }
 
-/* create-client --rotate CLIENT_ID: a new secret, printed once; the old one stops working at
- * once (tokens already issued keep their lifetime: revoke-client ends those). */
+/* create-client --rotate CLIENT_ID [--overlap-hours N]: a new secret, printed once; the old
+ * one keeps working N hours (24, like a webhook secret) so the organization can deploy the new
+ * one without an outage; 0 ends it at once (a leaked secret). Tokens already issued keep their
+ * lifetime: revoke-client ends those. */
 static int rotate_client(int argc, char **argv)
 {
     const char *id = cli_option(argc, argv, "--rotate");
-    if (argc != 4 || !id || !client_id_shape(id)) {
-        fprintf(stderr, "usage: onewindow-admin create-client --rotate CLIENT_ID\n");
+    long long hours = SECRET_OVERLAP_S / 3600;
+    if (!(argc == 4 || (argc == 6 && cli_option(argc, argv, "--overlap-hours"))) || !id ||
+        !client_id_shape(id) || !cli_number_option(argc, argv, "--overlap-hours", 0, 168, &hours)) {
+        fprintf(stderr, "usage: onewindow-admin create-client --rotate CLIENT_ID "
+                        "[--overlap-hours 0..168]\n");
         return 2;
     }
     char secret[44];
     uint8_t hash[32];
     new_client_secret(secret, hash);
-    int rc = oauth_client_set_secret(db_primary(), id, hash);
+    int rc = oauth_client_set_secret(db_primary(), id, hash, (int)hours * 3600);
     if (rc != DB_OK) {
         sodium_memzero(secret, sizeof secret);
         return not_changed("create-client", rc, "enabled client", id);
     }
-    audit("create-client", "client.rotate", "client", id, NULL);
-    printf("client_id: %s\nclient_secret: %s\n", id, secret);
+    char detail[48];
+    snprintf(detail, sizeof detail, "previous secret works %lld h", hours);
+    audit("create-client", "client.rotate", "client", id, detail);
+    printf("client_id: %s\nclient_secret: %s\nprevious_valid_hours: %lld\n", id, secret, hours);
     sodium_memzero(secret, sizeof secret);
     return 0;
 }

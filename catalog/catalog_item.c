@@ -13,10 +13,16 @@ typedef struct check {
     char *why;
     size_t len;
     bool failed;
+    const char *within; /* the enclosing object's key for a nested field ("handled_by"), or NULL */
 } check;
 
 static void fail(check *c, const char *fmt, const char *field)
 {
+    char path[64];
+    if (c->within) { /* the reason names the field's whole path: the API's pointer */
+        snprintf(path, sizeof path, "%.20s/%.40s", c->within, field);
+        field = path;
+    }
     if (!c->failed)
         snprintf(c->why, c->len, fmt, field);
     c->failed = true;
@@ -172,8 +178,10 @@ static void handled_by(check *c, const cJSON *obj, catalog_item *it)
         fail(c, "%s: must be an object {type, name}", "handled_by");
         return;
     }
+    c->within = "handled_by";
     it->handled_by_type = one_of(c, h, "type", types);
     it->handled_by_name = string_field(c, h, "name", 1, CATALOG_NAME_MAX, NULL);
+    c->within = NULL;
 }
 
 /* An optional translation: absent, null or "" is NULL (none). */
@@ -243,7 +251,7 @@ int catalog_item_parse(const cJSON *obj, const catalog_codes *codes, arena *a, c
 {
     static const char *const audiences[] = {"personal", "enterprise", "both", NULL};
     static const char *const kinds[] = {"即办件", "承诺件", NULL};
-    check c = {why, whylen, false};
+    check c = {why, whylen, false, NULL};
     if (!cJSON_IsObject(obj)) {
         snprintf(why, whylen, "not an object");
         return -1;

@@ -123,7 +123,7 @@ static void usage(void)
         "                                 remove a disputed real-name binding (audited)\n"
         "  create-org --name N --credit-code C --webhook-url URL\n"
         "  create-client --org ID --scopes \"...\"  (prints the secret once)\n"
-        "  create-client --list [--org ID] | --rotate CLIENT_ID\n"
+        "  create-client --list [--org ID] | --rotate CLIENT_ID [--overlap-hours N]\n"
         "  revoke-client CLIENT_ID        its tokens are refused within a second\n"
         "  set-webhook-url --org ID --url URL\n"
         "  rotate-webhook-secret --org ID a new secret; the old one signs 24 h more\n"

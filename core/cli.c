@@ -1,5 +1,6 @@
 #include "core/cli.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,21 @@ const char *cli_option(int argc, char **argv, const char *name)
         if (strcmp(argv[i], name) == 0)
             return argv[i + 1];
     return NULL;
+}
+
+bool cli_number_option(int argc, char **argv, const char *name, long long min, long long max,
+                       long long *value)
+{
+    const char *text = cli_option(argc, argv, name);
+    if (!text)
+        return true;
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    if (errno || end == text || *end || n < min || n > max)
+        return false;
+    *value = n;
+    return true;
 }
 
 void cli_operator(char *out, size_t cap)

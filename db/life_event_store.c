@@ -100,7 +100,10 @@ int life_event_import(db_conn *c, arena *a, const life_event_row_new *rows, size
         rc = apply(c, a, &rows[i], i, report);
     if (rc == DB_OK)
         rc = retire_missing(c, a, rows, n, report);
-    if (rc == DB_OK) /* every worker's search index lists the bundles: rebuild it */
+    /* every worker's search index lists the bundles: rebuild it, but only for a change (the
+     * stack imports the file at each start) */
+    bool changed = report->created || report->updated || report->restored || report->retired;
+    if (rc == DB_OK && changed)
         rc = catalog_bump_version(c);
     if (rc == DB_OK)
         rc = db_commit(c);

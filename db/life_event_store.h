@@ -26,8 +26,8 @@ typedef struct life_event_import_report {
 } life_event_import_report;
 
 /* Upserts the bundles by code (in file order) and retires the active ones missing from the
- * list, in one transaction that also bumps the catalog version (search indexes the bundles,
- * search/catalog_cache.c): DB_OK, or a failure with nothing written. */
+ * list, in one transaction that also bumps the catalog version when anything changed (search
+ * indexes the bundles, search/catalog_cache.c): DB_OK, or a failure with nothing written. */
 int life_event_import(db_conn *c, arena *a, const life_event_row_new *rows, size_t n,
                       life_event_import_report *report);
 

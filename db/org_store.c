@@ -23,7 +23,9 @@ static const char sql_org[] =
     " FROM organizations WHERE id = ?";
 static const char sql_clients[] =
     "SELECT k.client_id, k.org_id, o.name, k.scopes, " TS("k.created_at") ", "
-    TS("k.rotated_at") ", " TS("k.disabled_at") " FROM oauth_clients k "
+    TS("k.rotated_at") ", " TS("IF(k.secret_prev_until > CURRENT_TIMESTAMP(3), "
+                                "k.secret_prev_until, NULL)") ", "
+    TS("k.disabled_at") " FROM oauth_clients k "
     "JOIN organizations o ON o.id = k.org_id WHERE ? = 0 OR k.org_id = ? "
     "ORDER BY k.org_id, k.created_at, k.client_id";
 /* clang-format on */
@@ -94,12 +96,13 @@ int oauth_client_find(db_conn *c, arena *a, const char *client_id, oauth_client 
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
-                      "SELECT k.org_id, k.secret_hash, k.scopes FROM oauth_clients k "
-                      "JOIN organizations o ON o.id = k.org_id "
+                      "SELECT k.org_id, k.secret_hash, k.scopes, "
+                      "IF(k.secret_prev_until > CURRENT_TIMESTAMP(3), k.secret_hash_prev, NULL) "
+                      "FROM oauth_clients k JOIN organizations o ON o.id = k.org_id "
                       "WHERE k.client_id = ? AND k.disabled_at IS NULL AND o.disabled_at IS NULL",
                       "s", client_id);
-    return db_row_one(&rows, rc, "ibs", &out->org_id, &out->secret_hash, &out->hash_len,
-                      &out->scopes);
+    return db_row_one(&rows, rc, "ibsb", &out->org_id, &out->secret_hash, &out->hash_len,
+                      &out->scopes, &out->prev_secret_hash, &out->prev_hash_len);
 }
 
 int oauth_client_disable(db_conn *c, arena *a, const char *client_id)
@@ -110,13 +113,19 @@ int oauth_client_disable(db_conn *c, arena *a, const char *client_id)
                              "SELECT 1 FROM oauth_clients WHERE client_id = ?", "s", client_id);
 }
 
-int oauth_client_set_secret(db_conn *c, const char *client_id, const uint8_t secret_hash[32])
+int oauth_client_set_secret(db_conn *c, const char *client_id, const uint8_t secret_hash[32],
+                            int overlap_s)
 {
+    /* MariaDB assigns left to right: the previous hash is taken before secret_hash changes */
     return db_exec_changed(c,
-                           "UPDATE oauth_clients SET secret_hash = ?, "
-                           "rotated_at = CURRENT_TIMESTAMP(3) "
+                           "UPDATE oauth_clients SET "
+                           "secret_hash_prev = IF(? > 0, secret_hash, NULL), "
+                           "secret_prev_until = IF(? > 0, CURRENT_TIMESTAMP(3) + "
+                           "INTERVAL ? SECOND, NULL), "
+                           "secret_hash = ?, rotated_at = CURRENT_TIMESTAMP(3) "
                            "WHERE client_id = ? AND disabled_at IS NULL",
-                           "bs", secret_hash, (size_t)32, client_id);
+                           "iiibs", (int64_t)overlap_s, (int64_t)overlap_s, (int64_t)overlap_s,
+                           secret_hash, (size_t)32, client_id);
 }
 
 int oauth_client_each(db_conn *c, arena *a, int64_t org_id,
@@ -127,8 +136,9 @@ int oauth_client_each(db_conn *c, arena *a, int64_t org_id,
     if (rc != DB_OK)
         return rc;
     oauth_client_row r;
-    while ((rc = db_row_next(&rows, "sisssss", &r.client_id, &r.org_id, &r.org_name, &r.scopes,
-                             &r.created_at, &r.rotated_at, &r.disabled_at)) > 0)
+    while ((rc = db_row_next(&rows, "sissssss", &r.client_id, &r.org_id, &r.org_name, &r.scopes,
+                             &r.created_at, &r.rotated_at, &r.previous_secret_until,
+                             &r.disabled_at)) > 0)
         fn(&r, ctx);
     return db_rows_done(&rows, rc);
 }

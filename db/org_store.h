@@ -44,6 +44,8 @@ typedef struct oauth_client {
     const void *secret_hash;
     size_t hash_len;
     const char *scopes;
+    const void *prev_secret_hash; /* the rotated-out secret while it still works, else NULL */
+    size_t prev_hash_len;
 } oauth_client;
 
 /* An enabled client of an enabled organization: DB_OK, DB_NOT_FOUND, or a failure. */
@@ -52,11 +54,14 @@ int oauth_client_find(db_conn *c, arena *a, const char *client_id, oauth_client 
 /* Disables a client (its tokens are refused by every worker: auth/revocations.c): DB_OK (also
  * when it was disabled already), DB_NOT_FOUND, or a failure. */
 int oauth_client_disable(db_conn *c, arena *a, const char *client_id);
-/* A new secret for an enabled client: DB_OK, DB_NOT_FOUND (none, or disabled). */
-int oauth_client_set_secret(db_conn *c, const char *client_id, const uint8_t secret_hash[32]);
+/* A new secret for an enabled client; the old one keeps working for overlap_s seconds (0: it
+ * stops at once): DB_OK, DB_NOT_FOUND (none, or disabled). */
+int oauth_client_set_secret(db_conn *c, const char *client_id, const uint8_t secret_hash[32],
+                            int overlap_s);
 
 typedef struct oauth_client_row {
     const char *client_id, *org_name, *scopes, *created_at, *rotated_at, *disabled_at;
+    const char *previous_secret_until; /* while a rotated-out secret still works, else NULL */
     int64_t org_id;
 } oauth_client_row;
 

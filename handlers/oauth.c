@@ -101,7 +101,9 @@ static bool client_valid(req *r, const client_auth *ca, oauth_client *c, int *db
         return false;
     uint8_t hash[32];
     crypto_hash_sha256(hash, (const uint8_t *)ca->secret, strlen(ca->secret));
-    return c->hash_len == 32 && sodium_memcmp(hash, c->secret_hash, 32) == 0;
+    bool current = c->hash_len == 32 && sodium_memcmp(hash, c->secret_hash, 32) == 0;
+    bool previous = c->prev_hash_len == 32 && sodium_memcmp(hash, c->prev_secret_hash, 32) == 0;
+    return current || previous; /* the old one within its overlap after a rotation */
 }
 
 static void issue(req *r, resp *w, const client_auth *ca, const oauth_client *c, const char *scope)

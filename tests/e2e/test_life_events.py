@@ -38,10 +38,13 @@ def test_the_shipped_bundles_are_imported_and_resolve(stack):
     assert len(BUNDLES) >= 13
     rows = [r for r in stored(stack) if r[2] == "1"]
     assert [r[0] for r in rows] == list(BUNDLES)
+    version = sql(stack, "SELECT version FROM catalog_state WHERE id = 1")
     again = report(stack.admin("import-life-events", os.path.join(ROOT, "data",
                                                                   "life-events.json")))
     assert again == {"life_events": len(BUNDLES), "created": 0, "updated": 0, "restored": 0,
                      "unchanged": len(BUNDLES), "retired": 0}
+    # nothing changed: every worker keeps its search index (no rebuild at each start)
+    assert sql(stack, "SELECT version FROM catalog_state WHERE id = 1") == version
     for code, b in BUNDLES.items():
         d = json.loads(next(r[1] for r in rows if r[0] == code))
         assert d["source"]["number"] == "国发〔2024〕3号" and d["source"]["url"].startswith("https://")

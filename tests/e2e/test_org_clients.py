@@ -1,7 +1,8 @@
 """Revocable organization clients (API.md §7): `onewindow-admin revoke-client CLIENT_ID` and
 `disable-org` make the client's access tokens refused by every worker within 1 s (as logout
 does for citizens), and the token endpoint refuses the client; `create-client --list` shows
-the clients without any secret, `create-client --rotate` replaces a secret (printed once).
+the clients without any secret, `create-client --rotate` replaces a secret (printed once; the
+old one works for `--overlap-hours`, 24 by default).
 Every change is an operator's line in the audit log."""
 import json
 import time
@@ -106,28 +107,45 @@ def test_list_and_rotate_client_secrets(stack, http, base):
     assert [row["client_id"] for row in rows] == [org.client_id, second[0]], rows
     for row in rows:
         assert set(row) == {"client_id", "org_id", "org_name", "scopes", "created_at",
-                            "rotated_at", "disabled_at"}, row
+                            "rotated_at", "previous_secret_until", "disabled_at"}, row
         assert row["org_id"] == org.id and row["org_name"] == org.name
     assert rows[1]["scopes"] == "applications:read applications:write"
     everything = stack.admin("create-client", "--list").stdout
     assert org.client_id in everything and second[0] in everything
     assert org.client_secret not in everything and second[1] not in everything
-    # rotation: a new secret, once; the old one stops at once; tokens issued before live on
+    # rotation: a new secret, once; the old one keeps working for 24 h (the organization
+    # deploys the new one meanwhile); tokens issued before live on
     token = org.token
     r = stack.admin("create-client", "--rotate", org.client_id, check=False)
     assert r.returncode == 0, r.stderr
     out = dict(line.split(": ", 1) for line in r.stdout.splitlines())
     assert out["client_id"] == org.client_id and len(out["client_secret"]) == 43, out
-    assert grant(http, base, org.client_id, org.client_secret).status_code == 401
+    assert out["previous_valid_hours"] == "24", out
     assert grant(http, base, org.client_id, out["client_secret"]).status_code == 200
+    assert grant(http, base, org.client_id, org.client_secret).status_code == 200
     assert services(http, base, token).status_code == 200
     assert out["client_secret"] not in stack.admin("create-client", "--list").stdout
     listed = [json.loads(line) for line in stack.admin(
         "create-client", "--list", "--org", org.id).stdout.splitlines()]
     assert listed[0]["rotated_at"] and listed[1]["rotated_at"] is None, listed
+    assert listed[0]["previous_secret_until"] and listed[1]["previous_secret_until"] is None
     assert last_audit(stack, f"client:{org.client_id}") == [["operator", "client.rotate"]]
     assert not sql(stack, f"SELECT client_id FROM oauth_clients WHERE "
                           f"LOCATE('{out['client_secret']}', secret_hash) > 0")
+    # once the overlap is over, the old secret is refused
+    sql(stack, f"UPDATE oauth_clients SET secret_prev_until = CURRENT_TIMESTAMP(3) - INTERVAL 1 "
+               f"SECOND WHERE client_id = '{org.client_id}'")
+    assert grant(http, base, org.client_id, org.client_secret).status_code == 401
+    assert grant(http, base, org.client_id, out["client_secret"]).status_code == 200
+    # a leaked secret: --overlap-hours 0 ends the old one at once
+    r = stack.admin("create-client", "--rotate", org.client_id, "--overlap-hours", "0")
+    third = dict(line.split(": ", 1) for line in r.stdout.splitlines())
+    assert third["previous_valid_hours"] == "0", third
+    assert grant(http, base, org.client_id, out["client_secret"]).status_code == 401
+    assert grant(http, base, org.client_id, third["client_secret"]).status_code == 200
+    for hours in ("-1", "169", "x"):
+        assert stack.admin("create-client", "--rotate", org.client_id, "--overlap-hours", hours,
+                           check=False).returncode == 2, hours
     # a revoked client cannot be rotated back to life; bad input
     assert stack.admin("revoke-client", second[0]).returncode == 0
     assert stack.admin("create-client", "--rotate", second[0], check=False).returncode == 1

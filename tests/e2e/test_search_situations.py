@@ -362,7 +362,10 @@ def test_bad_forms_and_materials_are_refused_with_their_pointer(stack, http, bas
             ({"materials": [VACCINE, VACCINE]}, "/materials/1/code"),
             ({"materials": [{**VACCINE, "max_bytes": 10485761}]}, "/materials/0/max_bytes"),
             ({"materials": [{**VACCINE, "accept": ["text/plain"]}]}, "/materials/0/accept"),
-            ({"materials": ["x"] * 51}, "/materials")):
+            ({"materials": ["x"] * 51}, "/materials"),
+            ({"handled_by": {"type": "company", "name": "某协会"}}, "/handled_by/type"),
+            ({"handled_by": {"type": "organization", "name": ""}}, "/handled_by/name"),
+            ({"handled_by": "某协会"}, "/handled_by")):
         for method, path in (("POST", ITEMS), ("PUT", f"{ITEMS}/GA-GG-001")):
             code = new_code() if method == "POST" else "GA-GG-001"
             r = call(http, base, method, path, op.token, item(code, **extra), key=key())
