@@ -14,13 +14,8 @@ export ONEWINDOW_BIN=${ONEWINDOW_BIN:-$ROOT/build/bin}
 BIN=$ONEWINDOW_BIN
 secs=${BENCH_SECONDS:-10} conns=${BENCH_CONNECTIONS:-64} threads=${BENCH_THREADS:-2}
 size=${BENCH_CATALOG_SIZE:-100000}
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-export ONEWINDOW_VAR_DIR; ONEWINDOW_VAR_DIR=$(mktemp -d /tmp/ow-bench-search-XXXXXX)
-export ONEWINDOW_PORT; ONEWINDOW_PORT=$(free_port)
-export ONEWINDOW_DB_PORT; ONEWINDOW_DB_PORT=$(free_port)
-export ONEWINDOW_CONFIG=${ONEWINDOW_CONFIG:-$ROOT/config/dev.conf}
-# one wrk client would be answered 429 by the per-client-IP limit: lift it here
-export ONEWINDOW_IP_RATE_PER_S=1000000 ONEWINDOW_IP_BURST=1000000
+source "$ROOT/scripts/bench-lib.sh"
+private_stack_env ow-bench-search # the per-client-IP limit lifted too
 cleanup() {
   "$ROOT/scripts/stack.sh" stop >/dev/null 2>&1 || true
   rm -rf "$ONEWINDOW_VAR_DIR"
@@ -75,13 +70,7 @@ measure() {
   local script=() out
   [ -n "${2:-}" ] && script=(-s "$ROOT/tests/bench/paths.lua")
   out=$(BENCH_PATHS=${2:-} wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "${script[@]}" "$1")
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
-    $1 == "99.000%" || $1 == "99%" { p99 = ms($2) }
-    /Non-2xx/ { bad = $NF }
-    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, bad }' <<<"$out"
+  wrk_summary <<<"$out"
 }
 healthz=
 row() { # label rps p50 p99 bad
