@@ -140,6 +140,15 @@ asan: deps
 bench: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh
+# The search rows of bench alone, warm and cold, with the rebuild times (issue 14 point 6).
+.PHONY: bench-search
+bench-search: build
+	@scripts/deps.sh bench
+	@scripts/bench-search.sh
+# Instructions per search request in a worker (whole request, cold and warm; BENCHMARKS.md).
+.PHONY: callgrind-search-requests
+callgrind-search-requests: build
+	@scripts/callgrind-search-requests.sh
 # Instructions per query of the search engine (this tree's and CALLGRIND_BASE's, default
 # main) and of its index build, with valgrind: repeatable on a busy machine (BENCHMARKS.md).
 callgrind-search: build $(BUILD)/bench/search-driver

@@ -13,6 +13,7 @@
 #include "handlers/catalog_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
+#include "search/answer_cache.h"
 #include "search/bundles.h"
 #include "search/catalog_cache.h"
 #include "search/search.h"
@@ -231,6 +232,83 @@ static int write_suggestions(req *r, strbuf *sb, const search_index *ix, const c
     return 0;
 }
 
+/* A search's answer in two parts around its search_id (which is new on every request), so
+ * that the parts can be cached (search/answer_cache.h): head (the page, total and life
+ * events), tail (the suggestions and the closing brace). */
+typedef struct search_answer {
+    strbuf head, tail;
+    bool empty; /* it found nothing (the miss log counts it) */
+} search_answer;
+
+static int render_search(req *r, const search_index *ix, const char *q, const search_filters *f,
+                         long page, long page_size, search_answer *ans)
+{
+    search_results res;
+    size_t offset = (size_t)((page - 1) * page_size);
+    int rc = q ? search_run(ix, q, f, offset, (size_t)page_size, false, &r->arena, &res)
+               : search_browse(ix, f, offset, (size_t)page_size, &r->arena, &res);
+    if (rc != 0)
+        return -1;
+    strbuf *sb = &ans->head;
+    sb_init(sb, &r->arena, 512 + res.n * 320);
+    sb_puts(sb, "{\"items\":[");
+    for (size_t i = 0; i < res.n; i++) {
+        if (i)
+            sb_puts(sb, ",");
+        write_list_item(sb, ix, &res, &res.hits[i], r->lang_en);
+    }
+    sb_puts(sb, "],\"total\":");
+    jw_int(sb, (int64_t)res.total);
+    sb_puts(sb, ",\"page\":");
+    jw_int(sb, page);
+    sb_puts(sb, ",\"page_size\":");
+    jw_int(sb, page_size);
+    ans->empty = res.total == 0;
+    sb_init(&ans->tail, &r->arena, 16);
+    if (q) {
+        write_life_events(sb, ix, q, &res, page, r->lang_en);
+        if (page == 1 && search_needs_suggestions(&res) &&
+            write_suggestions(r, &ans->tail, ix, q, &res) != 0)
+            ans->tail.failed = true;
+    }
+    sb_puts(&ans->tail, "}");
+    return sb->failed || ans->tail.failed ? -1 : 0;
+}
+
+/* Cached answers: [head length][empty][head][tail]. */
+static bool cached_search(req *r, const search_index *ix, const strbuf *key, search_answer *ans)
+{
+    const char *v;
+    size_t len, head_len;
+    if (!answer_cache_get(ix, key, &r->arena, &v, &len) || len < sizeof head_len + 1)
+        return false;
+    memcpy(&head_len, v, sizeof head_len);
+    if (head_len > len - sizeof head_len - 1)
+        return false;
+    const char *head = v + sizeof head_len + 1;
+    size_t tail_len = len - sizeof head_len - 1 - head_len;
+    ans->empty = v[sizeof head_len];
+    sb_init(&ans->head, &r->arena, head_len + 64 + tail_len); /* room for the search_id */
+    sb_append(&ans->head, head, head_len);
+    ans->tail = (strbuf){&r->arena, (char *)head + head_len, tail_len, tail_len, false};
+    return true;
+}
+
+static void cache_search(req *r, const search_index *ix, const strbuf *key,
+                         const search_answer *ans)
+{
+    strbuf v;
+    size_t head_len = ans->head.len;
+    char empty = ans->empty;
+    sb_init(&v, &r->arena, sizeof head_len + 1 + ans->head.len + ans->tail.len);
+    sb_append(&v, (const char *)&head_len, sizeof head_len);
+    sb_append(&v, &empty, 1);
+    sb_append(&v, ans->head.data, ans->head.len);
+    sb_append(&v, ans->tail.data, ans->tail.len);
+    if (!v.failed)
+        answer_cache_put(ix, key, v.data, v.len);
+}
+
 void handle_services_search(req *r, resp *w)
 {
     const search_index *ix = index_or_503(r, w);
@@ -250,45 +328,35 @@ void handle_services_search(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    search_results res;
-    size_t offset = (size_t)((page - 1) * page_size);
-    int rc = q && !search_text_is_blank(q)
-                 ? search_run(ix, q, &f, offset, (size_t)page_size, false, &r->arena, &res)
-                 : search_browse(ix, &f, offset, (size_t)page_size, &r->arena, &res);
-    if (rc != 0) {
-        catalog_cache_release(ix);
-        resp_internal(r, w, "service search", "out of memory");
-        return;
-    }
-    strbuf sb;
-    sb_init(&sb, &r->arena, 512 + res.n * 320);
-    sb_puts(&sb, "{\"items\":[");
-    for (size_t i = 0; i < res.n; i++) {
-        if (i)
-            sb_puts(&sb, ",");
-        write_list_item(&sb, ix, &res, &res.hits[i], r->lang_en);
-    }
-    sb_puts(&sb, "],\"total\":");
-    jw_int(&sb, (int64_t)res.total);
-    sb_puts(&sb, ",\"page\":");
-    jw_int(&sb, page);
-    sb_puts(&sb, ",\"page_size\":");
-    jw_int(&sb, page_size);
-    if (q && !search_text_is_blank(q)) {
-        write_life_events(&sb, ix, q, &res, page, r->lang_en);
-        char search_id[SEARCH_ID_CHARS + 1];
-        search_log_search(q, res.total == 0, search_id);
-        if (search_id[0]) {
-            sb_puts(&sb, ",\"search_id\":");
-            jw_string(&sb, search_id);
+    if (q && search_text_is_blank(q))
+        q = NULL; /* browse */
+    strbuf key;
+    long nums[2] = {page, page_size};
+    answer_key_init(&key, &r->arena, 's', r->lang_en);
+    answer_key_add(&key, &f, sizeof f);
+    answer_key_add(&key, nums, sizeof nums);
+    sb_puts(&key, q ? q : "");
+    search_answer ans;
+    if (!cached_search(r, ix, &key, &ans)) {
+        if (render_search(r, ix, q, &f, page, page_size, &ans) != 0) {
+            catalog_cache_release(ix);
+            resp_internal(r, w, "service search", "out of memory");
+            return;
         }
-        if (page == 1 && search_needs_suggestions(&res) &&
-            write_suggestions(r, &sb, ix, q, &res) != 0)
-            sb.failed = true;
+        cache_search(r, ix, &key, &ans);
     }
-    sb_puts(&sb, "}");
     catalog_cache_release(ix);
-    respond_strbuf(r, w, &sb);
+    strbuf *sb = &ans.head;
+    if (q) {
+        char search_id[SEARCH_ID_CHARS + 1];
+        search_log_search(q, ans.empty, search_id);
+        if (search_id[0]) {
+            sb_puts(sb, ",\"search_id\":");
+            jw_string(sb, search_id);
+        }
+    }
+    sb_append(sb, ans.tail.data, ans.tail.len);
+    respond_strbuf(r, w, sb);
 }
 
 void handle_services_suggest(req *r, resp *w)
@@ -306,6 +374,17 @@ void handle_services_suggest(req *r, resp *w)
     const search_index *ix = index_or_503(r, w);
     if (!ix)
         return;
+    strbuf key;
+    const char *cached;
+    size_t cached_len;
+    answer_key_init(&key, &r->arena, 't', r->lang_en);
+    answer_key_add(&key, &limit, sizeof limit);
+    sb_puts(&key, q);
+    if (answer_cache_get(ix, &key, &r->arena, &cached, &cached_len)) {
+        catalog_cache_release(ix);
+        resp_body(w, 200, "application/json", cached, cached_len);
+        return;
+    }
     search_filters f = {-1, -1, -1, 0};
     search_results res = {0};
     if (*q && search_run(ix, q, &f, 0, (size_t)limit, true, &r->arena, &res) != 0) {
@@ -327,6 +406,8 @@ void handle_services_suggest(req *r, resp *w)
         sb_puts(&sb, "}");
     }
     sb_puts(&sb, "]}");
+    if (!sb.failed)
+        answer_cache_put(ix, &key, sb.data, sb.len);
     catalog_cache_release(ix);
     respond_strbuf(r, w, &sb);
 }

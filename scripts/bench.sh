@@ -17,14 +17,9 @@ BIN=$ONEWINDOW_BIN
 secs=${BENCH_SECONDS:-10} conns=${BENCH_CONNECTIONS:-64} threads=${BENCH_THREADS:-2}
 detail_conns=${BENCH_DETAIL_CONNECTIONS:-32}
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-export ONEWINDOW_VAR_DIR; ONEWINDOW_VAR_DIR=$(mktemp -d /tmp/ow-bench-XXXXXX)
-export ONEWINDOW_PORT; ONEWINDOW_PORT=$(free_port)
-export ONEWINDOW_DB_PORT; ONEWINDOW_DB_PORT=$(free_port)
-export ONEWINDOW_CONFIG=${ONEWINDOW_CONFIG:-$ROOT/config/dev.conf}
-# The per-client-IP limit would answer most of one client's load with 429: lift it here.
-export ONEWINDOW_IP_RATE_PER_S=1000000 ONEWINDOW_IP_BURST=1000000
-# … and the app's own per-IP count of public progress queries (one client asks them all)
+source "$ROOT/scripts/bench-lib.sh"
+private_stack_env ow-bench # the per-client-IP limit lifted too
+# the app's own per-IP count of public progress queries too (one client asks them all)
 export ONEWINDOW_PROGRESS_PER_IP_PER_MINUTE=1000000
 # One citizen makes every upload of the upload rows: lift the daily quotas too.
 export ONEWINDOW_UPLOAD_DAILY_COUNT=100000 ONEWINDOW_UPLOAD_DAILY_MIB=1048576
@@ -147,13 +142,7 @@ measure() {
     ${BENCH_HEADER:+-H "$BENCH_HEADER"} "$1")
   # the stack's CPU seconds of this run (before the line is printed: row reads them)
   echo "$cpu0 $(stack_cpu) ${BENCH_SECS:-$secs}" >"$ONEWINDOW_VAR_DIR/measured-cpu"
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
-    $1 == "99.000%" || $1 == "99%" { p99 = ms($2) }
-    /Non-2xx/ { bad = $NF }
-    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, bad }' <<<"$out"
+  wrk_summary <<<"$out"
 }
 
 # The citizen with a password (the logins of the mixed scenario and of the rows below).
