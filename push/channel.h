@@ -21,7 +21,8 @@
 
 typedef struct push_outcome {
     outbox_outcome outcome;
-    const char *error; /* a short reason for operators, never personal data */
+    const char
+        *error; /* a short reason for operators, never personal data; ASCII (outbox.last_error) */
 } push_outcome;
 
 typedef struct push_job {
