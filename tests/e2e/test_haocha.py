@@ -13,13 +13,14 @@ import atexit
 import json
 import os
 import secrets
+import subprocess
 
 import pytest
 
 from fake_haocha import PATH, FakeHaocha
 from helpers import sql, wait_for
 from people import APPS, GA_3, bring_to, call, new_citizen, new_staff, q, service_department
-from stack import ROOT, Stack, service_readable
+from stack import BIN, ROOT, Stack, service_readable
 
 TOKEN = "hc-" + secrets.token_hex(16)
 DIMENSIONS = {"efficiency": 5, "guide_accuracy": 4, "convenience": 5, "usability": 3}
@@ -184,3 +185,27 @@ def test_forwarding_is_off_by_default(stack, http, base):
     _, _, out = rate(http, stack, staff, {"score": 5})
     assert sql(stack, f"SELECT COUNT(*) FROM ratings WHERE id = {int(out['id'])}") == [["1"]]
     assert sql(stack, "SELECT COUNT(*) FROM outbox WHERE channel = 'haocha'") == [["0"]]
+
+
+def admin_config(stack, **env):
+    return subprocess.run([os.path.join(BIN, "onewindow-admin"), "config"],
+                          env=dict(stack.env, **env), capture_output=True, text=True, timeout=30)
+
+
+def test_the_settings_check_the_url_and_keep_the_token_out_of_the_environment(stack):
+    p = admin_config(stack, ONEWINDOW_HAOCHA_URL="ftp://haocha.example/ratings")
+    assert p.returncode == 2 and "HAOCHA_URL" in p.stderr, (p.stdout, p.stderr)
+    p = admin_config(stack, ONEWINDOW_HAOCHA_URL="https://haocha.example/ratings")
+    assert p.returncode == 0 and "haocha_url: https://haocha.example/ratings" in p.stdout, p
+    # a credential: the environment may not set it
+    p = admin_config(stack, ONEWINDOW_HAOCHA_TOKEN="x")
+    assert p.returncode == 2 and "HAOCHA_TOKEN" in p.stderr, (p.stdout, p.stderr)
+    # production: https only (the token would travel in clear text)
+    production = dict(ONEWINDOW_DEPLOYMENT="production", ONEWINDOW_TEST_ROUTES="0",
+                      ONEWINDOW_IDENTITY_PROVIDER="http", ONEWINDOW_ENTERPRISE_REGISTRY="none",
+                      ONEWINDOW_SMS_PROVIDER="http", ONEWINDOW_WEBHOOK_ALLOW_HTTP="0",
+                      ONEWINDOW_WEBHOOK_ALLOW_PRIVATE="0")
+    p = admin_config(stack, **dict(production, ONEWINDOW_HAOCHA_URL="http://haocha.example/r"))
+    assert p.returncode == 2 and "haocha_url=http://" in p.stderr, (p.stdout, p.stderr)
+    p = admin_config(stack, **dict(production, ONEWINDOW_HAOCHA_URL="https://haocha.example/r"))
+    assert p.returncode == 0, p.stderr
