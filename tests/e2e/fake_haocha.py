@@ -1,6 +1,6 @@
 """A fake provincial 好差评 system for the haocha push channel (docs/API.md §8 "Forwarding
 ratings"): plain HTTP on a free loopback port, every POST recorded (path, headers, the JSON
-body), answered with the statuses a test scripts (then 200)."""
+body), answered with the statuses a test scripts (then 200; DROP: no answer at all)."""
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from stack import free_port
 
 PATH = "/haocha/ratings"
+DROP = 0  # a scripted "status": close the connection without answering
 
 
 class FakeHaocha:
@@ -47,6 +48,9 @@ class FakeHaocha:
                     body = {"unparsed": raw.decode("utf-8", "replace")}
                 status = fake._reply({"path": self.path, "headers": dict(self.headers),
                                       "body": body if isinstance(body, dict) else {}})
+                if status == DROP:  # the connection closes without an answer
+                    self.close_connection = True
+                    return
                 out = json.dumps({"ok": 200 <= status < 300}).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

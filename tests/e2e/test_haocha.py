@@ -17,9 +17,11 @@ import subprocess
 
 import pytest
 
-from fake_haocha import PATH, FakeHaocha
+from fake_haocha import DROP, PATH, FakeHaocha
 from helpers import sql, wait_for
-from people import APPS, GA_3, bring_to, call, new_citizen, new_staff, q, service_department
+from orgs import Org, delegate, take_service
+from people import (APPS, GA_3, bring_to, call, new_citizen, new_staff, service_department,
+                    submitted)
 from stack import BIN, ROOT, Stack, service_readable
 
 TOKEN = "hc-" + secrets.token_hex(16)
@@ -136,12 +138,48 @@ def test_a_bare_rating_sends_nulls_for_what_was_not_given(hstack, fake, http, ga
     assert rec["rating_channel"] == "app", rec
 
 
-def test_503_then_200_is_delivered_once_after_a_retry(hstack, fake, http, ga):
+def test_delegated_work_names_the_organization(hstack, fake, http):
+    service, dept = take_service()
+    org = Org(hstack, http, hstack.base)
+    delegate(http, hstack.base, new_staff(hstack, http, hstack.base, dept), org, service)
+    c = new_citizen(hstack, http, hstack.base)
+    no = submitted(http, hstack.base, c, service)["application_no"]
+    for body in ({"status": "accepted"}, {"status": "completed", "result": "denied"}):
+        r = call(http, hstack.base, "POST", f"/api/v1/org/applications/{no}/events", org.token,
+                 body)
+        assert r.status_code == 200, r.text
+    r = call(http, hstack.base, "POST", f"{APPS}/{no}/rating", c.token,
+             {"score": 3, "channel": "web"})
+    assert r.status_code == 201, r.text
+    rating_id = r.json()["id"]
+    assert final_row(hstack, rating_id)[1] == "done"
+    rec = fake.requests(rating_id)[0]["body"]
+    credit = sql(hstack, f"SELECT credit_code FROM organizations WHERE id = {int(org.id)}")[0][0]
+    assert rec["rated"] == {"type": "organization", "name": org.name, "staff_username": None,
+                            "org_credit_code": credit}, rec
+    assert rec["service_code"] == service and rec["department_code"] == dept, rec
+    assert rec["result"] == "denied" and rec["rating_channel"] == "web", rec
+
+
+def test_a_replayed_rating_request_forwards_nothing_twice(hstack, fake, http, ga):
+    c = new_citizen(hstack, http, hstack.base)
+    no = bring_to(http, hstack.base, c, ga, "completed", GA_3)
+    answers = [call(http, hstack.base, "POST", f"{APPS}/{no}/rating", c.token, {"score": 5},
+                    key="hc-replay-" + no) for _ in range(2)]
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+    assert answers[0].json() == answers[1].json()
+    rating_id = answers[0].json()["id"]
+    assert final_row(hstack, rating_id)[1] == "done"
+    assert len(fake.requests(rating_id)) == 1
+
+
+@pytest.mark.parametrize("status", [503, 500, 429, 408, DROP])
+def test_a_passing_failure_is_delivered_once_after_a_retry(hstack, fake, http, ga, status):
     c = new_citizen(hstack, http, hstack.base)
     no = bring_to(http, hstack.base, c, ga, "completed", GA_3)
     # the rating id is known only once it exists: script by the next id the fake will see
     next_id = int(sql(hstack, "SELECT COALESCE(MAX(id), 0) + 1 FROM ratings")[0][0])
-    fake.answer(next_id, 503)
+    fake.answer(next_id, status)
     r = call(http, hstack.base, "POST", f"{APPS}/{no}/rating", c.token, {"score": 4})
     assert r.status_code == 201, r.text
     assert r.json()["id"] == str(next_id)
