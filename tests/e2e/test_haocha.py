@@ -20,7 +20,7 @@ import pytest
 from fake_haocha import DROP, PATH, FakeHaocha
 from helpers import sql, wait_for
 from orgs import Org, delegate, take_service
-from people import (APPS, GA_3, bring_to, call, new_citizen, new_staff, service_department,
+from people import (APPS, GA_3, bring_to, call, new_citizen, new_staff, q, service_department,
                     submitted)
 from stack import BIN, ROOT, Stack, service_readable
 
@@ -247,3 +247,21 @@ def test_the_settings_check_the_url_and_keep_the_token_out_of_the_environment(st
     assert p.returncode == 2 and "haocha_url=http://" in p.stderr, (p.stdout, p.stderr)
     p = admin_config(stack, **dict(production, ONEWINDOW_HAOCHA_URL="https://haocha.example/r"))
     assert p.returncode == 0, p.stderr
+
+
+def test_an_exclusion_record_has_its_own_idempotency_key(hstack, fake, http, ga):
+    """The appeal path (申诉复核, not built yet) forwards an exclusion through
+    rating_forward(RATING_EVENT_EXCLUDED): its outbox row is stood in for here with SQL, so
+    that the channel's side (the key, the body as written) is checked."""
+    _, _, out = rate(http, hstack, ga, {"score": 1, "tags": ["slow"]})
+    rid = int(out["id"])
+    final_row(hstack, rid)
+    record = dict(fake.requests(rid)[0]["body"], event="rating.excluded",
+                  excluded={"at": "2026-12-07T02:00:00Z", "reason": "重复评价"})
+    sql(hstack, f"INSERT INTO outbox (delivery_id, channel, target_id, target_ref, payload) "
+                f"VALUES (UUID(), 'haocha', {rid}, 'rating.excluded', "
+                f"{q(json.dumps(record, ensure_ascii=False))})")
+    wait_for(lambda: len(fake.requests(rid)) == 2, 20, interval=0.05, what="exclusion sent")
+    sent = fake.requests(rid)[1]
+    assert sent["headers"]["Idempotency-Key"] == f"rating-{rid}-excluded"
+    assert sent["body"] == record
