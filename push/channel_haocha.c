@@ -33,17 +33,8 @@ static void haocha_prepare(push_job *job)
     bool excluded = row->target_ref && strcmp(row->target_ref, EXCLUDED_EVENT) == 0;
     snprintf(key, sizeof key, "Idempotency-Key: rating-%lld%s", (long long)row->target_id,
              excluded ? "-excluded" : "");
-    char *body = strdup(row->payload);
-    struct curl_slist *h = body ? curl_slist_append(job->headers, auth) : NULL;
-    struct curl_slist *h2 = h ? curl_slist_append(h, key) : NULL;
-    if (!h2) {
-        curl_slist_free_all(h);
-        free(body);
-        job->outcome = push_outcome_of(OUTCOME_RETRY, "out of memory");
-        return;
-    }
-    job->headers = h2;
-    if (push_http_post(job, cfg->haocha_url, body, "application/json"))
+    const char *const headers[] = {auth, key, NULL};
+    if (push_http_post_json(job, cfg->haocha_url, strdup(row->payload), headers))
         curl_easy_setopt(job->easy, CURLOPT_FOLLOWLOCATION, 0L);
 }
 
