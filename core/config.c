@@ -90,6 +90,15 @@ static int check_identity_provider(const char *v, char *why, size_t len)
     return either(v, "dev", "http", "must be dev (development only) or http", why, len);
 }
 
+/* An endpoint: empty (off), or an http(s) URL. */
+static int check_http_url(const char *v, char *why, size_t len)
+{
+    if (!*v || strncmp(v, "https://", 8) == 0 || strncmp(v, "http://", 7) == 0)
+        return 0;
+    snprintf(why, len, "must be empty or an http:// or https:// URL");
+    return -1;
+}
+
 static const setting settings[] = {
     INT_SETTING(port, 1, 65535, "8080"),
     INT_SETTING(db_port, 1, 65535, "3307"),
@@ -175,6 +184,8 @@ static const setting settings[] = {
     STR_SETTING(feedback_desk_department, "", NULL),
     INT_SETTING(feedback_open_max, 1, 1000, "5"),
     INT_SETTING(feedback_daily_max, 1, 1000, "10"),
+    STR_SETTING(haocha_url, "", check_http_url),
+    CREDENTIAL(haocha_token),
     /* operations at scale */
     INT_SETTING(db_replica_max_lag_ms, 100, 3600000, "2000"),
     INT_SETTING(db_replica_check_ms, 50, 60000, "500"),
@@ -478,6 +489,10 @@ static bool production_refuses(const ow_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "webhook_allow_http/webhook_allow_private=1: organizations' webhooks to "
                  "http:// or to private addresses; refused unless deployment = development");
+    else if (strncmp(cfg->haocha_url, "http://", 7) == 0)
+        snprintf(err, errlen,
+                 "haocha_url=http://…: ratings and the bearer token in clear text; refused "
+                 "unless deployment = development");
     else
         return false;
     return true;

@@ -91,6 +91,8 @@ typedef struct ow_config {
     char feedback_desk_department[32]; /* its staff work the general feedback queue; "": none */
     int feedback_open_max;             /* open feedback tickets a citizen may have */
     int feedback_daily_max;            /* feedback tickets a citizen may write a day */
+    char haocha_url[256];   /* the 好差评 system's endpoint for forwarded ratings; "": off */
+    char haocha_token[256]; /* its bearer token (a credential: config file only) */
     /* operations at scale (README "Operations", "Deploying") */
     int db_replica_max_lag_ms;     /* reads go to the primary while the replica lags more */
     int db_replica_check_ms;       /* how often each worker measures the replica's lag */

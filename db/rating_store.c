@@ -10,18 +10,53 @@ int rating_insert(db_conn *c, const rating_new *n, int64_t *id)
         c,
         "INSERT INTO ratings (application_id, application_no, citizen_id, service_id, "
         "service_code, service_name, department_code, department_name, channel, handler_type, "
-        "handler_name, org_id, staff_id, app_status, app_result, finished_day, score, "
-        "efficiency, guide_accuracy, convenience, usability, tags, comment, rated_day) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, "
+        "handler_name, org_id, org_credit_code, staff_id, staff_username, app_status, "
+        "app_result, finished_day, score, efficiency, guide_accuracy, convenience, usability, "
+        "tags, comment, rated_day) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), "
+        "(SELECT credit_code FROM organizations WHERE id = ?), NULLIF(?, 0), "
+        "(SELECT username FROM staff WHERE id = ?), ?, ?, ?, ?, "
         "NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?)",
-        "isiisssssssiisssiiiiisss", n->application_id, n->application_no, n->citizen_id,
+        "isiisssssssiiiisssiiiiisss", n->application_id, n->application_no, n->citizen_id,
         n->service_id, n->service_code, n->service_name, n->department_code, n->department_name,
-        n->channel, n->handler_type, n->handler_name, n->org_id, n->staff_id, n->app_status,
-        n->app_result, n->finished_day, (int64_t)n->score, (int64_t)d[0], (int64_t)d[1],
-        (int64_t)d[2], (int64_t)d[3], n->tags, n->comment, n->rated_day);
+        n->channel, n->handler_type, n->handler_name, n->org_id, n->org_id, n->staff_id,
+        n->staff_id, n->app_status, n->app_result, n->finished_day, (int64_t)n->score,
+        (int64_t)d[0], (int64_t)d[1], (int64_t)d[2], (int64_t)d[3], n->tags, n->comment,
+        n->rated_day);
     if (rc == DB_OK)
         *id = db_last_insert_id(c);
     return rc;
+}
+
+/* clang-format off */
+/* The 好差评 record (docs/API.md §8 "Forwarding ratings"). JSON_EXTRACT(…, '$') keeps a value
+ * that is JSON (tags, an object or NULL out of IF) JSON inside the object, not a string. */
+static const char sql_forward[] =
+    "INSERT INTO outbox (delivery_id, channel, target_id, target_ref, payload) "
+    "SELECT UUID(), 'haocha', r.id, ?, JSON_OBJECT("
+    "'schema', 'onewindow.haocha/1', 'event', ?, 'rating_id', CAST(r.id AS CHAR), "
+    "'application_no', r.application_no, 'service_code', r.service_code, "
+    "'service_name', r.service_name, 'department_code', r.department_code, "
+    "'department_name', r.department_name, 'application_channel', r.application_channel, "
+    "'rating_channel', r.channel, "
+    "'rated', JSON_OBJECT('type', r.handler_type, 'name', r.handler_name, "
+    "'staff_username', r.staff_username, 'org_credit_code', r.org_credit_code), "
+    "'status', r.app_status, 'result', r.app_result, "
+    "'finished_day', " DAY("r.finished_day") ", 'score', r.score, "
+    "'level', ELT(r.score, '非常不满意', '不满意', '基本满意', '满意', '非常满意'), "
+    "'dimensions', JSON_EXTRACT(IF(r.efficiency IS NULL, NULL, JSON_OBJECT("
+    "'efficiency', r.efficiency, 'guide_accuracy', r.guide_accuracy, "
+    "'convenience', r.convenience, 'usability', r.usability)), '$'), "
+    "'tags', JSON_EXTRACT(r.tags, '$'), 'comment', r.comment, "
+    "'rated_at', " TS("r.rated_at") ", 'rated_day', " DAY("r.rated_day") ", "
+    "'excluded', JSON_EXTRACT(IF(r.excluded_at IS NULL, NULL, JSON_OBJECT("
+    "'at', " TS("r.excluded_at") ", 'reason', r.excluded_reason)), '$')) "
+    "FROM ratings r WHERE r.id = ?";
+/* clang-format on */
+
+int rating_forward_insert(db_conn *c, int64_t rating_id, const char *event)
+{
+    return db_exec_changed(c, sql_forward, "ssi", event, event, rating_id);
 }
 
 int rating_service_id(db_conn *c, arena *a, int64_t application_id, int64_t *service_id)
@@ -119,18 +154,18 @@ int rectification_insert(db_conn *c, const rectification_new *n, int64_t *id)
     "k.id, k.rating_id, COALESCE(k.org_id, 0), k.application_no, k.department_code, k.status, " \
     DAY("k.opened_day") ", " DAY("k.deadline") ", k.verification, k.measure, k.response, " \
     TS("k.closed_at") ", " DAY("k.closed_day") ", k.visit, " TS("k.visited_at") ", " \
-    TS("k.created_at") ", r.score, r.comment, r.tags"
+    TS("k.created_at") ", r.score, r.comment, r.tags, r.citizen_id, k.application_id"
 #define CASE_FROM " FROM rectifications k JOIN ratings r ON r.id = k.rating_id "
 /* clang-format on */
 
 static int case_row(db_rows *rows, int rc, rectification_row *o)
 {
     int64_t score = 0;
-    rc = db_row_one(rows, rc, "iiisssssssssssssiss", &o->id, &o->rating_id, &o->org_id,
+    rc = db_row_one(rows, rc, "iiisssssssssssssissii", &o->id, &o->rating_id, &o->org_id,
                     &o->application_no, &o->department_code, &o->status, &o->opened_day,
                     &o->deadline, &o->verification, &o->measure, &o->response, &o->closed_at,
                     &o->closed_day, &o->visit, &o->visited_at, &o->created_at, &score, &o->comment,
-                    &o->tags);
+                    &o->tags, &o->citizen_id, &o->application_id);
     o->score = (int)score;
     return rc;
 }
@@ -175,11 +210,11 @@ int rectification_list(db_conn *c, arena *a, const rectification_query *q, recti
     for (;;) {
         rectification_row *o = &out[*n];
         int64_t score = 0;
-        rc = db_row_next(&rows, "iiisssssssssssssiss", &o->id, &o->rating_id, &o->org_id,
+        rc = db_row_next(&rows, "iiisssssssssssssissii", &o->id, &o->rating_id, &o->org_id,
                          &o->application_no, &o->department_code, &o->status, &o->opened_day,
                          &o->deadline, &o->verification, &o->measure, &o->response, &o->closed_at,
                          &o->closed_day, &o->visit, &o->visited_at, &o->created_at, &score,
-                         &o->comment, &o->tags);
+                         &o->comment, &o->tags, &o->citizen_id, &o->application_id);
         if (rc <= 0)
             break;
         o->score = (int)score;

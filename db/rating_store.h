@@ -27,6 +27,12 @@ typedef struct rating_new {
 /* DB_DUPLICATE when the application has a rating already. */
 int rating_insert(db_conn *c, const rating_new *n, int64_t *id);
 
+/* Writes the outbox row that forwards rating id to the 好差评 system (channel haocha, migration
+ * 0087): its payload is the rating record as JSON, built here from the stored row (so every
+ * field the row keeps is sent as it was kept), event the record's occasion ("rating.created",
+ * "rating.excluded"; outbox.target_ref). DB_NOT_FOUND when there is no such rating. */
+int rating_forward_insert(db_conn *c, int64_t rating_id, const char *event);
+
 /* The service an application was made for. */
 int rating_service_id(db_conn *c, arena *a, int64_t application_id, int64_t *service_id);
 
@@ -77,6 +83,8 @@ typedef struct rectification_row {
     int score;           /* the rating's */
     const char *comment; /* the rating's, or NULL */
     const char *tags;    /* the rating's */
+    int64_t citizen_id;  /* the rating's: who is told of the response */
+    int64_t application_id;
 } rectification_row;
 
 int rectification_of_application(db_conn *c, arena *a, int64_t application_id,

@@ -21,7 +21,8 @@
 
 typedef struct push_outcome {
     outbox_outcome outcome;
-    const char *error; /* a short reason for operators, never personal data */
+    const char
+        *error; /* a short reason for operators, never personal data; ASCII (outbox.last_error) */
 } push_outcome;
 
 typedef struct push_job {
@@ -55,6 +56,9 @@ typedef struct push_channel {
 push_outcome push_outcome_of(outbox_outcome o, const char *error);
 /* A POST of body (taken over) to url with the pushd's timeout, CA and response capture. */
 bool push_http_post(push_job *job, const char *url, char *body, const char *content_type);
+/* A JSON POST of body (taken over; NULL: out of memory) with the extra header lines (a NULL-ended
+ * list); false with job->outcome set when it cannot be made. */
+bool push_http_post_json(push_job *job, const char *url, char *body, const char *const *headers);
 /* A blocking POST for a provider's access token: the parsed JSON answer, or NULL. */
 struct cJSON *push_http_fetch_json(const char *url, const char *body, const char *content_type);
 /* The answer's JSON (NULL when it is not JSON); freed by the caller. */

@@ -125,16 +125,8 @@ static void webhook_prepare(push_job *job)
         return;
     }
     snprintf(id, sizeof id, "OneWindow-Event-Id: %s", row->delivery_id);
-    struct curl_slist *h = body ? curl_slist_append(job->headers, id) : NULL;
-    struct curl_slist *h2 = h ? curl_slist_append(h, sig) : NULL;
-    if (!h2) {
-        curl_slist_free_all(h);
-        free(body);
-        job->outcome = push_outcome_of(OUTCOME_RETRY, "out of memory");
-        return;
-    }
-    job->headers = h2;
-    if (push_http_post(job, row->webhook_url, body, "application/json"))
+    const char *const headers[] = {id, sig, NULL};
+    if (push_http_post_json(job, row->webhook_url, body, headers))
         restrict_target(job);
 }
 

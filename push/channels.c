@@ -6,10 +6,11 @@
 #include "push/channel.h"
 
 extern const push_channel channel_sms, channel_apns, channel_hms, channel_jpush, channel_wechat,
-    channel_webhook;
+    channel_webhook, channel_haocha;
 
 const push_channel *const push_channels[] = {
-    &channel_sms, &channel_apns, &channel_hms, &channel_jpush, &channel_wechat, &channel_webhook,
+    &channel_sms,    &channel_apns,    &channel_hms,    &channel_jpush,
+    &channel_wechat, &channel_webhook, &channel_haocha,
 };
 const size_t push_channels_count = sizeof push_channels / sizeof push_channels[0];
 

@@ -71,6 +71,23 @@ bool push_http_post(push_job *job, const char *url, char *body, const char *cont
     return true;
 }
 
+bool push_http_post_json(push_job *job, const char *url, char *body, const char *const *headers)
+{
+    for (size_t i = 0; body && headers[i]; i++) {
+        struct curl_slist *h = curl_slist_append(job->headers, headers[i]);
+        if (!h) { /* the list so far stays the job's, freed with it */
+            free(body);
+            body = NULL;
+        } else
+            job->headers = h;
+    }
+    if (!body) {
+        job->outcome = push_outcome_of(OUTCOME_RETRY, "out of memory");
+        return false;
+    }
+    return push_http_post(job, url, body, "application/json");
+}
+
 cJSON *push_http_fetch_json(const char *url, const char *body, const char *content_type)
 {
     push_job job;

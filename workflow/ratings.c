@@ -101,7 +101,17 @@ static int rate_in_tx(db_conn *c, arena *a, const app_row *row, const app_actor_
                       detail,          who->request_id, who->client_request_id};
     if (rc == DB_OK)
         rc = audit_insert(c, &au);
+    if (rc == DB_OK)
+        rc = rating_forward(c, out->rating_id, RATING_EVENT_CREATED);
     return rc;
+}
+
+int rating_forward(db_conn *c, int64_t rating_id, const char *event)
+{
+    const ow_config *cfg = config_current();
+    if (!cfg || !cfg->haocha_url[0])
+        return DB_OK; /* forwarding is off: no row at all */
+    return rating_forward_insert(c, rating_id, event);
 }
 
 int rating_submit(db_conn *c, arena *a, const app_row *row, const app_actor_ref *who,

@@ -3,6 +3,8 @@ own cases and those of the organizations it delegated to, nobody else's), the or
 (its own), the response that closes a case (the organization answers delegated work, the
 department gets 403), overdue cases flagged, the citizen seeing the response on the
 application, and the return visit (回访): once, after the response."""
+import secrets
+
 import pytest
 
 from conftest import assert_problem
@@ -17,6 +19,7 @@ ORG_APPS = "/api/v1/org/applications"
 BAD = {"score": 1, "tags": ["slow"], "comment": "等了很久"}
 RESPONSE = {"verification": "核实：受理后未及时审核", "measure": "immediate",
             "response": "已加快审核流程并向您致歉"}
+ANSWERED = "rectification_answered"  # the inbox kind of a closed case (API.md §6)
 CASE_KEYS = {"id", "application_no", "department_code", "handled_by", "status", "opened_day",
              "deadline", "overdue", "verification", "measure", "response", "closed_at", "visit",
              "rating"}
@@ -90,6 +93,38 @@ def test_the_department_lists_its_cases_and_closes_one(stack, http, base, dept_c
     assert audit == [["staff", s.id, f"case {case['id']}; immediate", "close-1"]], audit
 
 
+def inbox(http, base, citizen, kind=ANSWERED):
+    r = call(http, base, "GET", "/api/v1/notifications", citizen.token)
+    assert r.status_code == 200, r.text
+    return [n for n in r.json()["items"] if n["kind"] == kind]
+
+
+def test_the_answer_reaches_the_citizens_inbox_and_devices(stack, http, base, dept_case):
+    c, s, no, case = dept_case
+    assert inbox(http, base, c) == []
+    token = "rect-" + secrets.token_hex(32)
+    r = call(http, base, "POST", "/api/v1/devices", c.token, {"platform": "apns", "token": token})
+    assert r.status_code == 201, r.text
+    device = r.json()["id"]
+    # a refused answer (another department) tells the citizen nothing
+    assert resolve(http, base, new_staff(stack, http, base, "MZ"), case["id"]).status_code == 404
+    assert inbox(http, base, c) == []
+    assert resolve(http, base, s, case["id"]).status_code == 200
+    got = inbox(http, base, c)
+    assert len(got) == 1, got
+    n = got[0]
+    assert n["application_no"] == no and n["title"] == "您的评价有了整改答复", n
+    assert n["body"] == f"办件 {no} 的差评整改已答复（立行立改）：{RESPONSE['response']}", n
+    assert n["read_at"] is None, n
+    # the push fan-out of the same transaction: one delivery to the citizen's device
+    rows = sql(stack, f"SELECT o.channel, o.target_id FROM outbox o JOIN notifications n "
+                      f"ON n.id = o.notification_id WHERE n.id = {int(n['id'])}")
+    assert rows == [["apns", device]], rows
+    # a second close is 409 and tells nothing twice
+    assert_problem(resolve(http, base, s, case["id"]), 409, "conflict")
+    assert len(inbox(http, base, c)) == 1
+
+
 @pytest.mark.parametrize("body, pointer", [
     ({}, "/verification"),
     (dict(RESPONSE, verification=""), "/verification"),
@@ -113,6 +148,9 @@ def test_the_longest_response_is_taken(stack, http, base, dept_case):
     r = resolve(http, base, s, case["id"], body)
     assert r.status_code == 200, r.text
     assert r.json()["response"] == "答" * 1000
+    # the inbox line is cut to the notification's 500 characters
+    n = inbox(http, base, dept_case[0])[0]
+    assert len(n["body"]) == 500 and n["body"].endswith("答" * 100), n
 
 
 def test_overdue_is_flagged_open_and_after_a_late_close(stack, http, base, dept_case):
@@ -176,6 +214,7 @@ def test_delegated_work_is_answered_by_the_organization(stack, http, base):
     r = resolve(http, base, org, seen["id"], path=ORG_CASES)
     assert r.status_code == 200, r.text
     assert cases(http, base, staff)[no]["status"] == "closed"
+    assert [n["application_no"] for n in inbox(http, base, c)] == [no]
     audit = sql(stack, f"SELECT actor_type, actor_id FROM audit_log WHERE target = {q(no)} "
                        f"AND action = 'rectification.close'")
     assert audit == [["organization", org.id]], audit
