@@ -59,8 +59,8 @@ static int run_worker(const ow_config *cfg)
         return 1;
     }
     if (keyring_init(cfg) != 0 || revocations_init(cfg) != 0 || catalog_cache_init(cfg) != 0 ||
-        question_cache_init(cfg) != 0 || calendar_cache_init(cfg) != 0 || search_log_init(cfg) != 0 ||
-        refresher_add(idempotency_prune_task, 60000) != 0 ||
+        question_cache_init(cfg) != 0 || calendar_cache_init(cfg) != 0 ||
+        search_log_init(cfg) != 0 || refresher_add(idempotency_prune_task, 60000) != 0 ||
         refresher_add(uploads_sweep_task, cfg->upload_sweep_s * 1000) != 0 ||
         refresher_start(db_thread_end) != 0)
         return 1;

@@ -16,7 +16,7 @@ int question_insert(db_conn *c, const question_new *n, int64_t *id)
 }
 
 #define FIELDS                                                                                     \
-    "id, department_code, service_code, question, answer, " TS("published_at") ", " TS(           \
+    "id, department_code, service_code, question, answer, " TS("published_at") ", " TS(            \
         "retired_at") " "
 #define TYPES "issssss"
 
@@ -31,12 +31,11 @@ static const char sql_by_id[] = "SELECT " FIELDS "FROM public_questions WHERE id
 static const char sql_by_id_locked[] = "SELECT " FIELDS "FROM public_questions WHERE id = ? "
                                        "AND (? = 0 OR retired_at IS NULL) FOR UPDATE";
 
-int question_by_id(db_conn *c, arena *a, int64_t id, bool live, bool for_update,
-                   question_row *out)
+int question_by_id(db_conn *c, arena *a, int64_t id, bool live, bool for_update, question_row *out)
 {
     db_rows rows;
-    int rc = db_query(c, &rows, a, for_update ? sql_by_id_locked : sql_by_id, "ii", id,
-                      (int64_t)live);
+    int rc =
+        db_query(c, &rows, a, for_update ? sql_by_id_locked : sql_by_id, "ii", id, (int64_t)live);
     if (rc != DB_OK)
         return rc;
     rc = row_next(&rows, out);

@@ -28,8 +28,7 @@ typedef struct question_row {
 } question_row;
 
 /* live: only a question that is not retired. */
-int question_by_id(db_conn *c, arena *a, int64_t id, bool live, bool for_update,
-                   question_row *out);
+int question_by_id(db_conn *c, arena *a, int64_t id, bool live, bool for_update, question_row *out);
 
 /* The public questions, newest first, id < before, up to limit rows; department_code and
  * service_code NULL: any. */

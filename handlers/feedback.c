@@ -252,7 +252,6 @@ void handle_feedback_satisfaction(req *r, resp *w)
 
 /* ---- staff ----------------------------------------------------------------------------- */
 
-
 void handle_staff_feedback_list(req *r, resp *w)
 {
     feedback_viewer v = feedback_viewer_of(r->claims->dept);

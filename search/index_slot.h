@@ -14,7 +14,10 @@ typedef struct index_slot {
     search_index *current;
 } index_slot;
 
-#define INDEX_SLOT_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL}
+#define INDEX_SLOT_INIT                                                                            \
+    {                                                                                              \
+        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL                                  \
+    }
 
 /* The current index, pinned until index_slot_release; NULL before the first build. */
 const search_index *index_slot_acquire(index_slot *s);

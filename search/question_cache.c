@@ -71,8 +71,8 @@ static void refresh(void)
         rc = catalog_store_version(src, &a, &catalog_version);
     arena_destroy(&a);
     const search_index *current = slot.current; /* the refresher is its only writer */
-    if (rc != DB_OK || (current && current->version >= version &&
-                        built_catalog_version >= catalog_version))
+    if (rc != DB_OK ||
+        (current && current->version >= version && built_catalog_version >= catalog_version))
         return; /* unchanged, or the database is away: keep serving the index we have */
     int64_t t0 = clock_mono_ms();
     search_index *ix = build(src, version);

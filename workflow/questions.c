@@ -77,8 +77,8 @@ static int retire_in_tx(db_conn *c, arena *a, int64_t id, const char *department
     return rc == DB_OK ? question_by_id(c, a, id, false, false, out) : rc;
 }
 
-int questions_publish(db_conn *c, arena *a, const question_publication *p,
-                      const feedback_viewer *v, const app_actor_ref *who, int64_t *id)
+int questions_publish(db_conn *c, arena *a, const question_publication *p, const feedback_viewer *v,
+                      const app_actor_ref *who, int64_t *id)
 {
     int rc = db_begin(c);
     if (rc == DB_OK && (rc = publish_in_tx(c, a, p, v, who, id)) != DB_OK)

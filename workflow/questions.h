@@ -25,8 +25,8 @@ typedef struct question_publication {
     const char *service_code;      /* NULL: none */
 } question_publication;
 
-int questions_publish(db_conn *c, arena *a, const question_publication *p,
-                      const feedback_viewer *v, const app_actor_ref *who, int64_t *id);
+int questions_publish(db_conn *c, arena *a, const question_publication *p, const feedback_viewer *v,
+                      const app_actor_ref *who, int64_t *id);
 
 /* *out: the retired question. */
 int questions_retire(db_conn *c, arena *a, int64_t id, const char *department_code,
