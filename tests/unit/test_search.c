@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1186,6 +1187,45 @@ static void test_numbers_in_published_text(void **state)
     assert_string_equal(out, "查 # 热线");
 }
 
+/* An index without items (a corpus with nothing published yet, an empty catalog) answers
+ * every kind of reading with nothing, on a thread that never searched before (its item set
+ * is made on first use). */
+static void *search_empty_index(void *unused)
+{
+    (void)unused;
+    search_builder *b = search_builder_new();
+    assert_non_null(b);
+    assert_int_equal(search_builder_add_dept(b, "GA", "市公安局", NULL), 0);
+    assert_int_equal(search_builder_add_shipped_synonyms(b), 0);
+    assert_int_equal(search_builder_add_shipped_concepts(b), 0);
+    search_index *ix = search_builder_finish(b, 1);
+    assert_non_null(ix);
+    arena a;
+    arena_init(&a, 1 << 16);
+    search_filters f = {-1, -1, -1, 0};
+    const char *queries[] = {"宝宝怎么上户口", "shebaoka", "社报卡", "passport renew", "落户"};
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+        search_results res;
+        assert_int_equal(search_run(ix, queries[i], &f, 0, 10, false, &a, &res), 0);
+        assert_int_equal(res.total, 0);
+        arena_reset(&a);
+    }
+    search_results res;
+    assert_int_equal(search_browse(ix, &f, 0, 10, &a, &res), 0);
+    assert_int_equal(res.total, 0);
+    arena_destroy(&a);
+    search_index_free(ix);
+    return NULL;
+}
+
+static void test_empty_index(void **state)
+{
+    (void)state;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, search_empty_index, NULL), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest normalizer[] = {
@@ -1234,6 +1274,7 @@ int main(void)
         cmocka_unit_test(test_long_rewrites_stay_bounded),
         cmocka_unit_test(test_duplicate_topic_counted_once),
         cmocka_unit_test(test_numbers_in_published_text),
+        cmocka_unit_test(test_empty_index),
     };
     int failed = cmocka_run_group_tests_name("normalizer", normalizer, init_tables, NULL);
     failed += cmocka_run_group_tests_name("pinyin", pinyin, init_tables, NULL);
