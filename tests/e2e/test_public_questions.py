@@ -6,7 +6,10 @@ that never uses it) and reads one; staff retire one, and it leaves the list and 
 Refusals: another department's ticket or question 404; a complaint or an unanswered
 consultation 409 (the ticket's state, not the body); a second publication 409; text that
 looks like a phone or ID number 400 with its pointer; limits at and past the edge."""
+import threading
+
 import pytest
+import requests
 
 from conftest import assert_problem
 from helpers import field_errors, sql, wait_for
@@ -223,3 +226,30 @@ def test_query_limits_at_the_edge_and_paging(stack, http, base):
 def test_unknown_ids_are_404(http, base):
     for bad in ("0", "abc", "999999999999"):
         assert_problem(http.get(f"{base}{QUESTIONS}/{bad}", timeout=30), 404, "not_found")
+
+
+def test_racing_publications_of_one_ticket_make_one(stack, http, base):
+    """Two staff members (or one client retrying with new keys) at once: the ticket's row lock
+    and the unique ticket key let one publication in; the others are 409."""
+    tid, ga = ticket(stack, http, base)
+    answers = []
+
+    def one():
+        with requests.Session() as s:
+            answers.append(call(s, base, "POST", f"{STAFF}/{tid}/publish", ga.token,
+                                PUBLIC).status_code)
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [201] + [409] * 5, answers
+    assert sql(stack, f"SELECT COUNT(*) FROM public_questions WHERE ticket_id = {int(tid)}") == \
+        [["1"]]
+
+
+def test_the_api_account_cannot_delete_a_public_question(stack):
+    line = [g[0] for g in sql(stack, "SHOW GRANTS FOR 'onewindow_api'@'localhost'")
+            if "`public_questions`" in g[0]]
+    assert line and "DELETE" not in line[0], line
