@@ -43,6 +43,26 @@ int question_by_id(db_conn *c, arena *a, int64_t id, bool live, bool for_update,
     return rc == 1 ? DB_OK : rc == 0 ? DB_NOT_FOUND : rc;
 }
 
+static const char sql_page[] =
+    "SELECT q.id, q.department_code, q.service_code, q.question, q.answer, " TS(
+        "q.published_at") ", " TS("q.retired_at") " FROM JSON_TABLE(?, '$[*]' COLUMNS "
+                                                  "(at FOR ORDINALITY, id BIGINT UNSIGNED PATH "
+                                                  "'$')) j JOIN public_questions q ON q.id = j.id "
+                                                  "WHERE q.retired_at IS NULL ORDER BY j.at";
+
+int question_page_by_ids(db_conn *c, arena *a, const char *ids_json, question_row *out, size_t max,
+                         size_t *n)
+{
+    db_rows rows;
+    int rc = db_query(c, &rows, a, sql_page, "s", ids_json);
+    *n = 0;
+    if (rc != DB_OK)
+        return rc;
+    while (*n < max && (rc = row_next(&rows, &out[*n])) > 0)
+        (*n)++;
+    return db_rows_done(&rows, rc);
+}
+
 static const char sql_list[] = "SELECT " FIELDS "FROM public_questions WHERE retired_at IS NULL "
                                "AND (? IS NULL OR department_code = ?) "
                                "AND (? IS NULL OR service_code = ?) "

@@ -30,6 +30,11 @@ typedef struct question_row {
 /* live: only a question that is not retired. */
 int question_by_id(db_conn *c, arena *a, int64_t id, bool live, bool for_update, question_row *out);
 
+/* The public ones of ids_json (a JSON array of ids), in its order (the ranked page of a search,
+ * read in one query): up to max rows into out. */
+int question_page_by_ids(db_conn *c, arena *a, const char *ids_json, question_row *out, size_t max,
+                         size_t *n);
+
 /* The public questions, newest first, id < before, up to limit rows; department_code and
  * service_code NULL: any. */
 typedef struct question_query {

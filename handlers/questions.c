@@ -8,6 +8,8 @@
 #include "api/idempotency.h"
 #include "auth/token.h"
 #include "core/json_out.h"
+#include "core/json_write.h"
+#include "core/strbuf.h"
 #include "handlers/application_views.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
@@ -149,8 +151,8 @@ static int search_page(req *r, const search_index *ix, const list_query *lq, sea
     return 0;
 }
 
-/* Ranked by the search engine; the rows read by id, so a question retired since the index
- * was built is left out at once. */
+/* Ranked by the search engine; the page's rows read in one query, so a question retired
+ * since the index was built is left out at once. */
 static void answer_search(req *r, resp *w, const search_index *ix, const list_query *lq)
 {
     search_hit *hits;
@@ -159,18 +161,27 @@ static void answer_search(req *r, resp *w, const search_index *ix, const list_qu
         resp_internal(r, w, "questions search", "out of memory");
         return;
     }
-    cJSON *o = resp_new_object(r), *items = cJSON_AddArrayToObject(o, "items");
-    db_conn *c = db_reader();
+    strbuf ids;
+    sb_init(&ids, &r->arena, 2 + n * 21);
+    sb_puts(&ids, "[");
     for (size_t i = 0; i < n; i++) {
-        question_row q;
-        int rc = question_by_id(c, &r->arena, ix->items[hits[i].item].service_id, true, false, &q);
-        if (rc == DB_OK)
-            cJSON_AddItemToArray(items, question_json(&q, ix, r->lang_en, false));
-        else if (rc != DB_NOT_FOUND) {
-            common_answer_failure(r, w, rc, "questions search");
-            return;
-        }
+        if (i)
+            sb_puts(&ids, ",");
+        jw_int(&ids, ix->items[hits[i].item].service_id);
     }
+    sb_puts(&ids, "]");
+    question_row *rows = arena_alloc(&r->arena, sizeof *rows * (n ? n : 1));
+    size_t got = 0;
+    int rc = rows && !ids.failed
+                 ? question_page_by_ids(db_reader(), &r->arena, ids.data, rows, n, &got)
+                 : DB_ERROR;
+    if (rc != DB_OK) {
+        common_answer_failure(r, w, rc, "questions search");
+        return;
+    }
+    cJSON *o = resp_new_object(r), *items = cJSON_AddArrayToObject(o, "items");
+    for (size_t i = 0; i < got; i++)
+        cJSON_AddItemToArray(items, question_json(&rows[i], ix, r->lang_en, false));
     cJSON_AddNumberToObject(o, "total", (double)total);
     cJSON_AddNumberToObject(o, "page", (double)lq->page);
     cJSON_AddNullToObject(o, "next_cursor");
