@@ -22,6 +22,7 @@
 #include "db/replica.h"
 #include "handlers/routes.h"
 #include "search/catalog_cache.h"
+#include "search/question_cache.h"
 #include "search/search_log.h"
 #include "storage/object_store.h"
 #include "workflow/calendar_cache.h"
@@ -58,17 +59,19 @@ static int run_worker(const ow_config *cfg)
         return 1;
     }
     if (keyring_init(cfg) != 0 || revocations_init(cfg) != 0 || catalog_cache_init(cfg) != 0 ||
-        calendar_cache_init(cfg) != 0 || search_log_init(cfg) != 0 ||
-        refresher_add(idempotency_prune_task, 60000) != 0 ||
+        question_cache_init(cfg) != 0 || calendar_cache_init(cfg) != 0 ||
+        search_log_init(cfg) != 0 || refresher_add(idempotency_prune_task, 60000) != 0 ||
         refresher_add(uploads_sweep_task, cfg->upload_sweep_s * 1000) != 0 ||
         refresher_start(db_thread_end) != 0)
         return 1;
     catalog_cache_wait(30000);
+    question_cache_wait(5000);
     server_setup setup = {routes, routes_count, test_routes, test_routes_count, db_thread_end};
     int rc = server_run(cfg, 3, &setup);
     refresher_stop();
     db_replica_monitor_stop();
     catalog_cache_free();
+    question_cache_free();
     calendar_cache_free();
     keyring_free();
     revocations_free();

@@ -7,7 +7,7 @@
 
 #include "core/clock.h"
 
-#define MAX_TASKS 8
+#define MAX_TASKS 12
 #define TICK_MS 25
 
 typedef struct task {

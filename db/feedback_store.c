@@ -126,6 +126,13 @@ int feedback_reply_insert(db_conn *c, int64_t ticket_id, int64_t staff_id,
                    "iiss", ticket_id, staff_id, department_code, body);
 }
 
+int feedback_has_reply(db_conn *c, arena *a, int64_t ticket_id)
+{
+    int64_t one;
+    return db_query_int(c, a, &one, "SELECT 1 FROM feedback_replies WHERE ticket_id = ? LIMIT 1",
+                        "i", ticket_id);
+}
+
 int feedback_replies(db_conn *c, arena *a, int64_t ticket_id, feedback_reply *out, size_t max,
                      size_t *n)
 {

@@ -62,6 +62,8 @@ typedef struct feedback_reply {
 
 int feedback_reply_insert(db_conn *c, int64_t ticket_id, int64_t staff_id,
                           const char *department_code, const char *body);
+/* Whether staff have replied to the ticket: DB_OK when they have, DB_NOT_FOUND when not. */
+int feedback_has_reply(db_conn *c, arena *a, int64_t ticket_id);
 /* Up to max replies of a ticket in order into out[]. */
 int feedback_replies(db_conn *c, arena *a, int64_t ticket_id, feedback_reply *out, size_t max,
                      size_t *n);

@@ -23,6 +23,8 @@ static const struct {
     /* A feedback ticket is kept, and a reply stands as written (API.md §8). */
     {"feedback_tickets", "SELECT, INSERT, UPDATE"},
     {"feedback_replies", "SELECT, INSERT"},
+    /* A public question is retired, never deleted (its audit lines point at it). */
+    {"public_questions", "SELECT, INSERT, UPDATE"},
     /* The owner's own bookkeeping: the API neither reads nor writes it. */
     {"schema_migrations", NULL},
     {"schema_migrations_lock", NULL},

@@ -553,6 +553,13 @@ cJSON *bundle_json(req *r, const bundle_row *b, const app_row *children, size_t 
     return o;
 }
 
+app_actor_ref department_staff_actor(const req *r)
+{
+    return (app_actor_ref){ACTOR_DEPARTMENT,       "staff", r->claims->sub,
+                           common_principal_id(r), "",      r->server_request_id,
+                           r->client_request_id};
+}
+
 app_actor_ref citizen_actor(const req *r)
 {
     return (app_actor_ref){ACTOR_CITIZEN,          "citizen",

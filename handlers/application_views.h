@@ -68,6 +68,8 @@ bool read_enterprise(req *r, resp *w, const app_service *svc, const cJSON *body,
 
 /* The calling citizen as the actor of a step or submission. */
 app_actor_ref citizen_actor(const req *r);
+/* The calling staff member (their department's work: feedback, public questions). */
+app_actor_ref department_staff_actor(const req *r);
 
 /* The error sink of workflow functions that report problems by JSON Pointer: the request. */
 app_errors request_errors(req *r);

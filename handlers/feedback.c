@@ -252,23 +252,9 @@ void handle_feedback_satisfaction(req *r, resp *w)
 
 /* ---- staff ----------------------------------------------------------------------------- */
 
-static feedback_viewer viewer_of(const req *r)
-{
-    const ow_config *cfg = config_current();
-    const char *desk = cfg ? cfg->feedback_desk_department : "";
-    return (feedback_viewer){r->claims->dept, *desk && strcmp(desk, r->claims->dept) == 0};
-}
-
-static app_actor_ref staff_of(const req *r)
-{
-    return (app_actor_ref){ACTOR_DEPARTMENT,       "staff", r->claims->sub,
-                           common_principal_id(r), "",      r->server_request_id,
-                           r->client_request_id};
-}
-
 void handle_staff_feedback_list(req *r, resp *w)
 {
-    feedback_viewer v = viewer_of(r);
+    feedback_viewer v = feedback_viewer_of(r->claims->dept);
     feedback_query q = {.department_code = v.department_code, .with_general = v.desk};
     if (!read_query(r, &q)) {
         resp_invalid(r, w);
@@ -292,8 +278,8 @@ static void answer_staff(req *r, resp *w, db_conn *c, int rc, const feedback_row
 void handle_staff_feedback_get(req *r, resp *w)
 {
     int64_t id;
-    feedback_viewer v = viewer_of(r);
-    app_actor_ref who = staff_of(r);
+    feedback_viewer v = feedback_viewer_of(r->claims->dept);
+    app_actor_ref who = department_staff_actor(r);
     db_conn *c = db_primary();
     feedback_row t;
     int rc = common_path_id(r, "id", &id) ? feedback_staff_read(c, &r->arena, id, &v, &who, &t)
@@ -312,8 +298,8 @@ void handle_staff_feedback_reply(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
-    feedback_viewer v = viewer_of(r);
-    app_actor_ref who = staff_of(r);
+    feedback_viewer v = feedback_viewer_of(r->claims->dept);
+    app_actor_ref who = department_staff_actor(r);
     db_conn *c = db_primary();
     feedback_row t;
     int rc = common_path_id(r, "id", &id) ? feedback_reply_add(c, &r->arena, id, &v, &who, text, &t)
@@ -324,8 +310,8 @@ void handle_staff_feedback_reply(req *r, resp *w)
 void handle_staff_feedback_close(req *r, resp *w)
 {
     int64_t id;
-    feedback_viewer v = viewer_of(r);
-    app_actor_ref who = staff_of(r);
+    feedback_viewer v = feedback_viewer_of(r->claims->dept);
+    app_actor_ref who = department_staff_actor(r);
     db_conn *c = db_primary();
     feedback_row t;
     int rc = common_path_id(r, "id", &id) ? feedback_close(c, &r->arena, id, &v, &who, &t)

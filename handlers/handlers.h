@@ -124,6 +124,12 @@ void handle_bundle_withdraw(req *r, resp *w);
 void handle_bundle_supplement(req *r, resp *w);
 void handle_bundle_rating(req *r, resp *w); /* handlers/ratings.c */
 
+/* handlers/questions.c: public questions (API.md §8) */
+void handle_questions_list(req *r, resp *w);
+void handle_question_get(req *r, resp *w);
+void handle_staff_question_publish(req *r, resp *w);
+void handle_staff_question_retire(req *r, resp *w);
+
 /* handlers/test_probes.c (served only with test_routes = 1) */
 void handle_test_echo(req *r, resp *w);
 void handle_test_query(req *r, resp *w);

@@ -109,6 +109,13 @@ const route routes[] = {
     {"POST", "/api/v1/staff/feedback/{id}/replies", handle_staff_feedback_reply, AUTH_STAFF, NULL,
      BODY_DEFAULT},
     {"POST", "/api/v1/staff/feedback/{id}/close", handle_staff_feedback_close, AUTH_STAFF, NULL, 0},
+    /* public questions (API.md §8) */
+    {"GET", "/api/v1/questions", handle_questions_list, AUTH_PUBLIC, NULL, 0},
+    {"GET", "/api/v1/questions/{id}", handle_question_get, AUTH_PUBLIC, NULL, 0},
+    {"POST", "/api/v1/staff/feedback/{id}/publish", handle_staff_question_publish, AUTH_STAFF, NULL,
+     BODY_DEFAULT},
+    {"POST", "/api/v1/staff/questions/{id}/retire", handle_staff_question_retire, AUTH_STAFF, NULL,
+     0},
     {"GET", "/api/v1/stats/departments", handle_stats_departments, AUTH_PUBLIC, NULL, 0},
     {"GET", "/api/v1/stats/departments/{code}", handle_stats_department, AUTH_PUBLIC, NULL, 0},
     {"GET", "/api/v1/stats/services/{code}", handle_stats_service, AUTH_PUBLIC, NULL, 0},

@@ -21,7 +21,9 @@
 #include "db/life_event_store.h"
 #include "search/bundles.h"
 #include "search/blob_cache.h"
+#include "search/dictionary.h"
 #include "search/index_build.h"
+#include "search/index_slot.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
 #include "search/segment.h"
@@ -43,9 +45,8 @@ typedef struct viewer {
     uint8_t client[CATALOG_CLIENT_BYTES];
 } viewer;
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t first_build = PTHREAD_COND_INITIALIZER;
-static search_index *current;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* the view counts */
+static index_slot slot = INDEX_SLOT_INIT;
 static view_slot views[VIEW_SLOTS];
 static uint64_t viewer_keys[VIEWER_SLOTS]; /* 0: free */
 static viewer viewers[VIEWERS_MAX];
@@ -54,18 +55,12 @@ static int rebuild_s, search_cache_mb;
 
 const search_index *catalog_cache_acquire(void)
 {
-    pthread_mutex_lock(&lock);
-    search_index *ix = current;
-    if (ix)
-        atomic_fetch_add(&ix->refs, 1);
-    pthread_mutex_unlock(&lock);
-    return ix;
+    return index_slot_acquire(&slot);
 }
 
 void catalog_cache_release(const search_index *ix)
 {
-    if (ix)
-        atomic_fetch_sub(&((search_index *)ix)->refs, 1);
+    index_slot_release(ix);
 }
 
 static void count(uint32_t service_id, bool application)
@@ -167,52 +162,6 @@ static void flush_views(void)
                     batch[i].count, batch[i].applications, batch[i].service_id);
 }
 
-static int add_dept(const char *code, const char *name, const char *name_en, void *b)
-{
-    return search_builder_add_dept(b, code, name, name_en);
-}
-
-static int add_topic(const char *code, const char *name, const char *name_en, void *b)
-{
-    return search_builder_add_topic(b, code, name, name_en);
-}
-
-/* A JSON array of strings joined by '|' (the shipped concepts' format), or NULL. */
-static char *joined(const char *json)
-{
-    cJSON *arr = cJSON_Parse(json);
-    size_t len = 1;
-    const cJSON *v;
-    cJSON_ArrayForEach(v, arr) len += cJSON_IsString(v) ? strlen(v->valuestring) + 1 : 0;
-    char *out = arr ? malloc(len) : NULL;
-    if (out) {
-        out[0] = '\0';
-        cJSON_ArrayForEach(v, arr) if (cJSON_IsString(v))
-        {
-            if (out[0])
-                strcat(out, "|");
-            strcat(out, v->valuestring);
-        }
-    }
-    cJSON_Delete(arr);
-    return out;
-}
-
-/* An operator's concept (situations and services stored as JSON arrays). */
-static int add_concept(const char *name, const char *situations, const char *services, void *b)
-{
-    char *sit = joined(situations), *svc = joined(services);
-    int rc = sit && svc ? search_builder_add_concept(b, name, sit, svc) : 0;
-    free(sit);
-    free(svc);
-    return rc;
-}
-
-static int add_synonym(const char *term, const char *expansion, void *b)
-{
-    return search_builder_add_synonym(b, term, expansion);
-}
-
 /* The active bundles' services, read once per build: the snapshot's bundles and each
  * item's bundle names (indexed words of the item). */
 typedef struct members {
@@ -299,22 +248,13 @@ static search_index *build(db_conn *c, uint64_t version)
     arena_init(&a, 64 * 1024);
     members ms = {0};
     item_ctx ic = {b, &ms};
-    int rc = catalog_store_each_department(c, &a, add_dept, b);
-    if (rc == DB_OK)
-        rc = catalog_store_each_topic(c, &a, add_topic, b);
-    if (rc == DB_OK)
-        rc = search_builder_add_shipped_synonyms(b) == 0 ? DB_OK : DB_ERROR;
-    if (rc == DB_OK)
-        rc = catalog_store_each_synonym(c, &a, add_synonym, b);
+    int rc = search_dictionary_begin(c, &a, b);
     if (rc == DB_OK)
         rc = load_members(c, &a, &ms);
     if (rc == DB_OK)
         rc = catalog_store_each_item(c, add_item, &ic);
-    /* concepts after the items: their services resolve to the catalog's terms at the end */
     if (rc == DB_OK)
-        rc = search_builder_add_shipped_concepts(b) == 0 ? DB_OK : DB_ERROR;
-    if (rc == DB_OK)
-        rc = catalog_store_each_concept(c, &a, add_concept, b);
+        rc = search_dictionary_end(c, &a, b);
     search_index *ix = NULL;
     if (rc == DB_OK) {
         ix = search_builder_finish(b, version);
@@ -328,22 +268,6 @@ static search_index *build(db_conn *c, uint64_t version)
     free(ms.by_svc);
     arena_destroy(&a);
     return ix;
-}
-
-/* Swaps in the new index and frees the old one once no request holds it. */
-static void publish(search_index *ix)
-{
-    pthread_mutex_lock(&lock);
-    search_index *old = current;
-    current = ix;
-    pthread_cond_broadcast(&first_build);
-    pthread_mutex_unlock(&lock);
-    if (!old)
-        return;
-    while (atomic_load(&old->refs) > 0)
-        clock_sleep_ms(2);
-    search_index_free(old);
-    malloc_trim(0); /* give the old snapshot's pages back at once */
 }
 
 /* The catalog tolerates lag: it is read from the replica when there is one in use (the
@@ -362,6 +286,7 @@ static void refresh(int64_t *built_at)
     /* Popularity moves ranks only through epochs (catalog_store_popularity_epoch): rebuilding
      * on a worker's own timer would rank with counters read at another moment than the
      * other workers, and their pages would disagree. */
+    const search_index *current = slot.current; /* the refresher is its only writer */
     if (current && current->version == version &&
         clock_mono_ms() - *built_at >= (int64_t)rebuild_s * 1000) {
         *built_at = clock_mono_ms();
@@ -388,7 +313,7 @@ static void refresh(int64_t *built_at)
             (long long)(clock_mono_ms() - t0), (long long)(clock_thread_cpu_ms() - cpu0));
     *built_at = clock_mono_ms();
     ix->reading_cache = blob_cache_new((size_t)search_cache_mb * 1024 * 1024);
-    publish(ix);
+    index_slot_publish(&slot, ix);
 }
 
 /* The refresher's task: rebuild when the catalog changed; add the buffered views. */
@@ -417,33 +342,11 @@ int catalog_cache_init(const ow_config *cfg)
 
 void catalog_cache_wait(int wait_ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&lock);
-    while (!current && pthread_cond_timedwait(&first_build, &lock, &until) == 0)
-        ;
-    bool ready = current != NULL;
-    pthread_mutex_unlock(&lock);
-    if (!ready)
+    if (!index_slot_wait(&slot, wait_ms))
         log_msg(LOG_WARN, "search index not built yet (database away?); searches answer 503");
 }
 
 void catalog_cache_free(void)
 {
-    pthread_mutex_lock(&lock);
-    search_index *ix = current;
-    current = NULL;
-    pthread_mutex_unlock(&lock);
-    /* A request that outlived the shutdown grace may still hold it: then leave it to the
-     * exiting process rather than free it under the request. */
-    for (int waited = 0; ix && atomic_load(&ix->refs) > 0 && waited < 1000; waited += 2)
-        clock_sleep_ms(2);
-    if (ix && atomic_load(&ix->refs) == 0)
-        search_index_free(ix);
+    index_slot_free(&slot);
 }

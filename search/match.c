@@ -71,7 +71,7 @@ item_set *set_for(size_t n)
             return NULL;
         }
     }
-    if (s->cap < n) {
+    if (!s->words || s->cap < n) { /* an empty index too: set_drain reads a word */
         size_t cap = n + n / 4 + 64;
         uint16_t *bits = calloc(cap, sizeof *bits);
         uint64_t *words = calloc(cap / 64 + 1, sizeof *words);

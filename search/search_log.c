@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -29,18 +30,42 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static slot slots[SLOTS];
 static size_t used, dropped;
 
+/* The end of the run of digits at c[i] (i itself when there is none), maybe split by single
+ * spaces (punctuation became spaces), maybe ending in x (ID numbers); *digits: its digits. */
+static size_t number_run(const uint32_t *c, size_t n, size_t i, size_t *digits)
+{
+    size_t j = i;
+    *digits = 0;
+    while (j < n && ((c[j] >= '0' && c[j] <= '9') || (*digits && c[j] == 'x') ||
+                     (*digits && c[j] == ' ' && j + 1 < n && c[j + 1] >= '0' && c[j + 1] <= '9')))
+        *digits += c[j++] != ' ';
+    return j;
+}
+
+bool search_text_has_number(const char *text, size_t min_digits)
+{
+    size_t len = strlen(text);
+    uint32_t *c = malloc((len + 1) * sizeof *c);
+    if (!c)
+        return true; /* cannot tell: refuse rather than publish a number */
+    size_t n = normalize_text(text, len, c, len + 1, true), digits = 0;
+    bool found = false;
+    for (size_t i = 0; i < n && !found;) {
+        size_t j = number_run(c, n, i, &digits);
+        found = digits >= min_digits;
+        i = j > i ? j : i + 1;
+    }
+    free(c);
+    return found;
+}
+
 void search_log_text(const char *q, char *out, size_t cap)
 {
     uint32_t c[SEARCH_MAX_QUERY_CHARS * 2];
     size_t n = normalize_text(q, strlen(q), c, sizeof c / sizeof *c, true), k = 0;
     for (size_t i = 0; i < n;) {
-        /* a run of digits, maybe split by single spaces, maybe ending in x (ID numbers) */
-        size_t j = i, digits = 0;
-        while (j < n &&
-               ((c[j] >= '0' && c[j] <= '9') || (digits && c[j] == 'x') ||
-                (digits && c[j] == ' ' && j + 1 < n && c[j + 1] >= '0' && c[j + 1] <= '9')))
-            digits += c[j++] != ' ';
-        if (digits >= 5) {
+        size_t digits, j = number_run(c, n, i, &digits);
+        if (digits >= SEARCH_LOG_NUMBER_DIGITS) {
             c[k++] = '#';
             i = j;
         } else if (j > i) {

@@ -19,6 +19,17 @@
 /* Registers the flush with core/refresher.c (before it starts). */
 int search_log_init(const ow_config *cfg);
 
+/* What looks like a phone, ID or account number: a run of digits (single spaces or
+ * punctuation between them allowed, maybe ending in x) at least this long. The miss log
+ * masks such runs from 5 digits; published text (public questions) refuses them from 7:
+ * answers name the 5-digit service hotlines (12345, 12315), and every phone number (7 and
+ * 8-digit local, 11-digit mobile) or ID number (15, 18) is longer. */
+#define SEARCH_LOG_NUMBER_DIGITS 5
+#define PUBLIC_TEXT_NUMBER_DIGITS 7
+
+/* True when text holds a run of min_digits or more (above). */
+bool search_text_has_number(const char *text, size_t min_digits);
+
 /* The stored form of a query: normalized (search/normalize.h), digit runs masked; "" when
  * nothing is left. out holds at least 64 * 4 + 1 bytes. */
 void search_log_text(const char *q, char *out, size_t cap);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/utf8_cut.h"
 #include "db/audit_store.h"
 #include "db/notification_store.h"
@@ -61,6 +62,13 @@ static int submit_in_tx(db_conn *c, arena *a, const feedback_submission *s,
                       s->application_no, s->service_code, department, s->today};
     rc = feedback_insert(c, &n, id);
     return rc == DB_OK ? audit(c, a, who, "feedback.create", *id, s->kind) : rc;
+}
+
+feedback_viewer feedback_viewer_of(const char *department_code)
+{
+    const ow_config *cfg = config_current();
+    const char *desk = cfg ? cfg->feedback_desk_department : "";
+    return (feedback_viewer){department_code, *desk && strcmp(desk, department_code) == 0};
 }
 
 bool feedback_visible(const feedback_row *t, const feedback_viewer *v)

@@ -39,6 +39,9 @@ typedef struct feedback_viewer {
     bool desk;
 } feedback_viewer;
 
+/* The viewer of a staff member of department_code (the desk: feedback_desk_department). */
+feedback_viewer feedback_viewer_of(const char *department_code);
+
 bool feedback_visible(const feedback_row *t, const feedback_viewer *v);
 
 /* A staff member's read of ticket id: DB_OK with *out after its audit line (feedback.read). */

@@ -181,6 +181,28 @@ def staff_feedback(w):
     return tid, w.staff, w.other_staff, state
 
 
+def staff_publication(w):
+    """A ticket of department GA to publish as a public question: staff of another department
+    must not publish it (the owner's call is 409 until it is answered, not 404)."""
+    _, tid, state = feedback_ticket(w, "GA")
+    return tid, w.staff, w.other_staff, lambda: (state(), sql(
+        w.stack, f"SELECT COUNT(*) FROM public_questions WHERE ticket_id = {int(tid)}"))
+
+
+def staff_question(w):
+    """A public question of department GA: staff of another department must not retire it."""
+    _, tid, _ = feedback_ticket(w, "GA")
+    r = call(w.http, w.base, "POST", f"{API}/staff/feedback/{tid}/replies", w.staff.token,
+             {"body": "答复"})
+    assert r.status_code == 200, r.text
+    r = call(w.http, w.base, "POST", f"{API}/staff/feedback/{tid}/publish", w.staff.token,
+             {"question": "越权检查的问题？", "answer": "越权检查的答复。"})
+    assert r.status_code == 201, r.text
+    qid = r.json()["id"]
+    return qid, w.staff, w.other_staff, lambda: sql(
+        w.stack, f"SELECT retired_at, retired_by FROM public_questions WHERE id = {int(qid)}")
+
+
 def staff_catalog_item(w):
     """An item of department GA made by its staff; the other is staff of MZ."""
     code = "IDOR-" + secrets.token_hex(6).upper()
@@ -254,6 +276,9 @@ RESOURCES = {
     "/api/v1/staff/feedback/{id}": (staff_feedback, None),
     "/api/v1/staff/feedback/{id}/replies": (staff_feedback, {"body": "答复"}),
     "/api/v1/staff/feedback/{id}/close": (staff_feedback, None),
+    "/api/v1/staff/feedback/{id}/publish": (staff_publication,
+                                            {"question": "问题？", "answer": "答复。"}),
+    "/api/v1/staff/questions/{id}/retire": (staff_question, None),
     "/api/v1/bundles/{no}": (citizen_bundle, None),
     "/api/v1/bundles/{no}/withdraw": (citizen_bundle, None),
     "/api/v1/bundles/{no}/supplement": (

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "search/pinyin.h"
 #include "search/segment.h"
 #include "search/search.h"
+#include "search/search_log.h"
 
 /* ---- helpers ---- */
 
@@ -1159,6 +1161,71 @@ static void test_duplicate_topic_counted_once(void **state)
     search_index_free(ix);
 }
 
+/* ---- numbers that look personal (search/search_log.h: one rule, two thresholds) ---- */
+
+static void test_numbers_in_published_text(void **state)
+{
+    (void)state;
+    /* refused: phones, IDs, split by spaces or punctuation, full-width */
+    assert_true(search_text_has_number("请拨打13800138000", PUBLIC_TEXT_NUMBER_DIGITS));
+    assert_true(search_text_has_number("电话 138 0013 8000", PUBLIC_TEXT_NUMBER_DIGITS));
+    assert_true(search_text_has_number("致电021-62288888", PUBLIC_TEXT_NUMBER_DIGITS));
+    assert_true(search_text_has_number("证号11010119900307457X", PUBLIC_TEXT_NUMBER_DIGITS));
+    assert_true(search_text_has_number("１３８００１３８０００", PUBLIC_TEXT_NUMBER_DIGITS));
+    assert_true(search_text_has_number("1234567", PUBLIC_TEXT_NUMBER_DIGITS)); /* at the edge */
+    /* allowed: hotlines, years, dates in words, a 6-digit run, two runs apart */
+    assert_false(search_text_has_number("请拨打12345热线", PUBLIC_TEXT_NUMBER_DIGITS));
+    assert_false(search_text_has_number("2024年1月1日起", PUBLIC_TEXT_NUMBER_DIGITS));
+    assert_false(search_text_has_number("123456", PUBLIC_TEXT_NUMBER_DIGITS));
+    assert_false(search_text_has_number("12345 或 12315", PUBLIC_TEXT_NUMBER_DIGITS));
+    assert_false(search_text_has_number("拨12345，再拨12315", PUBLIC_TEXT_NUMBER_DIGITS));
+    assert_false(search_text_has_number("", PUBLIC_TEXT_NUMBER_DIGITS));
+    /* the miss log's threshold is lower: a hotline is masked there */
+    assert_true(search_text_has_number("12345", SEARCH_LOG_NUMBER_DIGITS));
+    char out[64 * 4 + 1];
+    search_log_text("查 12345 热线", out, sizeof out);
+    assert_string_equal(out, "查 # 热线");
+}
+
+/* An index without items (a corpus with nothing published yet, an empty catalog) answers
+ * every kind of reading with nothing, on a thread that never searched before (its item set
+ * is made on first use). */
+static void *search_empty_index(void *unused)
+{
+    (void)unused;
+    search_builder *b = search_builder_new();
+    assert_non_null(b);
+    assert_int_equal(search_builder_add_dept(b, "GA", "市公安局", NULL), 0);
+    assert_int_equal(search_builder_add_shipped_synonyms(b), 0);
+    assert_int_equal(search_builder_add_shipped_concepts(b), 0);
+    search_index *ix = search_builder_finish(b, 1);
+    assert_non_null(ix);
+    arena a;
+    arena_init(&a, 1 << 16);
+    search_filters f = {-1, -1, -1, 0};
+    const char *queries[] = {"宝宝怎么上户口", "shebaoka", "社报卡", "passport renew", "落户"};
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+        search_results res;
+        assert_int_equal(search_run(ix, queries[i], &f, 0, 10, false, &a, &res), 0);
+        assert_int_equal(res.total, 0);
+        arena_reset(&a);
+    }
+    search_results res;
+    assert_int_equal(search_browse(ix, &f, 0, 10, &a, &res), 0);
+    assert_int_equal(res.total, 0);
+    arena_destroy(&a);
+    search_index_free(ix);
+    return NULL;
+}
+
+static void test_empty_index(void **state)
+{
+    (void)state;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, search_empty_index, NULL), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest normalizer[] = {
@@ -1206,6 +1273,8 @@ int main(void)
         cmocka_unit_test(test_keyword_pinyin_is_not_exact_name),
         cmocka_unit_test(test_long_rewrites_stay_bounded),
         cmocka_unit_test(test_duplicate_topic_counted_once),
+        cmocka_unit_test(test_numbers_in_published_text),
+        cmocka_unit_test(test_empty_index),
     };
     int failed = cmocka_run_group_tests_name("normalizer", normalizer, init_tables, NULL);
     failed += cmocka_run_group_tests_name("pinyin", pinyin, init_tables, NULL);
