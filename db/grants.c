@@ -23,6 +23,8 @@ static const struct {
     /* A feedback ticket is kept, and a reply stands as written (API.md §8). */
     {"feedback_tickets", "SELECT, INSERT, UPDATE"},
     {"feedback_replies", "SELECT, INSERT"},
+    /* An appeal and its decision are kept (API.md §8, 申诉复核). */
+    {"rating_appeals", "SELECT, INSERT, UPDATE"},
     /* The owner's own bookkeeping: the API neither reads nor writes it. */
     {"schema_migrations", NULL},
     {"schema_migrations_lock", NULL},
