@@ -13,11 +13,11 @@
 
 int appeal_insert(db_conn *c, const appeal_new *n, int64_t *id)
 {
-    int rc = db_exec(c,
-                     "INSERT INTO rating_appeals (rating_id, department_code, requested_by, "
-                     "reason, evidence) VALUES (?, ?, ?, ?, ?)",
-                     "isiss", n->rating_id, n->department_code, n->requested_by, n->reason,
-                     n->evidence);
+    int rc =
+        db_exec(c,
+                "INSERT INTO rating_appeals (rating_id, department_code, requested_by, "
+                "reason, evidence) VALUES (?, ?, ?, ?, ?)",
+                "isiss", n->rating_id, n->department_code, n->requested_by, n->reason, n->evidence);
     if (rc == DB_OK)
         *id = db_last_insert_id(c);
     return rc;

@@ -49,22 +49,19 @@ int rating_totals_remove(db_conn *c, int64_t service_id, int score)
                    "iii", (int64_t)score, service_id, (int64_t)score);
 }
 
-static const char sql_counted[] =
-    "SELECT r.id, r.service_id, r.application_no, r.department_code, r.service_code, " DAY("r.rated_day") ", "
-    "r.score, r.excluded_at IS NOT NULL, COALESCE(k.status = 'closed', 0), "
-    "k.visit IS NOT NULL, COALESCE(k.visit = 'satisfied', 0) "
-    "FROM ratings r LEFT JOIN rectifications k ON k.rating_id = r.id WHERE r.id = ?";
-static const char sql_counted_locked[] =
-    "SELECT r.id, r.service_id, r.application_no, r.department_code, r.service_code, " DAY("r.rated_day") ", "
-    "r.score, r.excluded_at IS NOT NULL, COALESCE(k.status = 'closed', 0), "
-    "k.visit IS NOT NULL, COALESCE(k.visit = 'satisfied', 0) "
-    "FROM ratings r LEFT JOIN rectifications k ON k.rating_id = r.id WHERE r.id = ? FOR UPDATE";
+/* clang-format off */
+#define COUNTED_SQL \
+    "SELECT r.id, r.service_id, r.application_no, r.department_code, r.service_code, " \
+    DAY("r.rated_day") ", r.score, r.excluded_at IS NOT NULL, " \
+    "COALESCE(k.status = 'closed', 0), k.visit IS NOT NULL, COALESCE(k.visit = 'satisfied', 0) " \
+    "FROM ratings r LEFT JOIN rectifications k ON k.rating_id = r.id WHERE r.id = ?"
+/* clang-format on */
 
 int rating_counted_by_id(db_conn *c, arena *a, int64_t id, bool for_update, rating_counted *out)
 {
     db_rows rows;
     int64_t score = 0, excluded = 0, closed = 0, visited = 0, satisfied = 0;
-    int rc = db_query(c, &rows, a, for_update ? sql_counted_locked : sql_counted, "i", id);
+    int rc = db_query(c, &rows, a, for_update ? COUNTED_SQL " FOR UPDATE" : COUNTED_SQL, "i", id);
     rc = db_row_one(&rows, rc, "iissssiiiii", &out->id, &out->service_id, &out->application_no,
                     &out->department_code, &out->service_code, &out->rated_day, &score, &excluded,
                     &closed, &visited, &satisfied);
@@ -101,12 +98,19 @@ int rating_final_staff(db_conn *c, arena *a, int64_t application_id, int64_t *st
     "COALESCE(convenience, 0), COALESCE(usability, 0), tags, comment, channel, " TS(               \
         "rated_at") ", " excluded
 
+/* clang-format off */
+static const char sql_of_application[] =
+    RATING_FIELDS("IF(excluded_at IS NULL, NULL, COALESCE(excluded_reason, ''))")
+    " FROM ratings WHERE application_id = ?";
+static const char sql_of_bundle[] = RATING_FIELDS("NULL") " FROM bundle_ratings WHERE bundle_id = ?";
+/* clang-format on */
+
 static int rating_read(db_rows *rows, int rc, rating_row *out)
 {
     int64_t score, d[RATING_DIMENSIONS];
-    rc = db_row_one(rows, rc, "iiiiiisssss", &out->id, &score, &d[0], &d[1], &d[2], &d[3],
-                    &out->tags, &out->comment, &out->channel, &out->rated_at,
-                    &out->excluded_reason);
+    rc =
+        db_row_one(rows, rc, "iiiiiisssss", &out->id, &score, &d[0], &d[1], &d[2], &d[3],
+                   &out->tags, &out->comment, &out->channel, &out->rated_at, &out->excluded_reason);
     if (rc == DB_OK) {
         out->score = (int)score;
         for (int i = 0; i < RATING_DIMENSIONS; i++)
@@ -118,8 +122,7 @@ static int rating_read(db_rows *rows, int rc, rating_row *out)
 int rating_of_application(db_conn *c, arena *a, int64_t application_id, rating_row *out)
 {
     db_rows rows;
-    int rc = db_query(c, &rows, a, RATING_FIELDS("IF(excluded_at IS NULL, NULL, COALESCE(excluded_reason, ''))") " FROM ratings WHERE application_id = ?", "i",
-                      application_id);
+    int rc = db_query(c, &rows, a, sql_of_application, "i", application_id);
     return rating_read(&rows, rc, out);
 }
 
@@ -144,8 +147,7 @@ int bundle_rating_insert(db_conn *c, const bundle_rating_new *n, int64_t *id)
 int rating_of_bundle(db_conn *c, arena *a, int64_t bundle_id, rating_row *out)
 {
     db_rows rows;
-    int rc = db_query(c, &rows, a, RATING_FIELDS("NULL") " FROM bundle_ratings WHERE bundle_id = ?", "i",
-                      bundle_id);
+    int rc = db_query(c, &rows, a, sql_of_bundle, "i", bundle_id);
     return rating_read(&rows, rc, out);
 }
 

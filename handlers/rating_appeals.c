@@ -61,12 +61,8 @@ static void answer_appeal(req *r, resp *w, db_conn *c, int status, const appeal_
 
 static app_actor_ref actor_of(const req *r, const char *audit_type)
 {
-    return (app_actor_ref){ACTOR_DEPARTMENT,
-                           audit_type,
-                           r->claims->sub,
-                           common_principal_id(r),
-                           "",
-                           r->server_request_id,
+    return (app_actor_ref){ACTOR_DEPARTMENT,       audit_type, r->claims->sub,
+                           common_principal_id(r), "",         r->server_request_id,
                            r->client_request_id};
 }
 

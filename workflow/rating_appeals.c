@@ -10,14 +10,14 @@
 #define AUDIT_DETAIL_CHARS 255 /* audit_log.detail */
 
 /* An audit line on the rated application: "appeal N: reason", cut to the column's size. */
-static int audit(db_conn *c, arena *a, const app_actor_ref *who, const char *action,
-                 const char *no, int64_t appeal_id, const char *reason)
+static int audit(db_conn *c, arena *a, const app_actor_ref *who, const char *action, const char *no,
+                 int64_t appeal_id, const char *reason)
 {
     char *detail = arena_printf(a, "appeal %lld: %s", (long long)appeal_id, reason);
     if (!detail)
         return DB_ERROR;
     utf8_cut(detail, AUDIT_DETAIL_CHARS);
-    audit_entry au = {who->audit_type, who->id, action, no, detail, who->request_id,
+    audit_entry au = {who->audit_type,       who->id, action, no, detail, who->request_id,
                       who->client_request_id};
     return audit_insert(c, &au);
 }
