@@ -9,14 +9,15 @@ ratings (test_stats's), and `onewindow-admin rebuild-stats` agrees. The rating r
 the citizen sees that it was excluded and why; every step is audited."""
 import collections
 import secrets
+import threading
 
 import pytest
 
 from conftest import assert_problem
 from helpers import field_errors, sql, wait_for
-from orgs import Org
-from people import (APPS, GA_3, bring_to, call, detail, new_citizen, new_operator, new_staff, q,
-                    shanghai_today)
+from orgs import Delegated, Org
+from people import (GA_3, all_pages, bring_to, call, detail, new_citizen, new_operator, new_staff,
+                    q, shanghai_today, submitted)
 from test_rectifications import cases, rate_badly, resolve, visit
 from test_stats import change, snapshot
 
@@ -40,17 +41,7 @@ def decide(http, base, who, appeal_id, decision, reason="经核实，评价对�
 
 def listed(http, base, who, **params):
     """Every appeal of the reviewer's queue (all pages), by id."""
-    items, cursor = [], None
-    for _ in range(200):
-        p = dict(params, limit=100, **({"cursor": cursor} if cursor else {}))
-        r = http.get(base + APPEALS, params=p, headers={"Authorization": f"Bearer {who.token}"},
-                     timeout=30)
-        assert r.status_code == 200, r.text
-        items += r.json()["items"]
-        cursor = r.json()["next_cursor"]
-        if not cursor:
-            return {a["id"]: a for a in items}
-    raise AssertionError("too many pages")
+    return {a["id"]: a for a in all_pages(http, base, who, APPEALS, **params)[0]}
 
 
 class Rated:
@@ -122,6 +113,48 @@ def test_staff_appeal_a_rating_of_their_case_once(stack, http, base, ga):
     # the rating counts until a decision
     assert rating_row(stack, x.rating_id) == [["1", "1", ""]]
     assert detail(http, base, x.citizen, x.no)["rating"]["excluded_from_statistics"] is False
+
+
+def test_the_delegating_department_appeals_a_rating_of_the_organizations_work(stack, http,
+                                                                               base):
+    d = Delegated(stack, http, base)
+    c = new_citizen(stack, http, base)
+    no = submitted(http, base, c, d.code)["application_no"]
+    for status, result in (("accepted", None), ("completed", "approved")):
+        assert d.org.step(no, status, result=result).status_code == 200
+    rate_badly(http, base, c, no)
+    case = cases(http, base, d.staff)[no]
+    assert case["handled_by"] == "organization", case
+    assert_problem(call(http, base, "POST", f"{STAFF_RATINGS}/{case['rating']['id']}/appeal",
+                        d.org.token, {"reason": REASON}), 403, "forbidden")
+    r = appeal(http, base, d.staff, case["rating"]["id"])
+    assert r.status_code == 201 and r.json()["department_code"] == d.dept, r.text
+
+
+def test_racing_appeals_make_one_and_racing_decisions_decide_once(stack, http, base, ga,
+                                                                   operator):
+    x = Rated(stack, http, base, staff=ga)
+    answers = []
+
+    def race(fn):
+        threads = [threading.Thread(target=lambda: answers.append(fn().status_code))
+                   for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        got = sorted(answers)
+        answers.clear()
+        return got
+
+    assert race(lambda: appeal(http, base, ga, x.rating_id)) == [201] + [409] * 5
+    (appeal_id, _), = sql(stack, f"SELECT id, status FROM rating_appeals "
+                                 f"WHERE rating_id = {int(x.rating_id)}")
+    count, score_sum = totals(stack)
+    assert race(lambda: decide(http, base, operator, appeal_id, "exclude")) == [200] + [409] * 5
+    assert totals(stack) == (count - 1, score_sum - 1), "subtracted once"
+    assert [row[2] for row in audit(stack, x.no)] == ["rating.create", "rating.appeal",
+                                                      "rating.exclude"]
 
 
 def test_another_departments_or_an_unknown_rating_is_404(stack, http, base, ga):
@@ -224,6 +257,11 @@ def test_the_operator_lists_and_keeps_a_rating_nothing_else_moves(stack, http, b
     pending = listed(http, base, operator, status="pending")
     assert pending[a["id"]] == a
     assert all(p["status"] == "pending" for p in pending.values())
+    # newest first, page by page with the id cursor, nothing twice or left out
+    items, sizes = all_pages(http, base, operator, APPEALS, limit=1, status="pending")
+    ids = [int(i["id"]) for i in items]
+    assert ids == sorted(set(ids), reverse=True) and set(map(str, ids)) == set(pending), ids
+    assert set(sizes) == {1}, sizes
     assert_problem(http.get(base + APPEALS, params={"status": "open"},
                             headers={"Authorization": f"Bearer {operator.token}"}, timeout=30),
                    400, "invalid_argument")
