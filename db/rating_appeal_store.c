@@ -33,11 +33,16 @@ int appeal_insert(db_conn *c, const appeal_new *n, int64_t *id)
 int appeal_by_id(db_conn *c, arena *a, int64_t id, bool for_update, appeal_row *out)
 {
     db_rows rows;
-    int64_t score = 0;
-    int rc = db_query(c, &rows, a,
-                      for_update ? "SELECT " APPEAL_FIELDS APPEAL_FROM "WHERE p.id = ? FOR UPDATE"
-                                 : "SELECT " APPEAL_FIELDS APPEAL_FROM "WHERE p.id = ?",
-                      "i", id);
+    int64_t score = 0, locked = 0;
+    /* the appeal's row alone: a locking join would lock the rating before its case, the
+     * reverse of a case's closing (workflow/rating_appeals.c takes the case first) */
+    int rc = for_update
+                 ? db_query_int(c, a, &locked,
+                                "SELECT id FROM rating_appeals WHERE id = ? FOR UPDATE", "i", id)
+                 : DB_OK;
+    if (rc != DB_OK)
+        return rc;
+    rc = db_query(c, &rows, a, "SELECT " APPEAL_FIELDS APPEAL_FROM "WHERE p.id = ?", "i", id);
     rc = db_row_one(&rows, rc, APPEAL_TYPES, APPEAL_OUT(out, score));
     out->score = (int)score;
     return rc;

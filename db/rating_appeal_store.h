@@ -27,7 +27,7 @@ typedef struct appeal_row {
     int score;                  /* the rating's */
 } appeal_row;
 
-/* By id; for_update locks it (inside a transaction). */
+/* By id; for_update locks it, and only it (inside a transaction). */
 int appeal_by_id(db_conn *c, arena *a, int64_t id, bool for_update, appeal_row *out);
 
 /* The reviewer's queue: status NULL for all; newest first with id < before, up to max. */

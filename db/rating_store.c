@@ -51,7 +51,8 @@ int rating_totals_remove(db_conn *c, int64_t service_id, int score)
 
 /* clang-format off */
 #define COUNTED_SQL \
-    "SELECT r.id, r.service_id, r.application_no, r.department_code, r.service_code, " \
+    "SELECT r.id, r.service_id, COALESCE(k.id, 0), r.application_no, r.department_code, " \
+    "r.service_code, " \
     DAY("r.rated_day") ", r.score, r.excluded_at IS NOT NULL, " \
     "COALESCE(k.status = 'closed', 0), k.visit IS NOT NULL, COALESCE(k.visit = 'satisfied', 0) " \
     "FROM ratings r LEFT JOIN rectifications k ON k.rating_id = r.id WHERE r.id = ?"
@@ -62,9 +63,9 @@ int rating_counted_by_id(db_conn *c, arena *a, int64_t id, bool for_update, rati
     db_rows rows;
     int64_t score = 0, excluded = 0, closed = 0, visited = 0, satisfied = 0;
     int rc = db_query(c, &rows, a, for_update ? COUNTED_SQL " FOR UPDATE" : COUNTED_SQL, "i", id);
-    rc = db_row_one(&rows, rc, "iissssiiiii", &out->id, &out->service_id, &out->application_no,
-                    &out->department_code, &out->service_code, &out->rated_day, &score, &excluded,
-                    &closed, &visited, &satisfied);
+    rc = db_row_one(&rows, rc, "iiissssiiiii", &out->id, &out->service_id, &out->case_id,
+                    &out->application_no, &out->department_code, &out->service_code,
+                    &out->rated_day, &score, &excluded, &closed, &visited, &satisfied);
     out->score = (int)score;
     out->excluded = excluded;
     out->case_closed = closed;

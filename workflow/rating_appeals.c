@@ -54,6 +54,18 @@ int rating_appeal_create(db_conn *c, arena *a, const appeal_new *n, const app_ac
     return rc;
 }
 
+/* Locks the rating and its case, the case first: the order in which a case's closing and
+ * its return visit lock them, so that the two never wait on each other in a circle. Then
+ * reads it as it stands (a locking read, not the transaction's snapshot). */
+static int lock_rating(db_conn *c, arena *a, int64_t rating_id, rating_counted *k)
+{
+    rectification_row kase;
+    int rc = rating_counted_by_id(c, a, rating_id, false, k);
+    if (rc == DB_OK && k->case_id) /* a case is made with its rating, never later */
+        rc = rectification_by_id(c, a, k->case_id, true, &kase);
+    return rc == DB_OK ? rating_counted_by_id(c, a, rating_id, true, k) : rc;
+}
+
 /* The rating out of the statistics: its counters and the service's totals moved back, the
  * row marked (never deleted). The rating and its case stay locked until the commit, so a
  * case closing or a return visit either came before (and is subtracted here) or comes after
@@ -61,7 +73,7 @@ int rating_appeal_create(db_conn *c, arena *a, const appeal_new *n, const app_ac
 static int exclude_rating(db_conn *c, arena *a, int64_t rating_id, const char *reason)
 {
     rating_counted k;
-    int rc = rating_counted_by_id(c, a, rating_id, true, &k);
+    int rc = lock_rating(c, a, rating_id, &k);
     if (rc != DB_OK || k.excluded)
         return rc == DB_NOT_FOUND ? DB_ERROR : rc; /* an appeal's rating is never gone */
     rc = stats_uncount_rating(c, &k);
