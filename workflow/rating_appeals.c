@@ -76,9 +76,10 @@ static int exclude_rating(db_conn *c, arena *a, int64_t rating_id, const char *r
     int rc = lock_rating(c, a, rating_id, &k);
     if (rc != DB_OK || k.excluded)
         return rc == DB_NOT_FOUND ? DB_ERROR : rc; /* an appeal's rating is never gone */
-    rc = stats_uncount_rating(c, &k);
+    /* the totals before the counters: the order in which a new rating locks them */
+    rc = rating_totals_remove(c, k.service_id, k.score);
     if (rc == DB_OK)
-        rc = rating_totals_remove(c, k.service_id, k.score);
+        rc = stats_uncount_rating(c, &k);
     if (rc == DB_OK)
         rc = rating_set_excluded(c, rating_id, reason);
     return rc == DB_NOT_FOUND ? DB_ERROR : rc; /* totals or row not as locked: a bug */

@@ -360,24 +360,28 @@ def test_a_case_closed_after_the_exclusion_counts_nowhere(stack, http, base, ga,
 def test_an_exclusion_racing_the_cases_closing_and_visit_leaves_exact_figures(stack, http, base,
                                                                              ga, operator):
     """Whichever commits first, the figures end equal to the tables: a closing before the
-    exclusion is subtracted with it, one after counts nowhere; neither waits forever nor fails."""
+    exclusion is subtracted with it, one after counts nowhere; a new rating of the service at
+    the same time counts; none waits forever or fails (the locks are taken in one order)."""
     today = shanghai_today()
     first = today.replace(day=1)
     stack.admin("rebuild-stats")
     for _ in range(3):
         x = Rated(stack, http, base, staff=ga)
         a = appeal(http, base, ga, x.rating_id).json()
+        other = bring_to(http, base, x.citizen, ga, "completed", GA_3)  # rated meanwhile
         answers = {}
         steps = {"decide": lambda: decide(http, base, operator, a["id"], "exclude"),
-                 "resolve": lambda: resolve(http, base, ga, x.case["id"])}
+                 "resolve": lambda: resolve(http, base, ga, x.case["id"]),
+                 "rate": lambda: call(http, base, "POST", f"/api/v1/applications/{other}/rating",
+                                      x.citizen.token, {"score": 4})}
         threads = [threading.Thread(target=lambda k=k, f=f: answers.__setitem__(k, f()))
                    for k, f in steps.items()]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        assert {k: r.status_code for k, r in answers.items()} == {"decide": 200,
-                                                                  "resolve": 200}, (
+        assert {k: r.status_code for k, r in answers.items()} == {
+            "decide": 200, "resolve": 200, "rate": 201}, (
             answers, [e for e in json_lines(stack.log_path("onewindow.log"))
                       if e.get("level") == "error"][-3:])  # a deadlock names its statement
         assert visit(http, base, x.citizen, x.no).status_code == 200
