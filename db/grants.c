@@ -25,6 +25,8 @@ static const struct {
     {"feedback_replies", "SELECT, INSERT"},
     /* A public question is retired, never deleted (its audit lines point at it). */
     {"public_questions", "SELECT, INSERT, UPDATE"},
+    /* An appeal and its decision are kept (API.md §8, 申诉复核). */
+    {"rating_appeals", "SELECT, INSERT, UPDATE"},
     /* The owner's own bookkeeping: the API neither reads nor writes it. */
     {"schema_migrations", NULL},
     {"schema_migrations_lock", NULL},

@@ -74,6 +74,49 @@ int rating_totals_add(db_conn *c, int64_t service_id, int score)
                    "ii", service_id, (int64_t)score);
 }
 
+int rating_totals_remove(db_conn *c, int64_t service_id, int score)
+{
+    /* a rating made before the totals existed (generated data) has nothing to take out */
+    return db_exec(c,
+                   "UPDATE service_rating_totals SET rating_count = rating_count - 1, "
+                   "score_sum = score_sum - ? WHERE service_id = ? AND rating_count > 0 "
+                   "AND score_sum >= ?",
+                   "iii", (int64_t)score, service_id, (int64_t)score);
+}
+
+/* clang-format off */
+#define COUNTED_SQL \
+    "SELECT r.id, r.service_id, COALESCE(k.id, 0), r.application_no, r.department_code, " \
+    "r.service_code, " \
+    DAY("r.rated_day") ", r.score, r.excluded_at IS NOT NULL, " \
+    "COALESCE(k.status = 'closed', 0), k.visit IS NOT NULL, COALESCE(k.visit = 'satisfied', 0) " \
+    "FROM ratings r LEFT JOIN rectifications k ON k.rating_id = r.id WHERE r.id = ?"
+/* clang-format on */
+
+int rating_counted_by_id(db_conn *c, arena *a, int64_t id, bool for_update, rating_counted *out)
+{
+    db_rows rows;
+    int64_t score = 0, excluded = 0, closed = 0, visited = 0, satisfied = 0;
+    int rc = db_query(c, &rows, a, for_update ? COUNTED_SQL " FOR UPDATE" : COUNTED_SQL, "i", id);
+    rc = db_row_one(&rows, rc, "iiissssiiiii", &out->id, &out->service_id, &out->case_id,
+                    &out->application_no, &out->department_code, &out->service_code,
+                    &out->rated_day, &score, &excluded, &closed, &visited, &satisfied);
+    out->score = (int)score;
+    out->excluded = excluded;
+    out->case_closed = closed;
+    out->visited = visited;
+    out->visit_satisfied = satisfied;
+    return rc;
+}
+
+int rating_set_excluded(db_conn *c, int64_t id, const char *reason)
+{
+    return db_exec_changed(c,
+                           "UPDATE ratings SET excluded_at = CURRENT_TIMESTAMP(3), "
+                           "excluded_reason = ? WHERE id = ? AND excluded_at IS NULL",
+                           "si", reason, id);
+}
+
 int rating_final_staff(db_conn *c, arena *a, int64_t application_id, int64_t *staff_id)
 {
     *staff_id = 0;
@@ -85,15 +128,25 @@ int rating_final_staff(db_conn *c, arena *a, int64_t application_id, int64_t *st
     return rc == DB_NOT_FOUND ? DB_OK : rc;
 }
 
-#define RATING_FIELDS                                                                              \
+/* excluded: the excluded_reason column, or NULL for bundle ratings (never counted) */
+#define RATING_FIELDS(excluded)                                                                    \
     "SELECT id, score, COALESCE(efficiency, 0), COALESCE(guide_accuracy, 0), "                     \
-    "COALESCE(convenience, 0), COALESCE(usability, 0), tags, comment, channel, " TS("rated_at")
+    "COALESCE(convenience, 0), COALESCE(usability, 0), tags, comment, channel, " TS(               \
+        "rated_at") ", " excluded
+
+/* clang-format off */
+static const char sql_of_application[] =
+    RATING_FIELDS("IF(excluded_at IS NULL, NULL, COALESCE(excluded_reason, ''))")
+    " FROM ratings WHERE application_id = ?";
+static const char sql_of_bundle[] = RATING_FIELDS("NULL") " FROM bundle_ratings WHERE bundle_id = ?";
+/* clang-format on */
 
 static int rating_read(db_rows *rows, int rc, rating_row *out)
 {
     int64_t score, d[RATING_DIMENSIONS];
-    rc = db_row_one(rows, rc, "iiiiiissss", &out->id, &score, &d[0], &d[1], &d[2], &d[3],
-                    &out->tags, &out->comment, &out->channel, &out->rated_at);
+    rc =
+        db_row_one(rows, rc, "iiiiiisssss", &out->id, &score, &d[0], &d[1], &d[2], &d[3],
+                   &out->tags, &out->comment, &out->channel, &out->rated_at, &out->excluded_reason);
     if (rc == DB_OK) {
         out->score = (int)score;
         for (int i = 0; i < RATING_DIMENSIONS; i++)
@@ -105,8 +158,7 @@ static int rating_read(db_rows *rows, int rc, rating_row *out)
 int rating_of_application(db_conn *c, arena *a, int64_t application_id, rating_row *out)
 {
     db_rows rows;
-    int rc = db_query(c, &rows, a, RATING_FIELDS " FROM ratings WHERE application_id = ?", "i",
-                      application_id);
+    int rc = db_query(c, &rows, a, sql_of_application, "i", application_id);
     return rating_read(&rows, rc, out);
 }
 
@@ -131,8 +183,7 @@ int bundle_rating_insert(db_conn *c, const bundle_rating_new *n, int64_t *id)
 int rating_of_bundle(db_conn *c, arena *a, int64_t bundle_id, rating_row *out)
 {
     db_rows rows;
-    int rc = db_query(c, &rows, a, RATING_FIELDS " FROM bundle_ratings WHERE bundle_id = ?", "i",
-                      bundle_id);
+    int rc = db_query(c, &rows, a, sql_of_bundle, "i", bundle_id);
     return rating_read(&rows, rc, out);
 }
 

@@ -38,6 +38,24 @@ int rating_service_id(db_conn *c, arena *a, int64_t application_id, int64_t *ser
 
 /* Adds one score to the service's running totals. */
 int rating_totals_add(db_conn *c, int64_t service_id, int score);
+/* Takes one score out of them again (a rating excluded on review, 申诉复核). */
+int rating_totals_remove(db_conn *c, int64_t service_id, int score);
+
+/* What taking a rating out of the statistics needs (申诉复核): where and when it was counted,
+ * its score, whether it is excluded already, and what its rectification case added. */
+typedef struct rating_counted {
+    int64_t id, service_id, case_id; /* case_id 0: no rectification case */
+    const char *application_no, *department_code, *service_code, *rated_day; /* YYYY-MM-DD */
+    int score;
+    bool excluded, case_closed, visited, visit_satisfied;
+} rating_counted;
+
+/* By id; for_update locks the rating and its case (inside a transaction; take the case's
+ * lock first, rectification_by_id, to keep the order of a closing and a return visit). */
+int rating_counted_by_id(db_conn *c, arena *a, int64_t id, bool for_update, rating_counted *out);
+/* Excludes a counted rating from the statistics with the reviewer's reason: DB_OK, or
+ * DB_NOT_FOUND when it is excluded already. The row itself stays (never deleted). */
+int rating_set_excluded(db_conn *c, int64_t id, const char *reason);
 
 /* The staff member who took the application's last step as its department (0: none, e.g. an
  * organization's final step). */
@@ -48,6 +66,7 @@ typedef struct rating_row {
     int score;
     int dimensions[RATING_DIMENSIONS]; /* 0: not given */
     const char *tags, *comment, *rated_at, *channel;
+    const char *excluded_reason; /* NULL while it counts in the statistics */
 } rating_row;
 
 /* The rating of an application: DB_OK, DB_NOT_FOUND, or a failure. */

@@ -42,9 +42,9 @@ int stats_add_for_rating(db_conn *c, int64_t rating_id, const stats_counts *d)
 {
     return db_exec(c,
                    UPSERT_HEAD "(SELECT 'department' AS scope, department_code AS code, "
-                               "rated_day AS d FROM ratings WHERE id = ? UNION ALL "
-                               "SELECT 'service', service_code, rated_day FROM ratings "
-                               "WHERE id = ?) s" UPSERT_TAIL,
+                               "rated_day AS d FROM ratings WHERE id = ? AND excluded_at IS NULL "
+                               "UNION ALL SELECT 'service', service_code, rated_day FROM ratings "
+                               "WHERE id = ? AND excluded_at IS NULL) s" UPSERT_TAIL,
                    "ii" DELTA_TYPES, rating_id, rating_id, DELTAS(d));
 }
 

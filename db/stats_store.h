@@ -22,7 +22,8 @@ typedef struct stats_counts {
  * month, inside the caller's transaction. */
 int stats_add(db_conn *c, const char *department_code, const char *service_code, const char *day,
               const stats_counts *d);
-/* The same for the department, service and day a rating was given on. */
+/* The same for the department, service and day a rating was given on; nothing for a rating
+ * excluded on review (申诉复核: it no longer counts). */
 int stats_add_for_rating(db_conn *c, int64_t rating_id, const stats_counts *d);
 
 /* Rebuilding (`onewindow-admin rebuild-stats`, inside the caller's transaction): every

@@ -76,6 +76,9 @@ void handle_application_rating(req *r, resp *w);
 void handle_rectification_list(req *r, resp *w);
 void handle_rectification_resolve(req *r, resp *w);
 void handle_rectification_visit(req *r, resp *w);
+void handle_rating_appeal(req *r, resp *w);
+void handle_rating_appeal_list(req *r, resp *w);
+void handle_rating_appeal_decision(req *r, resp *w);
 /* handlers/feedback.c (API.md §8) */
 void handle_feedback_create(req *r, resp *w);
 void handle_feedback_list(req *r, resp *w);

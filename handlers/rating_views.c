@@ -60,9 +60,13 @@ cJSON *app_with_rating(req *r, const app_row *a, cJSON *detail, int *rc)
     rectification_row k;
     bool rateable = strcmp(a->status, "completed") == 0 || strcmp(a->status, "not_accepted") == 0;
     *rc = rateable ? rating_of_application(db_primary(), &r->arena, a->id, &rt) : DB_NOT_FOUND;
-    if (*rc == DB_OK)
-        cJSON_AddItemToObject(detail, "rating", rating_json(&rt));
-    else if (*rc == DB_NOT_FOUND)
+    if (*rc == DB_OK) {
+        cJSON *rating = rating_json(&rt);
+        /* a reviewer's exclusion on appeal (申诉复核) is the citizen's to know, with why */
+        cJSON_AddBoolToObject(rating, "excluded_from_statistics", rt.excluded_reason != NULL);
+        json_add_string_or_null(rating, "exclusion_reason", rt.excluded_reason);
+        cJSON_AddItemToObject(detail, "rating", rating);
+    } else if (*rc == DB_NOT_FOUND)
         cJSON_AddNullToObject(detail, "rating");
     else
         return NULL;

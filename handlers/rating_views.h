@@ -19,8 +19,9 @@ cJSON *rectification_citizen_json(const rectification_row *k, cal_day today);
 /* Whether a case is past its deadline: still open after it, or closed after it. */
 bool rectification_overdue(const rectification_row *k, cal_day today);
 
-/* respond_application's extension for the citizen: "rating" and "rectification" (null when
- * there is none). NULL with *rc on a failure. */
+/* respond_application's extension for the citizen: "rating" (with whether a review excluded
+ * it from the statistics, and why) and "rectification" (null when there is none). NULL with
+ * *rc on a failure. */
 cJSON *app_with_rating(req *r, const app_row *a, cJSON *detail, int *rc);
 
 #endif

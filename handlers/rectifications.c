@@ -51,6 +51,8 @@ static cJSON *case_json(const rectification_row *k, cal_day today)
     cJSON_AddStringToObject(o, "opened_day", k->opened_day);
     json_add_string_or_null(o, "verification", k->verification);
     cJSON *rating = cJSON_AddObjectToObject(o, "rating");
+    snprintf(id, sizeof id, "%lld", (long long)k->rating_id); /* what an appeal names */
+    cJSON_AddStringToObject(rating, "id", id);
     cJSON_AddNumberToObject(rating, "score", k->score);
     cJSON *tags = cJSON_Parse(k->tags ? k->tags : "[]");
     cJSON_AddItemToObject(rating, "tags", tags ? tags : cJSON_CreateArray());

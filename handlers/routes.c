@@ -140,6 +140,12 @@ const route routes[] = {
     {"POST", "/api/v1/bundles/{no}/supplement", handle_bundle_supplement, AUTH_CITIZEN, NULL,
      BODY_DEFAULT},
     {"POST", "/api/v1/bundles/{no}/rating", handle_bundle_rating, AUTH_CITIZEN, NULL, BODY_DEFAULT},
+    /* rating appeals: the department asks, the platform's operator decides (API.md §8) */
+    {"POST", "/api/v1/staff/ratings/{id}/appeal", handle_rating_appeal, AUTH_STAFF, NULL,
+     BODY_DEFAULT},
+    {"GET", "/api/v1/staff/rating-appeals", handle_rating_appeal_list, AUTH_OPERATOR, NULL, 0},
+    {"POST", "/api/v1/staff/rating-appeals/{id}/decision", handle_rating_appeal_decision,
+     AUTH_OPERATOR, NULL, BODY_DEFAULT},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -32,13 +32,22 @@ int stats_count_completion(db_conn *c, const app_row *row, cal_day today)
     return stats_add(c, row->department_code, row->service_code, day, &d);
 }
 
+/* One rating of score 1..5, sign +1 (given) or -1 (excluded); false for a bad score. */
+static bool rating_delta(int score, int sign, stats_counts *d)
+{
+    if (score < 1 || score > STATS_LEVELS)
+        return false;
+    *d = (stats_counts){.rated = sign, .score_sum = (int64_t)sign * score};
+    d->levels[score - 1] = sign;
+    return true;
+}
+
 int stats_count_rating(db_conn *c, const char *department_code, const char *service_code,
                        const char *day, int score)
 {
-    if (score < 1 || score > STATS_LEVELS)
+    stats_counts d;
+    if (!rating_delta(score, 1, &d))
         return DB_ERROR;
-    stats_counts d = {.rated = 1, .score_sum = score};
-    d.levels[score - 1] = 1;
     return stats_add(c, department_code, service_code, day, &d);
 }
 
@@ -52,6 +61,17 @@ int stats_count_visit(db_conn *c, int64_t rating_id, bool satisfied)
 {
     stats_counts d = {.visited = 1, .visit_satisfied = satisfied};
     return stats_add_for_rating(c, rating_id, &d);
+}
+
+int stats_uncount_rating(db_conn *c, const rating_counted *k)
+{
+    stats_counts d;
+    if (!rating_delta(k->score, -1, &d))
+        return DB_ERROR;
+    d.rectified = -(int64_t)k->case_closed;
+    d.visited = -(int64_t)k->visited;
+    d.visit_satisfied = -(int64_t)k->visit_satisfied;
+    return stats_add(c, k->department_code, k->service_code, k->rated_day, &d);
 }
 
 #define REBUILD_PAGE 2000

@@ -7,6 +7,7 @@
 
 #include "core/calendar.h"
 #include "db/application_store.h"
+#include "db/rating_store.h"
 
 /* An application completed today (its due_date and submitted_at as they stand). */
 int stats_count_completion(db_conn *c, const app_row *row, cal_day today);
@@ -17,6 +18,10 @@ int stats_count_rating(db_conn *c, const char *department_code, const char *serv
 int stats_count_case_closed(db_conn *c, int64_t rating_id);
 /* The citizen's return visit of a closed case. */
 int stats_count_visit(db_conn *c, int64_t rating_id, bool satisfied);
+/* A rating excluded on review (申诉复核): what the three above added for it, subtracted from
+ * its department's and service's day and month. The caller holds the rating and its case
+ * locked (rating_counted_by_id) and marks the rating excluded in the same transaction. */
+int stats_uncount_rating(db_conn *c, const rating_counted *k);
 
 /* Recomputes every counter from the raw tables in one transaction (`onewindow-admin
  * rebuild-stats`: data from before migration 0081, generated applications): the completed

@@ -214,6 +214,29 @@ def new_staff(stack, http, base, department="GA"):
     return Staff(r.json()["access_token"], fields["id"], username, department)
 
 
+@dataclass
+class Operator:
+    token: str
+    id: str
+    username: str
+
+
+def new_operator(stack, http, base):
+    """A platform operator (a staff account with role operator and no department), logged in."""
+    username = unique_id("op")
+    password = "Pw-" + secrets.token_hex(10)
+    p = stack.admin("create-staff", "--username", username, "--password", password,
+                    "--operator", check=False)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    fields = dict(line.split(": ", 1) for line in p.stdout.splitlines() if ": " in line)
+    assert fields["role"] == "operator", p.stdout
+    r = http.post(base + STAFF_LOGIN, json={"username": username, "password": password},
+                  timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["staff"]["role"] == "operator" and r.json()["staff"]["department"] is None
+    return Operator(r.json()["access_token"], fields["id"], username)
+
+
 # --- forms and materials (API.md §4, §5) -------------------------------------------------------
 UPLOADS = API + "/uploads"
 PATTERN_SAMPLES = {

@@ -81,7 +81,9 @@ def test_owner_rates_a_completed_application_once(stack, http, base, ga):
     assert out["channel"] == "wechat" and out["application_no"] == no, out
     assert out["rectification"] is None, out
     d = detail(http, base, c, no)
-    assert set(d["rating"]) == RATING_KEYS and d["rating"]["id"] == out["id"], d["rating"]
+    assert set(d["rating"]) == RATING_KEYS | {"excluded_from_statistics", "exclusion_reason"}
+    assert d["rating"]["id"] == out["id"], d["rating"]
+    assert not d["rating"]["excluded_from_statistics"] and d["rating"]["exclusion_reason"] is None
     assert d["rating"]["rated_at"] == out["rated_at"] and d["rectification"] is None, d
     # 一事一评: a second rating of any score is 409 and changes nothing
     r = rate(http, base, c, no, {"score": 1, "tags": BAD})

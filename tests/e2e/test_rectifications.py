@@ -69,7 +69,9 @@ def test_the_department_lists_its_cases_and_closes_one(stack, http, base, dept_c
     c, s, no, case = dept_case
     assert set(case) == CASE_KEYS, case
     assert case["status"] == "open" and case["handled_by"] == "department", case
-    assert case["rating"] == {"score": 1, "tags": ["slow"], "comment": "等了很久"}, case
+    rating = dict(case["rating"])
+    assert rating.pop("id") == detail(http, base, c, no)["rating"]["id"], case  # to appeal it
+    assert rating == {"score": 1, "tags": ["slow"], "comment": "等了很久"}, case
     assert case["verification"] is None and case["visit"] is None, case
     assert no in cases(http, base, s, status="open") and no not in cases(http, base, s,
                                                                          status="closed")

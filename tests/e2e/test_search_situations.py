@@ -7,7 +7,7 @@ import uuid
 
 from conftest import assert_problem
 from helpers import field_errors, sql, wait_for
-from people import STAFF_LOGIN, call, new_citizen, new_staff, tok
+from people import call, new_citizen, new_operator, new_staff, tok
 
 API = "/api/v1"
 SEARCH = API + "/services"
@@ -16,26 +16,6 @@ SYNONYMS = API + "/staff/catalog/synonyms"
 CONCEPTS = API + "/staff/catalog/concepts"
 MISSES = API + "/staff/search-misses"
 EN = {"Accept-Language": "en"}
-
-
-class Operator:
-    def __init__(self, token, id_, username):
-        self.token, self.id, self.username = token, id_, username
-
-
-def new_operator(stack, http, base):
-    username = "op-" + uuid.uuid4().hex[:12]
-    password = "Pw-" + secrets.token_hex(10)
-    p = stack.admin("create-staff", "--username", username, "--password", password,
-                    "--operator", check=False)
-    assert p.returncode == 0, (p.stdout, p.stderr)
-    fields = dict(line.split(": ", 1) for line in p.stdout.splitlines() if ": " in line)
-    assert fields["role"] == "operator", p.stdout
-    r = http.post(base + STAFF_LOGIN, json={"username": username, "password": password},
-                  timeout=30)
-    assert r.status_code == 200, r.text
-    assert r.json()["staff"]["role"] == "operator" and r.json()["staff"]["department"] is None
-    return Operator(r.json()["access_token"], fields["id"], username)
 
 
 def search(http, base, q, headers=None, **params):

@@ -77,8 +77,10 @@ def recompute(stack, scope):
         c["applications_completed"] += 1
         c["on_time_count"] += fin <= due
         c["processing_days_total"] += workdays(cal, sub, fin)
+    # a rating excluded on review (申诉复核) counts nowhere, nor does its case
     for code, month, score, n in sql(stack, f"SELECT {col}, DATE_FORMAT(rated_day, '%Y-%m'), "
-                                            f"score, COUNT(*) FROM ratings GROUP BY 1, 2, 3"):
+                                            f"score, COUNT(*) FROM ratings "
+                                            f"WHERE excluded_at IS NULL GROUP BY 1, 2, 3"):
         c = out[(code, month)]
         c["rating_count"] += int(n)
         c["score_sum"] += int(score) * int(n)
@@ -88,7 +90,8 @@ def recompute(stack, scope):
             stack, f"SELECT r.{col}, DATE_FORMAT(r.rated_day, '%Y-%m'), "
                    f"SUM(k.status = 'closed'), SUM(k.visit IS NOT NULL), "
                    f"SUM(k.visit <=> 'satisfied') FROM rectifications k "
-                   f"JOIN ratings r ON r.id = k.rating_id GROUP BY 1, 2"):
+                   f"JOIN ratings r ON r.id = k.rating_id WHERE r.excluded_at IS NULL "
+                   f"GROUP BY 1, 2"):
         c = out[(code, month)]
         c["rectified_count"] += int(closed)
         c["return_visit_count"] += int(visited)

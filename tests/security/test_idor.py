@@ -10,7 +10,9 @@ flagged, the day it is added.
 For each route: the owner makes the resource; the other principal (a citizen, staff of
 another department, or another organization) calls the route with it and must get the same 404 as for an unknown id,
 and the resource must be unchanged; then the owner's own call must not be a 404 (so that the
-other's call was well-formed and the 404 meant something)."""
+other's call was well-formed and the 404 meant something). A platform-wide route of the
+operators (every operator acts on every id) has no other principal: department staff get 403
+and leave the resource unchanged, and an unknown id is the operator's 404."""
 import datetime
 import secrets
 
@@ -20,7 +22,7 @@ import requests
 from conftest import assert_problem
 from helpers import credit_code, sql
 from orgs import Org, delegate, take_services
-from people import (API, APPS, GA_3, STAFF_APPS, call, new_citizen, new_staff, q,
+from people import (API, APPS, GA_3, STAFF_APPS, call, new_citizen, new_operator, new_staff, q,
                     shanghai_today, staff_step, submitted)
 
 
@@ -62,6 +64,7 @@ class World:
         self.delegating_staff = new_staff(stack, self.http, base, dept)
         self.org = Org(stack, self.http, base)
         self.other_org = Org(stack, self.http, base)
+        self.operator = new_operator(stack, self.http, base)
         delegate(self.http, base, self.delegating_staff, self.org, self.org_service)
         self.windows = 0
 
@@ -154,6 +157,29 @@ def org_case(w):
     no = submitted(w.http, w.base, w.owner, w.org_service)["application_no"]
     case_id = rated_badly(w, no, w.org.token, ORG_APPS)
     return case_id, w.org, w.other_org, lambda: case_state(w.stack, case_id)
+
+
+def appeal_state(stack, rating_id):
+    return sql(stack, "SELECT COUNT(*), COALESCE(MAX(p.status), 'none'), r.excluded_at IS NULL "
+                      f"FROM ratings r LEFT JOIN rating_appeals p ON p.rating_id = r.id "
+                      f"WHERE r.id = {int(rating_id)} GROUP BY r.id")
+
+
+def staff_rating(w):
+    """A bad rating of GA's own work: staff of MZ must not appeal it."""
+    no = submitted(w.http, w.base, w.owner, GA_3)["application_no"]
+    rated_badly(w, no, w.staff.token, STAFF_APPS)
+    rating_id = sql(w.stack, f"SELECT id FROM ratings WHERE application_no = {q(no)}")[0][0]
+    return rating_id, w.staff, w.other_staff, lambda: appeal_state(w.stack, rating_id)
+
+
+def operator_appeal(w):
+    """A pending appeal of GA's rating: the operators' to decide, nobody else's (other None)."""
+    rating_id, *_ = staff_rating(w)
+    r = call(w.http, w.base, "POST", f"{API}/staff/ratings/{rating_id}/appeal", w.staff.token,
+             {"reason": "评价对象有误，请复核。"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"], w.operator, None, lambda: appeal_state(w.stack, rating_id)
 
 
 def feedback_ticket(w, department):
@@ -284,6 +310,9 @@ RESOURCES = {
     "/api/v1/bundles/{no}/supplement": (
         citizen_bundle, {"materials": [{"code": "birth_time_proof", "upload_id": "0" * 32}]}),
     "/api/v1/bundles/{no}/rating": (citizen_bundle, {"score": 5}),
+    "/api/v1/staff/ratings/{id}/appeal": (staff_rating, {"reason": "评价对象有误，请复核。"}),
+    "/api/v1/staff/rating-appeals/{id}/decision": (operator_appeal,
+                                                   {"decision": "exclude", "reason": "经核实评价有误"}),
 }
 
 
@@ -321,6 +350,16 @@ def test_another_principals_id_is_404_on_every_route(stack, world):
         before = state()
         path = fill(pattern, rid)
         kw = with_body(method, body)
+        if other is None:  # platform-wide: staff are refused by role, unknown ids are 404
+            assert_problem(call(world.http, world.base, method, path, world.staff.token, **kw),
+                           403, "forbidden")
+            assert state() == before, (method, pattern, "changed by department staff")
+            assert_problem(call(world.http, world.base, method, fill(pattern, "9" * 15),
+                                owner.token, **kw), 404, "not_found")
+            mine = call(world.http, world.base, method, path, owner.token, **kw)
+            assert mine.status_code != 404, (method, pattern, mine.text)
+            checked.append((method, pattern))
+            continue
         r = call(world.http, world.base, method, path, other.token, **kw)
         assert_problem(r, 404, "not_found")
         unknown = call(world.http, world.base, method, fill(pattern, "9" * 15 if "{id}" in pattern
@@ -341,8 +380,8 @@ def test_ids_are_not_enumerable_by_shape(stack, world):
     well-formed id from a taken one)."""
     for method, pattern, auth in routes_with_ids(stack):
         _, body = RESOURCES[pattern]
-        token = {"staff": world.staff, "catalog": world.staff,
-                 "org": world.other_org}.get(auth, world.other).token
+        token = {"staff": world.staff, "catalog": world.staff, "org": world.other_org,
+                 "operator": world.operator}.get(auth, world.other).token
         for bad in ("0", "-1", "00001", "abc", "1" * 30, "%2e%2e"):
             r = call(world.http, world.base, method, fill(pattern, bad), token,
                      **with_body(method, body))
