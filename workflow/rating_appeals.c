@@ -5,6 +5,7 @@
 #include "core/utf8_cut.h"
 #include "db/audit_store.h"
 #include "db/rating_store.h"
+#include "workflow/ratings.h"
 #include "workflow/stats_counts.h"
 
 #define AUDIT_DETAIL_CHARS 255 /* audit_log.detail */
@@ -82,6 +83,8 @@ static int exclude_rating(db_conn *c, arena *a, int64_t rating_id, const char *r
         rc = stats_uncount_rating(c, &k);
     if (rc == DB_OK)
         rc = rating_set_excluded(c, rating_id, reason);
+    if (rc == DB_OK) /* the 好差评 system learns it in the same transaction (when forwarding) */
+        rc = rating_forward(c, rating_id, RATING_EVENT_EXCLUDED);
     return rc == DB_NOT_FOUND ? DB_ERROR : rc; /* totals or row not as locked: a bug */
 }
 

@@ -20,8 +20,8 @@ import pytest
 from fake_haocha import DROP, PATH, FakeHaocha
 from helpers import sql, wait_for
 from orgs import Org, delegate, take_service
-from people import (APPS, GA_3, bring_to, call, new_citizen, new_staff, q, service_department,
-                    submitted)
+from people import (APPS, GA_3, bring_to, call, new_citizen, new_operator, new_staff, q,
+                    service_department, submitted)
 from stack import BIN, ROOT, Stack, service_readable
 
 TOKEN = "hc-" + secrets.token_hex(16)
@@ -249,19 +249,25 @@ def test_the_settings_check_the_url_and_keep_the_token_out_of_the_environment(st
     assert p.returncode == 0, p.stderr
 
 
-def test_an_exclusion_record_has_its_own_idempotency_key(hstack, fake, http, ga):
-    """The appeal path (申诉复核, not built yet) forwards an exclusion through
-    rating_forward(RATING_EVENT_EXCLUDED): its outbox row is stood in for here with SQL, so
-    that the channel's side (the key, the body as written) is checked."""
+def test_an_exclusion_on_appeal_is_forwarded_under_its_own_key(hstack, fake, http, ga):
+    """申诉复核: the operator's exclusion forwards the record again, event rating.excluded with
+    the reviewer's reason, in the decision's transaction, under its own Idempotency-Key."""
     _, _, out = rate(http, hstack, ga, {"score": 1, "tags": ["slow"]})
     rid = int(out["id"])
     final_row(hstack, rid)
-    record = dict(fake.requests(rid)[0]["body"], event="rating.excluded",
-                  excluded={"at": "2026-12-07T02:00:00Z", "reason": "重复评价"})
-    sql(hstack, f"INSERT INTO outbox (delivery_id, channel, target_id, target_ref, payload) "
-                f"VALUES (UUID(), 'haocha', {rid}, 'rating.excluded', "
-                f"{q(json.dumps(record, ensure_ascii=False))})")
+    r = call(http, hstack.base, "POST", f"/api/v1/staff/ratings/{rid}/appeal", ga.token,
+             {"reason": "申请人评价的是其他部门的事项，电话核实属实。"})
+    assert r.status_code == 201, r.text
+    op = new_operator(hstack, http, hstack.base)
+    r = call(http, hstack.base, "POST", f"/api/v1/staff/rating-appeals/{r.json()['id']}/decision",
+             op.token, {"decision": "exclude", "reason": "同一事项重复评价"})
+    assert r.status_code == 200, r.text
     wait_for(lambda: len(fake.requests(rid)) == 2, 20, interval=0.05, what="exclusion sent")
-    sent = fake.requests(rid)[1]
+    first, sent = fake.requests(rid)
     assert sent["headers"]["Idempotency-Key"] == f"rating-{rid}-excluded"
-    assert sent["body"] == record
+    assert sent["body"]["event"] == "rating.excluded"
+    assert sent["body"]["excluded"]["reason"] == "同一事项重复评价" and sent["body"]["excluded"]["at"]
+    assert {k: v for k, v in sent["body"].items() if k not in ("event", "excluded")} == \
+        {k: v for k, v in first["body"].items() if k not in ("event", "excluded")}
+    rows = haocha_rows(hstack, rid)
+    assert sorted(r[4] for r in rows) == ["rating.created", "rating.excluded"], rows
