@@ -46,7 +46,8 @@ int rating_last_day_after(const char *finished_at, cal_day *out);
 /* Forwards rating id to the 好差评 system (haocha_url) through the outbox, inside the caller's
  * transaction: one haocha row with the record as it is now, for event. With haocha_url empty
  * (the default) nothing is written. A reviewer's exclusion (申诉复核,
- * workflow/rating_appeals.c) calls it with RATING_EVENT_EXCLUDED in the decision's transaction. DB_OK, DB_NOT_FOUND or a failure. */
+ * workflow/rating_appeals.c) calls it with RATING_EVENT_EXCLUDED in the decision's transaction.
+ * DB_OK, DB_NOT_FOUND or a failure. */
 int rating_forward(db_conn *c, int64_t rating_id, const char *event);
 
 int rating_submit(db_conn *c, arena *a, const app_row *row, const app_actor_ref *who,
