@@ -22,10 +22,13 @@ static everyday_word words[MAX_WORDS];
 static size_t n_words;
 static pthread_once_t words_once = PTHREAD_ONCE_INIT;
 
+/* The code points of a word, or 0 for one longer than WORD_MAX (left out, never cut). */
 static size_t decode(const char *s, size_t len, uint32_t *out)
 {
     size_t n = 0;
-    for (size_t i = 0; i < len && n < WORD_MAX;) {
+    for (size_t i = 0; i < len;) {
+        if (n == WORD_MAX)
+            return 0;
         ucs4_t u;
         int l = u8_mbtouc(&u, (const uint8_t *)s + i, len - i);
         out[n++] = u;
@@ -76,6 +79,12 @@ static const everyday_word *longest_at(const uint32_t *c, size_t n)
         if (words[i].n_from <= n && memcmp(words[i].from, c, words[i].n_from * sizeof *c) == 0)
             return &words[i];
     return NULL;
+}
+
+size_t everyday_size(void)
+{
+    pthread_once(&words_once, load_words);
+    return n_words;
 }
 
 size_t everyday_rewrite(const uint32_t *c, size_t n, uint32_t *out, size_t cap)

@@ -12,4 +12,7 @@
  * (the caller then has only the query itself). */
 size_t everyday_rewrite(const uint32_t *c, size_t n, uint32_t *out, size_t cap);
 
+/* How many word pairs were loaded (a check that every line of the file was). */
+size_t everyday_size(void);
+
 #endif

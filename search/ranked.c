@@ -184,11 +184,16 @@ static size_t find_concepts(const ranked_index *r, const uint32_t *c, size_t n, 
         pattern_forms(rw, nrw, hz + at, sizeof hz - at, en2, sizeof en2);
     }
     bool en_any = en[1] != '\0';
+    uint64_t sig = 0;
+    for (size_t i = 0; i < n; i++)
+        sig |= is_hanzi(c[i]) ? hanzi_bit(c[i]) : 0;
+    for (size_t i = 0; i < nrw; i++)
+        sig |= is_hanzi(rw[i]) ? hanzi_bit(rw[i]) : 0;
     size_t found = 0;
     for (size_t i = 0; i < r->n_patterns; i++) {
         const concept_pattern *p = &r->patterns[i];
-        if ((!hz[0] && p->ascii != (1u << p->n_parts) - 1) || (!en_any && p->ascii) ||
-            !pattern_matches(r, p, hz, en))
+        if ((p->chars & ~sig) != 0 || (!hz[0] && p->ascii != (1u << p->n_parts) - 1) ||
+            (!en_any && p->ascii) || !pattern_matches(r, p, hz, en))
             continue;
         float spec = p->specificity > 6 ? 6 : p->specificity;
         float w = 0.7f + 0.1f * spec;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/embedded_data.h"
 #include "search/everyday.h"
 #include "search/index_build.h"
 #include "search/normalize.h"
@@ -203,6 +204,11 @@ static void test_everyday_words(void **state)
     assert_string_equal(rewritten("没有收入"), "没有收入"); /* 没有, not 没 → 没有 twice */
     assert_string_equal(rewritten("没收入"), "没有收入");
     assert_string_equal(rewritten("护照"), ""); /* nothing to rewrite: nothing written */
+    size_t lines =
+        0; /* every pair of the shipped file is loaded: none too long, none past the cap */
+    for (const char *p = everyday_tsv; *p; p = strchr(p, '\n') + 1)
+        lines += *p != '#' && *p != '\n';
+    assert_int_equal(everyday_size(), lines);
     search_index *ix = build();
     /* neither 翻修 nor 房 is typed: 翻新 → 翻修 and 屋 → 房 bring the concept 翻修+房 */
     assert_string_equal(first(ix, "村里想翻新老屋"), "NY-1");
