@@ -22,7 +22,7 @@ PUSH_SRC := $(wildcard push/*.c)
 AUTH_SRC := $(wildcard auth/*.c) $(wildcard storage/*.c)
 LIB_SRC := $(CORE_SRC) $(API_SRC) $(DB_SRC) $(HANDLER_SRC) $(SEARCH_SRC) $(AUTH_SRC) $(WORKFLOW_SRC) $(PUSH_SRC)
 EMBEDDED_DATA := data/pinyin/chars.tsv data/pinyin/words.tsv data/synonyms.tsv data/holidays.tsv \
-                 data/concepts.tsv
+                 data/concepts.tsv data/everyday.tsv
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/migrations.o \
            $(BUILD)/obj/gen/embedded_data.o $(BUILD)/obj/gen/jieba_dict.o
 BINS := $(BUILD)/bin/onewindow-fcgi $(BUILD)/bin/onewindow-admin $(BUILD)/bin/onewindow-pushd
@@ -52,7 +52,8 @@ $(BUILD)/gen/embedded_data.c: $(EMBEDDED_DATA) scripts/embed-text.sh
 	@echo "  GEN   $@"
 	$(Q)scripts/embed-text.sh $@ pinyin_chars_tsv=data/pinyin/chars.tsv \
 	    pinyin_words_tsv=data/pinyin/words.tsv synonyms_tsv=data/synonyms.tsv \
-	    holidays_tsv=data/holidays.tsv concepts_tsv=data/concepts.tsv
+	    holidays_tsv=data/holidays.tsv concepts_tsv=data/concepts.tsv \
+	    everyday_tsv=data/everyday.tsv
 
 # The word dictionary of the Chinese segmentation, from Debian's python3-jieba at build time
 # (data/README.md), compiled in with .incbin (4 MB: too big for a string literal).

@@ -14,6 +14,8 @@ extern const char holidays_tsv[]; /* data/holidays.tsv */
 extern const size_t holidays_tsv_len;
 extern const char concepts_tsv[]; /* data/concepts.tsv */
 extern const size_t concepts_tsv_len;
+extern const char everyday_tsv[]; /* data/everyday.tsv */
+extern const size_t everyday_tsv_len;
 extern const char jieba_dict_txt[]; /* jieba's dictionary: "word<TAB>frequency" lines */
 extern const size_t jieba_dict_txt_len;
 

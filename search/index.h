@@ -67,7 +67,15 @@ typedef struct concept_pattern {
     uint8_t ascii;       /* bit i: part i is English */
     uint8_t specificity; /* characters (an English word counts 2) of all its parts */
     uint32_t concept;
+    uint64_t chars; /* hanzi_bit of every character of its Chinese parts */
 } concept_pattern;
+
+/* One of 64 bits for a character: a pattern whose bits the query lacks cannot match it, so
+ * most patterns are passed over without a string search. */
+static inline uint64_t hanzi_bit(uint32_t c)
+{
+    return 1ull << ((c * 0x9E3779B1u) >> 26);
+}
 
 /* A life event's name as tokens (search/bundles.c): the character bigrams of its Chinese name
  * (without "一件事") and the stems of its English name's words. */

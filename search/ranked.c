@@ -7,6 +7,7 @@
 
 #include "core/strbuf.h"
 #include "search/blob_cache.h"
+#include "search/everyday.h"
 #include "search/normalize.h"
 #include "search/terms.h"
 
@@ -171,14 +172,28 @@ typedef struct concept_hit {
 /* The concepts a pattern of which the query holds (the most specific first few). */
 static size_t find_concepts(const ranked_index *r, const uint32_t *c, size_t n, concept_hit *out)
 {
-    char hz[SEARCH_MAX_QUERY_CHARS * 8 + 1], en[SEARCH_MAX_QUERY_CHARS * 4 + 2];
-    pattern_forms(c, n, hz, sizeof hz, en, sizeof en);
+    char hz[SEARCH_MAX_QUERY_CHARS * 16 + 2], en[SEARCH_MAX_QUERY_CHARS * 4 + 2];
+    pattern_forms(c, n, hz, sizeof hz / 2, en, sizeof en);
+    /* the query in the concepts' words too, after a space no pattern crosses (盖 → 建) */
+    uint32_t rw[SEARCH_MAX_QUERY_CHARS * 2];
+    size_t nrw = everyday_rewrite(c, n, rw, sizeof rw / sizeof *rw);
+    if (nrw) {
+        char en2[8];
+        size_t at = strlen(hz);
+        hz[at++] = ' ';
+        pattern_forms(rw, nrw, hz + at, sizeof hz - at, en2, sizeof en2);
+    }
     bool en_any = en[1] != '\0';
+    uint64_t sig = 0;
+    for (size_t i = 0; i < n; i++)
+        sig |= is_hanzi(c[i]) ? hanzi_bit(c[i]) : 0;
+    for (size_t i = 0; i < nrw; i++)
+        sig |= is_hanzi(rw[i]) ? hanzi_bit(rw[i]) : 0;
     size_t found = 0;
     for (size_t i = 0; i < r->n_patterns; i++) {
         const concept_pattern *p = &r->patterns[i];
-        if ((!hz[0] && p->ascii != (1u << p->n_parts) - 1) || (!en_any && p->ascii) ||
-            !pattern_matches(r, p, hz, en))
+        if ((p->chars & ~sig) != 0 || (!hz[0] && p->ascii != (1u << p->n_parts) - 1) ||
+            (!en_any && p->ascii) || !pattern_matches(r, p, hz, en))
             continue;
         float spec = p->specificity > 6 ? 6 : p->specificity;
         float w = 0.7f + 0.1f * spec;

@@ -262,7 +262,8 @@ int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc 
 /* ---- concepts ---- */
 
 /* A situation part normalized: hanzi compact, or English " stem stem ". */
-static uint32_t part_of(ranked_builder *rb, const char *s, size_t len, bool *ascii, size_t *chars)
+static uint32_t part_of(ranked_builder *rb, const char *s, size_t len, bool *ascii, size_t *chars,
+                        uint64_t *sig)
 {
     uint32_t c[128];
     char buf[512];
@@ -298,8 +299,10 @@ static uint32_t part_of(ranked_builder *rb, const char *s, size_t len, bool *asc
     uint32_t compact[128];
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        if (c[i] != ' ')
+        if (c[i] != ' ') {
             compact[m++] = c[i];
+            *sig |= is_hanzi(c[i]) ? hanzi_bit(c[i]) : 0;
+        }
     k = normalize_to_utf8(compact, m, buf, sizeof buf);
     *chars += m;
     return k ? pool_add(rb, buf, k) : 0;
@@ -307,13 +310,13 @@ static uint32_t part_of(ranked_builder *rb, const char *s, size_t len, bool *asc
 
 static int add_pattern(ranked_builder *rb, const char *s, size_t len, uint32_t concept)
 {
-    concept_pattern p = {{0, 0, 0}, 0, 0, 0, concept};
+    concept_pattern p = {{0, 0, 0}, 0, 0, 0, concept, 0};
     size_t chars = 0;
     for (size_t i = 0; i < len && p.n_parts < 3;) {
         const char *plus = memchr(s + i, '+', len - i);
         size_t end = plus ? (size_t)(plus - s) : len;
         bool ascii = false;
-        uint32_t off = end > i ? part_of(rb, s + i, end - i, &ascii, &chars) : 0;
+        uint32_t off = end > i ? part_of(rb, s + i, end - i, &ascii, &chars, &p.chars) : 0;
         if (off) {
             p.ascii |= (uint8_t)(ascii << p.n_parts);
             p.part[p.n_parts++] = off;

@@ -1,5 +1,6 @@
 /* Unit tests of the situation search (issue 14): word segmentation over jieba's dictionary,
- * English stems, BM25F ranking over every field, and concepts (with gaps in short words). */
+ * English stems, BM25F ranking over every field, and concepts (with gaps in short words and
+ * with the query's everyday words read in the concepts' words). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/embedded_data.h"
+#include "search/everyday.h"
 #include "search/index_build.h"
 #include "search/normalize.h"
 #include "search/pinyin.h"
@@ -183,6 +186,36 @@ static void test_concept_phrase_share_floor(void **state)
     search_index_free(ix);
 }
 
+/* The query rewritten by data/everyday.tsv: the longest everyday word at each position. */
+static const char *rewritten(const char *text)
+{
+    static char out[256];
+    uint32_t c[64], rw[128];
+    size_t n = normalize_text(text, strlen(text), c, 64, true);
+    size_t m = everyday_rewrite(c, n, rw, 128);
+    normalize_to_utf8(rw, m, out, sizeof out);
+    return out;
+}
+
+static void test_everyday_words(void **state)
+{
+    (void)state;
+    assert_string_equal(rewritten("翻盖老屋"), "翻建老房");
+    assert_string_equal(rewritten("没有收入"), "没有收入"); /* 没有, not 没 → 没有 twice */
+    assert_string_equal(rewritten("没收入"), "没有收入");
+    assert_string_equal(rewritten("护照"), ""); /* nothing to rewrite: nothing written */
+    size_t lines =
+        0; /* every pair of the shipped file is loaded: none too long, none past the cap */
+    for (const char *p = everyday_tsv; *p; p = strchr(p, '\n') + 1)
+        lines += *p != '#' && *p != '\n';
+    assert_int_equal(everyday_size(), lines);
+    search_index *ix = build();
+    /* neither 翻修 nor 房 is typed: 翻新 → 翻修 and 屋 → 房 bring the concept 翻修+房 */
+    assert_string_equal(first(ix, "村里想翻新老屋"), "NY-1");
+    assert_string_equal(first(ix, "爸妈没收入了"), "MZ-1"); /* 没 → 没有 */
+    search_index_free(ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_concepts_and_ranking),
         cmocka_unit_test(test_concept_phrase_share_floor),
         cmocka_unit_test(test_material_names_are_searched),
+        cmocka_unit_test(test_everyday_words),
     };
     return cmocka_run_group_tests(tests, init, NULL);
 }
