@@ -64,7 +64,8 @@ def workdays(cal, after, upto):
 
 
 def recompute(stack, scope):
-    """{(code, "YYYY-MM"): Counter of every figure} from the raw tables."""
+    """{(code, "YYYY-MM"): Counter of every figure} from the raw tables (a rating excluded
+    on appeal counts nowhere, nor its case)."""
     col = "department_code" if scope == "department" else "service_code"
     cal = calendar(stack)
     out = collections.defaultdict(collections.Counter)
@@ -78,7 +79,8 @@ def recompute(stack, scope):
         c["on_time_count"] += fin <= due
         c["processing_days_total"] += workdays(cal, sub, fin)
     for code, month, score, n in sql(stack, f"SELECT {col}, DATE_FORMAT(rated_day, '%Y-%m'), "
-                                            f"score, COUNT(*) FROM ratings GROUP BY 1, 2, 3"):
+                                            f"score, COUNT(*) FROM ratings WHERE excluded_at IS NULL "
+                                            f"GROUP BY 1, 2, 3"):
         c = out[(code, month)]
         c["rating_count"] += int(n)
         c["score_sum"] += int(score) * int(n)
@@ -88,7 +90,8 @@ def recompute(stack, scope):
             stack, f"SELECT r.{col}, DATE_FORMAT(r.rated_day, '%Y-%m'), "
                    f"SUM(k.status = 'closed'), SUM(k.visit IS NOT NULL), "
                    f"SUM(k.visit <=> 'satisfied') FROM rectifications k "
-                   f"JOIN ratings r ON r.id = k.rating_id GROUP BY 1, 2"):
+                   f"JOIN ratings r ON r.id = k.rating_id WHERE r.excluded_at IS NULL "
+                   f"GROUP BY 1, 2"):
         c = out[(code, month)]
         c["rectified_count"] += int(closed)
         c["return_visit_count"] += int(visited)
