@@ -298,7 +298,9 @@ static const char sql_ratings[] =
     "JOIN local_slots rs ON rs.slot = " LOCAL_SLOT("x.rated_at");
 
 /* the deadline: the 5th working day after the rating day (workday_no counts the working days
- * up to and including a day, so it is the working day numbered 5 more) */
+ * up to and including a day, so it is the working day numbered 5 more); the case's fate from
+ * independent parts of a hash of the rating's id: closed (3 in 4) 0 … 10 days after the
+ * rating, a return visit for a third of those, satisfied or not (1 in 2) */
 static const char sql_cases[] =
     "INSERT IGNORE INTO rectifications (rating_id, application_id, application_no, "
     "department_code, org_id, status, opened_day, deadline, verification, measure, "
@@ -306,16 +308,17 @@ static const char sql_cases[] =
     "SELECT x.id, x.application_id, x.application_no, x.department_code, x.org_id, "
     "IF(x.closed_at IS NULL, 'open', 'closed'), x.rated_day, dl.day, "
     "IF(x.closed_at IS NULL, NULL, '已核实（基准数据）'), "
-    "IF(x.closed_at IS NULL, NULL, ELT(1 + x.id % 3, 'immediate', 'scheduled', 'explanation')), "
+    "IF(x.closed_at IS NULL, NULL, ELT(1 + x.h % 3, 'immediate', 'scheduled', 'explanation')), "
     "IF(x.closed_at IS NULL, NULL, '已整改（基准数据）'), "
     "IF(x.closed_at IS NULL, NULL, x.handler_name), x.closed_at, cs.day, "
-    "IF(x.closed_at IS NOT NULL AND x.id % 3 = 0, "
-    "IF(x.id % 2, 'satisfied', 'unsatisfied'), NULL), "
-    "IF(x.closed_at IS NOT NULL AND x.id % 3 = 0, "
+    "IF(x.closed_at IS NOT NULL AND x.h DIV 64 % 3 = 0, "
+    "IF(x.h DIV 256 % 2, 'satisfied', 'unsatisfied'), NULL), "
+    "IF(x.closed_at IS NOT NULL AND x.h DIV 64 % 3 = 0, "
     NOT_AFTER_NOW("x.closed_at + INTERVAL 1 HOUR") ", NULL), x.rated_at "
-    "FROM (SELECT r.*, IF(r.id % 4 = 0, NULL, "
-    NOT_AFTER_NOW("r.rated_at + INTERVAL r.id % 11 DAY + INTERVAL 2 HOUR") ") AS closed_at "
-    "FROM ratings r WHERE r.application_id BETWEEN ? AND ? AND r.score <= 2) x "
+    "FROM (SELECT y.*, IF(y.h % 4 = 0, NULL, "
+    NOT_AFTER_NOW("y.rated_at + INTERVAL y.h DIV 4 % 11 DAY + INTERVAL 2 HOUR") ") AS closed_at "
+    "FROM (SELECT r.*, CRC32(r.id) AS h FROM ratings r "
+    "WHERE r.application_id BETWEEN ? AND ? AND r.score <= 2) y) x "
     "JOIN local_days od ON od.day = x.rated_day "
     "JOIN local_days dl ON dl.workday_no = od.workday_no + 5 AND dl.workday = 1 "
     "LEFT JOIN local_slots cs ON cs.slot = " LOCAL_SLOT("x.closed_at");
