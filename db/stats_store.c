@@ -5,7 +5,7 @@
 /* clang-format off */
 #define COUNTER_COLUMNS \
     "completed, on_time, processing_days, rated, score_sum, level_1, level_2, level_3, " \
-    "level_4, level_5, rectified, visited, visit_satisfied"
+    "level_4, level_5, rectified, visited, visit_satisfied, closed_late"
 #define UPSERT_HEAD \
     "INSERT INTO stats_counters (scope, code, grain, period, " COUNTER_COLUMNS ") " \
     "SELECT s.scope, s.code, g.grain, " \
@@ -14,7 +14,8 @@
 #define UPSERT_TAIL \
     " CROSS JOIN (SELECT 'day' AS grain UNION ALL SELECT 'month') g " \
     "CROSS JOIN (SELECT ? AS d1, ? AS d2, ? AS d3, ? AS d4, ? AS d5, ? AS d6, ? AS d7, " \
-    "? AS d8, ? AS d9, ? AS d10, ? AS d11, ? AS d12, ? AS d13) v ORDER BY 1, 2, 3, 4 " \
+    "? AS d8, ? AS d9, ? AS d10, ? AS d11, ? AS d12, ? AS d13, ? AS d14) v " \
+    "ORDER BY 1, 2, 3, 4 " \
     "ON DUPLICATE KEY UPDATE completed = completed + VALUES(completed), " \
     "on_time = on_time + VALUES(on_time), " \
     "processing_days = processing_days + VALUES(processing_days), " \
@@ -23,12 +24,13 @@
     "level_3 = level_3 + VALUES(level_3), level_4 = level_4 + VALUES(level_4), " \
     "level_5 = level_5 + VALUES(level_5), rectified = rectified + VALUES(rectified), " \
     "visited = visited + VALUES(visited), " \
-    "visit_satisfied = visit_satisfied + VALUES(visit_satisfied)"
+    "visit_satisfied = visit_satisfied + VALUES(visit_satisfied), " \
+    "closed_late = closed_late + VALUES(closed_late)"
 #define DELTAS(d) \
     (d)->completed, (d)->on_time, (d)->processing_days, (d)->rated, (d)->score_sum, \
     (d)->levels[0], (d)->levels[1], (d)->levels[2], (d)->levels[3], (d)->levels[4], \
-    (d)->rectified, (d)->visited, (d)->visit_satisfied
-#define DELTA_TYPES "iiiiiiiiiiiii"
+    (d)->rectified, (d)->visited, (d)->visit_satisfied, (d)->closed_late
+#define DELTA_TYPES "iiiiiiiiiiiiii"
 /* clang-format on */
 
 void stats_counts_add(stats_counts *t, const stats_counts *n)
@@ -43,6 +45,8 @@ void stats_counts_add(stats_counts *t, const stats_counts *n)
     t->rectified += n->rectified;
     t->visited += n->visited;
     t->visit_satisfied += n->visit_satisfied;
+    t->closed_late += n->closed_late;
+    t->open_overdue += n->open_overdue;
 }
 
 int stats_add(db_conn *c, const char *department_code, const char *service_code, const char *day,
@@ -72,29 +76,39 @@ int stats_add_for_rating(db_conn *c, int64_t rating_id, const stats_counts *d)
     "CAST(SUM(level_2) AS SIGNED) level_2, CAST(SUM(level_3) AS SIGNED) level_3, " \
     "CAST(SUM(level_4) AS SIGNED) level_4, CAST(SUM(level_5) AS SIGNED) level_5, " \
     "CAST(SUM(rectified) AS SIGNED) rectified, CAST(SUM(visited) AS SIGNED) visited, " \
-    "CAST(SUM(visit_satisfied) AS SIGNED) visit_satisfied"
+    "CAST(SUM(visit_satisfied) AS SIGNED) visit_satisfied, " \
+    "CAST(SUM(closed_late) AS SIGNED) closed_late"
 #define OUTER_COLUMNS \
     "s.month, COALESCE(s.completed, 0), COALESCE(s.on_time, 0), " \
     "COALESCE(s.processing_days, 0), COALESCE(s.rated, 0), COALESCE(s.score_sum, 0), " \
     "COALESCE(s.level_1, 0), COALESCE(s.level_2, 0), COALESCE(s.level_3, 0), " \
     "COALESCE(s.level_4, 0), COALESCE(s.level_5, 0), COALESCE(s.rectified, 0), " \
-    "COALESCE(s.visited, 0), COALESCE(s.visit_satisfied, 0)"
-/* whole months from the month rows, the ends from the day rows: three index ranges */
-#define BY_MONTH(scope) \
-    "(SELECT code, DATE_FORMAT(period, '%Y-%m') AS month, " SUMS " FROM stats_counters " \
+    "COALESCE(s.visited, 0), COALESCE(s.visit_satisfied, 0), COALESCE(s.closed_late, 0), " \
+    "COALESCE(s.open_overdue, 0)"
+/* whole months from the month rows, the ends from the day rows: three index ranges; and the
+ * bad ratings of the range whose case is open past its deadline (an index range of the open
+ * cases by deadline, each joined to its rating) */
+#define BY_MONTH(scope, code_column) \
+    "(SELECT code, DATE_FORMAT(period, '%Y-%m') AS month, " SUMS ", " \
+    "CAST(SUM(open_overdue) AS SIGNED) open_overdue FROM (" \
+    "SELECT code, period, " COUNTER_COLUMNS ", 0 AS open_overdue FROM stats_counters " \
     "WHERE scope = '" scope "' AND (? IS NULL OR code = ?) " \
     "AND ((grain = 'month' AND period >= ? AND period < ?) OR (grain = 'day' " \
     "AND ((period >= ? AND period < ?) OR (period >= ? AND period < ?)))) " \
+    "UNION ALL SELECT r." code_column ", r.rated_day, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, " \
+    "0, 1 FROM rectifications k JOIN ratings r ON r.id = k.rating_id " \
+    "WHERE k.status = 'open' AND k.deadline < ? AND r.excluded_at IS NULL " \
+    "AND r.rated_day >= ? AND r.rated_day < ? AND (? IS NULL OR r." code_column " = ?)) c " \
     "GROUP BY code, month) s"
 /* clang-format on */
 
 static const char sql_departments[] =
     "SELECT d.code, d.name, " OUTER_COLUMNS " FROM departments d LEFT JOIN " BY_MONTH(
-        "department") " ON s.code = d.code WHERE (? IS NULL OR d.code = ?) "
-                      "ORDER BY d.code, s.month";
+        "department", "department_code") " ON s.code = d.code WHERE (? IS NULL OR d.code = ?) "
+                                         "ORDER BY d.code, s.month";
 static const char sql_service[] =
     "SELECT v.code, v.name, " OUTER_COLUMNS " FROM services v LEFT JOIN " BY_MONTH(
-        "service") " ON s.code = v.code WHERE v.code = ? ORDER BY s.month";
+        "service", "service_code") " ON s.code = v.code WHERE v.code = ? ORDER BY s.month";
 
 static int each_row(db_rows *rows, int rc, stats_row_fn fn, void *ctx)
 {
@@ -105,9 +119,10 @@ static int each_row(db_rows *rows, int rc, stats_row_fn fn, void *ctx)
         const char *code, *name, *month;
         stats_counts n;
         int64_t *l = n.levels;
-        rc = db_row_next(rows, "sss" DELTA_TYPES, &code, &name, &month, &n.completed, &n.on_time,
-                         &n.processing_days, &n.rated, &n.score_sum, &l[0], &l[1], &l[2], &l[3],
-                         &l[4], &n.rectified, &n.visited, &n.visit_satisfied);
+        rc = db_row_next(rows, "sss" DELTA_TYPES "i", &code, &name, &month, &n.completed,
+                         &n.on_time, &n.processing_days, &n.rated, &n.score_sum, &l[0], &l[1],
+                         &l[2], &l[3], &l[4], &n.rectified, &n.visited, &n.visit_satisfied,
+                         &n.closed_late, &n.open_overdue);
         if (rc <= 0)
             break;
         found = 1;
@@ -121,8 +136,9 @@ int stats_departments(db_conn *c, arena *a, const char *code, const stats_range 
                       void *ctx)
 {
     db_rows rows;
-    int rc = db_query(c, &rows, a, sql_departments, "ssssssssss", code, code, r->month_from,
-                      r->month_to, r->head_from, r->head_to, r->tail_from, r->tail_to, code, code);
+    int rc = db_query(c, &rows, a, sql_departments, "sssssssssssssss", code, code, r->month_from,
+                      r->month_to, r->head_from, r->head_to, r->tail_from, r->tail_to, r->today,
+                      r->head_from, r->tail_to, code, code, code, code);
     return each_row(&rows, rc, fn, ctx);
 }
 
@@ -130,8 +146,9 @@ int stats_service(db_conn *c, arena *a, const char *code, const stats_range *r, 
                   void *ctx)
 {
     db_rows rows;
-    int rc = db_query(c, &rows, a, sql_service, "sssssssss", code, code, r->month_from, r->month_to,
-                      r->head_from, r->head_to, r->tail_from, r->tail_to, code);
+    int rc = db_query(c, &rows, a, sql_service, "ssssssssssssss", code, code, r->month_from,
+                      r->month_to, r->head_from, r->head_to, r->tail_from, r->tail_to, r->today,
+                      r->head_from, r->tail_to, code, code, code);
     return each_row(&rows, rc, fn, ctx);
 }
 
@@ -160,14 +177,16 @@ int stats_completed_span(db_conn *c, arena *a, int64_t *first_s, int64_t *last_s
     "SUM(f.day <= a.due_date) AS on_time, " \
     "SUM(GREATEST(f.workday_no - b.workday_no, 0)) AS processing_days, 0 AS rated, " \
     "0 AS score_sum, 0 AS level_1, 0 AS level_2, 0 AS level_3, 0 AS level_4, 0 AS level_5, " \
-    "0 AS rectified, 0 AS visited, 0 AS visit_satisfied FROM applications a " \
+    "0 AS rectified, 0 AS visited, 0 AS visit_satisfied, 0 AS closed_late " \
+    "FROM applications a " \
     "JOIN local_slots f ON f.slot = " LOCAL_SLOT("a.finished_at") " " \
     "JOIN local_slots b ON b.slot = " LOCAL_SLOT("a.submitted_at") " " \
     "WHERE a.status = 'completed' GROUP BY a." code ", f.day " \
     "UNION ALL SELECT r." code ", r.rated_day, 0, 0, 0, COUNT(*), SUM(r.score), " \
     "SUM(r.score = 1), SUM(r.score = 2), SUM(r.score = 3), SUM(r.score = 4), " \
     "SUM(r.score = 5), COALESCE(SUM(k.status = 'closed'), 0), " \
-    "COALESCE(SUM(k.visit IS NOT NULL), 0), COALESCE(SUM(k.visit = 'satisfied'), 0) " \
+    "COALESCE(SUM(k.visit IS NOT NULL), 0), COALESCE(SUM(k.visit = 'satisfied'), 0), " \
+    "COALESCE(SUM(k.status = 'closed' AND k.closed_day > k.deadline), 0) " \
     "FROM ratings r LEFT JOIN rectifications k ON k.rating_id = r.id " \
     "WHERE r.excluded_at IS NULL GROUP BY r." code ", r.rated_day) x"
 #define REBUILT(code) \
@@ -187,9 +206,10 @@ int stats_rebuilt_days(db_conn *c, arena *a, const char *scope, stats_day_fn fn,
         const char *code, *day;
         stats_counts n;
         int64_t *l = n.levels;
+        n.open_overdue = 0;
         rc = db_row_next(&rows, "ss" DELTA_TYPES, &code, &day, &n.completed, &n.on_time,
                          &n.processing_days, &n.rated, &n.score_sum, &l[0], &l[1], &l[2], &l[3],
-                         &l[4], &n.rectified, &n.visited, &n.visit_satisfied);
+                         &l[4], &n.rectified, &n.visited, &n.visit_satisfied, &n.closed_late);
         if (rc <= 0 || (rc = fn(code, day, &n, ctx)) != DB_OK)
             break;
     }
@@ -210,7 +230,7 @@ static const char sql_write_rows[] =
     JSON_COUNTER(8, "level_2") ", " JSON_COUNTER(9, "level_3") ", "
     JSON_COUNTER(10, "level_4") ", " JSON_COUNTER(11, "level_5") ", "
     JSON_COUNTER(12, "rectified") ", " JSON_COUNTER(13, "visited") ", "
-    JSON_COUNTER(14, "visit_satisfied") ")) j";
+    JSON_COUNTER(14, "visit_satisfied") ", " JSON_COUNTER(15, "closed_late") ")) j";
 /* clang-format on */
 
 int stats_write_rows(db_conn *c, const char *scope, const char *grain, const char *rows_json)

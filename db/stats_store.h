@@ -16,6 +16,8 @@ typedef struct stats_counts {
     int64_t completed, on_time, processing_days;
     int64_t rated, score_sum, levels[STATS_LEVELS]; /* levels[0]: score 1 */
     int64_t rectified, visited, visit_satisfied;
+    int64_t closed_late;  /* of the bad ratings, cases closed after their deadline */
+    int64_t open_overdue; /* … and cases still open past it today (read, never stored) */
 } stats_counts;
 
 /* t += n, counter by counter. */
@@ -35,8 +37,8 @@ int stats_add_for_rating(db_conn *c, int64_t rating_id, const stats_counts *d);
  * or "service"), in code and day order, from one consistent read of the completions
  * (grouped by local completion day; working days as the difference of workday_no) and of
  * the ratings still counted (not excluded, with their cases' closings and visits), each to
- * fn; rows written a batch at a time (a JSON array of [code, period, the 13 counters in the
- * order of stats_counts]). A plain read, not INSERT … SELECT: that would lock every
+ * fn; rows written a batch at a time (a JSON array of [code, period, the 14 stored counters in
+ * the order of stats_counts]). A plain read, not INSERT … SELECT: that would lock every
  * application it reads (a shared lock in repeatable read) while the counters' locks are
  * held. */
 int stats_completed_span(db_conn *c, arena *a, int64_t *first_s, int64_t *last_s, int64_t *n);
@@ -49,6 +51,7 @@ int stats_write_rows(db_conn *c, const char *scope, const char *grain, const cha
  * [head_from, head_to) and [tail_from, tail_to) outside them (YYYY-MM-DD; ends exclusive). */
 typedef struct stats_range {
     char head_from[11], head_to[11], month_from[11], month_to[11], tail_from[11], tail_to[11];
+    char today[11]; /* a case open after its deadline (before today) is overdue */
 } stats_range;
 
 /* One month of one department or service: month "YYYY-MM", or NULL for one without any

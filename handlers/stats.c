@@ -60,6 +60,7 @@ static void cut_range(stats_query *q)
         cal_day_format(end, p->tail_from);
     }
     cal_day_format(end, p->tail_to);
+    cal_day_format(cal_today(), p->today);
 }
 
 static bool read_day(req *r, const char *name, cal_day *out)
@@ -153,6 +154,7 @@ static void add_figures(cJSON *o, const stats_counts *n)
     cJSON_AddNumberToObject(o, "return_visit_count", (double)n->visited);
     add_ratio(o, "return_visit_rate", n->visited, n->rectified);
     cJSON_AddNumberToObject(o, "return_visit_satisfied_count", (double)n->visit_satisfied);
+    cJSON_AddNumberToObject(o, "overdue_count", (double)(n->closed_late + n->open_overdue));
 }
 
 static cJSON *answer_object(req *r, const stats_query *q)

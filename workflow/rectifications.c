@@ -40,7 +40,7 @@ static int resolve_in_tx(db_conn *c, arena *a, int64_t id, const case_viewer *v,
         return CASE_CLOSED;
     snprintf(detail, sizeof detail, "case %lld; %s", (long long)id, rs->measure);
     if (rc == DB_OK)
-        rc = stats_count_case_closed(c, out->rating_id);
+        rc = stats_count_case_closed(c, out->rating_id, strcmp(day, out->deadline) > 0);
     if (rc == DB_OK)
         rc = audit(c, who, "rectification.close", out->application_no, detail);
     return rc == DB_OK ? rectification_by_id(c, a, id, false, out) : rc;

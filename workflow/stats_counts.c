@@ -46,9 +46,9 @@ int stats_count_rating(db_conn *c, const char *department_code, const char *serv
     return stats_add(c, department_code, service_code, day, &d);
 }
 
-int stats_count_case_closed(db_conn *c, int64_t rating_id)
+int stats_count_case_closed(db_conn *c, int64_t rating_id, bool late)
 {
-    stats_counts d = {.rectified = 1};
+    stats_counts d = {.rectified = 1, .closed_late = late};
     return stats_add_for_rating(c, rating_id, &d);
 }
 
@@ -85,6 +85,7 @@ static int add_row(rebuild_batch *b, const char *code, const char *period, const
 {
     sb_puts(&b->json, b->rows ? "," : "[");
     const int64_t *l = n->levels;
+    /* in the order of stats_write_rows' JSON */
     const int64_t v[] = {n->completed,
                          n->on_time,
                          n->processing_days,
@@ -97,7 +98,8 @@ static int add_row(rebuild_batch *b, const char *code, const char *period, const
                          l[4],
                          n->rectified,
                          n->visited,
-                         n->visit_satisfied};
+                         n->visit_satisfied,
+                         n->closed_late};
     sb_puts(&b->json, "[");
     jw_string(&b->json, code);
     sb_puts(&b->json, ",");

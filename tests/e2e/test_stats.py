@@ -20,7 +20,7 @@ from people import (APPS, GA_3, bring_to, call, new_citizen, new_staff, q, shang
 STATS = "/api/v1/stats"
 COUNTS = ("applications_completed", "on_time_count", "processing_days_total", "rating_count",
           "bad_rating_count", "rectified_count", "return_visit_count",
-          "return_visit_satisfied_count")
+          "return_visit_satisfied_count", "overdue_count")
 HOLIDAYS = os.path.join(os.path.dirname(__file__), "..", "..", "data", "holidays.tsv")
 LOCAL = "CONVERT_TZ({}, '+00:00', '+08:00')"  # Asia/Shanghai keeps no summer time
 
@@ -86,16 +86,19 @@ def recompute(stack, scope):
         c["score_sum"] += int(score) * int(n)
         c[f"level_{score}"] += int(n)
         c["bad_rating_count"] += int(n) * (int(score) <= 2)
-    for code, month, closed, visited, pleased in sql(
+    today = shanghai_today().isoformat()
+    for code, month, closed, visited, pleased, overdue in sql(
             stack, f"SELECT r.{col}, DATE_FORMAT(r.rated_day, '%Y-%m'), "
                    f"SUM(k.status = 'closed'), SUM(k.visit IS NOT NULL), "
-                   f"SUM(k.visit <=> 'satisfied') FROM rectifications k "
+                   f"SUM(k.visit <=> 'satisfied'), SUM(IF(k.status = 'closed', "
+                   f"k.closed_day > k.deadline, k.deadline < '{today}')) FROM rectifications k "
                    f"JOIN ratings r ON r.id = k.rating_id WHERE r.excluded_at IS NULL "
                    f"GROUP BY 1, 2"):
         c = out[(code, month)]
         c["rectified_count"] += int(closed)
         c["return_visit_count"] += int(visited)
         c["return_visit_satisfied_count"] += int(pleased)
+        c["overdue_count"] += int(overdue)
     return out
 
 
@@ -176,6 +179,42 @@ def test_figures_move_exactly_with_the_events_every_department_every_month(stack
     assert moved["rectified_count"] == 3 and moved["return_visit_count"] == 2, moved
     assert moved["level_1"] == 2 and moved["score_sum"] == 16, moved
     assert moved == change(served_after, served_before)[("service", month)]
+
+
+def test_overdue_cases_count_open_past_the_deadline_and_closed_after_it(stack, http, base):
+    """overdue_count: of the range's bad ratings, the cases still open after their deadline
+    (counted as read, today) and those closed after it (a counter moved at the closing); a
+    case closed on time, or open within its deadline, is not overdue."""
+    today = shanghai_today()
+    params = {"from": today.isoformat(), "to": today.isoformat()}
+    ga = new_staff(stack, http, base, "GA")
+
+    def overdue():
+        return (ok(http, base, "/departments/GA", **params)["overdue_count"],
+                ok(http, base, f"/services/{GA_3}", **params)["overdue_count"])
+
+    def bad_case():
+        c = new_citizen(stack, http, base)
+        no = bring_to(http, base, c, ga, "completed", GA_3)
+        r = call(http, base, "POST", f"{APPS}/{no}/rating", c.token,
+                 {"score": 1, "tags": ["slow"]})
+        assert r.status_code == 201, r.text
+        return sql(stack, f"SELECT id FROM rectifications WHERE application_no = {q(no)}")[0][0]
+
+    def resolve(case):
+        r = call(http, base, "POST", f"/api/v1/staff/rectifications/{case}/resolve", ga.token,
+                 {"verification": "核实", "measure": "explanation", "response": "已说明"})
+        assert r.status_code == 200, r.text
+
+    before = overdue()
+    on_time, late = bad_case(), bad_case()
+    assert overdue() == before, "open within the deadline"
+    yesterday = (today - datetime.timedelta(days=1)).isoformat()
+    sql(stack, f"UPDATE rectifications SET deadline = '{yesterday}' WHERE id = {late}")
+    assert overdue() == (before[0] + 1, before[1] + 1), "open past the deadline"
+    resolve(on_time)
+    resolve(late)
+    assert overdue() == (before[0] + 1, before[1] + 1), "closed after the deadline"
 
 
 def test_ranges_are_cut_exactly(stack, http, base):
