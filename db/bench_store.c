@@ -299,8 +299,10 @@ static const char sql_ratings[] =
 
 /* the deadline: the 5th working day after the rating day (workday_no counts the working days
  * up to and including a day, so it is the working day numbered 5 more); the case's fate from
- * independent parts of a hash of the rating's id: closed (3 in 4) 0 … 10 days after the
- * rating, a return visit for a third of those, satisfied or not (1 in 2) */
+ * independent parts of a hash of the rating's id: closed 0 … 10 days after the rating (some
+ * after the deadline), except one in four of the last 14 days' (open: some past the
+ * deadline, as a working department's few); a return visit for a third of the closed ones,
+ * satisfied or not (1 in 2) */
 static const char sql_cases[] =
     "INSERT IGNORE INTO rectifications (rating_id, application_id, application_no, "
     "department_code, org_id, status, opened_day, deadline, verification, measure, "
@@ -315,7 +317,7 @@ static const char sql_cases[] =
     "IF(x.h DIV 256 % 2, 'satisfied', 'unsatisfied'), NULL), "
     "IF(x.closed_at IS NOT NULL AND x.h DIV 64 % 3 = 0, "
     NOT_AFTER_NOW("x.closed_at + INTERVAL 1 HOUR") ", NULL), x.rated_at "
-    "FROM (SELECT y.*, IF(y.h % 4 = 0, NULL, "
+    "FROM (SELECT y.*, IF(y.h % 4 = 0 AND y.rated_at > NOW() - INTERVAL 14 DAY, NULL, "
     NOT_AFTER_NOW("y.rated_at + INTERVAL y.h DIV 4 % 11 DAY + INTERVAL 2 HOUR") ") AS closed_at "
     "FROM (SELECT r.*, CRC32(r.id) AS h FROM ratings r "
     "WHERE r.application_id BETWEEN ? AND ? AND r.score <= 2) y) x "

@@ -66,8 +66,9 @@ int bench_org_feeds(db_conn *c, int64_t first, int64_t last, int64_t last_seq);
  * submission (some after the due date; never after now). bench_ratings: half the completed
  * applications rated (every level, a few excluded on appeal, 申诉复核), *rated how many;
  * bench_cases: a rectification case of each bad one, deadline 5 working days after the
- * rating day, three in four closed (some after the deadline), a third of those with a
- * return visit. bench_rating_totals: every service's rating summary recomputed. */
+ * rating day, closed (some after the deadline) but for a quarter of the last 14 days', a
+ * third of the closed ones with a return visit. bench_rating_totals: every service's rating summary
+ * recomputed. */
 int bench_spread_finishes(db_conn *c, int64_t first, int64_t last);
 int bench_ratings(db_conn *c, int64_t first, int64_t last, int64_t *rated);
 int bench_cases(db_conn *c, int64_t first, int64_t last, int64_t *cases);

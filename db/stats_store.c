@@ -86,8 +86,10 @@ int stats_add_for_rating(db_conn *c, int64_t rating_id, const stats_counts *d)
     "COALESCE(s.visited, 0), COALESCE(s.visit_satisfied, 0), COALESCE(s.closed_late, 0), " \
     "COALESCE(s.open_overdue, 0)"
 /* whole months from the month rows, the ends from the day rows: three index ranges; and the
- * bad ratings of the range whose case is open past its deadline (an index range of the open
- * cases by deadline, each joined to its rating) */
+ * bad ratings of the range whose case is open past its deadline (the open cases of the
+ * department, or all open cases by deadline, each joined to its rating: a cost that grows
+ * with the open cases, which a department answers within days). A case's department is its
+ * rating's (both the application's). */
 #define BY_MONTH(scope, code_column) \
     "(SELECT code, DATE_FORMAT(period, '%Y-%m') AS month, " SUMS ", " \
     "CAST(SUM(open_overdue) AS SIGNED) open_overdue FROM (" \
@@ -95,20 +97,20 @@ int stats_add_for_rating(db_conn *c, int64_t rating_id, const stats_counts *d)
     "WHERE scope = '" scope "' AND (? IS NULL OR code = ?) " \
     "AND ((grain = 'month' AND period >= ? AND period < ?) OR (grain = 'day' " \
     "AND ((period >= ? AND period < ?) OR (period >= ? AND period < ?)))) " \
-    "UNION ALL SELECT r." code_column ", r.rated_day, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, " \
+    "UNION ALL SELECT " code_column ", r.rated_day, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, " \
     "0, 1 FROM rectifications k JOIN ratings r ON r.id = k.rating_id " \
     "WHERE k.status = 'open' AND k.deadline < ? AND r.excluded_at IS NULL " \
-    "AND r.rated_day >= ? AND r.rated_day < ? AND (? IS NULL OR r." code_column " = ?)) c " \
+    "AND r.rated_day >= ? AND r.rated_day < ? AND (? IS NULL OR " code_column " = ?)) c " \
     "GROUP BY code, month) s"
 /* clang-format on */
 
 static const char sql_departments[] =
     "SELECT d.code, d.name, " OUTER_COLUMNS " FROM departments d LEFT JOIN " BY_MONTH(
-        "department", "department_code") " ON s.code = d.code WHERE (? IS NULL OR d.code = ?) "
-                                         "ORDER BY d.code, s.month";
+        "department", "k.department_code") " ON s.code = d.code WHERE (? IS NULL OR d.code = ?) "
+                                           "ORDER BY d.code, s.month";
 static const char sql_service[] =
     "SELECT v.code, v.name, " OUTER_COLUMNS " FROM services v LEFT JOIN " BY_MONTH(
-        "service", "service_code") " ON s.code = v.code WHERE v.code = ? ORDER BY s.month";
+        "service", "r.service_code") " ON s.code = v.code WHERE v.code = ? ORDER BY s.month";
 
 static int each_row(db_rows *rows, int rc, stats_row_fn fn, void *ctx)
 {
