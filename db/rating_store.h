@@ -108,4 +108,8 @@ int rectification_set_closed(db_conn *c, const rectification_close *k);
  * or has its verdict already. */
 int rectification_set_visit(db_conn *c, int64_t id, const char *visit);
 
+/* EXPLAIN FORMAT=JSON of the case lists (a department's, an organization's; open cases,
+ * and all) with sample parameters (`explain-queries`). */
+int rectification_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx);
+
 #endif

@@ -163,8 +163,10 @@ int stats_completed_span(db_conn *c, arena *a, int64_t *first_s, int64_t *last_s
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
-                      "SELECT CAST(COALESCE(UNIX_TIMESTAMP(MIN(submitted_at)), 0) AS SIGNED), "
-                      "CAST(COALESCE(UNIX_TIMESTAMP(MAX(finished_at)), 0) AS SIGNED), COUNT(*) "
+                      /* either time may be the earlier one (a date moved by hand) */
+                      "SELECT CAST(COALESCE(UNIX_TIMESTAMP(MIN(LEAST(submitted_at, "
+                      "finished_at))), 0) AS SIGNED), CAST(COALESCE(UNIX_TIMESTAMP(MAX("
+                      "GREATEST(submitted_at, finished_at))), 0) AS SIGNED), COUNT(*) "
                       "FROM applications WHERE status = 'completed'",
                       "");
     return db_row_one(&rows, rc, "iii", first_s, last_s, n);

@@ -32,9 +32,9 @@ int stats_add_for_rating(db_conn *c, int64_t rating_id, const stats_counts *d);
 
 /* Rebuilding (`onewindow-admin rebuild-stats`, inside the caller's repeatable-read
  * transaction, on the local-day tables of db/local_days_store.h): every counter removed;
- * the span of the completed applications (Unix times of the first submission and the last
- * completion; 0 when none) and how many there are; the day rows of one scope ("department"
- * or "service"), in code and day order, from one consistent read of the completions
+ * the span of the completed applications (Unix times of the earliest and the latest of their
+ * submissions and completions; 0 when none) and how many there are; the day rows of one scope
+ * ("department" or "service"), in code and day order, from one consistent read of the completions
  * (grouped by local completion day; working days as the difference of workday_no) and of
  * the ratings still counted (not excluded, with their cases' closings and visits), each to
  * fn; rows written a batch at a time (a JSON array of [code, period, the 14 stored counters in

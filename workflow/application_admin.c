@@ -14,7 +14,9 @@
 #include "db/audit_store.h"
 #include "db/bench_store.h"
 #include "db/delegation_store.h"
+#include "db/feedback_store.h"
 #include "db/notification_store.h"
+#include "db/rating_store.h"
 #include "db/webhook_store.h"
 #include "workflow/application_no.h"
 #include "workflow/calendar_cache.h"
@@ -73,6 +75,10 @@ int application_admin_explain(void)
         rc = delegation_explain_queries(db_primary(), &a, print_plan, NULL);
     if (rc == DB_OK)
         rc = webhook_explain_queries(db_primary(), &a, print_plan, NULL);
+    if (rc == DB_OK)
+        rc = rectification_explain_queries(db_primary(), &a, print_plan, NULL);
+    if (rc == DB_OK)
+        rc = feedback_explain_queries(db_primary(), &a, print_plan, NULL);
     arena_destroy(&a);
     if (rc != DB_OK)
         fprintf(stderr, "explain-queries: the database refused a query (%d)\n", rc);

@@ -7,8 +7,9 @@
 
 /* audit --target TARGET: the audit rows of a record as JSON lines, oldest first. */
 int application_admin_audit(const char *target);
-/* explain-queries: {"query","plan"} JSON lines, one per application query and per read of
- * the citizen's inbox (which applications' steps fill). */
+/* explain-queries: {"query","plan"} JSON lines, one per application query, per staff case
+ * list and feedback queue read, and per read of the citizen's inbox (which applications'
+ * steps fill). */
 int application_admin_explain(void);
 /* generate-applications --count N [--year]: N applications with about three events each,
  * owned by N/5 new real-name-verified citizens, over the active services (benchmarks only).
