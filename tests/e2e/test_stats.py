@@ -303,7 +303,9 @@ def test_rebuild_stats_recomputes_every_counter_from_the_raw_tables(stack, http,
     assert served_before[("GA", month)]["rating_count"] >= 1, served_before[("GA", month)]
     sql(stack, "DELETE FROM stats_counters")
     served_empty, _ = snapshot(stack, http, base, first, today)
-    assert not any(served_empty.values()), "the answers come from the counters"
+    # the counters' figures (overdue_count's open cases are read from the cases themselves)
+    assert not any(+collections.Counter({k: n for k, n in c.items() if k != "overdue_count"})
+                   for c in served_empty.values()), "the answers come from the counters"
     p = stack.admin("rebuild-stats")
     lines = dict(line.split(": ") for line in p.stdout.splitlines())
     assert int(lines["applications_completed"]) >= 1 and int(lines["ratings"]) >= 1, p.stdout
