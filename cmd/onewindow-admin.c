@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -133,9 +134,13 @@ static void usage(void)
         "  set-holidays FILE              official holidays and adjusted workdays of the\n"
         "                                 years in FILE (format of data/holidays.tsv)\n"
         "  audit --target ID              the audit rows of a record (JSON lines)\n"
-        "  explain-queries                the query plans of the application and inbox queries\n"
+        "  explain-queries                the query plans of the application, inbox, case-list\n"
+        "                                 and feedback-queue queries\n"
         "  rebuild-stats                  recompute the statistics counters from the raw tables\n"
-        "  generate-applications --count N  benchmark data: N applications, ~3 events each\n"
+        "  generate-applications --count N [--year]\n"
+        "                                 benchmark data: N applications, ~3 events each;\n"
+        "                                 --year: a year of completions, ratings and\n"
+        "                                 rectification cases (then run rebuild-stats)\n"
         "  generate-orgs --count N        benchmark data: N organizations and a year of\n"
         "                                 delegations that handed the applications to them\n"
         "  outbox --dead | --requeue ID | --requeue --all-dead\n"
@@ -164,8 +169,9 @@ static int rebuild_stats(void)
 static int catalog_command(const ow_config *cfg, int argc, char **argv)
 {
     char err[400];
+    /* the generators read MariaDB's seq_ tables; rebuild-stats makes temporary tables */
     bool owner = strcmp(argv[1], "generate-applications") == 0 ||
-                 strcmp(argv[1], "generate-orgs") == 0; /* both read MariaDB's seq_ tables */
+                 strcmp(argv[1], "generate-orgs") == 0 || strcmp(argv[1], "rebuild-stats") == 0;
     if (open_db(cfg, owner, false, err, sizeof err) != 0) {
         fprintf(stderr, "onewindow-admin: %s\n", err);
         return 1;
@@ -222,11 +228,12 @@ static int catalog_command(const ow_config *cfg, int argc, char **argv)
         return application_admin_explain();
     if (strcmp(cmd, "rebuild-stats") == 0 && argc == 2)
         return rebuild_stats();
-    if (strcmp(cmd, "generate-applications") == 0 && argc == 4 &&
+    bool year = argc == 5 && strcmp(argv[4], "--year") == 0;
+    if (strcmp(cmd, "generate-applications") == 0 && (argc == 4 || year) &&
         cli_option(argc, argv, "--count")) {
         long n = strtol(cli_option(argc, argv, "--count"), NULL, 10);
         if (n >= 1 && n <= 100000000)
-            return application_admin_generate(n);
+            return application_admin_generate(n, year);
     }
     if (strcmp(cmd, "generate-orgs") == 0 && argc == 4 && cli_option(argc, argv, "--count")) {
         long n = strtol(cli_option(argc, argv, "--count"), NULL, 10);
@@ -257,6 +264,10 @@ int main(int argc, char **argv)
         return 2;
     }
     config_set_current(&cfg);
+    /* local days (rebuild-stats, the generators, set-holidays) are the service's, as in the
+     * workers: without this the command counted days in the machine's zone */
+    setenv("TZ", cfg.timezone, 1);
+    tzset();
     log_set_component("admin");
     log_set_level(cfg.log_level);
     if (sodium_init() < 0)

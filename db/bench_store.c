@@ -71,17 +71,20 @@ static const char sql_applications[] =
     "DATE(t.at) + INTERVAL s.promised_days DAY, "
     "IF(t.n % 10 IN (6, 7), NULL, t.at + INTERVAL 1 HOUR), t.at + INTERVAL 1 HOUR "
     "FROM (SELECT seq + ? AS n, UNHEX(SHA2(CONCAT(?, 'a', seq + ?), 256)) AS h, "
-    "CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY - INTERVAL ((seq + ?) % 31536000) SECOND AS at "
+    "CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY - INTERVAL ((seq + ?) * ? % 31536000) SECOND AS at "
     "FROM seq_1_to_100000 WHERE seq <= ?) t JOIN bench_services s ON s.k = 1 + t.n % ? "
     "JOIN bench_citizen_numbers p ON p.k = t.n % ?";
 /* clang-format on */
 
 int bench_applications(db_conn *c, const bench_blobs *b, int64_t from, int64_t count,
-                       int64_t citizens, int64_t n_services, int64_t *inserted)
+                       int64_t citizens, int64_t n_services, bool year, int64_t count_all,
+                       int64_t *inserted)
 {
+    /* a second apart, or (year) evenly over the 365 days before yesterday */
+    int64_t stride = year && count_all < BENCH_YEAR_SECONDS ? BENCH_YEAR_SECONDS / count_all : 1;
     /* a rare clash of random numbers is skipped (INSERT IGNORE): *inserted says how many */
-    return db_exec_count(c, inserted, sql_applications, "bisiiiii", b->form, b->form_len, from,
-                         b->tag, from, from, count, n_services, citizens);
+    return db_exec_count(c, inserted, sql_applications, "bisiiiiii", b->form, b->form_len, from,
+                         b->tag, from, from, stride, count, n_services, citizens);
 }
 
 int bench_events(db_conn *c, int64_t first, int64_t last, int64_t *events)
@@ -110,7 +113,7 @@ int bench_events(db_conn *c, int64_t first, int64_t last, int64_t *events)
         "INSERT INTO application_events (application_id, status, result, actor, actor_name, "
         "created_at) SELECT id, status, result, IF(status = 'withdrawn', 'citizen', "
         "'department'), IF(status = 'withdrawn', '申请人', handler_name), "
-        "submitted_at + INTERVAL 50 MINUTE FROM applications "
+        "COALESCE(finished_at, submitted_at + INTERVAL 50 MINUTE) FROM applications "
         "WHERE id BETWEEN ? AND ? AND status IN ('completed', 'withdrawn')",
     };
     /* One transaction, skipped when an earlier run of the same batch committed (its outcome
@@ -257,4 +260,94 @@ int bench_org_feeds(db_conn *c, int64_t first, int64_t last, int64_t last_seq)
 {
     return db_exec(c, "UPDATE org_feed SET last_seq = ? WHERE org_id BETWEEN ? AND ?", "iii",
                    last_seq, first, last);
+}
+
+/* clang-format off */
+/* "never after now": a minute before it, so that every day is a past local day */
+#define NOT_AFTER_NOW(e) "LEAST(" e ", CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE)"
+#define LOCAL_SLOT(e) "UNIX_TIMESTAMP(" e ") DIV 900"
+/* the level of rating k (a number of the application, independent of its last digit, which
+ * chose the status): 5 half the time, 4 a quarter, 3, 2 and 1 the rest (1 twice as often
+ * as 2: those who are unhappy say so) */
+#define SCORE(k) "ELT(1 + (" k ") % 20, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4, 3, 3, 2, 1, 1)"
+
+/* SET runs left to right: updated_at takes the new finished_at */
+static const char sql_spread_finishes[] =
+    "UPDATE applications SET finished_at = " NOT_AFTER_NOW(
+        "submitted_at + INTERVAL id % 23 DAY + INTERVAL 1 + id % 17 HOUR "
+        "+ INTERVAL id % 60 MINUTE") ", "
+    "updated_at = finished_at WHERE id BETWEEN ? AND ? AND status = 'completed'";
+
+static const char sql_ratings[] =
+    "INSERT IGNORE INTO ratings (application_id, application_no, citizen_id, service_id, "
+    "service_code, service_name, department_code, department_name, channel, handler_type, "
+    "handler_name, org_id, app_status, app_result, finished_day, score, tags, comment, "
+    "rated_at, rated_day, excluded_at, excluded_reason) "
+    "SELECT x.id, x.application_no, x.citizen_id, x.service_id, x.service_code, "
+    "x.service_name, x.department_code, x.department_name, "
+    "ELT(1 + x.id % 3, 'app', 'wechat', 'web'), x.handler_type, x.handler_name, x.org_id, "
+    "x.status, x.result, fs.day, x.score, ELT(LEAST(x.score, 4), '[\"slow\"]', "
+    "'[\"overdue\"]', '[\"could_be_faster\"]', '[\"fast\"]'), '基准测试评价', x.rated_at, "
+    "rs.day, IF(x.id DIV 2 % 97 = 0, x.rated_at + INTERVAL 1 SECOND, NULL), "
+    "IF(x.id DIV 2 % 97 = 0, '申诉复核：与本办件无关（基准数据）', NULL) "
+    "FROM (SELECT a.*, " SCORE("a.id DIV 10") " AS score, "
+    NOT_AFTER_NOW("a.finished_at + INTERVAL a.id % 5 DAY + INTERVAL a.id % 13 HOUR") " AS rated_at "
+    "FROM applications a WHERE a.id BETWEEN ? AND ? AND a.status = 'completed' "
+    "AND a.id % 2 = 0) x "
+    "JOIN local_slots fs ON fs.slot = " LOCAL_SLOT("x.finished_at") " "
+    "JOIN local_slots rs ON rs.slot = " LOCAL_SLOT("x.rated_at");
+
+/* the deadline: the 5th working day after the rating day (workday_no counts the working days
+ * up to and including a day, so it is the working day numbered 5 more); the case's fate from
+ * independent parts of a hash of the rating's id: closed 0 … 10 days after the rating (some
+ * after the deadline), except one in four of the last 14 days' (open: some past the
+ * deadline, as a working department's few); a return visit for a third of the closed ones,
+ * satisfied or not (1 in 2) */
+static const char sql_cases[] =
+    "INSERT IGNORE INTO rectifications (rating_id, application_id, application_no, "
+    "department_code, org_id, status, opened_day, deadline, verification, measure, "
+    "response, responder, closed_at, closed_day, visit, visited_at, created_at) "
+    "SELECT x.id, x.application_id, x.application_no, x.department_code, x.org_id, "
+    "IF(x.closed_at IS NULL, 'open', 'closed'), x.rated_day, dl.day, "
+    "IF(x.closed_at IS NULL, NULL, '已核实（基准数据）'), "
+    "IF(x.closed_at IS NULL, NULL, ELT(1 + x.h % 3, 'immediate', 'scheduled', 'explanation')), "
+    "IF(x.closed_at IS NULL, NULL, '已整改（基准数据）'), "
+    "IF(x.closed_at IS NULL, NULL, x.handler_name), x.closed_at, cs.day, "
+    "IF(x.closed_at IS NOT NULL AND x.h DIV 64 % 3 = 0, "
+    "IF(x.h DIV 256 % 2, 'satisfied', 'unsatisfied'), NULL), "
+    "IF(x.closed_at IS NOT NULL AND x.h DIV 64 % 3 = 0, "
+    NOT_AFTER_NOW("x.closed_at + INTERVAL 1 HOUR") ", NULL), x.rated_at "
+    "FROM (SELECT y.*, IF(y.h % 4 = 0 AND y.rated_at > NOW() - INTERVAL 14 DAY, NULL, "
+    NOT_AFTER_NOW("y.rated_at + INTERVAL y.h DIV 4 % 11 DAY + INTERVAL 2 HOUR") ") AS closed_at "
+    "FROM (SELECT r.*, CRC32(r.id) AS h FROM ratings r "
+    "WHERE r.application_id BETWEEN ? AND ? AND r.score <= 2) y) x "
+    "JOIN local_days od ON od.day = x.rated_day "
+    "JOIN local_days dl ON dl.workday_no = od.workday_no + 5 AND dl.workday = 1 "
+    "LEFT JOIN local_slots cs ON cs.slot = " LOCAL_SLOT("x.closed_at");
+/* clang-format on */
+
+int bench_spread_finishes(db_conn *c, int64_t first, int64_t last)
+{
+    return db_exec(c, sql_spread_finishes, "ii", first, last);
+}
+
+int bench_ratings(db_conn *c, int64_t first, int64_t last, int64_t *rated)
+{
+    return db_exec_count(c, rated, sql_ratings, "ii", first, last);
+}
+
+int bench_cases(db_conn *c, int64_t first, int64_t last, int64_t *cases)
+{
+    return db_exec_count(c, cases, sql_cases, "ii", first, last);
+}
+
+int bench_rating_totals(db_conn *c)
+{
+    return db_exec(c,
+                   "INSERT INTO service_rating_totals (service_id, rating_count, score_sum) "
+                   "SELECT service_id, COUNT(*), SUM(score) FROM ratings "
+                   "WHERE excluded_at IS NULL GROUP BY service_id "
+                   "ON DUPLICATE KEY UPDATE rating_count = VALUES(rating_count), "
+                   "score_sum = VALUES(score_sum)",
+                   "");
 }

@@ -3,6 +3,7 @@
 #ifndef OW_BENCH_STORE_H
 #define OW_BENCH_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,9 +26,12 @@ int bench_citizen_numbers(db_conn *c, int64_t after_id, int64_t *n);
 int bench_services(db_conn *c, int64_t *n);
 /* Up to BENCH_BATCH applications numbered from+1 … from+count, spread over the citizens
  * numbered 0 … citizens - 1 (bench_citizen_numbers) and the n_services services
- * (bench_services); *inserted: how many rows went in. */
+ * (bench_services), submitted a second apart before yesterday (year: the count_all of the
+ * run spread evenly over the 365 days before it); *inserted: how many rows went in. */
+#define BENCH_YEAR_SECONDS 31536000
 int bench_applications(db_conn *c, const bench_blobs *b, int64_t from, int64_t count,
-                       int64_t citizens, int64_t n_services, int64_t *inserted);
+                       int64_t citizens, int64_t n_services, bool year, int64_t count_all,
+                       int64_t *inserted);
 /* Timelines of the applications with ids in [first, last]: about three events each, and a
  * notification of each in the citizen's inbox (one transaction, skipped when a run of the same
  * range committed already). */
@@ -54,6 +58,21 @@ int bench_delegate_applications(db_conn *c, int64_t from, int64_t to, int64_t fi
                                 const char *last_day, int64_t *changed);
 /* The organizations' feed counters after bench_delegate_applications. */
 int bench_org_feeds(db_conn *c, int64_t first, int64_t last, int64_t last_seq);
+
+/* A year of finished activity (generate-applications --year), over the applications with ids
+ * in [first, last], before bench_events: each batch can run again and leave the same rows.
+ * Needs the local-day tables (db/local_days_store.h) over the year before today and the
+ * weeks after it. bench_spread_finishes: the completions spread over the 0 … 22 days after the
+ * submission (some after the due date; never after now). bench_ratings: half the completed
+ * applications rated (every level, a few excluded on appeal, 申诉复核), *rated how many;
+ * bench_cases: a rectification case of each bad one, deadline 5 working days after the
+ * rating day, closed (some after the deadline) but for a quarter of the last 14 days', a
+ * third of the closed ones with a return visit. bench_rating_totals: every service's rating summary
+ * recomputed. */
+int bench_spread_finishes(db_conn *c, int64_t first, int64_t last);
+int bench_ratings(db_conn *c, int64_t first, int64_t last, int64_t *rated);
+int bench_cases(db_conn *c, int64_t first, int64_t last, int64_t *cases);
+int bench_rating_totals(db_conn *c);
 
 /* The largest id of a table (0 when empty): "citizens" or "applications". */
 int bench_max_id(db_conn *c, const char *table, int64_t *id);

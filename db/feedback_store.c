@@ -97,9 +97,11 @@ static const char sql_of_citizen[] =
     "SELECT " TICKET_FIELDS "FROM feedback_tickets WHERE citizen_id = ? "
     "AND (? IS NULL OR status = ?) AND id < ? ORDER BY id DESC LIMIT ?";
 /* the department's queue, and the general one (department_code NULL) for the desk */
-static const char sql_queue[] = "SELECT " TICKET_FIELDS "FROM feedback_tickets "
-                                "WHERE (department_code = ? OR (? AND department_code IS NULL)) "
-                                "AND (? IS NULL OR status = ?) AND id < ? ORDER BY id DESC LIMIT ?";
+#define SQL_QUEUE                                                                                  \
+    "SELECT " TICKET_FIELDS "FROM feedback_tickets "                                               \
+    "WHERE (department_code = ? OR (? AND department_code IS NULL)) "                              \
+    "AND (? IS NULL OR status = ?) AND id < ? ORDER BY id DESC LIMIT ?"
+static const char sql_queue[] = SQL_QUEUE;
 
 int feedback_list(db_conn *c, arena *a, const feedback_query *q, feedback_row *out, size_t *n)
 {
@@ -171,4 +173,21 @@ int feedback_set_satisfaction(db_conn *c, int64_t id, int satisfaction)
                            "rated_at = CURRENT_TIMESTAMP(3) "
                            "WHERE id = ? AND status = 'closed' AND satisfaction IS NULL",
                            "ii", (int64_t)satisfaction, id);
+}
+
+int feedback_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
+{
+    int64_t top = INT64_MAX, lim = 21;
+    const char *any = NULL; /* no status: every ticket */
+    db_rows r;
+    int rc = db_explained("feedback queue of a department, open",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_QUEUE, "sissii", "GA", (int64_t)0,
+                                   "open", "open", top, lim),
+                          &r, fn, ctx);
+    if (rc == DB_OK)
+        rc = db_explained("feedback queue of the desk with the general one, all",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_QUEUE, "sissii", "GA", (int64_t)1, any,
+                                   any, top, lim),
+                          &r, fn, ctx);
+    return rc;
 }

@@ -73,4 +73,8 @@ int feedback_set_closed(db_conn *c, int64_t id);
 /* DB_NOT_FOUND when open or rated already. */
 int feedback_set_satisfaction(db_conn *c, int64_t id, int satisfaction);
 
+/* EXPLAIN FORMAT=JSON of the staff queue (a department's open tickets; the desk's with the
+ * general queue) with sample parameters (`explain-queries`). */
+int feedback_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx);
+
 #endif

@@ -89,18 +89,20 @@ int rating_totals_remove(db_conn *c, int64_t service_id, int score)
     "SELECT r.id, r.service_id, COALESCE(k.id, 0), r.application_no, r.department_code, " \
     "r.service_code, " \
     DAY("r.rated_day") ", r.score, r.excluded_at IS NOT NULL, " \
-    "COALESCE(k.status = 'closed', 0), k.visit IS NOT NULL, COALESCE(k.visit = 'satisfied', 0) " \
+    "COALESCE(k.status = 'closed', 0), k.visit IS NOT NULL, COALESCE(k.visit = 'satisfied', 0), " \
+    "COALESCE(k.status = 'closed' AND k.closed_day > k.deadline, 0) " \
     "FROM ratings r LEFT JOIN rectifications k ON k.rating_id = r.id WHERE r.id = ?"
 /* clang-format on */
 
 int rating_counted_by_id(db_conn *c, arena *a, int64_t id, bool for_update, rating_counted *out)
 {
     db_rows rows;
-    int64_t score = 0, excluded = 0, closed = 0, visited = 0, satisfied = 0;
+    int64_t score = 0, excluded = 0, closed = 0, visited = 0, satisfied = 0, late = 0;
     int rc = db_query(c, &rows, a, for_update ? COUNTED_SQL " FOR UPDATE" : COUNTED_SQL, "i", id);
-    rc = db_row_one(&rows, rc, "iiissssiiiii", &out->id, &out->service_id, &out->case_id,
+    rc = db_row_one(&rows, rc, "iiissssiiiiii", &out->id, &out->service_id, &out->case_id,
                     &out->application_no, &out->department_code, &out->service_code,
-                    &out->rated_day, &score, &excluded, &closed, &visited, &satisfied);
+                    &out->rated_day, &score, &excluded, &closed, &visited, &satisfied, &late);
+    out->case_closed_late = late;
     out->score = (int)score;
     out->excluded = excluded;
     out->case_closed = closed;
@@ -240,21 +242,36 @@ int rectification_by_id(db_conn *c, arena *a, int64_t id, bool for_update, recti
     return case_row(&rows, rc, out);
 }
 
-static const char sql_list_dept[] =
-    "SELECT " CASE_FIELDS CASE_FROM "WHERE k.department_code = ? AND (? IS NULL OR k.status = ?) "
-    "AND k.id < ? ORDER BY k.id DESC LIMIT ?";
-static const char sql_list_org[] =
-    "SELECT " CASE_FIELDS CASE_FROM "WHERE k.org_id = ? AND (? IS NULL OR k.status = ?) "
-    "AND k.id < ? ORDER BY k.id DESC LIMIT ?";
+/* a status, or none: two statements, so that each reads its index in id order (department or
+ * organization, status, id; or department or organization, id) without sorting; named, for
+ * the optimizer would take (status, deadline) of the statistics' overdue read when few cases
+ * are open, and sort them */
+#define SQL_LIST(who, keys, status)                                                                \
+    "SELECT " CASE_FIELDS " FROM rectifications k USE INDEX (" keys ") "                           \
+    "JOIN ratings r ON r.id = k.rating_id WHERE " who " = ? " status "AND k.id < ? "               \
+    "ORDER BY k.id DESC LIMIT ?"
+#define DEPT_KEYS "rectifications_department, rectifications_department_all"
+#define ORG_KEYS "rectifications_org, rectifications_org_all"
+#define SQL_LIST_DEPT SQL_LIST("k.department_code", DEPT_KEYS, "AND k.status = ? ")
+#define SQL_LIST_DEPT_ALL SQL_LIST("k.department_code", DEPT_KEYS, "")
+#define SQL_LIST_ORG SQL_LIST("k.org_id", ORG_KEYS, "AND k.status = ? ")
+#define SQL_LIST_ORG_ALL SQL_LIST("k.org_id", ORG_KEYS, "")
 
 int rectification_list(db_conn *c, arena *a, const rectification_query *q, rectification_row *out,
                        size_t *n)
 {
     db_rows rows;
-    int rc = q->org_id ? db_query(c, &rows, a, sql_list_org, "issii", q->org_id, q->status,
-                                  q->status, q->before, (int64_t)q->limit)
-                       : db_query(c, &rows, a, sql_list_dept, "sssii", q->department_code,
-                                  q->status, q->status, q->before, (int64_t)q->limit);
+    int64_t lim = (int64_t)q->limit;
+    int rc;
+    if (q->org_id)
+        rc = q->status
+                 ? db_query(c, &rows, a, SQL_LIST_ORG, "isii", q->org_id, q->status, q->before, lim)
+                 : db_query(c, &rows, a, SQL_LIST_ORG_ALL, "iii", q->org_id, q->before, lim);
+    else
+        rc = q->status ? db_query(c, &rows, a, SQL_LIST_DEPT, "ssii", q->department_code, q->status,
+                                  q->before, lim)
+                       : db_query(c, &rows, a, SQL_LIST_DEPT_ALL, "sii", q->department_code,
+                                  q->before, lim);
     *n = 0;
     if (rc != DB_OK)
         return rc;
@@ -290,4 +307,23 @@ int rectification_set_visit(db_conn *c, int64_t id, const char *visit)
                            "UPDATE rectifications SET visit = ?, visited_at = CURRENT_TIMESTAMP(3) "
                            "WHERE id = ? AND status = 'closed' AND visit IS NULL",
                            "si", visit, id);
+}
+
+int rectification_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx)
+{
+    int64_t org = 1, top = INT64_MAX, lim = 21;
+    db_rows r;
+    int rc = db_explained(
+        "rectification cases of a department, open",
+        db_query(c, &r, a, DB_EXPLAIN SQL_LIST_DEPT, "ssii", "GA", "open", top, lim), &r, fn, ctx);
+    if (rc == DB_OK)
+        rc = db_explained("rectification cases of a department, all",
+                          db_query(c, &r, a, DB_EXPLAIN SQL_LIST_DEPT_ALL, "sii", "GA", top, lim),
+                          &r, fn, ctx);
+    if (rc == DB_OK)
+        rc =
+            db_explained("rectification cases of an organization, open",
+                         db_query(c, &r, a, DB_EXPLAIN SQL_LIST_ORG, "isii", org, "open", top, lim),
+                         &r, fn, ctx);
+    return rc;
 }

@@ -48,6 +48,7 @@ typedef struct rating_counted {
     const char *application_no, *department_code, *service_code, *rated_day; /* YYYY-MM-DD */
     int score;
     bool excluded, case_closed, visited, visit_satisfied;
+    bool case_closed_late; /* closed after its deadline (stats closed_late) */
 } rating_counted;
 
 /* By id; for_update locks the rating and its case (inside a transaction; take the case's
@@ -134,5 +135,9 @@ int rectification_set_closed(db_conn *c, const rectification_close *k);
 /* The citizen's verdict on a closed case: DB_OK, or DB_NOT_FOUND when the case is not closed
  * or has its verdict already. */
 int rectification_set_visit(db_conn *c, int64_t id, const char *visit);
+
+/* EXPLAIN FORMAT=JSON of the case lists (a department's, an organization's; open cases,
+ * and all) with sample parameters (`explain-queries`). */
+int rectification_explain_queries(db_conn *c, arena *a, db_plan_fn fn, void *ctx);
 
 #endif

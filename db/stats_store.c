@@ -1,9 +1,11 @@
 #include "db/stats_store.h"
 
+#include <string.h>
+
 /* clang-format off */
 #define COUNTER_COLUMNS \
     "completed, on_time, processing_days, rated, score_sum, level_1, level_2, level_3, " \
-    "level_4, level_5, rectified, visited, visit_satisfied"
+    "level_4, level_5, rectified, visited, visit_satisfied, closed_late"
 #define UPSERT_HEAD \
     "INSERT INTO stats_counters (scope, code, grain, period, " COUNTER_COLUMNS ") " \
     "SELECT s.scope, s.code, g.grain, " \
@@ -12,7 +14,8 @@
 #define UPSERT_TAIL \
     " CROSS JOIN (SELECT 'day' AS grain UNION ALL SELECT 'month') g " \
     "CROSS JOIN (SELECT ? AS d1, ? AS d2, ? AS d3, ? AS d4, ? AS d5, ? AS d6, ? AS d7, " \
-    "? AS d8, ? AS d9, ? AS d10, ? AS d11, ? AS d12, ? AS d13) v ORDER BY 1, 2, 3, 4 " \
+    "? AS d8, ? AS d9, ? AS d10, ? AS d11, ? AS d12, ? AS d13, ? AS d14) v " \
+    "ORDER BY 1, 2, 3, 4 " \
     "ON DUPLICATE KEY UPDATE completed = completed + VALUES(completed), " \
     "on_time = on_time + VALUES(on_time), " \
     "processing_days = processing_days + VALUES(processing_days), " \
@@ -21,13 +24,30 @@
     "level_3 = level_3 + VALUES(level_3), level_4 = level_4 + VALUES(level_4), " \
     "level_5 = level_5 + VALUES(level_5), rectified = rectified + VALUES(rectified), " \
     "visited = visited + VALUES(visited), " \
-    "visit_satisfied = visit_satisfied + VALUES(visit_satisfied)"
+    "visit_satisfied = visit_satisfied + VALUES(visit_satisfied), " \
+    "closed_late = closed_late + VALUES(closed_late)"
 #define DELTAS(d) \
     (d)->completed, (d)->on_time, (d)->processing_days, (d)->rated, (d)->score_sum, \
     (d)->levels[0], (d)->levels[1], (d)->levels[2], (d)->levels[3], (d)->levels[4], \
-    (d)->rectified, (d)->visited, (d)->visit_satisfied
-#define DELTA_TYPES "iiiiiiiiiiiii"
+    (d)->rectified, (d)->visited, (d)->visit_satisfied, (d)->closed_late
+#define DELTA_TYPES "iiiiiiiiiiiiii"
 /* clang-format on */
+
+void stats_counts_add(stats_counts *t, const stats_counts *n)
+{
+    t->completed += n->completed;
+    t->on_time += n->on_time;
+    t->processing_days += n->processing_days;
+    t->rated += n->rated;
+    t->score_sum += n->score_sum;
+    for (int i = 0; i < STATS_LEVELS; i++)
+        t->levels[i] += n->levels[i];
+    t->rectified += n->rectified;
+    t->visited += n->visited;
+    t->visit_satisfied += n->visit_satisfied;
+    t->closed_late += n->closed_late;
+    t->open_overdue += n->open_overdue;
+}
 
 int stats_add(db_conn *c, const char *department_code, const char *service_code, const char *day,
               const stats_counts *d)
@@ -56,29 +76,41 @@ int stats_add_for_rating(db_conn *c, int64_t rating_id, const stats_counts *d)
     "CAST(SUM(level_2) AS SIGNED) level_2, CAST(SUM(level_3) AS SIGNED) level_3, " \
     "CAST(SUM(level_4) AS SIGNED) level_4, CAST(SUM(level_5) AS SIGNED) level_5, " \
     "CAST(SUM(rectified) AS SIGNED) rectified, CAST(SUM(visited) AS SIGNED) visited, " \
-    "CAST(SUM(visit_satisfied) AS SIGNED) visit_satisfied"
+    "CAST(SUM(visit_satisfied) AS SIGNED) visit_satisfied, " \
+    "CAST(SUM(closed_late) AS SIGNED) closed_late"
 #define OUTER_COLUMNS \
     "s.month, COALESCE(s.completed, 0), COALESCE(s.on_time, 0), " \
     "COALESCE(s.processing_days, 0), COALESCE(s.rated, 0), COALESCE(s.score_sum, 0), " \
     "COALESCE(s.level_1, 0), COALESCE(s.level_2, 0), COALESCE(s.level_3, 0), " \
     "COALESCE(s.level_4, 0), COALESCE(s.level_5, 0), COALESCE(s.rectified, 0), " \
-    "COALESCE(s.visited, 0), COALESCE(s.visit_satisfied, 0)"
-/* whole months from the month rows, the ends from the day rows: three index ranges */
-#define BY_MONTH(scope) \
-    "(SELECT code, DATE_FORMAT(period, '%Y-%m') AS month, " SUMS " FROM stats_counters " \
+    "COALESCE(s.visited, 0), COALESCE(s.visit_satisfied, 0), COALESCE(s.closed_late, 0), " \
+    "COALESCE(s.open_overdue, 0)"
+/* whole months from the month rows, the ends from the day rows: three index ranges; and the
+ * bad ratings of the range whose case is open past its deadline (the open cases of the
+ * department, or all open cases by deadline, each joined to its rating: a cost that grows
+ * with the open cases, which a department answers within days). A case's department is its
+ * rating's (both the application's). */
+#define BY_MONTH(scope, code_column) \
+    "(SELECT code, DATE_FORMAT(period, '%Y-%m') AS month, " SUMS ", " \
+    "CAST(SUM(open_overdue) AS SIGNED) open_overdue FROM (" \
+    "SELECT code, period, " COUNTER_COLUMNS ", 0 AS open_overdue FROM stats_counters " \
     "WHERE scope = '" scope "' AND (? IS NULL OR code = ?) " \
     "AND ((grain = 'month' AND period >= ? AND period < ?) OR (grain = 'day' " \
     "AND ((period >= ? AND period < ?) OR (period >= ? AND period < ?)))) " \
+    "UNION ALL SELECT " code_column ", r.rated_day, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, " \
+    "0, 1 FROM rectifications k JOIN ratings r ON r.id = k.rating_id " \
+    "WHERE k.status = 'open' AND k.deadline < ? AND r.excluded_at IS NULL " \
+    "AND r.rated_day >= ? AND r.rated_day < ? AND (? IS NULL OR " code_column " = ?)) c " \
     "GROUP BY code, month) s"
 /* clang-format on */
 
 static const char sql_departments[] =
     "SELECT d.code, d.name, " OUTER_COLUMNS " FROM departments d LEFT JOIN " BY_MONTH(
-        "department") " ON s.code = d.code WHERE (? IS NULL OR d.code = ?) "
-                      "ORDER BY d.code, s.month";
+        "department", "k.department_code") " ON s.code = d.code WHERE (? IS NULL OR d.code = ?) "
+                                           "ORDER BY d.code, s.month";
 static const char sql_service[] =
     "SELECT v.code, v.name, " OUTER_COLUMNS " FROM services v LEFT JOIN " BY_MONTH(
-        "service") " ON s.code = v.code WHERE v.code = ? ORDER BY s.month";
+        "service", "r.service_code") " ON s.code = v.code WHERE v.code = ? ORDER BY s.month";
 
 static int each_row(db_rows *rows, int rc, stats_row_fn fn, void *ctx)
 {
@@ -89,9 +121,10 @@ static int each_row(db_rows *rows, int rc, stats_row_fn fn, void *ctx)
         const char *code, *name, *month;
         stats_counts n;
         int64_t *l = n.levels;
-        rc = db_row_next(rows, "sss" DELTA_TYPES, &code, &name, &month, &n.completed, &n.on_time,
-                         &n.processing_days, &n.rated, &n.score_sum, &l[0], &l[1], &l[2], &l[3],
-                         &l[4], &n.rectified, &n.visited, &n.visit_satisfied);
+        rc = db_row_next(rows, "sss" DELTA_TYPES "i", &code, &name, &month, &n.completed,
+                         &n.on_time, &n.processing_days, &n.rated, &n.score_sum, &l[0], &l[1],
+                         &l[2], &l[3], &l[4], &n.rectified, &n.visited, &n.visit_satisfied,
+                         &n.closed_late, &n.open_overdue);
         if (rc <= 0)
             break;
         found = 1;
@@ -105,8 +138,9 @@ int stats_departments(db_conn *c, arena *a, const char *code, const stats_range 
                       void *ctx)
 {
     db_rows rows;
-    int rc = db_query(c, &rows, a, sql_departments, "ssssssssss", code, code, r->month_from,
-                      r->month_to, r->head_from, r->head_to, r->tail_from, r->tail_to, code, code);
+    int rc = db_query(c, &rows, a, sql_departments, "sssssssssssssss", code, code, r->month_from,
+                      r->month_to, r->head_from, r->head_to, r->tail_from, r->tail_to, r->today,
+                      r->head_from, r->tail_to, code, code, code, code);
     return each_row(&rows, rc, fn, ctx);
 }
 
@@ -114,8 +148,9 @@ int stats_service(db_conn *c, arena *a, const char *code, const stats_range *r, 
                   void *ctx)
 {
     db_rows rows;
-    int rc = db_query(c, &rows, a, sql_service, "sssssssss", code, code, r->month_from, r->month_to,
-                      r->head_from, r->head_to, r->tail_from, r->tail_to, code);
+    int rc = db_query(c, &rows, a, sql_service, "ssssssssssssss", code, code, r->month_from,
+                      r->month_to, r->head_from, r->head_to, r->tail_from, r->tail_to, r->today,
+                      r->head_from, r->tail_to, code, code, code);
     return each_row(&rows, rc, fn, ctx);
 }
 
@@ -124,59 +159,85 @@ int stats_clear(db_conn *c)
     return db_exec(c, "DELETE FROM stats_counters", "");
 }
 
-int stats_completions(db_conn *c, arena *a, int64_t after, size_t max, stats_completion *out,
-                      size_t *n)
+int stats_completed_span(db_conn *c, arena *a, int64_t *first_s, int64_t *last_s, int64_t *n)
 {
     db_rows rows;
     int rc = db_query(c, &rows, a,
-                      "SELECT id, department_code, service_code, "
-                      "DATE_FORMAT(submitted_at, '%Y-%m-%dT%H:%i:%sZ'), "
-                      "DATE_FORMAT(finished_at, '%Y-%m-%dT%H:%i:%sZ'), "
-                      "DATE_FORMAT(due_date, '%Y-%m-%d') FROM applications "
-                      "WHERE status = 'completed' AND id > ? ORDER BY id LIMIT ?",
-                      "ii", after, (int64_t)max);
-    *n = 0;
+                      /* either time may be the earlier one (a date moved by hand) */
+                      "SELECT CAST(COALESCE(UNIX_TIMESTAMP(MIN(LEAST(submitted_at, "
+                      "finished_at))), 0) AS SIGNED), CAST(COALESCE(UNIX_TIMESTAMP(MAX("
+                      "GREATEST(submitted_at, finished_at))), 0) AS SIGNED), COUNT(*) "
+                      "FROM applications WHERE status = 'completed'",
+                      "");
+    return db_row_one(&rows, rc, "iii", first_s, last_s, n);
+}
+
+/* clang-format off */
+#define LOCAL_SLOT(e) "UNIX_TIMESTAMP(" e ") DIV 900"
+/* the day groups of one scope's code column: completions by local completion day (working days in (submission day, completion day]:
+ * the difference of their workday_no), ratings by rating day */
+#define GROUPS(code) \
+    "(SELECT a." code " AS code, f.day, COUNT(*) AS completed, " \
+    "SUM(f.day <= a.due_date) AS on_time, " \
+    "SUM(GREATEST(f.workday_no - b.workday_no, 0)) AS processing_days, 0 AS rated, " \
+    "0 AS score_sum, 0 AS level_1, 0 AS level_2, 0 AS level_3, 0 AS level_4, 0 AS level_5, " \
+    "0 AS rectified, 0 AS visited, 0 AS visit_satisfied, 0 AS closed_late " \
+    "FROM applications a " \
+    "JOIN local_slots f ON f.slot = " LOCAL_SLOT("a.finished_at") " " \
+    "JOIN local_slots b ON b.slot = " LOCAL_SLOT("a.submitted_at") " " \
+    "WHERE a.status = 'completed' GROUP BY a." code ", f.day " \
+    "UNION ALL SELECT r." code ", r.rated_day, 0, 0, 0, COUNT(*), SUM(r.score), " \
+    "SUM(r.score = 1), SUM(r.score = 2), SUM(r.score = 3), SUM(r.score = 4), " \
+    "SUM(r.score = 5), COALESCE(SUM(k.status = 'closed'), 0), " \
+    "COALESCE(SUM(k.visit IS NOT NULL), 0), COALESCE(SUM(k.visit = 'satisfied'), 0), " \
+    "COALESCE(SUM(k.status = 'closed' AND k.closed_day > k.deadline), 0) " \
+    "FROM ratings r LEFT JOIN rectifications k ON k.rating_id = r.id " \
+    "WHERE r.excluded_at IS NULL GROUP BY r." code ", r.rated_day) x"
+#define REBUILT(code) \
+    "SELECT x.code, DATE_FORMAT(x.day, '%Y-%m-%d'), " SUMS " FROM " GROUPS(code) \
+    " GROUP BY x.code, x.day ORDER BY x.code, x.day"
+/* clang-format on */
+
+int stats_rebuilt_days(db_conn *c, arena *a, const char *scope, stats_day_fn fn, void *ctx)
+{
+    static const char departments[] = REBUILT("department_code"),
+                      services[] = REBUILT("service_code");
+    db_rows rows;
+    int rc = db_query(c, &rows, a, strcmp(scope, "department") == 0 ? departments : services, "");
     if (rc != DB_OK)
         return rc;
     for (;;) {
-        stats_completion *o = &out[*n];
-        rc = db_row_next(&rows, "isssss", &o->id, &o->department_code, &o->service_code,
-                         &o->submitted_at, &o->finished_at, &o->due_date);
-        if (rc <= 0)
+        const char *code, *day;
+        stats_counts n;
+        int64_t *l = n.levels;
+        n.open_overdue = 0;
+        rc = db_row_next(&rows, "ss" DELTA_TYPES, &code, &day, &n.completed, &n.on_time,
+                         &n.processing_days, &n.rated, &n.score_sum, &l[0], &l[1], &l[2], &l[3],
+                         &l[4], &n.rectified, &n.visited, &n.visit_satisfied, &n.closed_late);
+        if (rc <= 0 || (rc = fn(code, day, &n, ctx)) != DB_OK)
             break;
-        (*n)++;
     }
     return db_rows_done(&rows, rc);
 }
 
-int stats_rating_groups(db_conn *c, arena *a, stats_group_fn fn, void *ctx)
+/* clang-format off */
+#define JSON_COUNTER(i, name) name " BIGINT PATH '$[" #i "]'"
+/* one statement for a batch: its rows come from the parameter (JSON_TABLE), not from a
+ * table, so nothing is read under lock */
+static const char sql_write_rows[] =
+    "INSERT INTO stats_counters (scope, code, grain, period, " COUNTER_COLUMNS ") "
+    "SELECT ?, j.code, ?, j.period, " COUNTER_COLUMNS " FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+    "code VARCHAR(64) PATH '$[0]', period DATE PATH '$[1]', "
+    JSON_COUNTER(2, "completed") ", " JSON_COUNTER(3, "on_time") ", "
+    JSON_COUNTER(4, "processing_days") ", " JSON_COUNTER(5, "rated") ", "
+    JSON_COUNTER(6, "score_sum") ", " JSON_COUNTER(7, "level_1") ", "
+    JSON_COUNTER(8, "level_2") ", " JSON_COUNTER(9, "level_3") ", "
+    JSON_COUNTER(10, "level_4") ", " JSON_COUNTER(11, "level_5") ", "
+    JSON_COUNTER(12, "rectified") ", " JSON_COUNTER(13, "visited") ", "
+    JSON_COUNTER(14, "visit_satisfied") ", " JSON_COUNTER(15, "closed_late") ")) j";
+/* clang-format on */
+
+int stats_write_rows(db_conn *c, const char *scope, const char *grain, const char *rows_json)
 {
-    db_rows rows;
-    int rc = db_query(
-        c, &rows, a,
-        "SELECT r.department_code, r.service_code, DATE_FORMAT(r.rated_day, '%Y-%m-%d'), "
-        "COUNT(*), CAST(SUM(r.score) AS SIGNED), CAST(SUM(r.score = 1) AS SIGNED), "
-        "CAST(SUM(r.score = 2) AS SIGNED), CAST(SUM(r.score = 3) AS SIGNED), "
-        "CAST(SUM(r.score = 4) AS SIGNED), CAST(SUM(r.score = 5) AS SIGNED), "
-        "CAST(COALESCE(SUM(k.status = 'closed'), 0) AS SIGNED), "
-        "CAST(COALESCE(SUM(k.visit IS NOT NULL), 0) AS SIGNED), "
-        "CAST(COALESCE(SUM(k.visit = 'satisfied'), 0) AS SIGNED) "
-        "FROM ratings r LEFT JOIN rectifications k ON k.rating_id = r.id "
-        "WHERE r.excluded_at IS NULL GROUP BY r.department_code, r.service_code, r.rated_day",
-        "");
-    if (rc != DB_OK)
-        return rc;
-    for (;;) {
-        const char *dept, *service, *day;
-        stats_counts d = {0};
-        int64_t *l = d.levels;
-        rc = db_row_next(&rows, "sssiiiiiiiiii", &dept, &service, &day, &d.rated, &d.score_sum,
-                         &l[0], &l[1], &l[2], &l[3], &l[4], &d.rectified, &d.visited,
-                         &d.visit_satisfied);
-        if (rc <= 0)
-            break;
-        if ((rc = fn(dept, service, day, &d, ctx)) != DB_OK)
-            break;
-    }
-    return db_rows_done(&rows, rc);
+    return db_exec(c, sql_write_rows, "sss", scope, grain, rows_json);
 }

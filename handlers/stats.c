@@ -60,6 +60,7 @@ static void cut_range(stats_query *q)
         cal_day_format(end, p->tail_from);
     }
     cal_day_format(end, p->tail_to);
+    cal_day_format(cal_today(), p->today);
 }
 
 static bool read_day(req *r, const char *name, cal_day *out)
@@ -122,20 +123,6 @@ static void collect(const char *code, const char *name, const char *month, const
     s->v[s->n++] = (stats_item){code, name, month, *n};
 }
 
-static void add_counts(stats_counts *t, const stats_counts *n)
-{
-    t->completed += n->completed;
-    t->on_time += n->on_time;
-    t->processing_days += n->processing_days;
-    t->rated += n->rated;
-    t->score_sum += n->score_sum;
-    for (int i = 0; i < STATS_LEVELS; i++)
-        t->levels[i] += n->levels[i];
-    t->rectified += n->rectified;
-    t->visited += n->visited;
-    t->visit_satisfied += n->visit_satisfied;
-}
-
 /* part / whole rounded to 4 places, null when whole is 0. */
 static void add_ratio(cJSON *o, const char *name, int64_t part, int64_t whole)
 {
@@ -167,6 +154,7 @@ static void add_figures(cJSON *o, const stats_counts *n)
     cJSON_AddNumberToObject(o, "return_visit_count", (double)n->visited);
     add_ratio(o, "return_visit_rate", n->visited, n->rectified);
     cJSON_AddNumberToObject(o, "return_visit_satisfied_count", (double)n->visit_satisfied);
+    cJSON_AddNumberToObject(o, "overdue_count", (double)(n->closed_late + n->open_overdue));
 }
 
 static cJSON *answer_object(req *r, const stats_query *q)
@@ -208,7 +196,7 @@ void handle_stats_departments(req *r, resp *w)
         stats_counts total = {0};
         size_t j = i;
         for (; j < s.n && strcmp(s.v[j].code, s.v[i].code) == 0; j++)
-            add_counts(&total, &s.v[j].n);
+            stats_counts_add(&total, &s.v[j].n);
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "code", s.v[i].code);
         cJSON_AddStringToObject(d, "name", s.v[i].name);
@@ -230,7 +218,7 @@ static void answer_one(req *r, resp *w, const stats_query *q, const char *kind,
     cJSON_AddStringToObject(who, "name", s->v[0].name);
     stats_counts total = {0};
     for (size_t i = 0; i < s->n; i++)
-        add_counts(&total, &s->v[i].n);
+        stats_counts_add(&total, &s->v[i].n);
     add_figures(o, &total);
     cJSON *months = cJSON_AddArrayToObject(o, "months");
     size_t i = 0;

@@ -4,7 +4,8 @@
 #   BENCH_SECONDS (default 10), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
 #   BENCH_CATALOG_SIZE (100000). ONEWINDOW_SEARCH_CACHE_MB=0 measures searches with the
 #   per-snapshot reading cache off (every query computed from the index).
-#   Applications: BENCH_APPLICATIONS (1000000 generated), BENCH_DETAIL_NUMBERS (1000 numbers
+#   Applications: BENCH_APPLICATIONS (1000000 generated with a year of ratings: ~300 000),
+#   BENCH_RATINGS (20000 applications prepared for the rating row), BENCH_DETAIL_NUMBERS (1000 numbers
 #   of the detail mix), BENCH_DETAIL_CONNECTIONS (32: the detail and submission rows),
 #   BENCH_PHP_CHILDREN (4: php-fpm children of the PHP peer, tests/bench/peers/php).
 #   Organizations: BENCH_ORGS (1000 handling all the applications), BENCH_FEED_CURSORS (1000
@@ -75,6 +76,7 @@ trap cleanup EXIT
 source "$ROOT/scripts/bench-push.sh"
 source "$ROOT/scripts/bench-uploads.sh"
 source "$ROOT/scripts/bench-bundles.sh"
+source "$ROOT/scripts/bench-stats.sh"
 render_php_peer
 render_push_fake
 "$ROOT/scripts/stack.sh" start >/dev/null 2>&1
@@ -109,7 +111,9 @@ grow_to() {
   [ "$size" -gt "$have" ] || return 0
   echo "bench: generating $((size - have)) applications (to $size) …" >&2
   t0=$(date +%s.%N)
-  "$BIN/onewindow-admin" generate-applications --count "$((size - have))" >"$ONEWINDOW_VAR_DIR/generated.txt"
+  # --year: a year of completions, ratings and cases (the statistics rows: bench-stats.sh)
+  "$BIN/onewindow-admin" generate-applications --count "$((size - have))" --year \
+    >"$ONEWINDOW_VAR_DIR/generated.txt"
   generate_s=$(awk -v a="$generate_s" -v b="$(secs_since "$t0")" 'BEGIN { printf "%.1f", a + b }')
   have=$size
   for _ in $(seq 120); do
@@ -171,6 +175,7 @@ for apps_size in 10000 100000; do
   mixed_matrix "$apps_size"
 done
 grow_to "$napps"
+stats_rebuild
 mixed_matrix "$napps"
 mixed_workers "$default_workers"
 
@@ -290,6 +295,7 @@ read -r rps p50 p99 bad < <(BENCH_C=$detail_conns BENCH_SCRIPT=idempotent-post.l
   BENCH_BODY="$submit_body" BENCH_TOKEN="$submit_token" measure "$base/api/v1/applications")
 row "POST /applications (new key), c$detail_conns" "$rps" "$p50" "$p99" "$bad"
 bundle_bench
+stats_bench
 upload_bench
 
 # The organizations' change feed (API.md §7): BENCH_ORGS (1000) organizations handle all the
@@ -382,6 +388,7 @@ echo "applications: $napps generated in ${generate_s} s ($(paste -sd, "$ONEWINDO
      "detail mix: $n_numbers numbers of $n_citizens citizens"
 echo "$upload_summary"
 echo "$bundle_summary"
+echo "$stats_summary"
 echo "detail C / PHP-FPM: $(awk -v a="$c_rps" -v b="$php_rps" 'BEGIN { printf "%.2f", a / b }') (target ≥ 2)," \
      "C p99 ${c_p99} ms (target ≤ 10) at $detail_conns connections; PHP-FPM: ${BENCH_PHP_CHILDREN:-4} static" \
      "children, OPcache, persistent PDO, openssl_verify per request; same JSON body: $same of $checked numbers"

@@ -14,9 +14,13 @@
 #include "db/audit_store.h"
 #include "db/bench_store.h"
 #include "db/delegation_store.h"
+#include "db/feedback_store.h"
 #include "db/notification_store.h"
+#include "db/rating_store.h"
 #include "db/webhook_store.h"
 #include "workflow/application_no.h"
+#include "workflow/calendar_cache.h"
+#include "workflow/local_days.h"
 
 static void print_audit(const audit_entry *e, int64_t id, const char *at, void *ctx)
 {
@@ -71,6 +75,10 @@ int application_admin_explain(void)
         rc = delegation_explain_queries(db_primary(), &a, print_plan, NULL);
     if (rc == DB_OK)
         rc = webhook_explain_queries(db_primary(), &a, print_plan, NULL);
+    if (rc == DB_OK)
+        rc = rectification_explain_queries(db_primary(), &a, print_plan, NULL);
+    if (rc == DB_OK)
+        rc = feedback_explain_queries(db_primary(), &a, print_plan, NULL);
     arena_destroy(&a);
     if (rc != DB_OK)
         fprintf(stderr, "explain-queries: the database refused a query (%d)\n", rc);
@@ -160,7 +168,7 @@ static int number_rows(db_conn *c, int64_t before_citizen, int64_t *citizens, in
 }
 
 static int add_applications(db_conn *c, const bench_blobs *b, int64_t from, int64_t count,
-                            int64_t before_citizen, int64_t *inserted)
+                            int64_t before_citizen, bool year, int64_t *inserted)
 {
     int64_t services = 0, citizens = 0;
     int rc = number_rows(c, before_citizen, &citizens, &services);
@@ -171,7 +179,7 @@ static int add_applications(db_conn *c, const bench_blobs *b, int64_t from, int6
             if (rc == DB_OK)
                 rc = bench_applications(c, b, from + done,
                                         count - done < BENCH_BATCH ? count - done : BENCH_BATCH,
-                                        citizens, services, &n);
+                                        citizens, services, year, count, &n);
             *inserted += n;
         }
     return rc;
@@ -190,7 +198,45 @@ static int add_events(db_conn *c, int64_t first, int64_t last, int64_t *events)
     return rc;
 }
 
-int application_admin_generate(long count)
+/* The year of finished activity of generate-applications --year, batch by batch (each can
+ * run again: db/bench_store.h), on the local days of the year before today and the weeks
+ * after it (the cases' deadlines). */
+#define ACTIVITY_DAYS_BEFORE 400
+#define ACTIVITY_DAYS_AFTER 60
+
+static int activity_batch(db_conn *c, int64_t from, int64_t to, int64_t *rated, int64_t *cases)
+{
+    int64_t r = 0, k = 0;
+    int rc = bench_spread_finishes(c, from, to);
+    if (rc == DB_OK)
+        rc = bench_ratings(c, from, to, &r);
+    if (rc == DB_OK)
+        rc = bench_cases(c, from, to, &k);
+    *rated += r;
+    *cases += k;
+    return rc;
+}
+
+static int add_activity(db_conn *c, int64_t first, int64_t last, int64_t *rated, int64_t *cases)
+{
+    cal_day today = cal_today();
+    if (calendar_cache_load() != 0)
+        return DB_ERROR;
+    int rc = DB_OK;
+    for (int64_t from = first; rc == DB_OK && from <= last; from += EVENT_BATCH)
+        for (int try = 0; try == 0 || retry_batch(rc, try - 1, "a batch of activity"); try++) {
+            /* the local-day tables are the session's: made again after a lost connection */
+            rc = local_days_load(c, today - ACTIVITY_DAYS_BEFORE, today + ACTIVITY_DAYS_AFTER);
+            if (rc == DB_OK)
+                rc = activity_batch(c, from, from + EVENT_BATCH - 1, rated, cases);
+        }
+    if (rc == DB_OK)
+        rc = bench_rating_totals(c);
+    calendar_cache_free();
+    return rc;
+}
+
+int application_admin_generate(long count, bool year)
 {
     int64_t t0 = clock_mono_us();
     const bench_blobs *blobs = samples();
@@ -209,18 +255,23 @@ int application_admin_generate(long count)
     rc = bench_max_id(c, "applications", &first_app);
     int64_t inserted = 0;
     if (rc == DB_OK)
-        rc = add_applications(c, blobs, first_app, count, before_citizen, &inserted);
+        rc = add_applications(c, blobs, first_app, count, before_citizen, year, &inserted);
     if (rc == DB_NOT_FOUND)
         return fail("no active service (import a catalog first)", rc);
     if (rc != DB_OK || (rc = bench_max_id(c, "applications", &last_app)) != DB_OK)
         return fail("cannot insert applications", rc);
-    int64_t events = 0;
+    int64_t events = 0, rated = 0, cases = 0;
+    if (year && (rc = add_activity(c, first_app + 1, last_app, &rated, &cases)) != DB_OK)
+        return fail("cannot make the year of activity", rc);
     rc = add_events(c, first_app + 1, last_app, &events);
     if (rc != DB_OK)
         return fail("cannot insert events", rc);
-    printf("applications: %lld\ncitizens: %lld (ids %lld-%lld)\nevents: %lld\nseconds: %.1f\n",
+    printf("applications: %lld\ncitizens: %lld (ids %lld-%lld)\nevents: %lld\n",
            (long long)inserted, (long long)citizens, (long long)before_citizen + 1,
-           (long long)last_citizen, (long long)events, (double)(clock_mono_us() - t0) / 1e6);
+           (long long)last_citizen, (long long)events);
+    if (year)
+        printf("ratings: %lld\nrectification_cases: %lld\n", (long long)rated, (long long)cases);
+    printf("seconds: %.1f\n", (double)(clock_mono_us() - t0) / 1e6);
     return 0;
 }
 

@@ -3,14 +3,20 @@
 #ifndef OW_APPLICATION_ADMIN_H
 #define OW_APPLICATION_ADMIN_H
 
+#include <stdbool.h>
+
 /* audit --target TARGET: the audit rows of a record as JSON lines, oldest first. */
 int application_admin_audit(const char *target);
-/* explain-queries: {"query","plan"} JSON lines, one per application query and per read of
- * the citizen's inbox (which applications' steps fill). */
+/* explain-queries: {"query","plan"} JSON lines, one per application query, per staff case
+ * list and feedback queue read, and per read of the citizen's inbox (which applications'
+ * steps fill). */
 int application_admin_explain(void);
-/* generate-applications --count N: N applications with about three events each, owned by
- * N/5 new real-name-verified citizens, over the active services (benchmarks only). */
-int application_admin_generate(long count);
+/* generate-applications --count N [--year]: N applications with about three events each,
+ * owned by N/5 new real-name-verified citizens, over the active services (benchmarks only).
+ * --year: a year of finished activity for the statistics (completions spread over the days
+ * after submission, some late; half of them rated, with rectification cases, closings and
+ * return visits: db/bench_store.h); then `rebuild-stats` counts it. */
+int application_admin_generate(long count, bool year);
 /* generate-orgs --count N: N organizations, and for every active service a year of weekly
  * delegations to them (all ended by today); the applications no organization handles go to
  * the organization of the delegation on their submission day, with its change feed (the

@@ -68,7 +68,7 @@ static int resolve_in_tx(db_conn *c, arena *a, int64_t id, const case_viewer *v,
         return CASE_CLOSED;
     snprintf(detail, sizeof detail, "case %lld; %s", (long long)id, rs->measure);
     if (rc == DB_OK)
-        rc = stats_count_case_closed(c, out->rating_id);
+        rc = stats_count_case_closed(c, out->rating_id, strcmp(day, out->deadline) > 0);
     if (rc == DB_OK)
         rc = notify_answered(c, a, out, rs);
     if (rc == DB_OK)

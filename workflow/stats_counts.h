@@ -14,8 +14,8 @@ int stats_count_completion(db_conn *c, const app_row *row, cal_day today);
 /* A rating of score 1..5 given on day (YYYY-MM-DD). */
 int stats_count_rating(db_conn *c, const char *department_code, const char *service_code,
                        const char *day, int score);
-/* A bad rating's case closed. */
-int stats_count_case_closed(db_conn *c, int64_t rating_id);
+/* A bad rating's case closed (late: after its deadline). */
+int stats_count_case_closed(db_conn *c, int64_t rating_id, bool late);
 /* The citizen's return visit of a closed case. */
 int stats_count_visit(db_conn *c, int64_t rating_id, bool satisfied);
 /* A rating excluded on review (申诉复核): what the three above added for it, subtracted from

@@ -20,7 +20,7 @@ from people import (APPS, GA_3, bring_to, call, new_citizen, new_staff, q, shang
 STATS = "/api/v1/stats"
 COUNTS = ("applications_completed", "on_time_count", "processing_days_total", "rating_count",
           "bad_rating_count", "rectified_count", "return_visit_count",
-          "return_visit_satisfied_count")
+          "return_visit_satisfied_count", "overdue_count")
 HOLIDAYS = os.path.join(os.path.dirname(__file__), "..", "..", "data", "holidays.tsv")
 LOCAL = "CONVERT_TZ({}, '+00:00', '+08:00')"  # Asia/Shanghai keeps no summer time
 
@@ -64,7 +64,8 @@ def workdays(cal, after, upto):
 
 
 def recompute(stack, scope):
-    """{(code, "YYYY-MM"): Counter of every figure} from the raw tables."""
+    """{(code, "YYYY-MM"): Counter of every figure} from the raw tables (a rating excluded
+    on appeal counts nowhere, nor its case)."""
     col = "department_code" if scope == "department" else "service_code"
     cal = calendar(stack)
     out = collections.defaultdict(collections.Counter)
@@ -79,23 +80,26 @@ def recompute(stack, scope):
         c["processing_days_total"] += workdays(cal, sub, fin)
     # a rating excluded on review (申诉复核) counts nowhere, nor does its case
     for code, month, score, n in sql(stack, f"SELECT {col}, DATE_FORMAT(rated_day, '%Y-%m'), "
-                                            f"score, COUNT(*) FROM ratings "
-                                            f"WHERE excluded_at IS NULL GROUP BY 1, 2, 3"):
+                                            f"score, COUNT(*) FROM ratings WHERE excluded_at IS NULL "
+                                            f"GROUP BY 1, 2, 3"):
         c = out[(code, month)]
         c["rating_count"] += int(n)
         c["score_sum"] += int(score) * int(n)
         c[f"level_{score}"] += int(n)
         c["bad_rating_count"] += int(n) * (int(score) <= 2)
-    for code, month, closed, visited, pleased in sql(
+    today = shanghai_today().isoformat()
+    for code, month, closed, visited, pleased, overdue in sql(
             stack, f"SELECT r.{col}, DATE_FORMAT(r.rated_day, '%Y-%m'), "
                    f"SUM(k.status = 'closed'), SUM(k.visit IS NOT NULL), "
-                   f"SUM(k.visit <=> 'satisfied') FROM rectifications k "
+                   f"SUM(k.visit <=> 'satisfied'), SUM(IF(k.status = 'closed', "
+                   f"k.closed_day > k.deadline, k.deadline < '{today}')) FROM rectifications k "
                    f"JOIN ratings r ON r.id = k.rating_id WHERE r.excluded_at IS NULL "
                    f"GROUP BY 1, 2"):
         c = out[(code, month)]
         c["rectified_count"] += int(closed)
         c["return_visit_count"] += int(visited)
         c["return_visit_satisfied_count"] += int(pleased)
+        c["overdue_count"] += int(overdue)
     return out
 
 
@@ -176,6 +180,42 @@ def test_figures_move_exactly_with_the_events_every_department_every_month(stack
     assert moved["rectified_count"] == 3 and moved["return_visit_count"] == 2, moved
     assert moved["level_1"] == 2 and moved["score_sum"] == 16, moved
     assert moved == change(served_after, served_before)[("service", month)]
+
+
+def test_overdue_cases_count_open_past_the_deadline_and_closed_after_it(stack, http, base):
+    """overdue_count: of the range's bad ratings, the cases still open after their deadline
+    (counted as read, today) and those closed after it (a counter moved at the closing); a
+    case closed on time, or open within its deadline, is not overdue."""
+    today = shanghai_today()
+    params = {"from": today.isoformat(), "to": today.isoformat()}
+    ga = new_staff(stack, http, base, "GA")
+
+    def overdue():
+        return (ok(http, base, "/departments/GA", **params)["overdue_count"],
+                ok(http, base, f"/services/{GA_3}", **params)["overdue_count"])
+
+    def bad_case():
+        c = new_citizen(stack, http, base)
+        no = bring_to(http, base, c, ga, "completed", GA_3)
+        r = call(http, base, "POST", f"{APPS}/{no}/rating", c.token,
+                 {"score": 1, "tags": ["slow"]})
+        assert r.status_code == 201, r.text
+        return sql(stack, f"SELECT id FROM rectifications WHERE application_no = {q(no)}")[0][0]
+
+    def resolve(case):
+        r = call(http, base, "POST", f"/api/v1/staff/rectifications/{case}/resolve", ga.token,
+                 {"verification": "核实", "measure": "explanation", "response": "已说明"})
+        assert r.status_code == 200, r.text
+
+    before = overdue()
+    on_time, late = bad_case(), bad_case()
+    assert overdue() == before, "open within the deadline"
+    yesterday = (today - datetime.timedelta(days=1)).isoformat()
+    sql(stack, f"UPDATE rectifications SET deadline = '{yesterday}' WHERE id = {late}")
+    assert overdue() == (before[0] + 1, before[1] + 1), "open past the deadline"
+    resolve(on_time)
+    resolve(late)
+    assert overdue() == (before[0] + 1, before[1] + 1), "closed after the deadline"
 
 
 def test_ranges_are_cut_exactly(stack, http, base):
@@ -264,7 +304,9 @@ def test_rebuild_stats_recomputes_every_counter_from_the_raw_tables(stack, http,
     assert served_before[("GA", month)]["rating_count"] >= 1, served_before[("GA", month)]
     sql(stack, "DELETE FROM stats_counters")
     served_empty, _ = snapshot(stack, http, base, first, today)
-    assert not any(served_empty.values()), "the answers come from the counters"
+    # the counters' figures (overdue_count's open cases are read from the cases themselves)
+    assert not any(+collections.Counter({k: n for k, n in c.items() if k != "overdue_count"})
+                   for c in served_empty.values()), "the answers come from the counters"
     p = stack.admin("rebuild-stats")
     lines = dict(line.split(": ") for line in p.stdout.splitlines())
     assert int(lines["applications_completed"]) >= 1 and int(lines["ratings"]) >= 1, p.stdout
