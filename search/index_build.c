@@ -779,36 +779,36 @@ static int group_lists(search_index *ix)
     return 0;
 }
 
-/* What only the adding of items needed, freed before the ranked build's finish (the build's
- * peak of memory, with the old snapshot still serving). */
-static void release_working_set(search_builder *b)
+/* Frees an array of the build once it is no longer needed (the build's peak of memory comes
+ * in the finish, with the old snapshot still serving). */
+static void release(void *p, size_t *cap)
 {
-    build_memo_free(b->memo);
-    b->memo = NULL;
-    free(b->gram_posts);
-    free(b->gram_from);
-    free(b->term_pairs);
-    free(b->slot_item);
-    free(b->slot_fields);
-    free(b->run);
-    b->gram_posts = b->gram_from = b->slot_item = b->run = NULL;
-    b->slot_fields = NULL;
-    b->term_pairs = NULL;
-    b->gram_posts_cap = b->gram_from_cap = b->term_pairs_cap = 0;
-    b->slot_item_cap = b->slot_fields_cap = b->run_cap = 0;
-    b->n_gram_posts = b->n_term_pairs = b->n_run = 0;
+    free(*(void **)p);
+    *(void **)p = NULL;
+    *cap = 0;
 }
 
+/* The ranked index first, then the gram and pinyin postings: each one's working set is gone
+ * before the next one's is made. */
 search_index *search_builder_finish(search_builder *b, uint64_t version)
 {
     search_index *ix = b->ix;
-    if (b->failed || compact_grams(b) != 0 || compact_terms(b) != 0)
+    if (b->failed)
         goto fail;
-    release_working_set(b);
+    build_memo_free(b->memo);
+    b->memo = NULL;
+    release(&b->slot_item, &b->slot_item_cap);
+    release(&b->slot_fields, &b->slot_fields_cap);
+    release(&b->run, &b->run_cap);
     int rrc = ranked_builder_finish(b->ranked, ix->n_items, &ix->ranked);
     b->ranked = NULL;
-    if (rrc != 0)
+    if (rrc != 0 || compact_grams(b) != 0)
         goto fail;
+    release(&b->gram_posts, &b->gram_posts_cap);
+    release(&b->gram_from, &b->gram_from_cap);
+    if (compact_terms(b) != 0)
+        goto fail;
+    release(&b->term_pairs, &b->term_pairs_cap);
     if (sort_entries(ix) != 0 || sort_by_popularity(ix) != 0 || group_lists(ix) != 0)
         goto fail;
     ix->version = version;
