@@ -23,7 +23,7 @@ mkdir -p "$OUT"
 catalog=$OUT/catalog-$size.json
 [ -s "$catalog" ] || /usr/bin/python3 scripts/gen-catalog.py --size "$size" --out "$catalog" 2>/dev/null
 
-PKGS="fcgi libmariadb libjwt libcjson libsodium openssl libcurl opencc libxxhash"
+PKGS="fcgi libmariadb libjwt libcjson libsodium openssl libcurl opencc libxxhash libpcre2-8 libmagic zlib libjpeg"
 # The same driver against the base's sources and objects (built by its own Makefile).
 base_driver() {
   local rev=$1 dir=$OUT/base-$1
