@@ -788,8 +788,8 @@ static void release(void *p, size_t *cap)
     *cap = 0;
 }
 
-/* The ranked index first, then the gram and pinyin postings: each one's working set is gone
- * before the next one's is made. */
+/* The pinyin postings (the smallest), the ranked index, then the gram postings: each one's
+ * working set is gone before the next one's is made. */
 search_index *search_builder_finish(search_builder *b, uint64_t version)
 {
     search_index *ix = b->ix;
@@ -800,15 +800,15 @@ search_index *search_builder_finish(search_builder *b, uint64_t version)
     release(&b->slot_item, &b->slot_item_cap);
     release(&b->slot_fields, &b->slot_fields_cap);
     release(&b->run, &b->run_cap);
+    if (compact_terms(b) != 0)
+        goto fail;
+    release(&b->term_pairs, &b->term_pairs_cap);
     int rrc = ranked_builder_finish(b->ranked, ix->n_items, &ix->ranked);
     b->ranked = NULL;
     if (rrc != 0 || compact_grams(b) != 0)
         goto fail;
     release(&b->gram_posts, &b->gram_posts_cap);
     release(&b->gram_from, &b->gram_from_cap);
-    if (compact_terms(b) != 0)
-        goto fail;
-    release(&b->term_pairs, &b->term_pairs_cap);
     if (sort_entries(ix) != 0 || sort_by_popularity(ix) != 0 || group_lists(ix) != 0)
         goto fail;
     ix->version = version;
