@@ -41,10 +41,10 @@ struct search_builder {
      * first), sorted by slot at the end: one array, not one growing list per gram */
     uint32_t *gram_posts, *gram_from;
     size_t n_gram_posts, gram_posts_cap, gram_from_cap;
-    /* per gram slot: 1 + the item that last posted to it, and the fields it posted */
-    uint32_t *slot_item;
+    /* per gram slot: 1 + the item that last posted to it, the fields it posted, its postings */
+    uint32_t *slot_item, *slot_count;
     uint8_t *slot_fields;
-    size_t slot_item_cap, slot_fields_cap;
+    size_t slot_item_cap, slot_fields_cap, slot_count_cap;
     u64map term_index; /* hash(string) → term id */
     uint32_t n_names;
     size_t terms_cap, term_initials_cap;
@@ -135,11 +135,13 @@ static uint32_t gram_slot(search_builder *b, uint64_t key)
     if (slot >= 1u << 30 || /* a posting holds slot << 2 */
         grow_array((void **)&b->slot_item, &b->slot_item_cap, slot + 1, sizeof *b->slot_item) ||
         grow_array((void **)&b->slot_fields, &b->slot_fields_cap, slot + 1, 1) != 0 ||
+        grow_array((void **)&b->slot_count, &b->slot_count_cap, slot + 1, sizeof *b->slot_count) ||
         u64map_put(&ix->grams, key, slot) != 0) {
         b->failed = true;
         return UINT32_MAX;
     }
     b->slot_item[slot] = 0;
+    b->slot_count[slot] = 0;
     ix->n_gram_slots++;
     return slot;
 }
@@ -157,11 +159,14 @@ static void post_gram(search_builder *b, uint32_t slot, uint32_t item, uint32_t 
     if (b->slot_fields[slot] & (1u << field))
         return;
     b->slot_fields[slot] |= (uint8_t)(1u << field);
-    if (grow_array((void **)&b->gram_posts, &b->gram_posts_cap, b->n_gram_posts + 1,
-                   sizeof *b->gram_posts) != 0)
+    if (b->n_gram_posts == b->gram_posts_cap && /* the call only when full: once per posting */
+        grow_array((void **)&b->gram_posts, &b->gram_posts_cap, b->n_gram_posts + 1,
+                   sizeof *b->gram_posts) != 0) {
         b->failed = true;
-    else
-        b->gram_posts[b->n_gram_posts++] = slot << 2 | field;
+        return;
+    }
+    b->gram_posts[b->n_gram_posts++] = slot << 2 | field;
+    b->slot_count[slot]++;
 }
 
 static void run_push(search_builder *b, uint32_t v)
@@ -476,7 +481,7 @@ int search_builder_add_item(search_builder *b, const search_doc *row)
     search_index *ix = b->ix;
     if (b->failed || ix->n_items >= (1u << 30) || b->n_gram_posts > UINT32_MAX ||
         grow_array((void **)&ix->items, &b->items_cap, ix->n_items + 1, sizeof *ix->items) != 0 ||
-        grow_array((void **)&b->gram_from, &b->gram_from_cap, ix->n_items + 2,
+        grow_array((void **)&b->gram_from, &b->gram_from_cap, ix->n_items + 1,
                    sizeof *b->gram_from) != 0)
         return -1;
     uint32_t item = (uint32_t)ix->n_items;
@@ -593,29 +598,33 @@ int search_builder_add_shipped_concepts(search_builder *b)
 
 /* ---- finish ---- */
 
-/* The gram postings by slot: a counting sort of the items' postings, which came in item
- * order, so each slot's postings stay ascending by (item, field). */
+/* The gram postings by slot: a counting sort (the slots' counts kept while posting) of the
+ * items' postings, which came in item order, so each slot's postings stay ascending by
+ * (item, field). */
 static int compact_grams(search_builder *b)
 {
     search_index *ix = b->ix;
     size_t n_slots = ix->n_gram_slots, total = b->n_gram_posts;
-    /* two entries past the slots: counted at slot + 2, each slot's next place kept at slot + 1
-     * while filling, which leaves gram_off[slot] its first posting */
-    uint32_t *off = ix->gram_off = calloc(n_slots + 2, sizeof *ix->gram_off);
-    ix->postings = malloc((total ? total : 1) * sizeof *ix->postings);
-    if (!off || !ix->postings)
+    /* one entry past the slots: while filling, off[slot + 1] is the slot's next place, which
+     * leaves off[slot] its first posting */
+    uint32_t *off = ix->gram_off = malloc((n_slots + 2) * sizeof *ix->gram_off);
+    uint32_t *out = ix->postings = malloc((total ? total : 1) * sizeof *ix->postings);
+    if (!off || !out)
         return -1;
-    for (size_t i = 0; i < total; i++)
-        off[(b->gram_posts[i] >> 2) + 2]++;
-    for (size_t s = 2; s <= n_slots; s++)
-        off[s] += off[s - 1];
-    if (ix->n_items > 0)
-        b->gram_from[ix->n_items] = (uint32_t)total;
-    for (uint32_t item = 0; item < ix->n_items; item++)
-        for (uint32_t i = b->gram_from[item]; i < b->gram_from[item + 1]; i++) {
-            uint32_t p = b->gram_posts[i];
-            ix->postings[off[(p >> 2) + 1]++] = item << 2 | (p & 3);
+    uint32_t at = 0;
+    off[0] = 0;
+    for (size_t s = 0; s < n_slots; s++) {
+        off[s + 1] = at;
+        at += b->slot_count[s];
+    }
+    const uint32_t *in = b->gram_posts, *from = b->gram_from;
+    for (uint32_t item = 0; item < ix->n_items; item++) {
+        uint32_t end = item + 1 < ix->n_items ? from[item + 1] : (uint32_t)total;
+        for (uint32_t i = from[item]; i < end; i++) {
+            uint32_t p = in[i];
+            out[off[(p >> 2) + 1]++] = item << 2 | (p & 3);
         }
+    }
     return 0;
 }
 
@@ -809,6 +818,7 @@ search_index *search_builder_finish(search_builder *b, uint64_t version)
         goto fail;
     release(&b->gram_posts, &b->gram_posts_cap);
     release(&b->gram_from, &b->gram_from_cap);
+    release(&b->slot_count, &b->slot_count_cap);
     if (sort_entries(ix) != 0 || sort_by_popularity(ix) != 0 || group_lists(ix) != 0)
         goto fail;
     ix->version = version;
@@ -831,6 +841,7 @@ void search_builder_abort(search_builder *b)
     free(b->gram_posts);
     free(b->gram_from);
     free(b->slot_item);
+    free(b->slot_count);
     free(b->slot_fields);
     free(b->term_pairs);
     free(b->run);
