@@ -14,11 +14,6 @@
 #include "search/pinyin.h"
 #include "search/ranked_build.h"
 
-typedef struct u32vec {
-    uint32_t *v;
-    uint32_t n, cap;
-} u32vec;
-
 typedef struct pair {
     uint32_t a, b;
 } pair;
@@ -42,12 +37,14 @@ enum {
 struct search_builder {
     search_index *ix;
     size_t items_cap, pool_cap, depts_cap, topics_cap, synonyms_cap;
-    u32vec *slots; /* per gram slot, while building */
-    size_t slots_cap;
-    /* per gram slot: 1 + the item that last posted to it, and the fields it posted */
-    uint32_t *slot_item;
+    /* the gram postings as slot << 2 | field, item after item (gram_from[item]: the item's
+     * first), sorted by slot at the end: one array, not one growing list per gram */
+    uint32_t *gram_posts, *gram_from;
+    size_t n_gram_posts, gram_posts_cap, gram_from_cap;
+    /* per gram slot: 1 + the item that last posted to it, the fields it posted, its postings */
+    uint32_t *slot_item, *slot_count;
     uint8_t *slot_fields;
-    size_t slot_item_cap, slot_fields_cap;
+    size_t slot_item_cap, slot_fields_cap, slot_count_cap;
     u64map term_index; /* hash(string) → term id */
     uint32_t n_names;
     size_t terms_cap, term_initials_cap;
@@ -63,20 +60,6 @@ struct search_builder {
     pinyin_text py;
     uint32_t text[NORM_MAX_CHARS];
 };
-
-static int vec_push(u32vec *v, uint32_t x)
-{
-    if (v->n == v->cap) {
-        uint32_t cap = v->cap ? v->cap * 2 : 4;
-        uint32_t *n = realloc(v->v, cap * sizeof *n);
-        if (!n)
-            return -1;
-        v->v = n;
-        v->cap = cap;
-    }
-    v->v[v->n++] = x;
-    return 0;
-}
 
 /* Copies s into the pool; returns its offset (UINT32_MAX when out of memory). */
 static uint32_t pool_add(search_builder *b, const char *s, size_t len)
@@ -149,15 +132,16 @@ static uint32_t gram_slot(search_builder *b, uint64_t key)
     if (u64map_get(&ix->grams, key, &slot))
         return slot;
     slot = (uint32_t)ix->n_gram_slots;
-    if (grow_array((void **)&b->slots, &b->slots_cap, slot + 1, sizeof *b->slots) != 0 ||
+    if (slot >= 1u << 30 || /* a posting holds slot << 2 */
         grow_array((void **)&b->slot_item, &b->slot_item_cap, slot + 1, sizeof *b->slot_item) ||
         grow_array((void **)&b->slot_fields, &b->slot_fields_cap, slot + 1, 1) != 0 ||
+        grow_array((void **)&b->slot_count, &b->slot_count_cap, slot + 1, sizeof *b->slot_count) ||
         u64map_put(&ix->grams, key, slot) != 0) {
         b->failed = true;
         return UINT32_MAX;
     }
-    memset(&b->slots[slot], 0, sizeof b->slots[slot]);
     b->slot_item[slot] = 0;
+    b->slot_count[slot] = 0;
     ix->n_gram_slots++;
     return slot;
 }
@@ -175,8 +159,14 @@ static void post_gram(search_builder *b, uint32_t slot, uint32_t item, uint32_t 
     if (b->slot_fields[slot] & (1u << field))
         return;
     b->slot_fields[slot] |= (uint8_t)(1u << field);
-    if (vec_push(&b->slots[slot], item << 2 | field) != 0)
+    if (b->n_gram_posts == b->gram_posts_cap && /* the call only when full: once per posting */
+        grow_array((void **)&b->gram_posts, &b->gram_posts_cap, b->n_gram_posts + 1,
+                   sizeof *b->gram_posts) != 0) {
         b->failed = true;
+        return;
+    }
+    b->gram_posts[b->n_gram_posts++] = slot << 2 | field;
+    b->slot_count[slot]++;
 }
 
 static void run_push(search_builder *b, uint32_t v)
@@ -489,12 +479,15 @@ static size_t index_description(search_builder *b, uint32_t item, const char *de
 int search_builder_add_item(search_builder *b, const search_doc *row)
 {
     search_index *ix = b->ix;
-    if (b->failed || ix->n_items >= (1u << 30) ||
-        grow_array((void **)&ix->items, &b->items_cap, ix->n_items + 1, sizeof *ix->items) != 0)
+    if (b->failed || ix->n_items >= (1u << 30) || b->n_gram_posts > UINT32_MAX ||
+        grow_array((void **)&ix->items, &b->items_cap, ix->n_items + 1, sizeof *ix->items) != 0 ||
+        grow_array((void **)&b->gram_from, &b->gram_from_cap, ix->n_items + 1,
+                   sizeof *b->gram_from) != 0)
         return -1;
     uint32_t item = (uint32_t)ix->n_items;
     search_item *it = &ix->items[item];
     memset(it, 0, sizeof *it);
+    b->gram_from[item] = (uint32_t)b->n_gram_posts;
     it->service_id = clamp_u32(row->service_id);
     it->code = pool_add(b, row->code, strlen(row->code));
     it->name_en = row->name_en ? pool_shared(b, row->name_en) : 0;
@@ -605,25 +598,33 @@ int search_builder_add_shipped_concepts(search_builder *b)
 
 /* ---- finish ---- */
 
+/* The gram postings by slot: a counting sort (the slots' counts kept while posting) of the
+ * items' postings, which came in item order, so each slot's postings stay ascending by
+ * (item, field). */
 static int compact_grams(search_builder *b)
 {
     search_index *ix = b->ix;
-    size_t total = 0;
-    for (size_t s = 0; s < ix->n_gram_slots; s++)
-        total += b->slots[s].n;
-    ix->gram_off = malloc((ix->n_gram_slots + 1) * sizeof *ix->gram_off);
-    ix->postings = malloc((total ? total : 1) * sizeof *ix->postings);
-    if (!ix->gram_off || !ix->postings || total > UINT32_MAX)
+    size_t n_slots = ix->n_gram_slots, total = b->n_gram_posts;
+    /* one entry past the slots: while filling, off[slot + 1] is the slot's next place, which
+     * leaves off[slot] its first posting */
+    uint32_t *off = ix->gram_off = malloc((n_slots + 2) * sizeof *ix->gram_off);
+    uint32_t *out = ix->postings = malloc((total ? total : 1) * sizeof *ix->postings);
+    if (!off || !out)
         return -1;
-    size_t at = 0;
-    for (size_t s = 0; s < ix->n_gram_slots; s++) {
-        ix->gram_off[s] = (uint32_t)at;
-        memcpy(ix->postings + at, b->slots[s].v, b->slots[s].n * sizeof *ix->postings);
-        at += b->slots[s].n;
-        free(b->slots[s].v);
-        b->slots[s].v = NULL;
+    uint32_t at = 0;
+    off[0] = 0;
+    for (size_t s = 0; s < n_slots; s++) {
+        off[s + 1] = at;
+        at += b->slot_count[s];
     }
-    ix->gram_off[ix->n_gram_slots] = (uint32_t)at;
+    const uint32_t *in = b->gram_posts, *from = b->gram_from;
+    for (uint32_t item = 0; item < ix->n_items; item++) {
+        uint32_t end = item + 1 < ix->n_items ? from[item + 1] : (uint32_t)total;
+        for (uint32_t i = from[item]; i < end; i++) {
+            uint32_t p = in[i];
+            out[off[(p >> 2) + 1]++] = item << 2 | (p & 3);
+        }
+    }
     return 0;
 }
 
@@ -787,15 +788,37 @@ static int group_lists(search_index *ix)
     return 0;
 }
 
+/* Frees an array of the build once it is no longer needed (the build's peak of memory comes
+ * in the finish, with the old snapshot still serving). */
+static void release(void *p, size_t *cap)
+{
+    free(*(void **)p);
+    *(void **)p = NULL;
+    *cap = 0;
+}
+
+/* The pinyin postings (the smallest), the ranked index, then the gram postings: each one's
+ * working set is gone before the next one's is made. */
 search_index *search_builder_finish(search_builder *b, uint64_t version)
 {
     search_index *ix = b->ix;
-    if (b->failed || compact_grams(b) != 0 || compact_terms(b) != 0)
+    if (b->failed)
         goto fail;
+    build_memo_free(b->memo);
+    b->memo = NULL;
+    release(&b->slot_item, &b->slot_item_cap);
+    release(&b->slot_fields, &b->slot_fields_cap);
+    release(&b->run, &b->run_cap);
+    if (compact_terms(b) != 0)
+        goto fail;
+    release(&b->term_pairs, &b->term_pairs_cap);
     int rrc = ranked_builder_finish(b->ranked, ix->n_items, &ix->ranked);
     b->ranked = NULL;
-    if (rrc != 0)
+    if (rrc != 0 || compact_grams(b) != 0)
         goto fail;
+    release(&b->gram_posts, &b->gram_posts_cap);
+    release(&b->gram_from, &b->gram_from_cap);
+    release(&b->slot_count, &b->slot_count_cap);
     if (sort_entries(ix) != 0 || sort_by_popularity(ix) != 0 || group_lists(ix) != 0)
         goto fail;
     ix->version = version;
@@ -811,15 +834,14 @@ void search_builder_abort(search_builder *b)
 {
     if (!b)
         return;
-    if (b->ix) {
-        for (size_t s = 0; s < b->ix->n_gram_slots && b->slots; s++)
-            free(b->slots[s].v);
+    if (b->ix)
         search_index_free(b->ix);
-    }
     ranked_builder_abort(b->ranked);
     build_memo_free(b->memo);
-    free(b->slots);
+    free(b->gram_posts);
+    free(b->gram_from);
     free(b->slot_item);
+    free(b->slot_count);
     free(b->slot_fields);
     free(b->term_pairs);
     free(b->run);

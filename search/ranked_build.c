@@ -24,8 +24,8 @@ static const struct {
 #define K1 1.2f
 
 typedef struct posting {
-    uint32_t term, item;
-    float tfw; /* the field-weighted, length-normalized frequency */
+    uint32_t term;
+    float tfw; /* the field-weighted, length-normalized frequency (at the end: the score) */
 } posting;
 
 typedef struct occ {
@@ -40,8 +40,10 @@ typedef struct pending_concept {
 struct ranked_builder {
     ranked_index r;
     size_t pool_cap, terms_cap;
-    posting *post;
+    posting *post; /* item after item: item_from[item] is the item's first */
     size_t n_post, post_cap;
+    uint32_t *item_from;
+    size_t n_item_from, item_from_cap;
     /* one item's occurrences */
     occ *occ;
     size_t n_occ, occ_cap;
@@ -215,6 +217,11 @@ int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc 
 {
     if (rb->failed)
         return -1;
+    if (rb->n_post > UINT32_MAX || grow_array((void **)&rb->item_from, &rb->item_from_cap,
+                                              (size_t)item + 2, sizeof *rb->item_from) != 0)
+        return -1;
+    while (rb->n_item_from <= item)
+        rb->item_from[rb->n_item_from++] = (uint32_t)rb->n_post;
     rb->n_occ = 0;
     memset(rb->field_len, 0, sizeof rb->field_len);
     int rc = add_field(rb, d->name, F_NAME, false);
@@ -248,7 +255,7 @@ int ranked_builder_add_item(ranked_builder *rb, uint32_t item, const search_doc 
         if (rb->stamp[term] != item + 1) {
             rb->stamp[term] = item + 1;
             rb->slot[term] = (uint32_t)n_sums;
-            rb->sums[n_sums++] = (posting){term, item, 0};
+            rb->sums[n_sums++] = (posting){term, 0};
         }
         rb->sums[rb->slot[term]].tfw += norm[rb->occ[i].field];
     }
@@ -423,51 +430,56 @@ static int resolve_concepts(ranked_builder *rb)
 
 /* ---- finish ---- */
 
+/* The postings by term: a counting sort of the items' postings, which came in item order, so
+ * each term's items stay ascending; each posting's score quantized to the largest one. */
 static int compact_postings(ranked_builder *rb, size_t n_items)
 {
     ranked_index *r = &rb->r;
     r->off = calloc(r->n_terms + 2, sizeof *r->off);
-    r->items = malloc((rb->n_post + 1) * sizeof *r->items);
-    r->impact = malloc((rb->n_post + 1) * sizeof *r->impact);
-    float *score = malloc((rb->n_post + 1) * sizeof *score);
-    if (!r->off || !r->items || !r->impact || !score || rb->n_post > UINT32_MAX) {
-        free(score);
+    uint32_t *fill = calloc(r->n_terms + 1, sizeof *fill);
+    double *idf = malloc((r->n_terms + 1) * sizeof *idf);
+    if (!r->off || !fill || !idf || rb->n_post > UINT32_MAX) {
+        free(fill);
+        free(idf);
         return -1;
     }
-    for (size_t i = 0; i < rb->n_post; i++) /* counting sort by term: items stay ascending */
+    for (size_t i = 0; i < rb->n_post; i++)
         r->off[rb->post[i].term + 1]++;
     for (size_t t = 0; t < r->n_terms; t++)
         r->off[t + 1] += r->off[t];
-    uint32_t *fill = calloc(r->n_terms + 1, sizeof *fill);
-    double *idf = malloc((r->n_terms + 1) * sizeof *idf);
-    if (!fill || !idf) {
-        free(fill);
-        free(idf);
-        free(score);
-        return -1;
-    }
     for (size_t t = 0; t < r->n_terms; t++) {
         double df = r->off[t + 1] - r->off[t];
         idf[t] = log(1.0 + ((double)n_items - df + 0.5) / (df + 0.5));
     }
     float max = 0;
-    for (size_t i = 0; i < rb->n_post; i++) {
-        const posting *p = &rb->post[i];
+    for (size_t i = 0; i < rb->n_post; i++) { /* the score in place of the frequency */
+        posting *p = &rb->post[i];
         float s = (float)(idf[p->term] * p->tfw * (K1 + 1) / (p->tfw + K1));
-        uint32_t at = r->off[p->term] + fill[p->term]++;
-        r->items[at] = p->item;
-        score[at] = s;
+        p->tfw = s;
         if (s > max)
             max = s;
     }
-    free(fill);
     free(idf);
     r->scale = max > 0 ? max / 65535.0f : 1;
-    for (size_t i = 0; i < rb->n_post; i++) {
-        float q = score[i] / r->scale + 0.5f;
-        r->impact[i] = (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q);
+    r->items = malloc((rb->n_post + 1) * sizeof *r->items);
+    r->impact = malloc((rb->n_post + 1) * sizeof *r->impact);
+    if (!r->items || !r->impact) {
+        free(fill);
+        return -1;
     }
-    free(score);
+    for (uint32_t item = 0; item < rb->n_item_from; item++) {
+        size_t end = item + 1 < rb->n_item_from ? rb->item_from[item + 1] : rb->n_post;
+        for (size_t i = rb->item_from[item]; i < end; i++) {
+            const posting *p = &rb->post[i];
+            uint32_t at = r->off[p->term] + fill[p->term]++;
+            float q = p->tfw / r->scale + 0.5f;
+            r->items[at] = item;
+            r->impact[at] = (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q);
+        }
+    }
+    free(fill);
+    free(rb->post);
+    rb->post = NULL;
     r->term_max = calloc(r->n_terms + 1, sizeof *r->term_max);
     if (!r->term_max)
         return -1;
@@ -495,8 +507,27 @@ static void order_phrase_terms(ranked_index *r)
         }
 }
 
+/* What only the adding of items needed, freed before the postings are sorted (the build's
+ * peak of memory, with the old snapshot still serving). */
+static void release_working_set(ranked_builder *rb)
+{
+    build_memo_free(rb->memo);
+    rb->memo = NULL;
+    free(rb->occ);
+    free(rb->stamp);
+    free(rb->slot);
+    free(rb->sums);
+    free(rb->run);
+    rb->occ = NULL;
+    rb->stamp = rb->slot = rb->run = NULL;
+    rb->sums = NULL;
+    rb->occ_cap = rb->stamp_cap = rb->slot_cap = rb->sums_cap = rb->run_cap = 0;
+    rb->n_occ = rb->n_run = rb->stamped = 0;
+}
+
 int ranked_builder_finish(ranked_builder *rb, size_t n_items, ranked_index *out)
 {
+    release_working_set(rb);
     int rc = rb->failed || resolve_concepts(rb) != 0 || compact_postings(rb, n_items) != 0 ? -1 : 0;
     if (rc == 0) {
         order_phrase_terms(&rb->r);
@@ -530,6 +561,7 @@ void ranked_builder_abort(ranked_builder *rb)
         return;
     ranked_index_free(&rb->r);
     free(rb->post);
+    free(rb->item_from);
     free(rb->occ);
     free(rb->stamp);
     free(rb->slot);

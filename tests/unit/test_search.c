@@ -1070,6 +1070,37 @@ static void test_free_and_abort(void **state)
     search_index_free(empty);
 }
 
+/* The build's posting lists, sorted by counting from the items' postings in item order: each
+ * gram's, pinyin term's and ranked term's list ascends (no repeats), and a gram's list holds
+ * each (item, field) where the gram occurs. */
+static void test_posting_lists_sorted(void **state)
+{
+    (void)state;
+    search_index *ix = build_index(false, false);
+    for (size_t s = 0; s < ix->n_gram_slots; s++) {
+        assert_true(ix->gram_off[s] <= ix->gram_off[s + 1]);
+        for (uint32_t p = ix->gram_off[s] + 1; p < ix->gram_off[s + 1]; p++)
+            assert_true(ix->postings[p - 1] < ix->postings[p]);
+    }
+    for (size_t t = 0; t < ix->n_terms; t++)
+        for (uint32_t p = ix->term_off[t] + 1; p < ix->term_off[t + 1]; p++)
+            assert_true(ix->term_postings[p - 1] < ix->term_postings[p]);
+    const ranked_index *r = &ix->ranked;
+    for (size_t t = 0; t < r->n_terms; t++)
+        for (uint32_t p = r->off[t] + 1; p < r->off[t + 1]; p++)
+            assert_true(r->items[p - 1] < r->items[p]);
+    /* 结婚: the names of MZ-1..MZ-4, MZ-5's keyword, GA-1's description */
+    size_t n;
+    const uint32_t *post = index_gram_postings(ix, gram_bigram(0x7ED3, 0x5A5A), &n);
+    const uint32_t want[] = {0 << 2 | FIELD_NAME,    1 << 2 | FIELD_NAME,
+                             2 << 2 | FIELD_NAME,    3 << 2 | FIELD_NAME,
+                             4 << 2 | FIELD_KEYWORD, 5 << 2 | FIELD_DESCRIPTION};
+    assert_int_equal(n, sizeof want / sizeof *want);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(post[i], want[i]);
+    search_index_free(ix);
+}
+
 /* Regression: strict matching once accepted every candidate. A query with a character found
  * nowhere has no strict match; what the forgiving fallback finds ranks below every strict
  * tier (scores < 20000, the homophone tier). */
@@ -1268,6 +1299,7 @@ int main(void)
         cmocka_unit_test(test_empty_queries),
         cmocka_unit_test(test_long_queries),
         cmocka_unit_test(test_free_and_abort),
+        cmocka_unit_test(test_posting_lists_sorted),
         cmocka_unit_test(test_strict_needs_every_character),
         cmocka_unit_test(test_exact_name_has_no_fallback),
         cmocka_unit_test(test_keyword_pinyin_is_not_exact_name),
