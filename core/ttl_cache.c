@@ -88,7 +88,10 @@ void ttl_cache_put(ttl_cache *c, const char *key, const char *val, size_t len, i
     pthread_mutex_lock(&c->mu);
     ttl_slot *s = &c->slots[fnv1a(key) & c->mask];
     char *old = s->key;
-    *s = (ttl_slot){block, block + key_len + 1, len, clock_mono_ms() + ttl_ms};
+    s->key = block;
+    s->val = block + key_len + 1;
+    s->len = len;
+    s->expires_ms = clock_mono_ms() + ttl_ms;
     pthread_mutex_unlock(&c->mu);
     free(old);
 }
