@@ -29,7 +29,7 @@ void resp_body(resp *w, int status, const char *content_type, const char *body, 
     w->body_len = len;
 }
 
-static char *print_json(req *r, const cJSON *json)
+char *resp_json_text(req *r, const cJSON *json)
 {
     char *s = cJSON_PrintUnformatted(json);
     if (s)
@@ -47,7 +47,7 @@ cJSON *resp_new_object(req *r)
 
 void resp_json(req *r, resp *w, int status, const cJSON *json)
 {
-    char *s = print_json(r, json);
+    char *s = resp_json_text(r, json);
     if (!s) {
         resp_internal(r, w, "JSON answer", "out of memory");
         return;
@@ -89,7 +89,7 @@ void resp_problem_member(req *r, resp *w, problem_code code, const char *detail_
         cJSON_AddItemToObject(o, "errors", problem_errors(r));
     if (member)
         cJSON_AddStringToObject(o, member, value);
-    char *s = o ? print_json(r, o) : NULL;
+    char *s = o ? resp_json_text(r, o) : NULL;
     int status = p->status;
     if (!s) { /* out of memory: a constant body still tells the client what happened */
         s = "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\",\"status\":500,"

@@ -25,6 +25,8 @@ void resp_header(resp *w, const char *name, const char *value);
 const char *resp_header_value(const resp *w, const char *name);
 /* A body whose memory outlives the request (a constant, or from the request's arena). */
 void resp_body(resp *w, int status, const char *content_type, const char *body, size_t len);
+/* json as compact text, freed with the request's arena; NULL when out of memory. */
+char *resp_json_text(req *r, const cJSON *json);
 /* A new JSON object freed with the request's arena (NULL when out of memory). */
 cJSON *resp_new_object(req *r);
 /* Serializes json (owned by the caller) into the request's arena. */

@@ -88,6 +88,7 @@ typedef struct ow_config {
     /* ratings and rectification (API.md §8) */
     int rating_window_days; /* a rating is taken up to this many days after the final step */
     int rectification_days; /* a bad rating's case is due this many working days later */
+    int stats_cache_ms;     /* per worker: a statistics answer is served again this long */
     char feedback_desk_department[32]; /* its staff work the general feedback queue; "": none */
     int feedback_open_max;             /* open feedback tickets a citizen may have */
     int feedback_daily_max;            /* feedback tickets a citizen may write a day */

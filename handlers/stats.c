@@ -3,12 +3,16 @@
  * counters are exact (moved in each event's transaction, db/stats_store.h); a range reads its
  * whole months and end days only, so an answer is cheap, and public caches may keep it. Read
  * from db_reader(): the replica when it is within its lag bound (public figures may trail by
- * seconds). */
+ * seconds). Each worker serves an answer again for stats_cache_ms (5 s) from a small cache
+ * (core/ttl_cache.h), so a burst of the same public request reads the database once. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/calendar.h"
+#include "core/config.h"
+#include "core/ttl_cache.h"
 #include "db/stats_store.h"
 #include "handlers/common.h"
 #include "handlers/handlers.h"
@@ -17,6 +21,10 @@
 #define STATS_DEFAULT_DAYS 30
 #define STATS_CACHE_CONTROL "public, max-age=60"
 #define CODE_MAX_CHARS 64
+/* The answers cached per worker: every department's list, a department or service each, for a
+ * few ranges; a department's 13-month answer is ~10 KB, the list ~20 KB. */
+#define ANSWER_SLOTS 512
+#define ANSWER_MAX_BYTES (256 * 1024)
 
 typedef struct stats_query {
     cal_day from, to;
@@ -168,10 +176,56 @@ static cJSON *answer_object(req *r, const stats_query *q)
     return o;
 }
 
-static void answer(req *r, resp *w, cJSON *o)
+static ttl_cache *answers;
+static pthread_once_t answers_once = PTHREAD_ONCE_INIT;
+
+static void answers_init(void)
+{
+    answers = ttl_cache_new(ANSWER_SLOTS, ANSWER_MAX_BYTES); /* NULL: served uncached */
+}
+
+/* What an answer depends on: the endpoint, the code, the range and today (open cases become
+ * overdue with the day). */
+static const char *answer_key(req *r, char kind, const char *code, const stats_query *q)
+{
+    return arena_printf(&r->arena, "%c|%s|%ld|%ld|%ld", kind, code ? code : "", (long)q->from,
+                        (long)q->to, (long)cal_today());
+}
+
+static void answer_body(resp *w, const char *body, size_t len)
 {
     resp_header(w, "Cache-Control", STATS_CACHE_CONTROL);
-    resp_json(r, w, 200, o);
+    resp_body(w, 200, "application/json", body, len);
+}
+
+/* Answers from the worker's cache: true when it did. */
+static bool answer_cached(req *r, resp *w, const char *key)
+{
+    const char *body;
+    size_t len;
+    if (!key || config_current()->stats_cache_ms <= 0)
+        return false;
+    pthread_once(&answers_once, answers_init);
+    if (!ttl_cache_get(answers, key, &r->arena, &body, &len))
+        return false;
+    answer_body(w, body, len);
+    return true;
+}
+
+static void answer(req *r, resp *w, cJSON *o, const char *key)
+{
+    char *body = resp_json_text(r, o);
+    if (!body) {
+        resp_internal(r, w, "statistics", "out of memory");
+        return;
+    }
+    size_t len = strlen(body);
+    int ttl = config_current()->stats_cache_ms;
+    if (key && ttl > 0) {
+        pthread_once(&answers_once, answers_init);
+        ttl_cache_put(answers, key, body, len, ttl);
+    }
+    answer_body(w, body, len);
 }
 
 void handle_stats_departments(req *r, resp *w)
@@ -181,6 +235,9 @@ void handle_stats_departments(req *r, resp *w)
         resp_invalid(r, w);
         return;
     }
+    const char *key = answer_key(r, 'a', NULL, &q);
+    if (answer_cached(r, w, key))
+        return;
     stats_items s = {0};
     int rc = stats_departments(db_reader(), &r->arena, NULL, &q.parts, collect, &s);
     if (rc == DB_OK && s.failed)
@@ -205,12 +262,12 @@ void handle_stats_departments(req *r, resp *w)
         i = j;
     }
     free(s.v);
-    answer(r, w, o);
+    answer(r, w, o, key);
 }
 
 /* One department or service: its totals and every month of the range (zeros included). */
 static void answer_one(req *r, resp *w, const stats_query *q, const char *kind,
-                       const stats_items *s)
+                       const stats_items *s, const char *key)
 {
     cJSON *o = answer_object(r, q);
     cJSON *who = cJSON_AddObjectToObject(o, kind);
@@ -237,7 +294,7 @@ static void answer_one(req *r, resp *w, const stats_query *q, const char *kind,
         add_figures(item, n);
         cJSON_AddItemToArray(months, item);
     }
-    answer(r, w, o);
+    answer(r, w, o, key);
 }
 
 static void stats_one(req *r, resp *w, const char *kind)
@@ -252,6 +309,9 @@ static void stats_one(req *r, resp *w, const char *kind)
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
         return;
     }
+    const char *key = answer_key(r, kind[0], code, &q);
+    if (answer_cached(r, w, key))
+        return;
     stats_items s = {0};
     db_conn *c = db_reader();
     int rc = strcmp(kind, "service") == 0
@@ -264,7 +324,7 @@ static void stats_one(req *r, resp *w, const char *kind)
     else if (rc != DB_OK)
         common_answer_failure(r, w, rc, "statistics");
     else
-        answer_one(r, w, &q, kind, &s);
+        answer_one(r, w, &q, kind, &s, key);
     free(s.v);
 }
 

@@ -20,6 +20,8 @@
 #include "core/metrics.h"
 #include "core/percent.h"
 #include "core/strbuf.h"
+#include "core/ttl_cache.h"
+#include "core/clock.h"
 #include "core/dsn.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -725,6 +727,37 @@ static void test_config_file_long_line(void **state)
 
 #define CONFIG_TEST(f) cmocka_unit_test_setup_teardown(f, config_setup, config_teardown)
 
+/* The statistics' answer cache: a value until its time is over, one slot per key (a newer key
+ * of the same slot replaces it), values over the bound never kept. */
+static void test_ttl_cache(void **state)
+{
+    (void)state;
+    arena a;
+    arena_init(&a, 4096);
+    ttl_cache *c = ttl_cache_new(1, 8); /* one slot: every key shares it */
+    assert_non_null(c);
+    const char *v = NULL;
+    size_t n = 0;
+    assert_false(ttl_cache_get(c, "a", &a, &v, &n));
+    ttl_cache_put(c, "a", "12345", 5, 60000);
+    assert_true(ttl_cache_get(c, "a", &a, &v, &n));
+    assert_int_equal(n, 5);
+    assert_string_equal(v, "12345");
+    assert_false(ttl_cache_get(c, "b", &a, &v, &n));
+    ttl_cache_put(c, "b", "123456789", 9, 60000); /* over 8 bytes: not kept, "a" stays */
+    assert_true(ttl_cache_get(c, "a", &a, &v, &n));
+    ttl_cache_put(c, "b", "xy", 2, 60000); /* the slot's newer key */
+    assert_false(ttl_cache_get(c, "a", &a, &v, &n));
+    assert_true(ttl_cache_get(c, "b", &a, &v, &n));
+    ttl_cache_put(c, "b", "z", 1, 0); /* a time of 0 keeps nothing and leaves "b" */
+    assert_true(ttl_cache_get(c, "b", &a, &v, &n) && n == 2);
+    ttl_cache_put(c, "b", "z", 1, 30);
+    clock_sleep_ms(60);
+    assert_false(ttl_cache_get(c, "b", &a, &v, &n));
+    ttl_cache_free(c);
+    arena_destroy(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -747,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_decimal_id),
         cmocka_unit_test(test_dsn_password_file),
         cmocka_unit_test(test_client_key),
+        cmocka_unit_test(test_ttl_cache),
         CONFIG_TEST(test_config_defaults),
         CONFIG_TEST(test_config_env_override),
         CONFIG_TEST(test_config_env_rejected),
