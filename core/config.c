@@ -181,7 +181,7 @@ static const setting settings[] = {
     INT_SETTING(org_messages_per_minute, 1, 100000, "60"),
     INT_SETTING(rating_window_days, 1, 366, "30"),
     INT_SETTING(rectification_days, 1, 60, "5"),
-    INT_SETTING(stats_cache_ms, 0, 60000, "5000"),
+    INT_SETTING(stats_cache_ms, 0, 60000, "10000"),
     STR_SETTING(feedback_desk_department, "", NULL),
     INT_SETTING(feedback_open_max, 1, 1000, "5"),
     INT_SETTING(feedback_daily_max, 1, 1000, "10"),

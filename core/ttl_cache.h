@@ -1,8 +1,9 @@
 /* A small per-process cache of rendered answers that may be a few seconds old (the public
- * statistics: API.md §8, "cheap to serve"). Direct-mapped: a key has one slot, chosen by its
- * hash, and a newer key of the same slot replaces the older one, so the memory is bounded by
- * slots × max_value_bytes and there is no eviction list to keep. Thread-safe (one mutex; the
- * work under it is a compare and a copy). */
+ * statistics: API.md §8, "cheap to serve"). Set-associative: a key's hash picks a set of four
+ * slots; a new key takes an empty slot of its set or the one that expires first, so there is
+ * no eviction list to keep, and keys that share a set don't evict each other until a fifth
+ * comes. Values count against a byte budget. Thread-safe (one mutex; the work under it is a
+ * few compares and a copy). */
 #ifndef OW_TTL_CACHE_H
 #define OW_TTL_CACHE_H
 
@@ -13,9 +14,9 @@
 
 typedef struct ttl_cache ttl_cache;
 
-/* slots: rounded up to a power of two; values longer than max_value_bytes are not kept.
- * NULL when out of memory. */
-ttl_cache *ttl_cache_new(size_t slots, size_t max_value_bytes);
+/* slots: rounded up (sets of four, a power of two of them); values longer than
+ * max_value_bytes are not kept, nor any value beyond max_bytes in all. NULL: out of memory. */
+ttl_cache *ttl_cache_new(size_t slots, size_t max_value_bytes, size_t max_bytes);
 void ttl_cache_free(ttl_cache *c);
 
 /* The value of key if it was put less than its ttl ago, copied into a (NUL-terminated). */

@@ -3,7 +3,7 @@
  * counters are exact (moved in each event's transaction, db/stats_store.h); a range reads its
  * whole months and end days only, so an answer is cheap, and public caches may keep it. Read
  * from db_reader(): the replica when it is within its lag bound (public figures may trail by
- * seconds). Each worker serves an answer again for stats_cache_ms (5 s) from a small cache
+ * seconds). Each worker serves an answer again for stats_cache_ms (10 s) from a small cache
  * (core/ttl_cache.h), so a burst of the same public request reads the database once. */
 #include <math.h>
 #include <pthread.h>
@@ -23,8 +23,9 @@
 #define CODE_MAX_CHARS 64
 /* The answers cached per worker: every department's list, a department or service each, for a
  * few ranges; a department's 13-month answer is ~10 KB, the list ~20 KB. */
-#define ANSWER_SLOTS 512
+#define ANSWER_SLOTS 4096
 #define ANSWER_MAX_BYTES (256 * 1024)
+#define ANSWER_BUDGET_BYTES (32 * 1024 * 1024)
 
 typedef struct stats_query {
     cal_day from, to;
@@ -181,7 +182,8 @@ static pthread_once_t answers_once = PTHREAD_ONCE_INIT;
 
 static void answers_init(void)
 {
-    answers = ttl_cache_new(ANSWER_SLOTS, ANSWER_MAX_BYTES); /* NULL: served uncached */
+    answers =
+        ttl_cache_new(ANSWER_SLOTS, ANSWER_MAX_BYTES, ANSWER_BUDGET_BYTES); /* NULL: uncached */
 }
 
 /* What an answer depends on: the endpoint, the code, the range and today (open cases become

@@ -1,5 +1,5 @@
 """The statistics answers are cheap to serve (API.md §8): each worker keeps a rendered answer
-for stats_cache_ms (5 s by default; config/test.conf turns it off so the other statistics
+for stats_cache_ms (10 s by default; config/test.conf turns it off so the other statistics
 tests see each event at once). On a stack of its own with one worker and a 3 s cache: a
 repeated request is the same answer, an event shows once the cache time is over (never
 later), and the key holds the endpoint, the code and the range."""

@@ -727,14 +727,15 @@ static void test_config_file_long_line(void **state)
 
 #define CONFIG_TEST(f) cmocka_unit_test_setup_teardown(f, config_setup, config_teardown)
 
-/* The statistics' answer cache: a value until its time is over, one slot per key (a newer key
- * of the same slot replaces it), values over the bound never kept. */
+/* The statistics' answer cache: a value until its time is over; four keys share a set without
+ * evicting each other, a fifth takes the slot that expires first; values over the bound, or
+ * beyond the budget, are never kept. */
 static void test_ttl_cache(void **state)
 {
     (void)state;
     arena a;
     arena_init(&a, 4096);
-    ttl_cache *c = ttl_cache_new(1, 8); /* one slot: every key shares it */
+    ttl_cache *c = ttl_cache_new(1, 8, 20); /* one set of four slots, 20 bytes in all */
     assert_non_null(c);
     const char *v = NULL;
     size_t n = 0;
@@ -743,17 +744,29 @@ static void test_ttl_cache(void **state)
     assert_true(ttl_cache_get(c, "a", &a, &v, &n));
     assert_int_equal(n, 5);
     assert_string_equal(v, "12345");
+    ttl_cache_put(c, "b", "123456789", 9, 60000); /* over 8 bytes: not kept */
     assert_false(ttl_cache_get(c, "b", &a, &v, &n));
-    ttl_cache_put(c, "b", "123456789", 9, 60000); /* over 8 bytes: not kept, "a" stays */
-    assert_true(ttl_cache_get(c, "a", &a, &v, &n));
-    ttl_cache_put(c, "b", "xy", 2, 60000); /* the slot's newer key */
-    assert_false(ttl_cache_get(c, "a", &a, &v, &n));
-    assert_true(ttl_cache_get(c, "b", &a, &v, &n));
-    ttl_cache_put(c, "b", "z", 1, 0); /* a time of 0 keeps nothing and leaves "b" */
-    assert_true(ttl_cache_get(c, "b", &a, &v, &n) && n == 2);
-    ttl_cache_put(c, "b", "z", 1, 30);
+    ttl_cache_put(c, "b", "xy", 2, 50000);
+    ttl_cache_put(c, "c", "xy", 2, 40000);
+    ttl_cache_put(c, "d", "xy", 2, 60000);
+    for (const char *k = "abcd"; *k; k++) {
+        char key[2] = {*k, 0};
+        assert_true(ttl_cache_get(c, key, &a, &v, &n));
+    }
+    ttl_cache_put(c, "e", "xy", 2, 60000); /* a fifth: "c" expires first and goes */
+    assert_false(ttl_cache_get(c, "c", &a, &v, &n));
+    assert_true(ttl_cache_get(c, "e", &a, &v, &n) && ttl_cache_get(c, "a", &a, &v, &n));
+    ttl_cache_put(c, "a", "1234567", 7, 60000); /* 7 + 2 + 2 + 2 = 13 bytes: kept */
+    assert_true(ttl_cache_get(c, "a", &a, &v, &n) && n == 7);
+    ttl_cache_put(c, "b", "12345678", 8, 60000); /* 7 + 8 + 2 + 2 = 19: kept */
+    assert_true(ttl_cache_get(c, "b", &a, &v, &n) && n == 8);
+    ttl_cache_put(c, "d", "12345678", 8, 60000); /* 7 + 8 + 8 + 2 = 25 > 20: not kept */
+    assert_false(ttl_cache_get(c, "d", &a, &v, &n));
+    ttl_cache_put(c, "e", "z", 1, 0); /* a time of 0 keeps nothing and leaves "e" */
+    assert_true(ttl_cache_get(c, "e", &a, &v, &n) && n == 2);
+    ttl_cache_put(c, "e", "z", 1, 30);
     clock_sleep_ms(60);
-    assert_false(ttl_cache_get(c, "b", &a, &v, &n));
+    assert_false(ttl_cache_get(c, "e", &a, &v, &n));
     ttl_cache_free(c);
     arena_destroy(&a);
 }
