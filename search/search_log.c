@@ -42,18 +42,41 @@ static size_t number_run(const uint32_t *c, size_t n, size_t i, size_t *digits)
     return j;
 }
 
+/* normalize_text reads at most NORM_MAX_CHARS * 4 bytes at once: a longer text is scanned in
+ * pieces that overlap by NUMBER_OVERLAP bytes, more than any number with its spaces (an ID
+ * number in full-width digits is 54 bytes), so a number on a piece's edge is seen whole. */
+#define NUMBER_PIECE (NORM_MAX_CHARS * 4)
+#define NUMBER_OVERLAP 256
+
+static bool piece_has_number(const char *text, size_t len, uint32_t *c, size_t min_digits)
+{
+    size_t n = normalize_text(text, len, c, len + 1, true), digits = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = number_run(c, n, i, &digits);
+        if (digits >= min_digits)
+            return true;
+        i = j > i ? j : i + 1;
+    }
+    return false;
+}
+
 bool search_text_has_number(const char *text, size_t min_digits)
 {
     size_t len = strlen(text);
-    uint32_t *c = malloc((len + 1) * sizeof *c);
+    uint32_t *c = malloc((NUMBER_PIECE + 1) * sizeof *c);
     if (!c)
         return true; /* cannot tell: refuse rather than publish a number */
-    size_t n = normalize_text(text, len, c, len + 1, true), digits = 0;
     bool found = false;
-    for (size_t i = 0; i < n && !found;) {
-        size_t j = number_run(c, n, i, &digits);
-        found = digits >= min_digits;
-        i = j > i ? j : i + 1;
+    for (size_t start = 0; !found;) {
+        size_t end = len - start > NUMBER_PIECE ? start + NUMBER_PIECE : len;
+        while (end < len && ((unsigned char)text[end] & 0xC0) == 0x80)
+            end--; /* a piece ends on a character's first byte */
+        found = piece_has_number(text + start, end - start, c, min_digits);
+        if (end == len)
+            break;
+        start = end - NUMBER_OVERLAP;
+        while (((unsigned char)text[start] & 0xC0) == 0x80)
+            start++;
     }
     free(c);
     return found;

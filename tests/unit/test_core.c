@@ -767,6 +767,19 @@ static void test_ttl_cache(void **state)
     ttl_cache_put(c, "e", "z", 1, 30);
     clock_sleep_ms(60);
     assert_false(ttl_cache_get(c, "e", &a, &v, &n));
+    /* expired answers make room when the budget is reached */
+    ttl_cache_free(c);
+    c = ttl_cache_new(8, 8, 10); /* two sets */
+    ttl_cache_put(c, "a", "12345678", 8, 30);
+    clock_sleep_ms(60);
+    for (const char *k = "bcdefgh"; *k; k++) { /* some land in the other set than "a" */
+        char key[2] = {*k, 0};
+        ttl_cache_put(c, key, "12345678", 8, 60000);
+        assert_true(ttl_cache_get(c, key, &a, &v, &n));
+        ttl_cache_put(c, key, "1", 1, 0); /* (a time of 0: the key stays as it was) */
+        ttl_cache_put(c, key, "12345678", 8, 1);
+        clock_sleep_ms(5);
+    }
     ttl_cache_free(c);
     arena_destroy(&a);
 }

@@ -1213,6 +1213,22 @@ static void test_numbers_in_published_text(void **state)
     assert_false(search_text_has_number("", PUBLIC_TEXT_NUMBER_DIGITS));
     /* the miss log's threshold is lower: a hotline is masked there */
     assert_true(search_text_has_number("12345", SEARCH_LOG_NUMBER_DIGITS));
+    /* a number anywhere in a long answer (4000 characters, ~12 000 bytes: longer than what
+     * the search normalizer reads at once), also across a chunk's edge */
+    static char longer[4000 * 3 + 64];
+    for (size_t at = 2700; at <= 3990; at += 7) {
+        size_t k = 0;
+        for (size_t i = 0; i < 3990; i++) {
+            if (i == at) {
+                memcpy(longer + k, "13800138000", 11);
+                k += 11;
+            }
+            memcpy(longer + k, "答", 3); /* 3 bytes in UTF-8 */
+            k += 3;
+        }
+        longer[k] = '\0';
+        assert_true(search_text_has_number(longer, PUBLIC_TEXT_NUMBER_DIGITS));
+    }
     char out[64 * 4 + 1];
     search_log_text("查 12345 热线", out, sizeof out);
     assert_string_equal(out, "查 # 热线");
