@@ -61,6 +61,27 @@ static void answer_public(req *r, resp *w, cJSON *o)
     resp_json(r, w, 200, o);
 }
 
+/* rows[0..n) as JSON into items; the index is pinned only while the department names are
+ * looked up (never across a database read: a worker's rebuild waits for the pin to go). */
+static void add_questions(req *r, cJSON *items, const question_row *rows, size_t n, bool staff)
+{
+    const search_index *ix = question_cache_acquire();
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(items, question_json(&rows[i], ix, r->lang_en, staff));
+    question_cache_release(ix);
+}
+
+/* One question as its own answer (freed with the request). */
+static cJSON *one_question(req *r, const question_row *q, bool staff)
+{
+    cJSON *o = cJSON_CreateArray();
+    if (!o)
+        return NULL;
+    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
+    add_questions(r, o, q, 1, staff);
+    return cJSON_GetArrayItem(o, 0);
+}
+
 /* ---- the public list and search ------------------------------------------------------- */
 
 typedef struct list_query {
@@ -102,7 +123,7 @@ static bool read_list_query(req *r, const search_index *ix, list_query *lq)
 }
 
 /* Newest first from the database, by cursor. */
-static void answer_newest(req *r, resp *w, const search_index *ix, const list_query *lq)
+static void answer_newest(req *r, resp *w, const list_query *lq)
 {
     question_query qq = {lq->department, lq->service_code, lq->before, (int)lq->limit + 1};
     question_row *rows = arena_alloc(&r->arena, sizeof *rows * (size_t)qq.limit);
@@ -114,8 +135,7 @@ static void answer_newest(req *r, resp *w, const search_index *ix, const list_qu
     }
     size_t shown = n > (size_t)lq->limit ? (size_t)lq->limit : n;
     cJSON *o = resp_new_object(r), *items = cJSON_AddArrayToObject(o, "items");
-    for (size_t i = 0; i < shown; i++)
-        cJSON_AddItemToArray(items, question_json(&rows[i], ix, r->lang_en, false));
+    add_questions(r, items, rows, shown, false);
     if (n > shown)
         cJSON_AddStringToObject(o, "next_cursor", common_id_cursor(r, rows[shown - 1].id));
     else
@@ -151,37 +171,41 @@ static int search_page(req *r, const search_index *ix, const list_query *lq, sea
     return 0;
 }
 
-/* Ranked by the search engine; the page's rows read in one query, so a question retired
- * since the index was built is left out at once. */
-static void answer_search(req *r, resp *w, const search_index *ix, const list_query *lq)
+/* The page's question ids as a JSON array, ranked by the search engine (0, or -1 when out of
+ * memory). */
+static int search_ids(req *r, const search_index *ix, const list_query *lq, const char **ids,
+                      size_t *n, size_t *total)
 {
     search_hit *hits;
-    size_t n, total;
-    if (search_page(r, ix, lq, &hits, &n, &total) != 0) {
-        resp_internal(r, w, "questions search", "out of memory");
-        return;
-    }
-    strbuf ids;
-    sb_init(&ids, &r->arena, 2 + n * 21);
-    sb_puts(&ids, "[");
-    for (size_t i = 0; i < n; i++) {
+    if (search_page(r, ix, lq, &hits, n, total) != 0)
+        return -1;
+    strbuf sb;
+    sb_init(&sb, &r->arena, 2 + *n * 21);
+    sb_puts(&sb, "[");
+    for (size_t i = 0; i < *n; i++) {
         if (i)
-            sb_puts(&ids, ",");
-        jw_int(&ids, ix->items[hits[i].item].service_id);
+            sb_puts(&sb, ",");
+        jw_int(&sb, ix->items[hits[i].item].service_id);
     }
-    sb_puts(&ids, "]");
+    sb_puts(&sb, "]");
+    *ids = sb.data;
+    return sb.failed ? -1 : 0;
+}
+
+/* The page's rows read in one query, in rank order, so a question retired since the index
+ * was built is left out at once. */
+static void answer_search(req *r, resp *w, const list_query *lq, const char *ids, size_t n,
+                          size_t total)
+{
     question_row *rows = arena_alloc(&r->arena, sizeof *rows * (n ? n : 1));
     size_t got = 0;
-    int rc = rows && !ids.failed
-                 ? question_page_by_ids(db_reader(), &r->arena, ids.data, rows, n, &got)
-                 : DB_ERROR;
+    int rc = rows ? question_page_by_ids(db_reader(), &r->arena, ids, rows, n, &got) : DB_ERROR;
     if (rc != DB_OK) {
         common_answer_failure(r, w, rc, "questions search");
         return;
     }
     cJSON *o = resp_new_object(r), *items = cJSON_AddArrayToObject(o, "items");
-    for (size_t i = 0; i < got; i++)
-        cJSON_AddItemToArray(items, question_json(&rows[i], ix, r->lang_en, false));
+    add_questions(r, items, rows, got, false);
     cJSON_AddNumberToObject(o, "total", (double)total);
     cJSON_AddNumberToObject(o, "page", (double)lq->page);
     cJSON_AddNullToObject(o, "next_cursor");
@@ -193,14 +217,21 @@ void handle_questions_list(req *r, resp *w)
     const search_index *ix = index_or_503(r, w);
     if (!ix)
         return;
+    /* the index is pinned for the query's words and the ranking, then let go */
     list_query lq;
-    if (!read_list_query(r, ix, &lq))
-        resp_invalid(r, w);
-    else if (lq.q)
-        answer_search(r, w, ix, &lq);
-    else
-        answer_newest(r, w, ix, &lq);
+    bool valid = read_list_query(r, ix, &lq);
+    const char *ids = NULL;
+    size_t n = 0, total = 0;
+    int searched = valid && lq.q ? search_ids(r, ix, &lq, &ids, &n, &total) : 0;
     question_cache_release(ix);
+    if (!valid)
+        resp_invalid(r, w);
+    else if (searched != 0)
+        resp_internal(r, w, "questions search", "out of memory");
+    else if (lq.q)
+        answer_search(r, w, &lq, ids, n, total);
+    else
+        answer_newest(r, w, &lq);
 }
 
 void handle_question_get(req *r, resp *w)
@@ -214,13 +245,8 @@ void handle_question_get(req *r, resp *w)
         resp_problem(r, w, PROBLEM_NOT_FOUND, NULL);
     else if (rc != DB_OK)
         common_answer_failure(r, w, rc, "question");
-    else {
-        const search_index *ix = question_cache_acquire();
-        cJSON *o = question_json(&q, ix, r->lang_en, false);
-        question_cache_release(ix);
-        arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
-        answer_public(r, w, o);
-    }
+    else
+        answer_public(r, w, one_question(r, &q, false));
 }
 
 /* ---- staff ----------------------------------------------------------------------------- */
@@ -247,11 +273,7 @@ static void answer_staff_question(req *r, resp *w, db_conn *c, int64_t id, int s
         common_answer_failure(r, w, rc, "question");
         return;
     }
-    const search_index *ix = question_cache_acquire();
-    cJSON *o = question_json(&q, ix, r->lang_en, true);
-    question_cache_release(ix);
-    arena_defer(&r->arena, (void (*)(void *))cJSON_Delete, o);
-    common_answer_private(r, w, status, o);
+    common_answer_private(r, w, status, one_question(r, &q, true));
     idempotency_commit(r, w, c);
 }
 
