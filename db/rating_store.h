@@ -43,6 +43,11 @@ int rating_totals_remove(db_conn *c, int64_t service_id, int score);
 
 /* What taking a rating out of the statistics needs (申诉复核): where and when it was counted,
  * its score, whether it is excluded already, and what its rectification case added. */
+/* The occasions of a forwarded rating record (the outbox row's target_ref and the payload's
+ * "event"): written by workflow/ratings.c, read by push/channel_haocha.c. */
+#define RATING_EVENT_CREATED "rating.created"
+#define RATING_EVENT_EXCLUDED "rating.excluded"
+
 typedef struct rating_counted {
     int64_t id, service_id, case_id; /* case_id 0: no rectification case */
     const char *application_no, *department_code, *service_code, *rated_day; /* YYYY-MM-DD */

@@ -43,6 +43,9 @@ typedef struct push_channel {
     const char *name; /* outbox.channel */
     bool device;      /* deliveries go to registered devices: a platform of POST /devices */
     bool (*configured)(const ow_config *cfg);
+    /* NULL: always on. Else false when the deployment has the channel switched off (nothing
+     * is ever queued for it then): pushd leaves it out without a warning. */
+    bool (*enabled)(const ow_config *cfg);
     /* Sets job->easy up, or job->outcome when there is nothing to send or it cannot be. */
     void (*prepare)(push_job *job);
     /* What the provider's answer means (job->curl_result, http_status, response). */

@@ -11,9 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/rating_store.h"
 #include "push/channel.h"
 
-#define EXCLUDED_EVENT "rating.excluded"
+/* Forwarding is off while haocha_url is empty (the default): no row is ever queued. */
+static bool haocha_enabled(const ow_config *cfg)
+{
+    return cfg->haocha_url[0] != '\0';
+}
 
 static bool haocha_configured(const ow_config *cfg)
 {
@@ -30,7 +35,7 @@ static void haocha_prepare(push_job *job)
     }
     char auth[300], key[80];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", cfg->haocha_token);
-    bool excluded = row->target_ref && strcmp(row->target_ref, EXCLUDED_EVENT) == 0;
+    bool excluded = row->target_ref && strcmp(row->target_ref, RATING_EVENT_EXCLUDED) == 0;
     snprintf(key, sizeof key, "Idempotency-Key: rating-%lld%s", (long long)row->target_id,
              excluded ? "-excluded" : "");
     const char *const headers[] = {auth, key, NULL};
@@ -53,5 +58,6 @@ static push_outcome haocha_finish(push_job *job)
 const push_channel channel_haocha = {.name = "haocha",
                                      .device = false,
                                      .configured = haocha_configured,
+                                     .enabled = haocha_enabled,
                                      .prepare = haocha_prepare,
                                      .finish = haocha_finish};

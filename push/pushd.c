@@ -49,7 +49,7 @@ static void served_channels(const ow_config *cfg, char *out, size_t cap)
         char padded[80], name[24];
         snprintf(padded, sizeof padded, ",%s,", cfg->push_channels);
         snprintf(name, sizeof name, ",%s,", ch->name);
-        if (!all && !strstr(padded, name))
+        if ((!all && !strstr(padded, name)) || (ch->enabled && !ch->enabled(cfg)))
             continue;
         if (!ch->configured(cfg)) {
             log_msg(LOG_WARN, "pushd: channel %s has no credentials; its deliveries wait",

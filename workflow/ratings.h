@@ -39,10 +39,6 @@ int rating_last_day(const app_row *a, cal_day *out);
 /* The same of a final step at finished_at (RFC 3339 UTC; NULL: none, -1). */
 int rating_last_day_after(const char *finished_at, cal_day *out);
 
-/* The occasions of a forwarded rating record (the payload's "event"). */
-#define RATING_EVENT_CREATED "rating.created"
-#define RATING_EVENT_EXCLUDED "rating.excluded"
-
 /* Forwards rating id to the 好差评 system (haocha_url) through the outbox, inside the caller's
  * transaction: one haocha row with the record as it is now, for event. With haocha_url empty
  * (the default) nothing is written. A reviewer's exclusion (申诉复核,

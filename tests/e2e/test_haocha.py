@@ -223,6 +223,9 @@ def test_forwarding_is_off_by_default(stack, http, base):
     _, _, out = rate(http, stack, staff, {"score": 5})
     assert sql(stack, f"SELECT COUNT(*) FROM ratings WHERE id = {int(out['id'])}") == [["1"]]
     assert sql(stack, "SELECT COUNT(*) FROM outbox WHERE channel = 'haocha'") == [["0"]]
+    # switched off is not missing credentials: pushd leaves the channel out without a warning
+    with open(stack.log_path("onewindow.log"), errors="replace") as f:
+        assert "channel haocha has no credentials" not in f.read()
 
 
 def admin_config(stack, **env):
